@@ -1,0 +1,23 @@
+"""In-process counters, for a single process without Redis."""
+
+from __future__ import annotations
+
+from collections import Counter as Tally
+from collections.abc import Mapping
+
+from domain.outcome import Counter
+from ports.metrics import Metrics
+
+
+class MemoryMetrics(Metrics):
+    def __init__(self) -> None:
+        self._counts: Tally[Counter] = Tally()
+
+    def incr(self, counter: Counter, amount: int = 1) -> None:
+        self._counts[counter] += amount
+
+    async def totals(self) -> Mapping[Counter, int]:
+        return dict(self._counts)
+
+    async def flush(self) -> None:
+        return None

@@ -1,0 +1,1 @@
+"""Skycache's pure core: weather queries, cache policy and stampede control."""

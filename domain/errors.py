@@ -1,0 +1,40 @@
+"""The domain's error hierarchy; every edge translates its library's errors into these."""
+
+from __future__ import annotations
+
+
+class SkycacheError(Exception):
+    """Base of every error Skycache raises on purpose."""
+
+
+class InvalidCity(SkycacheError):
+    """The city parameter is not an acceptable city name."""
+
+
+class CityNotFound(SkycacheError):
+    """The provider knows no city by that name."""
+
+
+class UpstreamUnavailable(SkycacheError):
+    """No answer could be had from the weather provider and no cached copy exists."""
+
+    def __init__(self, reason: str, *, retry_after_s: float | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.retry_after_s = retry_after_s
+
+
+class UpstreamBadResponse(UpstreamUnavailable):
+    """The provider answered, but with something we cannot use (bad JSON, missing fields)."""
+
+
+class UpstreamRateLimited(UpstreamUnavailable):
+    """The provider refused us for exceeding its quota (HTTP 429)."""
+
+
+class WaitTimedOut(UpstreamUnavailable):
+    """Another worker's fetch did not land before this request's deadline."""
+
+
+class CacheUnavailable(SkycacheError):
+    """The shared cache (or lock) backend could not be reached; callers degrade, never fail."""

@@ -1,0 +1,158 @@
+"""GetWeather: the use case behind GET /weather."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import random
+from collections.abc import Callable
+
+from domain.entry import CacheEntry
+from domain.errors import CacheUnavailable, CityNotFound, UpstreamUnavailable
+from domain.outcome import CacheOutcome, Counter, WeatherResult
+from domain.policy import CachePolicy, Freshness
+from domain.query import WeatherQuery
+from domain.stampede import Role, StampedeGuard
+from ports.cache import Cache
+from ports.clock import Clock
+from ports.metrics import Metrics
+from ports.provider import WeatherProvider
+
+_COUNTERS = {
+    CacheOutcome.HIT: (Counter.CACHE_HITS, Counter.AVOIDED_API_CALLS),
+    CacheOutcome.STALE: (Counter.CACHE_HITS, Counter.STALE_SERVED, Counter.AVOIDED_API_CALLS),
+    CacheOutcome.NEGATIVE: (Counter.CACHE_HITS, Counter.NEGATIVE_HITS, Counter.AVOIDED_API_CALLS),
+    CacheOutcome.MISS: (Counter.CACHE_MISSES,),
+    CacheOutcome.COALESCED: (Counter.CACHE_MISSES, Counter.COALESCED, Counter.AVOIDED_API_CALLS),
+}
+
+
+class GetWeather:
+    """Answers a weather query from the cache, the upstream, or another worker's fetch.
+
+    - fresh entry: served as is (HIT); a negative one raises CityNotFound (NEGATIVE);
+    - stale entry: served at once (STALE) while one refresh runs cluster-wide, unless a
+      failed refresh set a back-off; a failed refresh never makes the copy fresh again;
+    - miss: exactly one upstream fetch cluster-wide; other callers get its result;
+    - the cache being down is a miss, never an error.
+    """
+
+    def __init__(
+        self,
+        *,
+        cache: Cache,
+        provider: WeatherProvider,
+        guard: StampedeGuard[CacheEntry],
+        metrics: Metrics,
+        clock: Clock,
+        policy: CachePolicy,
+        uniform: Callable[[], float] = random.random,
+    ) -> None:
+        self._cache = cache
+        self._provider = provider
+        self._guard = guard
+        self._metrics = metrics
+        self._clock = clock
+        self._policy = policy
+        self._uniform = uniform
+        self._refreshes: dict[str, asyncio.Task[None]] = {}
+
+    async def __call__(self, query: WeatherQuery) -> WeatherResult:
+        entry = await self._read(query.key)
+        now = self._clock.now()
+        state = self._policy.state(entry, now) if entry else Freshness.EXPIRED
+        if entry is not None and state is Freshness.FRESH:
+            if self._policy.wants_early_refresh(entry, now, self._uniform()):
+                self._refresh_in_background(query, entry)
+            return self._answer(entry, CacheOutcome.HIT, now)
+        if entry is not None and state is Freshness.STALE and not entry.is_negative:
+            if self._policy.may_refresh(entry, now):
+                self._refresh_in_background(query, entry)
+            return self._answer(entry, CacheOutcome.STALE, now)
+        return await self._fetch(query)
+
+    async def drain(self) -> None:
+        """Wait for background refreshes, so a shutdown leaves no lease held."""
+        if self._refreshes:
+            await asyncio.gather(*self._refreshes.values(), return_exceptions=True)
+
+    async def _fetch(self, query: WeatherQuery) -> WeatherResult:
+        try:
+            entry, role = await self._guard.run(
+                query.key, lambda: self._load(query), lambda: self._peek(query.key)
+            )
+        except UpstreamUnavailable:
+            self._metrics.incr(Counter.UPSTREAM_ERRORS)
+            raise
+        outcome = CacheOutcome.MISS if role is Role.OWNER else CacheOutcome.COALESCED
+        return self._answer(entry, outcome, self._clock.now())
+
+    def _answer(self, entry: CacheEntry, outcome: CacheOutcome, now: float) -> WeatherResult:
+        if entry.weather is None:
+            if outcome is CacheOutcome.HIT:
+                outcome = CacheOutcome.NEGATIVE
+            self._count(outcome)
+            raise CityNotFound("no city by that name")
+        self._count(outcome)
+        return WeatherResult(
+            weather=entry.weather, outcome=outcome, age_s=max(now - entry.fetched_at, 0.0)
+        )
+
+    def _count(self, outcome: CacheOutcome) -> None:
+        for counter in _COUNTERS[outcome]:
+            self._metrics.incr(counter)
+
+    async def _load(self, query: WeatherQuery) -> CacheEntry:
+        started = self._clock.now()
+        self._metrics.incr(Counter.API_CALLS)
+        try:
+            weather = await self._provider.current(query)
+        except CityNotFound:
+            entry = self._policy.negative_entry(self._clock.now())
+        else:
+            now = self._clock.now()
+            entry = self._policy.fresh_entry(
+                weather, now, jitter_fraction=self._uniform(), fetch_s=now - started
+            )
+        await self._write(query.key, entry)
+        return entry
+
+    def _refresh_in_background(self, query: WeatherQuery, stale: CacheEntry) -> None:
+        if query.key in self._refreshes or self._guard.busy(query.key):
+            return
+        task = asyncio.create_task(self._refresh(query, stale))
+        self._refreshes[query.key] = task
+        task.add_done_callback(lambda _: self._refreshes.pop(query.key, None))
+
+    async def _refresh(self, query: WeatherQuery, stale: CacheEntry) -> None:
+        async def load() -> CacheEntry:
+            try:
+                return await self._load(query)
+            except UpstreamUnavailable:
+                self._metrics.incr(Counter.UPSTREAM_ERRORS)
+                # Written while we still hold the lease, so no other worker races it.
+                await self._write(
+                    query.key, self._policy.after_failed_refresh(stale, self._clock.now())
+                )
+                raise
+
+        with contextlib.suppress(UpstreamUnavailable):
+            await self._guard.refresh(query.key, load, lambda: self._peek(query.key))
+
+    async def _peek(self, key: str) -> CacheEntry | None:
+        """A usable (fresh) entry, or None: stale copies never satisfy a waiting fetch."""
+        entry = await self._read(key)
+        if entry is None or self._policy.state(entry, self._clock.now()) is not Freshness.FRESH:
+            return None
+        return entry
+
+    async def _read(self, key: str) -> CacheEntry | None:
+        try:
+            return await self._cache.get(key)
+        except CacheUnavailable:
+            return None
+
+    async def _write(self, key: str, entry: CacheEntry) -> None:
+        ttl_s = self._policy.storage_ttl_s(entry, self._clock.now())
+        with contextlib.suppress(CacheUnavailable):
+            await self._cache.put(key, entry, ttl_s)

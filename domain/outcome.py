@@ -1,0 +1,41 @@
+"""How a request was answered, for headers, logs and counters."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+from domain.weather import Weather
+
+
+class CacheOutcome(enum.Enum):
+    HIT = "HIT"
+    MISS = "MISS"
+    STALE = "STALE"
+    COALESCED = "COALESCED"
+    NEGATIVE = "NEGATIVE"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WeatherResult:
+    weather: Weather
+    outcome: CacheOutcome
+    age_s: float
+
+    @property
+    def stale(self) -> bool:
+        return self.outcome is CacheOutcome.STALE
+
+
+class Counter(enum.Enum):
+    """Counters reported by /stats; the values are the public names."""
+
+    CACHE_HITS = "cache_hits"
+    CACHE_MISSES = "cache_misses"
+    API_CALLS = "api_calls"
+    AVOIDED_API_CALLS = "avoided_api_calls"
+    STALE_SERVED = "stale_served"
+    COALESCED = "coalesced"
+    NEGATIVE_HITS = "negative_hits"
+    UPSTREAM_ERRORS = "upstream_errors"
+    CORRUPT_ENTRIES = "corrupt_entries"

@@ -1,0 +1,27 @@
+"""Weather and Location: the values the domain caches and returns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Location:
+    name: str
+    latitude: float
+    longitude: float
+    country: str | None = None
+    timezone: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Weather:
+    city: str
+    temperature: float
+    humidity: float
+    description: str
+    country: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    observed_at: str | None = None
+    provider: str = ""

@@ -1,0 +1,1 @@
+"""Abstract ports the domain talks through; adapters implement them."""

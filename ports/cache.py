@@ -1,0 +1,30 @@
+"""Cache ports: weather entries per city, and geocoded locations."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from domain.entry import CacheEntry
+from domain.weather import Location
+
+
+class Cache(Protocol):
+    """Stores one CacheEntry per normalised city key.
+
+    Implementations raise domain.errors.CacheUnavailable when the backend is down, and
+    treat an unreadable entry (garbage, another version, truncated) as a miss.
+    """
+
+    async def get(self, key: str) -> CacheEntry | None: ...
+
+    async def put(self, key: str, entry: CacheEntry, ttl_s: float) -> None: ...
+
+    async def ping(self) -> bool: ...
+
+
+class LocationCache(Protocol):
+    """Stores geocoding results, which change far more slowly than weather."""
+
+    async def get_location(self, key: str) -> Location | None: ...
+
+    async def put_location(self, key: str, location: Location, ttl_s: float) -> None: ...
