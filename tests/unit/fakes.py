@@ -1,0 +1,51 @@
+"""Hand-written fakes of the ports that have no in-memory adapter."""
+
+from __future__ import annotations
+
+import asyncio
+
+from domain.errors import CityNotFound, UpstreamUnavailable
+from domain.query import WeatherQuery
+from domain.weather import Weather
+
+
+class FakeClock:
+    def __init__(self, now: float = 1_000_000.0) -> None:
+        self._now = now
+
+    def now(self) -> float:
+        return self._now
+
+    def advance(self, seconds: float) -> None:
+        self._now += seconds
+
+
+class FakeProvider:
+    """Answers from a table; `gate` lets a test hold fetches in flight."""
+
+    name = "fake"
+
+    def __init__(self, temperatures: dict[str, float] | None = None) -> None:
+        self.temperatures = temperatures or {"san jose": 22.5, "boise": 3.0}
+        self.calls: list[str] = []
+        self.failing: UpstreamUnavailable | None = None
+        self.gate: asyncio.Event | None = None
+
+    async def current(self, query: WeatherQuery) -> Weather:
+        self.calls.append(query.key)
+        if self.gate is not None:
+            await self.gate.wait()
+        if self.failing is not None:
+            raise self.failing
+        if query.key not in self.temperatures:
+            raise CityNotFound(query.city)
+        return Weather(
+            city=query.city,
+            temperature=self.temperatures[query.key],
+            humidity=65,
+            description="Partly cloudy",
+            provider=self.name,
+        )
+
+    def healthy(self) -> bool:
+        return self.failing is None

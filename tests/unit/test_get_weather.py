@@ -1,0 +1,197 @@
+import asyncio
+
+import pytest
+
+from adapters.memory_cache import MemoryCache
+from adapters.memory_lock import MemoryLock
+from adapters.memory_metrics import MemoryMetrics
+from domain.entry import CacheEntry
+from domain.errors import CacheUnavailable, CityNotFound, UpstreamUnavailable, WaitTimedOut
+from domain.get_weather import GetWeather
+from domain.outcome import CacheOutcome, Counter
+from domain.policy import CachePolicy
+from domain.query import WeatherQuery
+from domain.stampede import StampedeGuard
+from ports.lock import Held, Signal
+from tests.unit.fakes import FakeClock, FakeProvider
+
+SAN_JOSE = WeatherQuery.parse("San Jose")
+
+
+class World:
+    def __init__(self, cache: MemoryCache | None = None) -> None:
+        self.clock = FakeClock()
+        self.cache = cache or MemoryCache()
+        self.provider = FakeProvider()
+        self.metrics = MemoryMetrics()
+        self.lock = MemoryLock()
+        self.get_weather = GetWeather(
+            cache=self.cache,
+            provider=self.provider,
+            guard=StampedeGuard(self.lock, lock_ttl_s=1.0, wait_timeout_s=1.0),
+            metrics=self.metrics,
+            clock=self.clock,
+            policy=CachePolicy(fresh_ttl_s=300, jitter_max_s=0, backoff_base_s=5),
+            uniform=lambda: 0.5,
+        )
+
+    async def counts(self) -> dict[Counter, int]:
+        return dict(await self.metrics.totals())
+
+
+@pytest.fixture
+def world() -> World:
+    return World()
+
+
+async def test_a_miss_fetches_once_then_hits(world: World) -> None:
+    first = await world.get_weather(SAN_JOSE)
+    second = await world.get_weather(SAN_JOSE)
+    assert first.outcome is CacheOutcome.MISS
+    assert second.outcome is CacheOutcome.HIT
+    assert second.weather.temperature == 22.5
+    assert world.provider.calls == ["san jose"]
+    counts = await world.counts()
+    assert counts[Counter.CACHE_HITS] == 1
+    assert counts[Counter.CACHE_MISSES] == 1
+    assert counts[Counter.API_CALLS] == 1
+    assert counts[Counter.AVOIDED_API_CALLS] == 1
+
+
+async def test_spellings_of_one_city_share_one_entry(world: World) -> None:
+    await world.get_weather(WeatherQuery.parse("San Jose"))
+    result = await world.get_weather(WeatherQuery.parse("  SAN   jose "))
+    assert result.outcome is CacheOutcome.HIT
+    assert len(world.provider.calls) == 1
+
+
+async def test_concurrent_misses_in_one_process_share_one_fetch(world: World) -> None:
+    world.provider.gate = asyncio.Event()
+    requests = [asyncio.create_task(world.get_weather(SAN_JOSE)) for _ in range(50)]
+    await asyncio.sleep(0.01)
+    world.provider.gate.set()
+    results = await asyncio.gather(*requests)
+    assert world.provider.calls == ["san jose"]
+    outcomes = [r.outcome for r in results]
+    assert outcomes.count(CacheOutcome.MISS) == 1
+    assert outcomes.count(CacheOutcome.COALESCED) == 49
+    assert (await world.counts())[Counter.COALESCED] == 49
+
+
+async def test_an_expired_entry_is_served_stale_while_one_refresh_runs(world: World) -> None:
+    await world.get_weather(SAN_JOSE)
+    world.clock.advance(301)
+    world.provider.temperatures["san jose"] = 30.0
+    world.provider.gate = asyncio.Event()
+    stale = [await world.get_weather(SAN_JOSE) for _ in range(5)]
+    assert {r.outcome for r in stale} == {CacheOutcome.STALE}
+    assert all(r.stale and r.weather.temperature == 22.5 for r in stale)
+    assert stale[0].age_s == pytest.approx(301)
+    world.provider.gate.set()
+    await world.get_weather.drain()
+    assert world.provider.calls == ["san jose", "san jose"]
+    fresh = await world.get_weather(SAN_JOSE)
+    assert fresh.outcome is CacheOutcome.HIT
+    assert fresh.weather.temperature == 30.0
+    assert (await world.counts())[Counter.STALE_SERVED] == 5
+
+
+async def test_a_failed_refresh_keeps_serving_stale_and_backs_off(world: World) -> None:
+    await world.get_weather(SAN_JOSE)
+    world.clock.advance(301)
+    world.provider.failing = UpstreamUnavailable("down")
+    for _ in range(20):
+        result = await world.get_weather(SAN_JOSE)
+        await world.get_weather.drain()
+        assert result.outcome is CacheOutcome.STALE
+        assert result.weather.temperature == 22.5
+    assert len(world.provider.calls) == 2  # the fill, then one refresh: backing off since
+    world.clock.advance(5)
+    await world.get_weather(SAN_JOSE)
+    await world.get_weather.drain()
+    assert len(world.provider.calls) == 3
+    stored = await world.cache.get("san jose")
+    assert stored is not None and stored.failures == 2
+    assert stored.fresh_until < world.clock.now()  # never written back as fresh
+
+
+async def test_an_unknown_city_is_remembered_as_not_found(world: World) -> None:
+    nowhere = WeatherQuery.parse("Nowhere")
+    for _ in range(10):
+        with pytest.raises(CityNotFound):
+            await world.get_weather(nowhere)
+    assert world.provider.calls == ["nowhere"]
+    assert (await world.counts())[Counter.NEGATIVE_HITS] == 9
+
+
+async def test_a_negative_entry_expires_after_its_ttl(world: World) -> None:
+    nowhere = WeatherQuery.parse("Nowhere")
+    with pytest.raises(CityNotFound):
+        await world.get_weather(nowhere)
+    world.clock.advance(601)
+    with pytest.raises(CityNotFound):
+        await world.get_weather(nowhere)
+    assert world.provider.calls == ["nowhere", "nowhere"]
+
+
+async def test_an_upstream_failure_without_a_copy_is_upstream_unavailable(world: World) -> None:
+    world.provider.failing = UpstreamUnavailable("forecast upstream answered 503")
+    with pytest.raises(UpstreamUnavailable, match="503"):
+        await world.get_weather(SAN_JOSE)
+    assert await world.cache.get("san jose") is None
+    assert (await world.counts())[Counter.UPSTREAM_ERRORS] == 1
+
+
+class BrokenCache(MemoryCache):
+    async def get(self, key: str) -> CacheEntry | None:
+        raise CacheUnavailable("down")
+
+    async def put(self, key: str, entry: CacheEntry, ttl_s: float) -> None:
+        raise CacheUnavailable("down")
+
+
+async def test_a_cache_outage_is_a_miss_not_an_error() -> None:
+    world = World(cache=BrokenCache())
+    result = await world.get_weather(SAN_JOSE)
+    assert result.outcome is CacheOutcome.MISS
+    assert result.weather.temperature == 22.5
+
+
+async def test_a_waiter_gives_up_at_its_deadline_instead_of_fetching(world: World) -> None:
+    lease = await world.lock.acquire("san jose", 30)  # another worker's fetch that never lands
+    assert not isinstance(lease, Held)
+    with pytest.raises(WaitTimedOut):
+        await world.get_weather(SAN_JOSE)
+    assert world.provider.calls == []
+
+
+async def test_a_waiter_is_woken_by_the_holders_result(world: World) -> None:
+    lease = await world.lock.acquire("san jose", 30)
+    assert not isinstance(lease, Held)
+    waiter = asyncio.create_task(world.get_weather(SAN_JOSE))
+    await asyncio.sleep(0.01)
+    weather = await FakeProvider().current(SAN_JOSE)
+    entry = CachePolicy().fresh_entry(weather, world.clock.now(), jitter_fraction=0)
+    await world.cache.put("san jose", entry, 600)
+    await lease.release(Signal.DONE)
+    result = await asyncio.wait_for(waiter, 0.5)
+    assert result.outcome is CacheOutcome.COALESCED
+    assert world.provider.calls == []
+
+
+async def test_a_failed_holder_fails_its_waiters_fast(world: World) -> None:
+    lease = await world.lock.acquire("san jose", 30)
+    assert not isinstance(lease, Held)
+    waiter = asyncio.create_task(world.get_weather(SAN_JOSE))
+    await asyncio.sleep(0.01)
+    await lease.release(Signal.FAILED)
+    with pytest.raises(UpstreamUnavailable):
+        await asyncio.wait_for(waiter, 0.5)
+    assert world.provider.calls == []
+
+
+async def test_a_lapsed_lease_is_taken_over_by_one_waiter(world: World) -> None:
+    await world.lock.acquire("san jose", 0.2)  # its holder died: nobody will release it
+    results = await asyncio.gather(*(world.get_weather(SAN_JOSE) for _ in range(10)))
+    assert world.provider.calls == ["san jose"]
+    assert all(r.weather.temperature == 22.5 for r in results)
