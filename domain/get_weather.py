@@ -71,6 +71,10 @@ class GetWeather:
             return self._answer(entry, CacheOutcome.STALE, now)
         return await self._fetch(query)
 
+    def record_hit(self) -> None:
+        """Count a fresh answer given by an outer, in-process layer (the near cache)."""
+        self._count(CacheOutcome.HIT)
+
     async def drain(self) -> None:
         """Wait for background refreshes, so a shutdown leaves no lease held."""
         if self._refreshes:
@@ -95,7 +99,10 @@ class GetWeather:
             raise CityNotFound("no city by that name")
         self._count(outcome)
         return WeatherResult(
-            weather=entry.weather, outcome=outcome, age_s=max(now - entry.fetched_at, 0.0)
+            weather=entry.weather,
+            outcome=outcome,
+            age_s=max(now - entry.fetched_at, 0.0),
+            fresh_for_s=max(entry.fresh_until - now, 0.0),
         )
 
     def _count(self, outcome: CacheOutcome) -> None:

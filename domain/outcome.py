@@ -21,6 +21,7 @@ class WeatherResult:
     weather: Weather
     outcome: CacheOutcome
     age_s: float
+    fresh_for_s: float = 0.0
 
     @property
     def stale(self) -> bool:

@@ -1,0 +1,34 @@
+# The two commands: `make run` starts the service, `make test` runs the whole suite.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+WORKERS ?= 2
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: run test lint lock redis-server
+
+$(BIN)/skycache: pyproject.toml requirements.lock
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -c requirements.lock -e '.[test]'
+	touch $@
+
+run: $(BIN)/skycache
+	$(BIN)/skycache serve --host $(HOST) --port $(PORT) --workers $(WORKERS)
+
+# Debian's redis-server backs the integration tests when no Docker engine answers.
+redis-server:
+	@command -v redis-server >/dev/null || ($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq redis-server)
+
+lint: $(BIN)/skycache
+	$(BIN)/lint-imports
+	$(BIN)/mypy
+	$(BIN)/ruff check .
+
+test: $(BIN)/skycache redis-server lint
+	$(BIN)/pytest
+
+lock:
+	$(BIN)/pip freeze --exclude-editable | grep -v '^-e' > requirements.lock

@@ -1,0 +1,75 @@
+"""Redis cache: one key per city holding a compact envelope, so a hit is one GET."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+import msgspec
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+from adapters.redis_client import unavailable_on_error
+from adapters.redis_envelope import decode_entry, decode_location, encode_entry, encode_location
+from domain.entry import CacheEntry
+from domain.outcome import Counter
+from domain.weather import Location
+from ports.cache import Cache, LocationCache
+from ports.metrics import Metrics
+
+WEATHER_PREFIX = "weather:v1:"
+LOCATION_PREFIX = "geo:v1:"
+
+T = TypeVar("T")
+
+
+def _px(ttl_s: float) -> int:
+    # PX 0 is an error in Redis; the shortest TTL we ask for is one millisecond.
+    return max(round(ttl_s * 1000), 1)
+
+
+class RedisCache(Cache, LocationCache):
+    """Keys are built from the normalised key only. Unreadable values are misses, counted
+    as CORRUPT_ENTRIES on `metrics` when one is given."""
+
+    def __init__(self, client: Redis, *, metrics: Metrics | None = None) -> None:
+        self._client = client
+        self._metrics = metrics
+
+    async def get(self, key: str) -> CacheEntry | None:
+        return self._decode(await self._read(WEATHER_PREFIX + key), decode_entry)
+
+    async def put(self, key: str, entry: CacheEntry, ttl_s: float) -> None:
+        await self._write(WEATHER_PREFIX + key, encode_entry(entry), ttl_s)
+
+    async def ping(self) -> bool:
+        try:
+            return bool(await self._client.ping())
+        except (RedisError, OSError):
+            return False
+
+    async def get_location(self, key: str) -> Location | None:
+        return self._decode(await self._read(LOCATION_PREFIX + key), decode_location)
+
+    async def put_location(self, key: str, location: Location, ttl_s: float) -> None:
+        await self._write(LOCATION_PREFIX + key, encode_location(location), ttl_s)
+
+    async def _read(self, name: str) -> bytes | None:
+        with unavailable_on_error("GET"):
+            raw: bytes | None = await self._client.get(name)
+        return raw
+
+    async def _write(self, name: str, raw: bytes, ttl_s: float) -> None:
+        with unavailable_on_error("SET"):
+            await self._client.set(name, raw, px=_px(ttl_s))
+
+    def _decode(self, raw: bytes | None, decode: Callable[[bytes], T]) -> T | None:
+        if raw is None:
+            return None
+        try:
+            return decode(raw)
+        except msgspec.DecodeError:
+            # Another version's envelope, truncated bytes or garbage: a miss, never an error.
+            if self._metrics is not None:
+                self._metrics.incr(Counter.CORRUPT_ENTRIES)
+            return None

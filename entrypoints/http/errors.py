@@ -1,0 +1,72 @@
+"""One table from errors to HTTP statuses; every error body is JSON, never a stack trace."""
+
+from __future__ import annotations
+
+import logging
+import math
+
+from litestar import MediaType, Request, Response
+from litestar.exceptions import HTTPException
+from litestar.types import ExceptionHandlersMap
+
+from domain.errors import (
+    CityNotFound,
+    InvalidCity,
+    SkycacheError,
+    UpstreamBadResponse,
+    UpstreamRateLimited,
+    UpstreamUnavailable,
+    WaitTimedOut,
+)
+from entrypoints.http.schemas import ErrorResponse
+
+log = logging.getLogger("skycache.http")
+
+# Most specific first: the first matching class decides.
+_STATUS: list[tuple[type[SkycacheError], int, str]] = [
+    (InvalidCity, 400, "invalid_city"),
+    (CityNotFound, 404, "city_not_found"),
+    (UpstreamBadResponse, 502, "upstream_bad_response"),
+    (UpstreamRateLimited, 503, "upstream_rate_limited"),
+    (WaitTimedOut, 503, "upstream_wait_timed_out"),
+    (UpstreamUnavailable, 503, "upstream_unavailable"),
+]
+
+
+def _json(
+    status: int, error: str, detail: str, headers: dict[str, str] | None = None
+) -> Response[ErrorResponse]:
+    body = ErrorResponse(error=error, detail=detail, status_code=status)
+    return Response(body, status_code=status, media_type=MediaType.JSON, headers=headers)
+
+
+def domain_error(_: Request[object, object, object], exc: SkycacheError) -> Response[ErrorResponse]:
+    for kind, status, code in _STATUS:
+        if isinstance(exc, kind):
+            headers = None
+            if isinstance(exc, UpstreamUnavailable):
+                headers = {"Retry-After": str(math.ceil(exc.retry_after_s or 5))}
+            return _json(status, code, str(exc), headers)
+    return unexpected_error(_, exc)
+
+
+def http_error(_: Request[object, object, object], exc: HTTPException) -> Response[ErrorResponse]:
+    # Litestar's own errors (404 route, 405, 400 validation) keep their status, in our shape.
+    detail = exc.detail if exc.status_code < 500 else "internal error"
+    code = "bad_request" if exc.status_code == 400 else f"http_{exc.status_code}"
+    headers = {
+        k: v for k, v in (exc.headers or {}).items() if k.lower() in ("allow", "retry-after")
+    }
+    return _json(exc.status_code, code, detail, headers)
+
+
+def unexpected_error(_: Request[object, object, object], exc: Exception) -> Response[ErrorResponse]:
+    log.exception("unexpected error", exc_info=exc)
+    return _json(500, "internal_error", "internal error")
+
+
+EXCEPTION_HANDLERS: ExceptionHandlersMap = {
+    SkycacheError: domain_error,
+    HTTPException: http_error,
+    Exception: unexpected_error,
+}

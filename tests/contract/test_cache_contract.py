@@ -1,0 +1,122 @@
+"""The Cache and LocationCache contract, held by the in-memory and the Redis adapter alike."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from adapters.memory_cache import MemoryCache
+from adapters.redis_cache import RedisCache
+from domain.entry import CacheEntry
+from domain.weather import Location, Weather
+
+AnyCache = MemoryCache | RedisCache
+
+# Millisecond-exact times: the Redis envelope keeps times to the millisecond.
+NOW = 1_717_243_200.125
+
+SAN_JOSE = Weather(
+    city="San Jose",
+    temperature=18.3,
+    humidity=64.0,
+    description="Partly cloudy",
+    country="United States",
+    latitude=37.33939,
+    longitude=-121.89496,
+    observed_at="2024-06-01T12:15",
+    provider="open-meteo",
+)
+
+
+@pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.integration)])
+def cache(request: pytest.FixtureRequest) -> AnyCache:
+    if request.param == "memory":
+        return MemoryCache()
+    return RedisCache(request.getfixturevalue("redis_client"))
+
+
+def entry(weather: Weather | None = SAN_JOSE) -> CacheEntry:
+    return CacheEntry(
+        weather=weather, fetched_at=NOW, fresh_until=NOW + 317.5, stale_until=NOW + 86_400
+    )
+
+
+async def test_an_unknown_key_is_a_miss(cache: AnyCache) -> None:
+    assert await cache.get("nowhere") is None
+
+
+async def test_an_entry_comes_back_with_every_field(cache: AnyCache) -> None:
+    stored = CacheEntry(
+        weather=SAN_JOSE,
+        fetched_at=NOW,
+        fresh_until=NOW + 300.25,
+        stale_until=NOW + 86_400,
+        retry_after=NOW + 40.5,
+        failures=3,
+        fetch_s=0.183,
+    )
+    await cache.put("san jose", stored, 60)
+    assert await cache.get("san jose") == stored
+
+
+async def test_optional_weather_fields_may_be_absent(cache: AnyCache) -> None:
+    bare = Weather(city="Boise", temperature=-3.5, humidity=80.5, description="Snow at dusk")
+    await cache.put("boise", entry(bare), 60)
+    assert await cache.get("boise") == entry(bare)
+
+
+async def test_a_negative_entry_comes_back_negative(cache: AnyCache) -> None:
+    await cache.put("atlantis", entry(None), 60)
+    found = await cache.get("atlantis")
+    assert found == entry(None)
+    assert found is not None and found.is_negative
+
+
+async def test_keys_are_independent_and_may_be_any_script(
+    cache: AnyCache,
+) -> None:
+    tokyo = Weather(city="東京", temperature=25.0, humidity=70.0, description="Clear sky")
+    await cache.put("東京", entry(tokyo), 60)
+    await cache.put("são paulo", entry(None), 60)
+    assert await cache.get("東京") == entry(tokyo)
+    assert await cache.get("são paulo") == entry(None)
+    assert await cache.get("sao paulo") is None
+
+
+async def test_a_later_put_replaces_the_entry(cache: AnyCache) -> None:
+    await cache.put("san jose", entry(None), 60)
+    await cache.put("san jose", entry(), 60)
+    assert await cache.get("san jose") == entry()
+
+
+async def test_an_entry_expires_after_its_ttl(cache: AnyCache) -> None:
+    await cache.put("san jose", entry(), 0.2)
+    assert await cache.get("san jose") is not None
+    await asyncio.sleep(0.35)
+    assert await cache.get("san jose") is None
+
+
+async def test_a_location_comes_back_with_every_field(cache: AnyCache) -> None:
+    where = Location(
+        name="San José",
+        latitude=37.33939,
+        longitude=-121.89496,
+        country="United States",
+        timezone="America/Los_Angeles",
+    )
+    await cache.put_location("san josé", where, 60)
+    assert await cache.get_location("san josé") == where
+    assert await cache.get_location("san jose") is None
+    assert await cache.get("san josé") is None  # weather and locations do not mix
+
+
+async def test_a_location_expires_after_its_ttl(cache: AnyCache) -> None:
+    await cache.put_location("boise", Location(name="Boise", latitude=43.6, longitude=-116.2), 0.2)
+    assert await cache.get_location("boise") is not None
+    await asyncio.sleep(0.35)
+    assert await cache.get_location("boise") is None
+
+
+async def test_a_reachable_backend_answers_ping(cache: AnyCache) -> None:
+    assert await cache.ping() is True

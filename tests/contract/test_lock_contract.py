@@ -1,0 +1,118 @@
+"""The Lock contract, held by the in-memory and the Redis adapter alike."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+from redis.asyncio import Redis
+
+from adapters.memory_lock import MemoryLock
+from adapters.redis_lock import RedisLock
+from ports.lock import Held, Lease, Lock, Signal
+
+
+@pytest.fixture
+async def redis_lock(redis_client: Redis) -> AsyncIterator[RedisLock]:
+    lock = RedisLock(redis_client)
+    try:
+        yield lock
+    finally:
+        await lock.aclose()
+
+
+@pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.integration)])
+def lock(request: pytest.FixtureRequest) -> Lock:
+    if request.param == "memory":
+        return MemoryLock()
+    lock: Lock = request.getfixturevalue("redis_lock")
+    return lock
+
+
+async def lease_of(lock: Lock, key: str, ttl_s: float = 5.0) -> Lease:
+    attempt = await lock.acquire(key, ttl_s)
+    assert not isinstance(attempt, Held), "expected to take the lock"
+    return attempt
+
+
+async def test_only_one_caller_holds_a_key(lock: Lock) -> None:
+    await lease_of(lock, "san jose")
+    assert isinstance(await lock.acquire("san jose", 5.0), Held)
+    await lease_of(lock, "boise")  # other keys are free
+
+
+async def test_held_says_when_the_lease_lapses(lock: Lock) -> None:
+    await lease_of(lock, "san jose", ttl_s=5.0)
+    held = await lock.acquire("san jose", 5.0)
+    assert isinstance(held, Held)
+    assert 4.0 < held.ttl_s <= 5.0
+
+
+async def test_a_released_key_can_be_taken_again(lock: Lock) -> None:
+    lease = await lease_of(lock, "san jose")
+    await lease.release(Signal.DONE)
+    await lease_of(lock, "san jose")
+
+
+async def test_a_lapsed_lease_frees_the_key(lock: Lock) -> None:
+    await lease_of(lock, "san jose", ttl_s=0.1)
+    await asyncio.sleep(0.2)
+    await lease_of(lock, "san jose")
+
+
+async def test_extend_keeps_the_lease_past_its_ttl(lock: Lock) -> None:
+    lease = await lease_of(lock, "san jose", ttl_s=0.3)
+    await asyncio.sleep(0.2)
+    assert await lease.extend() is True
+    await asyncio.sleep(0.2)  # 0.4 s after the lease was taken
+    assert isinstance(await lock.acquire("san jose", 5.0), Held)
+
+
+async def test_a_lapsed_lease_cannot_touch_the_next_holders_lock(lock: Lock) -> None:
+    stale = await lease_of(lock, "san jose", ttl_s=0.1)
+    await asyncio.sleep(0.2)
+    await lease_of(lock, "san jose")
+    watch = lock.watch("san jose")
+    try:
+        assert await stale.extend() is False
+        await stale.release(Signal.DONE)
+        assert isinstance(await lock.acquire("san jose", 5.0), Held)
+        assert await watch.wait(0.1) is Signal.TIMEOUT  # and nobody was told it was done
+    finally:
+        watch.close()
+
+
+@pytest.mark.parametrize("signal", [Signal.DONE, Signal.FAILED])
+async def test_release_tells_the_watchers_how_it_went(lock: Lock, signal: Signal) -> None:
+    watches = [lock.watch("san jose"), lock.watch("san jose")]
+    other = lock.watch("boise")
+    try:
+        lease = await lease_of(lock, "san jose")
+        assert isinstance(await lock.acquire("san jose", 5.0), Held)
+        await lease.release(signal)
+        for watch in watches:
+            assert await watch.wait(2.0) is signal
+        assert await other.wait(0.05) is Signal.TIMEOUT
+    finally:
+        for watch in [*watches, other]:
+            watch.close()
+
+
+async def test_a_watch_with_no_news_times_out(lock: Lock) -> None:
+    await lease_of(lock, "san jose")
+    watch = lock.watch("san jose")
+    try:
+        started = asyncio.get_running_loop().time()
+        assert await watch.wait(0.1) is Signal.TIMEOUT
+        assert asyncio.get_running_loop().time() - started >= 0.09
+    finally:
+        watch.close()
+
+
+async def test_a_closed_watch_hears_nothing_more(lock: Lock) -> None:
+    watch = lock.watch("san jose")
+    watch.close()
+    lease = await lease_of(lock, "san jose")
+    await lease.release(Signal.DONE)
+    assert await watch.wait(0.05) is Signal.TIMEOUT

@@ -1,0 +1,152 @@
+"""The image recipe replayed without Docker: the build stage's steps in a fresh venv, then serve."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import tomllib
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.deploy.recipe import (
+    ROOT,
+    lock_versions,
+    normalise,
+    probe,
+    replay_copies,
+    run_command,
+    stage_named,
+)
+
+# No Docker engine here: the build stage's COPYs and `pip install` line run on the host (pip's
+# cache keeps it quick), then the installed CLI is started as the CMD starts it and stopped as
+# `docker stop` stops it.
+
+# The venv's own tooling, not project dependencies.
+TOOLING = {"pip", "setuptools", "wheel", "skycache"}
+
+LIST_DISTRIBUTIONS = """
+import importlib.metadata as m, json
+print(json.dumps({d.metadata["Name"]: d.version for d in m.distributions()}))
+"""
+
+
+def _bin(venv: Path, name: str) -> str:
+    return str(venv / "bin" / name)
+
+
+@pytest.fixture(scope="module")
+def image_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A venv holding what the image's /opt/venv holds, built by the Dockerfile's own steps."""
+    work = tmp_path_factory.mktemp("image")
+    src, venv = work / "src", work / "venv"
+    build = stage_named("build")
+    replay_copies(build, src)
+    subprocess.run([sys.executable, "-m", "venv", venv], check=True, timeout=60)
+    env = {k: v for k, v in os.environ.items() if k not in {"PYTHONPATH", "VIRTUAL_ENV"}}
+    env.update(PATH=f"{venv / 'bin'}:{env.get('PATH', '/usr/bin:/bin')}", VIRTUAL_ENV=str(venv))
+    for step in [run_command(a) for a in build.args_of("RUN") if "pip install" in a]:
+        done = subprocess.run(
+            ["sh", "-c", step], cwd=src, env=env, capture_output=True, text=True, timeout=240
+        )
+        assert done.returncode == 0, f"{step} failed:\n{done.stdout[-3000:]}{done.stderr[-3000:]}"
+    return venv
+
+
+def _installed(venv: Path) -> dict[str, str]:
+    listing = subprocess.run(
+        [_bin(venv, "python"), "-c", LIST_DISTRIBUTIONS],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    )
+    return {normalise(name): version for name, version in json.loads(listing.stdout).items()}
+
+
+def test_the_image_gets_runtime_packages_only(image_venv: Path) -> None:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    requirements = project["optional-dependencies"]["test"]
+    test_extra = {normalise(re.split(r"[\[<>=!~; ]", req)[0]) for req in requirements}
+    assert not test_extra & set(_installed(image_venv))
+
+
+def test_every_installed_package_is_pinned_by_the_lock(image_venv: Path) -> None:
+    locked = lock_versions()
+    installed = {n: v for n, v in _installed(image_venv).items() if n not in TOOLING}
+    assert {n: v for n, v in installed.items() if locked.get(n) != v} == {}
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def served(image_venv: Path, tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], int, Path]]:
+    port, log = _free_port(), tmp_path / "skycache.log"
+    env = {
+        "PATH": f"{image_venv / 'bin'}:/usr/bin:/bin",
+        "HOME": str(tmp_path),
+        "SKYCACHE_CACHE": "memory",
+        "WEATHER_PROVIDER": "simulated",
+        "LOG_LEVEL": "info",  # the shutdown lines below are logged at info
+    }
+    command = [_bin(image_venv, "skycache"), "serve", "--host", "127.0.0.1", "--port", str(port)]
+    with log.open("wb") as out:
+        # cwd outside the repo: the app must come from the venv, not from the working tree.
+        app = subprocess.Popen(
+            [*command, "--workers", "1"],
+            cwd=tmp_path,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        _wait_healthy(app, port, log)
+        yield app, port, log
+    finally:
+        if app.poll() is None:
+            os.killpg(app.pid, signal.SIGKILL)
+            app.wait(5)
+
+
+def _wait_healthy(app: subprocess.Popen[bytes], port: int, log: Path) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        assert app.poll() is None, f"skycache exited at start-up:\n{log.read_text()[-4000:]}"
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as reply:
+                if reply.status == 200:
+                    return
+        except (urllib.error.URLError, OSError):
+            pass
+        time.sleep(0.1)
+    pytest.fail(f"/healthz did not answer 200 within 30 s:\n{log.read_text()[-4000:]}")
+
+
+def test_the_installed_app_serves_passes_its_healthcheck_and_stops_on_sigterm(
+    served: tuple[subprocess.Popen[bytes], int, Path], image_venv: Path
+) -> None:
+    app, port, log = served
+    assert probe(port, python=_bin(image_venv, "python")) == 0
+    # `docker stop` signals PID 1 only, which the CMD's `exec` makes the CLI itself.
+    app.send_signal(signal.SIGTERM)
+    # After a graceful shutdown uvicorn re-raises the signal it caught, so "terminated by
+    # SIGTERM" (docker's exit 143) is a clean exit too; the log tells it from a hard kill.
+    assert app.wait(timeout=10) in (0, -signal.SIGTERM)
+    output = log.read_text()
+    assert "Application shutdown complete." in output, output[-4000:]
+    assert "Traceback" not in output, output[-4000:]

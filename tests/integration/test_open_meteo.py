@@ -1,0 +1,175 @@
+"""The Open-Meteo adapters against the fake server: happy path, every failure, call counts."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+
+from adapters.memory_cache import MemoryCache
+from adapters.open_meteo import OpenMeteoGeocoder, OpenMeteoProvider
+from domain.errors import (
+    CityNotFound,
+    UpstreamBadResponse,
+    UpstreamRateLimited,
+    UpstreamUnavailable,
+)
+from domain.geocoding import CachedGeocoder
+from domain.query import WeatherQuery
+from ports.provider import Geocoder
+from tests.support.fake_open_meteo import FakeOpenMeteo, closed_port_url
+
+SAN_JOSE = WeatherQuery.parse("San Jose")
+
+
+@pytest.fixture
+async def client() -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(timeout=5.0) as client:
+        yield client
+
+
+def open_meteo(
+    client: httpx.AsyncClient, url: str, geocoder: Geocoder | None = None
+) -> OpenMeteoProvider:
+    geocoder = geocoder or OpenMeteoGeocoder(client, base_url=url)
+    return OpenMeteoProvider(client, geocoder, base_url=url)
+
+
+async def test_a_city_is_geocoded_then_its_current_weather_fetched(
+    fake_open_meteo: FakeOpenMeteo, client: httpx.AsyncClient
+) -> None:
+    weather = await open_meteo(client, fake_open_meteo.url).current(SAN_JOSE)
+
+    assert (weather.city, weather.country) == ("San Jose", "United States")
+    assert (weather.latitude, weather.longitude) == (37.33939, -121.89496)
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d", weather.observed_at or "")
+    assert weather.provider == "open-meteo"
+    assert await fake_open_meteo.acalls() == {"geocoding": 1, "forecast": 1}
+
+
+async def test_the_city_name_is_the_one_open_meteo_knows(
+    fake_open_meteo: FakeOpenMeteo, client: httpx.AsyncClient
+) -> None:
+    weather = await open_meteo(client, fake_open_meteo.url).current(WeatherQuery.parse("sao paulo"))
+
+    assert weather.city == "São Paulo"
+
+
+async def test_an_unknown_city_costs_no_forecast_call(
+    fake_open_meteo: FakeOpenMeteo, client: httpx.AsyncClient
+) -> None:
+    with pytest.raises(CityNotFound):
+        await open_meteo(client, fake_open_meteo.url).current(WeatherQuery.parse("Nowhereville"))
+
+    assert await fake_open_meteo.acalls() == {"geocoding": 1, "forecast": 0}
+
+
+async def test_a_cached_location_costs_no_second_geocoding_call(
+    fake_open_meteo: FakeOpenMeteo, client: httpx.AsyncClient
+) -> None:
+    geocoder = CachedGeocoder(
+        OpenMeteoGeocoder(client, base_url=fake_open_meteo.url), MemoryCache()
+    )
+    provider = open_meteo(client, fake_open_meteo.url, geocoder)
+
+    first = await provider.current(SAN_JOSE)
+    second = await provider.current(SAN_JOSE)
+
+    assert second.city == first.city
+    assert await fake_open_meteo.acalls() == {"geocoding": 1, "forecast": 2}
+
+
+@pytest.mark.parametrize(
+    ("code", "description"),
+    [(0, "Clear sky"), (2, "Partly cloudy"), (45, "Fog"), (95, "Thunderstorm"), (42, "Unknown")],
+)
+async def test_the_wmo_weather_code_becomes_a_description(
+    fake_open_meteo: FakeOpenMeteo, client: httpx.AsyncClient, code: int, description: str
+) -> None:
+    await fake_open_meteo.aset(weather_code=code)
+
+    weather = await open_meteo(client, fake_open_meteo.url).current(SAN_JOSE)
+
+    assert weather.description == description
+
+
+FAILURES = [
+    ("error500", UpstreamUnavailable, "upstream answered 500"),
+    ("error429", UpstreamRateLimited, "upstream answered 429: Minutely API request limit"),
+    ("error400", UpstreamBadResponse, "upstream answered 400: Cannot initialize"),
+    ("bad_json", UpstreamBadResponse, "upstream sent an unusable body"),
+    ("missing_fields", UpstreamBadResponse, "upstream sent an unusable body"),
+    ("wrong_shape", UpstreamBadResponse, "upstream sent an unusable body"),
+    ("refuse", UpstreamUnavailable, "upstream connection failed"),
+]
+
+
+@pytest.mark.parametrize("endpoint", ["geocoding", "forecast"])
+@pytest.mark.parametrize(("mode", "error", "reason"), FAILURES)
+async def test_each_upstream_failure_becomes_its_domain_error(
+    fake_open_meteo: FakeOpenMeteo,
+    client: httpx.AsyncClient,
+    endpoint: str,
+    mode: str,
+    error: type[UpstreamUnavailable],
+    reason: str,
+) -> None:
+    await fake_open_meteo.aset(mode=mode, endpoint=endpoint)
+    provider = open_meteo(client, fake_open_meteo.url)
+
+    with pytest.raises(UpstreamUnavailable) as raised:
+        await provider.current(SAN_JOSE)
+
+    assert type(raised.value) is error  # exactly: the subclasses matter to callers
+    assert raised.value.reason.startswith(f"{endpoint} {reason}")
+    assert not provider.healthy()
+
+
+async def test_a_rate_limit_carries_retry_after(
+    fake_open_meteo: FakeOpenMeteo, client: httpx.AsyncClient
+) -> None:
+    await fake_open_meteo.aset(mode="error429", endpoint="forecast")
+
+    with pytest.raises(UpstreamRateLimited) as raised:
+        await open_meteo(client, fake_open_meteo.url).current(SAN_JOSE)
+
+    assert raised.value.retry_after_s == 60.0
+
+
+@pytest.mark.parametrize("endpoint", ["geocoding", "forecast"])
+async def test_a_hung_upstream_times_out_as_unavailable(
+    fake_open_meteo: FakeOpenMeteo, endpoint: str
+) -> None:
+    await fake_open_meteo.aset(mode="timeout", endpoint=endpoint)
+
+    async with httpx.AsyncClient(timeout=0.3) as client:
+        with pytest.raises(UpstreamUnavailable) as raised:
+            await open_meteo(client, fake_open_meteo.url).current(SAN_JOSE)
+
+    assert type(raised.value) is UpstreamUnavailable
+    assert raised.value.reason == f"{endpoint} upstream timed out"
+
+
+async def test_a_port_nobody_listens_on_is_unavailable(client: httpx.AsyncClient) -> None:
+    with pytest.raises(UpstreamUnavailable) as raised:
+        await open_meteo(client, closed_port_url()).current(SAN_JOSE)
+
+    assert raised.value.reason == "geocoding upstream connection failed (ConnectError)"
+
+
+async def test_latency_is_per_request_so_concurrent_calls_overlap(
+    fake_open_meteo: FakeOpenMeteo, client: httpx.AsyncClient
+) -> None:
+    await fake_open_meteo.aset(latency_s=0.3, endpoint="forecast")
+    provider = open_meteo(client, fake_open_meteo.url)
+
+    started = time.monotonic()
+    await asyncio.gather(*(provider.current(SAN_JOSE) for _ in range(50)))
+
+    # Serialised, 50 calls would take 15 s; overlapping, about one latency.
+    assert time.monotonic() - started < 3.0
+    assert await fake_open_meteo.acalls() == {"geocoding": 50, "forecast": 50}

@@ -1,0 +1,118 @@
+"""RedisCache against a real Redis: corrupt values, size per city, round trips, outages."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+
+import msgspec
+import pytest
+from redis.asyncio import Redis
+
+from adapters.memory_metrics import MemoryMetrics
+from adapters.redis_cache import LOCATION_PREFIX, WEATHER_PREFIX, RedisCache
+from adapters.redis_client import create_redis_client
+from adapters.redis_envelope import encode_entry
+from domain.entry import CacheEntry
+from domain.errors import CacheUnavailable
+from domain.outcome import Counter
+from domain.weather import Location, Weather
+from tests.support.ports import free_port
+
+pytestmark = pytest.mark.integration
+
+SAN_JOSE = Weather(
+    city="San Jose",
+    temperature=18.3,
+    humidity=64.0,
+    description="Partly cloudy",
+    country="United States",
+    latitude=37.33939,
+    longitude=-121.89496,
+    observed_at="2024-06-01T12:15",
+    provider="open-meteo",
+)
+
+
+def fresh_entry(weather: Weather | None = SAN_JOSE) -> CacheEntry:
+    now = time.time()
+    return CacheEntry(
+        weather=weather, fetched_at=now, fresh_until=now + 317.4, stale_until=now + 86_400
+    )
+
+
+@pytest.fixture
+async def down_client() -> AsyncIterator[Redis]:
+    """A client with the service's own timeouts, pointed at a port nobody listens on."""
+    client = create_redis_client(f"redis://127.0.0.1:{free_port()}/0")
+    yield client
+    await client.aclose()
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        pytest.param(b"\xc1 not msgpack at all", id="garbage"),
+        pytest.param(encode_entry(fresh_entry())[:-7], id="truncated"),
+        pytest.param(msgspec.msgpack.encode([2, None, 1, 2, 3, 0, 0, 0]), id="another-version"),
+        pytest.param(msgspec.msgpack.encode({"city": "San Jose"}), id="wrong-shape"),
+        pytest.param(b"", id="empty"),
+    ],
+)
+async def test_an_unreadable_entry_is_a_counted_miss(redis_client: Redis, raw: bytes) -> None:
+    metrics = MemoryMetrics()
+    cache = RedisCache(redis_client, metrics=metrics)
+    await redis_client.set(WEATHER_PREFIX + "san jose", raw)
+    await redis_client.set(LOCATION_PREFIX + "san jose", raw)
+    assert await cache.get("san jose") is None
+    assert await cache.get_location("san jose") is None
+    assert (await metrics.totals()).get(Counter.CORRUPT_ENTRIES) == 2
+
+
+async def test_a_corrupt_entry_is_replaced_by_the_next_put(redis_client: Redis) -> None:
+    cache = RedisCache(redis_client)
+    await redis_client.set(WEATHER_PREFIX + "san jose", b"\x00\x01")
+    entry = fresh_entry()
+    await cache.put("san jose", entry, 60)
+    found = await cache.get("san jose")
+    assert found is not None and found.weather == SAN_JOSE
+
+
+async def test_a_city_costs_at_most_200_bytes_of_redis_memory(redis_client: Redis) -> None:
+    cache = RedisCache(redis_client)
+    await cache.put("san jose", fresh_entry(), 86_400)
+    used = await redis_client.memory_usage(WEATHER_PREFIX + "san jose")
+    assert used is not None and used <= 200, f"MEMORY USAGE {used} bytes"
+
+
+async def test_put_sets_the_ttl_it_is_given(redis_client: Redis) -> None:
+    cache = RedisCache(redis_client)
+    await cache.put("san jose", fresh_entry(), 60)
+    await cache.put_location("san jose", Location(name="San Jose", latitude=1, longitude=2), 90)
+    assert 59_000 < await redis_client.pttl(WEATHER_PREFIX + "san jose") <= 60_000
+    assert 89_000 < await redis_client.pttl(LOCATION_PREFIX + "san jose") <= 90_000
+
+
+async def test_a_hit_is_one_command(redis_client: Redis) -> None:
+    cache = RedisCache(redis_client)
+    await cache.put("san jose", fresh_entry(), 60)
+    await cache.get("san jose")  # warm the connection: HELLO and friends are not the hit's
+    await redis_client.config_resetstat()
+    assert await cache.get("san jose") is not None
+    stats = await redis_client.info("commandstats")
+    # Everything but CONFIG RESETSTAT itself (named cmdstat_config|resetstat since Redis 7).
+    calls = {k: row["calls"] for k, row in stats.items() if not k.startswith("cmdstat_config")}
+    assert calls == {"cmdstat_get": 1}
+
+
+async def test_a_down_redis_is_reported_quickly(down_client: Redis) -> None:
+    cache = RedisCache(down_client)
+    started = time.monotonic()
+    with pytest.raises(CacheUnavailable):
+        await cache.get("san jose")
+    with pytest.raises(CacheUnavailable):
+        await cache.put("san jose", fresh_entry(), 60)
+    with pytest.raises(CacheUnavailable):
+        await cache.get_location("san jose")
+    assert await cache.ping() is False
+    assert time.monotonic() - started < 0.5

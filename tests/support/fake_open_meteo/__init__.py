@@ -1,0 +1,19 @@
+"""A fake Open-Meteo: a real HTTP server speaking Open-Meteo's geocoding and forecast API.
+
+It runs in its own process (uvicorn, on an inherited loopback socket), so that it keeps
+up with a stampede on its own core and app servers in other processes can use it too.
+Steer it over HTTP (POST /_control, GET /_calls, POST /_reset) or through this handle:
+
+    fake = FakeOpenMeteo().start()
+    fake.set(mode="error429", endpoint="forecast")   # or latency_s=0.2, weather_code=95
+    fake.calls()                                     # {"geocoding": 1, "forecast": 1}
+
+Modes: ok, error400, error429 (Retry-After: 60), error500, timeout (hangs 30 s),
+bad_json, missing_fields, wrong_shape, refuse. "refuse" drops each connection before the
+response completes (ASGI cannot refuse a connection); for a port that truly refuses
+connections, use `closed_port_url()`.
+"""
+
+from tests.support.fake_open_meteo.handle import FakeOpenMeteo, closed_port_url
+
+__all__ = ["FakeOpenMeteo", "closed_port_url"]

@@ -1,0 +1,22 @@
+"""Fixtures for the fake Open-Meteo: one server per test session, reset before each test."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from tests.support.fake_open_meteo import FakeOpenMeteo
+
+
+@pytest.fixture(scope="session")
+def fake_open_meteo_server() -> Iterator[FakeOpenMeteo]:
+    with FakeOpenMeteo() as fake:
+        yield fake
+
+
+@pytest.fixture
+def fake_open_meteo(fake_open_meteo_server: FakeOpenMeteo) -> FakeOpenMeteo:
+    """The session's fake, back to mode "ok", no latency and zero calls."""
+    fake_open_meteo_server.reset()
+    return fake_open_meteo_server
