@@ -1,0 +1,158 @@
+"""GuardedProvider: one upstream's protection — concurrency cap, retry, breaker, quota."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import Awaitable, Callable
+
+from adapters.circuit_breaker import BreakerState, CircuitBreaker
+from adapters.guard_config import GuardConfig, is_transient
+from adapters.system_clock import SystemClock
+from adapters.upstream_quota import CallBudget, QuotaWindow
+from domain.errors import CityNotFound, UpstreamRateLimited, UpstreamUnavailable
+from domain.query import WeatherQuery
+from domain.weather import Weather
+from ports.clock import Clock
+from ports.provider import WeatherProvider
+
+__all__ = ["GuardConfig", "GuardedProvider"]
+
+BUSY_RETRY_AFTER_S = 1.0
+
+
+class GuardedProvider(WeatherProvider):
+    """Wraps one provider; every rule below holds per process.
+
+    - at most `concurrency` calls in flight; a caller waits `queue_timeout_s` at most;
+    - a transient failure is retried `retries` times (0 or 1), after a jittered pause;
+      never a 4xx, a bad body or a 429;
+    - a circuit breaker counts failed attempts (CityNotFound is a success) and, while open,
+      fails fast; when half-open exactly one call probes the upstream;
+    - after a 429, no call until its window passes; an optional budget stays under quota;
+    - every refusal is an UpstreamUnavailable (or UpstreamRateLimited) with retry_after_s.
+    """
+
+    def __init__(
+        self,
+        inner: WeatherProvider,
+        config: GuardConfig | None = None,
+        *,
+        clock: Clock | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        uniform: Callable[[float, float], float] = random.uniform,
+    ) -> None:
+        self.config = config = config or GuardConfig()
+        clock = clock or SystemClock()
+        self.name = inner.name
+        self._inner = inner
+        self._slots = asyncio.Semaphore(config.concurrency)
+        self._sleep = sleep
+        self._uniform = uniform
+        self.breaker = CircuitBreaker(
+            clock, name=self.name, failures=config.breaker_failures, reset_s=config.breaker_reset_s
+        )
+        self.quota = QuotaWindow(clock, name=self.name)
+        self.budget = CallBudget(clock, config.limits, name=self.name)
+
+    @property
+    def state(self) -> str:
+        """The breaker's state, "closed", "open" or "half-open", for metrics."""
+        return self.breaker.state.value
+
+    def healthy(self) -> bool:
+        """Worth calling now: breaker closed and no 429 window in force."""
+        return self.breaker.state is BreakerState.CLOSED and self.quota.remaining_s() == 0
+
+    async def current(self, query: WeatherQuery) -> Weather:
+        self._refuse_early()
+        try:
+            return await self._attempt(query)
+        except _Refused as refused:
+            raise refused.error from None
+        except UpstreamUnavailable as error:
+            if not self._may_retry(error):
+                raise
+            first = error
+        await self._sleep(self._uniform(*self.config.retry_delay_s))
+        try:
+            return await self._attempt(query)
+        except _Refused:
+            raise first from None  # the retry was turned away: report what really failed
+
+    def _may_retry(self, error: UpstreamUnavailable) -> bool:
+        if self.config.retries < 1 or not is_transient(error):
+            return False
+        try:
+            self._refuse_early()  # this failure may have opened the breaker: no idle pause
+        except UpstreamUnavailable:
+            return False
+        return True
+
+    def _refuse_early(self) -> None:
+        """Turn a caller away before it queues, when no call could be made anyway."""
+        self.quota.check()
+        self.budget.check()
+        self.breaker.check()
+
+    async def _attempt(self, query: WeatherQuery) -> Weather:
+        try:
+            async with asyncio.timeout(self.config.queue_timeout_s):
+                await self._slots.acquire()
+        except TimeoutError:
+            raise _Refused(self._busy()) from None
+        try:
+            self._admit()
+            return await self._call(query)
+        finally:
+            self._slots.release()
+
+    def _admit(self) -> None:
+        # Re-checked once a slot is ours: the call ahead may have opened the breaker.
+        try:
+            self._refuse_early()
+            self.breaker.admit()
+        except UpstreamUnavailable as refusal:
+            raise _Refused(refusal) from None
+        self.budget.spend()
+
+    async def _call(self, query: WeatherQuery) -> Weather:
+        try:
+            async with asyncio.timeout(self.config.call_timeout_s):
+                weather = await self._inner.current(query)
+        except CityNotFound:
+            self.breaker.succeeded()  # the upstream answered; the city does not exist
+            raise
+        except UpstreamRateLimited as error:
+            self.quota.close_for(error)
+            self.breaker.release()
+            raise
+        except UpstreamUnavailable as error:
+            self.breaker.failed(error)
+            raise
+        except TimeoutError:
+            timed_out = UpstreamUnavailable(
+                f"{self.name} upstream gave no answer within {self.config.call_timeout_s:g} s"
+            )
+            self.breaker.failed(timed_out)
+            raise timed_out from None
+        except BaseException:
+            self.breaker.release()  # cancelled or a bug: says nothing about the upstream
+            raise
+        self.breaker.succeeded()
+        return weather
+
+    def _busy(self) -> UpstreamUnavailable:
+        return UpstreamUnavailable(
+            f"{self.name} upstream busy: no free call slot within "
+            f"{self.config.queue_timeout_s:g} s ({self.config.concurrency} at a time)",
+            retry_after_s=BUSY_RETRY_AFTER_S,
+        )
+
+
+class _Refused(Exception):  # a signal inside this module, never raised out of it
+    """The guard turned a call away before it reached the upstream."""
+
+    def __init__(self, error: UpstreamUnavailable) -> None:
+        super().__init__(error.reason)
+        self.error = error

@@ -1,0 +1,75 @@
+"""A scripted WeatherProvider and helpers, for the GuardedProvider unit tests."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable
+
+from adapters.guarded_provider import GuardConfig, GuardedProvider
+from domain.errors import UpstreamBadResponse, UpstreamRateLimited, UpstreamUnavailable
+from domain.query import WeatherQuery
+from domain.weather import Weather
+from tests.unit.fakes import FakeClock
+
+BOSTON = WeatherQuery.parse("Boston")
+SERVER_ERROR = UpstreamUnavailable("forecast upstream answered 500: Internal server error")
+TIMED_OUT = UpstreamUnavailable("forecast upstream timed out")
+REFUSED = UpstreamUnavailable("forecast upstream connection failed (ConnectError)")
+BAD_BODY = UpstreamBadResponse("forecast upstream sent an unusable body")
+CLIENT_ERROR = UpstreamBadResponse("forecast upstream answered 400")
+RATE_LIMITED = UpstreamRateLimited("forecast upstream answered 429", retry_after_s=60)
+Outcome = Exception | None  # None: answer with weather
+
+
+class ScriptedProvider:
+    """Plays `script` one outcome per call, then `then` forever; `gate` holds calls."""
+
+    name = "scripted"
+
+    def __init__(self, script: Iterable[Outcome] = (), then: Outcome = None) -> None:
+        self.script = list(script)
+        self.then = then
+        self.calls = 0
+        self.in_flight = 0
+        self.most_in_flight = 0
+        self.gate: asyncio.Event | None = None
+
+    async def current(self, query: WeatherQuery) -> Weather:
+        self.calls += 1
+        self.in_flight += 1
+        self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        try:
+            if self.gate is not None:
+                await self.gate.wait()
+            outcome = self.script.pop(0) if self.script else self.then
+        finally:
+            self.in_flight -= 1
+        if outcome is not None:
+            raise outcome
+        return Weather(
+            city=query.city, temperature=1.0, humidity=50, description="Clear", provider=self.name
+        )
+
+    def healthy(self) -> bool:
+        return True
+
+
+class Pauses:
+    def __init__(self) -> None:
+        self.taken: list[float] = []
+
+    async def __call__(self, seconds: float) -> None:
+        self.taken.append(seconds)
+
+
+def guard(
+    inner: ScriptedProvider, clock: FakeClock, pauses: Pauses | None = None, **config: object
+) -> GuardedProvider:
+    """The provider under test: breaker threshold 3, reset 30 s, unless `config` says else."""
+    settings = {"breaker_failures": 3, "breaker_reset_s": 30.0, **config}
+    return GuardedProvider(
+        inner,
+        GuardConfig(**settings),  # type: ignore[arg-type]
+        clock=clock,
+        sleep=pauses or Pauses(),
+    )

@@ -1,0 +1,205 @@
+"""GuardedProvider: circuit breaker, 429 windows and the call budget, on a fake clock."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from adapters.guarded_provider import GuardedProvider
+from adapters.upstream_quota import Limit
+from domain.errors import UpstreamRateLimited, UpstreamUnavailable
+from domain.weather import Weather
+from tests.unit.fakes import FakeClock
+from tests.unit.scripted_provider import (
+    BOSTON,
+    RATE_LIMITED,
+    SERVER_ERROR,
+    Pauses,
+    ScriptedProvider,
+    guard,
+)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def pauses() -> Pauses:
+    return Pauses()
+
+
+async def open_the_breaker(provider: GuardedProvider, inner: ScriptedProvider) -> None:
+    """Failed calls until the breaker opens: three failed attempts, the threshold here."""
+    inner.script = [SERVER_ERROR] * 3
+    for _ in range(3):
+        with pytest.raises(UpstreamUnavailable):
+            await provider.current(BOSTON)
+        if provider.state == "open":
+            return
+    pytest.fail("the breaker did not open")
+
+
+async def test_once_the_breaker_opens_calls_fail_fast_without_reaching_the_upstream(
+    clock: FakeClock,
+) -> None:
+    inner = ScriptedProvider()
+    provider = guard(inner, clock, retries=0)
+    await open_the_breaker(provider, inner)
+
+    for _ in range(50):
+        with pytest.raises(UpstreamUnavailable, match="circuit open") as refused:
+            await provider.current(BOSTON)
+
+    assert inner.calls == 3
+    assert refused.value.retry_after_s == pytest.approx(30)
+    assert provider.state == "open"
+    assert not provider.healthy()
+
+
+async def test_failed_attempts_count_so_retries_open_the_breaker_sooner(clock: FakeClock) -> None:
+    inner = ScriptedProvider(then=SERVER_ERROR)
+    provider = guard(inner, clock)  # 3 failures, 1 retry
+
+    for _ in range(5):
+        with pytest.raises(UpstreamUnavailable):
+            await provider.current(BOSTON)
+
+    assert inner.calls == 3
+    assert provider.state == "open"
+
+
+async def test_when_half_open_exactly_one_of_many_concurrent_callers_probes(
+    clock: FakeClock,
+) -> None:
+    inner = ScriptedProvider()
+    provider = guard(inner, clock, retries=0, concurrency=10)
+    await open_the_breaker(provider, inner)
+    clock.advance(30)
+    inner.gate = asyncio.Event()
+
+    callers = [asyncio.create_task(provider.current(BOSTON)) for _ in range(10)]
+    await asyncio.sleep(0.01)
+    assert provider.state == "half-open"
+    inner.gate.set()
+    results = await asyncio.gather(*callers, return_exceptions=True)
+
+    answered = [r for r in results if isinstance(r, Weather)]
+    turned_away = [r for r in results if isinstance(r, UpstreamUnavailable)]
+    assert (len(answered), len(turned_away)) == (1, 9)
+    assert all("probe call is in flight" in str(e) for e in turned_away)
+    assert inner.calls == 3 + 1
+    assert provider.state == "closed"
+    assert provider.healthy()
+
+
+async def test_a_failed_probe_reopens_the_breaker_and_is_not_retried(
+    clock: FakeClock, pauses: Pauses
+) -> None:
+    inner = ScriptedProvider()
+    provider = guard(inner, clock, pauses)  # one retry
+    await open_the_breaker(provider, inner)
+    clock.advance(30)
+    calls_before, pauses.taken = inner.calls, []
+    inner.script = [SERVER_ERROR]
+
+    with pytest.raises(UpstreamUnavailable) as raised:
+        await provider.current(BOSTON)
+
+    assert raised.value is SERVER_ERROR  # the probe's own error, not "circuit open"
+    assert inner.calls == calls_before + 1
+    assert pauses.taken == []
+    assert provider.state == "open"
+
+
+async def test_callers_queued_behind_the_call_that_opens_the_breaker_fail_fast(
+    clock: FakeClock,
+) -> None:
+    inner = ScriptedProvider([SERVER_ERROR])
+    inner.gate = asyncio.Event()
+    provider = guard(inner, clock, retries=0, breaker_failures=1)
+
+    callers = [asyncio.create_task(provider.current(BOSTON)) for _ in range(5)]
+    await asyncio.sleep(0)
+    inner.gate.set()
+    results = await asyncio.gather(*callers, return_exceptions=True)
+
+    assert inner.calls == 1
+    assert sum("circuit open" in str(r) for r in results) == 4
+
+
+async def test_a_cancelled_probe_lets_the_next_caller_probe(clock: FakeClock) -> None:
+    inner = ScriptedProvider()
+    provider = guard(inner, clock, retries=0)
+    await open_the_breaker(provider, inner)
+    clock.advance(30)
+    inner.gate = asyncio.Event()
+    probe = asyncio.create_task(provider.current(BOSTON))
+    await asyncio.sleep(0)
+
+    probe.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await probe
+    inner.gate.set()
+
+    assert (await provider.current(BOSTON)).city == "Boston"
+    assert provider.state == "closed"
+
+
+async def test_after_a_429_no_call_is_made_until_its_window_passes(clock: FakeClock) -> None:
+    inner = ScriptedProvider([RATE_LIMITED])
+    provider = guard(inner, clock, breaker_failures=1)
+    with pytest.raises(UpstreamRateLimited):
+        await provider.current(BOSTON)
+
+    clock.advance(20)
+    for _ in range(10):
+        with pytest.raises(UpstreamRateLimited) as refused:
+            await provider.current(BOSTON)
+    assert refused.value.retry_after_s == pytest.approx(40)
+    assert inner.calls == 1
+    assert not provider.healthy()
+    assert provider.state == "closed"  # a 429 is the quota's business, not the breaker's
+
+    clock.advance(40)
+    await provider.current(BOSTON)
+    assert inner.calls == 2
+    assert provider.healthy()
+
+
+async def test_the_client_side_budget_refuses_calls_beyond_its_limit(clock: FakeClock) -> None:
+    inner = ScriptedProvider()
+    provider = guard(inner, clock, limits=(Limit(2, 60, "minute"),))
+    await provider.current(BOSTON)
+    await provider.current(BOSTON)
+
+    with pytest.raises(UpstreamRateLimited, match="budget of 2 calls per minute"):
+        await provider.current(BOSTON)
+    assert inner.calls == 2
+
+    clock.advance(30)
+    await provider.current(BOSTON)
+    assert inner.calls == 3
+
+
+async def test_a_retry_spends_from_the_budget_too(clock: FakeClock) -> None:
+    inner = ScriptedProvider([SERVER_ERROR])
+    provider = guard(inner, clock, limits=(Limit(1, 60, "minute"),))
+
+    with pytest.raises(UpstreamUnavailable) as raised:
+        await provider.current(BOSTON)
+
+    assert raised.value is SERVER_ERROR
+    assert inner.calls == 1
+
+
+async def test_without_a_budget_the_guard_never_counts_calls(clock: FakeClock) -> None:
+    inner = ScriptedProvider()
+    provider = guard(inner, clock)
+
+    for _ in range(700):
+        await provider.current(BOSTON)
+
+    assert inner.calls == 700

@@ -1,0 +1,102 @@
+"""Quota guards: 429 windows from Retry-After or Open-Meteo's reason, and the call budget."""
+
+from __future__ import annotations
+
+import pytest
+
+from adapters.upstream_quota import CallBudget, Limit, QuotaWindow, window_s
+from domain.errors import UpstreamRateLimited
+from tests.unit.fakes import FakeClock
+
+MIDNIGHT = 1_700_006_400.0  # 2023-11-15 00:00:00 UTC
+PREFIX = "forecast upstream answered 429: "
+
+
+def limited(reason: str, retry_after_s: float | None = None) -> UpstreamRateLimited:
+    return UpstreamRateLimited(PREFIX + reason, retry_after_s=retry_after_s)
+
+
+@pytest.mark.parametrize(
+    ("reason", "retry_after_s", "expected_s"),
+    [
+        ("", 42.0, 42.0),
+        ("Minutely API request limit exceeded. Please try again in one minute.", None, 60.0),
+        ("Hourly API request limit exceeded. Please try again in the next hour.", None, 3600.0),
+        ("Too many concurrent requests", None, 1.0),
+        ("Minutely API request limit exceeded.", 120.0, 120.0),
+        ("Minutely API request limit exceeded.", 5.0, 60.0),
+        ("something else entirely", None, 60.0),
+    ],
+)
+def test_a_429_window_is_the_longest_of_retry_after_and_the_named_limit(
+    reason: str, retry_after_s: float | None, expected_s: float
+) -> None:
+    assert window_s(limited(reason, retry_after_s), MIDNIGHT) == expected_s
+
+
+def test_a_daily_limit_lasts_until_the_next_utc_midnight() -> None:
+    error = limited("Daily API request limit exceeded. Please try again tomorrow.")
+
+    assert window_s(error, MIDNIGHT + 3_600) == pytest.approx(86_400 - 3_600)
+
+
+def test_after_a_429_calls_are_refused_until_its_window_passes() -> None:
+    clock = FakeClock(MIDNIGHT)
+    window = QuotaWindow(clock, name="open-meteo")
+    window.check()
+
+    window.close_for(limited("Minutely API request limit exceeded.", 60.0))
+    clock.advance(15)
+    with pytest.raises(UpstreamRateLimited) as refused:
+        window.check()
+    assert refused.value.retry_after_s == pytest.approx(45)
+    assert "Minutely API request limit exceeded" in refused.value.reason
+
+    clock.advance(45)
+    window.check()
+    assert window.remaining_s() == 0
+
+
+def test_a_shorter_window_never_cuts_a_longer_one_short() -> None:
+    clock = FakeClock(MIDNIGHT)
+    window = QuotaWindow(clock, name="open-meteo")
+
+    window.close_for(limited("Hourly API request limit exceeded."))
+    window.close_for(limited("Too many concurrent requests"))
+
+    assert window.remaining_s() == pytest.approx(3_600)
+
+
+def test_the_budget_allows_its_burst_then_refuses_until_a_call_is_earned_back() -> None:
+    clock = FakeClock()
+    budget = CallBudget(clock, (Limit(2, 60, "minute"),), name="open-meteo")
+    for _ in range(2):
+        budget.check()
+        budget.spend()
+
+    with pytest.raises(UpstreamRateLimited) as refused:
+        budget.check()
+    assert refused.value.retry_after_s == pytest.approx(30)
+    assert "budget of 2 calls per minute" in refused.value.reason
+
+    clock.advance(30)
+    budget.check()
+
+
+def test_the_tightest_of_several_limits_decides() -> None:
+    clock = FakeClock()
+    limits = (Limit(600, 60, "minute"), Limit(3, 3_600, "hour"))
+    budget = CallBudget(clock, limits, name="open-meteo")
+    for _ in range(3):
+        budget.check()
+        budget.spend()
+
+    with pytest.raises(UpstreamRateLimited, match="per hour"):
+        budget.check()
+
+
+def test_a_budget_without_limits_never_refuses() -> None:
+    budget = CallBudget(FakeClock(), (), name="open-meteo")
+    for _ in range(10_000):
+        budget.check()
+        budget.spend()
