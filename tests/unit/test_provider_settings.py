@@ -1,0 +1,78 @@
+"""WEATHER_PROVIDER: one provider or a failover list, validated once; what the container builds."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from adapters.failover_provider import FailoverProvider
+from adapters.guarded_provider import GuardedProvider
+from adapters.memory_cache import MemoryCache
+from adapters.memory_metrics import MemoryMetrics
+from entrypoints.container import build_provider
+from entrypoints.settings import Settings, SettingsError
+
+
+def test_open_meteo_is_the_default_provider() -> None:
+    assert Settings.from_env({}).providers == ("open-meteo",)
+
+
+def test_a_comma_list_keeps_its_order_whatever_the_spacing_and_case() -> None:
+    env = {"WEATHER_PROVIDER": " OpenWeatherMap , open-meteo", "OPENWEATHER_API_KEY": "k"}
+    settings = Settings.from_env(env)
+    assert settings.providers == ("openweathermap", "open-meteo")
+    assert settings.weather_provider == "openweathermap,open-meteo"
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("metno", "WEATHER_PROVIDER='metno': 'metno' is not a provider; use one or a comma "
+                  "list of open-meteo, openweathermap, simulated"),
+        ("open-meteo,", "'' is not a provider"),
+        ("simulated,simulated", "WEATHER_PROVIDER='simulated,simulated' names a provider twice"),
+    ],
+)  # fmt: skip
+def test_a_bad_provider_list_stops_start_up_with_one_line(value: str, message: str) -> None:
+    with pytest.raises(SettingsError) as raised:
+        Settings.from_env({"WEATHER_PROVIDER": value})
+    assert message in str(raised.value)
+    assert "\n" not in str(raised.value)
+
+
+def test_openweathermap_without_an_api_key_stops_start_up() -> None:
+    with pytest.raises(SettingsError, match="set OPENWEATHER_API_KEY"):
+        Settings.from_env({"WEATHER_PROVIDER": "open-meteo,openweathermap"})
+
+
+def test_the_api_key_never_shows_in_the_settings_repr() -> None:
+    env = {"WEATHER_PROVIDER": "openweathermap", "OPENWEATHER_API_KEY": "s3cr3t-key"}
+    settings = Settings.from_env(env)
+    assert settings.openweather_api_key == "s3cr3t-key"
+    assert "s3cr3t-key" not in repr(settings)
+
+
+def test_openweathermap_url_has_a_default_and_must_be_http() -> None:
+    assert Settings.from_env({}).openweather_url == "https://api.openweathermap.org"
+    with pytest.raises(SettingsError, match="OPENWEATHER_URL"):
+        Settings.from_env({"OPENWEATHER_URL": "ftp://example.org"})
+
+
+async def test_one_provider_is_built_as_its_own_guarded_counted_stack() -> None:
+    async with httpx.AsyncClient() as http:
+        provider = build_provider(Settings.from_env({}), http, MemoryCache(), MemoryMetrics())
+
+    assert isinstance(provider, GuardedProvider)
+    assert provider.name == "open-meteo"
+
+
+async def test_a_provider_list_fails_over_between_separately_guarded_stacks() -> None:
+    env = {"WEATHER_PROVIDER": "open-meteo,openweathermap", "OPENWEATHER_API_KEY": "k"}
+    async with httpx.AsyncClient() as http:
+        provider = build_provider(Settings.from_env(env), http, MemoryCache(), MemoryMetrics())
+
+    assert isinstance(provider, FailoverProvider)
+    assert [p.name for p in provider.providers] == ["open-meteo", "openweathermap"]
+    assert all(isinstance(p, GuardedProvider) for p in provider.providers)
+    guards = [p for p in provider.providers if isinstance(p, GuardedProvider)]
+    assert guards[0].breaker is not guards[1].breaker  # one sick provider trips only its own
