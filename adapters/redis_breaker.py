@@ -1,0 +1,129 @@
+"""A circuit breaker for Redis: while it is down, stop asking it on every request.
+
+One breaker is shared by every Redis adapter of a process (cache, lock, metrics, rate-limit
+store), so they agree on whether Redis is up and probe it once, not once each.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Callable, Iterator
+
+from adapters.redis_client import unavailable_on_error
+from domain.entry import CacheEntry
+from domain.errors import CacheUnavailable
+from domain.weather import Location
+from ports.cache import Cache, LocationCache
+from ports.lock import Held, Lease, Lock, Watch
+
+
+class RedisBreaker:
+    """Rules:
+    - closed: every call goes to Redis; `failures` consecutive failures open it;
+    - open: calls raise CacheUnavailable at once, with no I/O, for `cooldown_s`;
+    - then exactly one call is let through as a probe: success closes the breaker,
+      failure opens it for another cool-down; the others keep failing fast meanwhile.
+    """
+
+    def __init__(
+        self,
+        *,
+        failures: int = 3,
+        cooldown_s: float = 1.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._threshold = max(failures, 1)
+        self._cooldown_s = cooldown_s
+        self._clock = clock
+        self._failures = 0
+        self._opened_at: float | None = None
+        self._probing = False
+
+    @property
+    def is_open(self) -> bool:
+        return self._opened_at is not None
+
+    @contextlib.contextmanager
+    def call(self, what: str) -> Iterator[None]:
+        """Guards one Redis call; its redis and socket errors become CacheUnavailable."""
+        probe = self._admit(what)
+        try:
+            with unavailable_on_error(what):
+                yield
+        except CacheUnavailable:
+            self.failed()
+            raise
+        else:
+            self.succeeded()
+        finally:
+            # Also when cancelled: a probe that ended, however, must not stay taken.
+            if probe:
+                self._probing = False
+
+    def succeeded(self) -> None:
+        self._failures = 0
+        self._opened_at = None
+        self._probing = False
+
+    def failed(self) -> None:
+        self._failures += 1
+        if self._opened_at is not None or self._failures >= self._threshold:
+            self._opened_at = self._clock()
+
+    def _admit(self, what: str) -> bool:
+        """True when this call is the half-open probe."""
+        if self._opened_at is None:
+            return False
+        if self._probing or self._clock() - self._opened_at < self._cooldown_s:
+            raise CacheUnavailable(f"redis {what} skipped: breaker open")
+        self._probing = True
+        return True
+
+
+class BreakerCache(Cache, LocationCache):
+    """A Redis cache behind the breaker. `ping` bypasses it: health checks tell the truth,
+    and a successful ping closes the breaker early."""
+
+    def __init__(self, inner: Cache, locations: LocationCache, breaker: RedisBreaker) -> None:
+        self._inner = inner
+        self._locations = locations
+        self._breaker = breaker
+
+    async def get(self, key: str) -> CacheEntry | None:
+        with self._breaker.call("GET"):
+            return await self._inner.get(key)
+
+    async def put(self, key: str, entry: CacheEntry, ttl_s: float) -> None:
+        with self._breaker.call("SET"):
+            await self._inner.put(key, entry, ttl_s)
+
+    async def ping(self) -> bool:
+        answered = await self._inner.ping()
+        if answered:
+            self._breaker.succeeded()
+        return answered
+
+    async def get_location(self, key: str) -> Location | None:
+        with self._breaker.call("GET"):
+            return await self._locations.get_location(key)
+
+    async def put_location(self, key: str, location: Location, ttl_s: float) -> None:
+        with self._breaker.call("SET"):
+            await self._locations.put_location(key, location, ttl_s)
+
+
+class BreakerLock(Lock):
+    """Acquiring goes through the breaker. Leases already held are extended and released
+    directly: a release is once per fetch and frees other workers sooner than expiry."""
+
+    def __init__(self, inner: Lock, breaker: RedisBreaker) -> None:
+        self._inner = inner
+        self._breaker = breaker
+
+    async def acquire(self, key: str, ttl_s: float) -> Lease | Held:
+        with self._breaker.call("lock"):
+            return await self._inner.acquire(key, ttl_s)
+
+    def watch(self, key: str) -> Watch:
+        return self._inner.watch(key)

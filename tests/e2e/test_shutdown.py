@@ -1,0 +1,54 @@
+"""SIGTERM drains requests in flight, releases their locks and flushes the counters."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import time
+
+import httpx
+import pytest
+from redis.asyncio import Redis
+
+from adapters.redis_metrics import STATS_KEY
+from tests.e2e.conftest import StartApp
+from tests.support.fake_open_meteo import FakeOpenMeteo
+
+pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.slow]
+
+CITIES = ("Boise", "Denver", "Austin", "Miami", "Seattle", "Topeka")
+
+
+async def locks_held(redis: Redis) -> int:
+    return len(await redis.keys("lock:v1:*"))
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+async def test_sigterm_lets_requests_in_flight_finish_then_releases_locks_and_flushes_counts(
+    start_app: StartApp, redis_client: Redis, fake_open_meteo: FakeOpenMeteo, workers: int
+) -> None:
+    # Counters reach Redis only through the flush at shutdown: the periodic one is an hour.
+    # Six fetches run at once (the default cap of 1 would queue them past their timeout).
+    env = {"METRICS_FLUSH_INTERVAL": "3600", "UPSTREAM_CONCURRENCY": "8"}
+    app = start_app(env, workers=workers)
+    await fake_open_meteo.aset(latency_s=1.0, endpoint="forecast")
+    async with httpx.AsyncClient(base_url=app.url, timeout=15) as client:
+        in_flight = [
+            asyncio.create_task(client.get("/weather", params={"city": city})) for city in CITIES
+        ]
+        deadline = time.monotonic() + 5
+        while await locks_held(redis_client) < len(CITIES):
+            assert time.monotonic() < deadline, "the fetches never took their locks"
+            await asyncio.sleep(0.02)
+        exit_status = await asyncio.to_thread(app.stop, 15)
+        responses = await asyncio.gather(*in_flight)
+
+    assert [r.status_code for r in responses] == [200] * len(CITIES)
+    assert {r.json()["city"] for r in responses} == set(CITIES)
+    # uvicorn re-raises SIGTERM once it has shut down cleanly.
+    assert exit_status in (0, -signal.SIGTERM)
+    assert await locks_held(redis_client) == 0
+    stats = await redis_client.hgetall(STATS_KEY)
+    assert int(stats[b"api_calls"]) == len(CITIES)
+    assert int(stats[b"cache_misses"]) == len(CITIES)
+    assert await redis_client.exists(*(f"weather:v1:{c.lower()}" for c in CITIES)) == len(CITIES)

@@ -1,0 +1,108 @@
+"""FallbackCache: the shared cache first; this process's last known good copy while it is down."""
+
+from __future__ import annotations
+
+import pytest
+
+from adapters.fallback_cache import FallbackCache
+from adapters.memory_cache import MemoryCache
+from domain.entry import CacheEntry
+from domain.errors import CacheUnavailable
+from domain.weather import Location, Weather
+
+NOW = 1_000_000.0
+BOISE = CacheEntry(
+    weather=Weather(city="Boise", temperature=3.0, humidity=60, description="Clear sky"),
+    fetched_at=NOW,
+    fresh_until=NOW + 300,
+    stale_until=NOW + 86_400,
+)
+BOISE_LOCATION = Location(name="Boise", latitude=43.6, longitude=-116.2)
+
+
+class SwitchableCache(MemoryCache):
+    """An in-memory shared cache that can be taken down."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.down = False
+
+    async def get(self, key: str) -> CacheEntry | None:
+        self._fail_if_down()
+        return await super().get(key)
+
+    async def put(self, key: str, entry: CacheEntry, ttl_s: float) -> None:
+        self._fail_if_down()
+        await super().put(key, entry, ttl_s)
+
+    async def get_location(self, key: str) -> Location | None:
+        self._fail_if_down()
+        return await super().get_location(key)
+
+    def _fail_if_down(self) -> None:
+        if self.down:
+            raise CacheUnavailable("down")
+
+
+@pytest.fixture
+def shared() -> SwitchableCache:
+    return SwitchableCache()
+
+
+@pytest.fixture
+def cache(shared: SwitchableCache) -> FallbackCache:
+    return FallbackCache(shared, shared, max_items=2, wall_clock=lambda: NOW)
+
+
+async def test_an_entry_written_here_is_served_while_the_shared_cache_is_down(
+    shared: SwitchableCache, cache: FallbackCache
+) -> None:
+    await cache.put("boise", BOISE, 60)
+    shared.down = True
+    assert await cache.get("boise") == BOISE
+
+
+async def test_an_entry_another_process_wrote_is_kept_once_read(
+    shared: SwitchableCache, cache: FallbackCache
+) -> None:
+    await shared.put("boise", BOISE, 60)
+    await shared.put_location("boise", BOISE_LOCATION, 60)
+    await cache.get("boise")
+    await cache.get_location("boise")
+    shared.down = True
+    assert await cache.get("boise") == BOISE
+    assert await cache.get_location("boise") == BOISE_LOCATION
+
+
+async def test_a_city_never_seen_is_still_unavailable_while_down(
+    shared: SwitchableCache, cache: FallbackCache
+) -> None:
+    shared.down = True
+    with pytest.raises(CacheUnavailable):
+        await cache.get("boise")
+
+
+async def test_writes_while_down_are_kept_locally_and_the_error_still_surfaces(
+    shared: SwitchableCache, cache: FallbackCache
+) -> None:
+    shared.down = True
+    with pytest.raises(CacheUnavailable):
+        await cache.put("boise", BOISE, 60)
+    assert await cache.get("boise") == BOISE
+
+
+async def test_the_shared_cache_wins_while_it_is_up(
+    shared: SwitchableCache, cache: FallbackCache
+) -> None:
+    await cache.put("boise", BOISE, 60)
+    await shared.put("boise", BOISE, 0.000_001)  # expired in the shared cache
+    assert await cache.get("boise") is None
+
+
+async def test_the_local_copy_is_bounded(shared: SwitchableCache, cache: FallbackCache) -> None:
+    for key in ("a", "b", "c"):
+        await cache.put(key, BOISE, 60)
+    shared.down = True
+    with pytest.raises(CacheUnavailable):
+        await cache.get("a")
+    assert await cache.get("c") == BOISE

@@ -1,0 +1,131 @@
+"""RedisBreaker: fail fast while Redis is down, one probe per cool-down, close on success."""
+
+from __future__ import annotations
+
+import pytest
+from redis.exceptions import ConnectionError as RedisConnectionError
+
+from adapters.redis_breaker import RedisBreaker
+from domain.errors import CacheUnavailable
+from tests.unit.fakes import FakeClock
+
+
+class Redis:
+    """Counts the calls that got through the breaker."""
+
+    def __init__(self) -> None:
+        self.up = True
+        self.calls = 0
+
+    def call(self, breaker: RedisBreaker) -> str:
+        with breaker.call("GET"):
+            self.calls += 1
+            if not self.up:
+                raise RedisConnectionError("refused")
+            return "value"
+
+
+def attempt(redis: Redis, breaker: RedisBreaker) -> str:
+    try:
+        return redis.call(breaker)
+    except CacheUnavailable:
+        return "unavailable"
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(0.0)
+
+
+@pytest.fixture
+def breaker(clock: FakeClock) -> RedisBreaker:
+    return RedisBreaker(failures=3, cooldown_s=1.0, clock=clock.now)
+
+
+def test_redis_errors_become_cache_unavailable(breaker: RedisBreaker) -> None:
+    redis = Redis()
+    redis.up = False
+    with pytest.raises(CacheUnavailable, match="redis GET failed: ConnectionError"):
+        redis.call(breaker)
+
+
+def test_after_k_failures_redis_is_not_called_until_the_cool_down_ends(
+    breaker: RedisBreaker, clock: FakeClock
+) -> None:
+    redis = Redis()
+    redis.up = False
+    results = [attempt(redis, breaker) for _ in range(10)]
+    assert results == ["unavailable"] * 10
+    assert redis.calls == 3
+    assert breaker.is_open
+    clock.advance(0.99)
+    attempt(redis, breaker)
+    assert redis.calls == 3
+
+
+def test_one_probe_after_the_cool_down_closes_the_breaker_when_redis_is_back(
+    breaker: RedisBreaker, clock: FakeClock
+) -> None:
+    redis = Redis()
+    redis.up = False
+    for _ in range(3):
+        attempt(redis, breaker)
+    redis.up = True
+    clock.advance(1.0)
+    assert attempt(redis, breaker) == "value"
+    assert not breaker.is_open
+    assert [attempt(redis, breaker) for _ in range(5)] == ["value"] * 5
+    assert redis.calls == 3 + 6
+
+
+def test_a_failed_probe_opens_the_breaker_for_another_cool_down(
+    breaker: RedisBreaker, clock: FakeClock
+) -> None:
+    redis = Redis()
+    redis.up = False
+    for _ in range(3):
+        attempt(redis, breaker)
+    clock.advance(1.0)
+    attempt(redis, breaker)  # the probe
+    clock.advance(0.5)
+    attempt(redis, breaker)
+    assert redis.calls == 4
+    clock.advance(0.5)
+    attempt(redis, breaker)
+    assert redis.calls == 5
+
+
+def test_while_a_probe_is_in_flight_other_calls_fail_fast(
+    breaker: RedisBreaker, clock: FakeClock
+) -> None:
+    for _ in range(3):
+        breaker.failed()
+    clock.advance(1.0)
+    # While the first call (the probe) runs, a second caller does not probe too.
+    with (
+        breaker.call("GET"),
+        pytest.raises(CacheUnavailable, match="breaker open"),
+        breaker.call("GET"),
+    ):
+        pass
+    assert not breaker.is_open
+
+
+def test_a_cancelled_probe_lets_the_next_call_probe(
+    breaker: RedisBreaker, clock: FakeClock
+) -> None:
+    for _ in range(3):
+        breaker.failed()
+    clock.advance(1.0)
+    with pytest.raises(KeyboardInterrupt), breaker.call("GET"):
+        raise KeyboardInterrupt
+    redis = Redis()
+    assert attempt(redis, breaker) == "value"
+
+
+def test_a_success_between_failures_resets_the_count(breaker: RedisBreaker) -> None:
+    redis = Redis()
+    for up in (False, False, True, False, False):
+        redis.up = up
+        attempt(redis, breaker)
+    assert not breaker.is_open
