@@ -1,0 +1,43 @@
+"""ObservedLock: a Lock decorator that reports contention and how long waiters waited."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from ports.lock import Held, Lease, Lock, Signal, Watch
+
+OnWait = Callable[[Signal, float], None]
+
+
+class ObservedLock(Lock):
+    """`on_contended()` when a lease is already held; `on_wait(signal, seconds)` per wait."""
+
+    def __init__(self, inner: Lock, *, on_contended: Callable[[], None], on_wait: OnWait) -> None:
+        self._inner = inner
+        self._on_contended = on_contended
+        self._on_wait = on_wait
+
+    async def acquire(self, key: str, ttl_s: float) -> Lease | Held:
+        attempt = await self._inner.acquire(key, ttl_s)
+        if isinstance(attempt, Held):
+            self._on_contended()
+        return attempt
+
+    def watch(self, key: str) -> Watch:
+        return _ObservedWatch(self._inner.watch(key), self._on_wait)
+
+
+class _ObservedWatch(Watch):
+    def __init__(self, inner: Watch, on_wait: OnWait) -> None:
+        self._inner = inner
+        self._on_wait = on_wait
+
+    async def wait(self, timeout_s: float) -> Signal:
+        started = time.perf_counter()
+        signal = await self._inner.wait(timeout_s)
+        self._on_wait(signal, time.perf_counter() - started)
+        return signal
+
+    def close(self) -> None:
+        self._inner.close()

@@ -1,0 +1,99 @@
+"""`skycache serve` refuses a bad configuration with one line, never a traceback."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from entrypoints import startup
+from tests.support.ports import free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def serve(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    port = str(free_port())
+    command = [sys.executable, "-m", "entrypoints.cli", "serve", "--port", port, "--workers", "2"]
+    return subprocess.run(
+        command,
+        cwd=ROOT,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+
+
+@pytest.mark.parametrize(
+    ("env", "named"),
+    [
+        ({"WEATHER_TTL": "-5"}, "WEATHER_TTL"),
+        ({"REDIS_URL": "http://x"}, "REDIS_URL"),
+        ({"LOG_REQUESTS": "maybe"}, "LOG_REQUESTS"),
+    ],
+)
+def test_a_bad_variable_stops_serve_with_one_line_naming_it(
+    env: dict[str, str], named: str
+) -> None:
+    done = serve(env)
+    assert done.returncode != 0
+    lines = done.stderr.splitlines()
+    assert len(lines) == 1, done.stderr
+    assert named in lines[0]
+    assert "Traceback" not in done.stdout + done.stderr
+
+
+def test_required_redis_that_does_not_answer_stops_serve_with_one_line() -> None:
+    closed = f"redis://127.0.0.1:{free_port()}/0"
+    done = serve({"SKYCACHE_CACHE": "redis", "REDIS_URL": closed})
+    assert done.returncode != 0
+    lines = done.stderr.splitlines()
+    assert len(lines) == 1, done.stderr
+    assert "SKYCACHE_CACHE=redis" in lines[0]
+    assert "does not answer" in lines[0]
+    assert "Traceback" not in done.stdout + done.stderr
+
+
+def test_the_metrics_directory_is_made_for_the_run_and_removed_after(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv(startup.MULTIPROC_ENV, raising=False)
+    with startup.metrics_dir() as path:
+        assert os.environ[startup.MULTIPROC_ENV] == str(path)
+        (path / "counter_1.db").write_bytes(b"")
+    assert not path.exists()
+    assert startup.MULTIPROC_ENV not in os.environ
+
+
+def test_a_given_metrics_directory_is_kept_but_emptied_of_old_values(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    (tmp_path / "counter_99.db").write_bytes(b"old")
+    (tmp_path / "notes.txt").write_text("not ours")
+    monkeypatch.setenv(startup.MULTIPROC_ENV, str(tmp_path))
+    with startup.metrics_dir() as path:
+        assert path == tmp_path
+        assert not (tmp_path / "counter_99.db").exists()
+    assert (tmp_path / "notes.txt").exists()
+
+
+def test_the_sigterm_handler_is_restored_after_the_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(startup.MULTIPROC_ENV, raising=False)
+    before = signal.getsignal(signal.SIGTERM)
+    with startup.metrics_dir():
+        assert signal.getsignal(signal.SIGTERM) is not before
+    assert signal.getsignal(signal.SIGTERM) is before
+
+
+def test_the_cli_does_not_import_prometheus_client_before_workers_start() -> None:
+    # Its import decides multiprocess mode; a single worker runs in the CLI's own process.
+    code = "import sys, entrypoints.cli; print('prometheus_client' in sys.modules)"
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=30
+    )
+    assert done.stdout.strip() == "False", done.stderr

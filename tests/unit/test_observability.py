@@ -1,0 +1,80 @@
+"""/metrics and X-Cache on error answers, in one process over in-memory adapters."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+from dependency_injector import providers
+from litestar.testing import AsyncTestClient
+
+from adapters.prometheus_instruments import Instruments
+from domain.errors import UpstreamUnavailable
+from entrypoints.container import Container
+from entrypoints.http.app import create_app
+from entrypoints.settings import Settings
+from tests.unit.fakes import FakeProvider
+
+
+@pytest.fixture
+def instruments() -> Instruments:
+    return Instruments(multiprocess=False)
+
+
+@pytest.fixture
+def provider() -> FakeProvider:
+    return FakeProvider()
+
+
+@pytest.fixture
+async def client(
+    provider: FakeProvider, instruments: Instruments
+) -> AsyncIterator[AsyncTestClient]:
+    container = Container()
+    container.settings.override(providers.Object(Settings.from_env({"SKYCACHE_CACHE": "memory"})))
+    container.provider.override(providers.Object(provider))
+    container.instruments.override(providers.Object(instruments))
+    async with AsyncTestClient(app=create_app(container)) as test_client:
+        yield test_client
+
+
+async def test_an_unknown_city_is_a_404_miss_then_a_404_negative(client: AsyncTestClient) -> None:
+    first = await client.get("/weather", params={"city": "Atlantis"})
+    again = await client.get("/weather", params={"city": "Atlantis"})
+    assert (first.status_code, first.headers["X-Cache"]) == (404, "MISS")
+    assert (again.status_code, again.headers["X-Cache"]) == (404, "NEGATIVE")
+
+
+async def test_an_upstream_failure_without_a_copy_is_a_503_miss(
+    client: AsyncTestClient, provider: FakeProvider
+) -> None:
+    provider.failing = UpstreamUnavailable("forecast upstream answered 503")
+    response = await client.get("/weather", params={"city": "Boise"})
+    assert (response.status_code, response.headers["X-Cache"]) == (503, "MISS")
+
+
+async def test_a_bad_city_says_nothing_about_the_cache(client: AsyncTestClient) -> None:
+    response = await client.get("/weather", params={"city": "*"})
+    assert response.status_code == 400
+    assert "X-Cache" not in response.headers
+
+
+async def test_metrics_show_the_stats_counters_and_the_provider_health(
+    client: AsyncTestClient, provider: FakeProvider
+) -> None:
+    for _ in range(3):
+        await client.get("/weather", params={"city": "Boise"})
+    provider.failing = UpstreamUnavailable("down")
+    response = await client.get("/metrics")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/plain")
+    assert "skycache_cache_misses_total 1.0" in response.text
+    assert "skycache_cache_hits_total 2.0" in response.text
+    assert "skycache_provider_healthy 0.0" in response.text
+
+
+async def test_metrics_speak_openmetrics_when_asked(client: AsyncTestClient) -> None:
+    accept = {"Accept": "application/openmetrics-text; version=1.0.0"}
+    response = await client.get("/metrics", headers=accept)
+    assert response.headers["content-type"].startswith("application/openmetrics-text")
+    assert response.text.rstrip().endswith("# EOF")
