@@ -1,0 +1,149 @@
+"""The service a load test drives when no --host is given: a simulated `skycache serve`."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import ssl
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO
+from urllib.parse import unquote, urlparse
+
+import httpx
+
+from entrypoints.settings import Settings
+
+
+@contextmanager
+def local_service(
+    settings: Settings, *, workers: int, redis_db: int, log_path: Path
+) -> Iterator[str]:
+    """Yields its URL; Redis (database `redis_db`) when REDIS_URL answers, else in-memory."""
+    redis_url = urlparse(settings.redis_url)._replace(path=f"/{redis_db}").geturl()
+    use_redis = settings.cache_backend != "memory" and redis_answers(redis_url)
+    if settings.cache_backend == "redis" and not use_redis:
+        raise RuntimeError(
+            f"SKYCACHE_CACHE=redis but no Redis answered at {_without_password(redis_url)}"
+        )
+    # An in-memory cache is per process: a second worker would fetch every city again.
+    cache, count = ("redis", workers) if use_redis else ("memory", 1)
+    # WEATHER_PROVIDER is forced: a load test must never reach the real Open-Meteo.
+    env = {**os.environ, "WEATHER_PROVIDER": "simulated", "SKYCACHE_CACHE": cache}
+    env.update(REDIS_URL=redis_url, LOG_LEVEL=os.environ.get("LOG_LEVEL", "warning"))
+    with log_path.open("wb") as log:
+        process, url = _start(env, count, log, log_path)
+        if use_redis:
+            backend = f"Redis {_without_password(redis_url)}"
+        elif settings.cache_backend == "memory":
+            backend = "an in-memory cache (SKYCACHE_CACHE=memory)"
+        else:
+            backend = f"an in-memory cache (no Redis answered at {_without_password(redis_url)})"
+        print(f"skycache loadtest: started {url}: simulated provider, {backend}, {count} worker(s)")
+        try:
+            yield url
+        finally:
+            if process.poll() is not None:
+                print(
+                    f"skycache loadtest: the local service exited during the run "
+                    f"(code {process.returncode}); see {log_path}",
+                    file=sys.stderr,
+                )
+            _stop(process)
+
+
+def redis_answers(url: str, timeout_s: float = 2.0) -> bool:
+    """Whether a Redis at `url` answers PING (after AUTH when the URL has a password)."""
+    parsed = urlparse(url)
+    command = b"PING\r\n"
+    if parsed.password:
+        words = [w for w in (parsed.username, parsed.password) if w]
+        command = _resp("AUTH", *words) + command
+    try:
+        address = (parsed.hostname or "localhost", parsed.port or 6379)
+        with socket.create_connection(address, timeout=timeout_s) as raw:
+            sock = raw
+            if parsed.scheme == "rediss":
+                sock = ssl.create_default_context().wrap_socket(raw, server_hostname=address[0])
+            sock.sendall(command)
+            replies = b""
+            while b"+PONG" not in replies and not replies.startswith(b"-"):
+                chunk = sock.recv(256)
+                if not chunk:
+                    break
+                replies += chunk
+            return b"+PONG" in replies
+    except OSError:
+        return False
+
+
+def _resp(*words: str) -> bytes:
+    parts = [f"*{len(words)}\r\n".encode()]
+    for word in words:
+        data = unquote(word).encode()
+        parts.append(b"$%d\r\n%s\r\n" % (len(data), data))
+    return b"".join(parts)
+
+
+def _start(
+    env: Mapping[str, str], workers: int, log: IO[bytes], log_path: Path
+) -> tuple[subprocess.Popen[bytes], str]:
+    # A second try: on a saturated machine a first start can miss Redis's 0.25 s timeout.
+    for _ in range(2):
+        process, url = _serve(env, workers, log)
+        if _healthy(process, url, timeout_s=30.0):
+            return process, url
+        _stop(process)
+    raise RuntimeError(f"the local service did not start; see {log_path}")
+
+
+def _without_password(url: str) -> str:
+    parsed = urlparse(url)
+    return f"{parsed.scheme}://{parsed.hostname}:{parsed.port or 6379}{parsed.path}"
+
+
+def _serve(
+    env: Mapping[str, str], workers: int, log: IO[bytes]
+) -> tuple[subprocess.Popen[bytes], str]:
+    port = _free_port()
+    command = [sys.executable, "-m", "entrypoints.cli", "serve", "--host", "127.0.0.1"]
+    command += ["--port", str(port), "--workers", str(workers)]
+    process = subprocess.Popen(
+        command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+    )
+    return process, f"http://127.0.0.1:{port}"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _healthy(process: subprocess.Popen[bytes], url: str, *, timeout_s: float) -> bool:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            if httpx.get(f"{url}/healthz", timeout=0.5).status_code == 200:
+                return True
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    return False
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM the process group (uvicorn drains for up to 10 s), then SIGKILL it."""
+    if process.poll() is not None:
+        return
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(15)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(5)
