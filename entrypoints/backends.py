@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 
-from adapters.redis_cache import RedisCache
-from adapters.redis_lock import RedisLock
-from adapters.redis_metrics import RedisMetrics
+from redis.asyncio import Redis
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from adapters.fallback_cache import FallbackCache
 from adapters.memory_cache import MemoryCache
 from adapters.memory_lock import MemoryLock
 from adapters.memory_metrics import MemoryMetrics
+from adapters.redis_breaker import BreakerCache, BreakerLock, RedisBreaker
+from adapters.redis_cache import RedisCache
 from adapters.redis_client import create_redis_client
+from adapters.redis_lock import RedisLock
+from adapters.redis_metrics import RedisMetrics
 from entrypoints.settings import Settings
 from ports.cache import Cache, LocationCache
 from ports.lock import Lock
@@ -33,17 +39,31 @@ class Backend:
     locations: LocationCache
     lock: Lock
     metrics: Metrics
+    # Redis and its breaker, for extras that share them (the rate limiter's store).
+    redis: Redis | None = None
+    breaker: RedisBreaker | None = None
 
 
-def memory_backend() -> Backend:
+WrapMetrics = Callable[[Metrics], Metrics]
+
+
+def _unwrapped(metrics: Metrics) -> Metrics:
+    return metrics
+
+
+def memory_backend(wrap_metrics: WrapMetrics = _unwrapped) -> Backend:
     cache = MemoryCache()
-    return Backend("memory", cache, cache, MemoryLock(), MemoryMetrics())
+    return Backend("memory", cache, cache, MemoryLock(), wrap_metrics(MemoryMetrics()))
 
 
-async def open_backend(settings: Settings) -> AsyncIterator[Backend]:
-    """A dependency-injector Resource: yields the backend, closes it on shutdown."""
+async def open_backend(
+    settings: Settings, wrap_metrics: WrapMetrics = _unwrapped
+) -> AsyncIterator[Backend]:
+    """A dependency-injector Resource: yields the backend, closes it on shutdown.
+
+    `wrap_metrics` decorates the counters every adapter gets (e.g. to export them too)."""
     if settings.cache_backend == "memory":
-        yield memory_backend()
+        yield memory_backend(wrap_metrics)
         return
     client = create_redis_client(
         settings.redis_url,
@@ -51,26 +71,33 @@ async def open_backend(settings: Settings) -> AsyncIterator[Backend]:
         timeout_s=settings.redis_timeout_s,
     )
     try:
-        reachable = await _answers(client)
-        if not reachable and settings.cache_backend == "redis":
+        failure = await _failure(client)
+        if failure and settings.cache_backend == "redis":
             raise StartupError(
-                f"SKYCACHE_CACHE=redis but Redis at {_safe(settings)} does not answer"
+                f"SKYCACHE_CACHE=redis but Redis at {_safe(settings)} does not answer ({failure})"
             )
-        if not reachable:
+        if failure:
             log.warning(
-                "!!! REDIS AT %s IS NOT REACHABLE: USING AN IN-MEMORY CACHE. Counters, locks and "
-                "cached weather are per process and lost on restart. Set SKYCACHE_CACHE=redis "
-                "to refuse to start without Redis. !!!",
+                "!!! REDIS AT %s IS NOT REACHABLE (%s): USING AN IN-MEMORY CACHE. Counters, "
+                "locks and cached weather are per process and lost on restart. Set "
+                "SKYCACHE_CACHE=redis to refuse to start without Redis. !!!",
                 _safe(settings),
+                failure,
             )
-            yield memory_backend()
+            yield memory_backend(wrap_metrics)
             return
-        metrics = RedisMetrics(client, flush_interval_s=settings.metrics_flush_s)
+        await _warm_pool(client)
+        breaker = RedisBreaker(
+            failures=settings.redis_breaker_failures, cooldown_s=settings.redis_breaker_reset_s
+        )
+        metrics = RedisMetrics(client, flush_interval_s=settings.metrics_flush_s, breaker=breaker)
         lock = RedisLock(client)
         await metrics.start()
+        counted = wrap_metrics(metrics)
         try:
+            cache = _shared_cache(RedisCache(client, metrics=counted), breaker, settings)
             yield Backend(
-                "redis", RedisCache(client, metrics=metrics), RedisCache(client), lock, metrics
+                "redis", cache, cache, BreakerLock(lock, breaker), counted, client, breaker
             )
         finally:
             await metrics.stop()
@@ -79,11 +106,33 @@ async def open_backend(settings: Settings) -> AsyncIterator[Backend]:
         await client.aclose()
 
 
-async def _answers(client: object) -> bool:
-    try:
-        return bool(await client.ping())  # type: ignore[attr-defined]
-    except Exception:
-        return False
+def _shared_cache(redis: RedisCache, breaker: RedisBreaker, settings: Settings) -> FallbackCache:
+    """Redis behind the breaker, with this process's last known good copy in front."""
+    guarded = BreakerCache(redis, redis, breaker)
+    return FallbackCache(guarded, guarded, max_items=settings.local_copy_size)
+
+
+async def _failure(client: Redis, attempts: int = 3) -> str | None:
+    """Why Redis cannot be used (the error's type only: no URL or secret), or None.
+
+    A timeout is tried again: workers starting together on a busy host can miss the
+    request timeout once, and that must not decide the backend for the process's life."""
+    failure = None
+    for _ in range(attempts):
+        try:
+            return None if await client.ping() else "no PONG"
+        except RedisTimeoutError as e:
+            failure = type(e).__name__
+        except Exception as e:
+            return type(e).__name__
+    return failure
+
+
+async def _warm_pool(client: Redis, connections: int = 8) -> None:
+    """Open a few pooled connections now: a cold burst that had to open them all at once
+    on a busy host would time some out, open the breaker, and lose the cluster lock."""
+    with contextlib.suppress(Exception):
+        await asyncio.gather(*(client.ping() for _ in range(connections)))
 
 
 def _safe(settings: Settings) -> str:

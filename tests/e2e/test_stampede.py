@@ -82,3 +82,15 @@ async def test_a_fetch_slower_than_the_lock_ttl_is_still_the_only_one(
     assert await fake_open_meteo.acalls() == {"geocoding": 1, "forecast": 1}
     assert min(r.latency_s for r in replies) > 6  # so every one of them waited it out
     assert Counter(r.cache for r in replies) == {"MISS": 1, "COALESCED": 499}
+
+
+async def test_a_stampede_on_freshly_started_processes_still_makes_one_fetch(
+    start_app: StartApp, fake_open_meteo: FakeOpenMeteo
+) -> None:
+    # No warm-up: the burst meets pools that hold only the connections opened at start-up.
+    apps = [start_app(ENV), start_app(ENV)]
+    await fake_open_meteo.aset(latency_s=0.5, endpoint="forecast")
+    async with asyncio.timeout(30):
+        replies = await burst([app.url for app in apps], weather_target("Boston"), 500)
+    assert Counter(r.status for r in replies) == {200: 500}
+    assert await fake_open_meteo.acalls() == {"geocoding": 1, "forecast": 1}
