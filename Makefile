@@ -7,7 +7,7 @@ PORT ?= 8000
 WORKERS ?= 2
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test lint lock redis-server
+.PHONY: run test lint lock redis-server bench
 
 $(BIN)/skycache: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,10 @@ lint: $(BIN)/skycache
 
 test: $(BIN)/skycache redis-server lint
 	$(BIN)/pytest
+
+# A few minutes on loopback: the hit path against its ceiling (see docs/BENCHMARKS.md).
+bench: $(BIN)/skycache redis-server
+	$(BIN)/python -m bench
 
 lock:
 	$(BIN)/pip freeze --exclude-editable | grep -v '^-e' > requirements.lock

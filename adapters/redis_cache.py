@@ -9,6 +9,7 @@ import msgspec
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from adapters.redis_batch import BatchedGets
 from adapters.redis_client import unavailable_on_error
 from adapters.redis_envelope import decode_entry, decode_location, encode_entry, encode_location
 from domain.entry import CacheEntry
@@ -34,6 +35,7 @@ class RedisCache(Cache, LocationCache):
 
     def __init__(self, client: Redis, *, metrics: Metrics | None = None) -> None:
         self._client = client
+        self._gets = BatchedGets(client)  # concurrent hits share one round trip
         self._metrics = metrics
 
     async def get(self, key: str) -> CacheEntry | None:
@@ -56,7 +58,7 @@ class RedisCache(Cache, LocationCache):
 
     async def _read(self, name: str) -> bytes | None:
         with unavailable_on_error("GET"):
-            raw: bytes | None = await self._client.get(name)
+            raw: bytes | None = await self._gets.get(name)
         return raw
 
     async def _write(self, name: str, raw: bytes, ttl_s: float) -> None:

@@ -18,27 +18,39 @@ T = TypeVar("T")
 
 
 class _ErrorBody(msgspec.Struct):
-    reason: str = ""
+    reason: str = ""  # Open-Meteo
+    message: str = ""  # OpenWeatherMap
 
 
 async def get_json(
     client: httpx.AsyncClient, what: str, url: str, params: dict[str, Any], shape: type[T]
 ) -> T:
     """`what` names the upstream in error reasons ("forecast upstream timed out")."""
+    response = await fetch(client, what, url, params)
+    check_status(what, response)
+    return decode(what, response.content, shape)
+
+
+async def fetch(
+    client: httpx.AsyncClient, what: str, url: str, params: dict[str, Any]
+) -> httpx.Response:
+    """The response, whatever its status; transport failures become UpstreamUnavailable."""
     try:
-        response = await client.get(url, params=params)
+        return await client.get(url, params=params)
     except httpx.TimeoutException as e:
         raise UpstreamUnavailable(f"{what} upstream timed out") from e
     except (httpx.HTTPError, httpx.InvalidURL) as e:
         raise UpstreamUnavailable(f"{what} upstream connection failed ({type(e).__name__})") from e
-    _check_status(what, response)
+
+
+def decode(what: str, body: bytes, shape: type[T]) -> T:
     try:
-        return msgspec.json.decode(response.content, type=shape)
+        return msgspec.json.decode(body, type=shape)
     except msgspec.DecodeError as e:  # ValidationError (missing field, wrong type) included
         raise UpstreamBadResponse(f"{what} upstream sent an unusable body: {e}") from e
 
 
-def _check_status(what: str, response: httpx.Response) -> None:
+def check_status(what: str, response: httpx.Response) -> None:
     if response.is_success:
         return
     message = f"{what} upstream answered {response.status_code}"
@@ -54,11 +66,12 @@ def _check_status(what: str, response: httpx.Response) -> None:
 
 
 def _reason(body: bytes) -> str:
-    """Open-Meteo explains errors as {"error": true, "reason": "..."}."""
+    """Open-Meteo explains errors in `reason`, OpenWeatherMap in `message`."""
     try:
-        return msgspec.json.decode(body, type=_ErrorBody).reason[:_MAX_REASON]
+        error = msgspec.json.decode(body, type=_ErrorBody)
     except msgspec.DecodeError:
         return ""
+    return (error.reason or error.message)[:_MAX_REASON]
 
 
 def _retry_after_s(value: str | None) -> float | None:

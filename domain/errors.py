@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from domain.outcome import CacheOutcome
+
 
 class SkycacheError(Exception):
     """Base of every error Skycache raises on purpose."""
@@ -12,7 +14,14 @@ class InvalidCity(SkycacheError):
 
 
 class CityNotFound(SkycacheError):
-    """The provider knows no city by that name."""
+    """The provider knows no city by that name.
+
+    `outcome` says how the use case learned it (NEGATIVE from the cache, MISS or COALESCED
+    from a fetch), for the X-Cache header; None where no cache was involved (providers)."""
+
+    def __init__(self, message: str, *, outcome: CacheOutcome | None = None) -> None:
+        super().__init__(message)
+        self.outcome = outcome
 
 
 class UpstreamUnavailable(SkycacheError):

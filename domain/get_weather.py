@@ -33,6 +33,8 @@ class GetWeather:
     - fresh entry: served as is (HIT); a negative one raises CityNotFound (NEGATIVE);
     - stale entry: served at once (STALE) while one refresh runs cluster-wide, unless a
       failed refresh set a back-off; a failed refresh never makes the copy fresh again;
+    - a refresh is dropped if the entry changed since it was read (another worker's
+      refresh or back-off landed first); early (XFetch) refreshes obey the back-off too;
     - miss: exactly one upstream fetch cluster-wide; other callers get its result;
     - the cache being down is a miss, never an error.
     """
@@ -62,9 +64,7 @@ class GetWeather:
         now = self._clock.now()
         state = self._policy.state(entry, now) if entry else Freshness.EXPIRED
         if entry is not None and state is Freshness.FRESH:
-            if self._policy.wants_early_refresh(entry, now, self._uniform()):
-                self._refresh_in_background(query, entry)
-            return self._answer(entry, CacheOutcome.HIT, now)
+            return self._hit(query, entry, now)
         if entry is not None and state is Freshness.STALE and not entry.is_negative:
             if self._policy.may_refresh(entry, now):
                 self._refresh_in_background(query, entry)
@@ -74,6 +74,26 @@ class GetWeather:
     def record_hit(self) -> None:
         """Count a fresh answer given by an outer, in-process layer (the near cache)."""
         self._count(CacheOutcome.HIT)
+
+    async def cached_hit(self, query: WeatherQuery) -> WeatherResult | None:
+        """The answer when the cache holds a fresh, known city: a HIT, exactly as a call
+        would give it (counted, an early refresh perhaps started). Anything else is None,
+        with nothing counted or started, for a full call to handle: this is the one-read
+        path a server can take for its hot hits before any other work."""
+        entry = await self._read(query.key)
+        now = self._clock.now()
+        if entry is None or entry.is_negative:
+            return None
+        if self._policy.state(entry, now) is not Freshness.FRESH:
+            return None
+        return self._hit(query, entry, now)
+
+    def _hit(self, query: WeatherQuery, entry: CacheEntry, now: float) -> WeatherResult:
+        if self._policy.may_refresh(entry, now) and self._policy.wants_early_refresh(
+            entry, now, self._uniform()
+        ):
+            self._refresh_in_background(query, entry)
+        return self._answer(entry, CacheOutcome.HIT, now)
 
     async def drain(self) -> None:
         """Wait for background refreshes, so a shutdown leaves no lease held."""
@@ -96,7 +116,7 @@ class GetWeather:
             if outcome is CacheOutcome.HIT:
                 outcome = CacheOutcome.NEGATIVE
             self._count(outcome)
-            raise CityNotFound("no city by that name")
+            raise CityNotFound("no city by that name", outcome=outcome)
         self._count(outcome)
         return WeatherResult(
             weather=entry.weather,
@@ -143,8 +163,15 @@ class GetWeather:
                 )
                 raise
 
+        async def done_meanwhile() -> CacheEntry | None:
+            # Another worker may have refreshed, or failed and set a back-off, between our
+            # read and our lease: either way this refresh is no longer ours to run. Freshness
+            # is no test: an early (XFetch) refresh replaces an entry that is still fresh.
+            entry = await self._read(query.key)
+            return entry if entry is not None and _changed(entry, since=stale) else None
+
         with contextlib.suppress(UpstreamUnavailable):
-            await self._guard.refresh(query.key, load, lambda: self._peek(query.key))
+            await self._guard.refresh(query.key, load, done_meanwhile)
 
     async def _peek(self, key: str) -> CacheEntry | None:
         """A usable (fresh) entry, or None: stale copies never satisfy a waiting fetch."""
@@ -163,3 +190,8 @@ class GetWeather:
         ttl_s = self._policy.storage_ttl_s(entry, self._clock.now())
         with contextlib.suppress(CacheUnavailable):
             await self._cache.put(key, entry, ttl_s)
+
+
+def _changed(entry: CacheEntry, *, since: CacheEntry) -> bool:
+    """Every write bumps one of these: a refresh the fetch time, a failed one the count."""
+    return (entry.fetched_at, entry.failures) != (since.fetched_at, since.failures)

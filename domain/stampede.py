@@ -27,6 +27,8 @@ class StampedeGuard(Generic[T]):
     - that task takes the key's cluster lease; holders keep it alive while they fetch;
     - everyone else watches the lease and re-reads the cache when woken, or when the
       holder's lease could have lapsed (a dead holder is replaced by exactly one taker);
+    - a background refresh that finds the lease held elsewhere is not tried again in this
+      process before that lease could have lapsed;
     - waiters never fetch past their deadline: they raise WaitTimedOut instead;
     - if the lock backend is down, callers still coalesce inside the process.
     """
@@ -36,9 +38,11 @@ class StampedeGuard(Generic[T]):
         self._lock_ttl_s = lock_ttl_s
         self._wait_timeout_s = wait_timeout_s
         self._inflight: dict[str, asyncio.Task[tuple[T, Role]]] = {}
+        self._held_elsewhere: set[str] = set()
 
     def busy(self, key: str) -> bool:
-        return key in self._inflight
+        """This process fetches `key`, or lately found another holding its lease."""
+        return key in self._inflight or key in self._held_elsewhere
 
     async def run(self, key: str, load: Load[T], peek: Peek[T]) -> tuple[T, Role]:
         """Fetch through `load` unless someone else already is; `peek` reads a usable value."""
@@ -60,13 +64,18 @@ class StampedeGuard(Generic[T]):
 
     async def refresh(self, key: str, load: Load[T], peek: Peek[T]) -> None:
         """Refresh in the background if nobody in the cluster is doing it already."""
-        if key in self._inflight:
+        if self.busy(key):
             return
         try:
             attempt = await self._lock.acquire(key, self._lock_ttl_s)
         except CacheUnavailable:
             attempt = None
         if isinstance(attempt, Held):
+            # Ask again only once that lease could have lapsed: every stale read would
+            # otherwise cost a lock round trip for as long as the other refresh runs.
+            self._held_elsewhere.add(key)
+            loop = asyncio.get_running_loop()
+            loop.call_later(attempt.ttl_s, self._held_elsewhere.discard, key)
             return
         await self._own(attempt, load, peek)
 

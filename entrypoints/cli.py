@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 
+from entrypoints import logging_setup, startup
+from entrypoints.backends import StartupError
+from entrypoints.loadtest import add_arguments as add_loadtest_arguments
+from entrypoints.loadtest import run as run_loadtest
 from entrypoints.settings import Settings, SettingsError
 
 
@@ -17,21 +20,27 @@ def _serve(args: argparse.Namespace) -> int:
     except SettingsError as error:
         print(f"skycache: configuration error: {error}", file=sys.stderr)
         return 2
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    uvicorn.run(
-        "entrypoints.http.asgi:create_app_from_env",
-        factory=True,
-        host=args.host,
-        port=args.port,
-        workers=args.workers,
-        loop="uvloop",
-        http="httptools",
-        log_level=settings.log_level,
-        access_log=False,
-        timeout_graceful_shutdown=10,
-    )
+    logging_setup.configure(settings.log_level)
+    try:
+        startup.check_backend(settings)
+    except StartupError as error:
+        print(f"skycache: cannot start: {error}", file=sys.stderr)
+        return 2
+    # Before any worker imports prometheus_client: that import decides multiprocess mode.
+    with startup.metrics_dir():
+        uvicorn.run(
+            "entrypoints.http.asgi:create_app_from_env",
+            factory=True,
+            host=args.host,
+            port=args.port,
+            workers=args.workers,
+            loop="uvloop",
+            http="httptools",
+            log_level=settings.log_level,
+            log_config=logging_setup.log_config(settings.log_level),
+            access_log=False,
+            timeout_graceful_shutdown=10,
+        )
     return 0
 
 
@@ -43,6 +52,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=1)
     serve.set_defaults(handler=_serve)
+    loadtest = commands.add_parser("loadtest", help="run a bounded headless Locust load test")
+    add_loadtest_arguments(loadtest)
+    loadtest.set_defaults(handler=run_loadtest)
     return parser
 
 

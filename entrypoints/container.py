@@ -10,9 +10,15 @@ from typing import Any
 import httpx
 from dependency_injector import containers, providers
 
+from adapters.counted_provider import CountedProvider
+from adapters.failover_provider import FailoverProvider
+from adapters.guarded_provider import GuardConfig, GuardedProvider
 from adapters.open_meteo import OpenMeteoGeocoder, OpenMeteoProvider
+from adapters.openweathermap import OpenWeatherMapProvider
+from adapters.prometheus_instruments import Instruments
 from adapters.simulated_provider import SimulatedProvider
 from adapters.system_clock import SystemClock
+from adapters.upstream_quota import Limit
 from domain.geocoding import CachedGeocoder
 from domain.get_weather import GetWeather
 from domain.health import CheckHealth
@@ -23,25 +29,78 @@ from entrypoints.backends import Backend, open_backend
 from entrypoints.http.near_cache import NearCache
 from entrypoints.settings import Settings
 from ports.cache import LocationCache
+from ports.metrics import Metrics
 from ports.provider import WeatherProvider
 
+# Upstream URL paths, named for the metrics' `endpoint` label.
+UPSTREAM_ENDPOINTS = {
+    "/v1/search": "geocoding",
+    "/v1/forecast": "forecast",
+    "/data/2.5/weather": "openweathermap",
+}
 
-async def open_http_client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+
+async def open_http_client(
+    settings: Settings, instruments: Instruments | None = None
+) -> AsyncIterator[httpx.AsyncClient]:
     timeout = httpx.Timeout(
         settings.upstream_timeout_s, connect=min(settings.upstream_timeout_s, 2.0)
     )
     limits = httpx.Limits(max_connections=100, max_keepalive_connections=20)
-    client = httpx.AsyncClient(timeout=timeout, limits=limits, headers={"User-Agent": "skycache"})
+    # With a transport of our own, the limits belong to it, not to the client.
+    transport: httpx.AsyncBaseTransport = httpx.AsyncHTTPTransport(limits=limits)
+    if instruments is not None:
+        transport = instruments.observe_transport(transport, UPSTREAM_ENDPOINTS)
+    client = httpx.AsyncClient(
+        timeout=timeout, transport=transport, headers={"User-Agent": "skycache"}
+    )
     try:
         yield client
     finally:
         await client.aclose()
 
 
+def guard_config(settings: Settings) -> GuardConfig:
+    limits = (
+        Limit(settings.upstream_max_per_minute, 60, "minute"),
+        Limit(settings.upstream_max_per_hour, 3_600, "hour"),
+        Limit(settings.upstream_max_per_day, 86_400, "day"),
+    )
+    return GuardConfig(
+        concurrency=settings.upstream_concurrency,
+        queue_timeout_s=settings.upstream_timeout_s,
+        # One provider call may be two HTTP requests (geocode, then forecast).
+        call_timeout_s=2 * settings.upstream_timeout_s,
+        retries=settings.upstream_retries,
+        breaker_failures=settings.breaker_failures,
+        breaker_reset_s=settings.breaker_reset_s,
+        limits=tuple(limit for limit in limits if limit.calls > 0),
+    )
+
+
 def build_provider(
-    settings: Settings, http: httpx.AsyncClient, locations: LocationCache
+    settings: Settings, http: httpx.AsyncClient, locations: LocationCache, metrics: Metrics
 ) -> WeatherProvider:
-    if settings.weather_provider == "simulated":
+    """Each upstream behind its own guard (concurrency cap, retry, breaker, quota), its
+    calls counted inside the guard; several fail over in WEATHER_PROVIDER's order."""
+    stacks: list[WeatherProvider] = [
+        GuardedProvider(
+            CountedProvider(build_upstream(name, settings, http, locations), metrics),
+            guard_config(settings),
+        )
+        for name in settings.providers
+    ]
+    return stacks[0] if len(stacks) == 1 else FailoverProvider(stacks)
+
+
+def build_upstream(
+    name: str, settings: Settings, http: httpx.AsyncClient, locations: LocationCache
+) -> WeatherProvider:
+    if name == "openweathermap":
+        return OpenWeatherMapProvider(
+            http, api_key=settings.openweather_api_key, base_url=settings.openweather_url
+        )
+    if name == "simulated":
         return SimulatedProvider(
             latency_s=settings.simulated_latency_s, failure_rate=settings.simulated_failure_rate
         )
@@ -64,18 +123,22 @@ def build_policy(settings: Settings) -> CachePolicy:
 class Container(containers.DeclarativeContainer):
     settings = providers.Singleton(Settings.from_env)
     clock = providers.Singleton(SystemClock)
-    backend = providers.Resource(open_backend, settings=settings)
+    instruments = providers.Singleton(Instruments)
+    backend = providers.Resource(
+        open_backend, settings=settings, wrap_metrics=instruments.provided.count_too
+    )
     cache = providers.Callable(operator.attrgetter("cache"), backend)
     locations = providers.Callable(operator.attrgetter("locations"), backend)
     lock = providers.Callable(operator.attrgetter("lock"), backend)
     metrics = providers.Callable(operator.attrgetter("metrics"), backend)
     cache_kind = providers.Callable(operator.attrgetter("kind"), backend)
-    http_client = providers.Resource(open_http_client, settings=settings)
-    provider = providers.Singleton(build_provider, settings, http_client, locations)
+    observed_lock = providers.Callable(instruments.provided.observe_lock.call(lock))
+    http_client = providers.Resource(open_http_client, settings=settings, instruments=instruments)
+    provider = providers.Singleton(build_provider, settings, http_client, locations, metrics)
     policy = providers.Singleton(build_policy, settings)
     guard = providers.Singleton(
         StampedeGuard,
-        lock,
+        observed_lock,
         lock_ttl_s=settings.provided.lock_ttl_s,
         wait_timeout_s=settings.provided.lock_wait_timeout_s,
     )
@@ -109,6 +172,8 @@ async def start_services(container: Container) -> dict[str, Any]:
         "get_stats": await _resolve(container.get_stats()),
         "check_health": await _resolve(container.check_health()),
         "near_cache": container.near_cache(),
+        "instruments": container.instruments(),
+        "provider": await _resolve(container.provider()),
     }
 
 

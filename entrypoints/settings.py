@@ -41,6 +41,23 @@ def _choice(name: str, default: str, choices: tuple[str, ...]) -> Any:
     return field(default=default, metadata={"env": name, "read": read})
 
 
+_FLAGS = {"1": True, "true": True, "yes": True, "on": True}
+_FLAGS.update({"0": False, "false": False, "no": False, "off": False})
+_FLAG_WORDS = ", ".join(_FLAGS)
+
+
+def _flag(name: str, default: bool) -> Any:
+    def read(env: Mapping[str, str]) -> bool:
+        raw = env.get(name, "").strip().lower()
+        if not raw:
+            return default
+        if raw not in _FLAGS:
+            raise SettingsError(f"{name}={raw!r} must be one of {_FLAG_WORDS}")
+        return _FLAGS[raw]
+
+    return field(default=default, metadata={"env": name, "read": read})
+
+
 def _url(name: str, default: str, schemes: tuple[str, ...]) -> Any:
     def read(env: Mapping[str, str]) -> str:
         value = env.get(name, "").strip() or default
@@ -59,6 +76,56 @@ def _text(name: str, default: str) -> Any:
     return field(default=default, metadata={"env": name, "read": read})
 
 
+def _secret(name: str) -> Any:
+    """Like _text, but kept out of repr(), so that logging the settings never leaks it."""
+
+    def read(env: Mapping[str, str]) -> str:
+        return env.get(name, "").strip()
+
+    return field(default="", repr=False, metadata={"env": name, "read": read})
+
+
+PROVIDERS = ("open-meteo", "openweathermap", "simulated")
+
+
+def _providers(name: str, default: str) -> Any:
+    """One provider, or an ordered comma list of them to fail over through."""
+
+    def read(env: Mapping[str, str]) -> str:
+        raw = env.get(name, "").strip().lower() or default
+        names = [part.strip() for part in raw.split(",")]
+        for item in names:
+            if item not in PROVIDERS:
+                raise SettingsError(
+                    f"{name}={raw!r}: {item!r} is not a provider; "
+                    f"use one or a comma list of {', '.join(PROVIDERS)}"
+                )
+        if len(set(names)) < len(names):
+            raise SettingsError(f"{name}={raw!r} names a provider twice")
+        return ",".join(names)
+
+    return field(default=default, metadata={"env": name, "read": read})
+
+
+RATE_UNITS = ("second", "minute", "hour", "day")
+
+
+def _rate_limit(name: str) -> Any:
+    """Requests per unit, written "100/minute"; empty means no limit."""
+
+    def read(env: Mapping[str, str]) -> str:
+        raw = env.get(name, "").strip().lower()
+        if not raw:
+            return ""
+        count, _, unit = raw.partition("/")
+        if not count.strip().isdigit() or int(count) < 1 or unit.strip() not in RATE_UNITS:
+            units = "|".join(RATE_UNITS)
+            raise SettingsError(f"{name}={raw!r} must look like 100/minute (unit {units})")
+        return f"{int(count)}/{unit.strip()}"
+
+    return field(default="", metadata={"env": name, "read": read})
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     weather_ttl_s: float = _number("WEATHER_TTL", 300.0, minimum=1.0)
@@ -74,20 +141,36 @@ class Settings:
     redis_url: str = _url("REDIS_URL", "redis://localhost:6379/0", ("redis", "rediss"))
     redis_pool_max: int = _number("REDIS_POOL_MAX", 200, minimum=1, integer=True)
     redis_timeout_s: float = _number("REDIS_TIMEOUT", 0.25, minimum=0.01)
+    redis_breaker_failures: int = _number("REDIS_BREAKER_FAILURES", 3, minimum=1, integer=True)
+    redis_breaker_reset_s: float = _number("REDIS_BREAKER_RESET", 1.0, minimum=0.05)
+    local_copy_size: int = _number("LOCAL_COPY_SIZE", 10_000, integer=True)
+    rate_limit: str = _rate_limit("RATE_LIMIT")
     metrics_flush_s: float = _number("METRICS_FLUSH_INTERVAL", 1.0, minimum=0.05)
-    weather_provider: str = _choice("WEATHER_PROVIDER", "open-meteo", ("open-meteo", "simulated"))
+    weather_provider: str = _providers("WEATHER_PROVIDER", "open-meteo")
     geocoding_url: str = _url(
         "OPEN_METEO_GEOCODING_URL", "https://geocoding-api.open-meteo.com", ("http", "https")
     )
     forecast_url: str = _url(
         "OPEN_METEO_FORECAST_URL", "https://api.open-meteo.com", ("http", "https")
     )
+    openweather_api_key: str = _secret("OPENWEATHER_API_KEY")
+    openweather_url: str = _url(
+        "OPENWEATHER_URL", "https://api.openweathermap.org", ("http", "https")
+    )
     upstream_timeout_s: float = _number("UPSTREAM_TIMEOUT", 5.0, minimum=0.01)
+    upstream_concurrency: int = _number("UPSTREAM_CONCURRENCY", 1, minimum=1, integer=True)
+    upstream_retries: int = _number("UPSTREAM_RETRIES", 1, integer=True)
+    breaker_failures: int = _number("BREAKER_FAILURES", 5, minimum=1, integer=True)
+    breaker_reset_s: float = _number("BREAKER_RESET", 30.0, minimum=0.1)
+    upstream_max_per_minute: int = _number("UPSTREAM_MAX_PER_MINUTE", 0, integer=True)
+    upstream_max_per_hour: int = _number("UPSTREAM_MAX_PER_HOUR", 0, integer=True)
+    upstream_max_per_day: int = _number("UPSTREAM_MAX_PER_DAY", 0, integer=True)
     simulated_latency_s: float = _number("SIMULATED_LATENCY", 0.05)
     simulated_failure_rate: float = _number("SIMULATED_FAILURE_RATE", 0.0)
     near_cache_ttl_s: float = _number("NEAR_CACHE_TTL", 1.0)
     near_cache_size: int = _number("NEAR_CACHE_SIZE", 4096, integer=True)
     log_level: str = _choice("LOG_LEVEL", "info", ("debug", "info", "warning", "error"))
+    log_requests: bool = _flag("LOG_REQUESTS", True)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -96,7 +179,16 @@ class Settings:
         settings = cls(**values)
         if settings.simulated_failure_rate > 1:
             raise SettingsError("SIMULATED_FAILURE_RATE must be between 0 and 1")
+        if settings.upstream_retries > 1:
+            raise SettingsError("UPSTREAM_RETRIES must be 0 or 1")
+        if "openweathermap" in settings.providers and not settings.openweather_api_key:
+            raise SettingsError("WEATHER_PROVIDER uses openweathermap: set OPENWEATHER_API_KEY")
         return settings
+
+    @property
+    def providers(self) -> tuple[str, ...]:
+        """WEATHER_PROVIDER's names, in failover order."""
+        return tuple(self.weather_provider.split(","))
 
 
 def _reader(f: dataclasses.Field[Any]) -> Callable[[Mapping[str, str]], Any]:

@@ -35,4 +35,4 @@ async def redis_client(redis_url: str) -> AsyncIterator[Redis]:
         await client.aclose()
 
 
-pytest_plugins = ["tests.support.fixtures_upstream"]
+pytest_plugins = ["tests.support.fixtures_upstream", "tests.support.fixtures_valkey"]

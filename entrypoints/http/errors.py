@@ -43,16 +43,35 @@ def _json(
 def domain_error(_: Request[object, object, object], exc: SkycacheError) -> Response[ErrorResponse]:
     for kind, status, code in _STATUS:
         if isinstance(exc, kind):
-            headers = None
             if isinstance(exc, UpstreamUnavailable):
-                headers = {"Retry-After": str(math.ceil(exc.retry_after_s or 5))}
-            return _json(status, code, str(exc), headers)
+                log.warning("upstream unavailable", extra={"error": code, "reason": exc.reason})
+            return _json(status, code, str(exc), _headers(exc))
     return unexpected_error(_, exc)
+
+
+def _headers(exc: SkycacheError) -> dict[str, str] | None:
+    if isinstance(exc, UpstreamUnavailable):
+        # Nothing usable was cached, so the cache was missed, whoever did the fetch.
+        return {"Retry-After": str(math.ceil(exc.retry_after_s or 5)), "X-Cache": "MISS"}
+    if isinstance(exc, CityNotFound) and exc.outcome is not None:
+        return {"X-Cache": exc.outcome.value}
+    return None
+
+
+_FIXED_DETAIL = {
+    400: "the request's parameters are not valid",
+    404: "no such route",
+}
 
 
 def http_error(_: Request[object, object, object], exc: HTTPException) -> Response[ErrorResponse]:
     # Litestar's own errors (404 route, 405, 400 validation) keep their status, in our shape.
-    detail = exc.detail if exc.status_code < 500 else "internal error"
+    # Its 400 detail quotes the request URL, so it is replaced: bodies never echo input.
+    detail = (
+        "internal error"
+        if exc.status_code >= 500
+        else _FIXED_DETAIL.get(exc.status_code, exc.detail)
+    )
     code = "bad_request" if exc.status_code == 400 else f"http_{exc.status_code}"
     headers = {
         k: v for k, v in (exc.headers or {}).items() if k.lower() in ("allow", "retry-after")

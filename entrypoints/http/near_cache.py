@@ -2,79 +2,145 @@
 
 A warm hit is answered here, before Litestar, with no Redis round trip and no I/O for
 counters, which is what lets a hot city run near the server's ceiling. The price is
-staleness: a worker may answer from its own copy for up to `ttl_s` after Redis changed.
+staleness: a worker may answer from its own copy for up to `ttl_s` after Redis changed,
+never past the entry's own freshness, and never from a stale entry (those are not stored).
 """
 
 from __future__ import annotations
 
+import logging
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from typing import Any, NamedTuple
 
 from litestar.types import ASGIApp, Receive, Scope, Send
+
+log = logging.getLogger("skycache.http")
 
 _JSON = (b"content-type", b"application/json")
 _HIT = (b"x-cache", b"HIT")
 
 
-class NearCache:
-    """An LRU of raw query string -> (expiry, age at store time, body)."""
+class _Item(NamedTuple):
+    """Everything a hit sends, built once at store time rather than on every hit."""
 
-    def __init__(self, *, ttl_s: float = 1.0, max_items: int = 4096) -> None:
+    expires_at: float
+    fetched_at: float  # on the near cache's clock: Age counts from the fetch, not the store
+    length: tuple[bytes, bytes]
+    body: dict[str, Any]  # the http.response.body message, shared by every hit
+
+
+class NearCache:
+    """An LRU of raw query string -> encoded 200 response, each kept at most `ttl_s`."""
+
+    def __init__(
+        self,
+        *,
+        ttl_s: float = 1.0,
+        max_items: int = 4096,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.ttl_s = ttl_s
         self._max_items = max_items
-        self._items: OrderedDict[bytes, tuple[float, float, bytes]] = OrderedDict()
+        self._clock = clock
+        self._items: OrderedDict[bytes, _Item] = OrderedDict()
 
     @property
     def enabled(self) -> bool:
         return self.ttl_s > 0 and self._max_items > 0
 
     def get(self, query: bytes) -> tuple[float, bytes] | None:
-        item = self._items.get(query)
+        """(age in seconds, body), or None when absent or expired."""
+        now = self._clock()
+        item = self._lookup(query, now)
+        return None if item is None else (now - item.fetched_at, item.body["body"])
+
+    def answer(self, query: bytes) -> tuple[list[tuple[bytes, bytes]], dict[str, Any]] | None:
+        """The response headers and body message of a hit, or None."""
+        now = self._clock()
+        item = self._lookup(query, now)
         if item is None:
             return None
-        now = time.monotonic()
-        expires_at, stored_at, body = item
-        if now >= expires_at:
-            del self._items[query]
-            return None
-        return now - stored_at, body
+        return [_JSON, _HIT, (b"age", b"%d" % (now - item.fetched_at)), item.length], item.body
 
     def put(self, query: bytes, body: bytes, *, age_s: float, fresh_for_s: float) -> None:
+        """Kept for `ttl_s`, or less when the entry turns stale sooner."""
         ttl_s = min(self.ttl_s, fresh_for_s)
         if not self.enabled or ttl_s <= 0:
             return
-        now = time.monotonic()
-        self._items[query] = (now + ttl_s, now - age_s, body)
+        now = self._clock()
+        length = (b"content-length", b"%d" % len(body))
+        message = {"type": "http.response.body", "body": body}
+        self._items[query] = _Item(now + ttl_s, now - age_s, length, message)
         self._items.move_to_end(query)
         if len(self._items) > self._max_items:
             self._items.popitem(last=False)
+
+    def _lookup(self, query: bytes, now: float) -> _Item | None:
+        item = self._items.get(query)
+        if item is None:
+            return None
+        if now >= item.expires_at:
+            del self._items[query]
+            return None
+        self._items.move_to_end(query)
+        return item
 
     def __len__(self) -> int:
         return len(self._items)
 
 
-class NearCacheFastPath:
-    """ASGI wrapper: serves warm GET /weather hits itself, everything else goes to `app`."""
+# A fresh entry read from the shared cache, already encoded: (body, age in seconds).
+Lookup = Callable[[bytes], Awaitable[tuple[bytes, float] | None]]
 
-    def __init__(self, app: ASGIApp, near: NearCache, on_hit: Callable[[], None]) -> None:
+
+class NearCacheFastPath:
+    """ASGI wrapper: answers hot GET /weather hits itself; everything else goes to `app`.
+
+    First the near cache, on an exact match of the raw query string (any other spelling
+    goes through once and is stored under its own). Then, if given, `lookup`: one read of
+    the shared cache for a fresh entry, still without the framework's cost. Whatever
+    neither answers (misses, stale or unknown cities, bad input) is the app's.
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        near: NearCache,
+        on_hit: Callable[[], None],
+        lookup: Lookup | None = None,
+    ) -> None:
         self._app = app
         self._near = near
         self._on_hit = on_hit
+        self._lookup = lookup
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["path"] == "/weather" and scope["method"] == "GET":
-            found = self._near.get(scope["query_string"])
+            found = self._near.answer(scope["query_string"])
             if found is not None:
                 self._on_hit()
-                age_s, body = found
-                headers = [
-                    _JSON,
-                    _HIT,
-                    (b"age", str(int(age_s)).encode()),
-                    (b"content-length", str(len(body)).encode()),
-                ]
-                await send({"type": "http.response.start", "status": 200, "headers": headers})
-                await send({"type": "http.response.body", "body": body})
+                await send({"type": "http.response.start", "status": 200, "headers": found[0]})
+                await send(found[1])
+                return
+            if self._lookup is not None and await self._answer_fresh(scope, send):
                 return
         await self._app(scope, receive, send)
+
+    async def _answer_fresh(self, scope: Scope, send: Send) -> bool:
+        assert self._lookup is not None
+        try:
+            fresh = await self._lookup(scope["query_string"])
+        except Exception:
+            # Nothing was sent: the app will answer, and report the error in its own way.
+            log.exception("fast path lookup failed; the app answers instead")
+            return False
+        if fresh is None:
+            return False
+        body, age_s = fresh
+        length = (b"content-length", b"%d" % len(body))
+        headers = [_JSON, _HIT, (b"age", b"%d" % age_s), length]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+        return True

@@ -50,6 +50,9 @@ class StatsResponse(msgspec.Struct, kw_only=True):
     negative_hits: int
     upstream_errors: int
     corrupt_entries: int
+    # Calls each provider was sent (retries, failover attempts included), and its failures.
+    api_calls_by_provider: dict[str, int] = {}
+    upstream_errors_by_provider: dict[str, int] = {}
 
 
 class HealthResponse(msgspec.Struct, kw_only=True):

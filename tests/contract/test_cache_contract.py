@@ -1,4 +1,5 @@
-"""The Cache and LocationCache contract, held by the in-memory and the Redis adapter alike."""
+"""The Cache and LocationCache contract, held by the in-memory and the Redis adapter (on
+Redis and Valkey) alike."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from adapters.memory_cache import MemoryCache
 from adapters.redis_cache import RedisCache
 from domain.entry import CacheEntry
 from domain.weather import Location, Weather
+from tests.contract.servers import REDIS_CLIENTS, REDIS_SERVERS
 
 AnyCache = MemoryCache | RedisCache
 
@@ -29,11 +31,11 @@ SAN_JOSE = Weather(
 )
 
 
-@pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.integration)])
+@pytest.fixture(params=["memory", *REDIS_SERVERS])
 def cache(request: pytest.FixtureRequest) -> AnyCache:
     if request.param == "memory":
         return MemoryCache()
-    return RedisCache(request.getfixturevalue("redis_client"))
+    return RedisCache(request.getfixturevalue(REDIS_CLIENTS[request.param]))
 
 
 def entry(weather: Weather | None = SAN_JOSE) -> CacheEntry:

@@ -1,4 +1,4 @@
-"""The Lock contract, held by the in-memory and the Redis adapter alike."""
+"""The Lock contract, held by the in-memory and the Redis adapter (on Redis and Valkey)."""
 
 from __future__ import annotations
 
@@ -11,22 +11,34 @@ from redis.asyncio import Redis
 from adapters.memory_lock import MemoryLock
 from adapters.redis_lock import RedisLock
 from ports.lock import Held, Lease, Lock, Signal
+from tests.contract.servers import REDIS_SERVERS
 
 
-@pytest.fixture
-async def redis_lock(redis_client: Redis) -> AsyncIterator[RedisLock]:
-    lock = RedisLock(redis_client)
+async def _closing(client: Redis) -> AsyncIterator[RedisLock]:
+    lock = RedisLock(client)
     try:
         yield lock
     finally:
         await lock.aclose()
 
 
-@pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.integration)])
+@pytest.fixture
+async def redis_lock(redis_client: Redis) -> AsyncIterator[RedisLock]:
+    async for lock in _closing(redis_client):
+        yield lock
+
+
+@pytest.fixture
+async def valkey_lock(valkey_redis: Redis) -> AsyncIterator[RedisLock]:
+    async for lock in _closing(valkey_redis):
+        yield lock
+
+
+@pytest.fixture(params=["memory", *REDIS_SERVERS])
 def lock(request: pytest.FixtureRequest) -> Lock:
     if request.param == "memory":
         return MemoryLock()
-    lock: Lock = request.getfixturevalue("redis_lock")
+    lock: Lock = request.getfixturevalue(f"{request.param}_lock")
     return lock
 
 

@@ -1,33 +1,48 @@
-"""The Metrics contract, held by the in-memory and the Redis adapter alike."""
+"""The Metrics contract, held by the in-memory and the Redis adapter (on Redis and Valkey)."""
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from collections.abc import AsyncIterator
 
 import pytest
 from redis.asyncio import Redis
 
+import adapters
 from adapters.memory_metrics import MemoryMetrics
 from adapters.redis_metrics import RedisMetrics
 from domain.outcome import Counter
 from ports.metrics import Metrics
+from tests.contract.servers import REDIS_SERVERS
 
 
-@pytest.fixture
-async def redis_workers(redis_client: Redis) -> AsyncIterator[list[Metrics]]:
+async def _two_workers(client: Redis) -> AsyncIterator[list[Metrics]]:
     """Two workers sharing one Redis, as two processes would."""
-    workers = [RedisMetrics(redis_client), RedisMetrics(redis_client)]
+    workers = [RedisMetrics(client), RedisMetrics(client)]
     yield list(workers)
     for worker in workers:
         await worker.stop()
 
 
-@pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.integration)])
+@pytest.fixture
+async def redis_workers(redis_client: Redis) -> AsyncIterator[list[Metrics]]:
+    async for workers in _two_workers(redis_client):
+        yield workers
+
+
+@pytest.fixture
+async def valkey_workers(valkey_redis: Redis) -> AsyncIterator[list[Metrics]]:
+    async for workers in _two_workers(valkey_redis):
+        yield workers
+
+
+@pytest.fixture(params=["memory", *REDIS_SERVERS])
 def workers(request: pytest.FixtureRequest) -> list[Metrics]:
     """Every Metrics instance sharing one backend; the in-memory one is per process."""
     if request.param == "memory":
         return [MemoryMetrics()]
-    workers: list[Metrics] = request.getfixturevalue("redis_workers")
+    workers: list[Metrics] = request.getfixturevalue(f"{request.param}_workers")
     return workers
 
 
@@ -61,3 +76,48 @@ async def test_a_flush_sends_each_count_once(workers: list[Metrics]) -> None:
     await workers[0].flush()
     await workers[0].flush()
     assert (await workers[-1].totals()).get(Counter.STALE_SERVED) == 1
+
+
+async def test_labelled_counts_are_summed_per_label_over_every_worker(
+    workers: list[Metrics],
+) -> None:
+    first, last = workers[0], workers[-1]
+    first.incr_labelled(Counter.API_CALLS, "open-meteo", 2)
+    last.incr_labelled(Counter.API_CALLS, "open-meteo")
+    last.incr_labelled(Counter.API_CALLS, "openweathermap")
+    first.incr_labelled(Counter.UPSTREAM_ERRORS, "open-meteo")
+    for worker in workers:
+        await worker.flush()
+    for worker in workers:
+        calls = await worker.labelled_totals(Counter.API_CALLS)
+        errors = await worker.labelled_totals(Counter.UPSTREAM_ERRORS)
+        assert calls == {"open-meteo": 3, "openweathermap": 1}
+        assert errors == {"open-meteo": 1}
+
+
+async def test_labelled_counts_leave_the_plain_total_alone(workers: list[Metrics]) -> None:
+    workers[0].incr(Counter.API_CALLS)
+    workers[0].incr_labelled(Counter.API_CALLS, "open-meteo", 5)
+    await workers[0].flush()
+    assert (await workers[-1].totals()).get(Counter.API_CALLS) == 1
+    assert await workers[-1].labelled_totals(Counter.CACHE_HITS) == {}
+
+
+def _metrics_adapters() -> list[type]:
+    for module in pkgutil.iter_modules(adapters.__path__):
+        importlib.import_module(f"adapters.{module.name}")
+    found, todo = [], list(Metrics.__subclasses__())
+    while todo:
+        cls = todo.pop()
+        found.append(cls)
+        todo.extend(cls.__subclasses__())
+    return found
+
+
+@pytest.mark.parametrize("adapter", _metrics_adapters(), ids=lambda cls: cls.__name__)
+def test_every_metrics_adapter_defines_every_method_of_the_port(adapter: type) -> None:
+    # A class that names the Protocol as its base inherits its `...` bodies: a method it
+    # forgets would silently return None instead of failing.
+    port_methods = {name for name in vars(Metrics) if not name.startswith("_")}
+    missing = {name for name in port_methods if getattr(adapter, name) is getattr(Metrics, name)}
+    assert not missing, f"{adapter.__name__} does not implement {sorted(missing)}"

@@ -1,4 +1,5 @@
-"""Every WeatherProvider keeps the port's promises, the simulated one as well as Open-Meteo."""
+"""Every WeatherProvider keeps the port's promises: Open-Meteo and OpenWeatherMap against
+their fake servers, the simulated one, and a failover list of the two HTTP ones."""
 
 from __future__ import annotations
 
@@ -9,12 +10,15 @@ from dataclasses import dataclass
 import httpx
 import pytest
 
+from adapters.failover_provider import FailoverProvider
 from adapters.open_meteo import OpenMeteoGeocoder, OpenMeteoProvider
+from adapters.openweathermap import OpenWeatherMapProvider
 from adapters.simulated_provider import SimulatedProvider
 from domain.errors import CityNotFound, UpstreamUnavailable
 from domain.query import WeatherQuery
 from ports.provider import WeatherProvider
 from tests.support.fake_open_meteo import FakeOpenMeteo
+from tests.support.fake_openweathermap import FakeOpenWeatherMap
 
 
 @dataclass
@@ -22,22 +26,57 @@ class Upstream:
     provider: WeatherProvider
     fail: Callable[[], Awaitable[object]]
     recover: Callable[[], Awaitable[object]]
+    answers_as: tuple[str, ...] = ()  # Weather.provider; the provider's own name if empty
 
 
-@pytest.fixture(params=["open-meteo", "simulated"])
+@pytest.fixture(params=["open-meteo", "openweathermap", "failover", "simulated"])
 async def upstream(
-    request: pytest.FixtureRequest, fake_open_meteo: FakeOpenMeteo
+    request: pytest.FixtureRequest,
+    fake_open_meteo: FakeOpenMeteo,
+    fake_openweathermap: FakeOpenWeatherMap,
 ) -> AsyncIterator[Upstream]:
     if request.param == "simulated":
         yield _simulated()
         return
     async with httpx.AsyncClient(timeout=5.0) as client:
-        geocoder = OpenMeteoGeocoder(client, base_url=fake_open_meteo.url)
-        yield Upstream(
-            provider=OpenMeteoProvider(client, geocoder, base_url=fake_open_meteo.url),
-            fail=lambda: fake_open_meteo.aset(mode="error500"),
-            recover=lambda: fake_open_meteo.aset(mode="ok"),
-        )
+        meteo = _open_meteo(client, fake_open_meteo)
+        owm = _openweathermap(client, fake_openweathermap)
+        if request.param == "failover":
+            yield _failover(meteo, owm)
+        else:
+            yield meteo if request.param == "open-meteo" else owm
+
+
+def _open_meteo(client: httpx.AsyncClient, fake: FakeOpenMeteo) -> Upstream:
+    geocoder = OpenMeteoGeocoder(client, base_url=fake.url)
+    return Upstream(
+        provider=OpenMeteoProvider(client, geocoder, base_url=fake.url),
+        fail=lambda: fake.aset(mode="error500"),
+        recover=lambda: fake.aset(mode="ok"),
+    )
+
+
+def _openweathermap(client: httpx.AsyncClient, fake: FakeOpenWeatherMap) -> Upstream:
+    return Upstream(
+        provider=OpenWeatherMapProvider(client, api_key=fake.api_key, base_url=fake.url),
+        fail=lambda: fake.aset(mode="error503"),
+        recover=lambda: fake.aset(mode="ok"),
+    )
+
+
+def _failover(*upstreams: Upstream) -> Upstream:
+    """Fails only when every one of its providers does."""
+
+    async def each(steps: list[Callable[[], Awaitable[object]]]) -> None:
+        for step in steps:
+            await step()
+
+    return Upstream(
+        provider=FailoverProvider([u.provider for u in upstreams]),
+        fail=lambda: each([u.fail for u in upstreams]),
+        recover=lambda: each([u.recover for u in upstreams]),
+        answers_as=tuple(u.provider.name for u in upstreams),
+    )
 
 
 def _simulated() -> Upstream:
@@ -60,7 +99,7 @@ async def test_a_known_city_has_current_weather(upstream: Upstream) -> None:
     assert isinstance(weather.temperature, float)
     assert 0 <= weather.humidity <= 100
     assert weather.description
-    assert weather.provider == upstream.provider.name
+    assert weather.provider in (upstream.answers_as or (upstream.provider.name,))
 
 
 async def test_an_unknown_city_raises_city_not_found(upstream: Upstream) -> None:

@@ -20,8 +20,9 @@ NO_REDIS = (
 
 
 class LocalRedisServer:
-    """A throwaway redis-server on loopback; kill() and restart() keep the same port,
-    for tests of what the service does while Redis is down and after it returns."""
+    """A throwaway redis-server (or valkey-server, as `binary`) on loopback; kill() and
+    restart() keep the same port, for tests of what the service does while Redis is down
+    and after it returns."""
 
     def __init__(self, port: int | None = None, binary: str = "redis-server") -> None:
         self.port = port or free_port()
@@ -86,12 +87,12 @@ class LocalRedisServer:
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             if self._process is not None and self._process.poll() is not None:
-                raise RuntimeError(f"redis-server exited at start-up (port {self.port} taken?)")
+                raise RuntimeError(f"{self._binary} exited at start-up (port {self.port} taken?)")
             if _answers_ping(self.port):
                 return
             time.sleep(0.02)
         self._end(kill=True)
-        raise RuntimeError(f"redis-server on port {self.port} did not answer PING in time")
+        raise RuntimeError(f"{self._binary} on port {self.port} did not answer PING in time")
 
 
 def _answers_ping(port: int) -> bool:

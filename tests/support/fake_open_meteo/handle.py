@@ -35,10 +35,9 @@ class FakeOpenMeteo:
         self.port = sock.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}"
         self._log = tempfile.TemporaryFile()  # noqa: SIM115 - closed in stop()
-        command = [sys.executable, "-m", __package__, "--fd", str(sock.fileno())]
         with sock:
             self._process = subprocess.Popen(
-                [*command, *(["--accept-any"] if self._accept_any else [])],
+                self._command(sock.fileno()),
                 cwd=ROOT,
                 stdout=self._log,
                 stderr=subprocess.STDOUT,
@@ -46,6 +45,12 @@ class FakeOpenMeteo:
             )
         self._wait_ready(timeout_s)
         return self
+
+    def _command(self, fd: int) -> list[str]:
+        """Fakes of other APIs (tests.support.fake_openweathermap) reuse this class's
+        process handling and override only the command they run."""
+        command = [sys.executable, "-m", __package__, "--fd", str(fd)]
+        return [*command, *(["--accept-any"] if self._accept_any else [])]
 
     def _wait_ready(self, timeout_s: float) -> None:
         deadline = time.monotonic() + timeout_s
@@ -62,7 +67,7 @@ class FakeOpenMeteo:
     def _give_up(self, what: str) -> NoReturn:
         output = self.output()
         self.stop()
-        raise RuntimeError(f"fake Open-Meteo {what}:\n{output}")
+        raise RuntimeError(f"{type(self).__name__} {what}:\n{output}")
 
     def stop(self) -> None:
         if self._process is not None and self._process.poll() is None:

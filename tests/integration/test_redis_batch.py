@@ -1,0 +1,66 @@
+"""BatchedGets against a real Redis: concurrent reads share one MGET, errors reach all."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from redis.asyncio import Redis
+
+from adapters.redis_batch import BatchedGets
+from adapters.redis_cache import RedisCache
+from adapters.redis_client import create_redis_client
+from domain.errors import CacheUnavailable
+from tests.support.fake_open_meteo import closed_port_url
+
+pytestmark = pytest.mark.integration
+
+
+async def _calls(redis: Redis) -> dict[str, int]:
+    stats = await redis.info("commandstats")
+    return {name: int(stats.get(f"cmdstat_{name}", {}).get("calls", 0)) for name in ("get", "mget")}
+
+
+async def test_concurrent_reads_share_one_mget_and_each_gets_its_own_value(
+    redis_client: Redis,
+) -> None:
+    await redis_client.mset({"a": b"1", "b": b"2", "c": b"3"})
+    before = await _calls(redis_client)
+    gets = BatchedGets(redis_client)
+    values = await asyncio.gather(*(gets.get(key) for key in ("c", "missing", "a", "b", "a")))
+    after = await _calls(redis_client)
+    assert values == [b"3", None, b"1", b"2", b"1"]
+    assert after["mget"] - before["mget"] == 1
+    assert after["get"] == before["get"]
+
+
+async def test_a_lone_read_is_a_plain_get(redis_client: Redis) -> None:
+    await redis_client.set("a", b"1")
+    before = await _calls(redis_client)
+    assert await BatchedGets(redis_client).get("a") == b"1"
+    after = await _calls(redis_client)
+    assert (after["get"] - before["get"], after["mget"] - before["mget"]) == (1, 0)
+
+
+async def test_a_cancelled_reader_leaves_the_others_their_answers(redis_client: Redis) -> None:
+    await redis_client.mset({"a": b"1", "b": b"2"})
+    gets = BatchedGets(redis_client)
+    first = asyncio.ensure_future(gets.get("a"))
+    gone = asyncio.ensure_future(gets.get("b"))
+    await asyncio.sleep(0)  # both are waiting, the batch not yet sent
+    gone.cancel()
+    assert await first == b"1"
+    assert gone.cancelled()
+
+
+async def test_a_failed_batch_is_every_readers_cache_unavailable() -> None:
+    url = closed_port_url().replace("http://", "redis://") + "/0"
+    client = create_redis_client(url, timeout_s=0.5, connect_timeout_s=0.5)
+    cache = RedisCache(client)
+    try:
+        results = await asyncio.gather(
+            *(cache.get(city) for city in ("boise", "eugene", "topeka")), return_exceptions=True
+        )
+    finally:
+        await client.aclose()
+    assert [type(r) for r in results] == [CacheUnavailable] * 3

@@ -1,0 +1,78 @@
+"""GetWeather.cached_hit: a fresh known city in one read, else None with no side effects."""
+
+from __future__ import annotations
+
+import pytest
+
+from domain.errors import CityNotFound
+from domain.get_weather import GetWeather
+from domain.outcome import CacheOutcome, Counter
+from domain.policy import CachePolicy
+from domain.query import WeatherQuery
+from domain.stampede import StampedeGuard
+from tests.unit.test_get_weather import SAN_JOSE, World
+
+
+@pytest.fixture
+def world() -> World:
+    return World()
+
+
+async def test_a_fresh_entry_is_a_hit_counted_like_any_other(world: World) -> None:
+    await world.get_weather(SAN_JOSE)
+    world.clock.advance(10)
+    result = await world.get_weather.cached_hit(WeatherQuery.parse("san  JOSE"))
+    assert result is not None
+    assert result.outcome is CacheOutcome.HIT
+    assert result.weather.temperature == 22.5
+    assert result.age_s == pytest.approx(10)
+    assert result.fresh_for_s == pytest.approx(290)
+    counts = await world.counts()
+    assert (counts[Counter.CACHE_HITS], counts[Counter.AVOIDED_API_CALLS]) == (1, 1)
+
+
+async def test_a_missing_entry_is_none_and_fetches_nothing(world: World) -> None:
+    assert await world.get_weather.cached_hit(SAN_JOSE) is None
+    assert world.provider.calls == []
+    assert await world.counts() == {}
+
+
+async def test_a_stale_entry_is_none_and_starts_no_refresh(world: World) -> None:
+    await world.get_weather(SAN_JOSE)
+    world.clock.advance(301)
+    before = await world.counts()
+    assert await world.get_weather.cached_hit(SAN_JOSE) is None
+    await world.get_weather.drain()
+    assert world.provider.calls == ["san jose"]
+    assert await world.counts() == before
+
+
+async def test_an_unknown_city_is_none_not_an_error(world: World) -> None:
+    nowhere = WeatherQuery.parse("Nowhere")
+    with pytest.raises(CityNotFound):
+        await world.get_weather(nowhere)
+    before = await world.counts()
+    assert await world.get_weather.cached_hit(nowhere) is None
+    assert await world.counts() == before
+
+
+async def test_an_early_refresh_starts_just_as_a_call_would() -> None:
+    world = World()
+    # XFetch with a huge beta and a slow last fetch: an early refresh is always due.
+    policy = CachePolicy(fresh_ttl_s=300, jitter_max_s=0, xfetch_beta=1e9)
+    world.get_weather = GetWeather(
+        cache=world.cache,
+        provider=world.provider,
+        guard=StampedeGuard(world.lock, lock_ttl_s=1.0, wait_timeout_s=1.0),
+        metrics=world.metrics,
+        clock=world.clock,
+        policy=policy,
+        uniform=lambda: 0.5,
+    )
+    weather = await world.provider.current(SAN_JOSE)
+    entry = policy.fresh_entry(weather, world.clock.now(), jitter_fraction=0, fetch_s=1.0)
+    await world.cache.put(SAN_JOSE.key, entry, 3600)
+    result = await world.get_weather.cached_hit(SAN_JOSE)
+    await world.get_weather.drain()
+    assert result is not None and result.outcome is CacheOutcome.HIT
+    assert world.provider.calls == ["san jose", "san jose"]

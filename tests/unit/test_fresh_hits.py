@@ -1,0 +1,106 @@
+"""The fast path inside the real app: near cache, fresh cache hits, and Litestar behind."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from dependency_injector import providers
+from litestar.testing import AsyncTestClient
+
+from entrypoints.container import Container
+from entrypoints.http.app import create_asgi
+from entrypoints.http.fresh_hits import city_of
+from entrypoints.http.near_cache import NearCache
+from entrypoints.settings import Settings
+from tests.unit.fakes import FakeClock, FakeProvider
+
+Service = tuple[AsyncTestClient[Any], NearCache, FakeClock, FakeProvider]
+
+
+@pytest.fixture
+async def service(request: pytest.FixtureRequest) -> AsyncIterator[Service]:
+    """The whole ASGI app (fast path included) over in-memory adapters and a fake clock."""
+    container = Container()
+    env = {"SKYCACHE_CACHE": "memory", "WEATHER_TTL_JITTER": "0"}
+    env["NEAR_CACHE_TTL"] = getattr(request, "param", "60")
+    container.settings.override(providers.Object(Settings.from_env(env)))
+    provider, clock = FakeProvider(), FakeClock()
+    container.provider.override(providers.Object(provider))
+    container.clock.override(providers.Object(clock))
+    async with AsyncTestClient(app=create_asgi(container)) as client:
+        yield client, container.near_cache(), clock, provider
+
+
+async def test_the_app_stores_fresh_answers_in_the_near_cache(
+    service: Service,
+) -> None:
+    client, near, *_ = service
+    first = await client.get("/weather", params={"city": "San Jose"})
+    again = await client.get("/weather", params={"city": "San Jose"})
+    assert first.headers["x-cache"] == "MISS"
+    assert again.headers["x-cache"] == "HIT"
+    assert again.content == first.content
+    assert len(near) == 1
+
+
+async def test_a_stale_answer_is_never_stored_in_the_near_cache(
+    service: Service,
+) -> None:
+    client, near, clock, _ = service
+    await client.get("/weather", params={"city": "San Jose"})
+    clock.advance(301)  # past WEATHER_TTL: Redis' copy is stale now
+    stale = await client.get("/weather", params={"city": "san jose"})
+    assert stale.headers["x-cache"] == "STALE"
+    assert len(near) == 1  # only the fresh answer, under its own spelling
+
+
+@pytest.mark.parametrize("service", ["0"], indirect=True)
+async def test_without_a_near_cache_a_fresh_hit_is_the_same_answer_by_either_path(
+    service: Service,
+) -> None:
+    client, near, _, provider = service
+    miss = await client.get("/weather?city=Boise")
+    fast = await client.get("/weather?city=Boise")  # a plain city=: the fast path's
+    framework = await client.get("/weather?city=Boise&units=x")  # anything else: Litestar's
+    assert [r.headers["x-cache"] for r in (miss, fast, framework)] == ["MISS", "HIT", "HIT"]
+    assert fast.content == framework.content == miss.content
+    assert fast.headers["age"] == framework.headers["age"] == "0"
+    assert provider.calls == ["boise"]
+    assert len(near) == 0
+    stats = (await client.get("/stats")).json()
+    assert (stats["cache_misses"], stats["cache_hits"]) == (1, 2)
+
+
+@pytest.mark.parametrize("service", ["0"], indirect=True)
+async def test_bad_input_and_unknown_cities_still_get_litestars_json_errors(
+    service: Service,
+) -> None:
+    client, *_ = service
+    for _ in range(2):
+        unknown = await client.get("/weather?city=Atlantis")
+        assert (unknown.status_code, unknown.json()["error"]) == (404, "city_not_found")
+    invalid = await client.get("/weather?city=%3Cscript%3E")
+    assert (invalid.status_code, invalid.json()["error"]) == (400, "invalid_city")
+
+
+@pytest.mark.parametrize(
+    ("query", "city"),
+    [
+        (b"city=San+Jose", "San Jose"),
+        (b"city=San%20Jose", "San Jose"),
+        (b"city=Reykjav%C3%ADk", "Reykjavík"),
+        (b"city=%FF", "\ufffd"),
+        (b"city=", ""),
+        (b"city", ""),
+        (b"city=a&city=b", None),
+        (b"city=a&x=1", None),
+        (b"town=Boise", None),
+        (b"", None),
+    ],
+)
+def test_the_city_is_read_from_the_query_as_litestar_reads_it(
+    query: bytes, city: str | None
+) -> None:
+    assert city_of(query) == city
