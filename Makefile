@@ -32,6 +32,8 @@ test: $(BIN)/skycache redis-server lint
 
 # A few minutes on loopback: the hit path against its ceiling (see docs/BENCHMARKS.md).
 bench: $(BIN)/skycache redis-server
+	@command -v wrk >/dev/null || ($(SUDO) apt-get install -y -qq wrk || true)
+	$(BIN)/pip install --quiet -c requirements.lock -e '.[test,bench]'
 	$(BIN)/python -m bench
 
 lock:

@@ -26,6 +26,7 @@ from domain.policy import CachePolicy
 from domain.stampede import StampedeGuard
 from domain.stats import GetStats
 from entrypoints.backends import Backend, open_backend
+from entrypoints.http.access_log import AccessLog
 from entrypoints.http.near_cache import NearCache
 from entrypoints.settings import Settings
 from ports.cache import LocationCache
@@ -124,6 +125,7 @@ class Container(containers.DeclarativeContainer):
     settings = providers.Singleton(Settings.from_env)
     clock = providers.Singleton(SystemClock)
     instruments = providers.Singleton(Instruments)
+    access_log = providers.Singleton(AccessLog)
     backend = providers.Resource(
         open_backend, settings=settings, wrap_metrics=instruments.provided.count_too
     )
@@ -180,6 +182,7 @@ async def start_services(container: Container) -> dict[str, Any]:
 async def stop_services(container: Container) -> None:
     get_weather: GetWeather = await _resolve(container.get_weather())
     await get_weather.drain()
+    container.access_log().flush()
     backend: Backend = await _resolve(container.backend())
     await backend.metrics.flush()
     await _resolve(container.shutdown_resources())

@@ -25,7 +25,7 @@ class JsonFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         line: dict[str, Any] = {
-            "ts": _timestamp(record.created),
+            "ts": timestamp(record.created),
             "level": record.levelname.lower(),
             "logger": record.name,
             "pid": record.process,  # which worker
@@ -42,7 +42,7 @@ class JsonFormatter(logging.Formatter):
 _last_second: list[Any] = [None, ""]  # strftime costs ~1 µs; one call per second will do
 
 
-def _timestamp(created: float) -> str:
+def timestamp(created: float) -> str:
     second = int(created)
     if _last_second[0] != second:
         _last_second[:] = [second, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))]

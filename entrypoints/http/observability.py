@@ -12,6 +12,7 @@ from litestar.params import SkipValidation
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from adapters.prometheus_instruments import Instruments
+from entrypoints.http.access_log import AccessLog
 from ports.provider import WeatherProvider
 
 log = logging.getLogger("skycache.access")
@@ -52,19 +53,21 @@ class ObservedApp:
     only counts (batched) and logs, keeping that path about a microsecond long.
     """
 
-    def __init__(self, app: ASGIApp, instruments: Instruments, *, log_requests: bool) -> None:
+    def __init__(
+        self, app: ASGIApp, instruments: Instruments, *, access_log: AccessLog | None
+    ) -> None:
         self._app = app
         self._instruments = instruments
         self._batch = instruments.batch
         self._near_hits = instruments.requests.labels("/weather", "200", "HIT")
         self._labelled: dict[tuple[str, int, str], tuple[Any, Any]] = {}
-        self._log = log_requests and log.isEnabledFor(logging.INFO)
+        self._log = access_log if log.isEnabledFor(logging.INFO) else None
 
     def near_hit(self) -> None:
         self._batch.add(self._near_hits)
-        if self._log:
+        if self._log is not None:
             # Not timed: a near-cache hit is answered in a few microseconds.
-            _log_request("GET", "/weather", 200, None, "HIT")
+            self._log.write("GET", "/weather", 200, None, "HIT")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -90,8 +93,8 @@ class ObservedApp:
         count, latency = self._children(scope["path"], status, cache)
         self._batch.add(count)
         latency.observe(seconds)
-        if self._log:
-            _log_request(scope["method"], scope["path"], status, seconds, cache or None)
+        if self._log is not None:
+            self._log.write(scope["method"], scope["path"], status, seconds, cache or None)
 
     def _children(self, path: str, status: int, cache: str) -> tuple[Any, Any]:
         # labels() costs about a microsecond; the lookup, a tenth of that.
@@ -104,17 +107,3 @@ class ObservedApp:
             if len(self._labelled) < _MAX_CACHED_LABELS:  # whatever paths clients send
                 self._labelled[key] = found
         return found
-
-
-def _log_request(
-    method: str, path: str, status: int, seconds: float | None, cache: str | None
-) -> None:
-    fields = {
-        "method": method,
-        "path": path,
-        "status": status,
-        "latency_ms": None if seconds is None else round(seconds * 1000, 3),
-        "cache": cache,
-    }
-    # makeRecord + handle skips findCaller's stack walk: a fifth of a log call's cost.
-    log.handle(log.makeRecord(log.name, logging.INFO, "", 0, "request", (), None, extra=fields))

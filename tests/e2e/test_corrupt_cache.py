@@ -49,8 +49,9 @@ async def test_corrupt_entries_are_counted_misses_that_the_next_fetch_overwrites
     assert {r.headers["x-cache"] for r in first.values()} == {"MISS"}
     assert {r.headers["x-cache"] for r in again.values()} == {"HIT"}  # overwritten
     assert (await fake_open_meteo.acalls())["forecast"] - calls_before == len(CORRUPTIONS)
-    # Counted per read: a miss reads twice (the lookup, then the re-check under the lock).
-    assert len(CORRUPTIONS) <= counted <= 2 * len(CORRUPTIONS)
+    # Counted per read: a miss reads up to three times (the fast path's look for a fresh
+    # hit, the use case's lookup, then the re-check under the lock).
+    assert len(CORRUPTIONS) <= counted <= 3 * len(CORRUPTIONS)
     assert counted_again == counted
 
 

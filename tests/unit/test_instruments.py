@@ -72,7 +72,7 @@ async def send_nowhere(message: Any) -> None:
 async def test_requests_are_counted_and_timed_under_a_bounded_route(
     instruments: Instruments, path: str, route: str
 ) -> None:
-    observed = ObservedApp(answering(404, [(b"x-cache", b"MISS")]), instruments, log_requests=False)
+    observed = ObservedApp(answering(404, [(b"x-cache", b"MISS")]), instruments, access_log=None)
     scope = {"type": "http", "method": "GET", "path": path}
     await observed(scope, None, send_nowhere)  # type: ignore[arg-type]
     instruments.batch.flush()
@@ -82,7 +82,7 @@ async def test_requests_are_counted_and_timed_under_a_bounded_route(
 
 
 async def test_near_cache_hits_are_counted_as_weather_hits(instruments: Instruments) -> None:
-    observed = ObservedApp(answering(200, []), instruments, log_requests=False)
+    observed = ObservedApp(answering(200, []), instruments, access_log=None)
     observed.near_hit()
     observed.near_hit()
     instruments.batch.flush()
