@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+from litestar import Litestar, MediaType, Response, get
 from redis.asyncio import Redis
 
 KEY_PREFIX = "weather:"
@@ -61,8 +62,6 @@ def _fastapi_app() -> Any:
 
 
 def _litestar_app() -> Any:
-    from litestar import Litestar, MediaType, Response, get
-
     @get("/weather")
     async def weather(city: str) -> Response[bytes]:
         found = await lookup(city)

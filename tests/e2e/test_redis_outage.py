@@ -55,6 +55,11 @@ def alive(pid: int) -> bool:
     return stat.exists() and stat.read_text().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
 
 
+# Below uvicorn's 5 s keep-alive timeout: a connection idle through the test's pauses must
+# not be reused just as the server closes it (an httpx.ReadError no server fault caused).
+KEEPALIVE = httpx.Limits(keepalive_expiry=1.0)
+
+
 def worker_pids(app: AppServer) -> set[int]:
     children = Path(f"/proc/{app.pid}/task/{app.pid}/children").read_text().split()
     return {int(pid) for pid in children}
@@ -128,7 +133,7 @@ async def test_a_redis_crash_costs_no_5xx_and_redis_is_used_again_when_it_return
     fake_open_meteo: FakeOpenMeteo,
 ) -> None:
     app = app_on(workers=2)
-    async with httpx.AsyncClient(base_url=app.url, timeout=10) as client:
+    async with httpx.AsyncClient(base_url=app.url, timeout=10, limits=KEEPALIVE) as client:
         for city in SEEN:
             assert (await client.get("/weather", params={"city": city})).status_code == 200
         workers = worker_pids(app)
@@ -180,7 +185,7 @@ async def test_cities_seen_are_served_while_redis_and_the_upstream_are_both_down
     app_on: Callable[..., AppServer], redis_server: LocalRedisServer, fake_open_meteo: FakeOpenMeteo
 ) -> None:
     app = app_on(WEATHER_TTL="1", WEATHER_TTL_JITTER="0")
-    async with httpx.AsyncClient(base_url=app.url, timeout=10) as client:
+    async with httpx.AsyncClient(base_url=app.url, timeout=10, limits=KEEPALIVE) as client:
         for city in SEEN:
             assert (await client.get("/weather", params={"city": city})).status_code == 200
         redis_server.kill()
@@ -203,7 +208,7 @@ async def test_a_hung_redis_is_skipped_by_the_breaker_instead_of_slowing_every_r
 ) -> None:
     app = app_on()
     pid = int((await redis.info("server"))["process_id"])
-    async with httpx.AsyncClient(base_url=app.url, timeout=10) as client:
+    async with httpx.AsyncClient(base_url=app.url, timeout=10, limits=KEEPALIVE) as client:
         assert (await client.get("/weather", params={"city": "Boise"})).status_code == 200
         os.kill(pid, signal.SIGSTOP)  # Redis accepts connections but never answers
         try:
