@@ -57,11 +57,18 @@ def memory_backend(wrap_metrics: WrapMetrics = _unwrapped) -> Backend:
 
 
 async def open_backend(
-    settings: Settings, wrap_metrics: WrapMetrics = _unwrapped
+    settings: Settings,
+    wrap_metrics: WrapMetrics = _unwrapped,
+    *,
+    refuse_without_redis: bool = False,
 ) -> AsyncIterator[Backend]:
     """A dependency-injector Resource: yields the backend, closes it on shutdown.
 
-    `wrap_metrics` decorates the counters every adapter gets (e.g. to export them too)."""
+    `wrap_metrics` decorates the counters every adapter gets (e.g. to export them too).
+    With SKYCACHE_CACHE=redis only the CLI's check before any worker starts refuses to go on
+    without Redis (`refuse_without_redis`): a worker that uvicorn restarts during an outage
+    starts on Redis anyway and degrades like its siblings, since a worker that fails its
+    start-up makes uvicorn stop the whole service."""
     if settings.cache_backend == "memory":
         yield memory_backend(wrap_metrics)
         return
@@ -73,10 +80,15 @@ async def open_backend(
     try:
         failure = await _failure(client)
         if failure and settings.cache_backend == "redis":
-            raise StartupError(
-                f"SKYCACHE_CACHE=redis but Redis at {_safe(settings)} does not answer ({failure})"
+            reason = f"SKYCACHE_CACHE=redis but Redis at {_safe(settings)} does not answer"
+            if refuse_without_redis:
+                raise StartupError(f"{reason} ({failure})")
+            log.error(
+                "%s (%s): starting on it anyway, serving without it until it returns",
+                reason,
+                failure,
             )
-        if failure:
+        elif failure:
             log.warning(
                 "!!! REDIS AT %s IS NOT REACHABLE (%s): USING AN IN-MEMORY CACHE. Counters, "
                 "locks and cached weather are per process and lost on restart. Set "

@@ -66,5 +66,5 @@ def check_backend(settings: Settings) -> None:
 
 
 async def _open_and_close(settings: Settings) -> None:
-    async with contextlib.asynccontextmanager(open_backend)(settings):
+    async with contextlib.asynccontextmanager(open_backend)(settings, refuse_without_redis=True):
         pass

@@ -231,3 +231,29 @@ async def test_a_hung_redis_is_skipped_by_the_breaker_instead_of_slowing_every_r
 
 async def _not(check: Awaitable[bool]) -> bool:
     return not await check
+
+
+async def test_a_worker_restarted_while_redis_is_down_starts_and_the_service_keeps_answering(
+    app_on: Callable[..., AppServer], redis_server: LocalRedisServer
+) -> None:
+    # uvicorn replaces a dead worker; had the new one refused to start without Redis,
+    # uvicorn would have stopped the whole service.
+    app = app_on(workers=2)
+    async with httpx.AsyncClient(base_url=app.url, timeout=10, limits=KEEPALIVE) as client:
+        assert (await client.get("/weather", params={"city": SEEN[0]})).status_code == 200
+        redis_server.kill()
+        dead = sorted(worker_pids(app))[0]
+        os.kill(dead, signal.SIGKILL)
+
+        async def replaced() -> bool:
+            live = {pid for pid in worker_pids(app) if alive(pid)}
+            return dead not in live and len(live) == 2
+
+        await eventually(replaced, 15, "the dead worker replaced")
+        await asyncio.sleep(1.0)  # the new worker's start-up has run by now
+        statuses = {
+            (await client.get("/weather", params={"city": SEEN[0]})).status_code for _ in range(20)
+        }
+    assert alive(app.pid)
+    assert statuses <= {200, 503}
+    assert 200 in statuses
