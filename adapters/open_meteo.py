@@ -5,9 +5,9 @@ from __future__ import annotations
 import httpx
 import msgspec
 
-from adapters.upstream_http import get_json
+from adapters.upstream_http import LastCallHealth, get_json
 from adapters.wmo_codes import describe
-from domain.errors import CityNotFound, UpstreamUnavailable
+from domain.errors import CityNotFound
 from domain.query import WeatherQuery
 from domain.weather import Location, Weather
 from ports.provider import Geocoder, WeatherProvider
@@ -72,10 +72,10 @@ class OpenMeteoProvider(WeatherProvider):
         self._client = client
         self._geocoder = geocoder
         self._url = f"{base_url.rstrip('/')}/v1/forecast"
-        self._healthy = True
+        self._health = LastCallHealth()
 
     async def current(self, query: WeatherQuery) -> Weather:
-        try:
+        with self._health.tracking():
             location = await self._geocoder.locate(query)
             params = {
                 "latitude": location.latitude,
@@ -83,17 +83,10 @@ class OpenMeteoProvider(WeatherProvider):
                 "current": _CURRENT_VARIABLES,
             }
             forecast = await get_json(self._client, "forecast", self._url, params, _Forecast)
-        except UpstreamUnavailable:
-            self._healthy = False
-            raise
-        except CityNotFound:
-            self._healthy = True  # the upstream answered; the city simply does not exist
-            raise
-        self._healthy = True
         return _weather(location, forecast.current, self.name)
 
     def healthy(self) -> bool:
-        return self._healthy
+        return self._health()
 
 
 def _weather(location: Location, current: _Current, provider: str) -> Weather:

@@ -8,8 +8,8 @@ from typing import Annotated
 import httpx
 import msgspec
 
-from adapters.upstream_http import check_status, decode, fetch
-from domain.errors import CityNotFound, UpstreamBadResponse, UpstreamUnavailable
+from adapters.upstream_http import LastCallHealth, check_status, decode, fetch
+from domain.errors import CityNotFound, UpstreamBadResponse
 from domain.query import WeatherQuery
 from domain.weather import Weather
 from ports.provider import WeatherProvider
@@ -68,22 +68,14 @@ class OpenWeatherMapProvider(WeatherProvider):
         self._client = client
         self._api_key = api_key
         self._url = f"{base_url.rstrip('/')}/data/2.5/weather"
-        self._healthy = True
+        self._health = LastCallHealth()
 
     async def current(self, query: WeatherQuery) -> Weather:
-        try:
-            weather = await self._fetch(query)
-        except UpstreamUnavailable:
-            self._healthy = False
-            raise
-        except CityNotFound:
-            self._healthy = True  # the upstream answered; the city simply does not exist
-            raise
-        self._healthy = True
-        return weather
+        with self._health.tracking():
+            return await self._fetch(query)
 
     def healthy(self) -> bool:
-        return self._healthy
+        return self._health()
 
     async def _fetch(self, query: WeatherQuery) -> Weather:
         params = {"q": query.city, "appid": self._api_key, "units": "metric"}

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import contextlib
 import email.utils
 import math
 import time
+from collections.abc import Iterator
 from typing import Any, TypeVar
 
 import httpx
 import msgspec
 
-from domain.errors import UpstreamBadResponse, UpstreamRateLimited, UpstreamUnavailable
+from domain.errors import (
+    CityNotFound,
+    UpstreamBadResponse,
+    UpstreamRateLimited,
+    UpstreamUnavailable,
+)
 
 _MAX_REASON = 200
 
@@ -86,3 +93,26 @@ def _retry_after_s(value: str | None) -> float | None:
         except (TypeError, ValueError):
             return None
     return max(seconds, 0.0) if math.isfinite(seconds) else None
+
+
+class LastCallHealth:
+    """A provider's healthy(): whether its last call got an answer. An unknown city is an
+    answer (the upstream works; the city does not exist)."""
+
+    def __init__(self) -> None:
+        self._healthy = True
+
+    def __call__(self) -> bool:
+        return self._healthy
+
+    @contextlib.contextmanager
+    def tracking(self) -> Iterator[None]:
+        try:
+            yield
+        except UpstreamUnavailable:
+            self._healthy = False
+            raise
+        except CityNotFound:
+            self._healthy = True
+            raise
+        self._healthy = True
