@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import re
 import time
-from collections.abc import AsyncIterator
 
 import httpx
 import pytest
@@ -24,12 +23,6 @@ from ports.provider import Geocoder
 from tests.support.fake_open_meteo import FakeOpenMeteo, closed_port_url
 
 SAN_JOSE = WeatherQuery.parse("San Jose")
-
-
-@pytest.fixture
-async def client() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(timeout=5.0) as client:
-        yield client
 
 
 def open_meteo(

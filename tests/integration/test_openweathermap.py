@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 import httpx
@@ -21,12 +20,6 @@ from tests.support.fake_open_meteo import closed_port_url
 from tests.support.fake_openweathermap import FakeOpenWeatherMap
 
 SAN_JOSE = WeatherQuery.parse("San Jose")
-
-
-@pytest.fixture
-async def client() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(timeout=5.0) as client:
-        yield client
 
 
 def owm(

@@ -21,16 +21,6 @@ from tests.unit.scripted_provider import (
 )
 
 
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
-def pauses() -> Pauses:
-    return Pauses()
-
-
 async def open_the_breaker(provider: GuardedProvider, inner: ScriptedProvider) -> None:
     """Failed calls until the breaker opens: three failed attempts, the threshold here."""
     inner.script = [SERVER_ERROR] * 3

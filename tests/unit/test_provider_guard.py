@@ -25,16 +25,6 @@ from tests.unit.scripted_provider import (
 )
 
 
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
-def pauses() -> Pauses:
-    return Pauses()
-
-
 async def test_a_healthy_upstream_is_called_once_per_request(clock: FakeClock) -> None:
     inner = ScriptedProvider()
     provider = guard(inner, clock)

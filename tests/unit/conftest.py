@@ -1,0 +1,18 @@
+"""Fixtures shared by the unit tests of the provider guard."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.unit.fakes import FakeClock
+from tests.unit.scripted_provider import Pauses
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def pauses() -> Pauses:
+    return Pauses()
