@@ -50,7 +50,7 @@ class FallbackCache(Cache, LocationCache):
             if copy is None:
                 raise
             return copy
-        if entry is not None:
+        if entry is not None and not self._local.holds(key, entry):
             # Entries carry epoch timestamps, so the copy can expire with the original.
             ttl_s = max(entry.stale_until - self._wall_clock(), 1.0)
             await self._local.put(key, entry, ttl_s)

@@ -31,6 +31,11 @@ class _ExpiringLru(Generic[V]):
         self._items.move_to_end(key)
         return value
 
+    def holds(self, key: str, value: V) -> bool:
+        """Whether `value` itself (not an equal copy) is kept, and not expired, under `key`."""
+        item = self._items.get(key)
+        return item is not None and item[1] is value and item[0] > time.monotonic()
+
     def put(self, key: str, value: V, ttl_s: float) -> None:
         self._items[key] = (time.monotonic() + ttl_s, value)
         self._items.move_to_end(key)
@@ -51,6 +56,11 @@ class MemoryCache(Cache, LocationCache):
 
     async def put(self, key: str, entry: CacheEntry, ttl_s: float) -> None:
         self._entries.put(key, entry, ttl_s)
+
+    def holds(self, key: str, entry: CacheEntry) -> bool:
+        """Whether this very entry object is kept: a re-read of an unchanged shared entry
+        (the same object, see DecodedEntries) needs no new copy."""
+        return self._entries.holds(key, entry)
 
     async def ping(self) -> bool:
         return True

@@ -24,6 +24,32 @@ LOCATION_PREFIX = "geo:v1:"
 T = TypeVar("T")
 
 
+class DecodedEntries:
+    """Envelope bytes -> the entry they decode to, for the envelopes read most recently.
+
+    A hot city's envelope is the same bytes on every read until it is rewritten, so it is
+    decoded once, not on every hit; and every read of it returns the very same (immutable)
+    entry, which lets a caller that keeps entries notice it already holds this one. Keyed
+    by the bytes themselves, it can never answer with anything Redis no longer holds.
+    """
+
+    def __init__(self, max_items: int = 2048) -> None:
+        self._items: dict[bytes, CacheEntry] = {}
+        self._max_items = max_items
+
+    def decode(self, raw: bytes) -> CacheEntry:
+        entry = self._items.get(raw)
+        if entry is None:
+            entry = decode_entry(raw)  # raises on a corrupt envelope, which is not kept
+            if len(self._items) >= self._max_items:
+                del self._items[next(iter(self._items))]  # the oldest decoded
+            self._items[raw] = entry
+        return entry
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
 def _px(ttl_s: float) -> int:
     # PX 0 is an error in Redis; the shortest TTL we ask for is one millisecond.
     return max(round(ttl_s * 1000), 1)
@@ -37,9 +63,10 @@ class RedisCache(Cache, LocationCache):
         self._client = client
         self._gets = BatchedGets(client)  # concurrent hits share one round trip
         self._metrics = metrics
+        self._decoded = DecodedEntries()
 
     async def get(self, key: str) -> CacheEntry | None:
-        return self._decode(await self._read(WEATHER_PREFIX + key), decode_entry)
+        return self._decode(await self._read(WEATHER_PREFIX + key), self._decoded.decode)
 
     async def put(self, key: str, entry: CacheEntry, ttl_s: float) -> None:
         await self._write(WEATHER_PREFIX + key, encode_entry(entry), ttl_s)

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
-
 from redis.asyncio import BlockingConnectionPool, Redis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
@@ -49,10 +46,30 @@ async def close_redis_client(client: Redis) -> None:
     await client.aclose()
 
 
-@contextlib.contextmanager
-def unavailable_on_error(what: str) -> Iterator[None]:
-    """No redis (or socket) exception crosses a port: they become CacheUnavailable."""
-    try:
-        yield
-    except (RedisError, OSError) as e:  # OSError includes TimeoutError
-        raise CacheUnavailable(f"redis {what} failed: {type(e).__name__}") from e
+class unavailable_on_error:  # lower case: it reads as a function at its call sites
+    """No redis (or socket) exception crosses a port: they become CacheUnavailable.
+
+    A class, not @contextmanager: it wraps every Redis call, and a generator-based
+    context manager costs about a microsecond more per use on a hit of ~30 µs.
+    """
+
+    __slots__ = ("_what",)
+
+    def __init__(self, what: str) -> None:
+        self._what = what
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, _tb: object
+    ) -> None:
+        if error is not None and isinstance(error, REDIS_ERRORS):
+            raise unavailable(self._what, error) from error
+
+
+REDIS_ERRORS = (RedisError, OSError)  # OSError includes TimeoutError
+
+
+def unavailable(what: str, error: BaseException) -> CacheUnavailable:
+    return CacheUnavailable(f"redis {what} failed: {type(error).__name__}")

@@ -142,6 +142,6 @@ def create_asgi(container: Container) -> ASGIApp:
             app.state.get_weather.record_hit()
             observed.near_hit()
 
-        lookup = fresh_hits(app.state, on_answer=observed.near_hit)
+        lookup = fresh_hits(app.state, near, on_answer=observed.near_hit)
         inner = NearCacheFastPath(observed, near, on_hit=on_hit, lookup=lookup)
     return RequestLimits(inner)

@@ -54,8 +54,8 @@ def encode_answer(result: WeatherResult, near: NearCache, query_string: bytes) -
     return body
 
 
-def fresh_hits(state: State, on_answer: Callable[[], None]) -> Lookup:
-    """A lookup for NearCacheFastPath, over the services the app's lifespan put in `state`."""
+def fresh_hits(state: State, near: NearCache, on_answer: Callable[[], None]) -> Lookup:
+    """A lookup for NearCacheFastPath, over the GetWeather the app's lifespan put in `state`."""
 
     async def lookup(query_string: bytes) -> tuple[bytes, float] | None:
         query = _query_of(query_string)
@@ -66,6 +66,6 @@ def fresh_hits(state: State, on_answer: Callable[[], None]) -> Lookup:
         if result is None:
             return None
         on_answer()
-        return encode_answer(result, state.near_cache, query_string), result.age_s
+        return encode_answer(result, near, query_string), result.age_s
 
     return lookup

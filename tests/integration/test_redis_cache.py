@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import AsyncIterator
 
@@ -103,6 +104,23 @@ async def test_a_hit_is_one_command(redis_client: Redis) -> None:
     # Everything but CONFIG RESETSTAT itself (named cmdstat_config|resetstat since Redis 7).
     calls = {k: row["calls"] for k, row in stats.items() if not k.startswith("cmdstat_config")}
     assert calls == {"cmdstat_get": 1}
+
+
+async def test_an_unchanged_entry_reads_as_the_same_object_and_a_rewrite_as_the_new_one(
+    redis_client: Redis,
+) -> None:
+    # Hot hits decode once; another process's write must still be seen on the next read.
+    cache = RedisCache(redis_client)
+    await cache.put("san jose", fresh_entry(), 60)
+    first = await cache.get("san jose")
+    assert first is not None and await cache.get("san jose") is first
+    rewritten = fresh_entry(dataclasses.replace(SAN_JOSE, temperature=-4.0))
+    await RedisCache(redis_client).put("san jose", rewritten, 60)
+    found = await cache.get("san jose")
+    assert found is not None and found.weather is not None
+    assert found.weather.temperature == -4.0
+    await redis_client.set(WEATHER_PREFIX + "san jose", b"\x00 corrupt")
+    assert await cache.get("san jose") is None
 
 
 async def test_a_down_redis_is_reported_quickly(down_client: Redis) -> None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
+
 import pytest
 
 from adapters.fallback_cache import FallbackCache
@@ -106,3 +109,28 @@ async def test_the_local_copy_is_bounded(shared: SwitchableCache, cache: Fallbac
     with pytest.raises(CacheUnavailable):
         await cache.get("a")
     assert await cache.get("c") == BOISE
+
+
+async def test_a_changed_shared_entry_replaces_the_copy_an_unchanged_one_kept(
+    shared: SwitchableCache, cache: FallbackCache
+) -> None:
+    # Re-reading the very same entry object skips the copy; a new one must not be skipped.
+    await shared.put("boise", BOISE, 60)
+    await cache.get("boise")
+    await cache.get("boise")
+    refreshed = dataclasses.replace(BOISE, fetched_at=NOW + 10, fresh_until=NOW + 310)
+    await shared.put("boise", refreshed, 60)
+    assert await cache.get("boise") is refreshed
+    shared.down = True
+    assert await cache.get("boise") is refreshed
+
+
+async def test_an_entry_kept_is_recognised_by_identity_and_only_until_it_expires() -> None:
+    local = MemoryCache()
+    await local.put("boise", BOISE, 60)
+    assert local.holds("boise", BOISE)
+    assert not local.holds("boise", dataclasses.replace(BOISE))  # equal, but another object
+    assert not local.holds("eugene", BOISE)
+    await local.put("boise", BOISE, 0.000_001)
+    await asyncio.sleep(0.001)
+    assert not local.holds("boise", BOISE)
