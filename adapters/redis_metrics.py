@@ -46,7 +46,7 @@ class RedisMetrics(Metrics):
         self._task: asyncio.Task[None] | None = None
 
     def incr(self, counter: Counter, amount: int = 1) -> None:
-        self._pending[counter.value] += amount
+        self._pending[counter] += amount  # a StrEnum: the same key as its field name
 
     def incr_labelled(self, counter: Counter, label: str, amount: int = 1) -> None:
         self._pending[f"{counter.value}:{label}"] += amount

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from domain.weather import Weather
 
 
-class CacheOutcome(enum.Enum):
+class CacheOutcome(enum.StrEnum):
     HIT = "HIT"
     MISS = "MISS"
     STALE = "STALE"
@@ -28,8 +28,11 @@ class WeatherResult:
         return self.outcome is CacheOutcome.STALE
 
 
-class Counter(enum.Enum):
-    """Counters reported by /stats; the values are the public names."""
+class Counter(enum.StrEnum):
+    """Counters reported by /stats; the values are the public names.
+
+    StrEnums, like CacheOutcome: both are dict keys on every hit, and a plain Enum hashes
+    in Python, a StrEnum as its string does, in C."""
 
     CACHE_HITS = "cache_hits"
     CACHE_MISSES = "cache_misses"
