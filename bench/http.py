@@ -46,30 +46,42 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
-def run(args: argparse.Namespace, bench: Bench) -> str:
+def run(args: argparse.Namespace, bench: Bench, big: Bench | None) -> str:
+    """`big`, when given, is a second Redis filled with `args.cities` cities: its rows run
+    in the same rounds as the others, so that cost growth is not confused with drift."""
     paths = [weather_path(city) for city in WARM_CITIES]
     bench.prime(WARM_CITIES, lambda city, body: bench.redis.set(OLD_PREFIX + city.lower(), body))
     per_city = mean_memory_usage(bench.redis, weather_keys(WARM_CITIES))
     old_per_city = mean_memory_usage(bench.redis, [OLD_PREFIX + c.lower() for c in WARM_CITIES])
     small = min(1000, args.cities)
     _fill(bench, small)
-    m = bench.measure
-    headline: list[tuple[str, str, Callable[[], Server], float | None]] = [
-        ("ceiling", "raw ASGI ceiling", lambda: bench.baseline("baseline_raw"), None),
-        ("near", f"Skycache warm hits, {small:,} cities", bench.skycache, per_city),
-        ("redis", f"Skycache Redis hits (NEAR_CACHE_TTL=0), {small:,} cities",
+    Run = tuple[str, str, Bench, Callable[[], Server], float | None]
+    headline: list[Run] = [
+        ("ceiling", "raw ASGI ceiling", bench, lambda: bench.baseline("baseline_raw"), None),
+        ("near", f"Skycache warm hits, {small:,} cities", bench, bench.skycache, per_city),
+        ("redis", f"Skycache Redis hits (NEAR_CACHE_TTL=0), {small:,} cities", bench,
          lambda: bench.skycache(near_ttl=0), per_city),
-        ("old", f"old design on {FRAMEWORK}: GET + INCR per hit",
+        ("old", f"old design on {FRAMEWORK}: GET + INCR per hit", bench,
          lambda: bench.baseline("baseline_old"), old_per_city),
     ]  # fmt: skip
-    # The rows the targets compare run in turn, round after round, so that a burst of
-    # other load on the machine lands on all of them rather than on one.
+    if big is not None:
+        big.prime(WARM_CITIES, lambda city, body: None)
+        _fill(big, args.cities)
+        many = f"{args.cities:,} cities"
+        headline += [
+            ("near_big", f"Skycache warm hits, {many}", big, big.skycache, None),
+            ("redis_big", f"Skycache Redis hits, {many}", big,
+             lambda: big.skycache(near_ttl=0), None),
+        ]  # fmt: skip
+    # These rows run in turn, round after round, so that a burst of other load on the
+    # machine lands on all of them rather than on one.
     runs: dict[str, list[Row]] = {key: [] for key, *_ in headline}
     for _ in range(args.rounds):
-        for key, label, server, per in headline:
-            runs[key].append(m(label, server(), paths, per))
+        for key, label, where, server, per in headline:
+            runs[key].append(where.measure(label, server(), paths, per))
     rows = {key: combine(found) for key, found in runs.items()}
     if not args.quick:
+        m = bench.measure
         rows["litestar"] = m(
             "bare Litestar, Struct from dict", bench.baseline("baseline_litestar"), paths
         )
@@ -81,13 +93,10 @@ def run(args: argparse.Namespace, bench: Bench) -> str:
         rows["redis_1w"] = m(
             "Skycache Redis hits, 1 worker", bench.skycache(workers=1, near_ttl=0), paths
         )
-    _fill(bench, args.cities, start=small)
-    if not args.quick:
-        big = f"{args.cities:,} cities"
-        rows["near_big"] = m(f"Skycache warm hits, {big}", bench.skycache(), paths)
-        rows["redis_big"] = m(f"Skycache Redis hits, {big}", bench.skycache(near_ttl=0), paths)
+    # RSS needs 8x --rss-cities distinct cities in Redis: the big one when there is one.
+    filled = big if big is not None else bench
     steps = [k * args.rss_cities for k in RSS_STEPS]
-    rss = bench.rss_growth([bench_city(i) for i in range(steps[-1])], steps)
+    rss = filled.rss_growth([bench_city(i) for i in range(steps[-1])], steps)
     table = report.table(list(rows.values()), rows["ceiling"])
     return f"{table}\n\n{report.targets(rows, per_city, rss)}"
 
@@ -117,7 +126,11 @@ def main(argv: list[str] | None = None) -> int:
         redis = stack.enter_context(LocalRedisServer())
         upstream = FakeOpenMeteo(accept_any=True).start()
         stack.callback(upstream.stop)
-        output = run(args, Bench(redis.url, upstream.url, options))
+        big = None
+        if not args.quick:
+            big_redis = stack.enter_context(LocalRedisServer())
+            big = Bench(big_redis.url, upstream.url, options)
+        output = run(args, Bench(redis.url, upstream.url, options), big)
     print(output)
     print(f"\nafter: {machine(tool)}")
     return 0

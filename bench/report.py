@@ -62,7 +62,8 @@ def targets(
                 f"- {small.label}: with many more cities in Redis, req/s x"
                 f"{big.result.rps / small.result.rps:.2f}, p50 x"
                 f"{big.result.p50_ms / small.result.p50_ms:.2f}, p99 x"
-                f"{big.result.p99_ms / small.result.p99_ms:.2f}"
+                f"{big.result.p99_ms / small.result.p99_ms:.2f}, worker CPU per request x"
+                f"{big.cpu_us / small.cpu_us:.2f}"
             )
     if "near_1w" in rows:
         one, two = rows["near_1w"].result.rps, warm.result.rps
