@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import uuid
 from collections import Counter as Tally
 from collections.abc import Mapping
 
@@ -16,13 +17,31 @@ from domain.outcome import Counter
 from ports.metrics import Metrics
 
 STATS_KEY = "skycache:v1:stats"
+# Per worker: the number of the last batch of deltas applied, so a retry is applied once.
+APPLIED_PREFIX = "skycache:v1:stats:applied:"
+# A batch whose reply was lost is retried at the next flush; this only has to outlive an
+# outage of Redis, and the key of a worker that is gone disappears after it.
+APPLIED_TTL_MS = 86_400_000
+
+# KEYS[1]: the stats hash; KEYS[2]: this worker's last applied batch number.
+# ARGV[1]: this batch's number; ARGV[2]: KEYS[2]'s TTL; then field, delta pairs.
+_APPLY_ONCE = """
+local last = tonumber(redis.call('GET', KEYS[2]) or '0')
+if last >= tonumber(ARGV[1]) then return 0 end
+for i = 3, #ARGV, 2 do redis.call('HINCRBY', KEYS[1], ARGV[i], ARGV[i + 1]) end
+redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[2])
+return 1
+"""
 
 
 class RedisMetrics(Metrics):
     """Rules:
     - incr() only touches a local tally; a flusher sends the deltas every `flush_interval_s`;
-    - deltas that could not be sent are kept and sent with the next flush (an error after
-      Redis applied them may count them twice; they are never dropped);
+    - deltas that could not be sent are kept and sent again with the next flush, as the
+      same numbered batch: one whose reply was lost after Redis applied it (a timeout) is
+      not applied twice. Counts are never dropped, nor counted twice (unless Redis lost
+      this worker's batch number meanwhile: a restart without persistence, which lost the
+      counts too, or a day-long outage);
     - totals() are every worker's flushed counts, or this worker's own when Redis is down;
     - a labelled count is the hash field "<counter>:<label>" (api_calls:open-meteo), beside
       the plain "<counter>" field, which it leaves alone.
@@ -41,6 +60,11 @@ class RedisMetrics(Metrics):
         self._interval_s = flush_interval_s
         # Keyed by hash field: plain counters and labelled ones travel the same way.
         self._pending: Tally[str] = Tally()
+        # The batch sent last without an answer: (its number, its deltas), sent again as is.
+        self._unsent: tuple[int, Tally[str]] | None = None
+        self._batches = 0
+        self._applied_key = APPLIED_PREFIX + uuid.uuid4().hex
+        self._apply_once = client.register_script(_APPLY_ONCE)
         self._known: Tally[str] = Tally()  # the last totals read, plus deltas sent since
         self._sending = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
@@ -72,27 +96,31 @@ class RedisMetrics(Metrics):
                 with self._guard("HGETALL"):
                     raw = await self._client.hgetall(STATS_KEY)
             except CacheUnavailable:
-                return self._known + self._pending
+                return self._known + self._not_sent()
             self._known = _parse(raw)
-            return self._known + self._pending
+            return self._known + self._not_sent()
+
+    def _not_sent(self) -> Tally[str]:
+        return self._pending + (self._unsent[1] if self._unsent else Tally())
 
     async def _send(self) -> None:
-        deltas, self._pending = self._pending, Tally()
-        if not deltas:
-            return
-        sent = False
-        try:
-            with self._guard("stats flush"):
-                async with self._client.pipeline(transaction=False) as pipe:
-                    for name, amount in deltas.items():
-                        pipe.hincrby(STATS_KEY, name, amount)
-                    await pipe.execute()
-            sent = True
-        except CacheUnavailable:
-            pass
-        finally:
-            # Also on cancellation (stop() during a flush): the deltas go back, not away.
-            (self._known if sent else self._pending).update(deltas)
+        """The unanswered batch first, then what was counted since, as the next batch."""
+        while self._unsent is not None or self._pending:
+            if self._unsent is None:
+                self._batches += 1
+                self._unsent, self._pending = (self._batches, self._pending), Tally()
+            number, deltas = self._unsent
+            args: list[str | int] = [number, APPLIED_TTL_MS]
+            for name, amount in deltas.items():
+                args += [name, amount]
+            try:
+                with self._guard("stats flush"):
+                    await self._apply_once(keys=[STATS_KEY, self._applied_key], args=args)
+            except CacheUnavailable:
+                return  # kept in _unsent, to be sent again under the same number
+            # Cancelled (stop() during a flush)? Then it stays unsent, for stop()'s flush.
+            self._unsent = None
+            self._known.update(deltas)
 
     async def start(self) -> None:
         if self._task is None:

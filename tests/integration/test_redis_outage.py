@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
+import signal
 import time
 from collections.abc import AsyncIterator, Iterator
 
@@ -13,7 +15,7 @@ from redis.asyncio import Redis
 from adapters.redis_cache import RedisCache
 from adapters.redis_client import create_redis_client
 from adapters.redis_lock import RedisLock
-from adapters.redis_metrics import STATS_KEY, RedisMetrics
+from adapters.redis_metrics import APPLIED_PREFIX, APPLIED_TTL_MS, STATS_KEY, RedisMetrics
 from domain.entry import CacheEntry
 from domain.errors import CacheUnavailable
 from domain.outcome import Counter
@@ -100,9 +102,49 @@ async def test_counts_made_while_down_are_kept_and_sent_later(
         await metrics.stop()
 
 
-async def eventually_stored(client: Redis, counter: Counter, within_s: float = 3.0) -> int:
+async def test_a_batch_applied_after_its_flush_timed_out_is_not_counted_twice(
+    server: LocalRedisServer, client: Redis
+) -> None:
+    metrics = RedisMetrics(client)  # the service's 0.25 s timeout; flushed by hand
+    try:
+        metrics.incr(Counter.API_CALLS)
+        await metrics.flush()  # the script is loaded: the next flush is one EVALSHA
+        assert server.process_id is not None
+        os.kill(server.process_id, signal.SIGSTOP)  # it queues the command, answers nothing
+        try:
+            metrics.incr(Counter.API_CALLS, 5)
+            await metrics.flush()  # times out: unknown whether it will be applied
+        finally:
+            os.kill(server.process_id, signal.SIGCONT)
+        # Woken up, Redis runs the queued command: the batch is applied, its reply lost.
+        assert await eventually_stored(client, Counter.API_CALLS, at_least=6) == 6
+        metrics.incr(Counter.API_CALLS, 2)
+        await metrics.flush()  # sends that batch again, then the new one
+        assert int(await client.hget(STATS_KEY, Counter.API_CALLS.value) or 0) == 8
+        assert (await metrics.totals())[Counter.API_CALLS] == 8
+    finally:
+        await metrics.stop()
+
+
+async def eventually_stored(
+    client: Redis, counter: Counter, within_s: float = 3.0, at_least: int = 1
+) -> int:
     deadline = time.monotonic() + within_s
-    while (raw := await client.hget(STATS_KEY, counter.value)) is None:
+    while int(await client.hget(STATS_KEY, counter.value) or 0) < at_least:
         assert time.monotonic() < deadline, "the background flush never landed"
         await asyncio.sleep(0.02)
-    return int(raw)
+    return int(await client.hget(STATS_KEY, counter.value) or 0)
+
+
+async def test_each_worker_keeps_one_expiring_batch_number(client: Redis) -> None:
+    workers = [RedisMetrics(client), RedisMetrics(client)]
+    for worker in workers:
+        for _ in range(3):
+            worker.incr(Counter.CACHE_HITS)
+            await worker.flush()
+    keys = await client.keys(APPLIED_PREFIX + "*")
+    assert len(keys) == 2
+    for key in keys:
+        assert int(await client.get(key)) == 3
+        assert 0 < await client.pttl(key) <= APPLIED_TTL_MS
+    assert (await workers[0].totals())[Counter.CACHE_HITS] == 6

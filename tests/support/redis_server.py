@@ -60,6 +60,11 @@ class LocalRedisServer:
         self._dir.cleanup()
 
     @property
+    def process_id(self) -> int | None:
+        """For tests that freeze it (SIGSTOP): it then queues commands and answers none."""
+        return None if self._process is None else self._process.pid
+
+    @property
     def running(self) -> bool:
         return self._process is not None and self._process.poll() is None
 
