@@ -104,23 +104,30 @@ class RedisMetrics(Metrics):
         return self._pending + (self._unsent[1] if self._unsent else Tally())
 
     async def _send(self) -> None:
-        """The unanswered batch first, then what was counted since, as the next batch."""
-        while self._unsent is not None or self._pending:
-            if self._unsent is None:
-                self._batches += 1
-                self._unsent, self._pending = (self._batches, self._pending), Tally()
-            number, deltas = self._unsent
-            args: list[str | int] = [number, APPLIED_TTL_MS]
-            for name, amount in deltas.items():
-                args += [name, amount]
-            try:
-                with self._guard("stats flush"):
-                    await self._apply_once(keys=[STATS_KEY, self._applied_key], args=args)
-            except CacheUnavailable:
-                return  # kept in _unsent, to be sent again under the same number
-            # Cancelled (stop() during a flush)? Then it stays unsent, for stop()'s flush.
-            self._unsent = None
-            self._known.update(deltas)
+        """The unanswered batch first, then what was counted until now, as the next batch.
+        Never more: counts made meanwhile wait for the next flush, so that a busy worker
+        does not flush in a loop."""
+        if self._unsent is not None and not await self._apply(*self._unsent):
+            return
+        if self._pending:
+            self._batches += 1
+            self._unsent, self._pending = (self._batches, self._pending), Tally()
+            await self._apply(*self._unsent)
+
+    async def _apply(self, number: int, deltas: Tally[str]) -> bool:
+        """False if it could not be sent: it stays in _unsent, for the next flush. So it
+        does when cancelled (stop() during a flush), for stop()'s own last flush."""
+        args: list[str | int] = [number, APPLIED_TTL_MS]
+        for name, amount in deltas.items():
+            args += [name, amount]
+        try:
+            with self._guard("stats flush"):
+                await self._apply_once(keys=[STATS_KEY, self._applied_key], args=args)
+        except CacheUnavailable:
+            return False
+        self._unsent = None
+        self._known.update(deltas)
+        return True
 
     async def start(self) -> None:
         if self._task is None:

@@ -15,7 +15,7 @@ from redis.asyncio import Redis
 from adapters.redis_cache import RedisCache
 from adapters.redis_client import create_redis_client
 from adapters.redis_lock import RedisLock
-from adapters.redis_metrics import APPLIED_PREFIX, APPLIED_TTL_MS, STATS_KEY, RedisMetrics
+from adapters.redis_metrics import STATS_KEY, RedisMetrics
 from domain.entry import CacheEntry
 from domain.errors import CacheUnavailable
 from domain.outcome import Counter
@@ -134,17 +134,3 @@ async def eventually_stored(
         assert time.monotonic() < deadline, "the background flush never landed"
         await asyncio.sleep(0.02)
     return int(await client.hget(STATS_KEY, counter.value) or 0)
-
-
-async def test_each_worker_keeps_one_expiring_batch_number(client: Redis) -> None:
-    workers = [RedisMetrics(client), RedisMetrics(client)]
-    for worker in workers:
-        for _ in range(3):
-            worker.incr(Counter.CACHE_HITS)
-            await worker.flush()
-    keys = await client.keys(APPLIED_PREFIX + "*")
-    assert len(keys) == 2
-    for key in keys:
-        assert int(await client.get(key)) == 3
-        assert 0 < await client.pttl(key) <= APPLIED_TTL_MS
-    assert (await workers[0].totals())[Counter.CACHE_HITS] == 6
