@@ -18,7 +18,7 @@ from tests.support.ports import free_port
 ROOT = Path(__file__).resolve().parents[1]
 # The same serving options as `skycache serve` (entrypoints/cli.py), so that only the
 # application differs between a baseline and the service.
-UVICORN_FLAGS = ["--loop", "uvloop", "--http", "httptools", "--no-access-log"]
+UVICORN_FLAGS = ["--loop", "uvloop", "--http", "httptools", "--no-access-log", "--no-server-header"]
 
 
 def uvicorn_command(app: str, workers: int, port: int) -> list[str]:

@@ -39,6 +39,9 @@ def _serve(args: argparse.Namespace) -> int:
             log_level=settings.log_level,
             log_config=logging_setup.log_config(settings.log_level),
             access_log=False,
+            # No `server: uvicorn` header: it tells a scanner what to try, and costs
+            # every response a header.
+            server_header=False,
             timeout_graceful_shutdown=10,
         )
     return 0

@@ -29,6 +29,7 @@ async def test_weather_is_fetched_once_then_served_from_redis(
     assert isinstance(body["description"], str) and body["description"]
     assert first.headers["x-cache"] == "MISS"
     assert again.headers["x-cache"] == "HIT"
+    assert "server" not in first.headers and "server" not in again.headers
     assert await fake_open_meteo.acalls() == {"geocoding": 1, "forecast": 1}
     assert await redis_client.exists("weather:v1:san jose") == 1
 
