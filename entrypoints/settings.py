@@ -7,7 +7,9 @@ import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlparse
+from urllib.parse import unquote, urlparse
+
+from adapters.redaction import redact
 
 
 class SettingsError(ValueError):
@@ -63,7 +65,8 @@ def _url(name: str, default: str, schemes: tuple[str, ...]) -> Any:
         value = env.get(name, "").strip() or default
         parsed = urlparse(value)
         if parsed.scheme not in schemes or not parsed.hostname:
-            raise SettingsError(f"{name}={value!r} must be a {'/'.join(schemes)} URL with a host")
+            shown = redact(value)
+            raise SettingsError(f"{name}={shown!r} must be a {'/'.join(schemes)} URL with a host")
         return value.rstrip("/")
 
     return field(default=default, metadata={"env": name, "read": read})
@@ -82,7 +85,7 @@ def _secret(name: str) -> Any:
     def read(env: Mapping[str, str]) -> str:
         return env.get(name, "").strip()
 
-    return field(default="", repr=False, metadata={"env": name, "read": read})
+    return field(default="", repr=False, metadata={"env": name, "read": read, "secret": True})
 
 
 PROVIDERS = ("open-meteo", "openweathermap", "simulated")
@@ -185,6 +188,14 @@ class Settings:
             raise SettingsError("WEATHER_PROVIDER uses openweathermap: set OPENWEATHER_API_KEY")
         return settings
 
+    def secrets(self) -> tuple[str, ...]:
+        """Every secret value configured, to be masked wherever it might appear."""
+        values = [getattr(self, f.name) for f in dataclasses.fields(self) if is_secret(f)]
+        password = urlparse(self.redis_url).password
+        if password:
+            values += [password, unquote(password)]
+        return tuple(value for value in values if value)
+
     @property
     def providers(self) -> tuple[str, ...]:
         """WEATHER_PROVIDER's names, in failover order."""
@@ -194,6 +205,10 @@ class Settings:
 def _reader(f: dataclasses.Field[Any]) -> Callable[[Mapping[str, str]], Any]:
     reader: Callable[[Mapping[str, str]], Any] = f.metadata["read"]
     return reader
+
+
+def is_secret(f: dataclasses.Field[Any]) -> bool:
+    return bool(f.metadata.get("secret"))
 
 
 def documented_variables() -> list[str]:

@@ -17,6 +17,7 @@ from urllib.parse import unquote, urlparse
 
 import httpx
 
+from adapters.redaction import redact
 from entrypoints.settings import Settings
 
 
@@ -28,9 +29,7 @@ def local_service(
     redis_url = urlparse(settings.redis_url)._replace(path=f"/{redis_db}").geturl()
     use_redis = settings.cache_backend != "memory" and redis_answers(redis_url)
     if settings.cache_backend == "redis" and not use_redis:
-        raise RuntimeError(
-            f"SKYCACHE_CACHE=redis but no Redis answered at {_without_password(redis_url)}"
-        )
+        raise RuntimeError(f"SKYCACHE_CACHE=redis but no Redis answered at {redact(redis_url)}")
     # An in-memory cache is per process: a second worker would fetch every city again.
     cache, count = ("redis", workers) if use_redis else ("memory", 1)
     # WEATHER_PROVIDER is forced: a load test must never reach the real Open-Meteo.
@@ -39,11 +38,11 @@ def local_service(
     with log_path.open("wb") as log:
         process, url = _start(env, count, log, log_path)
         if use_redis:
-            backend = f"Redis {_without_password(redis_url)}"
+            backend = f"Redis {redact(redis_url)}"
         elif settings.cache_backend == "memory":
             backend = "an in-memory cache (SKYCACHE_CACHE=memory)"
         else:
-            backend = f"an in-memory cache (no Redis answered at {_without_password(redis_url)})"
+            backend = f"an in-memory cache (no Redis answered at {redact(redis_url)})"
         print(f"skycache loadtest: started {url}: simulated provider, {backend}, {count} worker(s)")
         try:
             yield url
@@ -100,11 +99,6 @@ def _start(
             return process, url
         _stop(process)
     raise RuntimeError(f"the local service did not start; see {log_path}")
-
-
-def _without_password(url: str) -> str:
-    parsed = urlparse(url)
-    return f"{parsed.scheme}://{parsed.hostname}:{parsed.port or 6379}{parsed.path}"
 
 
 def _serve(

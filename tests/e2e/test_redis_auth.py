@@ -60,7 +60,7 @@ def test_a_wrong_password_with_cache_redis_refuses_to_start(
     url = secure_redis.url.replace(PASSWORD, "wrong-password")
     with pytest.raises(RuntimeError, match="app exited at start-up") as refused:
         start_app({"REDIS_URL": url, "SKYCACHE_CACHE": "redis"})
-    assert "SKYCACHE_CACHE=redis but Redis at redis://127.0.0.1" in str(refused.value)
+    assert "SKYCACHE_CACHE=redis but Redis at redis://:***@127.0.0.1" in str(refused.value)
     assert "AuthenticationError" in str(refused.value)
     assert "wrong-password" not in str(refused.value)
 
