@@ -15,6 +15,7 @@ from adapters.fallback_cache import FallbackCache
 from adapters.memory_cache import MemoryCache
 from adapters.memory_lock import MemoryLock
 from adapters.memory_metrics import MemoryMetrics
+from adapters.redaction import redact
 from adapters.redis_breaker import BreakerCache, BreakerLock, RedisBreaker
 from adapters.redis_cache import RedisCache
 from adapters.redis_client import create_redis_client
@@ -80,7 +81,7 @@ async def open_backend(
     try:
         failure = await _failure(client)
         if failure and settings.cache_backend == "redis":
-            reason = f"SKYCACHE_CACHE=redis but Redis at {_safe(settings)} does not answer"
+            reason = unanswered(settings)
             if refuse_without_redis:
                 raise StartupError(f"{reason} ({failure})")
             log.error(
@@ -118,6 +119,21 @@ async def open_backend(
         await client.aclose()
 
 
+def unanswered(settings: Settings) -> str:
+    return f"SKYCACHE_CACHE=redis but Redis at {_safe(settings)} does not answer"
+
+
+async def redis_failure(settings: Settings) -> str | None:
+    """Why Redis at REDIS_URL cannot be used (the error's type), or None when it answers."""
+    client = create_redis_client(
+        settings.redis_url, max_connections=2, timeout_s=settings.redis_timeout_s
+    )
+    try:
+        return await _failure(client)
+    finally:
+        await client.aclose()
+
+
 def _shared_cache(redis: RedisCache, breaker: RedisBreaker, settings: Settings) -> FallbackCache:
     """Redis behind the breaker, with this process's last known good copy in front."""
     guarded = BreakerCache(redis, redis, breaker)
@@ -149,8 +165,4 @@ async def _warm_pool(client: Redis, connections: int = 8) -> None:
 
 def _safe(settings: Settings) -> str:
     """The Redis URL without its password, fit for a log line."""
-    from urllib.parse import urlparse
-
-    parsed = urlparse(settings.redis_url)
-    host = parsed.hostname or "?"
-    return f"{parsed.scheme}://{host}:{parsed.port or 6379}{parsed.path}"
+    return redact(settings.redis_url)

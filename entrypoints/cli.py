@@ -1,11 +1,14 @@
-"""The `skycache` command: serve the API (and, later, benchmarks and load tests)."""
+"""The `skycache` command: serve the API, show its configuration, run a load test."""
 
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
+from collections.abc import Callable
+from typing import Any
 
-from entrypoints import logging_setup, startup
+from entrypoints import config_report, logging_setup, startup
 from entrypoints.backends import StartupError
 from entrypoints.loadtest import add_arguments as add_loadtest_arguments
 from entrypoints.loadtest import run as run_loadtest
@@ -20,12 +23,19 @@ def _serve(args: argparse.Namespace) -> int:
     except SettingsError as error:
         print(f"skycache: configuration error: {error}", file=sys.stderr)
         return 2
-    logging_setup.configure(settings.log_level)
+    secrets = settings.secrets()
+    logging_setup.configure(settings.log_level, secrets)
     try:
-        startup.check_backend(settings)
+        cache = startup.check_backend(settings)
+        workers = startup.worker_count(args.workers, cache, settings)
+        startup.check_port_free(args.host, args.port)
     except StartupError as error:
         print(f"skycache: cannot start: {error}", file=sys.stderr)
         return 2
+    configuration = startup.effective_configuration(settings, cache, workers)
+    logging.getLogger("skycache").info(
+        "starting on %s:%d", args.host, args.port, extra=configuration
+    )
     # Before any worker imports prometheus_client: that import decides multiprocess mode.
     with startup.metrics_dir():
         uvicorn.run(
@@ -33,11 +43,11 @@ def _serve(args: argparse.Namespace) -> int:
             factory=True,
             host=args.host,
             port=args.port,
-            workers=args.workers,
+            workers=workers,
             loop="uvloop",
             http="httptools",
             log_level=settings.log_level,
-            log_config=logging_setup.log_config(settings.log_level),
+            log_config=logging_setup.log_config(settings.log_level, secrets),
             access_log=False,
             # No `server: uvicorn` header: it tells a scanner what to try, and costs
             # every response a header.
@@ -47,15 +57,78 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="skycache", description="Skycache weather API")
-    commands = parser.add_subparsers(dest="command", required=True)
-    serve = commands.add_parser("serve", help="run the HTTP API with uvicorn")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
-    serve.add_argument("--workers", type=int, default=1)
+# Also `make run`'s and the Docker image's default.
+DEFAULT_WORKERS = 2
+
+ENVIRONMENT_EPILOG = """\
+Everything else (provider, cache, TTLs, Redis, limits, logging) comes from environment
+variables, checked at start-up: see the Configuration table in README.md, and run
+`skycache config` to print each one's effective value and where it came from.
+With an in-memory cache (no Redis answering, or SKYCACHE_CACHE=memory) serve runs one
+worker whatever --workers says, and logs why: that cache is per process."""
+
+
+def _bounded_int(low: int, high: int, what: str) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{value} is not {what}")
+        return value
+
+    return parse
+
+
+def _add_serve(commands: Any) -> None:
+    serve = commands.add_parser(
+        "serve",
+        help="run the HTTP API (uvicorn)",
+        description="Serve the weather API on HOST:PORT with uvicorn workers.",
+        epilog=ENVIRONMENT_EPILOG,
+        formatter_class=_Formatter,
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    serve.add_argument(
+        "--port",
+        type=_bounded_int(1, 65535, "a port (1 to 65535)"),
+        default=8000,
+        help="TCP port to listen on",
+    )
+    serve.add_argument(
+        "--workers",
+        type=_bounded_int(1, 512, "a worker count (1 to 512)"),
+        default=DEFAULT_WORKERS,
+        help="worker processes (one when the cache is in memory)",
+    )
     serve.set_defaults(handler=_serve)
-    loadtest = commands.add_parser("loadtest", help="run a bounded headless Locust load test")
+
+
+class _Formatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescriptionHelpFormatter):
+    """Defaults in the help, and the epilog's lines kept as written."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="skycache",
+        description="Skycache: a Redis-cached weather API in front of Open-Meteo.",
+        epilog="Run `skycache COMMAND --help` for a command's options.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    _add_serve(commands)
+    config = commands.add_parser(
+        "config",
+        help="print the effective configuration and where each value came from",
+        description="Print every setting read from the environment: its effective value "
+        "(secrets as ***, URLs without their credentials) and its source (env or default).",
+        formatter_class=_Formatter,
+    )
+    config.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    config.set_defaults(handler=config_report.run)
+    loadtest = commands.add_parser(
+        "loadtest", help="run a bounded headless Locust load test", formatter_class=_Formatter
+    )
     add_loadtest_arguments(loadtest)
     loadtest.set_defaults(handler=run_loadtest)
     return parser

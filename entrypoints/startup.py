@@ -4,16 +4,22 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import os
 import shutil
 import signal
+import socket
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
-from entrypoints.backends import open_backend
+from adapters.redaction import redact
+from entrypoints.backends import StartupError, redis_failure, unanswered
 from entrypoints.settings import Settings
+
+log = logging.getLogger("skycache")
 
 # Read by prometheus_client when first imported; so this module must not import it (nor
 # adapters.prometheus_instruments), or a single-worker run would miss multiprocess mode.
@@ -48,23 +54,84 @@ def metrics_dir() -> Iterator[Path]:
 
 
 def _remove_then_die(path: Path) -> Callable[[int, FrameType | None], None]:
-    # A single-worker uvicorn re-raises SIGTERM after its graceful shutdown, to die of it:
-    # no `finally` runs then, so the directory goes here, and the exit status stays SIGTERM.
+    # A single-worker uvicorn re-raises SIGTERM after its graceful shutdown, to die of it
+    # (status 143), where a multi-worker one returns (status 0). A stop that drained cleanly
+    # is a success either way, so this exits 0, removing the directory on the way out; a
+    # SIGTERM before uvicorn took over its handling lands here too, with nothing to drain.
     def handler(signum: int, _: FrameType | None) -> None:
         shutil.rmtree(path, ignore_errors=True)
-        signal.signal(signum, signal.SIG_DFL)
-        signal.raise_signal(signum)
+        raise SystemExit(0)
 
     return handler
 
 
-def check_backend(settings: Settings) -> None:
-    """With SKYCACHE_CACHE=redis, fail here, once, with the backend's one-line StartupError,
-    rather than in every worker's lifespan with a traceback."""
+def check_backend(settings: Settings) -> str:
+    """The cache the workers will find: "redis" or "memory".
+
+    With SKYCACHE_CACHE=redis, fail here, once, with a one-line StartupError, rather than
+    in every worker's lifespan with a traceback."""
+    if settings.cache_backend == "memory":
+        return "memory"
+    failure = asyncio.run(redis_failure(settings))
+    if failure is None:
+        return "redis"
     if settings.cache_backend == "redis":
-        asyncio.run(_open_and_close(settings))
+        raise StartupError(f"{unanswered(settings)} ({failure})")
+    return "memory"
 
 
-async def _open_and_close(settings: Settings) -> None:
-    async with contextlib.asynccontextmanager(open_backend)(settings, refuse_without_redis=True):
-        pass
+def worker_count(requested: int, cache: str, settings: Settings) -> int:
+    """One worker when the cache is per process: several would each keep their own cache,
+    counters and provider health, and /stats and /healthz would change with the worker
+    that happens to answer."""
+    if cache == "redis" or requested == 1:
+        return requested
+    why = (
+        "SKYCACHE_CACHE=memory"
+        if settings.cache_backend == "memory"
+        else f"Redis at {redact(settings.redis_url)} does not answer"
+    )
+    log.warning(
+        "serving with 1 worker, not %d: the cache is in memory, per process (%s); more "
+        "workers would each keep their own cache and counters, and /stats and /healthz "
+        "would change with the worker that answers",
+        requested,
+        why,
+    )
+    return 1
+
+
+def check_port_free(host: str, port: int) -> None:
+    """A one-line StartupError naming host:port when it cannot be bound, before uvicorn
+    tries (with several workers, uvicorn's own failure does not name it)."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror as e:
+        raise StartupError(f"cannot listen on {host}:{port}: {e.strerror}") from None
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as sock:
+        # As uvicorn binds: a port in TIME_WAIT from a previous run is free to reuse.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(address)
+        except OSError as e:
+            raise StartupError(f"cannot listen on {host}:{port}: {e.strerror}") from None
+
+
+def effective_configuration(settings: Settings, cache: str, workers: int) -> dict[str, Any]:
+    """What the start-up log line reports: the settings that shape the service's answers."""
+    return {
+        "providers": list(settings.providers),
+        "cache": cache,
+        "cache_setting": settings.cache_backend,
+        "redis_url": redact(settings.redis_url),
+        "workers": workers,
+        "weather_ttl_s": settings.weather_ttl_s,
+        "stale_ttl_s": settings.stale_ttl_s,
+        "negative_ttl_s": settings.negative_ttl_s,
+        "near_cache_ttl_s": settings.near_cache_ttl_s,
+        "near_cache_size": settings.near_cache_size,
+        "rate_limit": settings.rate_limit or None,
+        "upstream_timeout_s": settings.upstream_timeout_s,
+        "log_level": settings.log_level,
+    }
