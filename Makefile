@@ -9,9 +9,15 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: run test lint lock redis-server bench
 
+# `make run` installs what serving needs (about 125 MB); `make test` adds the test and
+# load-test tools to the same venv (about 280 MB in all). Both within requirements.lock.
 $(BIN)/skycache: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -c requirements.lock -e .
+	touch $@
+
+$(VENV)/.test-extras: $(BIN)/skycache
 	$(BIN)/pip install --quiet -c requirements.lock -e '.[test]'
 	touch $@
 
@@ -22,19 +28,19 @@ run: $(BIN)/skycache
 redis-server:
 	@command -v redis-server >/dev/null || ($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq redis-server)
 
-lint: $(BIN)/skycache
+lint: $(VENV)/.test-extras
 	$(BIN)/lint-imports
 	$(BIN)/mypy
 	$(BIN)/ruff check .
 
-test: $(BIN)/skycache redis-server lint
+test: $(VENV)/.test-extras redis-server lint
 	$(BIN)/pytest
 
 # A few minutes on loopback: the hit path against its ceiling (see docs/BENCHMARKS.md).
-bench: $(BIN)/skycache redis-server
+bench: $(VENV)/.test-extras redis-server
 	@command -v wrk >/dev/null || ($(SUDO) apt-get install -y -qq wrk || true)
 	$(BIN)/pip install --quiet -c requirements.lock -e '.[test,bench]'
 	$(BIN)/python -m bench
 
-lock:
+lock: $(VENV)/.test-extras
 	$(BIN)/pip freeze --exclude-editable | grep -v '^-e' > requirements.lock
