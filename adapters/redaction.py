@@ -13,8 +13,9 @@ SECRET_PARAMS = ("appid", "api_key", "apikey", "key", "token", "access_token", "
                  "passwd", "secret", "client_secret", "auth", "signature")  # fmt: skip
 
 # scheme://user:password@ or scheme://:password@ or scheme://token@: everything before the `@`
-# of an authority, kept out of the text whatever it is.
-_USERINFO = re.compile(r"(?P<scheme>\b[a-zA-Z][a-zA-Z0-9+.-]*://)(?P<userinfo>[^/\s@'\"<>]+)@")
+# of an authority, kept out of the text whatever it is. A `/` may be part of it: a password
+# that was not percent-encoded makes a URL that fails to parse, and its error shows it.
+_USERINFO = re.compile(r"(?P<scheme>\b[a-zA-Z][a-zA-Z0-9+.-]*://)(?P<userinfo>[^\s@'\"<>]+)@")
 _PARAM = re.compile(
     r"(?P<name>[?&;](?:" + "|".join(SECRET_PARAMS) + r"))=(?P<value>[^&#\s'\"<>]*)",
     re.IGNORECASE,

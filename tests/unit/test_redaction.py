@@ -19,6 +19,7 @@ from entrypoints.settings import Settings, SettingsError
         ("redis://:s3cret@127.0.0.1:6379/0", "redis://:***@127.0.0.1:6379/0"),
         ("rediss://alice:s3cret@cache:6380/2", "rediss://alice:***@cache:6380/2"),
         ("redis://:s3cret@/0", "redis://:***@/0"),
+        ("redis://:not/encoded@h:1/0", "redis://:***@h:1/0"),
         ("https://tok3n@example.org/x", "https://***@example.org/x"),
         (
             "GET https://api.openweathermap.org/data/2.5/weather?q=Boise&appid=k3y&units=metric",
