@@ -87,6 +87,16 @@ class AppServer:
             self.kill()
             return None
 
+    def terminate(self, timeout_s: float = 15.0) -> int | None:
+        """SIGTERM to the main process alone, as a container runtime sends it to PID 1."""
+        assert self._process is not None
+        self._process.send_signal(signal.SIGTERM)
+        try:
+            return self._process.wait(timeout_s)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            return None
+
     def output(self) -> str:
         return self._log.read_text(errors="replace") if self._log.exists() else ""
 
