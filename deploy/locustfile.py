@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import random
 from typing import Any
 
-from locust import FastHttpUser, between, task
+from locust import FastHttpUser, between, events, task
 
 # `skycache loadtest` reads these two tuples (with ast, never importing Locust) to bound the
 # upstream calls a run may make: keep them literal tuples of strings.
@@ -112,3 +113,29 @@ class SkycacheUser(FastHttpUser):
                 response.failure(reason)
             else:
                 response.success()
+
+
+@events.init_command_line_parser.add_listener
+def _totals_option(parser: Any) -> None:
+    parser.add_argument(
+        "--totals-json", default="", help="write the run's final totals to this file"
+    )
+
+
+@events.quitting.add_listener
+def _write_totals(environment: Any, **_: Any) -> None:
+    """The totals report.html shows, for `skycache loadtest`'s summary: Locust's CSV is a
+    snapshot taken once a second, which misses the requests of the run's last second."""
+    path = getattr(environment.parsed_options, "totals_json", "")
+    if not path:
+        return
+    total = environment.stats.total
+    totals = {
+        "requests": total.num_requests,
+        "failures": total.num_failures,
+        "rps": total.total_rps,
+        "p50_ms": total.get_response_time_percentile(0.5) if total.num_requests else None,
+        "p99_ms": total.get_response_time_percentile(0.99) if total.num_requests else None,
+    }
+    with open(path, "w") as file:
+        json.dump(totals, file)

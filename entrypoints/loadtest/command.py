@@ -16,7 +16,7 @@ import httpx
 from entrypoints.loadtest.report import (
     cities_in,
     missed_thresholds,
-    read_totals,
+    read_final_totals,
     summary,
     upstream_bound,
 )
@@ -24,6 +24,7 @@ from entrypoints.loadtest.service import local_service
 from entrypoints.settings import Settings, SettingsError
 
 LOCUSTFILE = Path(__file__).resolve().parents[2] / "deploy" / "locustfile.py"
+TOTALS = "locust_totals.json"  # written by the locustfile as Locust quits
 _DURATION = re.compile(r"(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s?)?")
 
 
@@ -84,8 +85,8 @@ def run(args: argparse.Namespace) -> int:
         time.sleep(min(2 * settings.metrics_flush_s, 5.0))
         after = _api_calls(host)
     try:
-        totals = read_totals(args.out / "locust_stats.csv")
-    except (OSError, ValueError, KeyError) as error:
+        totals = read_final_totals(args.out / TOTALS)
+    except (OSError, ValueError, KeyError, TypeError) as error:
         print(
             f"skycache loadtest: Locust (exit {locust_rc}) left no stats: {error}", file=sys.stderr
         )
@@ -111,6 +112,7 @@ def _run_locust(args: argparse.Namespace, host: str) -> tuple[int, float]:
         *("--users", str(args.users), "--spawn-rate", str(args.spawn_rate)),
         *("--run-time", f"{args.run_time}s", "--stop-timeout", "5"),
         *("--csv", str(args.out / "locust"), "--html", str(args.out / "report.html")),
+        *("--totals-json", str(args.out / TOTALS)),
         "--only-summary",
     ]
     sys.stdout.flush()  # so our lines come before Locust's in a shared log

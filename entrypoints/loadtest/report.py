@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import csv
+import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +32,18 @@ def read_totals(stats_csv: Path) -> LocustTotals:
                     p99_ms=_number(row["99%"]),
                 )
     raise ValueError(f"{stats_csv} has no Aggregated row")
+
+
+def read_final_totals(totals_json: Path) -> LocustTotals:
+    """The totals the locustfile writes as Locust quits: the same as report.html's."""
+    data = json.loads(totals_json.read_text())
+    return LocustTotals(
+        requests=int(data["requests"]),
+        failures=int(data["failures"]),
+        rps=float(data["rps"]),
+        p50_ms=None if data["p50_ms"] is None else float(data["p50_ms"]),
+        p99_ms=None if data["p99_ms"] is None else float(data["p99_ms"]),
+    )
 
 
 def _number(text: str) -> float | None:

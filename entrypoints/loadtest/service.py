@@ -34,7 +34,10 @@ def local_service(
     cache, count = ("redis", workers) if use_redis else ("memory", 1)
     # WEATHER_PROVIDER is forced: a load test must never reach the real Open-Meteo.
     env = {**os.environ, "WEATHER_PROVIDER": "simulated", "SKYCACHE_CACHE": cache}
-    env.update(REDIS_URL=redis_url, LOG_LEVEL=os.environ.get("LOG_LEVEL", "warning"))
+    # service.log gets the start-up lines and every warning; a line per request would
+    # cost the service more than the load it measures.
+    env.update(REDIS_URL=redis_url, LOG_LEVEL=os.environ.get("LOG_LEVEL", "info"))
+    env.setdefault("LOG_REQUESTS", "false")
     with log_path.open("wb") as log:
         process, url = _start(env, count, log, log_path)
         if use_redis:

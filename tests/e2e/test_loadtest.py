@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -28,6 +29,15 @@ print(json.dumps([check(body) is None for body in json.loads(sys.argv[3])]))
 """
 WEATHER = {"city": "Boise", "temperature": 21.5, "humidity": 40, "description": "Clear sky"}
 STATS = {"cache_hits": 9, "cache_misses": 1, "api_calls": 1, "avoided_api_calls": 9}
+
+
+def report_totals(report_html: Path) -> dict[str, object]:
+    """The Aggregated row of the request statistics embedded in Locust's report.html."""
+    match = re.search(r"window\.templateArgs = (\{.*?\})\s*$", report_html.read_text(), re.M)
+    assert match is not None, "report.html embeds no templateArgs"
+    rows = json.loads(match[1])["requests_statistics"]
+    aggregated: dict[str, object] = next(r for r in rows if r["name"] == "Aggregated")
+    return aggregated
 
 
 def _accepted(check: str, bodies: list[object]) -> list[bool]:
@@ -88,6 +98,16 @@ def test_a_short_run_on_redis_passes_and_writes_the_csv_and_html_reports(
     assert {"/weather [hot]", "/weather [tail]"} <= names
     # The report embeds the run's history, which its charts are drawn from.
     assert '"history": [{' in (tmp_path / "report.html").read_text()
+    # The summary counts what the report counts, the run's last second included.
+    summary = re.search(r"requests (\d+), failures (\d+)", run.stdout)
+    assert summary is not None, run.stdout
+    report = report_totals(tmp_path / "report.html")
+    assert (int(summary[1]), int(summary[2])) == (report["num_requests"], report["num_failures"])
+    assert int(summary[1]) >= totals.requests
+    # The service's own log lines are kept beside the report.
+    service_log = (tmp_path / "service.log").read_text()
+    assert '"msg":"starting on 127.0.0.1:' in service_log
+    assert '"logger":"skycache.access"' not in service_log
 
 
 @pytest.mark.e2e
