@@ -9,8 +9,8 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: run test lint lock redis-server bench
 
-# `make run` installs what serving needs (about 125 MB); `make test` adds the test and
-# load-test tools to the same venv (about 280 MB in all). Both within requirements.lock.
+# `make run` installs what serving needs (about 120 MB); `make test` adds the test and
+# load-test tools to the same venv (about 320 MB in all). Both within requirements.lock.
 $(BIN)/skycache: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
