@@ -40,7 +40,8 @@ def secure_redis() -> Iterator[SecureRedisServer]:
 
 @pytest.fixture(scope="module")
 def owm() -> Iterator[FakeOpenWeatherMap]:
-    with FakeOpenWeatherMap(api_key=API_KEY, accept_any=True) as fake:
+    fake = FakeOpenWeatherMap(api_key=API_KEY, accept_any=True)
+    with fake:
         yield fake
 
 
