@@ -104,18 +104,16 @@ def worker_count(requested: int, cache: str, settings: Settings) -> int:
 def check_port_free(host: str, port: int) -> None:
     """A one-line StartupError naming host:port when it cannot be bound, before uvicorn
     tries (with several workers, uvicorn's own failure does not name it)."""
-    try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
-    except socket.gaierror as e:
-        raise StartupError(f"cannot listen on {host}:{port}: {e.strerror}") from None
-    family, kind, proto, _, address = infos[0]
-    with socket.socket(family, kind, proto) as sock:
-        # As uvicorn binds: a port in TIME_WAIT from a previous run is free to reuse.
+    # As uvicorn binds: the family from the host's spelling, and SO_REUSEADDR, so that a
+    # port in TIME_WAIT from a previous run counts as free.
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
-            sock.bind(address)
+            sock.bind((host, port))
         except OSError as e:
-            raise StartupError(f"cannot listen on {host}:{port}: {e.strerror}") from None
+            reason = e.strerror or str(e)
+            raise StartupError(f"cannot listen on {host}:{port}: {reason}") from None
 
 
 def effective_configuration(settings: Settings, cache: str, workers: int) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import subprocess
@@ -11,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from entrypoints import startup
+from entrypoints.settings import Settings
 from tests.support.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -97,3 +99,21 @@ def test_the_cli_does_not_import_prometheus_client_before_workers_start() -> Non
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=30
     )
     assert done.stdout.strip() == "False", done.stderr
+
+
+def test_a_shared_redis_cache_keeps_the_workers_asked_for() -> None:
+    assert startup.worker_count(4, "redis", Settings.from_env({})) == 4
+
+
+def test_a_cache_per_process_gets_one_worker_and_a_warning_saying_why(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    settings = Settings.from_env({"SKYCACHE_CACHE": "memory"})
+    with caplog.at_level(logging.WARNING, logger="skycache"):
+        assert startup.worker_count(3, "memory", settings) == 1
+    assert "serving with 1 worker, not 3" in caplog.text
+    assert "SKYCACHE_CACHE=memory" in caplog.text
+
+
+def test_skycache_cache_memory_needs_no_redis_probe() -> None:
+    assert startup.check_backend(Settings.from_env({"SKYCACHE_CACHE": "memory"})) == "memory"
