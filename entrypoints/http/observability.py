@@ -36,7 +36,8 @@ def metrics(
     body, content_type = instruments.render(
         request.headers.get("accept"), provider_healthy=provider.healthy()
     )
-    return Response(body, media_type=content_type)
+    # As a header: a text/ media type would get Litestar's "; charset=utf-8" a second time.
+    return Response(body, headers={"content-type": content_type})
 
 
 def route_of(path: str) -> str:
