@@ -16,8 +16,8 @@ from tests.e2e.conftest import StartApp
 pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.slow]
 
 SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")
-# Size-limited requests (a city over 400 characters can encode past 2 KB) are refused
-# with 414, which is as much a rejection of bad data as a 400.
+# Size-limited requests (a long city of multi-byte characters can encode past 2 KB) are
+# refused with 414, which is as much a rejection of bad data as a 400.
 CONFIG = """
 [checks.negative_data_rejection]
 expected-statuses = ["400", "404", "405", "414"]
