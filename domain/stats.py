@@ -28,7 +28,8 @@ MEANINGS: Mapping[Counter, str] = {
     Counter.CORRUPT_ENTRIES: "Cache entries that could not be decoded and were treated as misses",
     Counter.API_ATTEMPTS: "Attempts sent to the providers, retries included; a fetch that "
     "failed over made attempts at each provider it reached. Each is one or two HTTP "
-    "requests (geocoding, forecast): /metrics has those by endpoint",
+    "requests (geocoding, forecast), counted by endpoint in "
+    "skycache_upstream_request_duration_seconds",
 }
 # Counted per provider too. Calls as in api_calls, but a failover fetch is a call of each
 # provider it tried; attempts add the retries; errors are the calls that failed in the end,
