@@ -24,7 +24,9 @@ _MAX_CACHED_LABELS = 1024
 @get(
     "/metrics",
     summary="Prometheus metrics, summed over every worker",
-    media_type="text/plain; version=0.0.4",
+    description="Prometheus text; OpenMetrics when the Accept header asks for it. "
+    "Each /stats counter is skycache_<name>_total, its HELP text saying what it counts.",
+    media_type="text/plain; version=0.0.4; charset=utf-8",
     sync_to_thread=False,
 )
 def metrics(
