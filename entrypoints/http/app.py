@@ -12,89 +12,24 @@ from litestar import Litestar, MediaType, Request, Response, get
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 from litestar.exceptions import ValidationException
-from litestar.openapi.datastructures import ResponseSpec
-from litestar.openapi.spec import Example
-from litestar.params import Parameter
 from litestar.response.base import ASGIResponse
 from litestar.types import ASGIApp
 
 from domain.errors import InvalidCity
 from domain.get_weather import GetWeather
 from domain.health import CheckHealth
-from domain.query import MAX_CITY_LENGTH, WeatherQuery
+from domain.query import WeatherQuery
 from domain.stats import GetStats
 from entrypoints.container import Container, start_services, stop_services
+from entrypoints.http import responses
 from entrypoints.http.api_docs import openapi_config
 from entrypoints.http.errors import EXCEPTION_HANDLERS, domain_error
 from entrypoints.http.fresh_hits import encode_answer, fresh_hits
-from entrypoints.http.limits import MAX_TARGET_BYTES, RequestLimits
+from entrypoints.http.limits import RequestLimits
 from entrypoints.http.near_cache import NearCache, NearCacheFastPath
 from entrypoints.http.observability import ObservedApp, metrics
 from entrypoints.http.rate_limit import rate_limiting
-from entrypoints.http.schemas import (
-    STATS_EXAMPLE,
-    ErrorResponse,
-    HealthResponse,
-    StatsResponse,
-    WeatherResponse,
-)
-
-
-def _example(value: Any, summary: str = "example") -> list[Example]:
-    return [Example(summary=summary, value=msgspec.to_builtins(value))]
-
-
-# Each error with a body this service really sends (README, Endpoints).
-_ERRORS = {
-    status: ResponseSpec(
-        data_container=ErrorResponse,
-        description=text,
-        generate_examples=False,
-        examples=_example(ErrorResponse(error=error, detail=detail, status_code=status), error),
-    )
-    for status, text, error, detail in [
-        (400, "Invalid city", "invalid_city", "city may contain only letters, spaces and - ' . ,"),
-        (404, "Unknown city", "city_not_found", "no city by that name"),
-        (
-            414,
-            f"Path and query longer than {MAX_TARGET_BYTES} bytes",
-            "uri_too_long",
-            f"at most {MAX_TARGET_BYTES} bytes",
-        ),
-        (
-            429,
-            "Too many requests from this client (only when RATE_LIMIT is set)",
-            "http_429",
-            "rate limit exceeded",
-        ),
-        (
-            502,
-            "Upstream answered with something unusable",
-            "upstream_bad_response",
-            "forecast upstream answered 400",
-        ),
-        (
-            503,
-            "Upstream unavailable and no cached copy (with Retry-After)",
-            "upstream_unavailable",
-            "open-meteo circuit open after 5 consecutive failures "
-            "(last: forecast upstream timed out); next try in 27 s",
-        ),
-    ]
-}
-_SAN_JOSE = WeatherResponse(
-    city="San Jose",
-    temperature=22.5,
-    humidity=65,
-    description="Partly cloudy",
-    country="United States",
-    latitude=37.33939,
-    longitude=-121.89496,
-    observed_at="2026-11-26T01:45",
-    provider="open-meteo",
-    stale=False,
-    age_seconds=0,
-)
+from entrypoints.http.schemas import HealthResponse, StatsResponse
 
 
 def _missing_city(request: Request[Any, Any, Any], _: ValidationException) -> Response[Any]:
@@ -105,30 +40,12 @@ def _missing_city(request: Request[Any, Any, Any], _: ValidationException) -> Re
 @get(
     "/weather",
     summary="Current weather for a city",
-    responses={
-        200: ResponseSpec(
-            data_container=WeatherResponse,
-            description="The weather, with X-Cache (HIT, MISS, STALE, COALESCED) and Age headers",
-            generate_examples=False,
-            examples=_example(_SAN_JOSE, "San Jose, fetched just now (X-Cache: MISS)"),
-        ),
-        **_ERRORS,
-    },
+    responses=responses.WEATHER_ANSWERS,
     exception_handlers={ValidationException: _missing_city},
 )
 async def weather(
     request: Request[Any, Any, Any],
-    # Documented as validated: WeatherQuery enforces it (the length after normalisation).
-    # Only in the schema, so that each bad city gets WeatherQuery's own 400.
-    city: Annotated[
-        str,
-        Parameter(
-            description=f"City name, 1-{MAX_CITY_LENGTH} characters once spaces are collapsed: "
-            "letters of any script, spaces and - ' . ,",
-            examples=[Example(summary="San Jose", value="San Jose")],
-            schema_extra={"minLength": 1, "maxLength": MAX_CITY_LENGTH},
-        ),
-    ],
+    city: Annotated[str, responses.CITY],
 ) -> ASGIResponse:
     # The hot path: services come from app state rather than Provide (two dependencies are
     # resolved in an anyio task group, ~75 µs a request), and an ASGIResponse skips
@@ -144,14 +61,7 @@ async def weather(
 @get(
     "/stats",
     summary="Cache counters summed over every worker",
-    responses={
-        200: ResponseSpec(
-            data_container=StatsResponse,
-            description="Counters since the cache was empty (README, /stats)",
-            generate_examples=False,
-            examples=_example(STATS_EXAMPLE, "after 10,000 requests"),
-        )
-    },
+    responses=responses.STATS_ANSWERS,
 )
 async def stats(get_stats: NamedDependency[GetStats]) -> StatsResponse:
     return msgspec.convert(await get_stats(), StatsResponse)
@@ -160,14 +70,7 @@ async def stats(get_stats: NamedDependency[GetStats]) -> StatsResponse:
 @get(
     "/healthz",
     summary="Whether Redis and the weather provider are answering",
-    responses={
-        200: ResponseSpec(
-            data_container=HealthResponse,
-            description="Always 200: the body says what is down",
-            generate_examples=False,
-            examples=_example(HealthResponse(redis_ok=True, provider_ok=True, cache="redis")),
-        )
-    },
+    responses=responses.HEALTH_ANSWERS,
 )
 async def healthz(check_health: NamedDependency[CheckHealth]) -> HealthResponse:
     return HealthResponse.from_domain(await check_health())

@@ -64,9 +64,8 @@ def _by_provider(counter: Counter, example: dict[str, int]) -> Meta:
 
 
 class StatsResponse(msgspec.Struct, kw_only=True):
-    """Summed over every worker and instance sharing the cache. The examples add up:
-    678 misses = 600 fetched + 70 coalesced + 2 failed fetches + 6 refused by the breaker;
-    612 calls = 602 for misses + 10 refreshes of the 41 stale answers; 3 were retried."""
+    """Summed over every worker and instance sharing the cache; the examples are those of
+    responses.STATS_EXAMPLE, whose numbers add up."""
 
     cache_hits: Annotated[int, _counter(Counter.CACHE_HITS, 9_322)]
     cache_misses: Annotated[int, _counter(Counter.CACHE_MISSES, 678)]
@@ -119,21 +118,3 @@ class ErrorResponse(msgspec.Struct, kw_only=True):
         ),
     ]
     status_code: Annotated[int, Meta(description="The HTTP status again", examples=[400])]
-
-
-STATS_EXAMPLE = StatsResponse(
-    cache_hits=9_322,
-    cache_misses=678,
-    api_calls=612,
-    avoided_api_calls=9_392,
-    hit_ratio=0.9322,
-    stale_served=41,
-    coalesced=70,
-    negative_hits=12,
-    upstream_errors=8,
-    corrupt_entries=0,
-    api_attempts=615,
-    api_calls_by_provider={"open-meteo": 612},
-    api_attempts_by_provider={"open-meteo": 615},
-    upstream_errors_by_provider={"open-meteo": 2},
-)
