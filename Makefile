@@ -7,7 +7,7 @@ PORT ?= 8000
 WORKERS ?= 2
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test lint lock redis-server bench
+.PHONY: run test lint lock redis-server chromium bench
 
 # `make run` installs what serving needs (about 120 MB); `make test` adds the test and
 # load-test tools to the same venv (about 320 MB in all). Both within requirements.lock.
@@ -28,12 +28,16 @@ run: $(BIN)/skycache
 redis-server:
 	@command -v redis-server >/dev/null || ($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq redis-server)
 
+# Debian's chromium renders /schema offline in tests/e2e/test_api_docs_browser.py.
+chromium:
+	@command -v chromium >/dev/null || ($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium)
+
 lint: $(VENV)/.test-extras
 	$(BIN)/lint-imports
 	$(BIN)/mypy
 	$(BIN)/ruff check .
 
-test: $(VENV)/.test-extras redis-server lint
+test: $(VENV)/.test-extras redis-server chromium lint
 	$(BIN)/pytest
 
 # A few minutes on loopback: the hit path against its ceiling (see docs/BENCHMARKS.md).

@@ -1,4 +1,4 @@
-"""CountedProvider: counts the calls one provider is sent, and its failures, by its name."""
+"""Per-provider counts: the calls each provider is sent and their failures, and its attempts."""
 
 from __future__ import annotations
 
@@ -11,8 +11,35 @@ from ports.provider import WeatherProvider
 
 
 class CountedProvider(WeatherProvider):
-    """Wrap the bare adapter, inside its guard: then retries count as the calls they are,
-    and calls the guard turned away without I/O (breaker open, quota) count as none."""
+    """Wrap a provider's guard: each call it lets out counts once, by the provider's name,
+    however many attempts its retries took; so does each call that failed in the end.
+    A call the guard turned away before any I/O (attempted=False) counts as neither."""
+
+    def __init__(self, inner: WeatherProvider, metrics: Metrics) -> None:
+        self.name = inner.name
+        self.inner = inner
+        self._metrics = metrics
+
+    async def current(self, query: WeatherQuery) -> Weather:
+        attempted = True
+        try:
+            return await self.inner.current(query)
+        except UpstreamUnavailable as error:
+            attempted = error.attempted
+            if attempted:
+                self._metrics.incr_labelled(Counter.UPSTREAM_ERRORS, self.name)
+            raise
+        finally:
+            if attempted:
+                self._metrics.incr_labelled(Counter.API_CALLS, self.name)
+
+    def healthy(self) -> bool:
+        return self.inner.healthy()
+
+
+class CountedAttempts(WeatherProvider):
+    """Wrap the bare adapter, inside its guard: every attempt counts, retries included,
+    in total and by the provider's name; the guard's refusals never get this far."""
 
     def __init__(self, inner: WeatherProvider, metrics: Metrics) -> None:
         self.name = inner.name
@@ -20,12 +47,9 @@ class CountedProvider(WeatherProvider):
         self._metrics = metrics
 
     async def current(self, query: WeatherQuery) -> Weather:
-        self._metrics.incr_labelled(Counter.API_CALLS, self.name)
-        try:
-            return await self._inner.current(query)
-        except UpstreamUnavailable:
-            self._metrics.incr_labelled(Counter.UPSTREAM_ERRORS, self.name)
-            raise
+        self._metrics.incr(Counter.API_ATTEMPTS)
+        self._metrics.incr_labelled(Counter.API_ATTEMPTS, self.name)
+        return await self._inner.current(query)
 
     def healthy(self) -> bool:
         return self._inner.healthy()

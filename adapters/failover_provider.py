@@ -51,9 +51,11 @@ def _every_one_failed(errors: list[tuple[str, UpstreamUnavailable]]) -> Upstream
     waits = [e.retry_after_s for _, e in errors if e.retry_after_s is not None]
     # When the first of them may be back; unknown if any one of them did not say.
     retry_after_s = min(waits) if len(waits) == len(errors) else None
+    # An upstream call was made if any provider's guard let one out.
+    attempted = any(e.attempted for _, e in errors)
     kinds = {type(e) for _, e in errors}
     # A shared, more precise kind is kept, so that the HTTP status stays precise too.
     for kind in (UpstreamRateLimited, UpstreamBadResponse):
         if all(issubclass(k, kind) for k in kinds):
-            return kind(reason, retry_after_s=retry_after_s)
-    return UpstreamUnavailable(reason, retry_after_s=retry_after_s)
+            return kind(reason, retry_after_s=retry_after_s, attempted=attempted)
+    return UpstreamUnavailable(reason, retry_after_s=retry_after_s, attempted=attempted)

@@ -30,7 +30,9 @@ class GuardedProvider(WeatherProvider):
     - a circuit breaker counts failed attempts (CityNotFound is a success) and, while open,
       fails fast; when half-open exactly one call probes the upstream;
     - after a 429, no call until its window passes; an optional budget stays under quota;
-    - every refusal is an UpstreamUnavailable (or UpstreamRateLimited) with retry_after_s.
+    - every refusal is an UpstreamUnavailable (or UpstreamRateLimited) with retry_after_s;
+      one made before any I/O says so (attempted=False), so that it is not counted as an
+      upstream call.
     """
 
     def __init__(
@@ -65,11 +67,14 @@ class GuardedProvider(WeatherProvider):
         return self.breaker.state is BreakerState.CLOSED and self.quota.remaining_s() == 0
 
     async def current(self, query: WeatherQuery) -> Weather:
-        self._refuse_early()
+        try:
+            self._refuse_early()
+        except UpstreamUnavailable as refusal:
+            raise _unsent(refusal) from None
         try:
             return await self._attempt(query)
         except _Refused as refused:
-            raise refused.error from None
+            raise _unsent(refused.error) from None
         except UpstreamUnavailable as error:
             if not self._may_retry(error):
                 raise
@@ -148,6 +153,12 @@ class GuardedProvider(WeatherProvider):
             f"{self.config.queue_timeout_s:g} s ({self.config.concurrency} at a time)",
             retry_after_s=BUSY_RETRY_AFTER_S,
         )
+
+
+def _unsent(refusal: UpstreamUnavailable) -> UpstreamUnavailable:
+    """The refusal, marked as made before any I/O (each check raises a new error)."""
+    refusal.attempted = False
+    return refusal
 
 
 class _Refused(Exception):  # a signal inside this module, never raised out of it

@@ -19,7 +19,7 @@ from adapters.observed_lock import ObservedLock
 from adapters.observed_transport import ObservedTransport
 from adapters.prometheus_metrics import Batch, PrometheusMetrics
 from domain.outcome import Counter as DomainCounter
-from domain.stats import BY_PROVIDER
+from domain.stats import BY_PROVIDER, BY_PROVIDER_MEANINGS, MEANINGS
 from ports.lock import Lock, Signal
 from ports.metrics import Metrics
 
@@ -69,14 +69,15 @@ class Instruments:
         self.lock_contended = Counter(
             "skycache_lock_contended", "Lease attempts that found the key's lease held", registry=r
         )
+        # HELP says what /stats says: the same events, counted once.
         self.counters = {
-            c: Counter(f"skycache_{c.value}", f"The /stats counter {c.value}", registry=r)
+            c: Counter(f"skycache_{c.value}", f"{MEANINGS[c]} (/stats {c.value})", registry=r)
             for c in DomainCounter
         }
         self.by_provider = {
             c: Counter(
                 f"skycache_{c.value}_by_provider",
-                f"The /stats counter {c.value}_by_provider",
+                f"{BY_PROVIDER_MEANINGS[c]} (/stats {c.value}_by_provider)",
                 ["provider"],
                 registry=r,
             )

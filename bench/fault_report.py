@@ -53,7 +53,7 @@ def report(runs: list[FaultRun], env: Mapping[str, str], hot_cities: int, args: 
         "*upstream calls*: HTTP requests the fake Open-Meteo received while the fault lasted "
         "(geocoding + forecast; a refused connection never reaches it). *provider calls*: "
         "the calls the service's guard let through, retries included, from `/stats` "
-        "(`api_calls_by_provider`). *other*: any other status, 500 included, or no answer. "
+        "(`api_attempts_by_provider`). *other*: any other status, 500 included, or no answer. "
         "Latencies are measured by the client, over loopback, on a shared 2-core machine.",
         reading(runs, env, args),
     ]) + "\n"  # fmt: skip

@@ -112,7 +112,7 @@ def run_fault(fault: Fault, redis_url: str, fake: FakeOpenMeteo, args: Any) -> F
 def attempts(url: str) -> int | None:
     """Provider calls the service itself counted (retries in, refusals out), via /stats."""
     stats = httpx.get(f"{url}/stats", timeout=10).json()
-    by_provider = stats.get("api_calls_by_provider")
+    by_provider = stats.get("api_attempts_by_provider")
     return by_provider.get("open-meteo") if isinstance(by_provider, dict) else None
 
 

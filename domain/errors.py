@@ -25,12 +25,19 @@ class CityNotFound(SkycacheError):
 
 
 class UpstreamUnavailable(SkycacheError):
-    """No answer could be had from the weather provider and no cached copy exists."""
+    """No answer could be had from the weather provider and no cached copy exists.
 
-    def __init__(self, reason: str, *, retry_after_s: float | None = None) -> None:
+    `attempted` is False when the call was turned away before any I/O (breaker open, a
+    429 window, the call budget, no free call slot): then no upstream call was made, and
+    none is counted."""
+
+    def __init__(
+        self, reason: str, *, retry_after_s: float | None = None, attempted: bool = True
+    ) -> None:
         super().__init__(reason)
         self.reason = reason
         self.retry_after_s = retry_after_s
+        self.attempted = attempted
 
 
 class UpstreamBadResponse(UpstreamUnavailable):

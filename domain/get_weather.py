@@ -13,6 +13,7 @@ from domain.outcome import CacheOutcome, Counter, WeatherResult
 from domain.policy import CachePolicy, Freshness
 from domain.query import WeatherQuery
 from domain.stampede import Role, StampedeGuard
+from domain.weather import Weather
 from ports.cache import Cache
 from ports.clock import Clock
 from ports.metrics import Metrics
@@ -25,6 +26,9 @@ _COUNTERS = {
     CacheOutcome.MISS: (Counter.CACHE_MISSES,),
     CacheOutcome.COALESCED: (Counter.CACHE_MISSES, Counter.COALESCED, Counter.AVOIDED_API_CALLS),
 }
+# The request needed a fetch, so it is a miss, whether the fetch failed, was refused or
+# was another request's.
+_FAILED_MISS = (Counter.CACHE_MISSES, Counter.UPSTREAM_ERRORS)
 
 
 class GetWeather:
@@ -36,7 +40,9 @@ class GetWeather:
     - a refresh is dropped if the entry changed since it was read (another worker's
       refresh or back-off landed first); early (XFetch) refreshes obey the back-off too;
     - miss: exactly one upstream fetch cluster-wide; other callers get its result;
-    - the cache being down is a miss, never an error.
+    - the cache being down is a miss, never an error;
+    - counted: every request as a hit or a miss (a failed fetch too), and every upstream
+      call that went out (one the provider turned away before any I/O is none).
     """
 
     def __init__(
@@ -106,7 +112,8 @@ class GetWeather:
                 query.key, lambda: self._load(query), lambda: self._peek(query.key)
             )
         except UpstreamUnavailable:
-            self._metrics.incr(Counter.UPSTREAM_ERRORS)
+            for counter in _FAILED_MISS:
+                self._metrics.incr(counter)
             raise
         outcome = CacheOutcome.MISS if role is Role.OWNER else CacheOutcome.COALESCED
         return self._answer(entry, outcome, self._clock.now())
@@ -131,9 +138,8 @@ class GetWeather:
 
     async def _load(self, query: WeatherQuery) -> CacheEntry:
         started = self._clock.now()
-        self._metrics.incr(Counter.API_CALLS)
         try:
-            weather = await self._provider.current(query)
+            weather = await self._call(query)
         except CityNotFound:
             entry = self._policy.negative_entry(self._clock.now())
         else:
@@ -143,6 +149,17 @@ class GetWeather:
             )
         await self._write(query.key, entry)
         return entry
+
+    async def _call(self, query: WeatherQuery) -> Weather:
+        attempted = True
+        try:
+            return await self._provider.current(query)
+        except UpstreamUnavailable as error:
+            attempted = error.attempted
+            raise
+        finally:
+            if attempted:  # an answer, a CityNotFound, a failure: the call went out
+                self._metrics.incr(Counter.API_CALLS)
 
     def _refresh_in_background(self, query: WeatherQuery, stale: CacheEntry) -> None:
         if query.key in self._refreshes or self._guard.busy(query.key):

@@ -43,3 +43,4 @@ class Counter(enum.StrEnum):
     NEGATIVE_HITS = "negative_hits"
     UPSTREAM_ERRORS = "upstream_errors"
     CORRUPT_ENTRIES = "corrupt_entries"
+    API_ATTEMPTS = "api_attempts"

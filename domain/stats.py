@@ -1,4 +1,4 @@
-"""Stats: the counters behind GET /stats, with the derived hit ratio."""
+"""Stats: the counters behind GET /stats, what each one means, and the derived hit ratio."""
 
 from __future__ import annotations
 
@@ -7,9 +7,40 @@ from collections.abc import Mapping
 from domain.outcome import Counter
 from ports.metrics import Metrics
 
-# Counted per provider too: every call each one was sent (retries and failover attempts
-# included) and every one that failed, so calls minus errors is what each one answered.
-BY_PROVIDER = (Counter.API_CALLS, Counter.UPSTREAM_ERRORS)
+# The one definition of each counter: /metrics HELP text and the /stats schema quote it,
+# the README's /stats table says the same. Every request to /weather that gets as far as
+# the cache is exactly one hit or one miss.
+MEANINGS: Mapping[Counter, str] = {
+    Counter.CACHE_HITS: "Requests answered from the cache: fresh (HIT), stale (STALE) "
+    "or a remembered unknown city (NEGATIVE)",
+    Counter.CACHE_MISSES: "Requests that needed a fetch (MISS or COALESCED), whether it "
+    "succeeded, failed or was refused: a 502/503 after a miss is a miss",
+    Counter.API_CALLS: "Upstream fetches that went out, for a miss or a background refresh; "
+    "one each, however many retries or failover providers it took. A fetch turned away "
+    "before any I/O (breaker open, 429 window, call budget, no free slot) is none",
+    Counter.AVOIDED_API_CALLS: "Requests answered without an upstream fetch of their own: "
+    "cache hits plus coalesced misses",
+    Counter.STALE_SERVED: "Requests answered with an expired copy (X-Cache: STALE)",
+    Counter.COALESCED: "Misses answered by another request's fetch (X-Cache: COALESCED)",
+    Counter.NEGATIVE_HITS: "Requests answered 404 from a remembered unknown city (NEGATIVE)",
+    Counter.UPSTREAM_ERRORS: "Requests answered 502/503 because their fetch failed or was "
+    "refused, plus background refreshes that failed",
+    Counter.CORRUPT_ENTRIES: "Cache entries that could not be decoded and were treated as misses",
+    Counter.API_ATTEMPTS: "Attempts sent to the providers, retries included; a fetch that "
+    "failed over made attempts at each provider it reached. Each is one or two HTTP "
+    "requests (geocoding, forecast), counted by endpoint in "
+    "skycache_upstream_request_duration_seconds",
+}
+# Counted per provider too. Calls as in api_calls, but a failover fetch is a call of each
+# provider it tried; attempts add the retries; errors are the calls that failed in the end,
+# so calls minus errors is what each one answered.
+BY_PROVIDER = (Counter.API_CALLS, Counter.API_ATTEMPTS, Counter.UPSTREAM_ERRORS)
+BY_PROVIDER_MEANINGS: Mapping[Counter, str] = {
+    Counter.API_CALLS: "Calls each provider was sent, as api_calls counts them (a fetch that "
+    "failed over is a call of each provider it tried)",
+    Counter.API_ATTEMPTS: "Attempts each provider was sent, retries included",
+    Counter.UPSTREAM_ERRORS: "Calls of each provider that failed after their retries",
+}
 
 Report = dict[str, float | int | dict[str, int] | None]
 

@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 from dependency_injector import containers, providers
 
-from adapters.counted_provider import CountedProvider
+from adapters.counted_provider import CountedAttempts, CountedProvider
 from adapters.failover_provider import FailoverProvider
 from adapters.guarded_provider import GuardConfig, GuardedProvider
 from adapters.open_meteo import OpenMeteoGeocoder, OpenMeteoProvider
@@ -83,11 +83,15 @@ def build_provider(
     settings: Settings, http: httpx.AsyncClient, locations: LocationCache, metrics: Metrics
 ) -> WeatherProvider:
     """Each upstream behind its own guard (concurrency cap, retry, breaker, quota), its
-    calls counted inside the guard; several fail over in WEATHER_PROVIDER's order."""
+    attempts counted inside the guard and the calls the guard let out counted around it;
+    several fail over in WEATHER_PROVIDER's order."""
     stacks: list[WeatherProvider] = [
-        GuardedProvider(
-            CountedProvider(build_upstream(name, settings, http, locations), metrics),
-            guard_config(settings),
+        CountedProvider(
+            GuardedProvider(
+                CountedAttempts(build_upstream(name, settings, http, locations), metrics),
+                guard_config(settings),
+            ),
+            metrics,
         )
         for name in settings.providers
     ]

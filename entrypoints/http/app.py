@@ -5,64 +5,47 @@ from __future__ import annotations
 import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
-from litestar import Litestar, MediaType, Request, get
+from litestar import Litestar, MediaType, Request, Response, get
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
-from litestar.openapi import OpenAPIConfig
-from litestar.openapi.datastructures import ResponseSpec
-from litestar.params import Parameter
+from litestar.exceptions import ValidationException
 from litestar.response.base import ASGIResponse
 from litestar.types import ASGIApp
 
+from domain.errors import InvalidCity
 from domain.get_weather import GetWeather
 from domain.health import CheckHealth
 from domain.query import WeatherQuery
 from domain.stats import GetStats
 from entrypoints.container import Container, start_services, stop_services
-from entrypoints.http.errors import EXCEPTION_HANDLERS
+from entrypoints.http import responses
+from entrypoints.http.api_docs import openapi_config
+from entrypoints.http.errors import EXCEPTION_HANDLERS, domain_error
 from entrypoints.http.fresh_hits import encode_answer, fresh_hits
-from entrypoints.http.limits import MAX_TARGET_BYTES, RequestLimits
+from entrypoints.http.limits import RequestLimits
 from entrypoints.http.near_cache import NearCache, NearCacheFastPath
 from entrypoints.http.observability import ObservedApp, metrics
 from entrypoints.http.rate_limit import rate_limiting
-from entrypoints.http.schemas import ErrorResponse, HealthResponse, StatsResponse, WeatherResponse
+from entrypoints.http.schemas import HealthResponse, StatsResponse
 
-_ERRORS = {
-    status: ResponseSpec(data_container=ErrorResponse, description=text)
-    for status, text in [
-        (400, "Invalid city"),
-        (404, "Unknown city"),
-        (414, f"Path and query longer than {MAX_TARGET_BYTES} bytes"),
-        (429, "Too many requests from this client (only when RATE_LIMIT is set)"),
-        (502, "Upstream answered with something unusable"),
-        (503, "Upstream unavailable and no cached copy"),
-    ]
-}
+
+def _missing_city(request: Request[Any, Any, Any], _: ValidationException) -> Response[Any]:
+    # city is /weather's only parameter: Litestar refuses a request only when it is absent.
+    return domain_error(request, InvalidCity("city is required"))
 
 
 @get(
     "/weather",
     summary="Current weather for a city",
-    responses={
-        200: ResponseSpec(
-            data_container=WeatherResponse,
-            description="The weather, with X-Cache (HIT, MISS, STALE, COALESCED) and Age headers",
-        ),
-        **_ERRORS,
-    },
+    responses=responses.WEATHER_ANSWERS,
+    exception_handlers={ValidationException: _missing_city},
 )
 async def weather(
     request: Request[Any, Any, Any],
-    # Documented as required and bounded; WeatherQuery enforces it (a missing city is "").
-    city: str = Parameter(
-        default="",
-        required=True,
-        description="City name, e.g. San Jose",
-        schema_extra={"minLength": 1, "maxLength": 400},
-    ),
+    city: Annotated[str, responses.CITY],
 ) -> ASGIResponse:
     # The hot path: services come from app state rather than Provide (two dependencies are
     # resolved in an anyio task group, ~75 µs a request), and an ASGIResponse skips
@@ -75,12 +58,20 @@ async def weather(
     return ASGIResponse(body=body, media_type=MediaType.JSON, headers=headers)
 
 
-@get("/stats", summary="Cache counters summed over every worker")
+@get(
+    "/stats",
+    summary="Cache counters summed over every worker",
+    responses=responses.STATS_ANSWERS,
+)
 async def stats(get_stats: NamedDependency[GetStats]) -> StatsResponse:
     return msgspec.convert(await get_stats(), StatsResponse)
 
 
-@get("/healthz", summary="Whether Redis and the weather provider are answering")
+@get(
+    "/healthz",
+    summary="Whether Redis and the weather provider are answering",
+    responses=responses.HEALTH_ANSWERS,
+)
 async def healthz(check_health: NamedDependency[CheckHealth]) -> HealthResponse:
     return HealthResponse.from_domain(await check_health())
 
@@ -118,7 +109,7 @@ def create_app(container: Container) -> Litestar:
         stores=limiting.stores,
         dependencies={name: _from_state(name) for name in _SERVICES},
         exception_handlers=EXCEPTION_HANDLERS,
-        openapi_config=OpenAPIConfig(title="Skycache", version="0.1.0"),
+        openapi_config=openapi_config(title="Skycache", version="0.1.0"),
         # Logging is set up once by the CLI (JSON lines); Litestar's default would replace it.
         logging_config=None,
     )

@@ -24,7 +24,9 @@ _MAX_CACHED_LABELS = 1024
 @get(
     "/metrics",
     summary="Prometheus metrics, summed over every worker",
-    media_type="text/plain; version=0.0.4",
+    description="Prometheus text; OpenMetrics when the Accept header asks for it. "
+    "Each /stats counter is skycache_<name>_total, its HELP text saying what it counts.",
+    media_type="text/plain; version=0.0.4; charset=utf-8",
     sync_to_thread=False,
 )
 def metrics(
@@ -36,7 +38,8 @@ def metrics(
     body, content_type = instruments.render(
         request.headers.get("accept"), provider_healthy=provider.healthy()
     )
-    return Response(body, media_type=content_type)
+    # As a header: a text/ media type would get Litestar's "; charset=utf-8" a second time.
+    return Response(body, headers={"content-type": content_type})
 
 
 def route_of(path: str) -> str:

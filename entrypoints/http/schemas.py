@@ -1,25 +1,41 @@
-"""Wire schemas of the HTTP API, with explicit mappers from domain values."""
+"""Wire schemas of the HTTP API, with explicit mappers from domain values.
+
+Each field carries a hand-written example from a real answer (San Jose, as the README
+shows it): the OpenAPI docs show these, never generated values."""
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import msgspec
+from msgspec import Meta
 
 from domain.health import Health
-from domain.outcome import WeatherResult
+from domain.outcome import Counter, WeatherResult
+from domain.stats import BY_PROVIDER_MEANINGS, MEANINGS
 
 
 class WeatherResponse(msgspec.Struct, kw_only=True):
-    city: str
-    temperature: float
-    humidity: float
-    description: str
-    country: str | None
-    latitude: float | None
-    longitude: float | None
-    observed_at: str | None
-    provider: str
-    stale: bool
-    age_seconds: int
+    city: Annotated[str, Meta(description="As the provider spells it", examples=["San Jose"])]
+    temperature: Annotated[float, Meta(description="°C at 2 m", examples=[22.5])]
+    humidity: Annotated[float, Meta(description="Relative humidity, %", examples=[65])]
+    description: Annotated[
+        str, Meta(description="The WMO weather code in words", examples=["Partly cloudy"])
+    ]
+    country: Annotated[str, Meta(examples=["United States"])] | None
+    latitude: Annotated[float, Meta(examples=[37.33939])] | None
+    longitude: Annotated[float, Meta(examples=[-121.89496])] | None
+    observed_at: (
+        Annotated[
+            str, Meta(description="Local time of the observation", examples=["2026-11-26T01:45"])
+        ]
+        | None
+    )
+    provider: Annotated[str, Meta(description="Who answered", examples=["open-meteo"])]
+    stale: Annotated[
+        bool, Meta(description="Served past its TTL (X-Cache: STALE)", examples=[False])
+    ]
+    age_seconds: Annotated[int, Meta(description="Seconds since it was fetched", examples=[0])]
 
     @classmethod
     def from_domain(cls, result: WeatherResult) -> WeatherResponse:
@@ -39,26 +55,53 @@ class WeatherResponse(msgspec.Struct, kw_only=True):
         )
 
 
+def _counter(counter: Counter, example: int) -> Meta:
+    return Meta(description=MEANINGS[counter], examples=[example])
+
+
+def _by_provider(counter: Counter, example: dict[str, int]) -> Meta:
+    return Meta(description=BY_PROVIDER_MEANINGS[counter], examples=[example])
+
+
 class StatsResponse(msgspec.Struct, kw_only=True):
-    cache_hits: int
-    cache_misses: int
-    api_calls: int
-    avoided_api_calls: int
-    hit_ratio: float | None
-    stale_served: int
-    coalesced: int
-    negative_hits: int
-    upstream_errors: int
-    corrupt_entries: int
-    # Calls each provider was sent (retries, failover attempts included), and its failures.
-    api_calls_by_provider: dict[str, int] = {}
-    upstream_errors_by_provider: dict[str, int] = {}
+    """Summed over every worker and instance sharing the cache; the examples are those of
+    responses.STATS_EXAMPLE, whose numbers add up."""
+
+    cache_hits: Annotated[int, _counter(Counter.CACHE_HITS, 9_322)]
+    cache_misses: Annotated[int, _counter(Counter.CACHE_MISSES, 678)]
+    api_calls: Annotated[int, _counter(Counter.API_CALLS, 612)]
+    avoided_api_calls: Annotated[int, _counter(Counter.AVOIDED_API_CALLS, 9_392)]
+    hit_ratio: (
+        Annotated[
+            float,
+            Meta(
+                description="cache_hits / (cache_hits + cache_misses); null before any request",
+                examples=[0.9322],
+            ),
+        ]
+        | None
+    )
+    stale_served: Annotated[int, _counter(Counter.STALE_SERVED, 41)]
+    coalesced: Annotated[int, _counter(Counter.COALESCED, 70)]
+    negative_hits: Annotated[int, _counter(Counter.NEGATIVE_HITS, 12)]
+    upstream_errors: Annotated[int, _counter(Counter.UPSTREAM_ERRORS, 8)]
+    corrupt_entries: Annotated[int, _counter(Counter.CORRUPT_ENTRIES, 0)]
+    api_attempts: Annotated[int, _counter(Counter.API_ATTEMPTS, 615)] = 0
+    api_calls_by_provider: Annotated[
+        dict[str, int], _by_provider(Counter.API_CALLS, {"open-meteo": 612})
+    ] = {}
+    api_attempts_by_provider: Annotated[
+        dict[str, int], _by_provider(Counter.API_ATTEMPTS, {"open-meteo": 615})
+    ] = {}
+    upstream_errors_by_provider: Annotated[
+        dict[str, int], _by_provider(Counter.UPSTREAM_ERRORS, {"open-meteo": 2})
+    ] = {}
 
 
 class HealthResponse(msgspec.Struct, kw_only=True):
-    redis_ok: bool
-    provider_ok: bool
-    cache: str
+    redis_ok: Annotated[bool, Meta(examples=[True])]
+    provider_ok: Annotated[bool, Meta(description="Breaker closed, no 429 window", examples=[True])]
+    cache: Annotated[str, Meta(description="redis or memory", examples=["redis"])]
 
     @classmethod
     def from_domain(cls, health: Health) -> HealthResponse:
@@ -66,6 +109,12 @@ class HealthResponse(msgspec.Struct, kw_only=True):
 
 
 class ErrorResponse(msgspec.Struct, kw_only=True):
-    error: str
-    detail: str
-    status_code: int
+    error: Annotated[str, Meta(description="A stable code for programs", examples=["invalid_city"])]
+    detail: Annotated[
+        str,
+        Meta(
+            description="For people; never echoes the input",
+            examples=["city may contain only letters, spaces and - ' . ,"],
+        ),
+    ]
+    status_code: Annotated[int, Meta(description="The HTTP status again", examples=[400])]

@@ -110,10 +110,16 @@ async def test_the_second_provider_serves_while_the_first_fails_then_traffic_ret
     assert [await ask() for _ in range(3)] == ["open-meteo"] * 3
 
     stats = (await client.get("/stats")).json()
-    assert set(stats["api_calls_by_provider"]) == {"open-meteo", "openweathermap"}
-    assert stats["api_calls_by_provider"]["openweathermap"] == (await owm.acalls())["weather"]
-    assert stats["api_calls_by_provider"]["open-meteo"] >= 5 + 2  # answers + failed calls
-    assert stats["upstream_errors_by_provider"]["open-meteo"] >= 2
+    # Every request was one fetch that went out, to one provider or both.
+    assert stats["api_calls"] == 1 + 3 + 6 + len(answers) + 3
+    calls, attempts = stats["api_calls_by_provider"], stats["api_attempts_by_provider"]
+    assert set(calls) == {"open-meteo", "openweathermap"}
+    assert calls["openweathermap"] == attempts["openweathermap"] == (await owm.acalls())["weather"]
+    # 5 answers, and the call whose two timed-out attempts opened its breaker; the calls
+    # the open breaker turned away are none.
+    assert calls["open-meteo"] >= 5 + 1
+    assert attempts["open-meteo"] >= calls["open-meteo"] + 1  # that call's retry
+    assert stats["upstream_errors_by_provider"]["open-meteo"] >= 1
     assert "openweathermap" not in stats["upstream_errors_by_provider"]
 
 

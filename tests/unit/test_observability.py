@@ -10,6 +10,8 @@ from litestar.testing import AsyncTestClient
 
 from adapters.prometheus_instruments import Instruments
 from domain.errors import UpstreamUnavailable
+from domain.outcome import Counter
+from domain.stats import MEANINGS
 from entrypoints.container import Container
 from entrypoints.http.app import create_app
 from entrypoints.settings import Settings
@@ -67,7 +69,6 @@ async def test_metrics_show_the_stats_counters_and_the_provider_health(
     provider.failing = UpstreamUnavailable("down")
     response = await client.get("/metrics")
     assert response.status_code == 200
-    assert response.headers["content-type"].startswith("text/plain")
     assert "skycache_cache_misses_total 1.0" in response.text
     assert "skycache_cache_hits_total 2.0" in response.text
     assert "skycache_provider_healthy 0.0" in response.text
@@ -76,5 +77,28 @@ async def test_metrics_show_the_stats_counters_and_the_provider_health(
 async def test_metrics_speak_openmetrics_when_asked(client: AsyncTestClient) -> None:
     accept = {"Accept": "application/openmetrics-text; version=1.0.0"}
     response = await client.get("/metrics", headers=accept)
-    assert response.headers["content-type"].startswith("application/openmetrics-text")
+    assert (
+        response.headers["content-type"]
+        == "application/openmetrics-text; version=1.0.0; charset=utf-8; escaping=underscores"
+    )
     assert response.text.rstrip().endswith("# EOF")
+
+
+async def test_metrics_name_their_content_type_and_charset_once(client: AsyncTestClient) -> None:
+    response = await client.get("/metrics")
+    assert response.headers.get_list("content-type") == ["text/plain; version=0.0.4; charset=utf-8"]
+
+
+async def test_every_stats_counter_says_in_its_help_text_what_it_counts(
+    client: AsyncTestClient,
+) -> None:
+    text = (await client.get("/metrics")).text
+    helps = dict(
+        line.removeprefix("# HELP ").split(" ", 1)
+        for line in text.splitlines()
+        if line.startswith("# HELP skycache_")
+    )
+    for counter in Counter:
+        assert helps[f"skycache_{counter.value}_total"].startswith(MEANINGS[counter][:40])
+    assert "retries included" in helps["skycache_api_attempts_by_provider_total"]
+    assert "before any I/O" in helps["skycache_api_calls_total"]

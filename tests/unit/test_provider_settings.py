@@ -5,6 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from adapters.counted_provider import CountedProvider
 from adapters.failover_provider import FailoverProvider
 from adapters.guarded_provider import GuardedProvider
 from adapters.memory_cache import MemoryCache
@@ -62,7 +63,9 @@ async def test_one_provider_is_built_as_its_own_guarded_counted_stack() -> None:
     async with httpx.AsyncClient() as http:
         provider = build_provider(Settings.from_env({}), http, MemoryCache(), MemoryMetrics())
 
-    assert isinstance(provider, GuardedProvider)
+    # Calls counted around the guard, attempts inside it (README, /stats).
+    assert isinstance(provider, CountedProvider)
+    assert isinstance(provider.inner, GuardedProvider)
     assert provider.name == "open-meteo"
 
 
@@ -73,6 +76,8 @@ async def test_a_provider_list_fails_over_between_separately_guarded_stacks() ->
 
     assert isinstance(provider, FailoverProvider)
     assert [p.name for p in provider.providers] == ["open-meteo", "openweathermap"]
-    assert all(isinstance(p, GuardedProvider) for p in provider.providers)
-    guards = [p for p in provider.providers if isinstance(p, GuardedProvider)]
+    stacks = [p.inner for p in provider.providers if isinstance(p, CountedProvider)]
+    assert len(stacks) == 2
+    assert all(isinstance(p, GuardedProvider) for p in stacks)
+    guards = [p for p in stacks if isinstance(p, GuardedProvider)]
     assert guards[0].breaker is not guards[1].breaker  # one sick provider trips only its own

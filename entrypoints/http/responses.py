@@ -1,0 +1,127 @@
+"""What each route documents: its parameter and answers, each with a hand-written example
+that is a real answer (the README's San Jose; the error bodies the service really sends)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.openapi.spec import Example
+from litestar.params import Parameter
+
+from domain.query import MAX_CITY_LENGTH
+from entrypoints.http.limits import MAX_TARGET_BYTES
+from entrypoints.http.schemas import ErrorResponse, HealthResponse, StatsResponse, WeatherResponse
+
+# Documented as WeatherQuery enforces it (its length is counted once spaces are collapsed),
+# only in the schema: each bad city then gets WeatherQuery's own 400.
+CITY = Parameter(
+    description=f"City name, 1-{MAX_CITY_LENGTH} characters once spaces are collapsed: "
+    "letters of any script, spaces and - ' . ,",
+    examples=[Example(summary="San Jose", value="San Jose")],
+    schema_extra={"minLength": 1, "maxLength": MAX_CITY_LENGTH},
+)
+
+SAN_JOSE = WeatherResponse(
+    city="San Jose",
+    temperature=22.5,
+    humidity=65,
+    description="Partly cloudy",
+    country="United States",
+    latitude=37.33939,
+    longitude=-121.89496,
+    observed_at="2026-11-26T01:45",
+    provider="open-meteo",
+    stale=False,
+    age_seconds=0,
+)
+# The numbers add up as the README's /stats table says: 678 misses = 600 fetched + 70
+# coalesced + 2 failed fetches + 6 refused by the breaker; 612 calls = 602 for misses +
+# 10 refreshes of the 41 stale answers; 3 of them were retried once.
+STATS_EXAMPLE = StatsResponse(
+    cache_hits=9_322,
+    cache_misses=678,
+    api_calls=612,
+    avoided_api_calls=9_392,
+    hit_ratio=0.9322,
+    stale_served=41,
+    coalesced=70,
+    negative_hits=12,
+    upstream_errors=8,
+    corrupt_entries=0,
+    api_attempts=615,
+    api_calls_by_provider={"open-meteo": 612},
+    api_attempts_by_provider={"open-meteo": 615},
+    upstream_errors_by_provider={"open-meteo": 2},
+)
+_ERRORS = [
+    (400, "Invalid city", "invalid_city", "city may contain only letters, spaces and - ' . ,"),
+    (404, "Unknown city", "city_not_found", "no city by that name"),
+    (
+        414,
+        f"Path and query longer than {MAX_TARGET_BYTES} bytes",
+        "uri_too_long",
+        f"at most {MAX_TARGET_BYTES} bytes",
+    ),
+    (
+        429,
+        "Too many requests from this client (only when RATE_LIMIT is set)",
+        "http_429",
+        "rate limit exceeded",
+    ),
+    (
+        502,
+        "Upstream answered with something unusable",
+        "upstream_bad_response",
+        "forecast upstream answered 400",
+    ),
+    (
+        503,
+        "Upstream unavailable and no cached copy (with Retry-After)",
+        "upstream_unavailable",
+        "open-meteo circuit open after 5 consecutive failures "
+        "(last: forecast upstream timed out); next try in 27 s",
+    ),
+]
+
+
+def _answer(kind: type[Any], description: str, example: Any, summary: str) -> ResponseSpec:
+    return ResponseSpec(
+        data_container=kind,
+        description=description,
+        generate_examples=False,  # Litestar's are random values that look like nothing real
+        examples=[Example(summary=summary, value=msgspec.to_builtins(example))],
+    )
+
+
+WEATHER_ANSWERS: dict[int, ResponseSpec] = {
+    200: _answer(
+        WeatherResponse,
+        "The weather, with X-Cache (HIT, MISS, STALE, COALESCED) and Age headers",
+        SAN_JOSE,
+        "San Jose, fetched just now (X-Cache: MISS)",
+    ),
+    **{
+        status: _answer(
+            ErrorResponse,
+            text,
+            ErrorResponse(error=error, detail=detail, status_code=status),
+            error,
+        )
+        for status, text, error, detail in _ERRORS
+    },
+}
+STATS_ANSWERS = {
+    200: _answer(
+        StatsResponse, "Counters since Redis was empty (README, /stats)", STATS_EXAMPLE, "busy"
+    )
+}
+HEALTH_ANSWERS = {
+    200: _answer(
+        HealthResponse,
+        "Always 200: the body says what is down",
+        HealthResponse(redis_ok=True, provider_ok=True, cache="redis"),
+        "all well",
+    )
+}
