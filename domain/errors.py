@@ -34,7 +34,32 @@ class UpstreamUnavailable(SkycacheError):
 
 
 class UpstreamBadResponse(UpstreamUnavailable):
-    """The provider answered, but with something we cannot use (bad JSON, missing fields)."""
+    """The provider answered, but with something we cannot use: a body that is not JSON, is
+    too large, or is not the shape its API documents. It says nothing against the provider
+    (it answered), so it never counts against its breaker, and nothing of it is cached."""
+
+
+class UnusableAnswer(UpstreamBadResponse):
+    """The provider's answer for this one city is unusable (a temperature missing or out of
+    range, a field of the wrong type, a 4xx for its coordinates): the city's problem, cached
+    briefly so that repeating it costs no upstream call.
+
+    `outcome` is set, like CityNotFound's, when the answer came from the cache."""
+
+    def __init__(
+        self,
+        reason: str,
+        *,
+        retry_after_s: float | None = None,
+        outcome: CacheOutcome | None = None,
+    ) -> None:
+        super().__init__(reason, retry_after_s=retry_after_s)
+        self.outcome = outcome
+
+
+class UpstreamRejectedKey(UpstreamBadResponse):
+    """The provider refused our credentials (401): every call fails until an operator
+    fixes the key, so unlike other bad responses this one counts against its breaker."""
 
 
 class UpstreamRateLimited(UpstreamUnavailable):

@@ -18,6 +18,7 @@ from adapters.openweathermap import OpenWeatherMapProvider
 from adapters.prometheus_instruments import Instruments
 from adapters.simulated_provider import SimulatedProvider
 from adapters.system_clock import SystemClock
+from adapters.upstream_http import HttpLimits
 from adapters.upstream_quota import Limit
 from domain.geocoding import CachedGeocoder
 from domain.get_weather import GetWeather
@@ -69,9 +70,11 @@ def guard_config(settings: Settings) -> GuardConfig:
     )
     return GuardConfig(
         concurrency=settings.upstream_concurrency,
-        queue_timeout_s=settings.upstream_timeout_s,
-        # One provider call may be two HTTP requests (geocode, then forecast).
-        call_timeout_s=2 * settings.upstream_timeout_s,
+        # A call (geocoding and forecast, bodies included) holds its slot UPSTREAM_TIMEOUT
+        # at most; a caller may wait out one such call and still make its own.
+        call_timeout_s=settings.upstream_timeout_s,
+        queue_timeout_s=2 * settings.upstream_timeout_s,
+        deadline_s=2 * settings.upstream_timeout_s,
         retries=settings.upstream_retries,
         breaker_failures=settings.breaker_failures,
         breaker_reset_s=settings.breaker_reset_s,
@@ -94,19 +97,33 @@ def build_provider(
     return stacks[0] if len(stacks) == 1 else FailoverProvider(stacks)
 
 
+def http_limits(settings: Settings) -> HttpLimits:
+    return HttpLimits(
+        timeout_s=settings.upstream_timeout_s,
+        max_body_bytes=settings.upstream_max_body,
+        retry_after_max_s=settings.upstream_retry_after_max_s,
+    )
+
+
 def build_upstream(
     name: str, settings: Settings, http: httpx.AsyncClient, locations: LocationCache
 ) -> WeatherProvider:
+    limits = http_limits(settings)
     if name == "openweathermap":
         return OpenWeatherMapProvider(
-            http, api_key=settings.openweather_api_key, base_url=settings.openweather_url
+            http,
+            api_key=settings.openweather_api_key,
+            base_url=settings.openweather_url,
+            limits=limits,
         )
     if name == "simulated":
         return SimulatedProvider(
             latency_s=settings.simulated_latency_s, failure_rate=settings.simulated_failure_rate
         )
-    geocoder = CachedGeocoder(OpenMeteoGeocoder(http, base_url=settings.geocoding_url), locations)
-    return OpenMeteoProvider(http, geocoder, base_url=settings.forecast_url)
+    geocoder = CachedGeocoder(
+        OpenMeteoGeocoder(http, base_url=settings.geocoding_url, limits=limits), locations
+    )
+    return OpenMeteoProvider(http, geocoder, base_url=settings.forecast_url, limits=limits)
 
 
 def build_policy(settings: Settings) -> CachePolicy:
@@ -115,6 +132,7 @@ def build_policy(settings: Settings) -> CachePolicy:
         stale_ttl_s=settings.stale_ttl_s,
         jitter_max_s=settings.jitter_max_s,
         negative_ttl_s=settings.negative_ttl_s,
+        unusable_ttl_s=settings.unusable_ttl_s,
         backoff_base_s=settings.refresh_backoff_s,
         backoff_max_s=settings.refresh_backoff_max_s,
         xfetch_beta=settings.xfetch_beta,

@@ -11,8 +11,8 @@ from domain.outcome import WeatherResult
 class WeatherResponse(msgspec.Struct, kw_only=True):
     city: str
     temperature: float
-    humidity: float
-    description: str
+    humidity: float | None  # null when the provider did not say
+    description: str | None  # null when the provider gave no (known) weather code
     country: str | None
     latitude: float | None
     longitude: float | None
