@@ -7,7 +7,7 @@ PORT ?= 8000
 WORKERS ?= 2
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test lint lock redis-server bench
+.PHONY: run test lint lock redis-server nginx bench
 
 $(BIN)/skycache: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -22,12 +22,16 @@ run: $(BIN)/skycache
 redis-server:
 	@command -v redis-server >/dev/null || ($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq redis-server)
 
+# Debian's nginx runs deploy/nginx/skycache.conf in front of the app in the edge tests.
+nginx:
+	@command -v nginx >/dev/null || test -x /usr/sbin/nginx || ($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq nginx)
+
 lint: $(BIN)/skycache
 	$(BIN)/lint-imports
 	$(BIN)/mypy
 	$(BIN)/ruff check .
 
-test: $(BIN)/skycache redis-server lint
+test: $(BIN)/skycache redis-server nginx lint
 	$(BIN)/pytest
 
 # A few minutes on loopback: the hit path against its ceiling (see docs/BENCHMARKS.md).
