@@ -10,6 +10,7 @@ from domain.errors import (
     UpstreamRateLimited,
     UpstreamRejectedKey,
     UpstreamUnavailable,
+    UpstreamUnreadable,
     WaitTimedOut,
 )
 
@@ -17,13 +18,15 @@ from domain.errors import (
 @dataclass(frozen=True, slots=True, kw_only=True)
 class GuardConfig:
     concurrency: int = 1  # Open-Meteo's free tier serves one request at a time per IP
-    queue_timeout_s: float = 10.0  # longest wait for a free slot before "upstream busy"
     # One attempt (geocoding and forecast together, bodies included) holds a slot at most
     # this long, so one slow upstream answer delays the calls queued behind it no longer.
     call_timeout_s: float = 5.0
-    # A caller's whole time in the guard (waiting for a slot, its call, a retry); a retry
-    # starts only while a whole call_timeout_s still fits in it.
-    deadline_s: float = 10.0
+    # Longest wait for a free slot before "upstream busy": one whole call, and a moment
+    # for the caller in the slot to give it up.
+    queue_timeout_s: float = 5.5
+    # A retry starts only this soon after the caller arrived, so that it still ends within
+    # twice call_timeout_s: a call that timed out, having used its whole time, never is.
+    retry_within_s: float = 5.0
     retries: int = 1
     retry_delay_s: tuple[float, float] = (0.05, 0.15)
     breaker_failures: int = 5
@@ -38,9 +41,10 @@ def is_transient(error: UpstreamUnavailable) -> bool:
 
 
 def blames_provider(error: UpstreamUnavailable) -> bool:
-    """What counts against the breaker: transport failures, timeouts and 5xx (and a
-    rejected key, which fails every call). A 429 has its own window (QuotaWindow); a body
-    we cannot use, above all one unusable for one city, is an answer: the upstream works."""
-    if isinstance(error, UpstreamRejectedKey):
+    """What counts against the breaker: transport failures, timeouts and 5xx, and two
+    answers no city causes: a rejected key (it fails every call) and a body that is not
+    JSON. A 429 has its own window (QuotaWindow); any other body we cannot use (one
+    city's unusable answer, an odd 200, one over the size cap) is an answer: it works."""
+    if isinstance(error, UpstreamRejectedKey | UpstreamUnreadable):
         return True
     return not isinstance(error, UpstreamBadResponse | UpstreamRateLimited | WaitTimedOut)

@@ -25,16 +25,15 @@ class GuardedProvider(WeatherProvider):
     """Wraps one provider; every rule below holds per process.
 
     - at most `concurrency` calls in flight; a caller waits `queue_timeout_s` at most for
-      a slot, and never past its `deadline_s`;
-    - one attempt holds its slot `call_timeout_s` at most (less if the caller's deadline is
-      nearer), so a slow answer holds up the callers behind it no longer than that;
-    - a transient failure is retried `retries` times (0 or 1), after a jittered pause, and
-      only while a whole `call_timeout_s` still fits before the caller's deadline; never a
-      4xx, a bad body or a 429;
+      a slot (in arrival order: asyncio's semaphore is fair);
+    - one attempt holds its slot `call_timeout_s` at most, body included, so a slow answer
+      holds up the callers behind it no longer than that;
+    - a transient failure is retried `retries` times (0 or 1), after a jittered pause, if
+      the retry can start within `retry_within_s` of the caller's arrival (so never after
+      a timeout); never a 4xx, a bad body or a 429;
     - a circuit breaker counts failed attempts: transport failures, timeouts, 5xx (see
-      blames_provider); CityNotFound is a success; a body we cannot use, or a timeout cut
-      short by the caller's own deadline, leaves it as it was; while open it fails fast;
-      when half-open exactly one call probes the upstream;
+      blames_provider); CityNotFound is a success; a body we cannot use leaves it as it
+      was; while open it fails fast; when half-open exactly one call probes the upstream;
     - after a 429, no call until its window passes; an optional budget stays under quota;
     - every refusal is an UpstreamUnavailable (or UpstreamRateLimited) with retry_after_s.
     """
@@ -72,26 +71,25 @@ class GuardedProvider(WeatherProvider):
 
     async def current(self, query: WeatherQuery) -> Weather:
         self._refuse_early()
-        deadline = _now() + self.config.deadline_s
+        retry_by = _now() + self.config.retry_within_s
         try:
-            return await self._attempt(query, deadline)
+            return await self._attempt(query, self.config.queue_timeout_s)
         except _Refused as refused:
             raise refused.error from None
         except UpstreamUnavailable as error:
-            if not self._may_retry(error, deadline):
+            if not self._may_retry(error, retry_by):
                 raise
             first = error
         await self._sleep(self._uniform(*self.config.retry_delay_s))
         try:
-            return await self._attempt(query, deadline)
+            return await self._attempt(query, retry_by - _now())
         except _Refused:
             raise first from None  # the retry was turned away: report what really failed
 
-    def _may_retry(self, error: UpstreamUnavailable, deadline: float) -> bool:
+    def _may_retry(self, error: UpstreamUnavailable, retry_by: float) -> bool:
         if self.config.retries < 1 or not is_transient(error):
             return False
-        pause = self.config.retry_delay_s[1]
-        if deadline - _now() - pause < self.config.call_timeout_s:
+        if _now() + self.config.retry_delay_s[1] > retry_by:
             return False  # no time left for a whole call: the caller hears the failure now
         try:
             self._refuse_early()  # this failure may have opened the breaker: no idle pause
@@ -105,8 +103,7 @@ class GuardedProvider(WeatherProvider):
         self.budget.check()
         self.breaker.check()
 
-    async def _attempt(self, query: WeatherQuery, deadline: float) -> Weather:
-        wait_s = min(self.config.queue_timeout_s, deadline - _now())
+    async def _attempt(self, query: WeatherQuery, wait_s: float) -> Weather:
         try:
             async with asyncio.timeout(max(wait_s, 0.0)):
                 await self._slots.acquire()
@@ -114,7 +111,7 @@ class GuardedProvider(WeatherProvider):
             raise _Refused(self._busy()) from None
         try:
             self._admit()
-            return await self._call(query, min(self.config.call_timeout_s, deadline - _now()))
+            return await self._call(query)
         finally:
             self._slots.release()
 
@@ -127,9 +124,10 @@ class GuardedProvider(WeatherProvider):
             raise _Refused(refusal) from None
         self.budget.spend()
 
-    async def _call(self, query: WeatherQuery, timeout_s: float) -> Weather:
+    async def _call(self, query: WeatherQuery) -> Weather:
+        timeout_s = self.config.call_timeout_s
         try:
-            async with asyncio.timeout(max(timeout_s, 0.0)):
+            async with asyncio.timeout(timeout_s):
                 weather = await self._inner.current(query)
         except CityNotFound:
             self.breaker.succeeded()  # the upstream answered; the city does not exist
@@ -146,12 +144,9 @@ class GuardedProvider(WeatherProvider):
             raise
         except TimeoutError:
             timed_out = UpstreamUnavailable(
-                f"{self.name} upstream timed out: no answer within {timeout_s:.3g} s"
+                f"{self.name} upstream timed out: no answer within {timeout_s:g} s"
             )
-            if timeout_s >= self.config.call_timeout_s:
-                self.breaker.failed(timed_out)
-            else:
-                self.breaker.release()  # cut short by the caller's deadline, not the upstream
+            self.breaker.failed(timed_out)
             raise timed_out from None
         except BaseException:
             self.breaker.release()  # cancelled or a bug: says nothing about the upstream
@@ -168,8 +163,8 @@ class GuardedProvider(WeatherProvider):
 
 
 def _now() -> float:
-    # Deadlines are durations within this process: the loop's monotonic clock, not the
-    # Clock port's wall time (which the breaker and quota windows use).
+    # Retry windows are durations within this process: the loop's monotonic clock, not
+    # the Clock port's wall time (which the breaker and quota windows use).
     return asyncio.get_running_loop().time()
 
 

@@ -25,6 +25,7 @@ from domain.errors import (
     UpstreamRateLimited,
     UpstreamRejectedKey,
     UpstreamUnavailable,
+    UpstreamUnreadable,
 )
 
 _MAX_REASON = 200
@@ -93,7 +94,7 @@ async def fetch(
     except (TimeoutError, httpx.TimeoutException) as e:
         raise UpstreamUnavailable(f"{what} upstream timed out") from e
     except httpx.DecodingError as e:  # a body whose Content-Encoding does not decode
-        raise UpstreamBadResponse(f"{what} upstream sent an undecodable body") from e
+        raise UpstreamUnreadable(f"{what} upstream sent an undecodable body") from e
     except (httpx.HTTPError, httpx.InvalidURL) as e:
         raise UpstreamUnavailable(f"{what} upstream connection failed ({type(e).__name__})") from e
     return Answer(response.status_code, response.headers, content)
@@ -120,13 +121,13 @@ def _too_large(what: str, max_bytes: int) -> UpstreamBadResponse:
 def decode(what: str, body: bytes, shape: type[T]) -> T:
     """A body that is JSON but not the documented shape (a field missing, null, of the
     wrong type or out of its bounds) is this query's answer: UnusableAnswer. A body that
-    is not JSON at all says nothing about the query: UpstreamBadResponse."""
+    is not JSON at all is no query's answer: UpstreamUnreadable."""
     try:
         return msgspec.json.decode(body, type=shape)
     except msgspec.ValidationError as e:
         raise UnusableAnswer(f"{what} upstream sent an unusable body: {e}") from e
     except msgspec.DecodeError as e:
-        raise UpstreamBadResponse(f"{what} upstream sent an unusable body: {e}") from e
+        raise UpstreamUnreadable(f"{what} upstream sent an unusable body: {e}") from e
 
 
 def check_status(what: str, response: Answer, limits: HttpLimits = DEFAULT_LIMITS) -> None:
@@ -180,7 +181,7 @@ def retry_after_s_of(value: str | None, limits: HttpLimits = DEFAULT_LIMITS) -> 
 class LastCallHealth:
     """A provider's healthy(): whether its last call got an answer. An unknown city is an
     answer (the upstream works; the city does not exist), and so is a body we cannot use,
-    except a rejected key, which no call of ours can get past."""
+    except a rejected key (no call of ours can get past it) and a body that is not JSON."""
 
     def __init__(self) -> None:
         self._healthy = True
@@ -192,7 +193,7 @@ class LastCallHealth:
     def tracking(self) -> Iterator[None]:
         try:
             yield
-        except UpstreamRejectedKey:
+        except (UpstreamRejectedKey, UpstreamUnreadable):
             self._healthy = False
             raise
         except (CityNotFound, UpstreamBadResponse):

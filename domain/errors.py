@@ -57,6 +57,12 @@ class UnusableAnswer(UpstreamBadResponse):
         self.outcome = outcome
 
 
+class UpstreamUnreadable(UpstreamBadResponse):
+    """The provider's body is not JSON at all (a gateway's error page sent as a 200, a
+    truncated write, a Content-Encoding that does not decode): no city's answer looks
+    like that, so unlike other bad responses it counts against the provider's breaker."""
+
+
 class UpstreamRejectedKey(UpstreamBadResponse):
     """The provider refused our credentials (401): every call fails until an operator
     fixes the key, so unlike other bad responses this one counts against its breaker."""

@@ -14,9 +14,9 @@ from adapters.open_meteo import OpenMeteoGeocoder, OpenMeteoProvider
 from domain.errors import (
     CityNotFound,
     UnusableAnswer,
-    UpstreamBadResponse,
     UpstreamRateLimited,
     UpstreamUnavailable,
+    UpstreamUnreadable,
 )
 from domain.geocoding import CachedGeocoder
 from domain.query import WeatherQuery
@@ -103,7 +103,7 @@ FAILURES = [
     ("error500", UpstreamUnavailable, "upstream answered 500", False),
     ("error429", UpstreamRateLimited, "upstream answered 429: Minutely API request limit", False),
     ("error400", UnusableAnswer, "upstream answered 400: Cannot initialize", True),
-    ("bad_json", UpstreamBadResponse, "upstream sent an unusable body", True),
+    ("bad_json", UpstreamUnreadable, "upstream sent an unusable body", False),
     ("missing_fields", UnusableAnswer, "upstream sent an unusable body", True),
     ("wrong_shape", UnusableAnswer, "upstream sent an unusable body", True),
     ("refuse", UpstreamUnavailable, "upstream connection failed", False),

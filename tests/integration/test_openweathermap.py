@@ -16,6 +16,7 @@ from domain.errors import (
     UpstreamRateLimited,
     UpstreamRejectedKey,
     UpstreamUnavailable,
+    UpstreamUnreadable,
 )
 from domain.query import WeatherQuery
 from tests.support.fake_open_meteo import closed_port_url
@@ -111,7 +112,7 @@ FAILURES = [
     ("error429", UpstreamRateLimited, "openweathermap upstream answered 429: Your account", False),
     ("error500", UpstreamUnavailable, "openweathermap upstream answered 500: Internal", False),
     ("error503", UpstreamUnavailable, "openweathermap upstream answered 503", False),
-    ("bad_json", UpstreamBadResponse, "openweathermap upstream sent an unusable body", True),
+    ("bad_json", UpstreamUnreadable, "openweathermap upstream sent an unusable body", False),
     ("missing_fields", UnusableAnswer, "openweathermap upstream sent an unusable body", True),
     ("wrong_shape", UnusableAnswer, "openweathermap upstream sent an unusable body", True),
     ("refuse", UpstreamUnavailable, "openweathermap upstream connection failed", False),
