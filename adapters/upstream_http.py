@@ -109,6 +109,7 @@ async def _read_capped(what: str, response: httpx.Response, max_bytes: int) -> b
     async for chunk in response.aiter_bytes():  # decompressed: a gzip bomb is capped too
         size += len(chunk)
         if size > max_bytes:
+            chunks.clear()  # now: the error's traceback keeps this frame alive a while
             raise _too_large(what, max_bytes)
         chunks.append(chunk)
     return b"".join(chunks)

@@ -82,7 +82,8 @@ def reading(runs: list[FaultRun], env: Mapping[str, str], args: Any) -> str:
         f"open ... (last: <the fault>)`), {errors}. Where the fault is a hang, p99 includes "
         "requests that "
         "waited out "
-        "UPSTREAM_TIMEOUT (0.5 s) and the retry; otherwise p99 mostly measures how busy "
+        "UPSTREAM_TIMEOUT (0.5 s; a call that timed out is not retried), or a slot held "
+        "that long; otherwise p99 mostly measures how busy "
         f"the shared machine was: {args.seconds:g} s of traffic leaves a tail of a few "
         "requests."
     )
