@@ -34,9 +34,10 @@ class UpstreamUnavailable(SkycacheError):
 
 
 class UpstreamBadResponse(UpstreamUnavailable):
-    """The provider answered, but with something we cannot use: a body that is not JSON, is
-    too large, or is not the shape its API documents. It says nothing against the provider
-    (it answered), so it never counts against its breaker, and nothing of it is cached."""
+    """The provider answered, but with something we cannot use: a body too large, or a 200
+    that is not the answer its API documents. By itself it says nothing against the
+    provider (it answered): it does not count against its breaker, and nothing of it is
+    cached. The subclasses below say more: about one city, or against the provider."""
 
 
 class UnusableAnswer(UpstreamBadResponse):

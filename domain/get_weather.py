@@ -112,9 +112,12 @@ class GetWeather:
             entry, role = await self._guard.run(
                 query.key, lambda: self._load(query), lambda: self._peek(query.key)
             )
-        except UpstreamUnavailable as error:
+        except UpstreamUnavailable:
             self._metrics.incr(Counter.UPSTREAM_ERRORS)
-            return await self._last_good(query, error)
+            served = await self._last_good(query)
+            if served is None:
+                raise
+            return served
         outcome = CacheOutcome.MISS if role is Role.OWNER else CacheOutcome.COALESCED
         if entry.is_unusable:
             self._metrics.incr(Counter.UPSTREAM_ERRORS)  # a failed fetch, as it always was
@@ -125,24 +128,25 @@ class GetWeather:
         self, query: WeatherQuery, entry: CacheEntry, outcome: CacheOutcome, now: float
     ) -> WeatherResult:
         """The last good copy if this process holds one, else the remembered 502."""
-        error = UnusableAnswer(
+        served = await self._last_good(query)
+        if served is not None:
+            return served
+        if outcome is CacheOutcome.HIT:
+            self._count(CacheOutcome.HIT)  # answered by the cache, no upstream call
+        raise UnusableAnswer(
             entry.unusable or "the upstream's answer for this city is unusable",
             retry_after_s=max(entry.fresh_until - now, 1.0),
             outcome=outcome,
         )
-        if outcome is CacheOutcome.HIT:
-            self._count(CacheOutcome.HIT)  # answered by the cache, no upstream call
-        return await self._last_good(query, error)
 
-    async def _last_good(self, query: WeatherQuery, error: UpstreamUnavailable) -> WeatherResult:
+    async def _last_good(self, query: WeatherQuery) -> WeatherResult | None:
+        """The copy this process kept, served STALE, when the shared cache has none."""
         copy = await self._cache.last_good(query.key)
         now = self._clock.now()
-        if (
-            copy is None
-            or copy.weather is None
-            or self._policy.state(copy, now) is Freshness.EXPIRED
-        ):
-            raise error
+        if copy is None or copy.weather is None:
+            return None
+        if self._policy.state(copy, now) is Freshness.EXPIRED:
+            return None
         # Back in the shared cache with a back-off: the next requests are answered from it
         # (by every worker) without each one trying the failing upstream again.
         await self._write(query.key, self._policy.after_failed_refresh(copy, now))

@@ -9,6 +9,7 @@ from adapters.fallback_cache import FallbackCache
 from adapters.memory_cache import MemoryCache
 from domain.errors import UnusableAnswer, UpstreamUnavailable
 from domain.outcome import CacheOutcome, Counter
+from domain.policy import CachePolicy
 from tests.unit.test_get_weather import SAN_JOSE, World
 
 MISSING_TEMPERATURE = UnusableAnswer("forecast upstream sent an unusable body: no temperature")
@@ -110,3 +111,19 @@ async def test_a_remembered_unusable_answer_gives_way_to_a_last_good_copy() -> N
     results = [await world.get_weather(SAN_JOSE) for _ in range(3)]
     assert {r.weather.temperature for r in results} == {22.5}
     assert results[0].outcome is CacheOutcome.STALE
+
+
+async def test_an_answer_from_the_last_good_copy_is_counted_once_as_a_stale_hit() -> None:
+    world, shared = world_with_a_local_copy()
+    await world.get_weather(SAN_JOSE)
+    shared.flush()
+    world.provider.failing = MISSING_TEMPERATURE
+    await world.get_weather(SAN_JOSE)  # the fetch is unusable: the copy serves
+    shared.flush()
+    remembered = CachePolicy().unusable_entry(world.clock.now(), "remembered")
+    await shared.put("san jose", remembered, 60)
+    before = await world.counts()
+    await world.get_weather(SAN_JOSE)  # a remembered 502, but the copy serves again
+    after = await world.counts()
+    assert after[Counter.CACHE_HITS] - before[Counter.CACHE_HITS] == 1
+    assert after[Counter.STALE_SERVED] - before[Counter.STALE_SERVED] == 1
