@@ -20,10 +20,10 @@ class GuardConfig:
     concurrency: int = 1  # Open-Meteo's free tier serves one request at a time per IP
     # One attempt (geocoding and forecast together, bodies included) holds a slot at most
     # this long, so one slow upstream answer delays the calls queued behind it no longer.
-    call_timeout_s: float = 5.0
+    call_timeout_s: float = 5.5
     # Longest wait for a free slot before "upstream busy": one whole call, and a moment
     # for the caller in the slot to give it up.
-    queue_timeout_s: float = 5.5
+    queue_timeout_s: float = 6.0
     # A retry starts only this soon after the caller arrived, so that it still ends within
     # twice call_timeout_s: a call that timed out, having used its whole time, never is.
     retry_within_s: float = 5.0

@@ -70,11 +70,13 @@ def guard_config(settings: Settings) -> GuardConfig:
     )
     return GuardConfig(
         concurrency=settings.upstream_concurrency,
-        # A call (geocoding and forecast, bodies included) holds its slot UPSTREAM_TIMEOUT
-        # at most; a caller may wait out one such call (and a tenth more, for the slot to
-        # be given up) and still make its own; a retry must start within UPSTREAM_TIMEOUT.
-        call_timeout_s=settings.upstream_timeout_s,
-        queue_timeout_s=1.1 * settings.upstream_timeout_s,
+        # Each HTTP call (body included) has UPSTREAM_TIMEOUT; a provider call (geocoding
+        # and forecast) holds its slot a tenth longer at most: a backstop, so that a slow
+        # single request times out in the HTTP layer, reported (and counted) as the
+        # upstream's. A caller may wait out one such call and still make its own; a retry
+        # must start within UPSTREAM_TIMEOUT of the caller's arrival.
+        call_timeout_s=1.1 * settings.upstream_timeout_s,
+        queue_timeout_s=1.2 * settings.upstream_timeout_s,
         retry_within_s=settings.upstream_timeout_s,
         retries=settings.upstream_retries,
         breaker_failures=settings.breaker_failures,

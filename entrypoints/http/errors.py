@@ -67,7 +67,10 @@ def retry_after(seconds: float | None, ceiling: float) -> str:
 def _headers(exc: SkycacheError, ceiling: float) -> dict[str, str] | None:
     if isinstance(exc, UnusableAnswer) and exc.outcome is not None:
         # Remembered: it is answered by the cache until it expires, with no upstream call.
-        return {"Retry-After": retry_after(exc.retry_after_s, ceiling), "X-Cache": exc.outcome}
+        return {
+            "Retry-After": retry_after(exc.retry_after_s, ceiling),
+            "X-Cache": exc.outcome.value,
+        }
     if isinstance(exc, UpstreamUnavailable):
         # Nothing usable was cached, so the cache was missed, whoever did the fetch.
         return {"Retry-After": retry_after(exc.retry_after_s, ceiling), "X-Cache": "MISS"}
