@@ -7,7 +7,7 @@ PORT ?= 8000
 WORKERS ?= 2
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test lint lock redis-server chromium bench
+.PHONY: run test lint lock redis-server chromium nginx bench
 
 # `make run` installs what serving needs (about 120 MB); `make test` adds the test and
 # load-test tools to the same venv (about 320 MB in all). Both within requirements.lock.
@@ -32,12 +32,16 @@ redis-server:
 chromium:
 	@command -v chromium >/dev/null || ($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium)
 
+# Debian's nginx runs deploy/nginx/skycache.conf in front of the app in the edge tests.
+nginx:
+	@command -v nginx >/dev/null || test -x /usr/sbin/nginx || ($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq nginx)
+
 lint: $(VENV)/.test-extras
 	$(BIN)/lint-imports
 	$(BIN)/mypy
 	$(BIN)/ruff check .
 
-test: $(VENV)/.test-extras redis-server chromium lint
+test: $(VENV)/.test-extras redis-server chromium nginx lint
 	$(BIN)/pytest
 
 # A few minutes on loopback: the hit path against its ceiling (see docs/BENCHMARKS.md).

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from domain.errors import UpstreamBadResponse, UpstreamRateLimited, UpstreamUnavailable
+from domain.errors import (
+    UnusableAnswer,
+    UpstreamBadResponse,
+    UpstreamRateLimited,
+    UpstreamUnavailable,
+)
 from domain.query import WeatherQuery
 from domain.weather import Weather
 from ports.provider import WeatherProvider
@@ -55,7 +60,9 @@ def _every_one_failed(errors: list[tuple[str, UpstreamUnavailable]]) -> Upstream
     attempted = any(e.attempted for _, e in errors)
     kinds = {type(e) for _, e in errors}
     # A shared, more precise kind is kept, so that the HTTP status stays precise too.
-    for kind in (UpstreamRateLimited, UpstreamBadResponse):
+    # (UnusableAnswer from every provider: the city's answer is unusable everywhere, and
+    # is remembered as such.)
+    for kind in (UpstreamRateLimited, UnusableAnswer, UpstreamBadResponse):
         if all(issubclass(k, kind) for k in kinds):
             return kind(reason, retry_after_s=retry_after_s, attempted=attempted)
     return UpstreamUnavailable(reason, retry_after_s=retry_after_s, attempted=attempted)

@@ -2,7 +2,9 @@
 
 While the shared cache (Redis) is down, every city this process has read or written is
 still answered from its own copy, fresh or stale as the entry's timestamps say, so an
-outage of Redis and the upstream together costs no 5xx for a city already seen.
+outage of Redis and the upstream together costs no 5xx for a city already seen. When
+Redis answers but has lost the entry (flushed, restarted empty), the same copy is the
+`last_good` one GetWeather serves if the fetch then fails.
 """
 
 from __future__ import annotations
@@ -26,7 +28,9 @@ class FallbackCache(Cache, LocationCache):
     - reads come from the shared cache, and every entry read is copied locally;
     - only when the shared cache is unavailable are reads answered by the local copy;
       with no local copy either, CacheUnavailable is raised as before;
-    - the local copy is an LRU of `max_items`, each kept no longer than the entry lives.
+    - the local copy is an LRU of `max_items`, each kept no longer than the entry lives;
+    - an entry without weather (unknown or unusable) never replaces a local copy with
+      weather: that copy is the last good one, worth more than a 502 or a 404.
     """
 
     def __init__(
@@ -53,12 +57,20 @@ class FallbackCache(Cache, LocationCache):
         if entry is not None and not self._local.holds(key, entry):
             # Entries carry epoch timestamps, so the copy can expire with the original.
             ttl_s = max(entry.stale_until - self._wall_clock(), 1.0)
-            await self._local.put(key, entry, ttl_s)
+            await self._keep(key, entry, ttl_s)
         return entry
 
     async def put(self, key: str, entry: CacheEntry, ttl_s: float) -> None:
-        await self._local.put(key, entry, ttl_s)
+        await self._keep(key, entry, ttl_s)
         await self._shared.put(key, entry, ttl_s)
+
+    async def last_good(self, key: str) -> CacheEntry | None:
+        return await self._local.last_good(key)
+
+    async def _keep(self, key: str, entry: CacheEntry, ttl_s: float) -> None:
+        if entry.weather is None and await self._local.last_good(key) is not None:
+            return
+        await self._local.put(key, entry, ttl_s)
 
     async def ping(self) -> bool:
         return await self._shared.ping()

@@ -7,7 +7,7 @@ import random
 from collections.abc import Awaitable, Callable
 
 from adapters.circuit_breaker import BreakerState, CircuitBreaker
-from adapters.guard_config import GuardConfig, is_transient
+from adapters.guard_config import GuardConfig, blames_provider, is_transient
 from adapters.system_clock import SystemClock
 from adapters.upstream_quota import CallBudget, QuotaWindow
 from domain.errors import CityNotFound, UpstreamRateLimited, UpstreamUnavailable
@@ -24,11 +24,16 @@ BUSY_RETRY_AFTER_S = 1.0
 class GuardedProvider(WeatherProvider):
     """Wraps one provider; every rule below holds per process.
 
-    - at most `concurrency` calls in flight; a caller waits `queue_timeout_s` at most;
-    - a transient failure is retried `retries` times (0 or 1), after a jittered pause;
-      never a 4xx, a bad body or a 429;
-    - a circuit breaker counts failed attempts (CityNotFound is a success) and, while open,
-      fails fast; when half-open exactly one call probes the upstream;
+    - at most `concurrency` calls in flight; a caller waits `queue_timeout_s` at most for
+      a slot (in arrival order: asyncio's semaphore is fair);
+    - one attempt holds its slot `call_timeout_s` at most, body included, so a slow answer
+      holds up the callers behind it no longer than that;
+    - a transient failure is retried `retries` times (0 or 1), after a jittered pause, if
+      the retry can start within `retry_within_s` of the caller's arrival (so never after
+      a timeout); never a 4xx, a bad body or a 429;
+    - a circuit breaker counts failed attempts: transport failures, timeouts, 5xx (see
+      blames_provider); CityNotFound is a success; a body we cannot use leaves it as it
+      was; while open it fails fast; when half-open exactly one call probes the upstream;
     - after a 429, no call until its window passes; an optional budget stays under quota;
     - every refusal is an UpstreamUnavailable (or UpstreamRateLimited) with retry_after_s;
       one made before any I/O says so (attempted=False), so that it is not counted as an
@@ -71,23 +76,26 @@ class GuardedProvider(WeatherProvider):
             self._refuse_early()
         except UpstreamUnavailable as refusal:
             raise _unsent(refusal) from None
+        retry_by = _now() + self.config.retry_within_s
         try:
-            return await self._attempt(query)
+            return await self._attempt(query, self.config.queue_timeout_s)
         except _Refused as refused:
             raise _unsent(refused.error) from None
         except UpstreamUnavailable as error:
-            if not self._may_retry(error):
+            if not self._may_retry(error, retry_by):
                 raise
             first = error
         await self._sleep(self._uniform(*self.config.retry_delay_s))
         try:
-            return await self._attempt(query)
+            return await self._attempt(query, retry_by - _now())
         except _Refused:
             raise first from None  # the retry was turned away: report what really failed
 
-    def _may_retry(self, error: UpstreamUnavailable) -> bool:
+    def _may_retry(self, error: UpstreamUnavailable, retry_by: float) -> bool:
         if self.config.retries < 1 or not is_transient(error):
             return False
+        if _now() + self.config.retry_delay_s[1] > retry_by:
+            return False  # no time left for a whole call: the caller hears the failure now
         try:
             self._refuse_early()  # this failure may have opened the breaker: no idle pause
         except UpstreamUnavailable:
@@ -100,9 +108,9 @@ class GuardedProvider(WeatherProvider):
         self.budget.check()
         self.breaker.check()
 
-    async def _attempt(self, query: WeatherQuery) -> Weather:
+    async def _attempt(self, query: WeatherQuery, wait_s: float) -> Weather:
         try:
-            async with asyncio.timeout(self.config.queue_timeout_s):
+            async with asyncio.timeout(max(wait_s, 0.0)):
                 await self._slots.acquire()
         except TimeoutError:
             raise _Refused(self._busy()) from None
@@ -122,8 +130,9 @@ class GuardedProvider(WeatherProvider):
         self.budget.spend()
 
     async def _call(self, query: WeatherQuery) -> Weather:
+        timeout_s = self.config.call_timeout_s
         try:
-            async with asyncio.timeout(self.config.call_timeout_s):
+            async with asyncio.timeout(timeout_s):
                 weather = await self._inner.current(query)
         except CityNotFound:
             self.breaker.succeeded()  # the upstream answered; the city does not exist
@@ -133,11 +142,14 @@ class GuardedProvider(WeatherProvider):
             self.breaker.release()
             raise
         except UpstreamUnavailable as error:
-            self.breaker.failed(error)
+            if blames_provider(error):
+                self.breaker.failed(error)
+            else:
+                self.breaker.release()  # it answered: this city's problem, not the provider's
             raise
         except TimeoutError:
             timed_out = UpstreamUnavailable(
-                f"{self.name} upstream gave no answer within {self.config.call_timeout_s:g} s"
+                f"{self.name} upstream timed out: no answer within {timeout_s:g} s"
             )
             self.breaker.failed(timed_out)
             raise timed_out from None
@@ -159,6 +171,12 @@ def _unsent(refusal: UpstreamUnavailable) -> UpstreamUnavailable:
     """The refusal, marked as made before any I/O (each check raises a new error)."""
     refusal.attempted = False
     return refusal
+
+
+def _now() -> float:
+    # Retry windows are durations within this process: the loop's monotonic clock, not
+    # the Clock port's wall time (which the breaker and quota windows use).
+    return asyncio.get_running_loop().time()
 
 
 class _Refused(Exception):  # a signal inside this module, never raised out of it

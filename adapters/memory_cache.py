@@ -65,6 +65,11 @@ class MemoryCache(Cache, LocationCache):
     async def ping(self) -> bool:
         return True
 
+    async def last_good(self, key: str) -> CacheEntry | None:
+        """Memory is its own last copy: what it holds, if that has weather."""
+        entry = self._entries.get(key)
+        return entry if entry is not None and entry.weather is not None else None
+
     async def get_location(self, key: str) -> Location | None:
         return self._locations.get(key)
 

@@ -124,6 +124,9 @@ class BreakerCache(Cache, LocationCache):
             self._breaker.succeeded()
         return answered
 
+    async def last_good(self, key: str) -> CacheEntry | None:
+        return await self._inner.last_good(key)  # no I/O against Redis: no breaker
+
     async def get_location(self, key: str) -> Location | None:
         with self._breaker.call("GET"):
             return await self._locations.get_location(key)

@@ -77,6 +77,10 @@ class RedisCache(Cache, LocationCache):
         except (RedisError, OSError):
             return False
 
+    async def last_good(self, key: str) -> CacheEntry | None:
+        """Redis keeps no copy apart from what it holds (FallbackCache keeps one in front)."""
+        return None
+
     async def get_location(self, key: str) -> Location | None:
         return self._decode(await self._read(LOCATION_PREFIX + key), decode_location)
 

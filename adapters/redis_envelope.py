@@ -19,8 +19,8 @@ _MAX_EXACT_INT = 2**53
 class _WeatherV1(msgspec.Struct, array_like=True):
     city: str
     temperature: float
-    humidity: float
-    description: int | str
+    humidity: float | None
+    description: int | str | None
     country: str | None
     latitude: float | None
     longitude: float | None
@@ -28,7 +28,7 @@ class _WeatherV1(msgspec.Struct, array_like=True):
     provider: str
 
 
-class _EntryV1(msgspec.Struct, array_like=True, tag=1):
+class _PlainEntryV1(msgspec.Struct, array_like=True, tag=1):
     """Times in whole milliseconds; fresh and stale ends relative to the fetch (fewer bytes)."""
 
     weather: _WeatherV1 | None
@@ -38,6 +38,14 @@ class _EntryV1(msgspec.Struct, array_like=True, tag=1):
     retry_after_ms: int
     failures: int
     fetch_ms: int
+
+
+class _EntryV1(_PlainEntryV1, tag=1):
+    """`unusable` came later, as a trailing field with a default: envelopes written before
+    it still decode. Only unusable entries are encoded with it, so every other entry stays
+    byte for byte what it was (and readable by the version before)."""
+
+    unusable: str | None = None
 
 
 class _LocationV1(msgspec.Struct, array_like=True, tag=1):
@@ -73,25 +81,26 @@ def encode_entry(entry: CacheEntry) -> bytes:
         weather = _WeatherV1(
             w.city,
             _num(w.temperature),
-            _num(w.humidity),
-            _CODE_OF.get(w.description, w.description),
+            None if w.humidity is None else _num(w.humidity),
+            None if w.description is None else _CODE_OF.get(w.description, w.description),
             w.country,
             w.latitude,
             w.longitude,
             w.observed_at,
             w.provider,
         )
-    return _encoder.encode(
-        _EntryV1(
-            weather,
-            fetched,
-            _ms(entry.fresh_until) - fetched,
-            _ms(entry.stale_until) - fetched,
-            _ms(entry.retry_after),
-            entry.failures,
-            _ms(entry.fetch_s),
-        )
+    fields = (
+        weather,
+        fetched,
+        _ms(entry.fresh_until) - fetched,
+        _ms(entry.stale_until) - fetched,
+        _ms(entry.retry_after),
+        entry.failures,
+        _ms(entry.fetch_s),
     )
+    if entry.unusable is not None:
+        return _encoder.encode(_EntryV1(*fields, entry.unusable))
+    return _encoder.encode(_PlainEntryV1(*fields))
 
 
 def decode_entry(raw: bytes) -> CacheEntry:
@@ -122,6 +131,7 @@ def decode_entry(raw: bytes) -> CacheEntry:
         retry_after=env.retry_after_ms / 1000,
         failures=env.failures,
         fetch_s=env.fetch_ms / 1000,
+        unusable=env.unusable,
     )
 
 

@@ -39,8 +39,13 @@ WMO_CODES: Mapping[int, str] = MappingProxyType(
     }
 )
 
-UNKNOWN = "Unknown"
+# WMO's code table for present weather (ww) runs from 0 to 99.
+_WMO_RANGE = range(100)
 
 
-def describe(code: int) -> str:
-    return WMO_CODES.get(code, UNKNOWN)
+def describe(code: float | None) -> str | None:
+    """A whole code in WMO's range reads as its text, or "Unknown (code N)" when Open-Meteo's
+    table lacks it; a code that is absent, fractional or out of range describes nothing."""
+    if code is None or not float(code).is_integer() or int(code) not in _WMO_RANGE:
+        return None
+    return WMO_CODES.get(int(code), f"Unknown (code {int(code)})")

@@ -64,8 +64,9 @@ def reading(runs: list[FaultRun], env: Mapping[str, str], args: Any) -> str:
     guarded, unguarded = by_label["HTTP 500"], by_label["HTTP 500, breaker and cap off"]
     requests = len(guarded.samples)
     faulted = [run for run in runs if run.label != "none (healthy upstream)"]
-    # 4 in 5 requests are for cities with a stale copy (bench/faults.py's mix).
-    all_stale = all(run.stale == len(run.samples) * 4 // 5 for run in faulted)
+    # 4 in 5 requests are for cities with a stale copy (bench/faults.py's mix): each is a
+    # 200, stale where the refresh failed, fresh where the fault still let it through.
+    all_stale = all(run.statuses[200] >= len(run.samples) * 4 // 5 for run in faulted)
     only_json_errors = all(set(run.statuses) <= {200, 502, 503} for run in runs)
     copies = "Every" if all_stale else "NOT every"
     errors = "never a 500" if only_json_errors else "BUT some answers were neither (see other)"
@@ -75,11 +76,14 @@ def reading(runs: list[FaultRun], env: Mapping[str, str], args: Any) -> str:
         f"then one probe per {env['BREAKER_RESET']} s reset period), against "
         f"{unguarded.upstream_calls} with the breaker and the cap off; a 429 costs one call, "
         f"then none until its window (60 s here) passes. {copies} request for a city with a "
-        "copy was answered 200 `stale: true` during the faults; cities without one got a "
-        "JSON 502 (the bad body itself) or 503 (the fault, then `circuit open ... (last: "
-        f"<the fault>)`), {errors}. Where the fault is a hang, p99 includes requests that "
+        "copy was answered 200 during the faults (`stale: true` where its refresh failed); "
+        "cities without one got a JSON 502 (a body unusable for that city, remembered for "
+        "UNUSABLE_TTL, or one that is no answer at all) or 503 (the fault, then `circuit "
+        f"open ... (last: <the fault>)`), {errors}. Where the fault is a hang, p99 includes "
+        "requests that "
         "waited out "
-        "UPSTREAM_TIMEOUT (0.5 s) and the retry; otherwise p99 mostly measures how busy "
+        "UPSTREAM_TIMEOUT (0.5 s; a call that timed out is not retried), or a slot held "
+        "that long; otherwise p99 mostly measures how busy "
         f"the shared machine was: {args.seconds:g} s of traffic leaves a tail of a few "
         "requests."
     )

@@ -9,7 +9,9 @@ from domain.weather import Weather
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CacheEntry:
-    """`weather` is None for a negative entry (the city does not exist).
+    """`weather` is None for a negative entry (the city does not exist), and for an
+    unusable one: the provider's answer for this city could not be used, `unusable` says
+    why (a 502, remembered briefly so that repeating it costs no upstream call).
 
     Times are epoch seconds so that every process sharing the cache agrees on them.
     `retry_after` and `failures` implement refresh back-off after an upstream error.
@@ -23,7 +25,12 @@ class CacheEntry:
     retry_after: float = 0.0
     failures: int = 0
     fetch_s: float = 0.0
+    unusable: str | None = None
 
     @property
     def is_negative(self) -> bool:
-        return self.weather is None
+        return self.weather is None and self.unusable is None
+
+    @property
+    def is_unusable(self) -> bool:
+        return self.unusable is not None

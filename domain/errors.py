@@ -41,7 +41,40 @@ class UpstreamUnavailable(SkycacheError):
 
 
 class UpstreamBadResponse(UpstreamUnavailable):
-    """The provider answered, but with something we cannot use (bad JSON, missing fields)."""
+    """The provider answered, but with something we cannot use: a body too large, or a 200
+    that is not the answer its API documents. By itself it says nothing against the
+    provider (it answered): it does not count against its breaker, and nothing of it is
+    cached. The subclasses below say more: about one city, or against the provider."""
+
+
+class UnusableAnswer(UpstreamBadResponse):
+    """The provider's answer for this one city is unusable (a temperature missing or out of
+    range, a field of the wrong type, a 4xx for its coordinates): the city's problem, cached
+    briefly so that repeating it costs no upstream call.
+
+    `outcome` is set, like CityNotFound's, when the answer came from the cache."""
+
+    def __init__(
+        self,
+        reason: str,
+        *,
+        retry_after_s: float | None = None,
+        attempted: bool = True,
+        outcome: CacheOutcome | None = None,
+    ) -> None:
+        super().__init__(reason, retry_after_s=retry_after_s, attempted=attempted)
+        self.outcome = outcome
+
+
+class UpstreamUnreadable(UpstreamBadResponse):
+    """The provider's body is not JSON at all (a gateway's error page sent as a 200, a
+    truncated write, a Content-Encoding that does not decode): no city's answer looks
+    like that, so unlike other bad responses it counts against the provider's breaker."""
+
+
+class UpstreamRejectedKey(UpstreamBadResponse):
+    """The provider refused our credentials (401): every call fails until an operator
+    fixes the key, so unlike other bad responses this one counts against its breaker."""
 
 
 class UpstreamRateLimited(UpstreamUnavailable):

@@ -8,7 +8,7 @@ import random
 from collections.abc import Callable
 
 from domain.entry import CacheEntry
-from domain.errors import CacheUnavailable, CityNotFound, UpstreamUnavailable
+from domain.errors import CacheUnavailable, CityNotFound, UnusableAnswer, UpstreamUnavailable
 from domain.outcome import CacheOutcome, Counter, WeatherResult
 from domain.policy import CachePolicy, Freshness
 from domain.query import WeatherQuery
@@ -40,9 +40,15 @@ class GetWeather:
     - a refresh is dropped if the entry changed since it was read (another worker's
       refresh or back-off landed first); early (XFetch) refreshes obey the back-off too;
     - miss: exactly one upstream fetch cluster-wide; other callers get its result;
+    - an answer unusable for this city is remembered briefly (a 502 with no upstream call);
+      a refresh that gets one keeps its stale copy and backs off instead;
+    - when a fetch fails (or the city's answer is unusable) and the cache has no copy, the
+      last good copy this process holds is served STALE and written back with a back-off:
+      the shared cache lost it (flushed, restarted empty), the upstream cannot replace it;
     - the cache being down is a miss, never an error;
-    - counted: every request as a hit or a miss (a failed fetch too), and every upstream
-      call that went out (one the provider turned away before any I/O is none).
+    - counted: every request as a hit or a miss (a failed fetch too, even one the last good
+      copy then answers), and every upstream call that went out (one the provider turned
+      away before any I/O is none).
     """
 
     def __init__(
@@ -70,8 +76,10 @@ class GetWeather:
         now = self._clock.now()
         state = self._policy.state(entry, now) if entry else Freshness.EXPIRED
         if entry is not None and state is Freshness.FRESH:
+            if entry.is_unusable:
+                return await self._unusable(query, entry, CacheOutcome.HIT, now)
             return self._hit(query, entry, now)
-        if entry is not None and state is Freshness.STALE and not entry.is_negative:
+        if entry is not None and state is Freshness.STALE and entry.weather is not None:
             if self._policy.may_refresh(entry, now):
                 self._refresh_in_background(query, entry)
             return self._answer(entry, CacheOutcome.STALE, now)
@@ -88,7 +96,7 @@ class GetWeather:
         path a server can take for its hot hits before any other work."""
         entry = await self._read(query.key)
         now = self._clock.now()
-        if entry is None or entry.is_negative:
+        if entry is None or entry.weather is None:
             return None
         if self._policy.state(entry, now) is not Freshness.FRESH:
             return None
@@ -112,11 +120,49 @@ class GetWeather:
                 query.key, lambda: self._load(query), lambda: self._peek(query.key)
             )
         except UpstreamUnavailable:
-            for counter in _FAILED_MISS:
-                self._metrics.incr(counter)
-            raise
+            self._count_failed_miss()
+            served = await self._last_good(query, missed=True)
+            if served is None:
+                raise
+            return served
         outcome = CacheOutcome.MISS if role is Role.OWNER else CacheOutcome.COALESCED
+        if entry.is_unusable:
+            self._count_failed_miss()
+            return await self._unusable(query, entry, outcome, self._clock.now())
         return self._answer(entry, outcome, self._clock.now())
+
+    async def _unusable(
+        self, query: WeatherQuery, entry: CacheEntry, outcome: CacheOutcome, now: float
+    ) -> WeatherResult:
+        """The last good copy if this process holds one, else the remembered 502."""
+        served = await self._last_good(query, missed=outcome is not CacheOutcome.HIT)
+        if served is not None:
+            return served
+        if outcome is CacheOutcome.HIT:
+            self._count(CacheOutcome.HIT)  # answered by the cache, no upstream call
+        raise UnusableAnswer(
+            entry.unusable or "the upstream's answer for this city is unusable",
+            retry_after_s=max(entry.fresh_until - now, 1.0),
+            outcome=outcome,
+        )
+
+    async def _last_good(self, query: WeatherQuery, *, missed: bool) -> WeatherResult | None:
+        """The copy this process kept, served STALE, when the shared cache has none.
+
+        `missed`: the request was already counted as a failed miss, so it is not also a hit."""
+        copy = await self._cache.last_good(query.key)
+        now = self._clock.now()
+        if copy is None or copy.weather is None:
+            return None
+        if self._policy.state(copy, now) is Freshness.EXPIRED:
+            return None
+        # Back in the shared cache with a back-off: the next requests are answered from it
+        # (by every worker) without each one trying the failing upstream again.
+        await self._write(query.key, self._policy.after_failed_refresh(copy, now))
+        if not missed:
+            return self._answer(copy, CacheOutcome.STALE, now)
+        self._metrics.incr(Counter.STALE_SERVED)
+        return _result(copy.weather, copy, CacheOutcome.STALE, now)
 
     def _answer(self, entry: CacheEntry, outcome: CacheOutcome, now: float) -> WeatherResult:
         if entry.weather is None:
@@ -125,23 +171,27 @@ class GetWeather:
             self._count(outcome)
             raise CityNotFound("no city by that name", outcome=outcome)
         self._count(outcome)
-        return WeatherResult(
-            weather=entry.weather,
-            outcome=outcome,
-            age_s=max(now - entry.fetched_at, 0.0),
-            fresh_for_s=max(entry.fresh_until - now, 0.0),
-        )
+        return _result(entry.weather, entry, outcome, now)
 
     def _count(self, outcome: CacheOutcome) -> None:
         for counter in _COUNTERS[outcome]:
             self._metrics.incr(counter)
 
-    async def _load(self, query: WeatherQuery) -> CacheEntry:
+    def _count_failed_miss(self) -> None:
+        for counter in _FAILED_MISS:
+            self._metrics.incr(counter)
+
+    async def _load(self, query: WeatherQuery, stale: CacheEntry | None = None) -> CacheEntry:
+        """`stale` is the copy a refresh replaces: an unusable answer must not replace it."""
         started = self._clock.now()
         try:
             weather = await self._call(query)
         except CityNotFound:
             entry = self._policy.negative_entry(self._clock.now())
+        except UnusableAnswer as error:
+            if stale is not None:
+                raise
+            entry = self._policy.unusable_entry(self._clock.now(), error.reason)
         else:
             now = self._clock.now()
             entry = self._policy.fresh_entry(
@@ -171,7 +221,7 @@ class GetWeather:
     async def _refresh(self, query: WeatherQuery, stale: CacheEntry) -> None:
         async def load() -> CacheEntry:
             try:
-                return await self._load(query)
+                return await self._load(query, stale)
             except UpstreamUnavailable:
                 self._metrics.incr(Counter.UPSTREAM_ERRORS)
                 # Written while we still hold the lease, so no other worker races it.
@@ -212,3 +262,14 @@ class GetWeather:
 def _changed(entry: CacheEntry, *, since: CacheEntry) -> bool:
     """Every write bumps one of these: a refresh the fetch time, a failed one the count."""
     return (entry.fetched_at, entry.failures) != (since.fetched_at, since.failures)
+
+
+def _result(
+    weather: Weather, entry: CacheEntry, outcome: CacheOutcome, now: float
+) -> WeatherResult:
+    return WeatherResult(
+        weather=weather,
+        outcome=outcome,
+        age_s=max(now - entry.fetched_at, 0.0),
+        fresh_for_s=max(entry.fresh_until - now, 0.0),
+    )

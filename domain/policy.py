@@ -9,6 +9,9 @@ from dataclasses import dataclass, replace
 from domain.entry import CacheEntry
 from domain.weather import Weather
 
+# An unusable entry's reason is served in its 502; cached, it is kept short.
+MAX_REASON = 300
+
 
 class Freshness(enum.Enum):
     FRESH = "fresh"
@@ -23,6 +26,8 @@ class CachePolicy:
       cities filled together do not all expire together;
     - after that it is stale, still served, until `stale_ttl_s` after it was fetched;
     - unknown cities are remembered for `negative_ttl_s`;
+    - a city whose answer was unusable is remembered for `unusable_ttl_s` (short: the
+      provider may mend it soon, but repeating it must not cost an upstream call each time);
     - a failed refresh backs off exponentially from `backoff_base_s` to `backoff_max_s`;
     - with `xfetch_beta` > 0 a fresh entry may be refreshed early (XFetch, Vattani et al.).
     """
@@ -31,6 +36,7 @@ class CachePolicy:
     stale_ttl_s: float = 86_400.0
     jitter_max_s: float = 30.0
     negative_ttl_s: float = 600.0
+    unusable_ttl_s: float = 60.0
     backoff_base_s: float = 5.0
     backoff_max_s: float = 300.0
     xfetch_beta: float = 0.0
@@ -52,6 +58,16 @@ class CachePolicy:
         until = now + self.negative_ttl_s
         return CacheEntry(weather=None, fetched_at=now, fresh_until=until, stale_until=until)
 
+    def unusable_entry(self, now: float, reason: str) -> CacheEntry:
+        until = now + self.unusable_ttl_s
+        return CacheEntry(
+            weather=None,
+            fetched_at=now,
+            fresh_until=until,
+            stale_until=until,
+            unusable=reason[:MAX_REASON],
+        )
+
     def after_failed_refresh(self, entry: CacheEntry, now: float) -> CacheEntry:
         """The same stale copy, never made fresh again, with the next attempt pushed back."""
         delay = min(self.backoff_base_s * 2**entry.failures, self.backoff_max_s)
@@ -69,7 +85,7 @@ class CachePolicy:
 
     def wants_early_refresh(self, entry: CacheEntry, now: float, uniform: float) -> bool:
         """XFetch: refresh before expiry with a probability that rises as expiry nears."""
-        if self.xfetch_beta <= 0 or entry.fetch_s <= 0 or entry.is_negative:
+        if self.xfetch_beta <= 0 or entry.fetch_s <= 0 or entry.weather is None:
             return False
         # -log(u) for u in (0, 1] is an Exp(1) sample; u == 0 would be infinite.
         gap = -entry.fetch_s * self.xfetch_beta * math.log(max(uniform, 1e-12))

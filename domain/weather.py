@@ -18,8 +18,9 @@ class Location:
 class Weather:
     city: str
     temperature: float
-    humidity: float
-    description: str
+    # None when the provider did not say (a null humidity or weather code is still weather).
+    humidity: float | None
+    description: str | None
     country: str | None = None
     latitude: float | None = None
     longitude: float | None = None

@@ -45,7 +45,8 @@ def _serve(args: argparse.Namespace) -> int:
             port=args.port,
             workers=workers,
             loop="uvloop",
-            http="httptools",
+            # httptools, with the 400s its parser makes uvicorn send answered in JSON.
+            http="entrypoints.http.protocol:JsonErrorsHttpToolsProtocol",
             log_level=settings.log_level,
             log_config=logging_setup.log_config(settings.log_level, secrets),
             access_log=False,

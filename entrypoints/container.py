@@ -18,6 +18,7 @@ from adapters.openweathermap import OpenWeatherMapProvider
 from adapters.prometheus_instruments import Instruments
 from adapters.simulated_provider import SimulatedProvider
 from adapters.system_clock import SystemClock
+from adapters.upstream_http import HttpLimits
 from adapters.upstream_quota import Limit
 from domain.geocoding import CachedGeocoder
 from domain.get_weather import GetWeather
@@ -69,9 +70,14 @@ def guard_config(settings: Settings) -> GuardConfig:
     )
     return GuardConfig(
         concurrency=settings.upstream_concurrency,
-        queue_timeout_s=settings.upstream_timeout_s,
-        # One provider call may be two HTTP requests (geocode, then forecast).
-        call_timeout_s=2 * settings.upstream_timeout_s,
+        # Each HTTP call (body included) has UPSTREAM_TIMEOUT; a provider call (geocoding
+        # and forecast) holds its slot a tenth longer at most: a backstop, so that a slow
+        # single request times out in the HTTP layer, reported (and counted) as the
+        # upstream's. A caller may wait out one such call and still make its own; a retry
+        # must start within UPSTREAM_TIMEOUT of the caller's arrival.
+        call_timeout_s=1.1 * settings.upstream_timeout_s,
+        queue_timeout_s=1.2 * settings.upstream_timeout_s,
+        retry_within_s=settings.upstream_timeout_s,
         retries=settings.upstream_retries,
         breaker_failures=settings.breaker_failures,
         breaker_reset_s=settings.breaker_reset_s,
@@ -98,19 +104,33 @@ def build_provider(
     return stacks[0] if len(stacks) == 1 else FailoverProvider(stacks)
 
 
+def http_limits(settings: Settings) -> HttpLimits:
+    return HttpLimits(
+        timeout_s=settings.upstream_timeout_s,
+        max_body_bytes=settings.upstream_max_body,
+        retry_after_max_s=settings.upstream_retry_after_max_s,
+    )
+
+
 def build_upstream(
     name: str, settings: Settings, http: httpx.AsyncClient, locations: LocationCache
 ) -> WeatherProvider:
+    limits = http_limits(settings)
     if name == "openweathermap":
         return OpenWeatherMapProvider(
-            http, api_key=settings.openweather_api_key, base_url=settings.openweather_url
+            http,
+            api_key=settings.openweather_api_key,
+            base_url=settings.openweather_url,
+            limits=limits,
         )
     if name == "simulated":
         return SimulatedProvider(
             latency_s=settings.simulated_latency_s, failure_rate=settings.simulated_failure_rate
         )
-    geocoder = CachedGeocoder(OpenMeteoGeocoder(http, base_url=settings.geocoding_url), locations)
-    return OpenMeteoProvider(http, geocoder, base_url=settings.forecast_url)
+    geocoder = CachedGeocoder(
+        OpenMeteoGeocoder(http, base_url=settings.geocoding_url, limits=limits), locations
+    )
+    return OpenMeteoProvider(http, geocoder, base_url=settings.forecast_url, limits=limits)
 
 
 def build_policy(settings: Settings) -> CachePolicy:
@@ -119,6 +139,7 @@ def build_policy(settings: Settings) -> CachePolicy:
         stale_ttl_s=settings.stale_ttl_s,
         jitter_max_s=settings.jitter_max_s,
         negative_ttl_s=settings.negative_ttl_s,
+        unusable_ttl_s=settings.unusable_ttl_s,
         backoff_base_s=settings.refresh_backoff_s,
         backoff_max_s=settings.refresh_backoff_max_s,
         xfetch_beta=settings.xfetch_beta,

@@ -21,6 +21,12 @@ class Cache(Protocol):
 
     async def ping(self) -> bool: ...
 
+    async def last_good(self, key: str) -> CacheEntry | None:
+        """The last entry with weather this process holds for `key`, even one the shared
+        backend no longer has (flushed, restarted empty); None if it holds none. Never does
+        I/O against a shared backend and never raises CacheUnavailable."""
+        ...
+
 
 class LocationCache(Protocol):
     """Stores geocoding results, which change far more slowly than weather."""

@@ -23,8 +23,9 @@ from domain.stats import GetStats
 from entrypoints.container import Container, start_services, stop_services
 from entrypoints.http import responses
 from entrypoints.http.api_docs import openapi_config
-from entrypoints.http.errors import EXCEPTION_HANDLERS, domain_error
+from entrypoints.http.errors import EXCEPTION_HANDLERS, RETRY_AFTER_MAX_KEY, domain_error
 from entrypoints.http.fresh_hits import encode_answer, fresh_hits
+from entrypoints.http.head import HeadAsGet
 from entrypoints.http.limits import RequestLimits
 from entrypoints.http.near_cache import NearCache, NearCacheFastPath
 from entrypoints.http.observability import ObservedApp, metrics
@@ -107,6 +108,7 @@ def create_app(container: Container) -> Litestar:
         lifespan=[lifespan, *limiting.lifespan],
         middleware=limiting.middleware,
         stores=limiting.stores,
+        state=State({RETRY_AFTER_MAX_KEY: container.settings().upstream_retry_after_max_s}),
         dependencies={name: _from_state(name) for name in _SERVICES},
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=openapi_config(title="Skycache", version="0.1.0"),
@@ -117,6 +119,7 @@ def create_app(container: Container) -> Litestar:
 
 def create_asgi(container: Container) -> ASGIApp:
     """The app behind its fast path: near-cache hits, then fresh cache hits, skip Litestar.
+    HEAD is turned into GET before either sees it, its body dropped on the way out.
 
     Requests that reach the app are counted, timed and logged by ObservedApp; fast-path
     hits are only counted (batched) and logged, which keeps a near hit ~1 µs long."""
@@ -135,4 +138,4 @@ def create_asgi(container: Container) -> ASGIApp:
 
         lookup = fresh_hits(app.state, near, on_answer=observed.near_hit)
         inner = NearCacheFastPath(observed, near, on_hit=on_hit, lookup=lookup)
-    return RequestLimits(inner)
+    return RequestLimits(HeadAsGet(inner))

@@ -13,6 +13,7 @@ from domain.errors import (
     CityNotFound,
     InvalidCity,
     SkycacheError,
+    UnusableAnswer,
     UpstreamBadResponse,
     UpstreamRateLimited,
     UpstreamUnavailable,
@@ -21,6 +22,11 @@ from domain.errors import (
 from entrypoints.http.schemas import ErrorResponse
 
 log = logging.getLogger("skycache.http")
+
+# The ceiling on the Retry-After clients are sent, whatever the wait behind it (a daily
+# quota, a clock far off): the app puts UPSTREAM_RETRY_AFTER_MAX in its state under this.
+RETRY_AFTER_MAX_KEY = "retry_after_max_s"
+DEFAULT_RETRY_AFTER_MAX_S = 3_600.0
 
 # Most specific first: the first matching class decides.
 _STATUS: list[tuple[type[SkycacheError], int, str]] = [
@@ -40,19 +46,34 @@ def _json(
     return Response(body, status_code=status, media_type=MediaType.JSON, headers=headers)
 
 
-def domain_error(_: Request[object, object, object], exc: SkycacheError) -> Response[ErrorResponse]:
+def domain_error(
+    request: Request[object, object, object], exc: SkycacheError
+) -> Response[ErrorResponse]:
     for kind, status, code in _STATUS:
         if isinstance(exc, kind):
             if isinstance(exc, UpstreamUnavailable):
                 log.warning("upstream unavailable", extra={"error": code, "reason": exc.reason})
-            return _json(status, code, str(exc), _headers(exc))
-    return unexpected_error(_, exc)
+            ceiling = request.app.state.get(RETRY_AFTER_MAX_KEY, DEFAULT_RETRY_AFTER_MAX_S)
+            return _json(status, code, str(exc), _headers(exc, ceiling))
+    return unexpected_error(request, exc)
 
 
-def _headers(exc: SkycacheError) -> dict[str, str] | None:
+def retry_after(seconds: float | None, ceiling: float) -> str:
+    """Whole seconds, at least 1 and at most `ceiling`; 5 when nobody knows."""
+    wait = 5.0 if seconds is None or not math.isfinite(seconds) else seconds
+    return str(int(min(max(math.ceil(wait), 1), max(math.floor(ceiling), 1))))
+
+
+def _headers(exc: SkycacheError, ceiling: float) -> dict[str, str] | None:
+    if isinstance(exc, UnusableAnswer) and exc.outcome is not None:
+        # Remembered: it is answered by the cache until it expires, with no upstream call.
+        return {
+            "Retry-After": retry_after(exc.retry_after_s, ceiling),
+            "X-Cache": exc.outcome.value,
+        }
     if isinstance(exc, UpstreamUnavailable):
         # Nothing usable was cached, so the cache was missed, whoever did the fetch.
-        return {"Retry-After": str(math.ceil(exc.retry_after_s or 5)), "X-Cache": "MISS"}
+        return {"Retry-After": retry_after(exc.retry_after_s, ceiling), "X-Cache": "MISS"}
     if isinstance(exc, CityNotFound) and exc.outcome is not None:
         return {"X-Cache": exc.outcome.value}
     return None

@@ -18,10 +18,13 @@ from domain.stats import BY_PROVIDER_MEANINGS, MEANINGS
 class WeatherResponse(msgspec.Struct, kw_only=True):
     city: Annotated[str, Meta(description="As the provider spells it", examples=["San Jose"])]
     temperature: Annotated[float, Meta(description="°C at 2 m", examples=[22.5])]
-    humidity: Annotated[float, Meta(description="Relative humidity, %", examples=[65])]
-    description: Annotated[
-        str, Meta(description="The WMO weather code in words", examples=["Partly cloudy"])
-    ]
+    humidity: Annotated[float, Meta(description="Relative humidity, %", examples=[65])] | None
+    description: (
+        Annotated[
+            str, Meta(description="The WMO weather code in words", examples=["Partly cloudy"])
+        ]
+        | None
+    )
     country: Annotated[str, Meta(examples=["United States"])] | None
     latitude: Annotated[float, Meta(examples=[37.33939])] | None
     longitude: Annotated[float, Meta(examples=[-121.89496])] | None

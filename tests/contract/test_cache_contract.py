@@ -7,13 +7,14 @@ import asyncio
 
 import pytest
 
+from adapters.fallback_cache import FallbackCache
 from adapters.memory_cache import MemoryCache
 from adapters.redis_cache import RedisCache
 from domain.entry import CacheEntry
 from domain.weather import Location, Weather
 from tests.contract.servers import REDIS_CLIENTS, REDIS_SERVERS
 
-AnyCache = MemoryCache | RedisCache
+AnyCache = MemoryCache | RedisCache | FallbackCache
 
 # Millisecond-exact times: the Redis envelope keeps times to the millisecond.
 NOW = 1_717_243_200.125
@@ -31,10 +32,16 @@ SAN_JOSE = Weather(
 )
 
 
-@pytest.fixture(params=["memory", *REDIS_SERVERS])
+@pytest.fixture(
+    params=["memory", *REDIS_SERVERS, pytest.param("fallback", marks=pytest.mark.integration)]
+)
 def cache(request: pytest.FixtureRequest) -> AnyCache:
+    """`fallback` is Redis with the per-process last-good copy in front, as served."""
     if request.param == "memory":
         return MemoryCache()
+    if request.param == "fallback":
+        redis = RedisCache(request.getfixturevalue("redis_client"))
+        return FallbackCache(redis, redis)
     return RedisCache(request.getfixturevalue(REDIS_CLIENTS[request.param]))
 
 
@@ -122,3 +129,37 @@ async def test_a_location_expires_after_its_ttl(cache: AnyCache) -> None:
 
 async def test_a_reachable_backend_answers_ping(cache: AnyCache) -> None:
     assert await cache.ping() is True
+
+
+def unusable(reason: str = "forecast upstream sent an unusable body") -> CacheEntry:
+    return CacheEntry(
+        weather=None, fetched_at=NOW, fresh_until=NOW + 60, stale_until=NOW + 60, unusable=reason
+    )
+
+
+async def test_an_unusable_entry_comes_back_unusable_with_its_reason(cache: AnyCache) -> None:
+    await cache.put("boise", unusable(), 60)
+    found = await cache.get("boise")
+    assert found == unusable()
+    assert found is not None and found.is_unusable and not found.is_negative
+
+
+async def test_weather_with_null_optional_fields_comes_back_as_it_went(cache: AnyCache) -> None:
+    sparse = Weather(city="Boise", temperature=-3.5, humidity=None, description=None)
+    await cache.put("boise", entry(sparse), 60)
+    assert await cache.get("boise") == entry(sparse)
+
+
+async def test_the_last_good_copy_is_none_or_the_entry_with_weather_last_put(
+    cache: AnyCache,
+) -> None:
+    await cache.put("san jose", entry(), 60)
+    assert await cache.last_good("san jose") in (None, entry())
+    assert await cache.last_good("nowhere") is None
+
+
+async def test_an_entry_without_weather_is_never_a_last_good_copy(cache: AnyCache) -> None:
+    await cache.put("atlantis", entry(None), 60)
+    await cache.put("boise", unusable(), 60)
+    assert await cache.last_good("atlantis") is None
+    assert await cache.last_good("boise") is None

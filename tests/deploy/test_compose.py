@@ -31,6 +31,8 @@ SCHEMA = Path(__file__).with_name("compose-spec.json")
 
 # Read by the image's CMD (`--workers ${SKYCACHE_WORKERS:-2}`), not by Settings.
 IMAGE_VARIABLES = {"SKYCACHE_WORKERS"}
+# Read by uvicorn itself: which peers' X-Forwarded-For to trust (the edge's).
+UVICORN_VARIABLES = {"FORWARDED_ALLOW_IPS"}
 
 # Named here, not read from the file, so a broken file fails tests instead of collection.
 APPS = ["app", "app-sim"]
@@ -88,7 +90,8 @@ def test_the_image_variables_are_read_by_the_dockerfile(variable: str) -> None:
 
 @pytest.mark.parametrize("name", APPS)
 def test_every_app_variable_is_one_the_service_documents(name: str) -> None:
-    unknown = set(environment(services()[name])) - set(documented_variables()) - IMAGE_VARIABLES
+    unknown = set(environment(services()[name])) - set(documented_variables())
+    unknown -= IMAGE_VARIABLES | UVICORN_VARIABLES
     assert not unknown, f"{name} sets variables the service never reads: {sorted(unknown)}"
 
 
@@ -136,8 +139,10 @@ def test_apps_get_longer_to_stop_than_the_cli_takes_to_drain(name: str) -> None:
 
 
 def test_the_quick_start_brings_up_the_api_and_the_locust_ui() -> None:
-    assert {"redis", "app", "locust", "locust-worker"} <= _quick_start()
-    assert "8000:8000" in services()["app"]["ports"]
+    assert {"redis", "app", "edge", "locust", "locust-worker"} <= _quick_start()
+    # The API is published through the nginx edge only (uvicorn has no header timeout).
+    assert "8000:8080" in services()["edge"]["ports"]
+    assert "ports" not in services()["app"]
     assert any(port.endswith("8089:8089") for port in services()["locust"]["ports"])
     assert _target("locust") == "http://app:8000"
     worker = services()["locust-worker"]["command"]
@@ -180,3 +185,13 @@ def test_locust_accepts_every_flag_its_service_passes(name: str) -> None:
 def test_the_mounted_locustfile_exists() -> None:
     # A bind mount of a missing file makes docker create an empty directory in its place.
     assert (DEPLOY / "locustfile.py").is_file()
+
+
+def test_the_edge_serves_the_nginx_config_the_tests_run_in_front_of_the_app() -> None:
+    edge = services()["edge"]
+    assert edge["image"].startswith("nginx:")
+    mount = "./nginx/skycache.conf:/etc/nginx/conf.d/default.conf:ro"
+    assert mount in edge["volumes"]
+    assert (DEPLOY / "nginx" / "skycache.conf").is_file()
+    assert edge["depends_on"]["app"]["condition"] == "service_healthy"
+    assert "server app:8000;" in (DEPLOY / "nginx" / "skycache.conf").read_text()

@@ -98,7 +98,12 @@ async def _flood(client: httpx.AsyncClient, requests: int, parallel: int) -> lis
     return responses
 
 
-@pytest.mark.parametrize("fault", FAULTS)
+# Answers that are some city's problem, not the provider's (a field missing, of the wrong
+# shape): the breaker leaves them alone, and each city's answer is remembered instead.
+CITY_FAULTS = {"missing_fields", "wrong_shape"}
+
+
+@pytest.mark.parametrize("fault", sorted(set(FAULTS) - CITY_FAULTS))
 async def test_while_the_fault_lasts_the_upstream_gets_a_trickle_not_the_request_rate(
     start_app: StartApp, fake_open_meteo: FakeOpenMeteo, fault: str
 ) -> None:
@@ -116,6 +121,26 @@ async def test_while_the_fault_lasts_the_upstream_gets_a_trickle_not_the_request
     probes = int(elapsed / BREAKER_RESET_S) + 1
     assert calls <= BREAKER_FAILURES * (1 + RETRIES) + probes, (calls, elapsed)
     assert health["provider_ok"] is False
+
+
+@pytest.mark.parametrize("fault", sorted(CITY_FAULTS))
+async def test_an_answer_unusable_for_each_city_costs_one_call_per_city_and_no_breaker(
+    start_app: StartApp, fake_open_meteo: FakeOpenMeteo, fault: str
+) -> None:
+    app = start_app(FAULT_ENV)
+    await fake_open_meteo.aset(**FAULTS[fault][0])
+    async with httpx.AsyncClient(base_url=app.url, timeout=10) as client:
+        responses = await _flood(client, requests=200, parallel=10)
+        health = (await client.get("/healthz")).json()
+
+    for response in responses:
+        assert assert_json_error(response)["error"] == "upstream_bad_response"
+    calls = await fake_open_meteo.acalls()
+    # 200 requests cycle through every known city: each one's answer is fetched once (its
+    # geocoding is what is unusable), then remembered for UNUSABLE_TTL.
+    assert calls["geocoding"] == len({row[0] for row in CITIES})
+    assert calls["forecast"] == 0
+    assert health["provider_ok"] is True
 
 
 async def test_the_breaker_closes_once_the_upstream_answers_again(

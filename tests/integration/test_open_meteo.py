@@ -13,9 +13,10 @@ from adapters.memory_cache import MemoryCache
 from adapters.open_meteo import OpenMeteoGeocoder, OpenMeteoProvider
 from domain.errors import (
     CityNotFound,
-    UpstreamBadResponse,
+    UnusableAnswer,
     UpstreamRateLimited,
     UpstreamUnavailable,
+    UpstreamUnreadable,
 )
 from domain.geocoding import CachedGeocoder
 from domain.query import WeatherQuery
@@ -78,7 +79,13 @@ async def test_a_cached_location_costs_no_second_geocoding_call(
 
 @pytest.mark.parametrize(
     ("code", "description"),
-    [(0, "Clear sky"), (2, "Partly cloudy"), (45, "Fog"), (95, "Thunderstorm"), (42, "Unknown")],
+    [
+        (0, "Clear sky"),
+        (2, "Partly cloudy"),
+        (45, "Fog"),
+        (95, "Thunderstorm"),
+        (42, "Unknown (code 42)"),
+    ],
 )
 async def test_the_wmo_weather_code_becomes_a_description(
     fake_open_meteo: FakeOpenMeteo, client: httpx.AsyncClient, code: int, description: str
@@ -90,19 +97,21 @@ async def test_the_wmo_weather_code_becomes_a_description(
     assert weather.description == description
 
 
+# mode -> the error, its reason, and whether the provider still counts as healthy: a
+# body it cannot use for one city is an answer, not a sign the upstream is down.
 FAILURES = [
-    ("error500", UpstreamUnavailable, "upstream answered 500"),
-    ("error429", UpstreamRateLimited, "upstream answered 429: Minutely API request limit"),
-    ("error400", UpstreamBadResponse, "upstream answered 400: Cannot initialize"),
-    ("bad_json", UpstreamBadResponse, "upstream sent an unusable body"),
-    ("missing_fields", UpstreamBadResponse, "upstream sent an unusable body"),
-    ("wrong_shape", UpstreamBadResponse, "upstream sent an unusable body"),
-    ("refuse", UpstreamUnavailable, "upstream connection failed"),
+    ("error500", UpstreamUnavailable, "upstream answered 500", False),
+    ("error429", UpstreamRateLimited, "upstream answered 429: Minutely API request limit", False),
+    ("error400", UnusableAnswer, "upstream answered 400: Cannot initialize", True),
+    ("bad_json", UpstreamUnreadable, "upstream sent an unusable body", False),
+    ("missing_fields", UnusableAnswer, "upstream sent an unusable body", True),
+    ("wrong_shape", UnusableAnswer, "upstream sent an unusable body", True),
+    ("refuse", UpstreamUnavailable, "upstream connection failed", False),
 ]
 
 
 @pytest.mark.parametrize("endpoint", ["geocoding", "forecast"])
-@pytest.mark.parametrize(("mode", "error", "reason"), FAILURES)
+@pytest.mark.parametrize(("mode", "error", "reason", "healthy"), FAILURES)
 async def test_each_upstream_failure_becomes_its_domain_error(
     fake_open_meteo: FakeOpenMeteo,
     client: httpx.AsyncClient,
@@ -110,6 +119,7 @@ async def test_each_upstream_failure_becomes_its_domain_error(
     mode: str,
     error: type[UpstreamUnavailable],
     reason: str,
+    healthy: bool,
 ) -> None:
     await fake_open_meteo.aset(mode=mode, endpoint=endpoint)
     provider = open_meteo(client, fake_open_meteo.url)
@@ -119,7 +129,7 @@ async def test_each_upstream_failure_becomes_its_domain_error(
 
     assert type(raised.value) is error  # exactly: the subclasses matter to callers
     assert raised.value.reason.startswith(f"{endpoint} {reason}")
-    assert not provider.healthy()
+    assert provider.healthy() is healthy
 
 
 async def test_a_rate_limit_carries_retry_after(

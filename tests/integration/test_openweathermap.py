@@ -11,9 +11,12 @@ import pytest
 from adapters.openweathermap import OpenWeatherMapProvider
 from domain.errors import (
     CityNotFound,
+    UnusableAnswer,
     UpstreamBadResponse,
     UpstreamRateLimited,
+    UpstreamRejectedKey,
     UpstreamUnavailable,
+    UpstreamUnreadable,
 )
 from domain.query import WeatherQuery
 from tests.support.fake_open_meteo import closed_port_url
@@ -102,25 +105,28 @@ async def test_a_404_that_is_not_owms_city_not_found_is_a_bad_response(
         await provider.current(SAN_JOSE)
 
 
+# mode -> the error, its reason, and whether the provider still counts as healthy (a body
+# unusable for one city is an answer; a rejected key fails every call).
 FAILURES = [
-    ("error401", UpstreamBadResponse, "openweathermap rejected the API key (401)"),
-    ("error429", UpstreamRateLimited, "openweathermap upstream answered 429: Your account is"),
-    ("error500", UpstreamUnavailable, "openweathermap upstream answered 500: Internal error"),
-    ("error503", UpstreamUnavailable, "openweathermap upstream answered 503"),
-    ("bad_json", UpstreamBadResponse, "openweathermap upstream sent an unusable body"),
-    ("missing_fields", UpstreamBadResponse, "openweathermap upstream sent an unusable body"),
-    ("wrong_shape", UpstreamBadResponse, "openweathermap upstream sent an unusable body"),
-    ("refuse", UpstreamUnavailable, "openweathermap upstream connection failed"),
+    ("error401", UpstreamRejectedKey, "openweathermap rejected the API key (401)", False),
+    ("error429", UpstreamRateLimited, "openweathermap upstream answered 429: Your account", False),
+    ("error500", UpstreamUnavailable, "openweathermap upstream answered 500: Internal", False),
+    ("error503", UpstreamUnavailable, "openweathermap upstream answered 503", False),
+    ("bad_json", UpstreamUnreadable, "openweathermap upstream sent an unusable body", False),
+    ("missing_fields", UnusableAnswer, "openweathermap upstream sent an unusable body", True),
+    ("wrong_shape", UnusableAnswer, "openweathermap upstream sent an unusable body", True),
+    ("refuse", UpstreamUnavailable, "openweathermap upstream connection failed", False),
 ]
 
 
-@pytest.mark.parametrize(("mode", "error", "reason"), FAILURES)
+@pytest.mark.parametrize(("mode", "error", "reason", "healthy"), FAILURES)
 async def test_each_upstream_failure_becomes_its_domain_error(
     fake_openweathermap: FakeOpenWeatherMap,
     client: httpx.AsyncClient,
     mode: str,
     error: type[UpstreamUnavailable],
     reason: str,
+    healthy: bool,
 ) -> None:
     await fake_openweathermap.aset(mode=mode)
     provider = owm(client, fake_openweathermap)
@@ -130,7 +136,7 @@ async def test_each_upstream_failure_becomes_its_domain_error(
 
     assert type(raised.value) is error  # exactly: the subclasses matter to callers
     assert raised.value.reason.startswith(reason)
-    assert not provider.healthy()
+    assert provider.healthy() is healthy
 
 
 async def test_a_hung_upstream_times_out_as_unavailable(

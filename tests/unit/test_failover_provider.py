@@ -9,6 +9,7 @@ from adapters.failover_provider import FailoverProvider
 from adapters.memory_metrics import MemoryMetrics
 from domain.errors import (
     CityNotFound,
+    UnusableAnswer,
     UpstreamBadResponse,
     UpstreamRateLimited,
     UpstreamUnavailable,
@@ -128,6 +129,20 @@ async def test_when_every_provider_is_rate_limited_the_soonest_window_is_the_hin
         await FailoverProvider([first, second]).current(SAN_JOSE)
 
     assert raised.value.retry_after_s == 60
+
+
+async def test_a_city_unusable_at_every_provider_stays_unusable_so_it_is_remembered(
+    first: FakeProvider, second: FakeProvider
+) -> None:
+    first.failing = UnusableAnswer("forecast upstream sent an unusable body")
+    second.failing = UnusableAnswer("openweathermap upstream sent an unusable body")
+    with pytest.raises(UnusableAnswer):
+        await FailoverProvider([first, second]).current(SAN_JOSE)
+
+    second.failing = UpstreamBadResponse("a 200 that is not an answer")
+    with pytest.raises(UpstreamBadResponse) as raised:
+        await FailoverProvider([first, second]).current(SAN_JOSE)
+    assert type(raised.value) is UpstreamBadResponse  # not remembered: one was no answer
 
 
 async def test_the_failover_is_healthy_while_any_provider_is(

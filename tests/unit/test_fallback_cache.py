@@ -134,3 +134,25 @@ async def test_an_entry_kept_is_recognised_by_identity_and_only_until_it_expires
     await local.put("boise", BOISE, 0.000_001)
     await asyncio.sleep(0.001)
     assert not local.holds("boise", BOISE)
+
+
+async def test_the_last_good_copy_outlives_the_shared_cache_losing_the_entry(
+    cache: FallbackCache, shared: SwitchableCache
+) -> None:
+    await cache.put("boise", BOISE, 60)
+    MemoryCache.__init__(shared)  # flushed, or restarted empty: it answers, without Boise
+
+    assert await cache.get("boise") is None  # a miss, as the shared cache says
+    assert await cache.last_good("boise") == BOISE
+
+
+async def test_an_entry_without_weather_never_replaces_the_last_good_copy(
+    cache: FallbackCache,
+) -> None:
+    unusable = dataclasses.replace(BOISE, weather=None, unusable="null temperature")
+    await cache.put("boise", BOISE, 60)
+    await cache.put("boise", unusable, 60)
+
+    assert await cache.get("boise") == unusable  # the shared cache holds what was written
+    assert await cache.last_good("boise") == BOISE
+    assert await cache.last_good("nowhere") is None

@@ -12,6 +12,7 @@ from domain.outcome import CacheOutcome, Counter
 from domain.policy import CachePolicy
 from domain.query import WeatherQuery
 from domain.stampede import StampedeGuard
+from ports.cache import Cache
 from ports.lock import Held, Signal
 from tests.unit.fakes import FakeClock, FakeProvider
 
@@ -19,7 +20,7 @@ SAN_JOSE = WeatherQuery.parse("San Jose")
 
 
 class World:
-    def __init__(self, cache: MemoryCache | None = None) -> None:
+    def __init__(self, cache: Cache | None = None) -> None:
         self.clock = FakeClock()
         self.cache = cache or MemoryCache()
         self.provider = FakeProvider()

@@ -147,7 +147,10 @@ def test_the_guard_is_configured_from_the_environment() -> None:
 
     config = guard_config(Settings.from_env(env))
 
-    assert (config.concurrency, config.retries, config.queue_timeout_s) == (3, 0, 2.0)
+    assert (config.concurrency, config.retries) == (3, 0)
+    # A call holds its slot UPSTREAM_TIMEOUT at most; a caller may wait out one and call.
+    assert config.retry_within_s == 2
+    assert (config.call_timeout_s, config.queue_timeout_s) == pytest.approx((2.2, 2.4))
     assert (config.breaker_failures, config.breaker_reset_s) == (7, 9.0)
     assert config.limits == (Limit(600, 60, "minute"),)
 

@@ -8,10 +8,15 @@ Steer it over HTTP (POST /_control, GET /_calls, POST /_reset) or through this h
     fake.set(mode="error429", endpoint="forecast")   # or latency_s=0.2, weather_code=95
     fake.calls()                                     # {"geocoding": 1, "forecast": 1}
 
-Modes: ok, error400, error429 (Retry-After: 60), error500, timeout (hangs 30 s),
-bad_json, missing_fields, wrong_shape, refuse. "refuse" drops each connection before the
-response completes (ASGI cannot refuse a connection); for a port that truly refuses
-connections, use `closed_port_url()`.
+Modes: ok, error400, error429 (Retry-After: 60, or `retry_after="..."` as sent), error500,
+timeout (hangs 30 s), bad_json, missing_fields, wrong_shape, refuse; for the forecast
+null_humidity, null_weather_code, null_temperature, missing_temperature, float_code, hot
+(5000 °C); for geocoding error_200, empty_object, long_name (500 characters); for either
+trickle (headers at once, then a byte a second) and huge_body (`body_bytes`, 300 MB by
+default, streamed without a Content-Length and never held). `only=["Boise"]` limits the
+mode to requests for those cities (the forecast by their coordinates). "refuse" drops each
+connection before the response completes (ASGI cannot refuse a connection); for a port
+that truly refuses connections, use `closed_port_url()`.
 """
 
 from tests.support.fake_open_meteo.handle import FakeOpenMeteo, closed_port_url

@@ -17,10 +17,21 @@ Endpoint = Literal["geocoding", "forecast"]
 Mode = Literal[
     "ok", "error400", "error429", "error500", "timeout", "bad_json", "missing_fields",
     "wrong_shape", "refuse",
+    # forecast: the real shape with one field spoiled (see payloads.SPOILED)
+    "null_humidity", "null_weather_code", "null_temperature", "missing_temperature",
+    "float_code", "hot",
+    # geocoding: odd 200s that are not Open-Meteo's "no match", and a name far too long
+    "error_200", "empty_object", "long_name",
+    # either: headers at once then a byte a second; a body of `body_bytes`, made lazily
+    "trickle", "huge_body",
 ]  # fmt: skip
 ENDPOINTS: tuple[Endpoint, ...] = ("geocoding", "forecast")
 HANG_S = 30.0  # longer than any client timeout; shutdown cancels it after a second
 RETRY_AFTER_S = 60
+TRICKLE_S = 1.0  # one byte a second: never slow enough for a per-read timeout to fire
+TRICKLE_MAX_BYTES = 60  # a minute of it, then the fake gives up too
+HUGE_BODY_BYTES = 300 * 1024 * 1024
+_CHUNK = b" " * 65_536  # JSON whitespace, sent over and over: nothing held but this
 
 
 class Control(msgspec.Struct, forbid_unknown_fields=True):
@@ -31,12 +42,21 @@ class Control(msgspec.Struct, forbid_unknown_fields=True):
     latency_s: float | msgspec.UnsetType = msgspec.UNSET
     weather_code: int | msgspec.UnsetType | None = msgspec.UNSET  # force it; null = derived
     accept_any: bool | msgspec.UnsetType = msgspec.UNSET  # any name geocodes
+    # The 429's Retry-After header as sent (any text, to try the client's parser); null: 60.
+    retry_after: str | msgspec.UnsetType | None = msgspec.UNSET
+    # Only requests for these cities (by name, or by their coordinates for the forecast)
+    # get the mode; the others are answered "ok". Null or absent: every request.
+    only: list[str] | msgspec.UnsetType | None = msgspec.UNSET
+    body_bytes: int | msgspec.UnsetType = msgspec.UNSET  # for huge_body
 
 
 @dataclass
 class State:
     accept_any: bool
     weather_code: int | None = None
+    retry_after: str | None = None
+    only: list[str] | None = None
+    body_bytes: int = HUGE_BODY_BYTES
     modes: dict[str, str] = field(default_factory=lambda: dict.fromkeys(ENDPOINTS, "ok"))
     latency: dict[str, float] = field(default_factory=lambda: dict.fromkeys(ENDPOINTS, 0.0))
     calls: Counter[str] = field(default_factory=Counter)
@@ -52,10 +72,22 @@ class State:
             self.weather_code = control.weather_code
         if control.accept_any is not msgspec.UNSET:
             self.accept_any = control.accept_any
+        if control.retry_after is not msgspec.UNSET:
+            self.retry_after = control.retry_after
+        if control.only is not msgspec.UNSET:
+            self.only = control.only
+        if control.body_bytes is not msgspec.UNSET:
+            self.body_bytes = control.body_bytes
+
+    def mode_for(self, endpoint: Endpoint, query: dict[str, str]) -> str:
+        mode = self.modes[endpoint]
+        if self.only is None or payloads.concerns(self.only, endpoint, query):
+            return mode
+        return "ok"
 
     def view(self) -> dict[str, Any]:
         calls = {e: self.calls[e] for e in ENDPOINTS}
-        keys = ("modes", "latency", "weather_code", "accept_any")
+        keys = ("modes", "latency", "weather_code", "accept_any", "retry_after", "only")
         return {k: getattr(self, k) for k in keys} | {"calls": calls}
 
 
@@ -100,7 +132,10 @@ async def _serve(state: State, endpoint: Endpoint, query: dict[str, str], send: 
     state.calls[endpoint] += 1
     if state.latency[endpoint]:
         await asyncio.sleep(state.latency[endpoint])
-    mode = state.modes[endpoint]
+    mode = state.mode_for(endpoint, query)
+    if mode == "huge_body":
+        await _huge(send, state.body_bytes)
+        return
     if mode == "timeout":
         await asyncio.sleep(HANG_S)
     if mode == "refuse":
@@ -112,15 +147,51 @@ async def _serve(state: State, endpoint: Endpoint, query: dict[str, str], send: 
         await _send(send, 200, payloads.BROKEN[mode, endpoint])
     elif mode in payloads.ERRORS:
         status, reason = payloads.ERRORS[mode]
-        extra = [(b"retry-after", str(RETRY_AFTER_S).encode())] if status == 429 else []
+        retry_after = state.retry_after if state.retry_after is not None else str(RETRY_AFTER_S)
+        extra = [(b"retry-after", retry_after.encode("latin-1"))] if status == 429 else []
         await _reply(send, status, {"error": True, "reason": reason}, extra)
+    elif endpoint == "geocoding" and mode in payloads.ODD_SEARCHES:
+        await _reply(send, 200, payloads.ODD_SEARCHES[mode])
     elif endpoint == "geocoding":
-        await _reply(send, 200, payloads.search(query.get("name", ""), accept_any=state.accept_any))
+        found = payloads.search(query.get("name", ""), accept_any=state.accept_any)
+        if mode == "long_name" and "results" in found:
+            found["results"] = [found["results"][0] | {"name": "N" * 500}]  # not the shared one
+        await _answer(send, mode, found)
     else:
-        await _forecast(state, query, send)
+        await _forecast(state, mode, query, send)
 
 
-async def _forecast(state: State, query: dict[str, str], send: Any) -> None:
+async def _answer(send: Any, mode: str, doc: Any) -> None:
+    if mode == "trickle":
+        await _trickle(send, msgspec.json.encode(doc))
+    else:
+        await _reply(send, 200, doc)
+
+
+async def _trickle(send: Any, body: bytes) -> None:
+    """Headers at once, then the body a byte a second (at most TRICKLE_MAX_BYTES)."""
+    length = (b"content-length", str(len(body)).encode())
+    headers = [(b"content-type", b"application/json; charset=utf-8"), length]
+    await send({"type": "http.response.start", "status": 200, "headers": headers})
+    for byte in body[:TRICKLE_MAX_BYTES]:
+        await send({"type": "http.response.body", "body": bytes([byte]), "more_body": True})
+        await asyncio.sleep(TRICKLE_S)
+
+
+async def _huge(send: Any, size: int) -> None:
+    """A 200 of `size` bytes with no Content-Length (chunked): a client learns its size only
+    by reading it. Made of one shared chunk, so the fake never holds the body itself."""
+    headers = [(b"content-type", b"application/json; charset=utf-8")]
+    await send({"type": "http.response.start", "status": 200, "headers": headers})
+    sent = 0
+    while sent < size:
+        chunk = _CHUNK if size - sent >= len(_CHUNK) else _CHUNK[: size - sent]
+        await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        sent += len(chunk)
+    await send({"type": "http.response.body", "body": b"{}"})
+
+
+async def _forecast(state: State, mode: str, query: dict[str, str], send: Any) -> None:
     try:
         lat, lon = float(query["latitude"]), float(query["longitude"])
     except (KeyError, ValueError):
@@ -128,7 +199,10 @@ async def _forecast(state: State, query: dict[str, str], send: Any) -> None:
         await _reply(send, 400, {"error": True, "reason": reason})
         return
     variables = query.get("current", "").split(",")
-    await _reply(send, 200, payloads.forecast(lat, lon, variables, state.weather_code))
+    doc = payloads.forecast(lat, lon, variables, state.weather_code)
+    if mode in payloads.SPOILED:
+        payloads.SPOILED[mode](doc["current"])
+    await _answer(send, mode, doc)
 
 
 _LENGTH_99 = [(b"content-type", b"application/json"), (b"content-length", b"99")]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import time
 import unicodedata
+from collections.abc import Callable
 from typing import Any
 
 from tests.support.fake_open_meteo.cities import CITIES, COUNTRIES
@@ -98,3 +99,36 @@ ERRORS = {
     "error429": (429, "Minutely API request limit exceeded. Please try again in one minute."),
     "error500": (500, "Internal server error"),
 }
+
+# Forecast modes: the real `current` object with one field spoiled, as Open-Meteo has been
+# seen to send for single points (a station gap shows up as null).
+SPOILED: dict[str, Callable[[dict[str, Any]], None]] = {
+    "null_humidity": lambda current: current.update(relative_humidity_2m=None),
+    "null_weather_code": lambda current: current.update(weather_code=None),
+    "null_temperature": lambda current: current.update(temperature_2m=None),
+    "missing_temperature": lambda current: current.pop("temperature_2m", None),
+    "float_code": lambda current: current.update(weather_code=3.0),
+    "hot": lambda current: current.update(temperature_2m=5000.0),
+}
+
+# Geocoding 200s that are not the documented "no match" ({"generationtime_ms": ...}).
+ODD_SEARCHES: dict[str, dict[str, Any]] = {
+    "error_200": {"error": True, "reason": "Internal error while searching"},
+    "empty_object": {},
+}
+
+
+def concerns(cities: list[str], endpoint: str, query: dict[str, str]) -> bool:
+    """Whether a request is for one of `cities`: by name for geocoding, by the coordinates
+    the geocoder gave them for the forecast."""
+    places = [_KNOWN.get(fold(city)) for city in cities]
+    if endpoint == "geocoding":
+        return fold(query.get("name", "")) in {fold(city) for city in cities}
+    try:
+        lat, lon = float(query["latitude"]), float(query["longitude"])
+    except (KeyError, ValueError):
+        return False
+    return any(
+        p is not None and abs(p["latitude"] - lat) < 1e-4 and abs(p["longitude"] - lon) < 1e-4
+        for p in places
+    )

@@ -8,7 +8,8 @@ and is steered over HTTP (POST /_control, GET /_calls, POST /_reset) or through 
     fake.calls()                              # {"weather": 1}
 
 Modes: ok, error401, error429, error500, error503 (an HTML body, as from a gateway),
-timeout (hangs 30 s), bad_json, missing_fields, wrong_shape, refuse. Unknown cities get
+timeout (hangs 30 s), bad_json, missing_fields, wrong_shape, refuse, null_humidity (the real
+body with `main.humidity` null), no_weather (`weather: []`). Unknown cities get
 OpenWeatherMap's 404 {"cod":"404","message":"city not found"} in every mode but these.
 """
 

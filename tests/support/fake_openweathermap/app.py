@@ -14,7 +14,7 @@ from tests.support.fake_openweathermap import payloads
 
 Mode = Literal[
     "ok", "error401", "error429", "error500", "error503", "timeout", "bad_json",
-    "missing_fields", "wrong_shape", "refuse",
+    "missing_fields", "wrong_shape", "refuse", "null_humidity", "no_weather",
 ]  # fmt: skip
 
 
@@ -103,7 +103,12 @@ async def _weather(state: State, api_key: str, query: dict[str, str], send: Any)
     elif state.mode in payloads.BROKEN:
         await _send(send, 200, payloads.BROKEN[state.mode])
     else:
-        await _reply(send, 200, payloads.current(place))
+        doc = payloads.current(place)
+        if state.mode == "null_humidity":
+            doc["main"]["humidity"] = None
+        elif state.mode == "no_weather":
+            doc["weather"] = []
+        await _reply(send, 200, doc)
 
 
 async def _raw(send: Any, status: int, content_type: bytes, body: bytes) -> None:

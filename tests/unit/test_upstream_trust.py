@@ -1,0 +1,97 @@
+"""Bounded trust at the edges: Retry-After parsed and clamped, the client's header a whole
+number within the clamp, envelopes old and new, WMO codes of any shape."""
+
+from __future__ import annotations
+
+import email.utils
+import time
+
+import pytest
+
+from adapters.redis_envelope import decode_entry, encode_entry
+from adapters.upstream_http import HttpLimits, retry_after_s_of
+from adapters.wmo_codes import describe
+from domain.entry import CacheEntry
+from domain.weather import Weather
+from entrypoints.http.errors import retry_after
+
+LIMITS = HttpLimits(retry_after_max_s=3_600)
+
+
+@pytest.mark.parametrize(
+    ("header", "seconds"),
+    [
+        ("120", 120.0),
+        ("0", 0.0),
+        ("1e308", 3_600.0),
+        ("99999999999999999999", 3_600.0),
+        ("Thu, 01 Jan 2099 00:00:00 GMT", 3_600.0),
+        ("Thu, 01 Jan 1970 00:00:00 GMT", 0.0),  # a date in the past: now
+        ("-5", None),
+        ("nan", None),
+        ("inf", None),
+        ("2099-01-01", None),
+        ("soon", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_retry_after_is_read_in_both_forms_and_clamped(
+    header: str | None, seconds: float | None
+) -> None:
+    assert retry_after_s_of(header, LIMITS) == seconds
+
+
+def test_an_http_date_a_minute_ahead_is_a_minute() -> None:
+    header = email.utils.formatdate(time.time() + 60, usegmt=True)
+    wait = retry_after_s_of(header, LIMITS)
+    assert wait is not None and 55 <= wait <= 60
+
+
+@pytest.mark.parametrize(
+    ("wait", "ceiling", "header"),
+    [(0.2, 3600, "1"), (59.1, 3600, "60"), (2.3e9, 3600, "3600"), (None, 3600, "5"),
+     (float("inf"), 3600, "5"), (86_399.5, 300, "300")],
+)  # fmt: skip
+def test_the_retry_after_sent_to_clients_is_a_whole_number_within_the_ceiling(
+    wait: float | None, ceiling: float, header: str
+) -> None:
+    assert retry_after(wait, ceiling) == header
+
+
+@pytest.mark.parametrize(
+    ("code", "text"),
+    [(3, "Overcast"), (3.0, "Overcast"), (42, "Unknown (code 42)"), (3.5, None), (-1, None),
+     (1e308, None), (None, None)],
+)  # fmt: skip
+def test_a_weather_code_describes_itself_when_it_is_a_whole_wmo_code(
+    code: float | None, text: str | None
+) -> None:
+    assert describe(code) == text
+
+
+NOW = 1_717_243_200.125
+
+
+def test_an_envelope_written_before_unusable_entries_existed_still_decodes() -> None:
+    # A negative entry as the previous version wrote it: [tag, nil, fetched, fresh, stale,
+    # retry_after, failures, fetch] in msgpack.
+    old = b"\x98\x01\xc0\xcd\x03\xe8\xcd\x03\xe8\xcd\x07\xd0\x00\x00\x00"
+    entry = decode_entry(old)
+    assert entry.is_negative and entry.unusable is None
+    assert encode_entry(entry) == old  # and entries that are not unusable encode as before
+
+
+def test_an_unusable_entry_and_null_fields_round_trip_through_the_envelope() -> None:
+    unusable = CacheEntry(
+        weather=None, fetched_at=NOW, fresh_until=NOW + 60, stale_until=NOW + 60, unusable="x"
+    )
+    sparse = CacheEntry(
+        weather=Weather(city="Boise", temperature=3.5, humidity=None, description=None),
+        fetched_at=NOW,
+        fresh_until=NOW + 300,
+        stale_until=NOW + 86_400,
+    )
+    assert decode_entry(encode_entry(unusable)) == unusable
+    assert decode_entry(encode_entry(unusable)).is_unusable
+    assert decode_entry(encode_entry(sparse)) == sparse
