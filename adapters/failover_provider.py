@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from domain.errors import UpstreamBadResponse, UpstreamRateLimited, UpstreamUnavailable
+from domain.errors import (
+    UpstreamBadResponse,
+    UpstreamBudgetSpent,
+    UpstreamRateLimited,
+    UpstreamUnavailable,
+)
 from domain.query import WeatherQuery
 from domain.weather import Weather
 from ports.provider import WeatherProvider
@@ -53,7 +58,7 @@ def _every_one_failed(errors: list[tuple[str, UpstreamUnavailable]]) -> Upstream
     retry_after_s = min(waits) if len(waits) == len(errors) else None
     kinds = {type(e) for _, e in errors}
     # A shared, more precise kind is kept, so that the HTTP status stays precise too.
-    for kind in (UpstreamRateLimited, UpstreamBadResponse):
+    for kind in (UpstreamBudgetSpent, UpstreamRateLimited, UpstreamBadResponse):
         if all(issubclass(k, kind) for k in kinds):
             return kind(reason, retry_after_s=retry_after_s)
     return UpstreamUnavailable(reason, retry_after_s=retry_after_s)

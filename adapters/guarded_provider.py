@@ -9,10 +9,16 @@ from collections.abc import Awaitable, Callable
 from adapters.circuit_breaker import BreakerState, CircuitBreaker
 from adapters.guard_config import GuardConfig, is_transient
 from adapters.system_clock import SystemClock
-from adapters.upstream_quota import CallBudget, QuotaWindow
-from domain.errors import CityNotFound, UpstreamRateLimited, UpstreamUnavailable
+from adapters.upstream_quota import QuotaWindow, daily_limit_ends
+from domain.errors import (
+    CityNotFound,
+    UpstreamBudgetSpent,
+    UpstreamRateLimited,
+    UpstreamUnavailable,
+)
 from domain.query import WeatherQuery
 from domain.weather import Weather
+from ports.budget import UpstreamBudget
 from ports.clock import Clock
 from ports.provider import WeatherProvider
 
@@ -29,7 +35,9 @@ class GuardedProvider(WeatherProvider):
       never a 4xx, a bad body or a 429;
     - a circuit breaker counts failed attempts (CityNotFound is a success) and, while open,
       fails fast; when half-open exactly one call probes the upstream;
-    - after a 429, no call until its window passes; an optional budget stays under quota;
+    - after a 429, no call until its window passes; a daily-limit 429 also closes the
+      shared `budget`, which lets one probe through now and then, cluster-wide;
+    - a call the budget refused (nothing sent) moves neither the breaker nor the window;
     - every refusal is an UpstreamUnavailable (or UpstreamRateLimited) with retry_after_s.
     """
 
@@ -41,9 +49,12 @@ class GuardedProvider(WeatherProvider):
         clock: Clock | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         uniform: Callable[[float, float], float] = random.uniform,
+        budget: UpstreamBudget | None = None,
     ) -> None:
         self.config = config = config or GuardConfig()
         clock = clock or SystemClock()
+        self._clock = clock
+        self._budget = budget
         self.name = inner.name
         self._inner = inner
         self._slots = asyncio.Semaphore(config.concurrency)
@@ -53,7 +64,6 @@ class GuardedProvider(WeatherProvider):
             clock, name=self.name, failures=config.breaker_failures, reset_s=config.breaker_reset_s
         )
         self.quota = QuotaWindow(clock, name=self.name)
-        self.budget = CallBudget(clock, config.limits, name=self.name)
 
     @property
     def state(self) -> str:
@@ -92,7 +102,6 @@ class GuardedProvider(WeatherProvider):
     def _refuse_early(self) -> None:
         """Turn a caller away before it queues, when no call could be made anyway."""
         self.quota.check()
-        self.budget.check()
         self.breaker.check()
 
     async def _attempt(self, query: WeatherQuery) -> Weather:
@@ -114,7 +123,6 @@ class GuardedProvider(WeatherProvider):
             self.breaker.admit()
         except UpstreamUnavailable as refusal:
             raise _Refused(refusal) from None
-        self.budget.spend()
 
     async def _call(self, query: WeatherQuery) -> Weather:
         try:
@@ -123,9 +131,13 @@ class GuardedProvider(WeatherProvider):
         except CityNotFound:
             self.breaker.succeeded()  # the upstream answered; the city does not exist
             raise
+        except UpstreamBudgetSpent:
+            self.breaker.release()  # our own budget said no: the upstream was not asked
+            raise
         except UpstreamRateLimited as error:
             self.quota.close_for(error)
             self.breaker.release()
+            await self._close_budget(error)
             raise
         except UpstreamUnavailable as error:
             self.breaker.failed(error)
@@ -141,6 +153,11 @@ class GuardedProvider(WeatherProvider):
             raise
         self.breaker.succeeded()
         return weather
+
+    async def _close_budget(self, error: UpstreamRateLimited) -> None:
+        until = daily_limit_ends(error, self._clock.now())
+        if until is not None and self._budget is not None:
+            await self._budget.close(self.name, until)
 
     def _busy(self) -> UpstreamUnavailable:
         return UpstreamUnavailable(

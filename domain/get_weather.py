@@ -7,13 +7,20 @@ import contextlib
 import random
 from collections.abc import Callable
 
+from domain.admission import Priority, admitted_as
 from domain.entry import CacheEntry
-from domain.errors import CacheUnavailable, CityNotFound, UpstreamUnavailable
+from domain.errors import (
+    CacheUnavailable,
+    CityNotFound,
+    UpstreamBudgetSpent,
+    UpstreamUnavailable,
+)
 from domain.outcome import CacheOutcome, Counter, WeatherResult
 from domain.policy import CachePolicy, Freshness
 from domain.query import WeatherQuery
 from domain.stampede import Role, StampedeGuard
-from ports.cache import Cache
+from ports.budget import MissBudget
+from ports.cache import Cache, LocationCache
 from ports.clock import Clock
 from ports.metrics import Metrics
 from ports.provider import WeatherProvider
@@ -36,7 +43,11 @@ class GetWeather:
     - a refresh is dropped if the entry changed since it was read (another worker's
       refresh or back-off landed first); early (XFetch) refreshes obey the back-off too;
     - miss: exactly one upstream fetch cluster-wide; other callers get its result;
-    - the cache being down is a miss, never an error.
+    - the cache being down is a miss, never an error;
+    - upstream calls are admitted by priority (domain.admission): refreshes first, then
+      misses for places already geocoded (`locations`), then names never seen, which
+      also spend the asking `client`'s miss budget; hits never spend anything;
+    - a refresh our own budget refused counts no failure: it waits for room, stale served.
     """
 
     def __init__(
@@ -49,6 +60,8 @@ class GetWeather:
         clock: Clock,
         policy: CachePolicy,
         uniform: Callable[[], float] = random.random,
+        locations: LocationCache | None = None,
+        misses: MissBudget | None = None,
     ) -> None:
         self._cache = cache
         self._provider = provider
@@ -57,9 +70,12 @@ class GetWeather:
         self._clock = clock
         self._policy = policy
         self._uniform = uniform
+        self._locations = locations
+        self._misses = misses
         self._refreshes: dict[str, asyncio.Task[None]] = {}
 
-    async def __call__(self, query: WeatherQuery) -> WeatherResult:
+    async def __call__(self, query: WeatherQuery, client: str | None = None) -> WeatherResult:
+        """`client` (an address) is who asks, for the miss budget; not part of the key."""
         entry = await self._read(query.key)
         now = self._clock.now()
         state = self._policy.state(entry, now) if entry else Freshness.EXPIRED
@@ -69,7 +85,7 @@ class GetWeather:
             if self._policy.may_refresh(entry, now):
                 self._refresh_in_background(query, entry)
             return self._answer(entry, CacheOutcome.STALE, now)
-        return await self._fetch(query)
+        return await self._fetch(query, client)
 
     def record_hit(self) -> None:
         """Count a fresh answer given by an outer, in-process layer (the near cache)."""
@@ -100,16 +116,31 @@ class GetWeather:
         if self._refreshes:
             await asyncio.gather(*self._refreshes.values(), return_exceptions=True)
 
-    async def _fetch(self, query: WeatherQuery) -> WeatherResult:
+    async def _fetch(self, query: WeatherQuery, client: str | None) -> WeatherResult:
+        priority = await self._priority_of(query)
+        if priority is Priority.UNKNOWN and client is not None and self._misses is not None:
+            await self._misses.take(client)
         try:
-            entry, role = await self._guard.run(
-                query.key, lambda: self._load(query), lambda: self._peek(query.key)
-            )
+            # The fetch task, started inside, inherits the priority its calls are paid at.
+            with admitted_as(priority):
+                entry, role = await self._guard.run(
+                    query.key, lambda: self._load(query), lambda: self._peek(query.key)
+                )
         except UpstreamUnavailable:
             self._metrics.incr(Counter.UPSTREAM_ERRORS)
             raise
         outcome = CacheOutcome.MISS if role is Role.OWNER else CacheOutcome.COALESCED
         return self._answer(entry, outcome, self._clock.now())
+
+    async def _priority_of(self, query: WeatherQuery) -> Priority:
+        """A place the geocoder found before is known to exist; anything else is not."""
+        if self._locations is None:
+            return Priority.UNKNOWN
+        try:
+            known = await self._locations.get_location(query.key) is not None
+        except CacheUnavailable:
+            known = False
+        return Priority.KNOWN if known else Priority.UNKNOWN
 
     def _answer(self, entry: CacheEntry, outcome: CacheOutcome, now: float) -> WeatherResult:
         if entry.weather is None:
@@ -154,13 +185,12 @@ class GetWeather:
     async def _refresh(self, query: WeatherQuery, stale: CacheEntry) -> None:
         async def load() -> CacheEntry:
             try:
-                return await self._load(query)
-            except UpstreamUnavailable:
+                with admitted_as(Priority.REFRESH):
+                    return await self._load(query)
+            except UpstreamUnavailable as error:
                 self._metrics.incr(Counter.UPSTREAM_ERRORS)
                 # Written while we still hold the lease, so no other worker races it.
-                await self._write(
-                    query.key, self._policy.after_failed_refresh(stale, self._clock.now())
-                )
+                await self._write(query.key, self._after_failure(stale, error))
                 raise
 
         async def done_meanwhile() -> CacheEntry | None:
@@ -172,6 +202,12 @@ class GetWeather:
 
         with contextlib.suppress(UpstreamUnavailable):
             await self._guard.refresh(query.key, load, done_meanwhile)
+
+    def _after_failure(self, stale: CacheEntry, error: UpstreamUnavailable) -> CacheEntry:
+        now = self._clock.now()
+        if isinstance(error, UpstreamBudgetSpent):
+            return self._policy.after_refused_refresh(stale, now, error.retry_after_s or 0.0)
+        return self._policy.after_failed_refresh(stale, now)
 
     async def _peek(self, key: str) -> CacheEntry | None:
         """A usable (fresh) entry, or None: stale copies never satisfy a waiting fetch."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from entrypoints import logging_setup, startup
@@ -15,6 +16,8 @@ from entrypoints.settings import Settings, SettingsError
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    # Each worker reads it back: without Redis, a worker spends 1/N of the upstream budget.
+    os.environ["SKYCACHE_WORKERS"] = str(args.workers)
     try:
         settings = Settings.from_env()
     except SettingsError as error:

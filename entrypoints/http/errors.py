@@ -13,7 +13,9 @@ from domain.errors import (
     CityNotFound,
     InvalidCity,
     SkycacheError,
+    TooManyMisses,
     UpstreamBadResponse,
+    UpstreamBudgetSpent,
     UpstreamRateLimited,
     UpstreamUnavailable,
     WaitTimedOut,
@@ -26,7 +28,9 @@ log = logging.getLogger("skycache.http")
 _STATUS: list[tuple[type[SkycacheError], int, str]] = [
     (InvalidCity, 400, "invalid_city"),
     (CityNotFound, 404, "city_not_found"),
+    (TooManyMisses, 429, "too_many_misses"),
     (UpstreamBadResponse, 502, "upstream_bad_response"),
+    (UpstreamBudgetSpent, 503, "upstream_budget_spent"),
     (UpstreamRateLimited, 503, "upstream_rate_limited"),
     (WaitTimedOut, 503, "upstream_wait_timed_out"),
     (UpstreamUnavailable, 503, "upstream_unavailable"),
@@ -53,6 +57,8 @@ def _headers(exc: SkycacheError) -> dict[str, str] | None:
     if isinstance(exc, UpstreamUnavailable):
         # Nothing usable was cached, so the cache was missed, whoever did the fetch.
         return {"Retry-After": str(math.ceil(exc.retry_after_s or 5)), "X-Cache": "MISS"}
+    if isinstance(exc, TooManyMisses):
+        return {"Retry-After": str(math.ceil(exc.retry_after_s))}
     if isinstance(exc, CityNotFound) and exc.outcome is not None:
         return {"X-Cache": exc.outcome.value}
     return None

@@ -8,8 +8,8 @@ from pathlib import Path
 from entrypoints.settings import documented_variables
 
 README = Path(__file__).resolve().parents[2] / "README.md"
-# Read outside Settings: by prometheus_client in each worker, and by the image's CMD.
-EXTRAS = {"PROMETHEUS_MULTIPROC_DIR", "SKYCACHE_WORKERS"}
+# Read outside Settings: by prometheus_client in each worker.
+EXTRAS = {"PROMETHEUS_MULTIPROC_DIR"}
 _NAME = re.compile(r"`([A-Z][A-Z0-9_]*)`")
 
 
