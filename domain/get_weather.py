@@ -45,8 +45,9 @@ class GetWeather:
     - miss: exactly one upstream fetch cluster-wide; other callers get its result;
     - the cache being down is a miss, never an error;
     - upstream calls are admitted by priority (domain.admission): refreshes first, then
-      misses for places already geocoded (`locations`), then names never seen, which
-      also spend the asking `client`'s miss budget; hits never spend anything;
+      misses for places already geocoded (`locations`), then names never seen, whose
+      fetch also spends the miss budget of the `client` that started it; hits and
+      requests that share another's fetch spend nothing;
     - a refresh our own budget refused counts no failure: it waits for room, stale served.
     """
 
@@ -118,13 +119,13 @@ class GetWeather:
 
     async def _fetch(self, query: WeatherQuery, client: str | None) -> WeatherResult:
         priority = await self._priority_of(query)
-        if priority is Priority.UNKNOWN and client is not None and self._misses is not None:
-            await self._misses.take(client)
+        # Only the caller whose request makes the upstream call pays a miss for it.
+        payer = client if priority is Priority.UNKNOWN else None
         try:
             # The fetch task, started inside, inherits the priority its calls are paid at.
             with admitted_as(priority):
                 entry, role = await self._guard.run(
-                    query.key, lambda: self._load(query), lambda: self._peek(query.key)
+                    query.key, lambda: self._load(query, payer), lambda: self._peek(query.key)
                 )
         except UpstreamUnavailable:
             self._metrics.incr(Counter.UPSTREAM_ERRORS)
@@ -160,7 +161,9 @@ class GetWeather:
         for counter in _COUNTERS[outcome]:
             self._metrics.incr(counter)
 
-    async def _load(self, query: WeatherQuery) -> CacheEntry:
+    async def _load(self, query: WeatherQuery, payer: str | None = None) -> CacheEntry:
+        if payer is not None and self._misses is not None:
+            await self._misses.take(payer)
         started = self._clock.now()
         self._metrics.incr(Counter.API_CALLS)
         try:
