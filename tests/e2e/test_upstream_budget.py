@@ -96,11 +96,8 @@ async def test_without_redis_each_worker_spends_only_its_share(
     names = invented("Shareville ")
 
     async def client() -> list[Reply]:
-        connection = Connection(app.url)  # a connection of its own: workers take turns
-        try:
-            return [await connection.get(weather_target(next(names))) for _ in range(20)]
-        finally:
-            await connection.aclose()
+        # A connection per request, so that both workers get some of them.
+        return [await get(app.url, next(names)) for _ in range(20)]
 
     replies = [r for batch in await asyncio.gather(*(client() for _ in range(8))) for r in batch]
 
@@ -124,8 +121,10 @@ async def test_a_flood_of_invented_names_costs_one_clients_miss_budget_while_oth
     await fake_open_meteo.aset(accept_any=True)  # every invented name exists: two calls each
     env = {**QUIET, "WEATHER_TTL": "3", "UPSTREAM_MISSES_PER_CLIENT": f"{MISSES_PER_CLIENT}/minute"}
     app = start_app(env, workers=2)
+    filler = Connection(app.url, source="127.0.0.2")
     for city in HOT_CITIES:  # the other client's cities, cached before the attack
-        assert (await get(app.url, city)).status == 200
+        assert (await filler.get(weather_target(city))).status == 200
+    await filler.aclose()
     before = await fake_open_meteo.acalls()
     names = itertools.islice(invented("Zq"), ATTACK_NAMES)
     attack: list[Reply] = []
@@ -175,7 +174,7 @@ async def test_a_flood_of_invented_names_costs_one_clients_miss_budget_while_oth
     attack_geocoding = after["geocoding"] - before["geocoding"] - newcomer_misses
     windows = int(seconds // 60) + 1
     assert attack_geocoding == attack_statuses[200]
-    assert attack_geocoding <= MISSES_PER_CLIENT * windows
+    assert 0 < attack_geocoding <= MISSES_PER_CLIENT * windows
 
     victim_statuses = Counter(r.status for r in served)
     assert set(victim_statuses) == {200}, victim_statuses
