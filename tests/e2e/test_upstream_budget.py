@@ -197,3 +197,26 @@ async def test_a_flood_of_invented_names_costs_one_clients_miss_budget_while_oth
             }
         ),
     )
+
+
+async def test_after_the_daily_limit_no_instance_calls_until_the_shared_probe_and_stale_is_served(
+    start_app: StartApp, fake_open_meteo: FakeOpenMeteo
+) -> None:
+    apps = [start_app({**QUIET, "WEATHER_TTL": "1"}) for _ in range(2)]
+    assert (await get(apps[0].url, "San Jose")).status == 200
+    await asyncio.sleep(1.2)  # San Jose is stale now
+    await fake_open_meteo.aset(mode="daily429")
+    before = total(await fake_open_meteo.acalls())
+
+    first = await get(apps[0].url, "Boston")  # spends one call, and hears the day is over
+    later = [await get(app.url, city) for app in apps for city in ("Denver", "Miami", "Boise")]
+    stale = [await get(app.url, "San Jose") for app in apps for _ in range(3)]
+    await asyncio.sleep(0.5)
+
+    assert first.status == 503
+    assert {r.status for r in later} == {503}
+    assert {r.json()["error"] for r in later} == {"upstream_budget_spent", "upstream_rate_limited"}
+    # The next probe is at most 10 minutes away; until then no instance asks.
+    assert all(1 <= int(r.headers["retry-after"]) <= 600 for r in later)
+    assert total(await fake_open_meteo.acalls()) - before == 1
+    assert {(r.status, r.cache) for r in stale} == {(200, "STALE")}

@@ -16,7 +16,7 @@ from tests.support.fake_open_meteo import payloads
 Endpoint = Literal["geocoding", "forecast"]
 Mode = Literal[
     "ok", "error400", "error429", "error500", "timeout", "bad_json", "missing_fields",
-    "wrong_shape", "refuse",
+    "wrong_shape", "refuse", "daily429",
 ]  # fmt: skip
 ENDPOINTS: tuple[Endpoint, ...] = ("geocoding", "forecast")
 HANG_S = 30.0  # longer than any client timeout; shutdown cancels it after a second
