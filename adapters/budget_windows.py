@@ -9,7 +9,6 @@ ever holds more than the limit, whatever the window's phase.
 from __future__ import annotations
 
 import math
-from collections import defaultdict
 from dataclasses import dataclass, field
 
 from domain.admission import BudgetLimit
@@ -47,12 +46,13 @@ class LocalWindows:
     """The windows of one process; `probe_every_s` spaces the probes of a closed name."""
 
     probe_every_s: float
-    _counts: dict[tuple[str, str], dict[int, int]] = field(
-        default_factory=lambda: defaultdict(dict)
-    )
+    _counts: dict[tuple[str, str], dict[int, int]] = field(default_factory=dict)
+    _periods: dict[tuple[str, str], Ceiling] = field(default_factory=dict)
     _closed: dict[str, _Closure] = field(default_factory=dict)
+    _next_sweep: float = 0.0
 
     def spend(self, name: str, ceilings: tuple[Ceiling, ...], now: float, cost: int = 1) -> Verdict:
+        self._sweep(now)
         probe = False
         closure = self._closed.get(name)
         if closure is not None and now < closure.until:
@@ -63,7 +63,9 @@ class LocalWindows:
         if any(wait > 0 for wait in waits):
             return Verdict(False, wait_s=max(waits))
         for c in ceilings:
-            buckets = self._counts[name, c.limit.label]
+            key = (name, c.limit.label)
+            buckets = self._counts.setdefault(key, {})
+            self._periods[key] = c
             bucket = math.floor(now / c.bucket_s)
             buckets[bucket] = buckets.get(bucket, 0) + cost
         if probe and closure is not None:
@@ -72,11 +74,27 @@ class LocalWindows:
 
     def _wait_s(self, name: str, c: Ceiling, now: float, cost: int) -> float:
         """0 when `cost` more calls fit under the ceiling, else the seconds until they do."""
-        buckets = self._counts[name, c.limit.label]
+        buckets = self._expire((name, c.limit.label), c, now)
+        return wait_s(sorted(buckets.items()), c, now, cost)
+
+    def _expire(self, key: tuple[str, str], c: Ceiling, now: float) -> dict[int, int]:
+        buckets = self._counts.get(key, {})
         oldest = math.floor((now - c.limit.period_s) / c.bucket_s)
         for bucket in [b for b in buckets if b < oldest]:
             del buckets[bucket]
-        return wait_s(sorted(buckets.items()), c, now, cost)
+        if not buckets:
+            self._counts.pop(key, None)
+            self._periods.pop(key, None)
+        return buckets
+
+    def _sweep(self, now: float) -> None:
+        """Once a minute, forget every window left empty: a name per client, and clients
+        come and go, so a long outage must not keep them all."""
+        if now < self._next_sweep:
+            return
+        self._next_sweep = now + 60.0
+        for key, c in list(self._periods.items()):
+            self._expire(key, c, now)
 
     def close(self, name: str, until: float, now: float) -> None:
         self._closed[name] = _Closure(until=until, probe_at=now + self.probe_every_s)

@@ -199,3 +199,16 @@ async def test_a_refresh_the_budget_refused_serves_stale_and_waits_for_room_with
     await world.get_weather(SAN_JOSE)
     await world.get_weather.drain()
     assert (await world.get_weather(SAN_JOSE)).outcome is CacheOutcome.HIT
+
+
+async def test_a_worker_counting_alone_forgets_clients_whose_misses_have_expired() -> None:
+    clock = FakeClock()
+    windows = SharedWindows()
+    misses = ClientMissBudget(BudgetLimit(5, 60.0, "minute"), windows, clock)
+    for i in range(1_000):
+        await misses.take(f"10.0.{i // 256}.{i % 256}")
+    clock.advance(61)
+
+    await misses.take("10.9.9.9")
+
+    assert len(windows._local._counts) == 1
