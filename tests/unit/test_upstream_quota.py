@@ -34,7 +34,7 @@ def test_a_429_window_is_the_longest_of_retry_after_and_the_named_limit(
     assert window_s(limited(reason, retry_after_s), MIDNIGHT) == expected_s
 
 
-def test_a_daily_limit_ends_at_the_next_utc_midnight_but_a_worker_waits_only_until_a_probe() -> None:
+def test_a_daily_limit_ends_at_utc_midnight_but_a_worker_waits_only_until_a_probe() -> None:
     error = limited("Daily API request limit exceeded. Please try again tomorrow.", 86_400.0)
 
     assert daily_limit_ends(error, MIDNIGHT + 3_600) == MIDNIGHT + 86_400
