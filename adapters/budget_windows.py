@@ -62,15 +62,19 @@ class LocalWindows:
         waits = [self._wait_s(name, c, now, cost) for c in ceilings]
         if any(wait > 0 for wait in waits):
             return Verdict(False, wait_s=max(waits))
+        self.count(name, ceilings, now, cost)
+        if probe and closure is not None:
+            closure.probe_at = now + self.probe_every_s
+        return Verdict(True, probe=probe)
+
+    def count(self, name: str, ceilings: tuple[Ceiling, ...], now: float, cost: int = 1) -> None:
+        """Count calls admitted elsewhere (by the shared windows), unchecked."""
         for c in ceilings:
             key = (name, c.limit.label)
             buckets = self._counts.setdefault(key, {})
             self._periods[key] = c
             bucket = math.floor(now / c.bucket_s)
             buckets[bucket] = buckets.get(bucket, 0) + cost
-        if probe and closure is not None:
-            closure.probe_at = now + self.probe_every_s
-        return Verdict(True, probe=probe)
 
     def _wait_s(self, name: str, c: Ceiling, now: float, cost: int) -> float:
         """0 when `cost` more calls fit under the ceiling, else the seconds until they do."""

@@ -46,7 +46,12 @@ class SharedWindows:
         """`shared` applies in Redis, `own` (the shares) when counting alone."""
         if self._redis is not None:
             with contextlib.suppress(CacheUnavailable), self._guarded("budget"):
-                return await self._redis.spend(name, shared, now)
+                verdict = await self._redis.spend(name, shared, now)
+                if verdict.granted:
+                    # Also counted here: if Redis fails mid-window, this worker's share
+                    # starts from what it has already spent, not from nothing.
+                    self._local.count(name, own, now)
+                return verdict
         return self._local.spend(name, own, now)
 
     async def close(self, name: str, until: float, now: float) -> None:
