@@ -66,3 +66,14 @@ def admitted_as(priority: Priority) -> Iterator[None]:
 
 def current_priority() -> Priority:
     return _PRIORITY.get()
+
+
+_RANK = {Priority.REFRESH: 0, Priority.KNOWN: 1, Priority.UNKNOWN: 2}
+
+
+def found(priority: Priority = Priority.KNOWN) -> None:
+    """The rest of this fetch's calls are for a place now known to exist: a name whose
+    geocoding just succeeded must not lose its forecast to the reserve for new names.
+    Only ever raises the priority, and only in the current task (the fetch's own)."""
+    if _RANK[priority] < _RANK[_PRIORITY.get()]:
+        _PRIORITY.set(priority)

@@ -82,8 +82,13 @@ async def test_two_instances_together_never_exceed_the_budget(
     replies = [r for batch in await asyncio.gather(*(client(a.url) for a in apps)) for r in batch]
 
     statuses = Counter(r.status for r in replies)
-    assert total(await fake_open_meteo.acalls()) == 16  # 20, less the 20% kept back
-    assert statuses == {200: 8, 503: 72}
+    calls = await fake_open_meteo.acalls()
+    print(f"\ntwo instances: {calls}, statuses {dict(statuses)}")
+    # Geocodings stop at 16 (20, less the 20% kept from new names); a name geocoded is a
+    # known place, whose forecast may take the window to 19 (5% kept for refreshes).
+    assert 16 <= total(calls) <= 19
+    assert calls["geocoding"] == calls["forecast"] == statuses[200]  # no geocoding wasted
+    assert statuses[200] + statuses[503] == 80
     assert all(int(r.headers["retry-after"]) >= 1 for r in replies if r.status == 503)
 
 
@@ -101,13 +106,13 @@ async def test_without_redis_each_worker_spends_only_its_share(
 
     replies = [r for batch in await asyncio.gather(*(client() for _ in range(8))) for r in batch]
 
-    # Each worker has 10 of the 20, and may fill 8 with names never seen: at most 16 in
-    # all, where two workers each counting the whole budget would have spent 32.
-    calls = total(await fake_open_meteo.acalls())
+    # Each worker has 10 of the 20: geocodings stop at 8, their forecasts at 9; at most 18
+    # in all, where two workers each counting the whole budget would have spent 38.
+    calls = await fake_open_meteo.acalls()
     statuses = Counter(r.status for r in replies)
-    print(f"\nwithout redis: {calls} upstream calls, statuses {dict(statuses)}")
-    assert 8 <= calls <= 16
-    assert statuses[200] == calls // 2
+    print(f"\nwithout redis: {calls}, statuses {dict(statuses)}")
+    assert 8 <= total(calls) <= 18
+    assert calls["geocoding"] == calls["forecast"] == statuses[200]
 
 
 ATTACK_NAMES = 20_000

@@ -13,6 +13,7 @@ from adapters.redis_client import create_redis_client
 from adapters.upstream_budget import ClientMissBudget, SharedUpstreamBudget, SharedWindows
 from domain.admission import Admission, BudgetLimit, Priority, current_priority
 from domain.errors import CityNotFound, TooManyMisses, UpstreamBudgetSpent
+from domain.geocoding import CachedGeocoder
 from domain.get_weather import GetWeather
 from domain.outcome import CacheOutcome
 from domain.policy import CachePolicy
@@ -212,3 +213,45 @@ async def test_a_worker_counting_alone_forgets_clients_whose_misses_have_expired
     await misses.take("10.9.9.9")
 
     assert len(windows._local._counts) == 1
+
+
+class TwoCallProvider:
+    """Geocodes through a CachedGeocoder, then 'calls' the forecast: records the priority
+    each of its two calls would be paid at."""
+
+    name = "two-call"
+
+    def __init__(self, locations: MemoryCache) -> None:
+        self.paid: list[tuple[str, Priority]] = []
+        self._geocoder = CachedGeocoder(self, locations)
+
+    async def locate(self, query: WeatherQuery) -> Location:  # the inner geocoder
+        self.paid.append(("geocoding", current_priority()))
+        return Location(name=query.city, latitude=1.0, longitude=2.0)
+
+    async def current(self, query: WeatherQuery) -> Weather:
+        await self._geocoder.locate(query)
+        self.paid.append(("forecast", current_priority()))
+        return Weather(city=query.city, temperature=1.0, humidity=50, description="Clear")
+
+    def healthy(self) -> bool:
+        return True
+
+
+async def test_once_a_new_name_is_geocoded_its_forecast_is_paid_as_a_known_place() -> None:
+    cache = MemoryCache()
+    provider = TwoCallProvider(cache)
+    get_weather = GetWeather(
+        cache=cache,
+        provider=provider,
+        guard=StampedeGuard(MemoryLock(), lock_ttl_s=1.0, wait_timeout_s=1.0),
+        metrics=MemoryMetrics(),
+        clock=FakeClock(),
+        policy=CachePolicy(),
+        locations=cache,
+    )
+
+    await get_weather(SAN_JOSE, client="127.0.0.1")
+
+    assert provider.paid == [("geocoding", Priority.UNKNOWN), ("forecast", Priority.KNOWN)]
+    assert current_priority() is Priority.UNKNOWN  # the request's own context is untouched
