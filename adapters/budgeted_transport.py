@@ -27,7 +27,7 @@ class BudgetedTransport(httpx.AsyncBaseTransport):
         self._upstreams = upstreams
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        upstream = self._upstreams.get(request.url.path)
+        upstream = self._upstream_of(request.url.path)
         if upstream is None:
             return await self._inner.handle_async_request(request)
         probe = await self._budget.spend(upstream, current_priority())
@@ -35,6 +35,14 @@ class BudgetedTransport(httpx.AsyncBaseTransport):
         if probe and response.status_code != 429:
             await self._budget.reopen(upstream)  # it answered: its quota is back
         return response
+
+    def _upstream_of(self, path: str) -> str | None:
+        # By suffix too: a base URL with a path of its own (a proxy's /open-meteo prefix)
+        # must not make calls uncounted.
+        found = self._upstreams.get(path)
+        if found is None:
+            found = next((u for p, u in self._upstreams.items() if path.endswith(p)), None)
+        return found
 
     async def aclose(self) -> None:
         await self._inner.aclose()

@@ -93,3 +93,16 @@ async def test_a_probe_that_is_answered_reopens_a_closed_upstream(
         await client.get("/v1/forecast")
 
     assert len(upstream.paths) == 3
+
+
+async def test_a_base_url_with_a_path_of_its_own_is_still_counted(
+    budget: SharedUpstreamBudget,
+) -> None:
+    upstream = Upstream()
+    async with client_over(upstream, budget) as client:
+        with admitted_as(Priority.REFRESH):
+            for _ in range(12):
+                with contextlib.suppress(UpstreamBudgetSpent):
+                    await client.get("/proxy/open-meteo/v1/forecast")
+
+    assert len(upstream.paths) == 10
