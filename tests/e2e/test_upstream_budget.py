@@ -16,6 +16,7 @@ from tests.e2e.conftest import StartApp
 from tests.support.fake_open_meteo import FakeOpenMeteo
 from tests.support.fake_open_meteo.cities import CITIES, HOT_CITIES
 from tests.support.http_load import Connection, Reply, get_once, weather_target
+from tests.support.redis_server import LocalRedisServer
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.slow]
 
@@ -226,3 +227,26 @@ async def test_after_the_daily_limit_no_instance_calls_until_the_shared_probe_an
     assert all(1 <= int(r.headers["retry-after"]) <= 600 for r in later)
     assert total(await fake_open_meteo.acalls()) - before == 1
     assert {(r.status, r.cache) for r in stale} == {(200, "STALE")}
+
+
+async def test_when_redis_dies_each_worker_spends_only_its_share(
+    start_app: StartApp, fake_open_meteo: FakeOpenMeteo
+) -> None:
+    await fake_open_meteo.aset(accept_any=True)
+    with LocalRedisServer() as redis_server:  # this test's own: it is killed
+        env = {**QUIET, "REDIS_URL": redis_server.url, "UPSTREAM_MAX_PER_MINUTE": "20"}
+        app = start_app({**env, "UPSTREAM_MISSES_PER_CLIENT": "0"}, workers=2)
+        redis_server.kill()
+        names = invented("Outageville ")
+
+        async def client() -> list[Reply]:
+            return [await get(app.url, next(names)) for _ in range(20)]
+
+        replies = [r for b in await asyncio.gather(*(client() for _ in range(8))) for r in b]
+
+    calls = await fake_open_meteo.acalls()
+    statuses = Counter(r.status for r in replies)
+    print(f"\nredis killed: {calls}, statuses {dict(statuses)}")
+    assert 8 <= total(calls) <= 18  # two shares of 10, as without Redis at all
+    assert calls["geocoding"] == calls["forecast"] == statuses[200]
+    assert set(statuses) == {200, 503}
