@@ -39,7 +39,8 @@ class CountedProvider(WeatherProvider):
 
 class CountedAttempts(WeatherProvider):
     """Wrap the bare adapter, inside its guard: every attempt counts, retries included,
-    in total and by the provider's name; the guard's refusals never get this far."""
+    in total and by the provider's name; the guard's refusals never get this far, and one
+    the upstream budget made below the adapter (attempted=False) is no attempt either."""
 
     def __init__(self, inner: WeatherProvider, metrics: Metrics) -> None:
         self.name = inner.name
@@ -47,9 +48,19 @@ class CountedAttempts(WeatherProvider):
         self._metrics = metrics
 
     async def current(self, query: WeatherQuery) -> Weather:
+        attempted = True
+        try:
+            return await self._inner.current(query)
+        except UpstreamUnavailable as error:
+            attempted = error.attempted
+            raise
+        finally:
+            if attempted:
+                self._count()
+
+    def _count(self) -> None:
         self._metrics.incr(Counter.API_ATTEMPTS)
         self._metrics.incr_labelled(Counter.API_ATTEMPTS, self.name)
-        return await self._inner.current(query)
 
     def healthy(self) -> bool:
         return self._inner.healthy()

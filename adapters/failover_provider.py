@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from domain.errors import (
     UnusableAnswer,
     UpstreamBadResponse,
+    UpstreamBudgetSpent,
     UpstreamRateLimited,
     UpstreamUnavailable,
 )
@@ -62,7 +63,7 @@ def _every_one_failed(errors: list[tuple[str, UpstreamUnavailable]]) -> Upstream
     # A shared, more precise kind is kept, so that the HTTP status stays precise too.
     # (UnusableAnswer from every provider: the city's answer is unusable everywhere, and
     # is remembered as such.)
-    for kind in (UpstreamRateLimited, UnusableAnswer, UpstreamBadResponse):
+    for kind in (UpstreamBudgetSpent, UpstreamRateLimited, UnusableAnswer, UpstreamBadResponse):
         if all(issubclass(k, kind) for k in kinds):
             return kind(reason, retry_after_s=retry_after_s, attempted=attempted)
     return UpstreamUnavailable(reason, retry_after_s=retry_after_s, attempted=attempted)

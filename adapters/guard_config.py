@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from adapters.upstream_quota import Limit
 from domain.errors import (
     UpstreamBadResponse,
     UpstreamRateLimited,
@@ -31,7 +30,6 @@ class GuardConfig:
     retry_delay_s: tuple[float, float] = (0.05, 0.15)
     breaker_failures: int = 5
     breaker_reset_s: float = 30.0
-    limits: tuple[Limit, ...] = ()  # client-side budget; empty means none
 
 
 def is_transient(error: UpstreamUnavailable) -> bool:

@@ -9,10 +9,16 @@ from collections.abc import Awaitable, Callable
 from adapters.circuit_breaker import BreakerState, CircuitBreaker
 from adapters.guard_config import GuardConfig, blames_provider, is_transient
 from adapters.system_clock import SystemClock
-from adapters.upstream_quota import CallBudget, QuotaWindow
-from domain.errors import CityNotFound, UpstreamRateLimited, UpstreamUnavailable
+from adapters.upstream_quota import QuotaWindow, daily_limit_ends
+from domain.errors import (
+    CityNotFound,
+    UpstreamBudgetSpent,
+    UpstreamRateLimited,
+    UpstreamUnavailable,
+)
 from domain.query import WeatherQuery
 from domain.weather import Weather
+from ports.budget import UpstreamBudget
 from ports.clock import Clock
 from ports.provider import WeatherProvider
 
@@ -34,7 +40,9 @@ class GuardedProvider(WeatherProvider):
     - a circuit breaker counts failed attempts: transport failures, timeouts, 5xx (see
       blames_provider); CityNotFound is a success; a body we cannot use leaves it as it
       was; while open it fails fast; when half-open exactly one call probes the upstream;
-    - after a 429, no call until its window passes; an optional budget stays under quota;
+    - after a 429, no call until its window passes; a daily-limit 429 also closes the
+      shared `budget`, which lets one probe through now and then, cluster-wide;
+    - a call the budget refused (nothing sent) moves neither the breaker nor the window;
     - every refusal is an UpstreamUnavailable (or UpstreamRateLimited) with retry_after_s;
       one made before any I/O says so (attempted=False), so that it is not counted as an
       upstream call.
@@ -48,9 +56,12 @@ class GuardedProvider(WeatherProvider):
         clock: Clock | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         uniform: Callable[[float, float], float] = random.uniform,
+        budget: UpstreamBudget | None = None,
     ) -> None:
         self.config = config = config or GuardConfig()
         clock = clock or SystemClock()
+        self._clock = clock
+        self._budget = budget
         self.name = inner.name
         self._inner = inner
         self._slots = asyncio.Semaphore(config.concurrency)
@@ -60,7 +71,6 @@ class GuardedProvider(WeatherProvider):
             clock, name=self.name, failures=config.breaker_failures, reset_s=config.breaker_reset_s
         )
         self.quota = QuotaWindow(clock, name=self.name)
-        self.budget = CallBudget(clock, config.limits, name=self.name)
 
     @property
     def state(self) -> str:
@@ -105,7 +115,6 @@ class GuardedProvider(WeatherProvider):
     def _refuse_early(self) -> None:
         """Turn a caller away before it queues, when no call could be made anyway."""
         self.quota.check()
-        self.budget.check()
         self.breaker.check()
 
     async def _attempt(self, query: WeatherQuery, wait_s: float) -> Weather:
@@ -127,7 +136,6 @@ class GuardedProvider(WeatherProvider):
             self.breaker.admit()
         except UpstreamUnavailable as refusal:
             raise _Refused(refusal) from None
-        self.budget.spend()
 
     async def _call(self, query: WeatherQuery) -> Weather:
         timeout_s = self.config.call_timeout_s
@@ -137,9 +145,13 @@ class GuardedProvider(WeatherProvider):
         except CityNotFound:
             self.breaker.succeeded()  # the upstream answered; the city does not exist
             raise
+        except UpstreamBudgetSpent:
+            self.breaker.release()  # our own budget said no: the upstream was not asked
+            raise
         except UpstreamRateLimited as error:
             self.quota.close_for(error)
             self.breaker.release()
+            await self._close_budget(error)
             raise
         except UpstreamUnavailable as error:
             if blames_provider(error):
@@ -158,6 +170,11 @@ class GuardedProvider(WeatherProvider):
             raise
         self.breaker.succeeded()
         return weather
+
+    async def _close_budget(self, error: UpstreamRateLimited) -> None:
+        until = daily_limit_ends(error, self._clock.now())
+        if until is not None and self._budget is not None:
+            await self._budget.close(self.name, until)
 
     def _busy(self) -> UpstreamUnavailable:
         return UpstreamUnavailable(

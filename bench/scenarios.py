@@ -59,6 +59,11 @@ class Bench:
             # A busy 2-core box can stall Redis replies past the 0.25 s default; a timeout
             # would turn a hit into a miss and measure the upstream instead.
             "REDIS_TIMEOUT": "2",
+            # The fake upstream has no quota: the cache is measured here, not the budget.
+            "UPSTREAM_MISSES_PER_CLIENT": "0",
+            "UPSTREAM_MAX_PER_MINUTE": "0",
+            "UPSTREAM_MAX_PER_HOUR": "0",
+            "UPSTREAM_MAX_PER_DAY": "0",
         }
 
     def skycache(

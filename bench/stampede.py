@@ -114,6 +114,11 @@ async def run(args: argparse.Namespace) -> str:
             "OPEN_METEO_FORECAST_URL": fake.url,
             "METRICS_FLUSH_INTERVAL": str(FLUSH_S),
             "LOG_LEVEL": "warning",
+            # The fake upstream has no quota: the cache is measured here, not the budget.
+            "UPSTREAM_MISSES_PER_CLIENT": "0",
+            "UPSTREAM_MAX_PER_MINUTE": "0",
+            "UPSTREAM_MAX_PER_HOUR": "0",
+            "UPSTREAM_MAX_PER_DAY": "0",
         }
         apps = [AppServer(env).start(), AppServer(env).start()]
         redis = Redis.from_url(redis_server.url)

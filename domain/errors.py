@@ -87,3 +87,21 @@ class WaitTimedOut(UpstreamUnavailable):
 
 class CacheUnavailable(SkycacheError):
     """The shared cache (or lock) backend could not be reached; callers degrade, never fail."""
+
+
+class UpstreamBudgetSpent(UpstreamRateLimited):
+    """Our own upstream budget turned the call away: nothing was sent upstream."""
+
+    def __init__(
+        self, reason: str, *, retry_after_s: float | None = None, attempted: bool = False
+    ) -> None:
+        super().__init__(reason, retry_after_s=retry_after_s, attempted=attempted)
+
+
+class TooManyMisses(SkycacheError):
+    """This client asked for too many names never seen; hits are still answered."""
+
+    def __init__(self, reason: str, *, retry_after_s: float) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.retry_after_s = retry_after_s

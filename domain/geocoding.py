@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 
+from domain import admission
 from domain.errors import CacheUnavailable
 from domain.query import WeatherQuery
 from domain.weather import Location
@@ -27,6 +28,7 @@ class CachedGeocoder(Geocoder):
             if cached is not None:
                 return cached
         location = await self._inner.locate(query)
+        admission.found()  # the forecast that follows is for a place known to exist
         with contextlib.suppress(CacheUnavailable):
             await self._cache.put_location(query.key, location, self._ttl_s)
         return location

@@ -7,14 +7,22 @@ import contextlib
 import random
 from collections.abc import Callable
 
+from domain.admission import Priority, admitted_as
 from domain.entry import CacheEntry
-from domain.errors import CacheUnavailable, CityNotFound, UnusableAnswer, UpstreamUnavailable
+from domain.errors import (
+    CacheUnavailable,
+    CityNotFound,
+    UnusableAnswer,
+    UpstreamBudgetSpent,
+    UpstreamUnavailable,
+)
 from domain.outcome import CacheOutcome, Counter, WeatherResult
 from domain.policy import CachePolicy, Freshness
 from domain.query import WeatherQuery
 from domain.stampede import Role, StampedeGuard
 from domain.weather import Weather
-from ports.cache import Cache
+from ports.budget import MissBudget
+from ports.cache import Cache, LocationCache
 from ports.clock import Clock
 from ports.metrics import Metrics
 from ports.provider import WeatherProvider
@@ -46,6 +54,11 @@ class GetWeather:
       last good copy this process holds is served STALE and written back with a back-off:
       the shared cache lost it (flushed, restarted empty), the upstream cannot replace it;
     - the cache being down is a miss, never an error;
+    - upstream calls are admitted by priority (domain.admission): refreshes first, then
+      misses for places already geocoded (`locations`), then names never seen, whose
+      fetch also spends the miss budget of the `client` that started it; hits and
+      requests that share another's fetch spend nothing;
+    - a refresh our own budget refused counts no failure: it waits for room, stale served;
     - counted: every request as a hit or a miss (a failed fetch too, even one the last good
       copy then answers), and every upstream call that went out (one the provider turned
       away before any I/O is none).
@@ -61,6 +74,8 @@ class GetWeather:
         clock: Clock,
         policy: CachePolicy,
         uniform: Callable[[], float] = random.random,
+        locations: LocationCache | None = None,
+        misses: MissBudget | None = None,
     ) -> None:
         self._cache = cache
         self._provider = provider
@@ -69,9 +84,12 @@ class GetWeather:
         self._clock = clock
         self._policy = policy
         self._uniform = uniform
+        self._locations = locations
+        self._misses = misses
         self._refreshes: dict[str, asyncio.Task[None]] = {}
 
-    async def __call__(self, query: WeatherQuery) -> WeatherResult:
+    async def __call__(self, query: WeatherQuery, client: str | None = None) -> WeatherResult:
+        """`client` (an address) is who asks, for the miss budget; not part of the key."""
         entry = await self._read(query.key)
         now = self._clock.now()
         state = self._policy.state(entry, now) if entry else Freshness.EXPIRED
@@ -83,7 +101,7 @@ class GetWeather:
             if self._policy.may_refresh(entry, now):
                 self._refresh_in_background(query, entry)
             return self._answer(entry, CacheOutcome.STALE, now)
-        return await self._fetch(query)
+        return await self._fetch(query, client)
 
     def record_hit(self) -> None:
         """Count a fresh answer given by an outer, in-process layer (the near cache)."""
@@ -114,11 +132,16 @@ class GetWeather:
         if self._refreshes:
             await asyncio.gather(*self._refreshes.values(), return_exceptions=True)
 
-    async def _fetch(self, query: WeatherQuery) -> WeatherResult:
+    async def _fetch(self, query: WeatherQuery, client: str | None) -> WeatherResult:
+        priority = await self._priority_of(query)
+        # Only the caller whose request makes the upstream call pays a miss for it.
+        payer = client if priority is Priority.UNKNOWN else None
         try:
-            entry, role = await self._guard.run(
-                query.key, lambda: self._load(query), lambda: self._peek(query.key)
-            )
+            # The fetch task, started inside, inherits the priority its calls are paid at.
+            with admitted_as(priority):
+                entry, role = await self._guard.run(
+                    query.key, lambda: self._load(query, payer=payer), lambda: self._peek(query.key)
+                )
         except UpstreamUnavailable:
             self._count_failed_miss()
             served = await self._last_good(query, missed=True)
@@ -164,6 +187,16 @@ class GetWeather:
         self._metrics.incr(Counter.STALE_SERVED)
         return _result(copy.weather, copy, CacheOutcome.STALE, now)
 
+    async def _priority_of(self, query: WeatherQuery) -> Priority:
+        """A place the geocoder found before is known to exist; anything else is not."""
+        if self._locations is None:
+            return Priority.UNKNOWN
+        try:
+            known = await self._locations.get_location(query.key) is not None
+        except CacheUnavailable:
+            known = False
+        return Priority.KNOWN if known else Priority.UNKNOWN
+
     def _answer(self, entry: CacheEntry, outcome: CacheOutcome, now: float) -> WeatherResult:
         if entry.weather is None:
             if outcome is CacheOutcome.HIT:
@@ -181,8 +214,13 @@ class GetWeather:
         for counter in _FAILED_MISS:
             self._metrics.incr(counter)
 
-    async def _load(self, query: WeatherQuery, stale: CacheEntry | None = None) -> CacheEntry:
-        """`stale` is the copy a refresh replaces: an unusable answer must not replace it."""
+    async def _load(
+        self, query: WeatherQuery, *, payer: str | None = None, stale: CacheEntry | None = None
+    ) -> CacheEntry:
+        """`payer`: the client whose miss budget this fetch spends. `stale`: the copy a
+        refresh replaces, which an unusable answer must not replace."""
+        if payer is not None and self._misses is not None:
+            await self._misses.take(payer)
         started = self._clock.now()
         try:
             weather = await self._call(query)
@@ -221,13 +259,12 @@ class GetWeather:
     async def _refresh(self, query: WeatherQuery, stale: CacheEntry) -> None:
         async def load() -> CacheEntry:
             try:
-                return await self._load(query, stale)
-            except UpstreamUnavailable:
+                with admitted_as(Priority.REFRESH):
+                    return await self._load(query, stale=stale)
+            except UpstreamUnavailable as error:
                 self._metrics.incr(Counter.UPSTREAM_ERRORS)
                 # Written while we still hold the lease, so no other worker races it.
-                await self._write(
-                    query.key, self._policy.after_failed_refresh(stale, self._clock.now())
-                )
+                await self._write(query.key, self._after_failure(stale, error))
                 raise
 
         async def done_meanwhile() -> CacheEntry | None:
@@ -239,6 +276,12 @@ class GetWeather:
 
         with contextlib.suppress(UpstreamUnavailable):
             await self._guard.refresh(query.key, load, done_meanwhile)
+
+    def _after_failure(self, stale: CacheEntry, error: UpstreamUnavailable) -> CacheEntry:
+        now = self._clock.now()
+        if isinstance(error, UpstreamBudgetSpent):
+            return self._policy.after_refused_refresh(stale, now, error.retry_after_s or 0.0)
+        return self._policy.after_failed_refresh(stale, now)
 
     async def _peek(self, key: str) -> CacheEntry | None:
         """A usable (fresh) entry, or None: stale copies never satisfy a waiting fetch."""

@@ -73,6 +73,11 @@ class CachePolicy:
         delay = min(self.backoff_base_s * 2**entry.failures, self.backoff_max_s)
         return replace(entry, retry_after=now + delay, failures=entry.failures + 1)
 
+    def after_refused_refresh(self, entry: CacheEntry, now: float, wait_s: float) -> CacheEntry:
+        """Our own budget said no, so the upstream did not fail: no failure is counted and
+        no back-off grows; the next attempt waits only until the budget has room."""
+        return replace(entry, retry_after=now + max(wait_s, 0.0))
+
     def state(self, entry: CacheEntry, now: float) -> Freshness:
         if now < entry.fresh_until:
             return Freshness.FRESH

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -18,6 +19,8 @@ from entrypoints.settings import Settings, SettingsError
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    # Each worker reads it back: without Redis, a worker spends 1/N of the upstream budget.
+    os.environ["SKYCACHE_WORKERS"] = str(args.workers)
     try:
         settings = Settings.from_env()
     except SettingsError as error:

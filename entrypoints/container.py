@@ -10,16 +10,20 @@ from typing import Any
 import httpx
 from dependency_injector import containers, providers
 
+from adapters.budgeted_transport import BudgetedTransport
 from adapters.counted_provider import CountedAttempts, CountedProvider
 from adapters.failover_provider import FailoverProvider
 from adapters.guarded_provider import GuardConfig, GuardedProvider
 from adapters.open_meteo import OpenMeteoGeocoder, OpenMeteoProvider
 from adapters.openweathermap import OpenWeatherMapProvider
 from adapters.prometheus_instruments import Instruments
+from adapters.redis_budget import RedisWindows
 from adapters.simulated_provider import SimulatedProvider
 from adapters.system_clock import SystemClock
+from adapters.upstream_budget import ClientMissBudget, SharedUpstreamBudget, SharedWindows
 from adapters.upstream_http import HttpLimits
-from adapters.upstream_quota import Limit
+from adapters.upstream_quota import PROBE_EVERY_S
+from domain.admission import BudgetLimit
 from domain.geocoding import CachedGeocoder
 from domain.get_weather import GetWeather
 from domain.health import CheckHealth
@@ -30,7 +34,9 @@ from entrypoints.backends import Backend, open_backend
 from entrypoints.http.access_log import AccessLog
 from entrypoints.http.near_cache import NearCache
 from entrypoints.settings import Settings
+from ports.budget import MissBudget, UpstreamBudget
 from ports.cache import LocationCache
+from ports.clock import Clock
 from ports.metrics import Metrics
 from ports.provider import WeatherProvider
 
@@ -40,10 +46,31 @@ UPSTREAM_ENDPOINTS = {
     "/v1/forecast": "forecast",
     "/data/2.5/weather": "openweathermap",
 }
+# Which provider's budget each upstream URL path spends from.
+UPSTREAM_BUDGETS = {
+    "/v1/search": "open-meteo",
+    "/v1/forecast": "open-meteo",
+    "/data/2.5/weather": "openweathermap",
+}
+# The providers' published free tiers, in HTTP calls: Open-Meteo's terms (600 a minute,
+# 5,000 an hour, 10,000 a day) and OpenWeatherMap's free plan (60 a minute, 1,000,000 a
+# month); the simulated provider makes no HTTP call.
+FREE_TIERS: dict[str, dict[str, int]] = {
+    "open-meteo": {"minute": 600, "hour": 5_000, "day": 10_000},
+    "openweathermap": {"minute": 60, "month": 1_000_000},
+    "simulated": {},
+}
+# A month is taken as 31 days, so that no calendar month can hold more than its limit.
+PERIODS_S = {"minute": 60.0, "hour": 3_600.0, "day": 86_400.0, "month": 31 * 86_400.0}
+RATE_UNITS_S = {"second": 1.0, "minute": 60.0, "hour": 3_600.0, "day": 86_400.0}
+# Each client's misses for names never seen, unless UPSTREAM_MISSES_PER_CLIENT says otherwise.
+DEFAULT_MISSES_PER_CLIENT = "60/minute"
 
 
 async def open_http_client(
-    settings: Settings, instruments: Instruments | None = None
+    settings: Settings,
+    instruments: Instruments | None = None,
+    budget: UpstreamBudget | None = None,
 ) -> AsyncIterator[httpx.AsyncClient]:
     timeout = httpx.Timeout(
         settings.upstream_timeout_s, connect=min(settings.upstream_timeout_s, 2.0)
@@ -53,6 +80,9 @@ async def open_http_client(
     transport: httpx.AsyncBaseTransport = httpx.AsyncHTTPTransport(limits=limits)
     if instruments is not None:
         transport = instruments.observe_transport(transport, UPSTREAM_ENDPOINTS)
+    if budget is not None:
+        # Outermost: a request the budget refuses is not an upstream call in the metrics.
+        transport = BudgetedTransport(transport, budget, UPSTREAM_BUDGETS)
     client = httpx.AsyncClient(
         timeout=timeout, transport=transport, headers={"User-Agent": "skycache"}
     )
@@ -62,12 +92,63 @@ async def open_http_client(
         await client.aclose()
 
 
-def guard_config(settings: Settings) -> GuardConfig:
-    limits = (
-        Limit(settings.upstream_max_per_minute, 60, "minute"),
-        Limit(settings.upstream_max_per_hour, 3_600, "hour"),
-        Limit(settings.upstream_max_per_day, 86_400, "day"),
+def budget_limits(settings: Settings) -> dict[str, tuple[BudgetLimit, ...]]:
+    """Each provider's free tier, with any UPSTREAM_MAX_PER_* set replacing its window
+    (0: that window unlimited)."""
+    chosen = {
+        "minute": settings.upstream_max_per_minute,
+        "hour": settings.upstream_max_per_hour,
+        "day": settings.upstream_max_per_day,
+        "month": settings.upstream_max_per_month,
+    }
+    limits = {}
+    for name in settings.providers:
+        calls = {label: FREE_TIERS[name].get(label, 0) for label in PERIODS_S}
+        calls |= {label: count for label, count in chosen.items() if count is not None}
+        limits[name] = tuple(
+            BudgetLimit(calls[label], period, label)
+            for label, period in PERIODS_S.items()
+            if calls[label] > 0
+        )
+    return limits
+
+
+def budget_windows(settings: Settings, backend: Backend, prefix: str) -> SharedWindows:
+    redis = None
+    if backend.redis is not None:
+        redis = RedisWindows(backend.redis, probe_every_s=PROBE_EVERY_S, prefix=prefix)
+    return SharedWindows(
+        shares=settings.upstream_budget_shares or settings.workers,
+        redis=redis,
+        breaker=backend.breaker,
+        probe_every_s=PROBE_EVERY_S,
     )
+
+
+def build_budget(settings: Settings, backend: Backend, clock: Clock) -> UpstreamBudget:
+    windows = budget_windows(settings, backend, "skycache:v1:budget:")
+    return SharedUpstreamBudget(budget_limits(settings), windows, clock)
+
+
+def miss_limit(settings: Settings) -> BudgetLimit | None:
+    rate = settings.upstream_misses_per_client
+    if rate is None:
+        only_simulated = set(settings.providers) == {"simulated"}
+        rate = "0" if only_simulated else DEFAULT_MISSES_PER_CLIENT  # no quota to protect
+    if rate == "0":
+        return None
+    count, unit = rate.split("/")
+    return BudgetLimit(int(count), RATE_UNITS_S[unit], unit)
+
+
+def build_miss_budget(settings: Settings, backend: Backend, clock: Clock) -> MissBudget | None:
+    limit = miss_limit(settings)
+    if limit is None:
+        return None
+    return ClientMissBudget(limit, budget_windows(settings, backend, "skycache:v1:misses:"), clock)
+
+
+def guard_config(settings: Settings) -> GuardConfig:
     return GuardConfig(
         concurrency=settings.upstream_concurrency,
         # Each HTTP call (body included) has UPSTREAM_TIMEOUT; a provider call (geocoding
@@ -81,12 +162,15 @@ def guard_config(settings: Settings) -> GuardConfig:
         retries=settings.upstream_retries,
         breaker_failures=settings.breaker_failures,
         breaker_reset_s=settings.breaker_reset_s,
-        limits=tuple(limit for limit in limits if limit.calls > 0),
     )
 
 
 def build_provider(
-    settings: Settings, http: httpx.AsyncClient, locations: LocationCache, metrics: Metrics
+    settings: Settings,
+    http: httpx.AsyncClient,
+    locations: LocationCache,
+    metrics: Metrics,
+    budget: UpstreamBudget | None = None,
 ) -> WeatherProvider:
     """Each upstream behind its own guard (concurrency cap, retry, breaker, quota), its
     attempts counted inside the guard and the calls the guard let out counted around it;
@@ -96,6 +180,7 @@ def build_provider(
             GuardedProvider(
                 CountedAttempts(build_upstream(name, settings, http, locations), metrics),
                 guard_config(settings),
+                budget=budget,
             ),
             metrics,
         )
@@ -160,8 +245,14 @@ class Container(containers.DeclarativeContainer):
     metrics = providers.Callable(operator.attrgetter("metrics"), backend)
     cache_kind = providers.Callable(operator.attrgetter("kind"), backend)
     observed_lock = providers.Callable(instruments.provided.observe_lock.call(lock))
-    http_client = providers.Resource(open_http_client, settings=settings, instruments=instruments)
-    provider = providers.Singleton(build_provider, settings, http_client, locations, metrics)
+    budget = providers.Singleton(build_budget, settings, backend, clock)
+    misses = providers.Singleton(build_miss_budget, settings, backend, clock)
+    http_client = providers.Resource(
+        open_http_client, settings=settings, instruments=instruments, budget=budget
+    )
+    provider = providers.Singleton(
+        build_provider, settings, http_client, locations, metrics, budget
+    )
     policy = providers.Singleton(build_policy, settings)
     guard = providers.Singleton(
         StampedeGuard,
@@ -177,6 +268,8 @@ class Container(containers.DeclarativeContainer):
         metrics=metrics,
         clock=clock,
         policy=policy,
+        locations=locations,
+        misses=misses,
     )
     near_cache = providers.Singleton(
         NearCache,

@@ -129,6 +129,33 @@ def _rate_limit(name: str) -> Any:
     return field(default="", metadata={"env": name, "read": read})
 
 
+def _optional_count(name: str) -> Any:
+    """A whole number ≥ 0, or None when unset (the default then depends on other settings)."""
+
+    def read(env: Mapping[str, str]) -> int | None:
+        raw = env.get(name, "").strip()
+        if not raw:
+            return None
+        if not raw.isdigit():
+            raise SettingsError(f"{name}={raw!r} must be a whole number, 0 or more")
+        return int(raw)
+
+    return field(default=None, metadata={"env": name, "read": read})
+
+
+def _miss_rate(name: str) -> Any:
+    """Like _rate_limit, but "0" turns it off and unset leaves the default to the provider."""
+    limited = _rate_limit(name).metadata["read"]
+
+    def read(env: Mapping[str, str]) -> str | None:
+        raw = env.get(name, "").strip()
+        if not raw:
+            return None
+        return "0" if raw == "0" else str(limited(env))
+
+    return field(default=None, metadata={"env": name, "read": read})
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     weather_ttl_s: float = _number("WEATHER_TTL", 300.0, minimum=1.0)
@@ -168,9 +195,13 @@ class Settings:
     upstream_retries: int = _number("UPSTREAM_RETRIES", 1, integer=True)
     breaker_failures: int = _number("BREAKER_FAILURES", 5, minimum=1, integer=True)
     breaker_reset_s: float = _number("BREAKER_RESET", 30.0, minimum=0.1)
-    upstream_max_per_minute: int = _number("UPSTREAM_MAX_PER_MINUTE", 0, integer=True)
-    upstream_max_per_hour: int = _number("UPSTREAM_MAX_PER_HOUR", 0, integer=True)
-    upstream_max_per_day: int = _number("UPSTREAM_MAX_PER_DAY", 0, integer=True)
+    upstream_max_per_minute: int | None = _optional_count("UPSTREAM_MAX_PER_MINUTE")
+    upstream_max_per_hour: int | None = _optional_count("UPSTREAM_MAX_PER_HOUR")
+    upstream_max_per_day: int | None = _optional_count("UPSTREAM_MAX_PER_DAY")
+    upstream_max_per_month: int | None = _optional_count("UPSTREAM_MAX_PER_MONTH")
+    upstream_misses_per_client: str | None = _miss_rate("UPSTREAM_MISSES_PER_CLIENT")
+    upstream_budget_shares: int = _number("UPSTREAM_BUDGET_SHARES", 0, integer=True)
+    workers: int = _number("SKYCACHE_WORKERS", 1, minimum=1, integer=True)
     simulated_latency_s: float = _number("SIMULATED_LATENCY", 0.05)
     simulated_failure_rate: float = _number("SIMULATED_FAILURE_RATE", 0.0)
     near_cache_ttl_s: float = _number("NEAR_CACHE_TTL", 1.0)

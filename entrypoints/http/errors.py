@@ -13,8 +13,10 @@ from domain.errors import (
     CityNotFound,
     InvalidCity,
     SkycacheError,
+    TooManyMisses,
     UnusableAnswer,
     UpstreamBadResponse,
+    UpstreamBudgetSpent,
     UpstreamRateLimited,
     UpstreamUnavailable,
     WaitTimedOut,
@@ -32,7 +34,9 @@ DEFAULT_RETRY_AFTER_MAX_S = 3_600.0
 _STATUS: list[tuple[type[SkycacheError], int, str]] = [
     (InvalidCity, 400, "invalid_city"),
     (CityNotFound, 404, "city_not_found"),
+    (TooManyMisses, 429, "too_many_misses"),
     (UpstreamBadResponse, 502, "upstream_bad_response"),
+    (UpstreamBudgetSpent, 503, "upstream_budget_spent"),
     (UpstreamRateLimited, 503, "upstream_rate_limited"),
     (WaitTimedOut, 503, "upstream_wait_timed_out"),
     (UpstreamUnavailable, 503, "upstream_unavailable"),
@@ -74,6 +78,8 @@ def _headers(exc: SkycacheError, ceiling: float) -> dict[str, str] | None:
     if isinstance(exc, UpstreamUnavailable):
         # Nothing usable was cached, so the cache was missed, whoever did the fetch.
         return {"Retry-After": retry_after(exc.retry_after_s, ceiling), "X-Cache": "MISS"}
+    if isinstance(exc, TooManyMisses):
+        return {"Retry-After": retry_after(exc.retry_after_s, ceiling)}
     if isinstance(exc, CityNotFound) and exc.outcome is not None:
         return {"X-Cache": exc.outcome.value}
     return None

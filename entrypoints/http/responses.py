@@ -66,7 +66,8 @@ _ERRORS = [
     ),
     (
         429,
-        "Too many requests from this client (only when RATE_LIMIT is set)",
+        "Too many names never seen from this client (UPSTREAM_MISSES_PER_CLIENT), or too many "
+        "requests (only when RATE_LIMIT is set)",
         "http_429",
         "rate limit exceeded",
     ),

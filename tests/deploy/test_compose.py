@@ -29,7 +29,7 @@ from tests.deploy.recipe import (
 # see compose-spec.LICENSE): no network here to fetch it from the compose-spec repository.
 SCHEMA = Path(__file__).with_name("compose-spec.json")
 
-# Read by the image's CMD (`--workers ${SKYCACHE_WORKERS:-2}`), not by Settings.
+# Read by the image's CMD (`--workers ${SKYCACHE_WORKERS:-2}`), and by Settings.
 IMAGE_VARIABLES = {"SKYCACHE_WORKERS"}
 # Read by uvicorn itself: which peers' X-Forwarded-For to trust (the edge's).
 UVICORN_VARIABLES = {"FORWARDED_ALLOW_IPS"}

@@ -26,6 +26,9 @@ FAULT_ENV = {
     "UPSTREAM_RETRIES": str(RETRIES),
     "BREAKER_FAILURES": str(BREAKER_FAILURES),
     "BREAKER_RESET": str(BREAKER_RESET_S),
+    # The floods below are one client's cold cities: the guard is under test, not the
+    # per-client miss budget (tests/e2e/test_upstream_budget.py).
+    "UPSTREAM_MISSES_PER_CLIENT": "0",
 }
 # fault id -> (control for the fake, status without a copy, words the error detail holds)
 FAULTS: dict[str, tuple[dict[str, Any], int, str]] = {

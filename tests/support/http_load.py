@@ -44,16 +44,21 @@ def weather_target(city: str) -> str:
 
 
 class Connection:
-    """One keep-alive connection; requests on it run one after another."""
+    """One keep-alive connection; requests on it run one after another. `source` binds
+    the client's address: every 127.x.y.z is loopback on Linux, so one test can play
+    several clients the server tells apart."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, source: str | None = None) -> None:
         parts = urlsplit(url)
         self.url = url
         self._host, self._port = parts.hostname or "127.0.0.1", parts.port or 80
+        self._local = (source, 0) if source else None
         self._streams: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
 
     async def open(self) -> Connection:
-        self._streams = await asyncio.open_connection(self._host, self._port)
+        self._streams = await asyncio.open_connection(
+            self._host, self._port, local_addr=self._local
+        )
         return self
 
     async def get(self, target: str) -> Reply:

@@ -66,10 +66,12 @@ def guard(
     inner: ScriptedProvider, clock: FakeClock, pauses: Pauses | None = None, **config: object
 ) -> GuardedProvider:
     """The provider under test: breaker threshold 3, reset 30 s, unless `config` says else."""
+    budget = config.pop("budget", None)
     settings = {"breaker_failures": 3, "breaker_reset_s": 30.0, **config}
     return GuardedProvider(
         inner,
         GuardConfig(**settings),  # type: ignore[arg-type]
         clock=clock,
         sleep=pauses or Pauses(),
+        budget=budget,  # type: ignore[arg-type]
     )

@@ -13,8 +13,7 @@ from adapters.failover_provider import FailoverProvider
 from adapters.memory_cache import MemoryCache
 from adapters.memory_lock import MemoryLock
 from adapters.memory_metrics import MemoryMetrics
-from adapters.upstream_quota import Limit
-from domain.errors import CityNotFound, UpstreamUnavailable
+from domain.errors import CityNotFound, UpstreamBudgetSpent, UpstreamUnavailable
 from domain.get_weather import GetWeather
 from domain.outcome import CacheOutcome
 from domain.policy import CachePolicy
@@ -36,6 +35,7 @@ from tests.unit.scripted_provider import (
 BOSTON = WeatherQuery.parse("Boston")
 DENVER = WeatherQuery.parse("Denver")
 NOWHERE = WeatherQuery.parse("Nowhere")
+BUDGET_SPENT = UpstreamBudgetSpent("open-meteo upstream budget has no room", retry_after_s=30)
 
 
 class Service:
@@ -229,15 +229,17 @@ async def test_a_miss_the_open_breaker_refused_is_a_miss_without_an_api_call() -
 
 
 @pytest.mark.parametrize(
-    ("script", "config"),
+    ("script", "config", "reached"),
     [
-        ((RATE_LIMITED,), {"retries": 0}),  # then its 429 window is in force
-        ((), {"limits": (Limit(1, 60, "minute"),)}),  # then the call budget is spent
+        ((RATE_LIMITED,), {"retries": 0}, 1),  # then its 429 window is in force
+        # The shared budget refuses in the HTTP transport, below the adapter: the adapter
+        # is called, but nothing is sent.
+        ((None, BUDGET_SPENT), {}, 2),
     ],
     ids=["429-window", "call-budget"],
 )
 async def test_a_miss_the_guard_turned_away_before_any_io_is_no_api_call(
-    script: tuple[Outcome, ...], config: dict[str, Any]
+    script: tuple[Outcome, ...], config: dict[str, Any], reached: int
 ) -> None:
     service = Service(upstream(*script), **config)
     await service.ask(BOSTON)
@@ -245,7 +247,7 @@ async def test_a_miss_the_guard_turned_away_before_any_io_is_no_api_call(
 
     assert await service.ask(DENVER) is UpstreamUnavailable
 
-    assert service.upstreams[0].calls == 1
+    assert service.upstreams[0].calls == reached
     assert await service.moved() == {"cache_misses": 1, "upstream_errors": 1}
 
 

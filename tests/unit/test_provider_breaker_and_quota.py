@@ -1,4 +1,4 @@
-"""GuardedProvider: circuit breaker, 429 windows and the call budget, on a fake clock."""
+"""GuardedProvider: circuit breaker, 429 windows and the shared budget, on a fake clock."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import asyncio
 import pytest
 
 from adapters.guarded_provider import GuardedProvider
-from adapters.upstream_quota import Limit
-from domain.errors import UpstreamRateLimited, UpstreamUnavailable
+from domain.admission import Priority
+from domain.errors import UpstreamBudgetSpent, UpstreamRateLimited, UpstreamUnavailable
 from domain.weather import Weather
 from tests.unit.fakes import FakeClock
 from tests.unit.scripted_provider import (
@@ -159,30 +159,37 @@ async def test_after_a_429_no_call_is_made_until_its_window_passes(clock: FakeCl
     assert provider.healthy()
 
 
-async def test_the_client_side_budget_refuses_calls_beyond_its_limit(clock: FakeClock) -> None:
-    inner = ScriptedProvider()
-    provider = guard(inner, clock, limits=(Limit(2, 60, "minute"),))
-    await provider.current(BOSTON)
+async def test_a_call_our_budget_refused_moves_neither_the_breaker_nor_the_429_window(
+    clock: FakeClock,
+) -> None:
+    refused = UpstreamBudgetSpent("open-meteo upstream budget has no room", retry_after_s=7)
+    inner = ScriptedProvider([refused] * 5)
+    provider = guard(inner, clock, breaker_failures=1)
+
+    for _ in range(5):
+        with pytest.raises(UpstreamBudgetSpent):
+            await provider.current(BOSTON)
+
+    assert inner.calls == 5  # each asked the budget again: no local window was closed
+    assert provider.state == "closed"
+    assert provider.healthy()
     await provider.current(BOSTON)
 
-    with pytest.raises(UpstreamRateLimited, match="budget of 2 calls per minute"):
+
+async def test_a_daily_limit_closes_the_shared_budget_until_midnight_and_the_worker_for_a_while(
+    clock: FakeClock,
+) -> None:
+    budget = RecordingBudget()
+    daily = UpstreamRateLimited("forecast upstream answered 429: Daily API request limit exceeded")
+    inner = ScriptedProvider([daily])
+    provider = guard(inner, clock, budget=budget)
+
+    with pytest.raises(UpstreamRateLimited):
         await provider.current(BOSTON)
-    assert inner.calls == 2
 
-    clock.advance(30)
-    await provider.current(BOSTON)
-    assert inner.calls == 3
-
-
-async def test_a_retry_spends_from_the_budget_too(clock: FakeClock) -> None:
-    inner = ScriptedProvider([SERVER_ERROR])
-    provider = guard(inner, clock, limits=(Limit(1, 60, "minute"),))
-
-    with pytest.raises(UpstreamUnavailable) as raised:
-        await provider.current(BOSTON)
-
-    assert raised.value is SERVER_ERROR
-    assert inner.calls == 1
+    midnight = clock.now() - clock.now() % 86_400 + 86_400
+    assert budget.closed == [("scripted", midnight)]
+    assert provider.quota.remaining_s() == pytest.approx(min(600, midnight - clock.now()))
 
 
 async def test_without_a_budget_the_guard_never_counts_calls(clock: FakeClock) -> None:
@@ -193,3 +200,19 @@ async def test_without_a_budget_the_guard_never_counts_calls(clock: FakeClock) -
         await provider.current(BOSTON)
 
     assert inner.calls == 700
+
+
+class RecordingBudget:
+    """An UpstreamBudget that admits everything and records closures."""
+
+    def __init__(self) -> None:
+        self.closed: list[tuple[str, float]] = []
+
+    async def spend(self, upstream: str, priority: Priority) -> bool:
+        return False
+
+    async def close(self, upstream: str, until: float) -> None:
+        self.closed.append((upstream, until))
+
+    async def reopen(self, upstream: str) -> None:
+        self.closed = [c for c in self.closed if c[0] != upstream]

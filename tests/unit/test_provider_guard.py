@@ -6,7 +6,6 @@ import asyncio
 
 import pytest
 
-from adapters.upstream_quota import Limit
 from domain.errors import CityNotFound, UpstreamUnavailable
 from entrypoints.container import guard_config
 from entrypoints.settings import Settings, SettingsError
@@ -143,7 +142,7 @@ async def test_a_call_that_outlives_the_call_timeout_is_a_failure(clock: FakeClo
 
 def test_the_guard_is_configured_from_the_environment() -> None:
     env = {"UPSTREAM_CONCURRENCY": "3", "UPSTREAM_RETRIES": "0", "UPSTREAM_TIMEOUT": "2"}
-    env |= {"BREAKER_FAILURES": "7", "BREAKER_RESET": "9", "UPSTREAM_MAX_PER_MINUTE": "600"}
+    env |= {"BREAKER_FAILURES": "7", "BREAKER_RESET": "9"}
 
     config = guard_config(Settings.from_env(env))
 
@@ -152,13 +151,12 @@ def test_the_guard_is_configured_from_the_environment() -> None:
     assert config.retry_within_s == 2
     assert (config.call_timeout_s, config.queue_timeout_s) == pytest.approx((2.2, 2.4))
     assert (config.breaker_failures, config.breaker_reset_s) == (7, 9.0)
-    assert config.limits == (Limit(600, 60, "minute"),)
 
 
-def test_by_default_one_call_at_a_time_one_retry_and_no_client_side_budget() -> None:
+def test_by_default_one_call_at_a_time_and_one_retry() -> None:
     config = guard_config(Settings.from_env({}))
 
-    assert (config.concurrency, config.retries, config.limits) == (1, 1, ())
+    assert (config.concurrency, config.retries) == (1, 1)
     assert (config.breaker_failures, config.breaker_reset_s) == (5, 30.0)
 
 

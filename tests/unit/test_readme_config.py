@@ -8,8 +8,8 @@ from pathlib import Path
 from entrypoints.settings import documented_variables
 
 README = Path(__file__).resolve().parents[2] / "README.md"
-# Read outside Settings: by prometheus_client in each worker, by the image's CMD, by uvicorn.
-EXTRAS = {"PROMETHEUS_MULTIPROC_DIR", "SKYCACHE_WORKERS", "FORWARDED_ALLOW_IPS"}
+# Read outside Settings: by prometheus_client in each worker, by uvicorn.
+EXTRAS = {"PROMETHEUS_MULTIPROC_DIR", "FORWARDED_ALLOW_IPS"}
 _NAME = re.compile(r"`([A-Z][A-Z0-9_]*)`")
 
 

@@ -1,10 +1,10 @@
-"""Quota guards: 429 windows from Retry-After or Open-Meteo's reason, and the call budget."""
+"""Quota windows: 429 windows from Retry-After or Open-Meteo's reason."""
 
 from __future__ import annotations
 
 import pytest
 
-from adapters.upstream_quota import CallBudget, Limit, QuotaWindow, window_s
+from adapters.upstream_quota import PROBE_EVERY_S, QuotaWindow, daily_limit_ends, window_s
 from domain.errors import UpstreamRateLimited
 from tests.unit.fakes import FakeClock
 
@@ -34,10 +34,13 @@ def test_a_429_window_is_the_longest_of_retry_after_and_the_named_limit(
     assert window_s(limited(reason, retry_after_s), MIDNIGHT) == expected_s
 
 
-def test_a_daily_limit_lasts_until_the_next_utc_midnight() -> None:
-    error = limited("Daily API request limit exceeded. Please try again tomorrow.")
+def test_a_daily_limit_ends_at_utc_midnight_but_a_worker_waits_only_until_a_probe() -> None:
+    error = limited("Daily API request limit exceeded. Please try again tomorrow.", 86_400.0)
 
-    assert window_s(error, MIDNIGHT + 3_600) == pytest.approx(86_400 - 3_600)
+    assert daily_limit_ends(error, MIDNIGHT + 3_600) == MIDNIGHT + 86_400
+    assert window_s(error, MIDNIGHT + 3_600) == PROBE_EVERY_S
+    assert window_s(error, MIDNIGHT + 86_400 - 30) == pytest.approx(30)
+    assert daily_limit_ends(limited("Minutely API request limit exceeded."), MIDNIGHT) is None
 
 
 def test_after_a_429_calls_are_refused_until_its_window_passes() -> None:
@@ -65,38 +68,3 @@ def test_a_shorter_window_never_cuts_a_longer_one_short() -> None:
     window.close_for(limited("Too many concurrent requests"))
 
     assert window.remaining_s() == pytest.approx(3_600)
-
-
-def test_the_budget_allows_its_burst_then_refuses_until_a_call_is_earned_back() -> None:
-    clock = FakeClock()
-    budget = CallBudget(clock, (Limit(2, 60, "minute"),), name="open-meteo")
-    for _ in range(2):
-        budget.check()
-        budget.spend()
-
-    with pytest.raises(UpstreamRateLimited) as refused:
-        budget.check()
-    assert refused.value.retry_after_s == pytest.approx(30)
-    assert "budget of 2 calls per minute" in refused.value.reason
-
-    clock.advance(30)
-    budget.check()
-
-
-def test_the_tightest_of_several_limits_decides() -> None:
-    clock = FakeClock()
-    limits = (Limit(600, 60, "minute"), Limit(3, 3_600, "hour"))
-    budget = CallBudget(clock, limits, name="open-meteo")
-    for _ in range(3):
-        budget.check()
-        budget.spend()
-
-    with pytest.raises(UpstreamRateLimited, match="per hour"):
-        budget.check()
-
-
-def test_a_budget_without_limits_never_refuses() -> None:
-    budget = CallBudget(FakeClock(), (), name="open-meteo")
-    for _ in range(10_000):
-        budget.check()
-        budget.spend()

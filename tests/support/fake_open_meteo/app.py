@@ -16,7 +16,7 @@ from tests.support.fake_open_meteo import payloads
 Endpoint = Literal["geocoding", "forecast"]
 Mode = Literal[
     "ok", "error400", "error429", "error500", "timeout", "bad_json", "missing_fields",
-    "wrong_shape", "refuse",
+    "wrong_shape", "refuse", "daily429",
     # forecast: the real shape with one field spoiled (see payloads.SPOILED)
     "null_humidity", "null_weather_code", "null_temperature", "missing_temperature",
     "float_code", "hot",

@@ -97,6 +97,7 @@ BROKEN: dict[tuple[str, str], bytes] = {
 ERRORS = {
     "error400": (400, "Cannot initialize WeatherVariable from invalid String value"),
     "error429": (429, "Minutely API request limit exceeded. Please try again in one minute."),
+    "daily429": (429, "Daily API request limit exceeded. Please try again tomorrow."),
     "error500": (500, "Internal server error"),
 }
 

@@ -1,0 +1,33 @@
+"""Budget ports: the upstream calls every worker shares, and each client's misses."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from domain.admission import Priority
+
+
+class UpstreamBudget(Protocol):
+    """HTTP calls to each upstream, counted across every worker and instance.
+
+    Implementations raise domain.errors.UpstreamBudgetSpent, with the seconds until the
+    call would be admitted, and count nothing for a refused call."""
+
+    async def spend(self, upstream: str, priority: Priority) -> bool:
+        """Count one call about to be sent; True when it is the probe of a closed upstream."""
+        ...
+
+    async def close(self, upstream: str, until: float) -> None:
+        """The upstream said its quota is gone until `until`: let only a probe through
+        now and then, cluster-wide."""
+        ...
+
+    async def reopen(self, upstream: str) -> None:
+        """A probe was answered: calls flow again."""
+        ...
+
+
+class MissBudget(Protocol):
+    async def take(self, client: str) -> None:
+        """Count one miss for a name never seen, or raise domain.errors.TooManyMisses."""
+        ...

@@ -1,0 +1,108 @@
+"""BudgetedTransport: each HTTP request is paid for, at the priority of the fetch it serves."""
+
+from __future__ import annotations
+
+import contextlib
+
+import httpx
+import pytest
+
+from adapters.budgeted_transport import BudgetedTransport
+from adapters.upstream_budget import SharedUpstreamBudget, SharedWindows
+from domain.admission import BudgetLimit, Priority, admitted_as
+from domain.errors import UpstreamBudgetSpent
+from tests.unit.fakes import FakeClock
+
+PATHS = {"/v1/search": "open-meteo", "/v1/forecast": "open-meteo"}
+
+
+class Upstream:
+    """The far end: answers `status` and counts what reached it."""
+
+    def __init__(self) -> None:
+        self.paths: list[str] = []
+        self.status = 200
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.paths.append(request.url.path)
+        return httpx.Response(self.status, json={})
+
+
+def client_over(upstream: Upstream, budget: SharedUpstreamBudget) -> httpx.AsyncClient:
+    transport = BudgetedTransport(httpx.MockTransport(upstream), budget, PATHS)
+    return httpx.AsyncClient(transport=transport, base_url="http://upstream")
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def budget(clock: FakeClock) -> SharedUpstreamBudget:
+    limits = {"open-meteo": (BudgetLimit(10, 60.0, "minute"),)}
+    return SharedUpstreamBudget(limits, SharedWindows(), clock)
+
+
+async def test_ten_a_minute_means_ten_http_requests_whatever_their_endpoint(
+    budget: SharedUpstreamBudget,
+) -> None:
+    upstream = Upstream()
+    async with client_over(upstream, budget) as client:
+        with admitted_as(Priority.REFRESH):
+            for i in range(20):
+                with contextlib.suppress(UpstreamBudgetSpent):
+                    await client.get("/v1/search" if i % 2 else "/v1/forecast")
+            await client.get("/healthz-of-someone-else")  # not an upstream: not counted
+
+    assert len(upstream.paths) == 11
+    assert upstream.paths.count("/healthz-of-someone-else") == 1
+
+
+async def test_requests_are_paid_at_the_priority_of_their_fetch(
+    budget: SharedUpstreamBudget,
+) -> None:
+    upstream = Upstream()
+    async with client_over(upstream, budget) as client:
+        for _ in range(10):
+            with contextlib.suppress(UpstreamBudgetSpent):
+                await client.get("/v1/search")  # outside any fetch: a name never seen
+        assert len(upstream.paths) == 8
+        with admitted_as(Priority.KNOWN):
+            await client.get("/v1/forecast")
+            with pytest.raises(UpstreamBudgetSpent):
+                await client.get("/v1/forecast")
+
+
+async def test_a_probe_that_is_answered_reopens_a_closed_upstream(
+    budget: SharedUpstreamBudget, clock: FakeClock
+) -> None:
+    upstream = Upstream()
+    await budget.close("open-meteo", until=clock.now() + 86_400)
+    async with client_over(upstream, budget) as client:
+        with pytest.raises(UpstreamBudgetSpent):
+            await client.get("/v1/forecast")
+        clock.advance(600)
+        upstream.status = 429
+        await client.get("/v1/forecast")  # the probe, refused again: still closed
+        with pytest.raises(UpstreamBudgetSpent):
+            await client.get("/v1/forecast")
+        clock.advance(600)
+        upstream.status = 200
+        await client.get("/v1/forecast")  # the next probe is answered
+        await client.get("/v1/forecast")
+
+    assert len(upstream.paths) == 3
+
+
+async def test_a_base_url_with_a_path_of_its_own_is_still_counted(
+    budget: SharedUpstreamBudget,
+) -> None:
+    upstream = Upstream()
+    async with client_over(upstream, budget) as client:
+        with admitted_as(Priority.REFRESH):
+            for _ in range(12):
+                with contextlib.suppress(UpstreamBudgetSpent):
+                    await client.get("/proxy/open-meteo/v1/forecast")
+
+    assert len(upstream.paths) == 10
