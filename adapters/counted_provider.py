@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from domain.errors import UpstreamUnavailable
+from domain.errors import UpstreamUnavailable, counted_if_sent
 from domain.outcome import Counter
 from domain.query import WeatherQuery
 from domain.weather import Weather
@@ -21,17 +21,15 @@ class CountedProvider(WeatherProvider):
         self._metrics = metrics
 
     async def current(self, query: WeatherQuery) -> Weather:
-        attempted = True
         try:
-            return await self.inner.current(query)
+            return await counted_if_sent(self.inner.current(query), self._count_call)
         except UpstreamUnavailable as error:
-            attempted = error.attempted
-            if attempted:
+            if error.attempted:
                 self._metrics.incr_labelled(Counter.UPSTREAM_ERRORS, self.name)
             raise
-        finally:
-            if attempted:
-                self._metrics.incr_labelled(Counter.API_CALLS, self.name)
+
+    def _count_call(self) -> None:
+        self._metrics.incr_labelled(Counter.API_CALLS, self.name)
 
     def healthy(self) -> bool:
         return self.inner.healthy()
@@ -48,15 +46,7 @@ class CountedAttempts(WeatherProvider):
         self._metrics = metrics
 
     async def current(self, query: WeatherQuery) -> Weather:
-        attempted = True
-        try:
-            return await self._inner.current(query)
-        except UpstreamUnavailable as error:
-            attempted = error.attempted
-            raise
-        finally:
-            if attempted:
-                self._count()
+        return await counted_if_sent(self._inner.current(query), self._count)
 
     def _count(self) -> None:
         self._metrics.incr(Counter.API_ATTEMPTS)
