@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from redis import Redis
 from redis.asyncio import Redis as AsyncRedis
 
-from adapters.redis_cache import WEATHER_PREFIX, RedisCache
+from adapters.redis.cache import WEATHER_PREFIX, RedisCache
 from domain.entry import CacheEntry
 from domain.query import WeatherQuery
 

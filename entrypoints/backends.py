@@ -11,16 +11,16 @@ from dataclasses import dataclass
 from redis.asyncio import Redis
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from adapters.fallback_cache import FallbackCache
-from adapters.memory_cache import MemoryCache
-from adapters.memory_lock import MemoryLock
-from adapters.memory_metrics import MemoryMetrics
-from adapters.redaction import redact
-from adapters.redis_breaker import BreakerCache, BreakerLock, RedisBreaker
-from adapters.redis_cache import RedisCache
-from adapters.redis_client import create_redis_client
-from adapters.redis_lock import RedisLock
-from adapters.redis_metrics import RedisMetrics
+from adapters.memory.cache import MemoryCache
+from adapters.memory.fallback_cache import FallbackCache
+from adapters.memory.lock import MemoryLock
+from adapters.memory.metrics import MemoryMetrics
+from adapters.observability.redaction import redact
+from adapters.redis.breaker import BreakerCache, BreakerLock, RedisBreaker
+from adapters.redis.cache import RedisCache
+from adapters.redis.client import create_redis_client
+from adapters.redis.lock import RedisLock
+from adapters.redis.metrics import RedisMetrics
 from entrypoints.settings import Settings
 from ports.cache import Cache, LocationCache
 from ports.lock import Lock

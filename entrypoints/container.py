@@ -10,19 +10,19 @@ from typing import Any
 import httpx
 from dependency_injector import containers, providers
 
-from adapters.budgeted_transport import BudgetedTransport
-from adapters.counted_provider import CountedAttempts, CountedProvider
-from adapters.failover_provider import FailoverProvider
-from adapters.guarded_provider import GuardConfig, GuardedProvider
-from adapters.open_meteo import OpenMeteoGeocoder, OpenMeteoProvider
-from adapters.openweathermap import OpenWeatherMapProvider
-from adapters.prometheus_instruments import Instruments
-from adapters.redis_budget import RedisWindows
-from adapters.simulated_provider import SimulatedProvider
+from adapters.observability.prometheus_instruments import Instruments
+from adapters.providers.budgeted_transport import BudgetedTransport
+from adapters.providers.http import HttpLimits
+from adapters.providers.open_meteo import OpenMeteoGeocoder, OpenMeteoProvider
+from adapters.providers.openweathermap import OpenWeatherMapProvider
+from adapters.providers.simulated import SimulatedProvider
+from adapters.redis.budget import RedisWindows
+from adapters.redis.shared_budget import ClientMissBudget, SharedUpstreamBudget, SharedWindows
+from adapters.resilience.counted_provider import CountedAttempts, CountedProvider
+from adapters.resilience.failover import FailoverProvider
+from adapters.resilience.guarded_provider import GuardConfig, GuardedProvider
+from adapters.resilience.quota import PROBE_EVERY_S
 from adapters.system_clock import SystemClock
-from adapters.upstream_budget import ClientMissBudget, SharedUpstreamBudget, SharedWindows
-from adapters.upstream_http import HttpLimits
-from adapters.upstream_quota import PROBE_EVERY_S
 from domain.admission import BudgetLimit
 from domain.geocoding import CachedGeocoder
 from domain.get_weather import GetWeather

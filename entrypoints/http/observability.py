@@ -11,7 +11,7 @@ from litestar.di import NamedDependency
 from litestar.params import SkipValidation
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
-from adapters.prometheus_instruments import Instruments
+from adapters.observability.prometheus_instruments import Instruments
 from entrypoints.http.access_log import AccessLog
 from ports.provider import WeatherProvider
 

@@ -20,7 +20,7 @@ from litestar.stores.redis import RedisStore
 from litestar.types import Receive, Scope, Send
 from redis.asyncio import Redis
 
-from adapters.redis_breaker import RedisBreaker
+from adapters.redis.breaker import RedisBreaker
 from domain.errors import CacheUnavailable
 from entrypoints.backends import Backend
 

@@ -7,8 +7,8 @@ import random
 import pytest
 from redis.asyncio import Redis
 
-from adapters.redis_budget import RedisWindows
-from adapters.upstream_budget import ClientMissBudget, SharedUpstreamBudget, SharedWindows
+from adapters.redis.budget import RedisWindows
+from adapters.redis.shared_budget import ClientMissBudget, SharedUpstreamBudget, SharedWindows
 from domain.admission import BudgetLimit, Priority
 from domain.errors import TooManyMisses, UpstreamBudgetSpent
 from tests.contract.servers import REDIS_CLIENTS, REDIS_SERVERS

@@ -7,9 +7,9 @@ import asyncio
 
 import pytest
 
-from adapters.fallback_cache import FallbackCache
-from adapters.memory_cache import MemoryCache
-from adapters.redis_cache import RedisCache
+from adapters.memory.cache import MemoryCache
+from adapters.memory.fallback_cache import FallbackCache
+from adapters.redis.cache import RedisCache
 from domain.entry import CacheEntry
 from domain.weather import Location, Weather
 from tests.contract.servers import REDIS_CLIENTS, REDIS_SERVERS

@@ -10,8 +10,8 @@ import pytest
 from redis.asyncio import Redis
 
 import adapters
-from adapters.memory_metrics import MemoryMetrics
-from adapters.redis_metrics import RedisMetrics
+from adapters.memory.metrics import MemoryMetrics
+from adapters.redis.metrics import RedisMetrics
 from domain.outcome import Counter
 from ports.metrics import Metrics
 from tests.contract.servers import REDIS_SERVERS
@@ -104,8 +104,8 @@ async def test_labelled_counts_leave_the_plain_total_alone(workers: list[Metrics
 
 
 def _metrics_adapters() -> list[type]:
-    for module in pkgutil.iter_modules(adapters.__path__):
-        importlib.import_module(f"adapters.{module.name}")
+    for module in pkgutil.walk_packages(adapters.__path__, "adapters."):
+        importlib.import_module(module.name)
     found, todo = [], list(Metrics.__subclasses__())
     while todo:
         cls = todo.pop()

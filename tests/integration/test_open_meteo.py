@@ -9,8 +9,8 @@ import time
 import httpx
 import pytest
 
-from adapters.memory_cache import MemoryCache
-from adapters.open_meteo import OpenMeteoGeocoder, OpenMeteoProvider
+from adapters.memory.cache import MemoryCache
+from adapters.providers.open_meteo import OpenMeteoGeocoder, OpenMeteoProvider
 from domain.errors import (
     CityNotFound,
     UnusableAnswer,

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 
-from adapters.openweathermap import OpenWeatherMapProvider
+from adapters.providers.openweathermap import OpenWeatherMapProvider
 from domain.errors import (
     CityNotFound,
     UnusableAnswer,

@@ -10,10 +10,10 @@ import msgspec
 import pytest
 from redis.asyncio import Redis
 
-from adapters.memory_metrics import MemoryMetrics
-from adapters.redis_cache import LOCATION_PREFIX, WEATHER_PREFIX, RedisCache
-from adapters.redis_client import create_redis_client
-from adapters.redis_envelope import encode_entry
+from adapters.memory.metrics import MemoryMetrics
+from adapters.redis.cache import LOCATION_PREFIX, WEATHER_PREFIX, RedisCache
+from adapters.redis.client import create_redis_client
+from adapters.redis.envelope import encode_entry
 from domain.entry import CacheEntry
 from domain.errors import CacheUnavailable
 from domain.outcome import Counter

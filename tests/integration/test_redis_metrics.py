@@ -7,7 +7,7 @@ import asyncio
 import pytest
 from redis.asyncio import Redis
 
-from adapters.redis_metrics import APPLIED_PREFIX, APPLIED_TTL_MS, RedisMetrics
+from adapters.redis.metrics import APPLIED_PREFIX, APPLIED_TTL_MS, RedisMetrics
 from domain.outcome import Counter
 
 pytestmark = pytest.mark.integration

@@ -12,10 +12,10 @@ from collections.abc import AsyncIterator, Iterator
 import pytest
 from redis.asyncio import Redis
 
-from adapters.redis_cache import RedisCache
-from adapters.redis_client import create_redis_client
-from adapters.redis_lock import RedisLock
-from adapters.redis_metrics import STATS_KEY, RedisMetrics
+from adapters.redis.cache import RedisCache
+from adapters.redis.client import create_redis_client
+from adapters.redis.lock import RedisLock
+from adapters.redis.metrics import STATS_KEY, RedisMetrics
 from domain.entry import CacheEntry
 from domain.errors import CacheUnavailable
 from domain.outcome import Counter

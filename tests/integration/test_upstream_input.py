@@ -8,9 +8,9 @@ import time
 import httpx
 import pytest
 
-from adapters.open_meteo import OpenMeteoGeocoder, OpenMeteoProvider
-from adapters.openweathermap import OpenWeatherMapProvider
-from adapters.upstream_http import HttpLimits
+from adapters.providers.http import HttpLimits
+from adapters.providers.open_meteo import OpenMeteoGeocoder, OpenMeteoProvider
+from adapters.providers.openweathermap import OpenWeatherMapProvider
 from domain.errors import (
     CityNotFound,
     UnusableAnswer,

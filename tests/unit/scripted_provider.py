@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterable
 
-from adapters.guarded_provider import GuardConfig, GuardedProvider
+from adapters.resilience.guarded_provider import GuardConfig, GuardedProvider
 from domain.errors import UpstreamBadResponse, UpstreamRateLimited, UpstreamUnavailable
 from domain.query import WeatherQuery
 from domain.weather import Weather

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from adapters.memory_cache import MemoryCache
-from adapters.memory_lock import MemoryLock
-from adapters.memory_metrics import MemoryMetrics
-from adapters.redis_breaker import RedisBreaker
-from adapters.redis_budget import RedisWindows
-from adapters.redis_client import create_redis_client
-from adapters.upstream_budget import ClientMissBudget, SharedUpstreamBudget, SharedWindows
+from adapters.memory.cache import MemoryCache
+from adapters.memory.lock import MemoryLock
+from adapters.memory.metrics import MemoryMetrics
+from adapters.redis.breaker import RedisBreaker
+from adapters.redis.budget import RedisWindows
+from adapters.redis.client import create_redis_client
+from adapters.redis.shared_budget import ClientMissBudget, SharedUpstreamBudget, SharedWindows
 from domain.admission import Admission, BudgetLimit, Priority, current_priority
 from domain.errors import CityNotFound, TooManyMisses, UpstreamBudgetSpent
 from domain.geocoding import CachedGeocoder

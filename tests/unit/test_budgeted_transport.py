@@ -7,8 +7,8 @@ import contextlib
 import httpx
 import pytest
 
-from adapters.budgeted_transport import BudgetedTransport
-from adapters.upstream_budget import SharedUpstreamBudget, SharedWindows
+from adapters.providers.budgeted_transport import BudgetedTransport
+from adapters.redis.shared_budget import SharedUpstreamBudget, SharedWindows
 from domain.admission import BudgetLimit, Priority, admitted_as
 from domain.errors import UpstreamBudgetSpent
 from tests.unit.fakes import FakeClock

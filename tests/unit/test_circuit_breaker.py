@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from adapters.circuit_breaker import BreakerState, CircuitBreaker
+from adapters.resilience.circuit_breaker import BreakerState, CircuitBreaker
 from domain.errors import UpstreamUnavailable
 from tests.unit.fakes import FakeClock
 

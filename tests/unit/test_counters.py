@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
-from adapters.counted_provider import CountedAttempts, CountedProvider
-from adapters.failover_provider import FailoverProvider
-from adapters.memory_cache import MemoryCache
-from adapters.memory_lock import MemoryLock
-from adapters.memory_metrics import MemoryMetrics
+from adapters.memory.cache import MemoryCache
+from adapters.memory.lock import MemoryLock
+from adapters.memory.metrics import MemoryMetrics
+from adapters.resilience.counted_provider import CountedAttempts, CountedProvider
+from adapters.resilience.failover import FailoverProvider
 from domain.errors import CityNotFound, UpstreamBudgetSpent, UpstreamUnavailable
 from domain.get_weather import GetWeather
 from domain.outcome import CacheOutcome

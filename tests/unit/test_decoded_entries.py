@@ -7,8 +7,8 @@ import dataclasses
 import msgspec
 import pytest
 
-from adapters.redis_cache import DecodedEntries
-from adapters.redis_envelope import decode_entry, encode_entry
+from adapters.redis.cache import DecodedEntries
+from adapters.redis.envelope import decode_entry, encode_entry
 from domain.entry import CacheEntry
 from domain.weather import Weather
 

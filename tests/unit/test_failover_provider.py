@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from adapters.counted_provider import CountedProvider
-from adapters.failover_provider import FailoverProvider
-from adapters.memory_metrics import MemoryMetrics
+from adapters.memory.metrics import MemoryMetrics
+from adapters.resilience.counted_provider import CountedProvider
+from adapters.resilience.failover import FailoverProvider
 from domain.errors import (
     CityNotFound,
     UnusableAnswer,

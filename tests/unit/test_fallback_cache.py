@@ -7,8 +7,8 @@ import dataclasses
 
 import pytest
 
-from adapters.fallback_cache import FallbackCache
-from adapters.memory_cache import MemoryCache
+from adapters.memory.cache import MemoryCache
+from adapters.memory.fallback_cache import FallbackCache
 from domain.entry import CacheEntry
 from domain.errors import CacheUnavailable
 from domain.weather import Location, Weather

@@ -2,9 +2,9 @@ import asyncio
 
 import pytest
 
-from adapters.memory_cache import MemoryCache
-from adapters.memory_lock import MemoryLock
-from adapters.memory_metrics import MemoryMetrics
+from adapters.memory.cache import MemoryCache
+from adapters.memory.lock import MemoryLock
+from adapters.memory.metrics import MemoryMetrics
 from domain.entry import CacheEntry
 from domain.errors import CacheUnavailable, CityNotFound, UpstreamUnavailable, WaitTimedOut
 from domain.get_weather import GetWeather

@@ -11,10 +11,10 @@ from typing import Any
 import httpx
 import pytest
 
-from adapters.memory_lock import MemoryLock
-from adapters.memory_metrics import MemoryMetrics
-from adapters.prometheus_instruments import Instruments
-from adapters.prometheus_metrics import Batch
+from adapters.memory.lock import MemoryLock
+from adapters.memory.metrics import MemoryMetrics
+from adapters.observability.prometheus_instruments import Instruments
+from adapters.observability.prometheus_metrics import Batch
 from domain.outcome import Counter
 from entrypoints.container import UPSTREAM_ENDPOINTS
 from entrypoints.http.observability import ObservedApp

@@ -8,7 +8,7 @@ import pytest
 from dependency_injector import providers
 from litestar.testing import AsyncTestClient
 
-from adapters.prometheus_instruments import Instruments
+from adapters.observability.prometheus_instruments import Instruments
 from domain.errors import UpstreamUnavailable
 from domain.outcome import Counter
 from domain.stats import MEANINGS

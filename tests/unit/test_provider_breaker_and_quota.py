@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from adapters.guarded_provider import GuardedProvider
+from adapters.resilience.guarded_provider import GuardedProvider
 from domain.admission import Priority
 from domain.errors import UpstreamBudgetSpent, UpstreamRateLimited, UpstreamUnavailable
 from domain.weather import Weather

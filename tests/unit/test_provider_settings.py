@@ -5,11 +5,11 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from adapters.counted_provider import CountedProvider
-from adapters.failover_provider import FailoverProvider
-from adapters.guarded_provider import GuardedProvider
-from adapters.memory_cache import MemoryCache
-from adapters.memory_metrics import MemoryMetrics
+from adapters.memory.cache import MemoryCache
+from adapters.memory.metrics import MemoryMetrics
+from adapters.resilience.counted_provider import CountedProvider
+from adapters.resilience.failover import FailoverProvider
+from adapters.resilience.guarded_provider import GuardedProvider
 from entrypoints.container import build_provider
 from entrypoints.settings import Settings, SettingsError
 

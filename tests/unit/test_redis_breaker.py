@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from redis.exceptions import ConnectionError as RedisConnectionError
 
-from adapters.redis_breaker import RedisBreaker
+from adapters.redis.breaker import RedisBreaker
 from domain.errors import CacheUnavailable
 from tests.unit.fakes import FakeClock
 

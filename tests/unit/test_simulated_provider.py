@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from adapters.simulated_provider import SimulatedProvider
+from adapters.providers.simulated import SimulatedProvider
 from domain.errors import CityNotFound, UpstreamUnavailable
 from domain.query import WeatherQuery
 

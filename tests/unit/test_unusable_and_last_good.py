@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from adapters.fallback_cache import FallbackCache
-from adapters.memory_cache import MemoryCache
+from adapters.memory.cache import MemoryCache
+from adapters.memory.fallback_cache import FallbackCache
 from domain.errors import UnusableAnswer, UpstreamUnavailable
 from domain.outcome import CacheOutcome, Counter
 from domain.policy import CachePolicy

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from adapters.upstream_quota import PROBE_EVERY_S, QuotaWindow, daily_limit_ends, window_s
+from adapters.resilience.quota import PROBE_EVERY_S, QuotaWindow, daily_limit_ends, window_s
 from domain.errors import UpstreamRateLimited
 from tests.unit.fakes import FakeClock
 

@@ -11,10 +11,10 @@ import contextlib
 import math
 from collections.abc import Mapping
 
-from adapters.budget_windows import Ceiling, LocalWindows, Verdict
-from adapters.redis_breaker import RedisBreaker
-from adapters.redis_budget import RedisWindows
-from adapters.upstream_quota import PROBE_EVERY_S
+from adapters.redis.breaker import RedisBreaker
+from adapters.redis.budget import RedisWindows
+from adapters.redis.budget_windows import Ceiling, LocalWindows, Verdict
+from adapters.resilience.quota import PROBE_EVERY_S
 from domain.admission import Admission, BudgetLimit, Priority
 from domain.errors import CacheUnavailable, TooManyMisses, UpstreamBudgetSpent
 from ports.budget import MissBudget, UpstreamBudget

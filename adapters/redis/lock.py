@@ -14,8 +14,8 @@ from typing import Any
 from redis.asyncio import Redis
 from redis.commands.core import AsyncScript
 
-from adapters.redis_client import unavailable_on_error
-from adapters.redis_wakeups import Wakeups
+from adapters.redis.client import unavailable_on_error
+from adapters.redis.wakeups import Wakeups
 from ports.lock import Held, Lease, Lock, Signal, Watch
 
 LOCK_PREFIX = "lock:v1:"

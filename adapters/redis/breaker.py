@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from adapters.redis_client import REDIS_ERRORS, unavailable
+from adapters.redis.client import REDIS_ERRORS, unavailable
 from domain.entry import CacheEntry
 from domain.errors import CacheUnavailable
 from domain.weather import Location

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 import httpx
 import msgspec
 
-from adapters.upstream_bounds import Celsius, Epoch, Latitude, Longitude, Percent, Short
-from adapters.upstream_http import (
+from adapters.providers.bounds import Celsius, Epoch, Latitude, Longitude, Percent, Short
+from adapters.providers.http import (
     DEFAULT_LIMITS,
     HttpLimits,
     LastCallHealth,
@@ -66,7 +66,7 @@ class OpenWeatherMapProvider(WeatherProvider):
     - 429 is UpstreamRateLimited, 5xx, timeouts and refused connections UpstreamUnavailable,
       a body that is not JSON UpstreamBadResponse, one that is JSON but missing a field or
       out of bounds (a temperature of 500 °C) UnusableAnswer, this city's 502, cached
-      briefly (all through adapters.upstream_http); a null humidity or no `weather`
+      briefly (all through adapters.providers.http); a null humidity or no `weather`
       condition is still weather, with that field null.
     """
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import httpx
 import msgspec
 
-from adapters.upstream_bounds import Celsius, Latitude, Longitude, Name, Percent, Short, Timestamp
-from adapters.upstream_http import DEFAULT_LIMITS, HttpLimits, LastCallHealth, get_json
-from adapters.wmo_codes import describe
+from adapters.providers.bounds import Celsius, Latitude, Longitude, Name, Percent, Short, Timestamp
+from adapters.providers.http import DEFAULT_LIMITS, HttpLimits, LastCallHealth, get_json
 from domain.errors import CityNotFound, UpstreamBadResponse
 from domain.query import WeatherQuery
 from domain.weather import Location, Weather
+from domain.wmo_codes import describe
 from ports.provider import Geocoder, WeatherProvider
 
 GEOCODING_URL = "https://geocoding-api.open-meteo.com"

@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from adapters.memory_cache import MemoryCache
+from adapters.memory.cache import MemoryCache
 from domain.entry import CacheEntry
 from domain.errors import CacheUnavailable
 from domain.weather import Location

@@ -9,9 +9,9 @@ import msgspec
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from adapters.redis_batch import BatchedGets
-from adapters.redis_client import unavailable_on_error
-from adapters.redis_envelope import decode_entry, decode_location, encode_entry, encode_location
+from adapters.redis.batch import BatchedGets
+from adapters.redis.client import unavailable_on_error
+from adapters.redis.envelope import decode_entry, decode_location, encode_entry, encode_location
 from domain.entry import CacheEntry
 from domain.outcome import Counter
 from domain.weather import Location

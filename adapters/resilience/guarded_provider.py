@@ -6,10 +6,10 @@ import asyncio
 import random
 from collections.abc import Awaitable, Callable
 
-from adapters.circuit_breaker import BreakerState, CircuitBreaker
-from adapters.guard_config import GuardConfig, blames_provider, is_transient
+from adapters.resilience.circuit_breaker import BreakerState, CircuitBreaker
+from adapters.resilience.guard_config import GuardConfig, blames_provider, is_transient
+from adapters.resilience.quota import QuotaWindow, daily_limit_ends
 from adapters.system_clock import SystemClock
-from adapters.upstream_quota import QuotaWindow, daily_limit_ends
 from domain.errors import (
     CityNotFound,
     UpstreamBudgetSpent,

@@ -10,8 +10,8 @@ from collections.abc import Mapping
 
 from redis.asyncio import Redis
 
-from adapters.redis_breaker import RedisBreaker
-from adapters.redis_client import unavailable_on_error
+from adapters.redis.breaker import RedisBreaker
+from adapters.redis.client import unavailable_on_error
 from domain.errors import CacheUnavailable
 from domain.outcome import Counter
 from ports.metrics import Metrics

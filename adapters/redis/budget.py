@@ -15,8 +15,8 @@ import math
 
 from redis.asyncio import Redis
 
-from adapters.budget_windows import Ceiling, Verdict
-from adapters.redis_client import unavailable_on_error
+from adapters.redis.budget_windows import Ceiling, Verdict
+from adapters.redis.client import unavailable_on_error
 
 PREFIX = "skycache:v1:budget:"
 

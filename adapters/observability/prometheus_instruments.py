@@ -15,9 +15,9 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.exposition import choose_encoder
 from prometheus_client.multiprocess import MultiProcessCollector
 
-from adapters.observed_lock import ObservedLock
-from adapters.observed_transport import ObservedTransport
-from adapters.prometheus_metrics import Batch, PrometheusMetrics
+from adapters.observability.observed_lock import ObservedLock
+from adapters.observability.observed_transport import ObservedTransport
+from adapters.observability.prometheus_metrics import Batch, PrometheusMetrics
 from domain.outcome import Counter as DomainCounter
 from domain.stats import BY_PROVIDER, BY_PROVIDER_MEANINGS, MEANINGS
 from ports.lock import Lock, Signal
