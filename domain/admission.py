@@ -9,6 +9,11 @@ from collections.abc import Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
 
+# A daily limit lasts until 00:00 UTC, but a worker stays away only this long: then the
+# shared budget, closed until midnight, lets one probe call through cluster-wide, so a
+# quota that comes back early (or a 429 sent in error) does not cost the rest of the day.
+PROBE_EVERY_S = 600.0
+
 
 class Priority(enum.Enum):
     """Why an upstream call is made, most deserving first."""

@@ -21,9 +21,8 @@ from adapters.redis.shared_budget import ClientMissBudget, SharedUpstreamBudget,
 from adapters.resilience.counted_provider import CountedAttempts, CountedProvider
 from adapters.resilience.failover import FailoverProvider
 from adapters.resilience.guarded_provider import GuardConfig, GuardedProvider
-from adapters.resilience.quota import PROBE_EVERY_S
 from adapters.system_clock import SystemClock
-from domain.admission import BudgetLimit
+from domain.admission import PROBE_EVERY_S, BudgetLimit
 from domain.geocoding import CachedGeocoder
 from domain.get_weather import GetWeather
 from domain.health import CheckHealth

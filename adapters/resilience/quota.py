@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import math
 
+from domain.admission import PROBE_EVERY_S
 from domain.errors import UpstreamRateLimited
 from ports.clock import Clock
 
 DAY_S = 86_400.0
-# A daily limit lasts until 00:00 UTC, but a worker stays away only this long: then the
-# shared budget, closed until midnight, lets one probe call through cluster-wide, so a
-# quota that comes back early (or a 429 sent in error) does not cost the rest of the day.
-PROBE_EVERY_S = 600.0
 # A 429 that names no window: wait a minute, Open-Meteo's shortest quota period.
 DEFAULT_WINDOW_S = 60.0
 # Open-Meteo's `reason` says which of its limits was hit (its docs, "API limits").

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from adapters.resilience.quota import PROBE_EVERY_S, QuotaWindow, daily_limit_ends, window_s
+from adapters.resilience.quota import QuotaWindow, daily_limit_ends, window_s
+from domain.admission import PROBE_EVERY_S
 from domain.errors import UpstreamRateLimited
 from tests.unit.fakes import FakeClock
 
