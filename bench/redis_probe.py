@@ -12,8 +12,8 @@ from redis import Redis
 from redis.asyncio import Redis as AsyncRedis
 
 from adapters.redis.cache import WEATHER_PREFIX, RedisCache
-from domain.entry import CacheEntry
-from domain.query import WeatherQuery
+from domain.model.entry import CacheEntry
+from domain.model.query import WeatherQuery
 
 _LETTERS = "abcdefghijklmnopqrstuvwxyz"
 

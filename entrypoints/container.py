@@ -22,13 +22,13 @@ from adapters.resilience.counted_provider import CountedAttempts, CountedProvide
 from adapters.resilience.failover import FailoverProvider
 from adapters.resilience.guarded_provider import GuardConfig, GuardedProvider
 from adapters.system_clock import SystemClock
-from domain.admission import PROBE_EVERY_S, BudgetLimit
-from domain.geocoding import CachedGeocoder
-from domain.get_weather import GetWeather
-from domain.health import CheckHealth
-from domain.policy import CachePolicy
-from domain.stampede import StampedeGuard
-from domain.stats import GetStats
+from domain.model.admission import PROBE_EVERY_S, BudgetLimit
+from domain.model.policy import CachePolicy
+from domain.use_cases.geocoding import CachedGeocoder
+from domain.use_cases.get_weather import GetWeather
+from domain.use_cases.health import CheckHealth
+from domain.use_cases.stampede import StampedeGuard
+from domain.use_cases.stats import GetStats
 from entrypoints.backends import Backend, open_backend
 from entrypoints.http.access_log import AccessLog
 from entrypoints.http.near_cache import NearCache

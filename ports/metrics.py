@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Protocol
 
-from domain.outcome import Counter
+from domain.model.outcome import Counter
 
 
 class Metrics(Protocol):

@@ -6,8 +6,8 @@ import time
 from collections import OrderedDict
 from typing import Generic, TypeVar
 
-from domain.entry import CacheEntry
-from domain.weather import Location
+from domain.model.entry import CacheEntry
+from domain.model.weather import Location
 from ports.cache import Cache, LocationCache
 
 V = TypeVar("V")

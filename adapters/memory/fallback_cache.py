@@ -13,9 +13,9 @@ import time
 from collections.abc import Callable
 
 from adapters.memory.cache import MemoryCache
-from domain.entry import CacheEntry
-from domain.errors import CacheUnavailable
-from domain.weather import Location
+from domain.model.entry import CacheEntry
+from domain.model.errors import CacheUnavailable
+from domain.model.weather import Location
 from ports.cache import Cache, LocationCache
 
 # A location read from the shared cache comes without its TTL; cities do not move.

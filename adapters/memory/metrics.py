@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter as Tally
 from collections.abc import Mapping
 
-from domain.outcome import Counter
+from domain.model.outcome import Counter
 from ports.metrics import Metrics
 
 

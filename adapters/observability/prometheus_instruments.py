@@ -18,8 +18,8 @@ from prometheus_client.multiprocess import MultiProcessCollector
 from adapters.observability.observed_lock import ObservedLock
 from adapters.observability.observed_transport import ObservedTransport
 from adapters.observability.prometheus_metrics import Batch, PrometheusMetrics
-from domain.outcome import Counter as DomainCounter
-from domain.stats import BY_PROVIDER, BY_PROVIDER_MEANINGS, MEANINGS
+from domain.model.outcome import Counter as DomainCounter
+from domain.use_cases.stats import BY_PROVIDER, BY_PROVIDER_MEANINGS, MEANINGS
 from ports.lock import Lock, Signal
 from ports.metrics import Metrics
 

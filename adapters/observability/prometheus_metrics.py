@@ -7,7 +7,7 @@ from collections import Counter as Tally
 from collections.abc import Mapping
 from typing import Any
 
-from domain.outcome import Counter
+from domain.model.outcome import Counter
 from ports.metrics import Metrics
 
 

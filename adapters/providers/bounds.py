@@ -10,7 +10,7 @@ from typing import Annotated
 
 import msgspec
 
-from domain.query import MAX_CITY_LENGTH
+from domain.model.query import MAX_CITY_LENGTH
 
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_CITY_LENGTH)]
 Short = Annotated[str, msgspec.Meta(max_length=MAX_CITY_LENGTH)]  # countries, time zones

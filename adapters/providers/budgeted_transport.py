@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 import httpx
 
-from domain.admission import current_priority
+from domain.model.admission import current_priority
 from ports.budget import UpstreamBudget
 
 

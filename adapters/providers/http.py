@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 import httpx
 import msgspec
 
-from domain.errors import (
+from domain.model.errors import (
     CityNotFound,
     UnusableAnswer,
     UpstreamBadResponse,

@@ -7,10 +7,10 @@ import msgspec
 
 from adapters.providers.bounds import Celsius, Latitude, Longitude, Name, Percent, Short, Timestamp
 from adapters.providers.http import DEFAULT_LIMITS, HttpLimits, LastCallHealth, get_json
-from domain.errors import CityNotFound, UpstreamBadResponse
-from domain.query import WeatherQuery
-from domain.weather import Location, Weather
-from domain.wmo_codes import describe
+from domain.model.errors import CityNotFound, UpstreamBadResponse
+from domain.model.query import WeatherQuery
+from domain.model.weather import Location, Weather
+from domain.model.wmo_codes import describe
 from ports.provider import Geocoder, WeatherProvider
 
 GEOCODING_URL = "https://geocoding-api.open-meteo.com"

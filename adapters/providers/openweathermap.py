@@ -16,9 +16,9 @@ from adapters.providers.http import (
     decode,
     fetch,
 )
-from domain.errors import CityNotFound, UpstreamRejectedKey
-from domain.query import WeatherQuery
-from domain.weather import Weather
+from domain.model.errors import CityNotFound, UpstreamRejectedKey
+from domain.model.query import WeatherQuery
+from domain.model.weather import Weather
 from ports.provider import WeatherProvider
 
 OPENWEATHER_URL = "https://api.openweathermap.org"

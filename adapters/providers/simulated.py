@@ -7,10 +7,10 @@ import hashlib
 import random
 from collections.abc import Callable
 
-from domain.errors import CityNotFound, UpstreamUnavailable
-from domain.query import WeatherQuery
-from domain.weather import Weather
-from domain.wmo_codes import WMO_CODES, describe
+from domain.model.errors import CityNotFound, UpstreamUnavailable
+from domain.model.query import WeatherQuery
+from domain.model.weather import Weather
+from domain.model.wmo_codes import WMO_CODES, describe
 from ports.provider import WeatherProvider
 
 _CODES = sorted(WMO_CODES)

@@ -10,9 +10,9 @@ import time
 from collections.abc import Callable
 
 from adapters.redis.client import REDIS_ERRORS, unavailable
-from domain.entry import CacheEntry
-from domain.errors import CacheUnavailable
-from domain.weather import Location
+from domain.model.entry import CacheEntry
+from domain.model.errors import CacheUnavailable
+from domain.model.weather import Location
 from ports.cache import Cache, LocationCache
 from ports.lock import Held, Lease, Lock, Watch
 

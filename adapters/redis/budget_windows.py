@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from domain.admission import BudgetLimit
+from domain.model.admission import BudgetLimit
 
 BUCKETS = 60
 

@@ -12,9 +12,9 @@ from redis.exceptions import RedisError
 from adapters.redis.batch import BatchedGets
 from adapters.redis.client import unavailable_on_error
 from adapters.redis.envelope import decode_entry, decode_location, encode_entry, encode_location
-from domain.entry import CacheEntry
-from domain.outcome import Counter
-from domain.weather import Location
+from domain.model.entry import CacheEntry
+from domain.model.outcome import Counter
+from domain.model.weather import Location
 from ports.cache import Cache, LocationCache
 from ports.metrics import Metrics
 

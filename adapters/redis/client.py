@@ -7,7 +7,7 @@ from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import ConnectionError, RedisError
 
-from domain.errors import CacheUnavailable
+from domain.model.errors import CacheUnavailable
 
 DEFAULT_POOL_MAX = 200
 

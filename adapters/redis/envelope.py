@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import msgspec
 
-from domain.entry import CacheEntry
-from domain.weather import Location, Weather
-from domain.wmo_codes import WMO_CODES
+from domain.model.entry import CacheEntry
+from domain.model.weather import Location, Weather
+from domain.model.wmo_codes import WMO_CODES
 
 # Descriptions are stored as their WMO code: a dozen bytes fewer per city. The codes are
 # WMO's, not ours, so they stay stable; any other text is stored as is.

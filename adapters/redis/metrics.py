@@ -12,8 +12,8 @@ from redis.asyncio import Redis
 
 from adapters.redis.breaker import RedisBreaker
 from adapters.redis.client import unavailable_on_error
-from domain.errors import CacheUnavailable
-from domain.outcome import Counter
+from domain.model.errors import CacheUnavailable
+from domain.model.outcome import Counter
 from ports.metrics import Metrics
 
 STATS_KEY = "skycache:v1:stats"

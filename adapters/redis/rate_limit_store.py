@@ -13,7 +13,7 @@ from litestar.stores.redis import RedisStore
 from redis.asyncio import Redis
 
 from adapters.redis.breaker import RedisBreaker
-from domain.errors import CacheUnavailable
+from domain.model.errors import CacheUnavailable
 
 NAMESPACE = "skycache:v1:ratelimit"
 

@@ -14,8 +14,8 @@ from collections.abc import Mapping
 from adapters.redis.breaker import RedisBreaker
 from adapters.redis.budget import RedisWindows
 from adapters.redis.budget_windows import Ceiling, LocalWindows, Verdict
-from domain.admission import PROBE_EVERY_S, Admission, BudgetLimit, Priority
-from domain.errors import CacheUnavailable, TooManyMisses, UpstreamBudgetSpent
+from domain.model.admission import PROBE_EVERY_S, Admission, BudgetLimit, Priority
+from domain.model.errors import CacheUnavailable, TooManyMisses, UpstreamBudgetSpent
 from ports.budget import MissBudget, UpstreamBudget
 from ports.clock import Clock
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 import math
 
-from domain.errors import UpstreamUnavailable
+from domain.model.errors import UpstreamUnavailable
 from ports.clock import Clock
 
 # What a caller turned away while the single half-open probe runs is told to wait.

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from domain.errors import UpstreamUnavailable
-from domain.outcome import Counter
-from domain.query import WeatherQuery
-from domain.weather import Weather
+from domain.model.errors import UpstreamUnavailable
+from domain.model.outcome import Counter
+from domain.model.query import WeatherQuery
+from domain.model.weather import Weather
 from ports.metrics import Metrics
 from ports.provider import WeatherProvider
 

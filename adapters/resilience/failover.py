@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from domain.errors import (
+from domain.model.errors import (
     UnusableAnswer,
     UpstreamBadResponse,
     UpstreamBudgetSpent,
     UpstreamRateLimited,
     UpstreamUnavailable,
 )
-from domain.query import WeatherQuery
-from domain.weather import Weather
+from domain.model.query import WeatherQuery
+from domain.model.weather import Weather
 from ports.provider import WeatherProvider
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from domain.errors import (
+from domain.model.errors import (
     UpstreamBadResponse,
     UpstreamRateLimited,
     UpstreamRejectedKey,

@@ -10,14 +10,14 @@ from adapters.resilience.circuit_breaker import BreakerState, CircuitBreaker
 from adapters.resilience.guard_config import GuardConfig, blames_provider, is_transient
 from adapters.resilience.quota import QuotaWindow, daily_limit_ends
 from adapters.system_clock import SystemClock
-from domain.errors import (
+from domain.model.errors import (
     CityNotFound,
     UpstreamBudgetSpent,
     UpstreamRateLimited,
     UpstreamUnavailable,
 )
-from domain.query import WeatherQuery
-from domain.weather import Weather
+from domain.model.query import WeatherQuery
+from domain.model.weather import Weather
 from ports.budget import UpstreamBudget
 from ports.clock import Clock
 from ports.provider import WeatherProvider

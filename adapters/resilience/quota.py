@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import math
 
-from domain.admission import PROBE_EVERY_S
-from domain.errors import UpstreamRateLimited
+from domain.model.admission import PROBE_EVERY_S
+from domain.model.errors import UpstreamRateLimited
 from ports.clock import Clock
 
 DAY_S = 86_400.0

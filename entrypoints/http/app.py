@@ -16,11 +16,11 @@ from litestar.middleware.rate_limit import get_remote_address
 from litestar.response.base import ASGIResponse
 from litestar.types import ASGIApp
 
-from domain.errors import InvalidCity
-from domain.get_weather import GetWeather
-from domain.health import CheckHealth
-from domain.query import WeatherQuery
-from domain.stats import GetStats
+from domain.model.errors import InvalidCity
+from domain.model.query import WeatherQuery
+from domain.use_cases.get_weather import GetWeather
+from domain.use_cases.health import CheckHealth
+from domain.use_cases.stats import GetStats
 from entrypoints.container import Container, start_services, stop_services
 from entrypoints.http import responses
 from entrypoints.http.api_docs import openapi_config

@@ -10,9 +10,9 @@ from typing import Annotated
 import msgspec
 from msgspec import Meta
 
-from domain.health import Health
-from domain.outcome import Counter, WeatherResult
-from domain.stats import BY_PROVIDER_MEANINGS, MEANINGS
+from domain.model.outcome import Counter, WeatherResult
+from domain.use_cases.health import Health
+from domain.use_cases.stats import BY_PROVIDER_MEANINGS, MEANINGS
 
 
 class WeatherResponse(msgspec.Struct, kw_only=True):

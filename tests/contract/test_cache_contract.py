@@ -10,8 +10,8 @@ import pytest
 from adapters.memory.cache import MemoryCache
 from adapters.memory.fallback_cache import FallbackCache
 from adapters.redis.cache import RedisCache
-from domain.entry import CacheEntry
-from domain.weather import Location, Weather
+from domain.model.entry import CacheEntry
+from domain.model.weather import Location, Weather
 from tests.contract.servers import REDIS_CLIENTS, REDIS_SERVERS
 
 AnyCache = MemoryCache | RedisCache | FallbackCache

@@ -12,7 +12,7 @@ from redis.asyncio import Redis
 import adapters
 from adapters.memory.metrics import MemoryMetrics
 from adapters.redis.metrics import RedisMetrics
-from domain.outcome import Counter
+from domain.model.outcome import Counter
 from ports.metrics import Metrics
 from tests.contract.servers import REDIS_SERVERS
 

@@ -14,8 +14,8 @@ from adapters.providers.open_meteo import OpenMeteoGeocoder, OpenMeteoProvider
 from adapters.providers.openweathermap import OpenWeatherMapProvider
 from adapters.providers.simulated import SimulatedProvider
 from adapters.resilience.failover import FailoverProvider
-from domain.errors import CityNotFound, UpstreamUnavailable
-from domain.query import WeatherQuery
+from domain.model.errors import CityNotFound, UpstreamUnavailable
+from domain.model.query import WeatherQuery
 from ports.provider import WeatherProvider
 from tests.support.fake_open_meteo import FakeOpenMeteo
 from tests.support.fake_openweathermap import FakeOpenWeatherMap

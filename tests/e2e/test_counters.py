@@ -12,8 +12,8 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from domain.outcome import Counter
-from domain.stats import BY_PROVIDER
+from domain.model.outcome import Counter
+from domain.use_cases.stats import BY_PROVIDER
 from tests.e2e.conftest import StartApp
 from tests.support.app_server import AppServer
 from tests.support.fake_open_meteo import FakeOpenMeteo

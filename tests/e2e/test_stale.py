@@ -12,7 +12,7 @@ from redis.asyncio import Redis
 
 from adapters.redis.cache import WEATHER_PREFIX
 from adapters.redis.envelope import decode_entry
-from domain.query import WeatherQuery
+from domain.model.query import WeatherQuery
 from tests.e2e.conftest import StartApp
 from tests.support.fake_open_meteo import FakeOpenMeteo
 from tests.support.http_load import (

@@ -14,10 +14,10 @@ from adapters.memory.metrics import MemoryMetrics
 from adapters.redis.cache import LOCATION_PREFIX, WEATHER_PREFIX, RedisCache
 from adapters.redis.client import create_redis_client
 from adapters.redis.envelope import encode_entry
-from domain.entry import CacheEntry
-from domain.errors import CacheUnavailable
-from domain.outcome import Counter
-from domain.weather import Location, Weather
+from domain.model.entry import CacheEntry
+from domain.model.errors import CacheUnavailable
+from domain.model.outcome import Counter
+from domain.model.weather import Location, Weather
 from tests.support.ports import free_port
 
 pytestmark = pytest.mark.integration

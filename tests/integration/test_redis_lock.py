@@ -11,7 +11,7 @@ from redis.asyncio import Redis
 
 from adapters.redis.client import create_redis_client
 from adapters.redis.lock import RedisLock
-from domain.errors import CacheUnavailable
+from domain.model.errors import CacheUnavailable
 from ports.lock import Held, Signal
 from tests.support.ports import free_port
 

@@ -8,7 +8,7 @@ import pytest
 from redis.asyncio import Redis
 
 from adapters.redis.metrics import APPLIED_PREFIX, APPLIED_TTL_MS, RedisMetrics
-from domain.outcome import Counter
+from domain.model.outcome import Counter
 
 pytestmark = pytest.mark.integration
 

@@ -16,9 +16,9 @@ from adapters.redis.cache import RedisCache
 from adapters.redis.client import create_redis_client
 from adapters.redis.lock import RedisLock
 from adapters.redis.metrics import STATS_KEY, RedisMetrics
-from domain.entry import CacheEntry
-from domain.errors import CacheUnavailable
-from domain.outcome import Counter
+from domain.model.entry import CacheEntry
+from domain.model.errors import CacheUnavailable
+from domain.model.outcome import Counter
 from ports.lock import Held, Signal
 from tests.support.redis_server import LocalRedisServer
 

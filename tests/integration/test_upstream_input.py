@@ -11,14 +11,14 @@ import pytest
 from adapters.providers.http import HttpLimits
 from adapters.providers.open_meteo import OpenMeteoGeocoder, OpenMeteoProvider
 from adapters.providers.openweathermap import OpenWeatherMapProvider
-from domain.errors import (
+from domain.model.errors import (
     CityNotFound,
     UnusableAnswer,
     UpstreamBadResponse,
     UpstreamRateLimited,
     UpstreamUnavailable,
 )
-from domain.query import WeatherQuery
+from domain.model.query import WeatherQuery
 from tests.support.fake_open_meteo import FakeOpenMeteo
 from tests.support.fake_openweathermap import FakeOpenWeatherMap
 

@@ -6,9 +6,9 @@ import asyncio
 from collections.abc import Iterable
 
 from adapters.resilience.guarded_provider import GuardConfig, GuardedProvider
-from domain.errors import UpstreamBadResponse, UpstreamRateLimited, UpstreamUnavailable
-from domain.query import WeatherQuery
-from domain.weather import Weather
+from domain.model.errors import UpstreamBadResponse, UpstreamRateLimited, UpstreamUnavailable
+from domain.model.query import WeatherQuery
+from domain.model.weather import Weather
 from tests.unit.fakes import FakeClock
 
 BOSTON = WeatherQuery.parse("Boston")

@@ -9,8 +9,8 @@ import pytest
 
 from adapters.providers.budgeted_transport import BudgetedTransport
 from adapters.redis.shared_budget import SharedUpstreamBudget, SharedWindows
-from domain.admission import BudgetLimit, Priority, admitted_as
-from domain.errors import UpstreamBudgetSpent
+from domain.model.admission import BudgetLimit, Priority, admitted_as
+from domain.model.errors import UpstreamBudgetSpent
 from tests.unit.fakes import FakeClock
 
 PATHS = {"/v1/search": "open-meteo", "/v1/forecast": "open-meteo"}

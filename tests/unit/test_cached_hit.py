@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from domain.errors import CityNotFound
-from domain.get_weather import GetWeather
-from domain.outcome import CacheOutcome, Counter
-from domain.policy import CachePolicy
-from domain.query import WeatherQuery
-from domain.stampede import StampedeGuard
+from domain.model.errors import CityNotFound
+from domain.model.outcome import CacheOutcome, Counter
+from domain.model.policy import CachePolicy
+from domain.model.query import WeatherQuery
+from domain.use_cases.get_weather import GetWeather
+from domain.use_cases.stampede import StampedeGuard
 from tests.unit.test_get_weather import SAN_JOSE, World
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from adapters.resilience.circuit_breaker import BreakerState, CircuitBreaker
-from domain.errors import UpstreamUnavailable
+from domain.model.errors import UpstreamUnavailable
 from tests.unit.fakes import FakeClock
 
 BOOM = UpstreamUnavailable("forecast upstream answered 500")

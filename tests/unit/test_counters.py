@@ -13,13 +13,13 @@ from adapters.memory.lock import MemoryLock
 from adapters.memory.metrics import MemoryMetrics
 from adapters.resilience.counted_provider import CountedAttempts, CountedProvider
 from adapters.resilience.failover import FailoverProvider
-from domain.errors import CityNotFound, UpstreamBudgetSpent, UpstreamUnavailable
-from domain.get_weather import GetWeather
-from domain.outcome import CacheOutcome
-from domain.policy import CachePolicy
-from domain.query import WeatherQuery
-from domain.stampede import StampedeGuard
-from domain.stats import GetStats
+from domain.model.errors import CityNotFound, UpstreamBudgetSpent, UpstreamUnavailable
+from domain.model.outcome import CacheOutcome
+from domain.model.policy import CachePolicy
+from domain.model.query import WeatherQuery
+from domain.use_cases.get_weather import GetWeather
+from domain.use_cases.stampede import StampedeGuard
+from domain.use_cases.stats import GetStats
 from ports.provider import WeatherProvider
 from tests.unit.fakes import FakeClock
 from tests.unit.scripted_provider import (

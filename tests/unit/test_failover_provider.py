@@ -7,16 +7,16 @@ import pytest
 from adapters.memory.metrics import MemoryMetrics
 from adapters.resilience.counted_provider import CountedProvider
 from adapters.resilience.failover import FailoverProvider
-from domain.errors import (
+from domain.model.errors import (
     CityNotFound,
     UnusableAnswer,
     UpstreamBadResponse,
     UpstreamRateLimited,
     UpstreamUnavailable,
 )
-from domain.outcome import Counter
-from domain.query import WeatherQuery
-from domain.stats import GetStats
+from domain.model.outcome import Counter
+from domain.model.query import WeatherQuery
+from domain.use_cases.stats import GetStats
 from tests.unit.fakes import FakeProvider
 
 SAN_JOSE = WeatherQuery.parse("San Jose")

@@ -5,13 +5,13 @@ import pytest
 from adapters.memory.cache import MemoryCache
 from adapters.memory.lock import MemoryLock
 from adapters.memory.metrics import MemoryMetrics
-from domain.entry import CacheEntry
-from domain.errors import CacheUnavailable, CityNotFound, UpstreamUnavailable, WaitTimedOut
-from domain.get_weather import GetWeather
-from domain.outcome import CacheOutcome, Counter
-from domain.policy import CachePolicy
-from domain.query import WeatherQuery
-from domain.stampede import StampedeGuard
+from domain.model.entry import CacheEntry
+from domain.model.errors import CacheUnavailable, CityNotFound, UpstreamUnavailable, WaitTimedOut
+from domain.model.outcome import CacheOutcome, Counter
+from domain.model.policy import CachePolicy
+from domain.model.query import WeatherQuery
+from domain.use_cases.get_weather import GetWeather
+from domain.use_cases.stampede import StampedeGuard
 from ports.cache import Cache
 from ports.lock import Held, Signal
 from tests.unit.fakes import FakeClock, FakeProvider

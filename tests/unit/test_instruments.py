@@ -15,7 +15,7 @@ from adapters.memory.lock import MemoryLock
 from adapters.memory.metrics import MemoryMetrics
 from adapters.observability.prometheus_instruments import Instruments
 from adapters.observability.prometheus_metrics import Batch
-from domain.outcome import Counter
+from domain.model.outcome import Counter
 from entrypoints.container import UPSTREAM_ENDPOINTS
 from entrypoints.http.observability import ObservedApp
 from entrypoints.logging_setup import JsonFormatter

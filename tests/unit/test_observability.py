@@ -9,9 +9,9 @@ from dependency_injector import providers
 from litestar.testing import AsyncTestClient
 
 from adapters.observability.prometheus_instruments import Instruments
-from domain.errors import UpstreamUnavailable
-from domain.outcome import Counter
-from domain.stats import MEANINGS
+from domain.model.errors import UpstreamUnavailable
+from domain.model.outcome import Counter
+from domain.use_cases.stats import MEANINGS
 from entrypoints.container import Container
 from entrypoints.http.app import create_app
 from entrypoints.settings import Settings

@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from domain.errors import (
+from domain.model.errors import (
     UnusableAnswer,
     UpstreamBadResponse,
     UpstreamRejectedKey,

@@ -7,9 +7,9 @@ import asyncio
 import pytest
 
 from adapters.resilience.guarded_provider import GuardedProvider
-from domain.admission import Priority
-from domain.errors import UpstreamBudgetSpent, UpstreamRateLimited, UpstreamUnavailable
-from domain.weather import Weather
+from domain.model.admission import Priority
+from domain.model.errors import UpstreamBudgetSpent, UpstreamRateLimited, UpstreamUnavailable
+from domain.model.weather import Weather
 from tests.unit.fakes import FakeClock
 from tests.unit.scripted_provider import (
     BOSTON,

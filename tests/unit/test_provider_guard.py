@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from domain.errors import CityNotFound, UpstreamUnavailable
+from domain.model.errors import CityNotFound, UpstreamUnavailable
 from entrypoints.container import guard_config
 from entrypoints.settings import Settings, SettingsError
 from tests.unit.fakes import FakeClock

@@ -6,7 +6,7 @@ import pytest
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 from adapters.redis.breaker import RedisBreaker
-from domain.errors import CacheUnavailable
+from domain.model.errors import CacheUnavailable
 from tests.unit.fakes import FakeClock
 
 

@@ -7,9 +7,9 @@ import pytest
 
 from adapters.memory.cache import MemoryCache
 from adapters.memory.fallback_cache import FallbackCache
-from domain.errors import UnusableAnswer, UpstreamUnavailable
-from domain.outcome import CacheOutcome, Counter
-from domain.policy import CachePolicy
+from domain.model.errors import UnusableAnswer, UpstreamUnavailable
+from domain.model.outcome import CacheOutcome, Counter
+from domain.model.policy import CachePolicy
 from tests.unit.test_get_weather import SAN_JOSE, World
 
 MISSING_TEMPERATURE = UnusableAnswer("forecast upstream sent an unusable body: no temperature")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from adapters.resilience.quota import QuotaWindow, daily_limit_ends, window_s
-from domain.admission import PROBE_EVERY_S
-from domain.errors import UpstreamRateLimited
+from domain.model.admission import PROBE_EVERY_S
+from domain.model.errors import UpstreamRateLimited
 from tests.unit.fakes import FakeClock
 
 MIDNIGHT = 1_700_006_400.0  # 2023-11-15 00:00:00 UTC

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from domain.outcome import CacheOutcome
+from domain.model.outcome import CacheOutcome
 
 
 class SkycacheError(Exception):

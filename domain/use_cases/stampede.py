@@ -8,7 +8,7 @@ import enum
 from collections.abc import Awaitable, Callable
 from typing import Generic, TypeVar
 
-from domain.errors import CacheUnavailable, UpstreamUnavailable, WaitTimedOut
+from domain.model.errors import CacheUnavailable, UpstreamUnavailable, WaitTimedOut
 from ports.lock import Held, Lease, Lock, Signal
 
 T = TypeVar("T")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 
-from domain.errors import InvalidCity
+from domain.model.errors import InvalidCity
 
 MAX_CITY_LENGTH = 100
 # Reject absurd inputs before NFKC, which can expand a string up to 18-fold.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from domain.weather import Weather
+from domain.model.weather import Weather
 
 
 class CacheOutcome(enum.StrEnum):

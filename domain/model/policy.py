@@ -6,8 +6,8 @@ import enum
 import math
 from dataclasses import dataclass, replace
 
-from domain.entry import CacheEntry
-from domain.weather import Weather
+from domain.model.entry import CacheEntry
+from domain.model.weather import Weather
 
 # An unusable entry's reason is served in its 502; cached, it is kept short.
 MAX_REASON = 300

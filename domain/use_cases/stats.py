@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from domain.outcome import Counter
+from domain.model.outcome import Counter
 from ports.metrics import Metrics
 
 # The one definition of each counter: /metrics HELP text and the /stats schema quote it,

@@ -7,20 +7,20 @@ import contextlib
 import random
 from collections.abc import Callable
 
-from domain.admission import Priority, admitted_as
-from domain.entry import CacheEntry
-from domain.errors import (
+from domain.model.admission import Priority, admitted_as
+from domain.model.entry import CacheEntry
+from domain.model.errors import (
     CacheUnavailable,
     CityNotFound,
     UnusableAnswer,
     UpstreamBudgetSpent,
     UpstreamUnavailable,
 )
-from domain.outcome import CacheOutcome, Counter, WeatherResult
-from domain.policy import CachePolicy, Freshness
-from domain.query import WeatherQuery
-from domain.stampede import Role, StampedeGuard
-from domain.weather import Weather
+from domain.model.outcome import CacheOutcome, Counter, WeatherResult
+from domain.model.policy import CachePolicy, Freshness
+from domain.model.query import WeatherQuery
+from domain.model.weather import Weather
+from domain.use_cases.stampede import Role, StampedeGuard
 from ports.budget import MissBudget
 from ports.cache import Cache, LocationCache
 from ports.clock import Clock
@@ -54,7 +54,7 @@ class GetWeather:
       last good copy this process holds is served STALE and written back with a back-off:
       the shared cache lost it (flushed, restarted empty), the upstream cannot replace it;
     - the cache being down is a miss, never an error;
-    - upstream calls are admitted by priority (domain.admission): refreshes first, then
+    - upstream calls are admitted by priority (domain.model.admission): refreshes first, then
       misses for places already geocoded (`locations`), then names never seen, whose
       fetch also spends the miss budget of the `client` that started it; hits and
       requests that share another's fetch spend nothing;

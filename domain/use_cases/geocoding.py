@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import contextlib
 
-from domain import admission
-from domain.errors import CacheUnavailable
-from domain.query import WeatherQuery
-from domain.weather import Location
+from domain.model import admission
+from domain.model.errors import CacheUnavailable
+from domain.model.query import WeatherQuery
+from domain.model.weather import Location
 from ports.cache import LocationCache
 from ports.provider import Geocoder
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from domain.weather import Weather
+from domain.model.weather import Weather
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
