@@ -276,7 +276,13 @@ class Container(containers.DeclarativeContainer):
         max_items=settings.provided.near_cache_size,
     )
     get_stats = providers.Singleton(GetStats, metrics)
-    check_health = providers.Singleton(CheckHealth, cache, provider, cache_kind=cache_kind)
+    check_health = providers.Singleton(
+        CheckHealth,
+        cache,
+        provider,
+        cache_kind=cache_kind,
+        shared=providers.Callable(operator.eq, cache_kind, "redis"),
+    )
 
 
 async def _resolve(value: Any) -> Any:

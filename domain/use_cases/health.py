@@ -10,21 +10,29 @@ from ports.provider import WeatherProvider
 
 @dataclass(frozen=True, slots=True)
 class Health:
-    redis_ok: bool
+    shared_cache_ok: bool
     provider_ok: bool
     cache: str
 
 
 class CheckHealth:
-    """`redis_ok` is False whenever the shared cache is not Redis or does not answer."""
+    """`shared_cache_ok` is False whenever the cache is this process's own or does not answer.
 
-    def __init__(self, cache: Cache, provider: WeatherProvider, *, cache_kind: str) -> None:
+    `cache_kind` is only a label for the report; `shared` says whether the cache is one that
+    other processes share (the composition root knows which adapter it chose)."""
+
+    def __init__(
+        self, cache: Cache, provider: WeatherProvider, *, cache_kind: str, shared: bool
+    ) -> None:
         self._cache = cache
         self._provider = provider
         self._cache_kind = cache_kind
+        self._shared = shared
 
     async def __call__(self) -> Health:
-        redis_ok = self._cache_kind == "redis" and await self._cache.ping()
+        shared_cache_ok = self._shared and await self._cache.ping()
         return Health(
-            redis_ok=redis_ok, provider_ok=self._provider.healthy(), cache=self._cache_kind
+            shared_cache_ok=shared_cache_ok,
+            provider_ok=self._provider.healthy(),
+            cache=self._cache_kind,
         )

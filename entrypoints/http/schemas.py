@@ -108,7 +108,9 @@ class HealthResponse(msgspec.Struct, kw_only=True):
 
     @classmethod
     def from_domain(cls, health: Health) -> HealthResponse:
-        return cls(redis_ok=health.redis_ok, provider_ok=health.provider_ok, cache=health.cache)
+        return cls(
+            redis_ok=health.shared_cache_ok, provider_ok=health.provider_ok, cache=health.cache
+        )
 
 
 class ErrorResponse(msgspec.Struct, kw_only=True):
