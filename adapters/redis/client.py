@@ -1,11 +1,16 @@
-"""One redis.asyncio client per process, and the translation of its errors into the domain's."""
+"""One redis.asyncio client per process: opening, first ping, warm-up, and the translation
+of its errors into the domain's."""
 
 from __future__ import annotations
+
+import asyncio
+import contextlib
 
 from redis.asyncio import BlockingConnectionPool, Redis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import ConnectionError, RedisError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from domain.model.errors import CacheUnavailable
 
@@ -40,6 +45,29 @@ def create_redis_client(
     )
     # from_pool: closing the client closes the pool too.
     return Redis.from_pool(pool)
+
+
+async def ping_failure(client: Redis, attempts: int = 3) -> str | None:
+    """Why Redis cannot be used (the error's type only: no URL or secret), or None.
+
+    A timeout is tried again: workers starting together on a busy host can miss the
+    request timeout once, and that must not decide the backend for the process's life."""
+    failure = None
+    for _ in range(attempts):
+        try:
+            return None if await client.ping() else "no PONG"
+        except RedisTimeoutError as e:
+            failure = type(e).__name__
+        except Exception as e:
+            return type(e).__name__
+    return failure
+
+
+async def warm_pool(client: Redis, connections: int = 8) -> None:
+    """Open a few pooled connections now: a cold burst that had to open them all at once
+    on a busy host would time some out, open the breaker, and lose the cluster lock."""
+    with contextlib.suppress(Exception):
+        await asyncio.gather(*(client.ping() for _ in range(connections)))
 
 
 async def close_redis_client(client: Redis) -> None:
