@@ -18,7 +18,7 @@ from prometheus_client.multiprocess import MultiProcessCollector
 from adapters.observability.observed_lock import ObservedLock
 from adapters.observability.observed_transport import ObservedTransport
 from adapters.observability.prometheus_metrics import Batch, PrometheusMetrics
-from domain.model.outcome import Counter as DomainCounter
+from domain.model.outcome import CounterName
 from domain.use_cases.stats import BY_PROVIDER, BY_PROVIDER_MEANINGS, MEANINGS
 from ports.lock import Lock, Signal
 from ports.metrics import Metrics
@@ -72,7 +72,7 @@ class Instruments:
         # HELP says what /stats says: the same events, counted once.
         self.counters = {
             c: Counter(f"skycache_{c.value}", f"{MEANINGS[c]} (/stats {c.value})", registry=r)
-            for c in DomainCounter
+            for c in CounterName
         }
         self.by_provider = {
             c: Counter(

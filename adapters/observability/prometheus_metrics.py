@@ -7,12 +7,12 @@ from collections import Counter as Tally
 from collections.abc import Mapping
 from typing import Any
 
-from domain.model.outcome import Counter
+from domain.model.outcome import CounterName
 from ports.metrics import Metrics
 
 
 class Batch:
-    """Counter increments gathered in-process, written to Prometheus about once a second.
+    """CounterName increments gathered in-process, written to Prometheus about once a second.
 
     In multiprocess mode every inc() is a locked mmap write (~0.7 µs), as much as a whole
     near-cache hit costs, so hot counters are summed here first (~0.1 µs an increment).
@@ -50,29 +50,29 @@ class PrometheusMetrics(Metrics):
     def __init__(
         self,
         inner: Metrics,
-        counters: Mapping[Counter, Any],
+        counters: Mapping[CounterName, Any],
         batch: Batch,
-        by_label: Mapping[Counter, Any] | None = None,
+        by_label: Mapping[CounterName, Any] | None = None,
     ) -> None:
         self._inner = inner
         self._counters = counters
         self._batch = batch
         self._by_label = by_label or {}  # counter -> prometheus counter with one label
 
-    def incr(self, counter: Counter, amount: int = 1) -> None:
+    def incr(self, counter: CounterName, amount: int = 1) -> None:
         self._inner.incr(counter, amount)
         self._batch.add(self._counters[counter], amount)
 
-    def incr_labelled(self, counter: Counter, label: str, amount: int = 1) -> None:
+    def incr_labelled(self, counter: CounterName, label: str, amount: int = 1) -> None:
         self._inner.incr_labelled(counter, label, amount)
         labelled = self._by_label.get(counter)
         if labelled is not None:
             self._batch.add(labelled.labels(label), amount)
 
-    async def totals(self) -> Mapping[Counter, int]:
+    async def totals(self) -> Mapping[CounterName, int]:
         return await self._inner.totals()
 
-    async def labelled_totals(self, counter: Counter) -> Mapping[str, int]:
+    async def labelled_totals(self, counter: CounterName) -> Mapping[str, int]:
         return await self._inner.labelled_totals(counter)
 
     async def flush(self) -> None:

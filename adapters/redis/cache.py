@@ -13,7 +13,7 @@ from adapters.redis.batch import BatchedGets
 from adapters.redis.client import unavailable_on_error
 from adapters.redis.envelope import decode_entry, decode_location, encode_entry, encode_location
 from domain.model.entry import CacheEntry
-from domain.model.outcome import Counter
+from domain.model.outcome import CounterName
 from domain.model.weather import Location
 from ports.cache import Cache, LocationCache
 from ports.metrics import Metrics
@@ -104,5 +104,5 @@ class RedisCache(Cache, LocationCache):
         except msgspec.DecodeError:
             # Another version's envelope, truncated bytes or garbage: a miss, never an error.
             if self._metrics is not None:
-                self._metrics.incr(Counter.CORRUPT_ENTRIES)
+                self._metrics.incr(CounterName.CORRUPT_ENTRIES)
             return None

@@ -13,7 +13,7 @@ from redis.asyncio import Redis
 from adapters.redis.breaker import RedisBreaker
 from adapters.redis.client import unavailable_on_error
 from domain.model.errors import CacheUnavailable
-from domain.model.outcome import Counter
+from domain.model.outcome import CounterName
 from ports.metrics import Metrics
 
 STATS_KEY = "skycache:v1:stats"
@@ -69,21 +69,21 @@ class RedisMetrics(Metrics):
         self._sending = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
 
-    def incr(self, counter: Counter, amount: int = 1) -> None:
+    def incr(self, counter: CounterName, amount: int = 1) -> None:
         self._pending[counter] += amount  # a StrEnum: the same key as its field name
 
-    def incr_labelled(self, counter: Counter, label: str, amount: int = 1) -> None:
+    def incr_labelled(self, counter: CounterName, label: str, amount: int = 1) -> None:
         self._pending[f"{counter.value}:{label}"] += amount
 
     async def flush(self) -> None:
         async with self._sending:
             await self._send()
 
-    async def totals(self) -> Mapping[Counter, int]:
+    async def totals(self) -> Mapping[CounterName, int]:
         fields = await self._fields()
-        return {c: fields[c.value] for c in Counter if c.value in fields}
+        return {c: fields[c.value] for c in CounterName if c.value in fields}
 
-    async def labelled_totals(self, counter: Counter) -> Mapping[str, int]:
+    async def labelled_totals(self, counter: CounterName) -> Mapping[str, int]:
         prefix = f"{counter.value}:"
         fields = await self._fields()
         return {f.removeprefix(prefix): n for f, n in fields.items() if f.startswith(prefix)}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from domain.model.errors import UpstreamUnavailable
-from domain.model.outcome import Counter
+from domain.model.outcome import CounterName
 from domain.model.query import WeatherQuery
 from domain.model.weather import Weather
 from ports.metrics import Metrics
@@ -27,11 +27,11 @@ class CountedProvider(WeatherProvider):
         except UpstreamUnavailable as error:
             attempted = error.attempted
             if attempted:
-                self._metrics.incr_labelled(Counter.UPSTREAM_ERRORS, self.name)
+                self._metrics.incr_labelled(CounterName.UPSTREAM_ERRORS, self.name)
             raise
         finally:
             if attempted:
-                self._metrics.incr_labelled(Counter.API_CALLS, self.name)
+                self._metrics.incr_labelled(CounterName.API_CALLS, self.name)
 
     def healthy(self) -> bool:
         return self.inner.healthy()
@@ -59,8 +59,8 @@ class CountedAttempts(WeatherProvider):
                 self._count()
 
     def _count(self) -> None:
-        self._metrics.incr(Counter.API_ATTEMPTS)
-        self._metrics.incr_labelled(Counter.API_ATTEMPTS, self.name)
+        self._metrics.incr(CounterName.API_ATTEMPTS)
+        self._metrics.incr_labelled(CounterName.API_ATTEMPTS, self.name)
 
     def healthy(self) -> bool:
         return self._inner.healthy()

@@ -28,7 +28,7 @@ class WeatherResult:
         return self.outcome is CacheOutcome.STALE
 
 
-class Counter(enum.StrEnum):
+class CounterName(enum.StrEnum):
     """Counters reported by /stats; the values are the public names.
 
     StrEnums, like CacheOutcome: both are dict keys on every hit, and a plain Enum hashes

@@ -16,7 +16,7 @@ from domain.model.errors import (
     UpstreamBudgetSpent,
     UpstreamUnavailable,
 )
-from domain.model.outcome import CacheOutcome, Counter, WeatherResult
+from domain.model.outcome import CacheOutcome, CounterName, WeatherResult
 from domain.model.policy import CachePolicy, Freshness
 from domain.model.query import WeatherQuery
 from domain.model.weather import Weather
@@ -28,15 +28,27 @@ from ports.metrics import Metrics
 from ports.provider import WeatherProvider
 
 _COUNTERS = {
-    CacheOutcome.HIT: (Counter.CACHE_HITS, Counter.AVOIDED_API_CALLS),
-    CacheOutcome.STALE: (Counter.CACHE_HITS, Counter.STALE_SERVED, Counter.AVOIDED_API_CALLS),
-    CacheOutcome.NEGATIVE: (Counter.CACHE_HITS, Counter.NEGATIVE_HITS, Counter.AVOIDED_API_CALLS),
-    CacheOutcome.MISS: (Counter.CACHE_MISSES,),
-    CacheOutcome.COALESCED: (Counter.CACHE_MISSES, Counter.COALESCED, Counter.AVOIDED_API_CALLS),
+    CacheOutcome.HIT: (CounterName.CACHE_HITS, CounterName.AVOIDED_API_CALLS),
+    CacheOutcome.STALE: (
+        CounterName.CACHE_HITS,
+        CounterName.STALE_SERVED,
+        CounterName.AVOIDED_API_CALLS,
+    ),
+    CacheOutcome.NEGATIVE: (
+        CounterName.CACHE_HITS,
+        CounterName.NEGATIVE_HITS,
+        CounterName.AVOIDED_API_CALLS,
+    ),
+    CacheOutcome.MISS: (CounterName.CACHE_MISSES,),
+    CacheOutcome.COALESCED: (
+        CounterName.CACHE_MISSES,
+        CounterName.COALESCED,
+        CounterName.AVOIDED_API_CALLS,
+    ),
 }
 # The request needed a fetch, so it is a miss, whether the fetch failed, was refused or
 # was another request's.
-_FAILED_MISS = (Counter.CACHE_MISSES, Counter.UPSTREAM_ERRORS)
+_FAILED_MISS = (CounterName.CACHE_MISSES, CounterName.UPSTREAM_ERRORS)
 
 
 class GetWeather:
@@ -184,7 +196,7 @@ class GetWeather:
         await self._write(query.key, self._policy.after_failed_refresh(copy, now))
         if not missed:
             return self._answer(copy, CacheOutcome.STALE, now)
-        self._metrics.incr(Counter.STALE_SERVED)
+        self._metrics.incr(CounterName.STALE_SERVED)
         return _result(copy.weather, copy, CacheOutcome.STALE, now)
 
     async def _priority_of(self, query: WeatherQuery) -> Priority:
@@ -247,7 +259,7 @@ class GetWeather:
             raise
         finally:
             if attempted:  # an answer, a CityNotFound, a failure: the call went out
-                self._metrics.incr(Counter.API_CALLS)
+                self._metrics.incr(CounterName.API_CALLS)
 
     def _refresh_in_background(self, query: WeatherQuery, stale: CacheEntry) -> None:
         if query.key in self._refreshes or self._guard.busy(query.key):
@@ -262,7 +274,7 @@ class GetWeather:
                 with admitted_as(Priority.REFRESH):
                     return await self._load(query, stale=stale)
             except UpstreamUnavailable as error:
-                self._metrics.incr(Counter.UPSTREAM_ERRORS)
+                self._metrics.incr(CounterName.UPSTREAM_ERRORS)
                 # Written while we still hold the lease, so no other worker races it.
                 await self._write(query.key, self._after_failure(stale, error))
                 raise

@@ -14,7 +14,7 @@ from domain.model.errors import (
     UpstreamRateLimited,
     UpstreamUnavailable,
 )
-from domain.model.outcome import Counter
+from domain.model.outcome import CounterName
 from domain.model.query import WeatherQuery
 from domain.use_cases.stats import GetStats
 from tests.unit.fakes import FakeProvider
@@ -180,4 +180,4 @@ async def test_each_provider_counts_its_own_calls_and_failures_in_stats(
 
     assert report["api_calls_by_provider"] == {"first": 4, "second": 2}
     assert report["upstream_errors_by_provider"] == {"first": 2}
-    assert report[Counter.API_CALLS.value] == 0  # fetches are the use case's to count
+    assert report[CounterName.API_CALLS.value] == 0  # fetches are the use case's to count
