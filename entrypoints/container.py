@@ -20,7 +20,7 @@ from adapters.redis.budget import RedisWindows
 from adapters.redis.shared_budget import ClientMissBudget, SharedUpstreamBudget, SharedWindows
 from adapters.resilience.counted_provider import CountedAttempts, CountedProvider
 from adapters.resilience.failover import FailoverProvider
-from adapters.resilience.guarded_provider import GuardConfig, GuardedProvider
+from adapters.resilience.protected_provider import GuardConfig, GuardedProvider
 from adapters.system_clock import SystemClock
 from domain.model.admission import PROBE_EVERY_S, BudgetLimit
 from domain.model.policy import CachePolicy

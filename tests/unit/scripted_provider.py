@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterable
 
-from adapters.resilience.guarded_provider import GuardConfig, GuardedProvider
+from adapters.resilience.protected_provider import GuardConfig, GuardedProvider
 from domain.model.errors import UpstreamBadResponse, UpstreamRateLimited, UpstreamUnavailable
 from domain.model.query import WeatherQuery
 from domain.model.weather import Weather

@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from adapters.resilience.guarded_provider import GuardedProvider
+from adapters.resilience.protected_provider import GuardedProvider
 from domain.model.admission import Priority
 from domain.model.errors import UpstreamBudgetSpent, UpstreamRateLimited, UpstreamUnavailable
 from domain.model.weather import Weather

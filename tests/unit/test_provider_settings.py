@@ -9,7 +9,7 @@ from adapters.memory.cache import MemoryCache
 from adapters.memory.metrics import MemoryMetrics
 from adapters.resilience.counted_provider import CountedProvider
 from adapters.resilience.failover import FailoverProvider
-from adapters.resilience.guarded_provider import GuardedProvider
+from adapters.resilience.protected_provider import GuardedProvider
 from entrypoints.container import build_provider
 from entrypoints.settings import Settings, SettingsError
 

@@ -7,7 +7,7 @@ import random
 from collections.abc import Awaitable, Callable
 
 from adapters.resilience.circuit_breaker import BreakerState, CircuitBreaker
-from adapters.resilience.guard_config import GuardConfig, blames_provider, is_transient
+from adapters.resilience.protection_config import GuardConfig, blames_provider, is_transient
 from adapters.resilience.quota import QuotaWindow, daily_limit_ends
 from adapters.system_clock import SystemClock
 from domain.model.errors import (
