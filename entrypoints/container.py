@@ -20,7 +20,7 @@ from adapters.redis.budget import RedisWindows
 from adapters.redis.shared_budget import ClientMissBudget, SharedUpstreamBudget, SharedWindows
 from adapters.resilience.counted_provider import CountedAttempts, CountedProvider
 from adapters.resilience.failover import FailoverProvider
-from adapters.resilience.protected_provider import GuardConfig, GuardedProvider
+from adapters.resilience.protected_provider import ProtectedProvider, ProtectionConfig
 from adapters.system_clock import SystemClock
 from domain.model.admission import PROBE_EVERY_S, BudgetLimit
 from domain.model.policy import CachePolicy
@@ -147,8 +147,8 @@ def build_miss_budget(settings: Settings, backend: Backend, clock: Clock) -> Mis
     return ClientMissBudget(limit, budget_windows(settings, backend, "skycache:v1:misses:"), clock)
 
 
-def guard_config(settings: Settings) -> GuardConfig:
-    return GuardConfig(
+def protection_config(settings: Settings) -> ProtectionConfig:
+    return ProtectionConfig(
         concurrency=settings.upstream_concurrency,
         # Each HTTP call (body included) has UPSTREAM_TIMEOUT; a provider call (geocoding
         # and forecast) holds its slot a tenth longer at most: a backstop, so that a slow
@@ -171,14 +171,14 @@ def build_provider(
     metrics: Metrics,
     budget: UpstreamBudget | None = None,
 ) -> WeatherProvider:
-    """Each upstream behind its own guard (concurrency cap, retry, breaker, quota), its
-    attempts counted inside the guard and the calls the guard let out counted around it;
+    """Each upstream behind its own protection (concurrency cap, retry, breaker, quota), its
+    attempts counted inside it and the calls it let out counted around it;
     several fail over in WEATHER_PROVIDER's order."""
     stacks: list[WeatherProvider] = [
         CountedProvider(
-            GuardedProvider(
+            ProtectedProvider(
                 CountedAttempts(build_upstream(name, settings, http, locations), metrics),
-                guard_config(settings),
+                protection_config(settings),
                 budget=budget,
             ),
             metrics,

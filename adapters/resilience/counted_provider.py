@@ -11,9 +11,9 @@ from ports.provider import WeatherProvider
 
 
 class CountedProvider(WeatherProvider):
-    """Wrap a provider's guard: each call it lets out counts once, by the provider's name,
+    """Wrap a provider's protection: each call it lets out counts once, by the provider's name,
     however many attempts its retries took; so does each call that failed in the end.
-    A call the guard turned away before any I/O (attempted=False) counts as neither."""
+    A call the protection turned away before any I/O (attempted=False) counts as neither."""
 
     def __init__(self, inner: WeatherProvider, metrics: Metrics) -> None:
         self.name = inner.name
@@ -38,8 +38,8 @@ class CountedProvider(WeatherProvider):
 
 
 class CountedAttempts(WeatherProvider):
-    """Wrap the bare adapter, inside its guard: every attempt counts, retries included,
-    in total and by the provider's name; the guard's refusals never get this far, and one
+    """Wrap the bare adapter, inside its protection: every attempt counts, retries included,
+    in total and by the provider's name; the protection's refusals never get this far, and one
     the upstream budget made below the adapter (attempted=False) is no attempt either."""
 
     def __init__(self, inner: WeatherProvider, metrics: Metrics) -> None:

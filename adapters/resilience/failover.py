@@ -25,7 +25,7 @@ class FailoverProvider(WeatherProvider):
       double the upstream calls for every typo and every junk name a client sends, and
       the negative answer is cached for NEGATIVE_TTL anyway;
     - each provider is expected to fail fast by itself while it is known to be down (the
-      GuardedProvider around it does, without I/O, while its breaker is open), so no
+      ProtectedProvider around it does, without I/O, while its breaker is open), so no
       provider is skipped here on healthy(): a breaker that is half-open reports
       unhealthy, and skipping it would never send the one probe call through which
       traffic returns to the first provider once it has recovered;
@@ -57,7 +57,7 @@ def _every_one_failed(errors: list[tuple[str, UpstreamUnavailable]]) -> Upstream
     waits = [e.retry_after_s for _, e in errors if e.retry_after_s is not None]
     # When the first of them may be back; unknown if any one of them did not say.
     retry_after_s = min(waits) if len(waits) == len(errors) else None
-    # An upstream call was made if any provider's guard let one out.
+    # An upstream call was made if any provider's protection let one out.
     attempted = any(e.attempted for _, e in errors)
     kinds = {type(e) for _, e in errors}
     # A shared, more precise kind is kept, so that the HTTP status stays precise too.

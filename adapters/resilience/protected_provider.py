@@ -1,4 +1,4 @@
-"""GuardedProvider: one upstream's protection — concurrency cap, retry, breaker, quota."""
+"""ProtectedProvider: one upstream's protection — concurrency cap, retry, breaker, quota."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import random
 from collections.abc import Awaitable, Callable
 
 from adapters.resilience.circuit_breaker import BreakerState, CircuitBreaker
-from adapters.resilience.protection_config import GuardConfig, blames_provider, is_transient
+from adapters.resilience.protection_config import ProtectionConfig, blames_provider, is_transient
 from adapters.resilience.quota import QuotaWindow, daily_limit_ends
 from adapters.system_clock import SystemClock
 from domain.model.errors import (
@@ -22,12 +22,12 @@ from ports.budget import UpstreamBudget
 from ports.clock import Clock
 from ports.provider import WeatherProvider
 
-__all__ = ["GuardConfig", "GuardedProvider"]
+__all__ = ["ProtectedProvider", "ProtectionConfig"]
 
 BUSY_RETRY_AFTER_S = 1.0
 
 
-class GuardedProvider(WeatherProvider):
+class ProtectedProvider(WeatherProvider):
     """Wraps one provider; every rule below holds per process.
 
     - at most `concurrency` calls in flight; a caller waits `queue_timeout_s` at most for
@@ -51,14 +51,14 @@ class GuardedProvider(WeatherProvider):
     def __init__(
         self,
         inner: WeatherProvider,
-        config: GuardConfig | None = None,
+        config: ProtectionConfig | None = None,
         *,
         clock: Clock | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         uniform: Callable[[float, float], float] = random.uniform,
         budget: UpstreamBudget | None = None,
     ) -> None:
-        self.config = config = config or GuardConfig()
+        self.config = config = config or ProtectionConfig()
         clock = clock or SystemClock()
         self._clock = clock
         self._budget = budget
@@ -197,7 +197,7 @@ def _now() -> float:
 
 
 class _Refused(Exception):  # a signal inside this module, never raised out of it
-    """The guard turned a call away before it reached the upstream."""
+    """The protection turned a call away before it reached the upstream."""
 
     def __init__(self, error: UpstreamUnavailable) -> None:
         super().__init__(error.reason)

@@ -1,4 +1,4 @@
-"""GuardConfig: how hard one upstream is protected, and which failures deserve a retry."""
+"""ProtectionConfig: how hard one upstream is protected, and which failures deserve a retry."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from domain.model.errors import (
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class GuardConfig:
+class ProtectionConfig:
     concurrency: int = 1  # Open-Meteo's free tier serves one request at a time per IP
     # One attempt (geocoding and forecast together, bodies included) holds a slot at most
     # this long, so one slow upstream answer delays the calls queued behind it no longer.

@@ -1,11 +1,11 @@
-"""A scripted WeatherProvider and helpers, for the GuardedProvider unit tests."""
+"""A scripted WeatherProvider and helpers, for the ProtectedProvider unit tests."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable
 
-from adapters.resilience.protected_provider import GuardConfig, GuardedProvider
+from adapters.resilience.protected_provider import ProtectedProvider, ProtectionConfig
 from domain.model.errors import UpstreamBadResponse, UpstreamRateLimited, UpstreamUnavailable
 from domain.model.query import WeatherQuery
 from domain.model.weather import Weather
@@ -64,13 +64,13 @@ class Pauses:
 
 def guard(
     inner: ScriptedProvider, clock: FakeClock, pauses: Pauses | None = None, **config: object
-) -> GuardedProvider:
+) -> ProtectedProvider:
     """The provider under test: breaker threshold 3, reset 30 s, unless `config` says else."""
     budget = config.pop("budget", None)
     settings = {"breaker_failures": 3, "breaker_reset_s": 30.0, **config}
-    return GuardedProvider(
+    return ProtectedProvider(
         inner,
-        GuardConfig(**settings),  # type: ignore[arg-type]
+        ProtectionConfig(**settings),  # type: ignore[arg-type]
         clock=clock,
         sleep=pauses or Pauses(),
         budget=budget,  # type: ignore[arg-type]

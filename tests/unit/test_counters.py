@@ -1,5 +1,5 @@
 """What each /stats counter counts, one scripted event at a time, through the real stack:
-GetWeather over CountedProvider(GuardedProvider(CountedAttempts(scripted upstream)))."""
+GetWeather over CountedProvider(ProtectedProvider(CountedAttempts(scripted upstream)))."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""GuardedProvider: what the breaker blames, and how long one call may hold the upstream."""
+"""ProtectedProvider: what the breaker blames, and how long one call may hold the upstream."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""GuardedProvider: circuit breaker, 429 windows and the shared budget, on a fake clock."""
+"""ProtectedProvider: circuit breaker, 429 windows and the shared budget, on a fake clock."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from adapters.resilience.protected_provider import GuardedProvider
+from adapters.resilience.protected_provider import ProtectedProvider
 from domain.model.admission import Priority
 from domain.model.errors import UpstreamBudgetSpent, UpstreamRateLimited, UpstreamUnavailable
 from domain.model.weather import Weather
@@ -21,7 +21,7 @@ from tests.unit.scripted_provider import (
 )
 
 
-async def open_the_breaker(provider: GuardedProvider, inner: ScriptedProvider) -> None:
+async def open_the_breaker(provider: ProtectedProvider, inner: ScriptedProvider) -> None:
     """Failed calls until the breaker opens: three failed attempts, the threshold here."""
     inner.script = [SERVER_ERROR] * 3
     for _ in range(3):

@@ -1,4 +1,4 @@
-"""GuardedProvider: retry rules, concurrency cap and call timeout around a scripted provider."""
+"""ProtectedProvider: retry rules, concurrency cap and call timeout around a scripted provider."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import asyncio
 import pytest
 
 from domain.model.errors import CityNotFound, UpstreamUnavailable
-from entrypoints.container import guard_config
+from entrypoints.container import protection_config
 from entrypoints.settings import Settings, SettingsError
 from tests.unit.fakes import FakeClock
 from tests.unit.scripted_provider import (
@@ -144,7 +144,7 @@ def test_the_guard_is_configured_from_the_environment() -> None:
     env = {"UPSTREAM_CONCURRENCY": "3", "UPSTREAM_RETRIES": "0", "UPSTREAM_TIMEOUT": "2"}
     env |= {"BREAKER_FAILURES": "7", "BREAKER_RESET": "9"}
 
-    config = guard_config(Settings.from_env(env))
+    config = protection_config(Settings.from_env(env))
 
     assert (config.concurrency, config.retries) == (3, 0)
     # A call holds its slot UPSTREAM_TIMEOUT at most; a caller may wait out one and call.
@@ -154,7 +154,7 @@ def test_the_guard_is_configured_from_the_environment() -> None:
 
 
 def test_by_default_one_call_at_a_time_and_one_retry() -> None:
-    config = guard_config(Settings.from_env({}))
+    config = protection_config(Settings.from_env({}))
 
     assert (config.concurrency, config.retries) == (1, 1)
     assert (config.breaker_failures, config.breaker_reset_s) == (5, 30.0)
