@@ -253,7 +253,7 @@ class Container(containers.DeclarativeContainer):
         build_provider, settings, http_client, locations, metrics, budget
     )
     policy = providers.Singleton(build_policy, settings)
-    guard = providers.Singleton(
+    stampede_guard = providers.Singleton(
         StampedeGuard,
         observed_lock,
         lock_ttl_s=settings.provided.lock_ttl_s,
@@ -263,7 +263,7 @@ class Container(containers.DeclarativeContainer):
         GetWeather,
         cache=cache,
         provider=provider,
-        guard=guard,
+        guard=stampede_guard,
         metrics=metrics,
         clock=clock,
         policy=policy,
