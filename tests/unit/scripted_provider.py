@@ -62,7 +62,7 @@ class Pauses:
         self.taken.append(seconds)
 
 
-def guard(
+def protected(
     inner: ScriptedProvider, clock: FakeClock, pauses: Pauses | None = None, **config: object
 ) -> ProtectedProvider:
     """The provider under test: breaker threshold 3, reset 30 s, unless `config` says else."""

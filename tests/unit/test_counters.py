@@ -29,7 +29,7 @@ from tests.unit.scripted_provider import (
     Outcome,
     Pauses,
     ScriptedProvider,
-    guard,
+    protected,
 )
 
 BOSTON = WeatherQuery.parse("Boston")
@@ -41,13 +41,13 @@ BUDGET_SPENT = UpstreamBudgetSpent("open-meteo upstream budget has no room", ret
 class Service:
     """One process: the use case over counted, guarded scripted upstreams."""
 
-    def __init__(self, *upstreams: ScriptedProvider, **guard_config: Any) -> None:
+    def __init__(self, *upstreams: ScriptedProvider, **protection: Any) -> None:
         self.clock = FakeClock()
         self.metrics = MemoryMetrics()
         self.upstreams = upstreams
         stacks: list[WeatherProvider] = [
             CountedProvider(
-                guard(CountedAttempts(u, self.metrics), self.clock, Pauses(), **guard_config),  # type: ignore[arg-type]
+                protected(CountedAttempts(u, self.metrics), self.clock, Pauses(), **protection),  # type: ignore[arg-type]
                 self.metrics,
             )
             for u in upstreams
