@@ -29,7 +29,7 @@ from entrypoints.http.fresh_hits import encode_answer, fresh_hits
 from entrypoints.http.head import HeadAsGet
 from entrypoints.http.limits import RequestLimits
 from entrypoints.http.near_cache import NearCache, NearCacheFastPath
-from entrypoints.http.observability import ObservedApp, metrics
+from entrypoints.http.observed_app import ObservedApp, metrics
 from entrypoints.http.rate_limit import rate_limiting
 from entrypoints.http.schemas import HealthResponse, StatsResponse
 
