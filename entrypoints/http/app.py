@@ -28,8 +28,9 @@ from entrypoints.http.errors import EXCEPTION_HANDLERS, RETRY_AFTER_MAX_KEY, dom
 from entrypoints.http.fresh_hits import encode_answer, fresh_hits
 from entrypoints.http.head import HeadAsGet
 from entrypoints.http.limits import RequestLimits
+from entrypoints.http.metrics_route import metrics
 from entrypoints.http.near_cache import NearCache, NearCacheFastPath
-from entrypoints.http.observed_app import ObservedApp, metrics
+from entrypoints.http.observed_app import ObservedApp
 from entrypoints.http.rate_limit import rate_limiting
 from entrypoints.http.schemas import HealthResponse, StatsResponse
 

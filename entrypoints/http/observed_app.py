@@ -1,4 +1,4 @@
-"""GET /metrics, and the ASGI wrapper that counts, times and logs every request."""
+"""ObservedApp: the ASGI wrapper that counts, times and logs every request."""
 
 from __future__ import annotations
 
@@ -6,40 +6,15 @@ import logging
 import time
 from typing import Any
 
-from litestar import Request, Response, get
-from litestar.di import NamedDependency
-from litestar.params import SkipValidation
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from adapters.observability.prometheus_instruments import Instruments
 from entrypoints.http.access_log import AccessLog
-from ports.provider import WeatherProvider
 
 log = logging.getLogger("skycache.access")
 
 _ROUTES = frozenset({"/weather", "/stats", "/healthz", "/metrics"})
 _MAX_CACHED_LABELS = 1024
-
-
-@get(
-    "/metrics",
-    summary="Prometheus metrics, summed over every worker",
-    description="Prometheus text; OpenMetrics when the Accept header asks for it. "
-    "Each /stats counter is skycache_<name>_total, its HELP text saying what it counts.",
-    media_type="text/plain; version=0.0.4; charset=utf-8",
-    sync_to_thread=False,
-)
-def metrics(
-    request: Request[Any, Any, Any],
-    instruments: NamedDependency[Instruments],
-    # A Protocol: Litestar cannot isinstance-check it, so it is not validated.
-    provider: NamedDependency[SkipValidation[WeatherProvider]],
-) -> Response[bytes]:
-    body, content_type = instruments.render(
-        request.headers.get("accept"), provider_healthy=provider.healthy()
-    )
-    # As a header: a text/ media type would get Litestar's "; charset=utf-8" a second time.
-    return Response(body, headers={"content-type": content_type})
 
 
 def route_of(path: str) -> str:
