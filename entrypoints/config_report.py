@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from adapters.observability.redaction import MASK, redact
+from entrypoints.container import budget_limits, miss_limit
 from entrypoints.settings import Settings, SettingsError, is_secret
 
 
@@ -24,17 +25,38 @@ class Row:
 def rows(settings: Settings, env: Mapping[str, str]) -> list[Row]:
     """One row per environment variable Settings reads, in the order it declares them."""
     table = []
+    derived = _derived_defaults(settings)
     for f in dataclasses.fields(Settings):
         name = f.metadata["env"]
         value = getattr(settings, f.name)
         # Each reader treats a blank variable as unset, and so does this.
         source = "env" if env.get(name, "").strip() else "default"
-        if is_secret(f):
+        if value is None:
+            value = derived.get(name, value)
+        elif is_secret(f):
             value = MASK if value else ""
         elif isinstance(value, str):
             value = redact(value)
         table.append(Row(name, value, source))
     return table
+
+
+def _derived_defaults(settings: Settings) -> dict[str, str]:
+    """What an unset budget variable means in force: each provider's free tier, and the
+    miss budget the providers call for."""
+    limits = budget_limits(settings)
+    shown = {}
+    for label in ("minute", "hour", "day", "month"):
+        tiers = [
+            f"{provider} {next((x.calls for x in own if x.label == label), 'unlimited')}"
+            for provider, own in limits.items()
+        ]
+        shown[f"UPSTREAM_MAX_PER_{label.upper()}"] = ", ".join(tiers) + " (free tier)"
+    misses = miss_limit(settings)
+    shown["UPSTREAM_MISSES_PER_CLIENT"] = (
+        f"{misses.calls}/{misses.label}" if misses else "unlimited (simulated only)"
+    )
+    return shown
 
 
 def _shown(value: Any) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from domain.model.errors import UpstreamUnavailable
+from domain.model.errors import UpstreamUnavailable, counted_if_sent
 from domain.model.outcome import CounterName
 from domain.model.query import WeatherQuery
 from domain.model.weather import Weather
@@ -21,17 +21,15 @@ class CountedProvider(WeatherProvider):
         self._metrics = metrics
 
     async def current(self, query: WeatherQuery) -> Weather:
-        attempted = True
         try:
-            return await self.inner.current(query)
+            return await counted_if_sent(self.inner.current(query), self._count_call)
         except UpstreamUnavailable as error:
-            attempted = error.attempted
-            if attempted:
+            if error.attempted:
                 self._metrics.incr_labelled(CounterName.UPSTREAM_ERRORS, self.name)
             raise
-        finally:
-            if attempted:
-                self._metrics.incr_labelled(CounterName.API_CALLS, self.name)
+
+    def _count_call(self) -> None:
+        self._metrics.incr_labelled(CounterName.API_CALLS, self.name)
 
     def healthy(self) -> bool:
         return self.inner.healthy()
@@ -48,15 +46,7 @@ class CountedAttempts(WeatherProvider):
         self._metrics = metrics
 
     async def current(self, query: WeatherQuery) -> Weather:
-        attempted = True
-        try:
-            return await self._inner.current(query)
-        except UpstreamUnavailable as error:
-            attempted = error.attempted
-            raise
-        finally:
-            if attempted:
-                self._count()
+        return await counted_if_sent(self._inner.current(query), self._count)
 
     def _count(self) -> None:
         self._metrics.incr(CounterName.API_ATTEMPTS)

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
 from domain.model.outcome import CacheOutcome
+
+T = TypeVar("T")
 
 
 class SkycacheError(Exception):
@@ -105,3 +110,17 @@ class TooManyMisses(SkycacheError):
         super().__init__(reason)
         self.reason = reason
         self.retry_after_s = retry_after_s
+
+
+async def counted_if_sent(call: Awaitable[T], count: Callable[[], None]) -> T:
+    """`call`'s result, with `count()` run once it is over unless it was turned away before
+    any I/O (attempted=False): an answer, a CityNotFound or a failure all went out."""
+    sent = True
+    try:
+        return await call
+    except UpstreamUnavailable as error:
+        sent = error.attempted
+        raise
+    finally:
+        if sent:
+            count()

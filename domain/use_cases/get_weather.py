@@ -15,6 +15,7 @@ from domain.model.errors import (
     UnusableAnswer,
     UpstreamBudgetSpent,
     UpstreamUnavailable,
+    counted_if_sent,
 )
 from domain.model.outcome import CacheOutcome, CounterName, WeatherResult
 from domain.model.policy import CachePolicy, Freshness
@@ -251,15 +252,9 @@ class GetWeather:
         return entry
 
     async def _call(self, query: WeatherQuery) -> Weather:
-        attempted = True
-        try:
-            return await self._provider.current(query)
-        except UpstreamUnavailable as error:
-            attempted = error.attempted
-            raise
-        finally:
-            if attempted:  # an answer, a CityNotFound, a failure: the call went out
-                self._metrics.incr(CounterName.API_CALLS)
+        return await counted_if_sent(
+            self._provider.current(query), lambda: self._metrics.incr(CounterName.API_CALLS)
+        )
 
     def _refresh_in_background(self, query: WeatherQuery, stale: CacheEntry) -> None:
         if query.key in self._refreshes or self._guard.busy(query.key):

@@ -20,11 +20,12 @@ MEANINGS: Mapping[CounterName, str] = {
     "before any I/O (breaker open, 429 window, call budget, no free slot) is none",
     CounterName.AVOIDED_API_CALLS: "Requests answered without an upstream fetch of their own: "
     "cache hits plus coalesced misses",
-    CounterName.STALE_SERVED: "Requests answered with an expired copy (X-Cache: STALE)",
+    CounterName.STALE_SERVED: "Requests answered with an expired copy (X-Cache: STALE), from the "
+    "cache or, after a failed miss, from the worker's last good copy",
     CounterName.COALESCED: "Misses answered by another request's fetch (X-Cache: COALESCED)",
     CounterName.NEGATIVE_HITS: "Requests answered 404 from a remembered unknown city (NEGATIVE)",
-    CounterName.UPSTREAM_ERRORS: "Requests answered 502/503 because their fetch failed or was "
-    "refused, plus background refreshes that failed",
+    CounterName.UPSTREAM_ERRORS: "Misses whose fetch failed, was refused or got an unusable answer "
+    "(answered 502/503, or from the worker's last good copy), plus failed background refreshes",
     CounterName.CORRUPT_ENTRIES: "Cache entries that could not be decoded and were treated as "
     "misses",
     CounterName.API_ATTEMPTS: "Attempts sent to the providers, retries included; a fetch that "

@@ -51,10 +51,12 @@ async def test_ten_a_minute_means_ten_http_calls_spent_by_priority(
     assert 1 <= int(refused.headers["retry-after"]) <= 61
     assert await fake_open_meteo.acalls() == {"geocoding": 4, "forecast": 4}
 
-    # A place already geocoded, whose weather is gone, may take the 9th.
+    # A place already geocoded, whose weather is gone, may take the 9th. The next one's
+    # fetch is refused, and the worker's last good copy answers it, stale: no call.
     await redis_client.delete("weather:v1:boston", "weather:v1:denver")
     assert (await get(app.url, "Boston")).status == 200
-    assert (await get(app.url, "Denver")).status == 503
+    denver = await get(app.url, "Denver")
+    assert (denver.status, denver.cache) == (200, "STALE")
     assert await fake_open_meteo.acalls() == {"geocoding": 4, "forecast": 5}
 
     # A stale city being read may take the 10th; the other's refresh is refused, and it
@@ -120,6 +122,7 @@ async def test_without_redis_each_worker_spends_only_its_share(
 ATTACK_NAMES = 20_000
 ATTACK_CONNECTIONS = 32
 MISSES_PER_CLIENT = 30
+VICTIM_NEWCOMERS = 12
 
 
 async def test_a_flood_of_invented_names_costs_one_clients_miss_budget_while_others_are_served(
@@ -147,13 +150,18 @@ async def test_a_flood_of_invented_names_costs_one_clients_miss_budget_while_oth
 
     async def victim(stop: asyncio.Event) -> list[Reply]:
         connection = Connection(app.url, source="127.0.0.2")
-        newcomers = iter(row[0] for row in CITIES if row[0] not in HOT_CITIES)
+        # Its own never-seen cities stay well inside its miss budget, with the fills above,
+        # however long the attack takes.
+        newcomers = itertools.islice(
+            (row[0] for row in CITIES if row[0] not in HOT_CITIES), VICTIM_NEWCOMERS
+        )
         served = []
         try:
             for i in itertools.count():
                 if stop.is_set():
                     return served
-                city = next(newcomers) if i % 50 == 49 else HOT_CITIES[i % len(HOT_CITIES)]
+                hot = HOT_CITIES[i % len(HOT_CITIES)]
+                city = next(newcomers, hot) if i % 50 == 49 else hot
                 served.append(await connection.get(weather_target(city)))
                 await asyncio.sleep(0.01)
         finally:

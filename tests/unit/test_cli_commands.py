@@ -85,6 +85,19 @@ def test_config_prints_every_setting_with_its_value_and_source() -> None:
     assert rows["LOG_LEVEL"][1:] == ["info", "default"]
 
 
+def test_config_shows_what_an_unset_upstream_budget_means_in_force() -> None:
+    providers = {"WEATHER_PROVIDER": "open-meteo,openweathermap", "OPENWEATHER_API_KEY": "k" * 32}
+    done = skycache("config", "--json", env=providers)
+    assert done.returncode == 0, done.stderr
+    config = json.loads(done.stdout)
+    minute, month = config["UPSTREAM_MAX_PER_MINUTE"], config["UPSTREAM_MAX_PER_MONTH"]
+    assert minute == {"value": "open-meteo 600, openweathermap 60 (free tier)", "source": "default"}
+    assert month["value"] == "open-meteo unlimited, openweathermap 1000000 (free tier)"
+    assert config["UPSTREAM_MISSES_PER_CLIENT"]["value"] == "60/minute"
+    set_to_zero = skycache("config", "--json", env={"UPSTREAM_MAX_PER_DAY": "0"})
+    assert json.loads(set_to_zero.stdout)["UPSTREAM_MAX_PER_DAY"] == {"value": 0, "source": "env"}
+
+
 def test_config_masks_secrets_and_the_credentials_in_urls() -> None:
     env = {
         "WEATHER_PROVIDER": "open-meteo,openweathermap",
