@@ -11,7 +11,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from adapters.observability.redaction import MASK, redact
-from entrypoints.container import budget_limits, miss_limit
 from entrypoints.settings import Settings, SettingsError, is_secret
 
 
@@ -44,6 +43,10 @@ def rows(settings: Settings, env: Mapping[str, str]) -> list[Row]:
 def _derived_defaults(settings: Settings) -> dict[str, str]:
     """What an unset budget variable means in force: each provider's free tier, and the
     miss budget the providers call for."""
+    # Imported here: the container imports prometheus_client, whose first import decides
+    # multiprocess mode, and the CLI must not import it before its workers start.
+    from entrypoints.container import budget_limits, miss_limit
+
     limits = budget_limits(settings)
     shown = {}
     for label in ("minute", "hour", "day", "month"):
