@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+from adapters.circuit import Circuit
 from adapters.redis.client import REDIS_ERRORS, unavailable
 from domain.model.entry import CacheEntry
 from domain.model.errors import CacheUnavailable
@@ -18,12 +19,8 @@ from ports.lock import Held, Lease, Lock, Watch
 
 
 class RedisBreaker:
-    """Rules:
-    - closed: every call goes to Redis; `failures` consecutive failures open it;
-    - open: calls raise CacheUnavailable at once, with no I/O, for `cooldown_s`;
-    - then exactly one call is let through as a probe: success closes the breaker,
-      failure opens it for another cool-down; the others keep failing fast meanwhile.
-    """
+    """The Circuit's rules (adapters/circuit.py) for Redis: while it is open, calls raise
+    CacheUnavailable at once, with no I/O, for `cooldown_s`; then one call is the probe."""
 
     def __init__(
         self,
@@ -32,73 +29,58 @@ class RedisBreaker:
         cooldown_s: float = 1.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self._threshold = max(failures, 1)
-        self._cooldown_s = cooldown_s
-        self._clock = clock
-        self._failures = 0
-        self._opened_at: float | None = None
-        self._probing = False
+        self._circuit = Circuit(clock, failures=failures, reset_s=cooldown_s)
 
     @property
     def is_open(self) -> bool:
-        return self._opened_at is not None
+        return not self._circuit.closed
 
     def call(self, what: str) -> _GuardedCall:
         """Guards one Redis call (`with breaker.call("GET"): ...`); its redis and socket
         errors become CacheUnavailable."""
-        return _GuardedCall(self, what)
+        return _GuardedCall(self._circuit, what)
 
     def succeeded(self) -> None:
-        self._failures = 0
-        self._opened_at = None
-        self._probing = False
+        self._circuit.succeeded()
 
     def failed(self) -> None:
-        self._failures += 1
-        if self._opened_at is not None or self._failures >= self._threshold:
-            self._opened_at = self._clock()
-
-    def _admit(self, what: str) -> bool:
-        """True when this call is the half-open probe."""
-        if self._opened_at is None:
-            return False
-        if self._probing or self._clock() - self._opened_at < self._cooldown_s:
-            raise CacheUnavailable(f"redis {what} skipped: breaker open")
-        self._probing = True
-        return True
+        self._circuit.failed()
 
 
 class _GuardedCall:
     """One call through the breaker. A class rather than @contextmanager: it wraps every
     Redis hit, where a generator-based context manager costs about a microsecond more."""
 
-    __slots__ = ("_breaker", "_probe", "_what")
+    __slots__ = ("_circuit", "_probe", "_what")
 
-    def __init__(self, breaker: RedisBreaker, what: str) -> None:
-        self._breaker = breaker
+    def __init__(self, circuit: Circuit, what: str) -> None:
+        self._circuit = circuit
         self._what = what
         self._probe = False
 
     def __enter__(self) -> None:
-        self._probe = self._breaker._admit(self._what)
+        circuit = self._circuit
+        if circuit.refuses() is not None:
+            raise CacheUnavailable(f"redis {self._what} skipped: breaker open")
+        self._probe = circuit.admit()
 
     def __exit__(
         self, kind: type[BaseException] | None, error: BaseException | None, _tb: object
     ) -> None:
-        breaker = self._breaker
+        circuit = self._circuit
         try:
             if error is None:
-                breaker.succeeded()
+                circuit.succeeded()
             elif isinstance(error, REDIS_ERRORS):
-                breaker.failed()
+                circuit.failed()
                 raise unavailable(self._what, error) from error
             elif isinstance(error, CacheUnavailable):
-                breaker.failed()
+                circuit.failed()
             # Anything else (a cancellation, a bug) says nothing about Redis' health.
         finally:
             # Also when cancelled: a probe that ended, however, must not stay taken.
             if self._probe:
-                breaker._probing = False
+                circuit.release()
 
 
 class BreakerCache(Cache, LocationCache):
