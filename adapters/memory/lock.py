@@ -2,30 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 import secrets
 import time
 
+from adapters.watchers import Watchers
 from ports.lock import Held, Lease, Lock, Signal, Watch
-
-
-class _MemoryWatch(Watch):
-    def __init__(self, lock: MemoryLock, key: str) -> None:
-        self._lock = lock
-        self._key = key
-        self._signals: asyncio.Queue[Signal] = asyncio.Queue()
-
-    def notify(self, signal: Signal) -> None:
-        self._signals.put_nowait(signal)
-
-    async def wait(self, timeout_s: float) -> Signal:
-        try:
-            return await asyncio.wait_for(self._signals.get(), timeout_s)
-        except TimeoutError:
-            return Signal.TIMEOUT
-
-    def close(self) -> None:
-        self._lock.forget(self._key, self)
 
 
 class _MemoryLease(Lease):
@@ -45,7 +26,7 @@ class _MemoryLease(Lease):
 class MemoryLock(Lock):
     def __init__(self) -> None:
         self._holders: dict[str, tuple[str, float]] = {}
-        self._watches: dict[str, set[_MemoryWatch]] = {}
+        self._watchers = Watchers()
 
     async def acquire(self, key: str, ttl_s: float) -> Lease | Held:
         now = time.monotonic()
@@ -57,16 +38,7 @@ class MemoryLock(Lock):
         return _MemoryLease(self, key, token, ttl_s)
 
     def watch(self, key: str) -> Watch:
-        watch = _MemoryWatch(self, key)
-        self._watches.setdefault(key, set()).add(watch)
-        return watch
-
-    def forget(self, key: str, watch: _MemoryWatch) -> None:
-        watches = self._watches.get(key)
-        if watches is not None:
-            watches.discard(watch)
-            if not watches:
-                del self._watches[key]
+        return self._watchers.watch(key)
 
     def extend(self, key: str, token: str, ttl_s: float) -> bool:
         holder = self._holders.get(key)
@@ -80,5 +52,4 @@ class MemoryLock(Lock):
         if holder is None or holder[0] != token:
             return
         del self._holders[key]
-        for watch in self._watches.get(key, ()):
-            watch.notify(signal)
+        self._watchers.notify(key, signal)

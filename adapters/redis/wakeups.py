@@ -9,29 +9,8 @@ from typing import Any
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from adapters.watchers import Watchers
 from ports.lock import Signal, Watch
-
-
-class _Watch(Watch):
-    def __init__(self, hub: Wakeups, key: str) -> None:
-        self._hub = hub
-        self._key = key
-        self._signals: asyncio.Queue[Signal] = asyncio.Queue()
-
-    def notify(self, signal: Signal) -> None:
-        self._signals.put_nowait(signal)
-
-    async def wait(self, timeout_s: float) -> Signal:
-        # A signal already queued is returned even when no time is left.
-        with contextlib.suppress(asyncio.QueueEmpty):
-            return self._signals.get_nowait()
-        try:
-            return await asyncio.wait_for(self._signals.get(), max(timeout_s, 0.0))
-        except TimeoutError:
-            return Signal.TIMEOUT
-
-    def close(self) -> None:
-        self._hub.forget(self._key, self)
 
 
 class Wakeups:
@@ -53,23 +32,14 @@ class Wakeups:
         self._prefix = prefix.encode()
         self._backoff_s = backoff_s
         self._poll_s = poll_s
-        self._watches: dict[str, set[_Watch]] = {}
+        self._watchers = Watchers()
         self._up = asyncio.Event()
         self._settled = asyncio.Event()  # set once the first attempt to subscribe has ended
         self._task: asyncio.Task[None] | None = None
 
     def watch(self, key: str) -> Watch:
         self._ensure_started()
-        watch = _Watch(self, key)
-        self._watches.setdefault(key, set()).add(watch)
-        return watch
-
-    def forget(self, key: str, watch: _Watch) -> None:
-        watches = self._watches.get(key)
-        if watches is not None:
-            watches.discard(watch)
-            if not watches:
-                del self._watches[key]
+        return self._watchers.watch(key)
 
     async def ready(self, timeout_s: float) -> None:
         """Wait (at most `timeout_s`) for the first attempt to subscribe to end, either way."""
@@ -137,10 +107,7 @@ class Wakeups:
             signal = Signal(data.decode())
         except ValueError:  # UnicodeDecodeError included: not a message of ours
             return
-        for watch in tuple(self._watches.get(key, ())):
-            watch.notify(signal)
+        self._watchers.notify(key, signal)
 
     def _wake_all(self) -> None:
-        for watches in tuple(self._watches.values()):
-            for watch in tuple(watches):
-                watch.notify(Signal.TIMEOUT)
+        self._watchers.notify_all(Signal.TIMEOUT)
