@@ -11,9 +11,9 @@ from collections.abc import Sequence
 from redis import Redis
 from redis.asyncio import Redis as AsyncRedis
 
-from adapters.redis_cache import WEATHER_PREFIX, RedisCache
-from domain.entry import CacheEntry
-from domain.query import WeatherQuery
+from adapters.redis.cache import WEATHER_PREFIX, RedisCache
+from domain.model.entry import CacheEntry
+from domain.model.query import WeatherQuery
 
 _LETTERS = "abcdefghijklmnopqrstuvwxyz"
 

@@ -11,8 +11,8 @@ from collections.abc import Sequence
 
 from redis.asyncio import Redis
 
-from adapters.redis_lock import CHANNEL_PREFIX
-from domain.query import WeatherQuery
+from adapters.redis.lock import CHANNEL_PREFIX
+from domain.model.query import WeatherQuery
 from tests.support.http_load import Reply
 
 

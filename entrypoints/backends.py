@@ -2,25 +2,22 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 
 from redis.asyncio import Redis
-from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from adapters.fallback_cache import FallbackCache
-from adapters.memory_cache import MemoryCache
-from adapters.memory_lock import MemoryLock
-from adapters.memory_metrics import MemoryMetrics
-from adapters.redaction import redact
-from adapters.redis_breaker import BreakerCache, BreakerLock, RedisBreaker
-from adapters.redis_cache import RedisCache
-from adapters.redis_client import create_redis_client
-from adapters.redis_lock import RedisLock
-from adapters.redis_metrics import RedisMetrics
+from adapters.memory.cache import MemoryCache
+from adapters.memory.fallback_cache import FallbackCache
+from adapters.memory.lock import MemoryLock
+from adapters.memory.metrics import MemoryMetrics
+from adapters.observability.redaction import redact
+from adapters.redis.breaker import BreakerCache, BreakerLock, RedisBreaker
+from adapters.redis.cache import RedisCache
+from adapters.redis.client import create_redis_client, ping_failure, warm_pool
+from adapters.redis.lock import RedisLock
+from adapters.redis.metrics import RedisMetrics
 from entrypoints.settings import Settings
 from ports.cache import Cache, LocationCache
 from ports.lock import Lock
@@ -79,7 +76,7 @@ async def open_backend(
         timeout_s=settings.redis_timeout_s,
     )
     try:
-        failure = await _failure(client)
+        failure = await ping_failure(client)
         if failure and settings.cache_backend == "redis":
             reason = unanswered(settings)
             if refuse_without_redis:
@@ -99,7 +96,7 @@ async def open_backend(
             )
             yield memory_backend(wrap_metrics)
             return
-        await _warm_pool(client)
+        await warm_pool(client)
         breaker = RedisBreaker(
             failures=settings.redis_breaker_failures, cooldown_s=settings.redis_breaker_reset_s
         )
@@ -129,7 +126,7 @@ async def redis_failure(settings: Settings) -> str | None:
         settings.redis_url, max_connections=2, timeout_s=settings.redis_timeout_s
     )
     try:
-        return await _failure(client)
+        return await ping_failure(client)
     finally:
         await client.aclose()
 
@@ -138,29 +135,6 @@ def _shared_cache(redis: RedisCache, breaker: RedisBreaker, settings: Settings) 
     """Redis behind the breaker, with this process's last known good copy in front."""
     guarded = BreakerCache(redis, redis, breaker)
     return FallbackCache(guarded, guarded, max_items=settings.local_copy_size)
-
-
-async def _failure(client: Redis, attempts: int = 3) -> str | None:
-    """Why Redis cannot be used (the error's type only: no URL or secret), or None.
-
-    A timeout is tried again: workers starting together on a busy host can miss the
-    request timeout once, and that must not decide the backend for the process's life."""
-    failure = None
-    for _ in range(attempts):
-        try:
-            return None if await client.ping() else "no PONG"
-        except RedisTimeoutError as e:
-            failure = type(e).__name__
-        except Exception as e:
-            return type(e).__name__
-    return failure
-
-
-async def _warm_pool(client: Redis, connections: int = 8) -> None:
-    """Open a few pooled connections now: a cold burst that had to open them all at once
-    on a busy host would time some out, open the breaker, and lose the cluster lock."""
-    with contextlib.suppress(Exception):
-        await asyncio.gather(*(client.ping() for _ in range(connections)))
 
 
 def _safe(settings: Settings) -> str:

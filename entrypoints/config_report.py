@@ -10,7 +10,7 @@ import sys
 from collections.abc import Mapping
 from typing import Any
 
-from adapters.redaction import MASK, redact
+from adapters.observability.redaction import MASK, redact
 from entrypoints.settings import Settings, SettingsError, is_secret
 
 

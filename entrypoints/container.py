@@ -10,26 +10,25 @@ from typing import Any
 import httpx
 from dependency_injector import containers, providers
 
-from adapters.budgeted_transport import BudgetedTransport
-from adapters.counted_provider import CountedAttempts, CountedProvider
-from adapters.failover_provider import FailoverProvider
-from adapters.guarded_provider import GuardConfig, GuardedProvider
-from adapters.open_meteo import OpenMeteoGeocoder, OpenMeteoProvider
-from adapters.openweathermap import OpenWeatherMapProvider
-from adapters.prometheus_instruments import Instruments
-from adapters.redis_budget import RedisWindows
-from adapters.simulated_provider import SimulatedProvider
+from adapters.observability.prometheus_instruments import Instruments
+from adapters.providers.budgeted_transport import BudgetedTransport
+from adapters.providers.http import HttpLimits
+from adapters.providers.open_meteo import OpenMeteoGeocoder, OpenMeteoProvider
+from adapters.providers.openweathermap import OpenWeatherMapProvider
+from adapters.providers.simulated import SimulatedProvider
+from adapters.redis.budget import RedisWindows
+from adapters.redis.shared_budget import ClientMissBudget, SharedUpstreamBudget, SharedWindows
+from adapters.resilience.counted_provider import CountedAttempts, CountedProvider
+from adapters.resilience.failover import FailoverProvider
+from adapters.resilience.protected_provider import ProtectedProvider, ProtectionConfig
 from adapters.system_clock import SystemClock
-from adapters.upstream_budget import ClientMissBudget, SharedUpstreamBudget, SharedWindows
-from adapters.upstream_http import HttpLimits
-from adapters.upstream_quota import PROBE_EVERY_S
-from domain.admission import BudgetLimit
-from domain.geocoding import CachedGeocoder
-from domain.get_weather import GetWeather
-from domain.health import CheckHealth
-from domain.policy import CachePolicy
-from domain.stampede import StampedeGuard
-from domain.stats import GetStats
+from domain.model.admission import PROBE_EVERY_S, BudgetLimit
+from domain.model.policy import CachePolicy
+from domain.use_cases.geocoding import CachedGeocoder
+from domain.use_cases.get_weather import GetWeather
+from domain.use_cases.health import CheckHealth
+from domain.use_cases.stampede import StampedeGuard
+from domain.use_cases.stats import GetStats
 from entrypoints.backends import Backend, open_backend
 from entrypoints.http.access_log import AccessLog
 from entrypoints.http.near_cache import NearCache
@@ -148,8 +147,8 @@ def build_miss_budget(settings: Settings, backend: Backend, clock: Clock) -> Mis
     return ClientMissBudget(limit, budget_windows(settings, backend, "skycache:v1:misses:"), clock)
 
 
-def guard_config(settings: Settings) -> GuardConfig:
-    return GuardConfig(
+def protection_config(settings: Settings) -> ProtectionConfig:
+    return ProtectionConfig(
         concurrency=settings.upstream_concurrency,
         # Each HTTP call (body included) has UPSTREAM_TIMEOUT; a provider call (geocoding
         # and forecast) holds its slot a tenth longer at most: a backstop, so that a slow
@@ -172,14 +171,14 @@ def build_provider(
     metrics: Metrics,
     budget: UpstreamBudget | None = None,
 ) -> WeatherProvider:
-    """Each upstream behind its own guard (concurrency cap, retry, breaker, quota), its
-    attempts counted inside the guard and the calls the guard let out counted around it;
+    """Each upstream behind its own protection (concurrency cap, retry, breaker, quota), its
+    attempts counted inside it and the calls it let out counted around it;
     several fail over in WEATHER_PROVIDER's order."""
     stacks: list[WeatherProvider] = [
         CountedProvider(
-            GuardedProvider(
+            ProtectedProvider(
                 CountedAttempts(build_upstream(name, settings, http, locations), metrics),
-                guard_config(settings),
+                protection_config(settings),
                 budget=budget,
             ),
             metrics,
@@ -254,7 +253,7 @@ class Container(containers.DeclarativeContainer):
         build_provider, settings, http_client, locations, metrics, budget
     )
     policy = providers.Singleton(build_policy, settings)
-    guard = providers.Singleton(
+    stampede_guard = providers.Singleton(
         StampedeGuard,
         observed_lock,
         lock_ttl_s=settings.provided.lock_ttl_s,
@@ -264,7 +263,7 @@ class Container(containers.DeclarativeContainer):
         GetWeather,
         cache=cache,
         provider=provider,
-        guard=guard,
+        guard=stampede_guard,
         metrics=metrics,
         clock=clock,
         policy=policy,
@@ -277,7 +276,13 @@ class Container(containers.DeclarativeContainer):
         max_items=settings.provided.near_cache_size,
     )
     get_stats = providers.Singleton(GetStats, metrics)
-    check_health = providers.Singleton(CheckHealth, cache, provider, cache_kind=cache_kind)
+    check_health = providers.Singleton(
+        CheckHealth,
+        cache,
+        provider,
+        cache_kind=cache_kind,
+        shared=providers.Callable(operator.eq, cache_kind, "redis"),
+    )
 
 
 async def _resolve(value: Any) -> Any:

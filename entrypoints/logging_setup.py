@@ -10,7 +10,7 @@ from typing import Any
 
 import msgspec
 
-from adapters.redaction import redact
+from adapters.observability.redaction import redact
 
 # Attributes every LogRecord has; anything else on a record came from `extra=` and is logged
 # (but uvicorn's `color_message`, the same message with terminal colour codes).

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote, urlparse
 
-from adapters.redaction import redact
+from adapters.observability.redaction import redact
 
 
 class SettingsError(ValueError):

@@ -15,14 +15,15 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from adapters.redaction import redact
+from adapters.observability.redaction import redact
 from entrypoints.backends import StartupError, redis_failure, unanswered
 from entrypoints.settings import Settings
 
 log = logging.getLogger("skycache")
 
 # Read by prometheus_client when first imported; so this module must not import it (nor
-# adapters.prometheus_instruments), or a single-worker run would miss multiprocess mode.
+# adapters.observability.prometheus_instruments), or a single-worker run would miss
+# multiprocess mode.
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
 

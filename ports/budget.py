@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from domain.admission import Priority
+from domain.model.admission import Priority
 
 
 class UpstreamBudget(Protocol):
     """HTTP calls to each upstream, counted across every worker and instance.
 
-    Implementations raise domain.errors.UpstreamBudgetSpent, with the seconds until the
+    Implementations raise domain.model.errors.UpstreamBudgetSpent, with the seconds until the
     call would be admitted, and count nothing for a refused call."""
 
     async def spend(self, upstream: str, priority: Priority) -> bool:
@@ -29,5 +29,5 @@ class UpstreamBudget(Protocol):
 
 class MissBudget(Protocol):
     async def take(self, client: str) -> None:
-        """Count one miss for a name never seen, or raise domain.errors.TooManyMisses."""
+        """Count one miss for a name never seen, or raise domain.model.errors.TooManyMisses."""
         ...

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from domain.entry import CacheEntry
-from domain.weather import Location
+from domain.model.entry import CacheEntry
+from domain.model.weather import Location
 
 
 class Cache(Protocol):
     """Stores one CacheEntry per normalised city key.
 
-    Implementations raise domain.errors.CacheUnavailable when the backend is down, and
+    Implementations raise domain.model.errors.CacheUnavailable when the backend is down, and
     treat an unreadable entry (garbage, another version, truncated) as a miss.
     """
 

@@ -41,7 +41,7 @@ class Watch(Protocol):
 
 
 class Lock(Protocol):
-    """Implementations raise domain.errors.CacheUnavailable when the backend is down."""
+    """Implementations raise domain.model.errors.CacheUnavailable when the backend is down."""
 
     async def acquire(self, key: str, ttl_s: float) -> Lease | Held: ...
 

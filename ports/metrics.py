@@ -5,22 +5,22 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Protocol
 
-from domain.outcome import Counter
+from domain.model.outcome import CounterName
 
 
 class Metrics(Protocol):
-    def incr(self, counter: Counter, amount: int = 1) -> None:
+    def incr(self, counter: CounterName, amount: int = 1) -> None:
         """Count locally; must never do I/O on the request path."""
         ...
 
-    def incr_labelled(self, counter: Counter, label: str, amount: int = 1) -> None:
+    def incr_labelled(self, counter: CounterName, label: str, amount: int = 1) -> None:
         """Count `counter` for one label (a provider's name), apart from its plain total;
         like incr(), never does I/O."""
         ...
 
-    async def totals(self) -> Mapping[Counter, int]: ...
+    async def totals(self) -> Mapping[CounterName, int]: ...
 
-    async def labelled_totals(self, counter: Counter) -> Mapping[str, int]:
+    async def labelled_totals(self, counter: CounterName) -> Mapping[str, int]:
         """Each label's total of `counter`, summed like totals()."""
         ...
 

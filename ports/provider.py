@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from domain.query import WeatherQuery
-from domain.weather import Location, Weather
+from domain.model.query import WeatherQuery
+from domain.model.weather import Location, Weather
 
 
 class WeatherProvider(Protocol):

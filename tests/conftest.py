@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator, Iterator
 import pytest
 from redis.asyncio import Redis
 
-from adapters.redis_client import create_redis_client
+from adapters.redis.client import create_redis_client
 from tests.support.redis_server import provide_redis_url
 
 

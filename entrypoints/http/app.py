@@ -16,11 +16,11 @@ from litestar.middleware.rate_limit import get_remote_address
 from litestar.response.base import ASGIResponse
 from litestar.types import ASGIApp
 
-from domain.errors import InvalidCity
-from domain.get_weather import GetWeather
-from domain.health import CheckHealth
-from domain.query import WeatherQuery
-from domain.stats import GetStats
+from domain.model.errors import InvalidCity
+from domain.model.query import WeatherQuery
+from domain.use_cases.get_weather import GetWeather
+from domain.use_cases.health import CheckHealth
+from domain.use_cases.stats import GetStats
 from entrypoints.container import Container, start_services, stop_services
 from entrypoints.http import responses
 from entrypoints.http.api_docs import openapi_config
@@ -28,8 +28,9 @@ from entrypoints.http.errors import EXCEPTION_HANDLERS, RETRY_AFTER_MAX_KEY, dom
 from entrypoints.http.fresh_hits import encode_answer, fresh_hits
 from entrypoints.http.head import HeadAsGet
 from entrypoints.http.limits import RequestLimits
+from entrypoints.http.metrics_route import metrics
 from entrypoints.http.near_cache import NearCache, NearCacheFastPath
-from entrypoints.http.observability import ObservedApp, metrics
+from entrypoints.http.observed_app import ObservedApp
 from entrypoints.http.rate_limit import rate_limiting
 from entrypoints.http.schemas import HealthResponse, StatsResponse
 

@@ -9,7 +9,7 @@ from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException
 from litestar.types import ExceptionHandlersMap
 
-from domain.errors import (
+from domain.model.errors import (
     CityNotFound,
     InvalidCity,
     SkycacheError,

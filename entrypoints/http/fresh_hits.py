@@ -14,10 +14,10 @@ from urllib.parse import parse_qsl
 import msgspec
 from litestar.datastructures import State
 
-from domain.errors import InvalidCity
-from domain.get_weather import GetWeather
-from domain.outcome import CacheOutcome, WeatherResult
-from domain.query import WeatherQuery
+from domain.model.errors import InvalidCity
+from domain.model.outcome import CacheOutcome, WeatherResult
+from domain.model.query import WeatherQuery
+from domain.use_cases.get_weather import GetWeather
 from entrypoints.http.near_cache import Lookup, NearCache
 from entrypoints.http.schemas import WeatherResponse
 

@@ -1,76 +1,28 @@
 """Optional per-client rate limiting (RATE_LIMIT=100/minute): Litestar's middleware, with
-its counts in Redis when the service uses Redis, so that every worker shares one limit."""
+its counts in Redis when the service uses Redis (adapters/redis/rate_limit_store.py), so that
+every worker shares one limit."""
 
 from __future__ import annotations
 
 import inspect
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import timedelta
-from typing import Any, TypeVar
+from typing import Any
 
 from litestar import Litestar
 from litestar.exceptions import TooManyRequestsException
 from litestar.middleware.base import DefineMiddleware
 from litestar.middleware.rate_limit import RateLimitConfig, RateLimitMiddleware
 from litestar.stores.base import Store
-from litestar.stores.memory import MemoryStore
-from litestar.stores.redis import RedisStore
 from litestar.types import Receive, Scope, Send
-from redis.asyncio import Redis
 
-from adapters.redis_breaker import RedisBreaker
-from domain.errors import CacheUnavailable
+from adapters.redis.rate_limit_store import SharedOrLocalStore
 from entrypoints.backends import Backend
 
 STORE_NAME = "rate_limit"
-NAMESPACE = "skycache:v1:ratelimit"
 # Probes and scrapers are not clients to throttle.
 UNLIMITED_PATHS = ["^/healthz$", "^/metrics$"]
-
-T = TypeVar("T")
-Expiry = int | timedelta | None
-
-
-class SharedOrLocalStore(Store):
-    """Redis (behind the shared breaker) once attached; this process's memory before that,
-    without Redis, or while it is down: a limiter must not turn an outage into errors."""
-
-    def __init__(self) -> None:
-        self._local = MemoryStore()
-        self._shared: tuple[RedisStore, RedisBreaker] | None = None
-
-    def attach(self, redis: Redis, breaker: RedisBreaker) -> None:
-        self._shared = (RedisStore(redis, namespace=NAMESPACE), breaker)
-
-    async def _use(self, what: str, op: Callable[[Store], Awaitable[T]]) -> T:
-        if self._shared is not None:
-            store, breaker = self._shared
-            try:
-                with breaker.call(f"rate limit {what}"):
-                    return await op(store)
-            except CacheUnavailable:
-                pass
-        return await op(self._local)
-
-    async def set(self, key: str, value: str | bytes, expires_in: Expiry = None) -> None:
-        await self._use("SET", lambda s: s.set(key, value, expires_in))
-
-    async def get(self, key: str, renew_for: Expiry = None) -> bytes | None:
-        return await self._use("GET", lambda s: s.get(key, renew_for))
-
-    async def delete(self, key: str) -> None:
-        await self._use("DEL", lambda s: s.delete(key))
-
-    async def delete_all(self) -> None:
-        await self._use("DEL", lambda s: s.delete_all())
-
-    async def exists(self, key: str) -> bool:
-        return await self._use("EXISTS", lambda s: s.exists(key))
-
-    async def expires_in(self, key: str) -> int | None:
-        return await self._use("TTL", lambda s: s.expires_in(key))
 
 
 class ClientRateLimit(RateLimitMiddleware):

@@ -10,7 +10,7 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import Example
 from litestar.params import Parameter
 
-from domain.query import MAX_CITY_LENGTH
+from domain.model.query import MAX_CITY_LENGTH
 from entrypoints.http.limits import MAX_TARGET_BYTES
 from entrypoints.http.schemas import ErrorResponse, HealthResponse, StatsResponse, WeatherResponse
 

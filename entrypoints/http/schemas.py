@@ -10,9 +10,9 @@ from typing import Annotated
 import msgspec
 from msgspec import Meta
 
-from domain.health import Health
-from domain.outcome import Counter, WeatherResult
-from domain.stats import BY_PROVIDER_MEANINGS, MEANINGS
+from domain.model.outcome import CounterName, WeatherResult
+from domain.use_cases.health import Health
+from domain.use_cases.stats import BY_PROVIDER_MEANINGS, MEANINGS
 
 
 class WeatherResponse(msgspec.Struct, kw_only=True):
@@ -58,11 +58,11 @@ class WeatherResponse(msgspec.Struct, kw_only=True):
         )
 
 
-def _counter(counter: Counter, example: int) -> Meta:
+def _counter(counter: CounterName, example: int) -> Meta:
     return Meta(description=MEANINGS[counter], examples=[example])
 
 
-def _by_provider(counter: Counter, example: dict[str, int]) -> Meta:
+def _by_provider(counter: CounterName, example: dict[str, int]) -> Meta:
     return Meta(description=BY_PROVIDER_MEANINGS[counter], examples=[example])
 
 
@@ -70,10 +70,10 @@ class StatsResponse(msgspec.Struct, kw_only=True):
     """Summed over every worker and instance sharing the cache; the examples are those of
     responses.STATS_EXAMPLE, whose numbers add up."""
 
-    cache_hits: Annotated[int, _counter(Counter.CACHE_HITS, 9_322)]
-    cache_misses: Annotated[int, _counter(Counter.CACHE_MISSES, 678)]
-    api_calls: Annotated[int, _counter(Counter.API_CALLS, 612)]
-    avoided_api_calls: Annotated[int, _counter(Counter.AVOIDED_API_CALLS, 9_392)]
+    cache_hits: Annotated[int, _counter(CounterName.CACHE_HITS, 9_322)]
+    cache_misses: Annotated[int, _counter(CounterName.CACHE_MISSES, 678)]
+    api_calls: Annotated[int, _counter(CounterName.API_CALLS, 612)]
+    avoided_api_calls: Annotated[int, _counter(CounterName.AVOIDED_API_CALLS, 9_392)]
     hit_ratio: (
         Annotated[
             float,
@@ -84,20 +84,20 @@ class StatsResponse(msgspec.Struct, kw_only=True):
         ]
         | None
     )
-    stale_served: Annotated[int, _counter(Counter.STALE_SERVED, 41)]
-    coalesced: Annotated[int, _counter(Counter.COALESCED, 70)]
-    negative_hits: Annotated[int, _counter(Counter.NEGATIVE_HITS, 12)]
-    upstream_errors: Annotated[int, _counter(Counter.UPSTREAM_ERRORS, 8)]
-    corrupt_entries: Annotated[int, _counter(Counter.CORRUPT_ENTRIES, 0)]
-    api_attempts: Annotated[int, _counter(Counter.API_ATTEMPTS, 615)] = 0
+    stale_served: Annotated[int, _counter(CounterName.STALE_SERVED, 41)]
+    coalesced: Annotated[int, _counter(CounterName.COALESCED, 70)]
+    negative_hits: Annotated[int, _counter(CounterName.NEGATIVE_HITS, 12)]
+    upstream_errors: Annotated[int, _counter(CounterName.UPSTREAM_ERRORS, 8)]
+    corrupt_entries: Annotated[int, _counter(CounterName.CORRUPT_ENTRIES, 0)]
+    api_attempts: Annotated[int, _counter(CounterName.API_ATTEMPTS, 615)] = 0
     api_calls_by_provider: Annotated[
-        dict[str, int], _by_provider(Counter.API_CALLS, {"open-meteo": 612})
+        dict[str, int], _by_provider(CounterName.API_CALLS, {"open-meteo": 612})
     ] = {}
     api_attempts_by_provider: Annotated[
-        dict[str, int], _by_provider(Counter.API_ATTEMPTS, {"open-meteo": 615})
+        dict[str, int], _by_provider(CounterName.API_ATTEMPTS, {"open-meteo": 615})
     ] = {}
     upstream_errors_by_provider: Annotated[
-        dict[str, int], _by_provider(Counter.UPSTREAM_ERRORS, {"open-meteo": 2})
+        dict[str, int], _by_provider(CounterName.UPSTREAM_ERRORS, {"open-meteo": 2})
     ] = {}
 
 
@@ -108,7 +108,9 @@ class HealthResponse(msgspec.Struct, kw_only=True):
 
     @classmethod
     def from_domain(cls, health: Health) -> HealthResponse:
-        return cls(redis_ok=health.redis_ok, provider_ok=health.provider_ok, cache=health.cache)
+        return cls(
+            redis_ok=health.shared_cache_ok, provider_ok=health.provider_ok, cache=health.cache
+        )
 
 
 class ErrorResponse(msgspec.Struct, kw_only=True):

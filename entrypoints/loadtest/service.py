@@ -17,7 +17,7 @@ from urllib.parse import unquote, urlparse
 
 import httpx
 
-from adapters.redaction import redact
+from adapters.observability.redaction import redact
 from entrypoints.settings import Settings
 
 

@@ -7,10 +7,10 @@ import random
 import pytest
 from redis.asyncio import Redis
 
-from adapters.redis_budget import RedisWindows
-from adapters.upstream_budget import ClientMissBudget, SharedUpstreamBudget, SharedWindows
-from domain.admission import BudgetLimit, Priority
-from domain.errors import TooManyMisses, UpstreamBudgetSpent
+from adapters.redis.budget import RedisWindows
+from adapters.redis.shared_budget import ClientMissBudget, SharedUpstreamBudget, SharedWindows
+from domain.model.admission import BudgetLimit, Priority
+from domain.model.errors import TooManyMisses, UpstreamBudgetSpent
 from tests.contract.servers import REDIS_CLIENTS, REDIS_SERVERS
 from tests.unit.fakes import FakeClock
 

@@ -7,11 +7,11 @@ import asyncio
 
 import pytest
 
-from adapters.fallback_cache import FallbackCache
-from adapters.memory_cache import MemoryCache
-from adapters.redis_cache import RedisCache
-from domain.entry import CacheEntry
-from domain.weather import Location, Weather
+from adapters.memory.cache import MemoryCache
+from adapters.memory.fallback_cache import FallbackCache
+from adapters.redis.cache import RedisCache
+from domain.model.entry import CacheEntry
+from domain.model.weather import Location, Weather
 from tests.contract.servers import REDIS_CLIENTS, REDIS_SERVERS
 
 AnyCache = MemoryCache | RedisCache | FallbackCache

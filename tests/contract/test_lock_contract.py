@@ -8,8 +8,8 @@ from collections.abc import AsyncIterator
 import pytest
 from redis.asyncio import Redis
 
-from adapters.memory_lock import MemoryLock
-from adapters.redis_lock import RedisLock
+from adapters.memory.lock import MemoryLock
+from adapters.redis.lock import RedisLock
 from ports.lock import Held, Lease, Lock, Signal
 from tests.contract.servers import REDIS_SERVERS
 

@@ -10,9 +10,9 @@ import pytest
 from redis.asyncio import Redis
 
 import adapters
-from adapters.memory_metrics import MemoryMetrics
-from adapters.redis_metrics import RedisMetrics
-from domain.outcome import Counter
+from adapters.memory.metrics import MemoryMetrics
+from adapters.redis.metrics import RedisMetrics
+from domain.model.outcome import CounterName
 from ports.metrics import Metrics
 from tests.contract.servers import REDIS_SERVERS
 
@@ -48,64 +48,64 @@ def workers(request: pytest.FixtureRequest) -> list[Metrics]:
 
 async def test_nothing_counted_is_zero(workers: list[Metrics]) -> None:
     totals = await workers[0].totals()
-    assert all(totals.get(counter, 0) == 0 for counter in Counter)
+    assert all(totals.get(counter, 0) == 0 for counter in CounterName)
 
 
 async def test_counts_are_exact_and_summed_over_every_worker(workers: list[Metrics]) -> None:
     first, last = workers[0], workers[-1]
     for _ in range(3):
-        first.incr(Counter.CACHE_HITS)
-    last.incr(Counter.CACHE_HITS, 2)
-    last.incr(Counter.API_CALLS)
+        first.incr(CounterName.CACHE_HITS)
+    last.incr(CounterName.CACHE_HITS, 2)
+    last.incr(CounterName.API_CALLS)
     for worker in workers:
         await worker.flush()
     for worker in workers:
         totals = await worker.totals()
-        assert totals.get(Counter.CACHE_HITS) == 5
-        assert totals.get(Counter.API_CALLS) == 1
-        assert totals.get(Counter.CACHE_MISSES, 0) == 0
+        assert totals.get(CounterName.CACHE_HITS) == 5
+        assert totals.get(CounterName.API_CALLS) == 1
+        assert totals.get(CounterName.CACHE_MISSES, 0) == 0
 
 
 async def test_totals_include_what_was_not_flushed_yet(workers: list[Metrics]) -> None:
-    workers[0].incr(Counter.CACHE_MISSES, 4)
-    assert (await workers[0].totals()).get(Counter.CACHE_MISSES) == 4
+    workers[0].incr(CounterName.CACHE_MISSES, 4)
+    assert (await workers[0].totals()).get(CounterName.CACHE_MISSES) == 4
 
 
 async def test_a_flush_sends_each_count_once(workers: list[Metrics]) -> None:
-    workers[0].incr(Counter.STALE_SERVED)
+    workers[0].incr(CounterName.STALE_SERVED)
     await workers[0].flush()
     await workers[0].flush()
-    assert (await workers[-1].totals()).get(Counter.STALE_SERVED) == 1
+    assert (await workers[-1].totals()).get(CounterName.STALE_SERVED) == 1
 
 
 async def test_labelled_counts_are_summed_per_label_over_every_worker(
     workers: list[Metrics],
 ) -> None:
     first, last = workers[0], workers[-1]
-    first.incr_labelled(Counter.API_CALLS, "open-meteo", 2)
-    last.incr_labelled(Counter.API_CALLS, "open-meteo")
-    last.incr_labelled(Counter.API_CALLS, "openweathermap")
-    first.incr_labelled(Counter.UPSTREAM_ERRORS, "open-meteo")
+    first.incr_labelled(CounterName.API_CALLS, "open-meteo", 2)
+    last.incr_labelled(CounterName.API_CALLS, "open-meteo")
+    last.incr_labelled(CounterName.API_CALLS, "openweathermap")
+    first.incr_labelled(CounterName.UPSTREAM_ERRORS, "open-meteo")
     for worker in workers:
         await worker.flush()
     for worker in workers:
-        calls = await worker.labelled_totals(Counter.API_CALLS)
-        errors = await worker.labelled_totals(Counter.UPSTREAM_ERRORS)
+        calls = await worker.labelled_totals(CounterName.API_CALLS)
+        errors = await worker.labelled_totals(CounterName.UPSTREAM_ERRORS)
         assert calls == {"open-meteo": 3, "openweathermap": 1}
         assert errors == {"open-meteo": 1}
 
 
 async def test_labelled_counts_leave_the_plain_total_alone(workers: list[Metrics]) -> None:
-    workers[0].incr(Counter.API_CALLS)
-    workers[0].incr_labelled(Counter.API_CALLS, "open-meteo", 5)
+    workers[0].incr(CounterName.API_CALLS)
+    workers[0].incr_labelled(CounterName.API_CALLS, "open-meteo", 5)
     await workers[0].flush()
-    assert (await workers[-1].totals()).get(Counter.API_CALLS) == 1
-    assert await workers[-1].labelled_totals(Counter.CACHE_HITS) == {}
+    assert (await workers[-1].totals()).get(CounterName.API_CALLS) == 1
+    assert await workers[-1].labelled_totals(CounterName.CACHE_HITS) == {}
 
 
 def _metrics_adapters() -> list[type]:
-    for module in pkgutil.iter_modules(adapters.__path__):
-        importlib.import_module(f"adapters.{module.name}")
+    for module in pkgutil.walk_packages(adapters.__path__, "adapters."):
+        importlib.import_module(module.name)
     found, todo = [], list(Metrics.__subclasses__())
     while todo:
         cls = todo.pop()

@@ -10,12 +10,12 @@ from dataclasses import dataclass
 import httpx
 import pytest
 
-from adapters.failover_provider import FailoverProvider
-from adapters.open_meteo import OpenMeteoGeocoder, OpenMeteoProvider
-from adapters.openweathermap import OpenWeatherMapProvider
-from adapters.simulated_provider import SimulatedProvider
-from domain.errors import CityNotFound, UpstreamUnavailable
-from domain.query import WeatherQuery
+from adapters.providers.open_meteo import OpenMeteoGeocoder, OpenMeteoProvider
+from adapters.providers.openweathermap import OpenWeatherMapProvider
+from adapters.providers.simulated import SimulatedProvider
+from adapters.resilience.failover import FailoverProvider
+from domain.model.errors import CityNotFound, UpstreamUnavailable
+from domain.model.query import WeatherQuery
 from ports.provider import WeatherProvider
 from tests.support.fake_open_meteo import FakeOpenMeteo
 from tests.support.fake_openweathermap import FakeOpenWeatherMap

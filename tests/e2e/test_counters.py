@@ -12,8 +12,8 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from domain.outcome import Counter
-from domain.stats import BY_PROVIDER
+from domain.model.outcome import CounterName
+from domain.use_cases.stats import BY_PROVIDER
 from tests.e2e.conftest import StartApp
 from tests.support.app_server import AppServer
 from tests.support.fake_open_meteo import FakeOpenMeteo
@@ -137,7 +137,7 @@ async def test_each_event_moves_the_counters_the_readme_says_and_metrics_agree(
 
 async def metrics_agree_with(app: AppServer, stats: Stats) -> None:
     """/metrics reports each /stats counter under its own name, with the same value."""
-    wanted = {f"skycache_{c.value}_total": stats[c.value] for c in Counter}
+    wanted = {f"skycache_{c.value}_total": stats[c.value] for c in CounterName}
     for counter in BY_PROVIDER:
         for provider, value in stats[f"{counter.value}_by_provider"].items():
             wanted[f"skycache_{counter.value}_by_provider_total/{provider}"] = value

@@ -15,7 +15,7 @@ import httpx
 import pytest
 from redis.asyncio import Redis
 
-from adapters.redis_client import create_redis_client
+from adapters.redis.client import create_redis_client
 from tests.e2e.conftest import StartApp
 from tests.support.app_server import AppServer
 from tests.support.fake_open_meteo import FakeOpenMeteo

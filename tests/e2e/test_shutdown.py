@@ -9,7 +9,7 @@ import httpx
 import pytest
 from redis.asyncio import Redis
 
-from adapters.redis_metrics import STATS_KEY
+from adapters.redis.metrics import STATS_KEY
 from tests.e2e.conftest import StartApp
 from tests.support.fake_open_meteo import FakeOpenMeteo
 

@@ -10,9 +10,9 @@ from collections import Counter
 import pytest
 from redis.asyncio import Redis
 
-from adapters.redis_cache import WEATHER_PREFIX
-from adapters.redis_envelope import decode_entry
-from domain.query import WeatherQuery
+from adapters.redis.cache import WEATHER_PREFIX
+from adapters.redis.envelope import decode_entry
+from domain.model.query import WeatherQuery
 from tests.e2e.conftest import StartApp
 from tests.support.fake_open_meteo import FakeOpenMeteo
 from tests.support.http_load import (

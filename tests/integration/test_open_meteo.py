@@ -9,17 +9,17 @@ import time
 import httpx
 import pytest
 
-from adapters.memory_cache import MemoryCache
-from adapters.open_meteo import OpenMeteoGeocoder, OpenMeteoProvider
-from domain.errors import (
+from adapters.memory.cache import MemoryCache
+from adapters.providers.open_meteo import OpenMeteoGeocoder, OpenMeteoProvider
+from domain.model.errors import (
     CityNotFound,
     UnusableAnswer,
     UpstreamRateLimited,
     UpstreamUnavailable,
     UpstreamUnreadable,
 )
-from domain.geocoding import CachedGeocoder
-from domain.query import WeatherQuery
+from domain.model.query import WeatherQuery
+from domain.use_cases.geocoding import CachedGeocoder
 from ports.provider import Geocoder
 from tests.support.fake_open_meteo import FakeOpenMeteo, closed_port_url
 

@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 
-from adapters.openweathermap import OpenWeatherMapProvider
-from domain.errors import (
+from adapters.providers.openweathermap import OpenWeatherMapProvider
+from domain.model.errors import (
     CityNotFound,
     UnusableAnswer,
     UpstreamBadResponse,
@@ -18,7 +18,7 @@ from domain.errors import (
     UpstreamUnavailable,
     UpstreamUnreadable,
 )
-from domain.query import WeatherQuery
+from domain.model.query import WeatherQuery
 from tests.support.fake_open_meteo import closed_port_url
 from tests.support.fake_openweathermap import FakeOpenWeatherMap
 

@@ -7,10 +7,10 @@ import asyncio
 import pytest
 from redis.asyncio import Redis
 
-from adapters.redis_batch import BatchedGets
-from adapters.redis_cache import RedisCache
-from adapters.redis_client import create_redis_client
-from domain.errors import CacheUnavailable
+from adapters.redis.batch import BatchedGets
+from adapters.redis.cache import RedisCache
+from adapters.redis.client import create_redis_client
+from domain.model.errors import CacheUnavailable
 from tests.support.fake_open_meteo import closed_port_url
 
 pytestmark = pytest.mark.integration

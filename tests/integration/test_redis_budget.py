@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from redis.asyncio import Redis
 
-from adapters.redis_breaker import RedisBreaker
-from adapters.redis_budget import RedisWindows
-from adapters.upstream_budget import SharedUpstreamBudget, SharedWindows
-from domain.admission import BudgetLimit, Priority
-from domain.errors import UpstreamBudgetSpent
+from adapters.redis.breaker import RedisBreaker
+from adapters.redis.budget import RedisWindows
+from adapters.redis.shared_budget import SharedUpstreamBudget, SharedWindows
+from domain.model.admission import BudgetLimit, Priority
+from domain.model.errors import UpstreamBudgetSpent
 from tests.unit.fakes import FakeClock
 
 pytestmark = pytest.mark.integration

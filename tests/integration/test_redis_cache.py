@@ -10,14 +10,14 @@ import msgspec
 import pytest
 from redis.asyncio import Redis
 
-from adapters.memory_metrics import MemoryMetrics
-from adapters.redis_cache import LOCATION_PREFIX, WEATHER_PREFIX, RedisCache
-from adapters.redis_client import create_redis_client
-from adapters.redis_envelope import encode_entry
-from domain.entry import CacheEntry
-from domain.errors import CacheUnavailable
-from domain.outcome import Counter
-from domain.weather import Location, Weather
+from adapters.memory.metrics import MemoryMetrics
+from adapters.redis.cache import LOCATION_PREFIX, WEATHER_PREFIX, RedisCache
+from adapters.redis.client import create_redis_client
+from adapters.redis.envelope import encode_entry
+from domain.model.entry import CacheEntry
+from domain.model.errors import CacheUnavailable
+from domain.model.outcome import CounterName
+from domain.model.weather import Location, Weather
 from tests.support.ports import free_port
 
 pytestmark = pytest.mark.integration
@@ -67,7 +67,7 @@ async def test_an_unreadable_entry_is_a_counted_miss(redis_client: Redis, raw: b
     await redis_client.set(LOCATION_PREFIX + "san jose", raw)
     assert await cache.get("san jose") is None
     assert await cache.get_location("san jose") is None
-    assert (await metrics.totals()).get(Counter.CORRUPT_ENTRIES) == 2
+    assert (await metrics.totals()).get(CounterName.CORRUPT_ENTRIES) == 2
 
 
 async def test_a_corrupt_entry_is_replaced_by_the_next_put(redis_client: Redis) -> None:

@@ -9,9 +9,9 @@ from collections.abc import AsyncIterator
 import pytest
 from redis.asyncio import Redis
 
-from adapters.redis_client import create_redis_client
-from adapters.redis_lock import RedisLock
-from domain.errors import CacheUnavailable
+from adapters.redis.client import create_redis_client
+from adapters.redis.lock import RedisLock
+from domain.model.errors import CacheUnavailable
 from ports.lock import Held, Signal
 from tests.support.ports import free_port
 

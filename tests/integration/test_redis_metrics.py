@@ -7,8 +7,8 @@ import asyncio
 import pytest
 from redis.asyncio import Redis
 
-from adapters.redis_metrics import APPLIED_PREFIX, APPLIED_TTL_MS, RedisMetrics
-from domain.outcome import Counter
+from adapters.redis.metrics import APPLIED_PREFIX, APPLIED_TTL_MS, RedisMetrics
+from domain.model.outcome import CounterName
 
 pytestmark = pytest.mark.integration
 
@@ -17,14 +17,14 @@ async def test_each_worker_keeps_one_expiring_batch_number(redis_client: Redis) 
     workers = [RedisMetrics(redis_client), RedisMetrics(redis_client)]
     for worker in workers:
         for _ in range(3):
-            worker.incr(Counter.CACHE_HITS)
+            worker.incr(CounterName.CACHE_HITS)
             await worker.flush()
     keys = await redis_client.keys(APPLIED_PREFIX + "*")
     assert len(keys) == 2
     for key in keys:
         assert int(await redis_client.get(key)) == 3
         assert 0 < await redis_client.pttl(key) <= APPLIED_TTL_MS
-    assert (await workers[0].totals())[Counter.CACHE_HITS] == 6
+    assert (await workers[0].totals())[CounterName.CACHE_HITS] == 6
 
 
 async def test_a_flush_sends_one_batch_while_counts_keep_coming(redis_client: Redis) -> None:
@@ -39,7 +39,7 @@ async def test_a_flush_sends_one_batch_while_counts_keep_coming(redis_client: Re
         for _ in range(20_000):  # bounded, should the flush never end
             if flushed:
                 return
-            metrics.incr(Counter.CACHE_HITS)
+            metrics.incr(CounterName.CACHE_HITS)
             counted += 1
             await asyncio.sleep(0)
 
@@ -52,4 +52,4 @@ async def test_a_flush_sends_one_batch_while_counts_keep_coming(redis_client: Re
     assert int(await redis_client.get(applied)) == 1  # batches sent by that flush
     await metrics.flush()
     assert 0 < counted < 20_000
-    assert (await RedisMetrics(redis_client).totals())[Counter.CACHE_HITS] == counted
+    assert (await RedisMetrics(redis_client).totals())[CounterName.CACHE_HITS] == counted

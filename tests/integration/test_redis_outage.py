@@ -12,13 +12,13 @@ from collections.abc import AsyncIterator, Iterator
 import pytest
 from redis.asyncio import Redis
 
-from adapters.redis_cache import RedisCache
-from adapters.redis_client import create_redis_client
-from adapters.redis_lock import RedisLock
-from adapters.redis_metrics import STATS_KEY, RedisMetrics
-from domain.entry import CacheEntry
-from domain.errors import CacheUnavailable
-from domain.outcome import Counter
+from adapters.redis.cache import RedisCache
+from adapters.redis.client import create_redis_client
+from adapters.redis.lock import RedisLock
+from adapters.redis.metrics import STATS_KEY, RedisMetrics
+from domain.model.entry import CacheEntry
+from domain.model.errors import CacheUnavailable
+from domain.model.outcome import CounterName
 from ports.lock import Held, Signal
 from tests.support.redis_server import LocalRedisServer
 
@@ -89,15 +89,15 @@ async def test_counts_made_while_down_are_kept_and_sent_later(
     metrics = RedisMetrics(client, flush_interval_s=0.05)
     await metrics.start()
     try:
-        metrics.incr(Counter.CACHE_HITS, 2)
+        metrics.incr(CounterName.CACHE_HITS, 2)
         await metrics.flush()
         server.kill()
-        metrics.incr(Counter.CACHE_HITS, 3)
+        metrics.incr(CounterName.CACHE_HITS, 3)
         await asyncio.sleep(0.15)  # a few failed background flushes
-        assert (await metrics.totals())[Counter.CACHE_HITS] == 5
+        assert (await metrics.totals())[CounterName.CACHE_HITS] == 5
         server.restart()
         # The restarted server is empty: it gets exactly what was counted while down.
-        assert await eventually_stored(client, Counter.CACHE_HITS) == 3
+        assert await eventually_stored(client, CounterName.CACHE_HITS) == 3
     finally:
         await metrics.stop()
 
@@ -107,27 +107,27 @@ async def test_a_batch_applied_after_its_flush_timed_out_is_not_counted_twice(
 ) -> None:
     metrics = RedisMetrics(client)  # the service's 0.25 s timeout; flushed by hand
     try:
-        metrics.incr(Counter.API_CALLS)
+        metrics.incr(CounterName.API_CALLS)
         await metrics.flush()  # the script is loaded: the next flush is one EVALSHA
         assert server.process_id is not None
         os.kill(server.process_id, signal.SIGSTOP)  # it queues the command, answers nothing
         try:
-            metrics.incr(Counter.API_CALLS, 5)
+            metrics.incr(CounterName.API_CALLS, 5)
             await metrics.flush()  # times out: unknown whether it will be applied
         finally:
             os.kill(server.process_id, signal.SIGCONT)
         # Woken up, Redis runs the queued command: the batch is applied, its reply lost.
-        assert await eventually_stored(client, Counter.API_CALLS, at_least=6) == 6
-        metrics.incr(Counter.API_CALLS, 2)
+        assert await eventually_stored(client, CounterName.API_CALLS, at_least=6) == 6
+        metrics.incr(CounterName.API_CALLS, 2)
         await metrics.flush()  # sends that batch again, then the new one
-        assert int(await client.hget(STATS_KEY, Counter.API_CALLS.value) or 0) == 8
-        assert (await metrics.totals())[Counter.API_CALLS] == 8
+        assert int(await client.hget(STATS_KEY, CounterName.API_CALLS.value) or 0) == 8
+        assert (await metrics.totals())[CounterName.API_CALLS] == 8
     finally:
         await metrics.stop()
 
 
 async def eventually_stored(
-    client: Redis, counter: Counter, within_s: float = 3.0, at_least: int = 1
+    client: Redis, counter: CounterName, within_s: float = 3.0, at_least: int = 1
 ) -> int:
     deadline = time.monotonic() + within_s
     while int(await client.hget(STATS_KEY, counter.value) or 0) < at_least:

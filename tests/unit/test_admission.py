@@ -4,22 +4,22 @@ from __future__ import annotations
 
 import pytest
 
-from adapters.memory_cache import MemoryCache
-from adapters.memory_lock import MemoryLock
-from adapters.memory_metrics import MemoryMetrics
-from adapters.redis_breaker import RedisBreaker
-from adapters.redis_budget import RedisWindows
-from adapters.redis_client import create_redis_client
-from adapters.upstream_budget import ClientMissBudget, SharedUpstreamBudget, SharedWindows
-from domain.admission import Admission, BudgetLimit, Priority, current_priority
-from domain.errors import CityNotFound, TooManyMisses, UpstreamBudgetSpent
-from domain.geocoding import CachedGeocoder
-from domain.get_weather import GetWeather
-from domain.outcome import CacheOutcome
-from domain.policy import CachePolicy
-from domain.query import WeatherQuery
-from domain.stampede import StampedeGuard
-from domain.weather import Location, Weather
+from adapters.memory.cache import MemoryCache
+from adapters.memory.lock import MemoryLock
+from adapters.memory.metrics import MemoryMetrics
+from adapters.redis.breaker import RedisBreaker
+from adapters.redis.budget import RedisWindows
+from adapters.redis.client import create_redis_client
+from adapters.redis.shared_budget import ClientMissBudget, SharedUpstreamBudget, SharedWindows
+from domain.model.admission import Admission, BudgetLimit, Priority, current_priority
+from domain.model.errors import CityNotFound, TooManyMisses, UpstreamBudgetSpent
+from domain.model.outcome import CacheOutcome
+from domain.model.policy import CachePolicy
+from domain.model.query import WeatherQuery
+from domain.model.weather import Location, Weather
+from domain.use_cases.geocoding import CachedGeocoder
+from domain.use_cases.get_weather import GetWeather
+from domain.use_cases.stampede import StampedeGuard
 from tests.unit.fakes import FakeClock, FakeProvider
 
 SAN_JOSE = WeatherQuery.parse("San Jose")

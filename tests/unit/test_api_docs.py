@@ -12,7 +12,7 @@ import pytest
 from dependency_injector import providers
 from litestar.testing import AsyncTestClient
 
-from domain.query import MAX_CITY_LENGTH
+from domain.model.query import MAX_CITY_LENGTH
 from entrypoints.container import Container
 from entrypoints.http.api_docs import ASSETS_DIR, SWAGGER_UI_VERSION
 from entrypoints.http.app import create_app

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from domain.admission import BudgetLimit
+from domain.model.admission import BudgetLimit
 from entrypoints.container import budget_limits, miss_limit
 from entrypoints.settings import Settings, SettingsError
 

@@ -7,10 +7,10 @@ import contextlib
 import httpx
 import pytest
 
-from adapters.budgeted_transport import BudgetedTransport
-from adapters.upstream_budget import SharedUpstreamBudget, SharedWindows
-from domain.admission import BudgetLimit, Priority, admitted_as
-from domain.errors import UpstreamBudgetSpent
+from adapters.providers.budgeted_transport import BudgetedTransport
+from adapters.redis.shared_budget import SharedUpstreamBudget, SharedWindows
+from domain.model.admission import BudgetLimit, Priority, admitted_as
+from domain.model.errors import UpstreamBudgetSpent
 from tests.unit.fakes import FakeClock
 
 PATHS = {"/v1/search": "open-meteo", "/v1/forecast": "open-meteo"}

@@ -1,7 +1,7 @@
 import pytest
 
-from domain.policy import CachePolicy, Freshness
-from domain.weather import Weather
+from domain.model.policy import CachePolicy, Freshness
+from domain.model.weather import Weather
 
 WEATHER = Weather(city="Boise", temperature=3.0, humidity=80, description="Fog")
 NOW = 1_000_000.0

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from domain.errors import CityNotFound
-from domain.get_weather import GetWeather
-from domain.outcome import CacheOutcome, Counter
-from domain.policy import CachePolicy
-from domain.query import WeatherQuery
-from domain.stampede import StampedeGuard
+from domain.model.errors import CityNotFound
+from domain.model.outcome import CacheOutcome, CounterName
+from domain.model.policy import CachePolicy
+from domain.model.query import WeatherQuery
+from domain.use_cases.get_weather import GetWeather
+from domain.use_cases.stampede import StampedeGuard
 from tests.unit.test_get_weather import SAN_JOSE, World
 
 
@@ -28,7 +28,7 @@ async def test_a_fresh_entry_is_a_hit_counted_like_any_other(world: World) -> No
     assert result.age_s == pytest.approx(10)
     assert result.fresh_for_s == pytest.approx(290)
     counts = await world.counts()
-    assert (counts[Counter.CACHE_HITS], counts[Counter.AVOIDED_API_CALLS]) == (1, 1)
+    assert (counts[CounterName.CACHE_HITS], counts[CounterName.AVOIDED_API_CALLS]) == (1, 1)
 
 
 async def test_a_missing_entry_is_none_and_fetches_nothing(world: World) -> None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from adapters.circuit_breaker import BreakerState, CircuitBreaker
-from domain.errors import UpstreamUnavailable
+from adapters.resilience.circuit_breaker import BreakerState, CircuitBreaker
+from domain.model.errors import UpstreamUnavailable
 from tests.unit.fakes import FakeClock
 
 BOOM = UpstreamUnavailable("forecast upstream answered 500")

@@ -1,5 +1,5 @@
 """What each /stats counter counts, one scripted event at a time, through the real stack:
-GetWeather over CountedProvider(GuardedProvider(CountedAttempts(scripted upstream)))."""
+GetWeather over CountedProvider(ProtectedProvider(CountedAttempts(scripted upstream)))."""
 
 from __future__ import annotations
 
@@ -8,18 +8,18 @@ from typing import Any
 
 import pytest
 
-from adapters.counted_provider import CountedAttempts, CountedProvider
-from adapters.failover_provider import FailoverProvider
-from adapters.memory_cache import MemoryCache
-from adapters.memory_lock import MemoryLock
-from adapters.memory_metrics import MemoryMetrics
-from domain.errors import CityNotFound, UpstreamBudgetSpent, UpstreamUnavailable
-from domain.get_weather import GetWeather
-from domain.outcome import CacheOutcome
-from domain.policy import CachePolicy
-from domain.query import WeatherQuery
-from domain.stampede import StampedeGuard
-from domain.stats import GetStats
+from adapters.memory.cache import MemoryCache
+from adapters.memory.lock import MemoryLock
+from adapters.memory.metrics import MemoryMetrics
+from adapters.resilience.counted_provider import CountedAttempts, CountedProvider
+from adapters.resilience.failover import FailoverProvider
+from domain.model.errors import CityNotFound, UpstreamBudgetSpent, UpstreamUnavailable
+from domain.model.outcome import CacheOutcome
+from domain.model.policy import CachePolicy
+from domain.model.query import WeatherQuery
+from domain.use_cases.get_weather import GetWeather
+from domain.use_cases.stampede import StampedeGuard
+from domain.use_cases.stats import GetStats
 from ports.provider import WeatherProvider
 from tests.unit.fakes import FakeClock
 from tests.unit.scripted_provider import (
@@ -29,7 +29,7 @@ from tests.unit.scripted_provider import (
     Outcome,
     Pauses,
     ScriptedProvider,
-    guard,
+    protected,
 )
 
 BOSTON = WeatherQuery.parse("Boston")
@@ -41,13 +41,13 @@ BUDGET_SPENT = UpstreamBudgetSpent("open-meteo upstream budget has no room", ret
 class Service:
     """One process: the use case over counted, guarded scripted upstreams."""
 
-    def __init__(self, *upstreams: ScriptedProvider, **guard_config: Any) -> None:
+    def __init__(self, *upstreams: ScriptedProvider, **protection: Any) -> None:
         self.clock = FakeClock()
         self.metrics = MemoryMetrics()
         self.upstreams = upstreams
         stacks: list[WeatherProvider] = [
             CountedProvider(
-                guard(CountedAttempts(u, self.metrics), self.clock, Pauses(), **guard_config),  # type: ignore[arg-type]
+                protected(CountedAttempts(u, self.metrics), self.clock, Pauses(), **protection),  # type: ignore[arg-type]
                 self.metrics,
             )
             for u in upstreams

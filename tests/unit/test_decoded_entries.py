@@ -7,10 +7,10 @@ import dataclasses
 import msgspec
 import pytest
 
-from adapters.redis_cache import DecodedEntries
-from adapters.redis_envelope import decode_entry, encode_entry
-from domain.entry import CacheEntry
-from domain.weather import Weather
+from adapters.redis.cache import DecodedEntries
+from adapters.redis.envelope import decode_entry, encode_entry
+from domain.model.entry import CacheEntry
+from domain.model.weather import Weather
 
 NOW = 1_700_000_000.0
 

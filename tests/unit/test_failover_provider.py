@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import pytest
 
-from adapters.counted_provider import CountedProvider
-from adapters.failover_provider import FailoverProvider
-from adapters.memory_metrics import MemoryMetrics
-from domain.errors import (
+from adapters.memory.metrics import MemoryMetrics
+from adapters.resilience.counted_provider import CountedProvider
+from adapters.resilience.failover import FailoverProvider
+from domain.model.errors import (
     CityNotFound,
     UnusableAnswer,
     UpstreamBadResponse,
     UpstreamRateLimited,
     UpstreamUnavailable,
 )
-from domain.outcome import Counter
-from domain.query import WeatherQuery
-from domain.stats import GetStats
+from domain.model.outcome import CounterName
+from domain.model.query import WeatherQuery
+from domain.use_cases.stats import GetStats
 from tests.unit.fakes import FakeProvider
 
 SAN_JOSE = WeatherQuery.parse("San Jose")
@@ -180,4 +180,4 @@ async def test_each_provider_counts_its_own_calls_and_failures_in_stats(
 
     assert report["api_calls_by_provider"] == {"first": 4, "second": 2}
     assert report["upstream_errors_by_provider"] == {"first": 2}
-    assert report[Counter.API_CALLS.value] == 0  # fetches are the use case's to count
+    assert report[CounterName.API_CALLS.value] == 0  # fetches are the use case's to count

@@ -7,11 +7,11 @@ import dataclasses
 
 import pytest
 
-from adapters.fallback_cache import FallbackCache
-from adapters.memory_cache import MemoryCache
-from domain.entry import CacheEntry
-from domain.errors import CacheUnavailable
-from domain.weather import Location, Weather
+from adapters.memory.cache import MemoryCache
+from adapters.memory.fallback_cache import FallbackCache
+from domain.model.entry import CacheEntry
+from domain.model.errors import CacheUnavailable
+from domain.model.weather import Location, Weather
 
 NOW = 1_000_000.0
 BOISE = CacheEntry(

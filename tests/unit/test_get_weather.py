@@ -2,16 +2,16 @@ import asyncio
 
 import pytest
 
-from adapters.memory_cache import MemoryCache
-from adapters.memory_lock import MemoryLock
-from adapters.memory_metrics import MemoryMetrics
-from domain.entry import CacheEntry
-from domain.errors import CacheUnavailable, CityNotFound, UpstreamUnavailable, WaitTimedOut
-from domain.get_weather import GetWeather
-from domain.outcome import CacheOutcome, Counter
-from domain.policy import CachePolicy
-from domain.query import WeatherQuery
-from domain.stampede import StampedeGuard
+from adapters.memory.cache import MemoryCache
+from adapters.memory.lock import MemoryLock
+from adapters.memory.metrics import MemoryMetrics
+from domain.model.entry import CacheEntry
+from domain.model.errors import CacheUnavailable, CityNotFound, UpstreamUnavailable, WaitTimedOut
+from domain.model.outcome import CacheOutcome, CounterName
+from domain.model.policy import CachePolicy
+from domain.model.query import WeatherQuery
+from domain.use_cases.get_weather import GetWeather
+from domain.use_cases.stampede import StampedeGuard
 from ports.cache import Cache
 from ports.lock import Held, Signal
 from tests.unit.fakes import FakeClock, FakeProvider
@@ -36,7 +36,7 @@ class World:
             uniform=lambda: 0.5,
         )
 
-    async def counts(self) -> dict[Counter, int]:
+    async def counts(self) -> dict[CounterName, int]:
         return dict(await self.metrics.totals())
 
 
@@ -53,10 +53,10 @@ async def test_a_miss_fetches_once_then_hits(world: World) -> None:
     assert second.weather.temperature == 22.5
     assert world.provider.calls == ["san jose"]
     counts = await world.counts()
-    assert counts[Counter.CACHE_HITS] == 1
-    assert counts[Counter.CACHE_MISSES] == 1
-    assert counts[Counter.API_CALLS] == 1
-    assert counts[Counter.AVOIDED_API_CALLS] == 1
+    assert counts[CounterName.CACHE_HITS] == 1
+    assert counts[CounterName.CACHE_MISSES] == 1
+    assert counts[CounterName.API_CALLS] == 1
+    assert counts[CounterName.AVOIDED_API_CALLS] == 1
 
 
 async def test_spellings_of_one_city_share_one_entry(world: World) -> None:
@@ -76,7 +76,7 @@ async def test_concurrent_misses_in_one_process_share_one_fetch(world: World) ->
     outcomes = [r.outcome for r in results]
     assert outcomes.count(CacheOutcome.MISS) == 1
     assert outcomes.count(CacheOutcome.COALESCED) == 49
-    assert (await world.counts())[Counter.COALESCED] == 49
+    assert (await world.counts())[CounterName.COALESCED] == 49
 
 
 async def test_an_expired_entry_is_served_stale_while_one_refresh_runs(world: World) -> None:
@@ -94,7 +94,7 @@ async def test_an_expired_entry_is_served_stale_while_one_refresh_runs(world: Wo
     fresh = await world.get_weather(SAN_JOSE)
     assert fresh.outcome is CacheOutcome.HIT
     assert fresh.weather.temperature == 30.0
-    assert (await world.counts())[Counter.STALE_SERVED] == 5
+    assert (await world.counts())[CounterName.STALE_SERVED] == 5
 
 
 async def test_a_failed_refresh_keeps_serving_stale_and_backs_off(world: World) -> None:
@@ -122,7 +122,7 @@ async def test_an_unknown_city_is_remembered_as_not_found(world: World) -> None:
         with pytest.raises(CityNotFound):
             await world.get_weather(nowhere)
     assert world.provider.calls == ["nowhere"]
-    assert (await world.counts())[Counter.NEGATIVE_HITS] == 9
+    assert (await world.counts())[CounterName.NEGATIVE_HITS] == 9
 
 
 async def test_a_negative_entry_expires_after_its_ttl(world: World) -> None:
@@ -140,7 +140,7 @@ async def test_an_upstream_failure_without_a_copy_is_upstream_unavailable(world:
     with pytest.raises(UpstreamUnavailable, match="503"):
         await world.get_weather(SAN_JOSE)
     assert await world.cache.get("san jose") is None
-    assert (await world.counts())[Counter.UPSTREAM_ERRORS] == 1
+    assert (await world.counts())[CounterName.UPSTREAM_ERRORS] == 1
 
 
 class BrokenCache(MemoryCache):

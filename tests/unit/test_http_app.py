@@ -6,7 +6,7 @@ import pytest
 from dependency_injector import providers
 from litestar.testing import AsyncTestClient
 
-from domain.errors import UpstreamBadResponse, UpstreamRateLimited, UpstreamUnavailable
+from domain.model.errors import UpstreamBadResponse, UpstreamRateLimited, UpstreamUnavailable
 from entrypoints.container import Container
 from entrypoints.http.app import create_app
 from entrypoints.settings import Settings

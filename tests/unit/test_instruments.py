@@ -11,13 +11,13 @@ from typing import Any
 import httpx
 import pytest
 
-from adapters.memory_lock import MemoryLock
-from adapters.memory_metrics import MemoryMetrics
-from adapters.prometheus_instruments import Instruments
-from adapters.prometheus_metrics import Batch
-from domain.outcome import Counter
+from adapters.memory.lock import MemoryLock
+from adapters.memory.metrics import MemoryMetrics
+from adapters.observability.prometheus_instruments import Instruments
+from adapters.observability.prometheus_metrics import Batch
+from domain.model.outcome import CounterName
 from entrypoints.container import UPSTREAM_ENDPOINTS
-from entrypoints.http.observability import ObservedApp
+from entrypoints.http.observed_app import ObservedApp
 from entrypoints.logging_setup import JsonFormatter
 from ports.lock import Held, Signal
 
@@ -37,10 +37,10 @@ async def test_the_tee_counts_into_the_stats_and_into_prometheus(
 ) -> None:
     stats = MemoryMetrics()
     tee = instruments.count_too(stats)
-    tee.incr(Counter.CACHE_HITS, 2)
-    tee.incr_labelled(Counter.API_CALLS, "open-meteo")
+    tee.incr(CounterName.CACHE_HITS, 2)
+    tee.incr_labelled(CounterName.API_CALLS, "open-meteo")
     await tee.flush()
-    assert (await tee.totals())[Counter.CACHE_HITS] == 2
+    assert (await tee.totals())[CounterName.CACHE_HITS] == 2
     assert value(instruments, "skycache_cache_hits_total") == 2
     labels = {"provider": "open-meteo"}
     assert value(instruments, "skycache_api_calls_by_provider_total", **labels) == 1

@@ -8,10 +8,10 @@ import pytest
 from dependency_injector import providers
 from litestar.testing import AsyncTestClient
 
-from adapters.prometheus_instruments import Instruments
-from domain.errors import UpstreamUnavailable
-from domain.outcome import Counter
-from domain.stats import MEANINGS
+from adapters.observability.prometheus_instruments import Instruments
+from domain.model.errors import UpstreamUnavailable
+from domain.model.outcome import CounterName
+from domain.use_cases.stats import MEANINGS
 from entrypoints.container import Container
 from entrypoints.http.app import create_app
 from entrypoints.settings import Settings
@@ -98,7 +98,7 @@ async def test_every_stats_counter_says_in_its_help_text_what_it_counts(
         for line in text.splitlines()
         if line.startswith("# HELP skycache_")
     )
-    for counter in Counter:
+    for counter in CounterName:
         assert helps[f"skycache_{counter.value}_total"].startswith(MEANINGS[counter][:40])
     assert "retries included" in helps["skycache_api_attempts_by_provider_total"]
     assert "before any I/O" in helps["skycache_api_calls_total"]

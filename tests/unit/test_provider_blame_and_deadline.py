@@ -1,4 +1,4 @@
-"""GuardedProvider: what the breaker blames, and how long one call may hold the upstream."""
+"""ProtectedProvider: what the breaker blames, and how long one call may hold the upstream."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from domain.errors import (
+from domain.model.errors import (
     UnusableAnswer,
     UpstreamBadResponse,
     UpstreamRejectedKey,
@@ -20,7 +20,7 @@ from tests.unit.scripted_provider import (
     TIMED_OUT,
     Pauses,
     ScriptedProvider,
-    guard,
+    protected,
 )
 
 NULL_TEMPERATURE = UnusableAnswer("forecast upstream sent an unusable body: null temperature")
@@ -33,7 +33,7 @@ async def test_answers_we_cannot_use_never_move_the_breaker(
     clock: FakeClock, answer: UpstreamUnavailable
 ) -> None:
     inner = ScriptedProvider(then=answer)
-    provider = guard(inner, clock)  # opens after three failures
+    provider = protected(inner, clock)  # opens after three failures
 
     for _ in range(10):
         with pytest.raises(UpstreamBadResponse):
@@ -48,7 +48,7 @@ async def test_an_unusable_answer_neither_resets_nor_adds_to_a_run_of_failures(
     clock: FakeClock,
 ) -> None:
     inner = ScriptedProvider([SERVER_ERROR, NULL_TEMPERATURE, SERVER_ERROR])
-    provider = guard(inner, clock, retries=0)
+    provider = protected(inner, clock, retries=0)
     for _ in range(3):
         with pytest.raises(UpstreamUnavailable):
             await provider.current(BOSTON)
@@ -61,7 +61,7 @@ async def test_an_unusable_answer_neither_resets_nor_adds_to_a_run_of_failures(
 async def test_a_rejected_key_or_a_body_that_is_not_json_counts_against_the_breaker(
     clock: FakeClock, answer: UpstreamUnavailable
 ) -> None:
-    provider = guard(ScriptedProvider(then=answer), clock)
+    provider = protected(ScriptedProvider(then=answer), clock)
     for _ in range(3):
         with pytest.raises(type(answer)):
             await provider.current(BOSTON)
@@ -73,7 +73,7 @@ async def test_a_call_holds_its_slot_no_longer_than_the_call_timeout_so_the_next
 ) -> None:
     hung = ScriptedProvider()
     hung.gate = asyncio.Event()  # never set: the first call's body never finishes
-    provider = guard(
+    provider = protected(
         hung, clock, concurrency=1, call_timeout_s=0.1, queue_timeout_s=0.11, retry_within_s=0.1
     )
     slow = asyncio.create_task(provider.current(BOSTON))
@@ -91,13 +91,13 @@ async def test_a_call_that_timed_out_is_not_retried_a_quick_failure_is(
 ) -> None:
     hung = ScriptedProvider()
     hung.gate = asyncio.Event()
-    slow = guard(hung, clock, pauses, call_timeout_s=0.1, retry_within_s=0.2)
+    slow = protected(hung, clock, pauses, call_timeout_s=0.1, retry_within_s=0.2)
     with pytest.raises(UpstreamUnavailable, match="timed out"):
         await slow.current(BOSTON)
     assert hung.calls == 1 and pauses.taken == []  # it used its whole time: no retry
 
     quick = ScriptedProvider([SERVER_ERROR, None])
-    await guard(quick, clock, pauses, call_timeout_s=0.1, retry_within_s=0.2).current(BOSTON)
+    await protected(quick, clock, pauses, call_timeout_s=0.1, retry_within_s=0.2).current(BOSTON)
     assert quick.calls == 2
 
 
@@ -105,7 +105,7 @@ async def test_a_retry_that_would_start_too_late_is_not_made(
     clock: FakeClock, pauses: Pauses
 ) -> None:
     inner = ScriptedProvider([TIMED_OUT, None])
-    provider = guard(inner, clock, pauses, retry_within_s=0.1)  # the pause is up to 0.15 s
+    provider = protected(inner, clock, pauses, retry_within_s=0.1)  # the pause is up to 0.15 s
     with pytest.raises(UpstreamUnavailable):
         await provider.current(BOSTON)
     assert inner.calls == 1

@@ -1,4 +1,4 @@
-"""GuardedProvider: circuit breaker, 429 windows and the shared budget, on a fake clock."""
+"""ProtectedProvider: circuit breaker, 429 windows and the shared budget, on a fake clock."""
 
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ import asyncio
 
 import pytest
 
-from adapters.guarded_provider import GuardedProvider
-from domain.admission import Priority
-from domain.errors import UpstreamBudgetSpent, UpstreamRateLimited, UpstreamUnavailable
-from domain.weather import Weather
+from adapters.resilience.protected_provider import ProtectedProvider
+from domain.model.admission import Priority
+from domain.model.errors import UpstreamBudgetSpent, UpstreamRateLimited, UpstreamUnavailable
+from domain.model.weather import Weather
 from tests.unit.fakes import FakeClock
 from tests.unit.scripted_provider import (
     BOSTON,
@@ -17,11 +17,11 @@ from tests.unit.scripted_provider import (
     SERVER_ERROR,
     Pauses,
     ScriptedProvider,
-    guard,
+    protected,
 )
 
 
-async def open_the_breaker(provider: GuardedProvider, inner: ScriptedProvider) -> None:
+async def open_the_breaker(provider: ProtectedProvider, inner: ScriptedProvider) -> None:
     """Failed calls until the breaker opens: three failed attempts, the threshold here."""
     inner.script = [SERVER_ERROR] * 3
     for _ in range(3):
@@ -36,7 +36,7 @@ async def test_once_the_breaker_opens_calls_fail_fast_without_reaching_the_upstr
     clock: FakeClock,
 ) -> None:
     inner = ScriptedProvider()
-    provider = guard(inner, clock, retries=0)
+    provider = protected(inner, clock, retries=0)
     await open_the_breaker(provider, inner)
 
     for _ in range(50):
@@ -51,7 +51,7 @@ async def test_once_the_breaker_opens_calls_fail_fast_without_reaching_the_upstr
 
 async def test_failed_attempts_count_so_retries_open_the_breaker_sooner(clock: FakeClock) -> None:
     inner = ScriptedProvider(then=SERVER_ERROR)
-    provider = guard(inner, clock)  # 3 failures, 1 retry
+    provider = protected(inner, clock)  # 3 failures, 1 retry
 
     for _ in range(5):
         with pytest.raises(UpstreamUnavailable):
@@ -65,7 +65,7 @@ async def test_when_half_open_exactly_one_of_many_concurrent_callers_probes(
     clock: FakeClock,
 ) -> None:
     inner = ScriptedProvider()
-    provider = guard(inner, clock, retries=0, concurrency=10)
+    provider = protected(inner, clock, retries=0, concurrency=10)
     await open_the_breaker(provider, inner)
     clock.advance(30)
     inner.gate = asyncio.Event()
@@ -89,7 +89,7 @@ async def test_a_failed_probe_reopens_the_breaker_and_is_not_retried(
     clock: FakeClock, pauses: Pauses
 ) -> None:
     inner = ScriptedProvider()
-    provider = guard(inner, clock, pauses)  # one retry
+    provider = protected(inner, clock, pauses)  # one retry
     await open_the_breaker(provider, inner)
     clock.advance(30)
     calls_before, pauses.taken = inner.calls, []
@@ -109,7 +109,7 @@ async def test_callers_queued_behind_the_call_that_opens_the_breaker_fail_fast(
 ) -> None:
     inner = ScriptedProvider([SERVER_ERROR])
     inner.gate = asyncio.Event()
-    provider = guard(inner, clock, retries=0, breaker_failures=1)
+    provider = protected(inner, clock, retries=0, breaker_failures=1)
 
     callers = [asyncio.create_task(provider.current(BOSTON)) for _ in range(5)]
     await asyncio.sleep(0)
@@ -122,7 +122,7 @@ async def test_callers_queued_behind_the_call_that_opens_the_breaker_fail_fast(
 
 async def test_a_cancelled_probe_lets_the_next_caller_probe(clock: FakeClock) -> None:
     inner = ScriptedProvider()
-    provider = guard(inner, clock, retries=0)
+    provider = protected(inner, clock, retries=0)
     await open_the_breaker(provider, inner)
     clock.advance(30)
     inner.gate = asyncio.Event()
@@ -140,7 +140,7 @@ async def test_a_cancelled_probe_lets_the_next_caller_probe(clock: FakeClock) ->
 
 async def test_after_a_429_no_call_is_made_until_its_window_passes(clock: FakeClock) -> None:
     inner = ScriptedProvider([RATE_LIMITED])
-    provider = guard(inner, clock, breaker_failures=1)
+    provider = protected(inner, clock, breaker_failures=1)
     with pytest.raises(UpstreamRateLimited):
         await provider.current(BOSTON)
 
@@ -164,7 +164,7 @@ async def test_a_call_our_budget_refused_moves_neither_the_breaker_nor_the_429_w
 ) -> None:
     refused = UpstreamBudgetSpent("open-meteo upstream budget has no room", retry_after_s=7)
     inner = ScriptedProvider([refused] * 5)
-    provider = guard(inner, clock, breaker_failures=1)
+    provider = protected(inner, clock, breaker_failures=1)
 
     for _ in range(5):
         with pytest.raises(UpstreamBudgetSpent):
@@ -182,7 +182,7 @@ async def test_a_daily_limit_closes_the_shared_budget_until_midnight_and_the_wor
     budget = RecordingBudget()
     daily = UpstreamRateLimited("forecast upstream answered 429: Daily API request limit exceeded")
     inner = ScriptedProvider([daily])
-    provider = guard(inner, clock, budget=budget)
+    provider = protected(inner, clock, budget=budget)
 
     with pytest.raises(UpstreamRateLimited):
         await provider.current(BOSTON)
@@ -194,7 +194,7 @@ async def test_a_daily_limit_closes_the_shared_budget_until_midnight_and_the_wor
 
 async def test_without_a_budget_the_guard_never_counts_calls(clock: FakeClock) -> None:
     inner = ScriptedProvider()
-    provider = guard(inner, clock)
+    provider = protected(inner, clock)
 
     for _ in range(700):
         await provider.current(BOSTON)

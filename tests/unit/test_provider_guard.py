@@ -1,4 +1,4 @@
-"""GuardedProvider: retry rules, concurrency cap and call timeout around a scripted provider."""
+"""ProtectedProvider: retry rules, concurrency cap and call timeout around a scripted provider."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import asyncio
 
 import pytest
 
-from domain.errors import CityNotFound, UpstreamUnavailable
-from entrypoints.container import guard_config
+from domain.model.errors import CityNotFound, UpstreamUnavailable
+from entrypoints.container import protection_config
 from entrypoints.settings import Settings, SettingsError
 from tests.unit.fakes import FakeClock
 from tests.unit.scripted_provider import (
@@ -20,13 +20,13 @@ from tests.unit.scripted_provider import (
     TIMED_OUT,
     Pauses,
     ScriptedProvider,
-    guard,
+    protected,
 )
 
 
 async def test_a_healthy_upstream_is_called_once_per_request(clock: FakeClock) -> None:
     inner = ScriptedProvider()
-    provider = guard(inner, clock)
+    provider = protected(inner, clock)
 
     weather = await provider.current(BOSTON)
 
@@ -42,7 +42,7 @@ async def test_a_transient_failure_is_retried_once_after_a_jittered_pause(
 ) -> None:
     inner = ScriptedProvider([error])
 
-    await guard(inner, clock, pauses).current(BOSTON)
+    await protected(inner, clock, pauses).current(BOSTON)
 
     assert inner.calls == 2
     assert len(pauses.taken) == 1
@@ -53,7 +53,7 @@ async def test_a_retry_that_fails_too_raises_its_error_and_stops(clock: FakeCloc
     inner = ScriptedProvider([SERVER_ERROR, TIMED_OUT, None])
 
     with pytest.raises(UpstreamUnavailable) as raised:
-        await guard(inner, clock).current(BOSTON)
+        await protected(inner, clock).current(BOSTON)
 
     assert raised.value is TIMED_OUT
     assert inner.calls == 2
@@ -66,7 +66,7 @@ async def test_bad_responses_4xx_and_429_are_never_retried(
     inner = ScriptedProvider([error])
 
     with pytest.raises(type(error)):
-        await guard(inner, clock, pauses).current(BOSTON)
+        await protected(inner, clock, pauses).current(BOSTON)
 
     assert inner.calls == 1
     assert pauses.taken == []
@@ -76,14 +76,14 @@ async def test_with_retries_set_to_zero_a_5xx_is_not_retried(clock: FakeClock) -
     inner = ScriptedProvider([SERVER_ERROR])
 
     with pytest.raises(UpstreamUnavailable):
-        await guard(inner, clock, retries=0).current(BOSTON)
+        await protected(inner, clock, retries=0).current(BOSTON)
 
     assert inner.calls == 1
 
 
 async def test_an_unknown_city_is_not_retried_and_counts_as_a_success(clock: FakeClock) -> None:
     inner = ScriptedProvider([SERVER_ERROR, SERVER_ERROR, CityNotFound("x")])
-    provider = guard(inner, clock)
+    provider = protected(inner, clock)
     with pytest.raises(UpstreamUnavailable):
         await provider.current(BOSTON)
 
@@ -97,7 +97,7 @@ async def test_an_unknown_city_is_not_retried_and_counts_as_a_success(clock: Fak
 async def test_no_more_calls_than_the_cap_are_in_flight_at_once(clock: FakeClock) -> None:
     inner = ScriptedProvider()
     inner.gate = asyncio.Event()
-    provider = guard(inner, clock, concurrency=2)
+    provider = protected(inner, clock, concurrency=2)
 
     calls = [asyncio.create_task(provider.current(BOSTON)) for _ in range(6)]
     await asyncio.sleep(0.01)
@@ -114,7 +114,7 @@ async def test_a_caller_kept_waiting_past_the_queue_timeout_hears_upstream_busy(
 ) -> None:
     inner = ScriptedProvider()
     inner.gate = asyncio.Event()
-    provider = guard(inner, clock, concurrency=1, queue_timeout_s=0.05)
+    provider = protected(inner, clock, concurrency=1, queue_timeout_s=0.05)
     holder = asyncio.create_task(provider.current(BOSTON))
     await asyncio.sleep(0)
 
@@ -131,7 +131,7 @@ async def test_a_caller_kept_waiting_past_the_queue_timeout_hears_upstream_busy(
 async def test_a_call_that_outlives_the_call_timeout_is_a_failure(clock: FakeClock) -> None:
     inner = ScriptedProvider()
     inner.gate = asyncio.Event()  # never set: the upstream hangs
-    provider = guard(inner, clock, retries=0, call_timeout_s=0.05)
+    provider = protected(inner, clock, retries=0, call_timeout_s=0.05)
 
     with pytest.raises(UpstreamUnavailable, match=r"no answer within 0\.05 s"):
         await provider.current(BOSTON)
@@ -144,7 +144,7 @@ def test_the_guard_is_configured_from_the_environment() -> None:
     env = {"UPSTREAM_CONCURRENCY": "3", "UPSTREAM_RETRIES": "0", "UPSTREAM_TIMEOUT": "2"}
     env |= {"BREAKER_FAILURES": "7", "BREAKER_RESET": "9"}
 
-    config = guard_config(Settings.from_env(env))
+    config = protection_config(Settings.from_env(env))
 
     assert (config.concurrency, config.retries) == (3, 0)
     # A call holds its slot UPSTREAM_TIMEOUT at most; a caller may wait out one and call.
@@ -154,7 +154,7 @@ def test_the_guard_is_configured_from_the_environment() -> None:
 
 
 def test_by_default_one_call_at_a_time_and_one_retry() -> None:
-    config = guard_config(Settings.from_env({}))
+    config = protection_config(Settings.from_env({}))
 
     assert (config.concurrency, config.retries) == (1, 1)
     assert (config.breaker_failures, config.breaker_reset_s) == (5, 30.0)

@@ -5,11 +5,11 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from adapters.counted_provider import CountedProvider
-from adapters.failover_provider import FailoverProvider
-from adapters.guarded_provider import GuardedProvider
-from adapters.memory_cache import MemoryCache
-from adapters.memory_metrics import MemoryMetrics
+from adapters.memory.cache import MemoryCache
+from adapters.memory.metrics import MemoryMetrics
+from adapters.resilience.counted_provider import CountedProvider
+from adapters.resilience.failover import FailoverProvider
+from adapters.resilience.protected_provider import ProtectedProvider
 from entrypoints.container import build_provider
 from entrypoints.settings import Settings, SettingsError
 
@@ -65,7 +65,7 @@ async def test_one_provider_is_built_as_its_own_guarded_counted_stack() -> None:
 
     # Calls counted around the guard, attempts inside it (README, /stats).
     assert isinstance(provider, CountedProvider)
-    assert isinstance(provider.inner, GuardedProvider)
+    assert isinstance(provider.inner, ProtectedProvider)
     assert provider.name == "open-meteo"
 
 
@@ -78,6 +78,6 @@ async def test_a_provider_list_fails_over_between_separately_guarded_stacks() ->
     assert [p.name for p in provider.providers] == ["open-meteo", "openweathermap"]
     stacks = [p.inner for p in provider.providers if isinstance(p, CountedProvider)]
     assert len(stacks) == 2
-    assert all(isinstance(p, GuardedProvider) for p in stacks)
-    guards = [p for p in stacks if isinstance(p, GuardedProvider)]
+    assert all(isinstance(p, ProtectedProvider) for p in stacks)
+    guards = [p for p in stacks if isinstance(p, ProtectedProvider)]
     assert guards[0].breaker is not guards[1].breaker  # one sick provider trips only its own

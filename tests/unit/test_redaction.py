@@ -8,7 +8,7 @@ import logging
 
 import pytest
 
-from adapters.redaction import redact
+from adapters.observability.redaction import redact
 from entrypoints.logging_setup import JsonFormatter, RedactingFilter
 from entrypoints.settings import Settings, SettingsError
 

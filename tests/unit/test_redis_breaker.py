@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from redis.exceptions import ConnectionError as RedisConnectionError
 
-from adapters.redis_breaker import RedisBreaker
-from domain.errors import CacheUnavailable
+from adapters.redis.breaker import RedisBreaker
+from domain.model.errors import CacheUnavailable
 from tests.unit.fakes import FakeClock
 
 

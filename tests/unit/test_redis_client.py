@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from redis.asyncio.connection import SSLConnection
 
-from adapters.redis_client import create_redis_client
+from adapters.redis.client import create_redis_client
 
 
 async def test_credentials_db_and_tls_come_from_the_url() -> None:

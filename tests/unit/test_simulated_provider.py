@@ -7,9 +7,9 @@ import time
 
 import pytest
 
-from adapters.simulated_provider import SimulatedProvider
-from domain.errors import CityNotFound, UpstreamUnavailable
-from domain.query import WeatherQuery
+from adapters.providers.simulated import SimulatedProvider
+from domain.model.errors import CityNotFound, UpstreamUnavailable
+from domain.model.query import WeatherQuery
 
 
 async def test_a_city_has_the_same_weather_in_every_instance() -> None:

@@ -6,17 +6,17 @@ import asyncio
 
 import pytest
 
-from adapters.memory_cache import MemoryCache
-from adapters.memory_lock import MemoryLock
-from adapters.memory_metrics import MemoryMetrics
-from domain.entry import CacheEntry
-from domain.errors import UpstreamUnavailable
-from domain.get_weather import GetWeather
-from domain.outcome import CacheOutcome
-from domain.policy import CachePolicy
-from domain.query import WeatherQuery
-from domain.stampede import Role, StampedeGuard
-from domain.weather import Weather
+from adapters.memory.cache import MemoryCache
+from adapters.memory.lock import MemoryLock
+from adapters.memory.metrics import MemoryMetrics
+from domain.model.entry import CacheEntry
+from domain.model.errors import UpstreamUnavailable
+from domain.model.outcome import CacheOutcome
+from domain.model.policy import CachePolicy
+from domain.model.query import WeatherQuery
+from domain.model.weather import Weather
+from domain.use_cases.get_weather import GetWeather
+from domain.use_cases.stampede import Role, StampedeGuard
 from ports.lock import Held, Lease, Signal
 from tests.unit.fakes import FakeClock, FakeProvider
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from adapters.fallback_cache import FallbackCache
-from adapters.memory_cache import MemoryCache
-from domain.errors import UnusableAnswer, UpstreamUnavailable
-from domain.outcome import CacheOutcome, Counter
-from domain.policy import CachePolicy
+from adapters.memory.cache import MemoryCache
+from adapters.memory.fallback_cache import FallbackCache
+from domain.model.errors import UnusableAnswer, UpstreamUnavailable
+from domain.model.outcome import CacheOutcome, CounterName
+from domain.model.policy import CachePolicy
 from tests.unit.test_get_weather import SAN_JOSE, World
 
 MISSING_TEMPERATURE = UnusableAnswer("forecast upstream sent an unusable body: no temperature")
@@ -55,8 +55,8 @@ async def test_a_remembered_unusable_answer_says_it_came_from_the_cache_and_when
     assert remembered.value.outcome is CacheOutcome.HIT
     assert remembered.value.retry_after_s == pytest.approx(40)
     counts = await world.counts()
-    assert counts[Counter.UPSTREAM_ERRORS] == 1  # the fetch, as any failed fetch
-    assert counts[Counter.CACHE_HITS] == 1  # the repeat, answered by the cache
+    assert counts[CounterName.UPSTREAM_ERRORS] == 1  # the fetch, as any failed fetch
+    assert counts[CounterName.CACHE_HITS] == 1  # the repeat, answered by the cache
 
 
 async def test_a_refresh_that_gets_an_unusable_answer_keeps_the_stale_copy() -> None:
@@ -125,9 +125,9 @@ async def test_an_answer_from_the_last_good_copy_is_counted_once_as_a_stale_hit(
     before = await world.counts()
     await world.get_weather(SAN_JOSE)  # a remembered 502, but the copy serves again
     after = await world.counts()
-    assert after.get(Counter.CACHE_HITS, 0) - before.get(Counter.CACHE_HITS, 0) == 1
-    assert after[Counter.STALE_SERVED] - before[Counter.STALE_SERVED] == 1
-    assert after.get(Counter.CACHE_MISSES) == before.get(Counter.CACHE_MISSES)
+    assert after.get(CounterName.CACHE_HITS, 0) - before.get(CounterName.CACHE_HITS, 0) == 1
+    assert after[CounterName.STALE_SERVED] - before[CounterName.STALE_SERVED] == 1
+    assert after.get(CounterName.CACHE_MISSES) == before.get(CounterName.CACHE_MISSES)
 
 
 async def test_a_failed_fetch_answered_by_the_last_good_copy_is_a_miss_served_stale() -> None:
@@ -140,11 +140,11 @@ async def test_a_failed_fetch_answered_by_the_last_good_copy_is_a_miss_served_st
     after = await world.counts()
     assert result.outcome is CacheOutcome.STALE
 
-    def moved(counter: Counter) -> int:
+    def moved(counter: CounterName) -> int:
         return after.get(counter, 0) - before.get(counter, 0)
 
     # One request, one miss (hits + misses still equal requests), answered stale.
-    assert moved(Counter.CACHE_MISSES) == 1
-    assert moved(Counter.CACHE_HITS) == 0
-    assert moved(Counter.STALE_SERVED) == 1
-    assert moved(Counter.UPSTREAM_ERRORS) == 1
+    assert moved(CounterName.CACHE_MISSES) == 1
+    assert moved(CounterName.CACHE_HITS) == 0
+    assert moved(CounterName.STALE_SERVED) == 1
+    assert moved(CounterName.UPSTREAM_ERRORS) == 1

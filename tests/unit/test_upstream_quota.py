@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from adapters.upstream_quota import PROBE_EVERY_S, QuotaWindow, daily_limit_ends, window_s
-from domain.errors import UpstreamRateLimited
+from adapters.resilience.quota import QuotaWindow, daily_limit_ends, window_s
+from domain.model.admission import PROBE_EVERY_S
+from domain.model.errors import UpstreamRateLimited
 from tests.unit.fakes import FakeClock
 
 MIDNIGHT = 1_700_006_400.0  # 2023-11-15 00:00:00 UTC

@@ -8,11 +8,11 @@ import time
 
 import pytest
 
-from adapters.redis_envelope import decode_entry, encode_entry
-from adapters.upstream_http import HttpLimits, retry_after_s_of
-from adapters.wmo_codes import describe
-from domain.entry import CacheEntry
-from domain.weather import Weather
+from adapters.providers.http import HttpLimits, retry_after_s_of
+from adapters.redis.envelope import decode_entry, encode_entry
+from domain.model.entry import CacheEntry
+from domain.model.weather import Weather
+from domain.model.wmo_codes import describe
 from entrypoints.http.errors import retry_after
 
 LIMITS = HttpLimits(retry_after_max_s=3_600)

@@ -2,8 +2,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from domain.errors import InvalidCity
-from domain.query import MAX_CITY_LENGTH, WeatherQuery
+from domain.model.errors import InvalidCity
+from domain.model.query import MAX_CITY_LENGTH, WeatherQuery
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,80 @@
+"""In-process cache: the embedded default when no Redis is reachable, and the unit-test fake."""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+from typing import Generic, TypeVar
+
+from domain.model.entry import CacheEntry
+from domain.model.weather import Location
+from ports.cache import Cache, LocationCache
+
+V = TypeVar("V")
+
+
+class _ExpiringLru(Generic[V]):
+    """Bounded so a flood of distinct names cannot grow the process without limit."""
+
+    def __init__(self, max_items: int) -> None:
+        self._items: OrderedDict[str, tuple[float, V]] = OrderedDict()
+        self._max_items = max_items
+
+    def get(self, key: str) -> V | None:
+        item = self._items.get(key)
+        if item is None:
+            return None
+        expires_at, value = item
+        if expires_at <= time.monotonic():
+            del self._items[key]
+            return None
+        self._items.move_to_end(key)
+        return value
+
+    def holds(self, key: str, value: V) -> bool:
+        """Whether `value` itself (not an equal copy) is kept, and not expired, under `key`."""
+        item = self._items.get(key)
+        return item is not None and item[1] is value and item[0] > time.monotonic()
+
+    def put(self, key: str, value: V, ttl_s: float) -> None:
+        self._items[key] = (time.monotonic() + ttl_s, value)
+        self._items.move_to_end(key)
+        while len(self._items) > self._max_items:
+            self._items.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+class MemoryCache(Cache, LocationCache):
+    def __init__(self, max_items: int = 100_000) -> None:
+        self._entries: _ExpiringLru[CacheEntry] = _ExpiringLru(max_items)
+        self._locations: _ExpiringLru[Location] = _ExpiringLru(max_items)
+
+    async def get(self, key: str) -> CacheEntry | None:
+        return self._entries.get(key)
+
+    async def put(self, key: str, entry: CacheEntry, ttl_s: float) -> None:
+        self._entries.put(key, entry, ttl_s)
+
+    def holds(self, key: str, entry: CacheEntry) -> bool:
+        """Whether this very entry object is kept: a re-read of an unchanged shared entry
+        (the same object, see DecodedEntries) needs no new copy."""
+        return self._entries.holds(key, entry)
+
+    async def ping(self) -> bool:
+        return True
+
+    async def last_good(self, key: str) -> CacheEntry | None:
+        """Memory is its own last copy: what it holds, if that has weather."""
+        entry = self._entries.get(key)
+        return entry if entry is not None and entry.weather is not None else None
+
+    async def get_location(self, key: str) -> Location | None:
+        return self._locations.get(key)
+
+    async def put_location(self, key: str, location: Location, ttl_s: float) -> None:
+        self._locations.put(key, location, ttl_s)
+
+    def __len__(self) -> int:
+        return len(self._entries)

@@ -1,0 +1,92 @@
+"""A shared cache with a bounded in-process copy of the last known good entries.
+
+While the shared cache (Redis) is down, every city this process has read or written is
+still answered from its own copy, fresh or stale as the entry's timestamps say, so an
+outage of Redis and the upstream together costs no 5xx for a city already seen. When
+Redis answers but has lost the entry (flushed, restarted empty), the same copy is the
+`last_good` one GetWeather serves if the fetch then fails.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from adapters.memory.cache import MemoryCache
+from domain.model.entry import CacheEntry
+from domain.model.errors import CacheUnavailable
+from domain.model.weather import Location
+from ports.cache import Cache, LocationCache
+
+# A location read from the shared cache comes without its TTL; cities do not move.
+LOCATION_COPY_TTL_S = 86_400.0
+
+
+class FallbackCache(Cache, LocationCache):
+    """Rules:
+    - writes go to the local copy, then to the shared cache (whose errors still surface);
+    - reads come from the shared cache, and every entry read is copied locally;
+    - only when the shared cache is unavailable are reads answered by the local copy;
+      with no local copy either, CacheUnavailable is raised as before;
+    - the local copy is an LRU of `max_items`, each kept no longer than the entry lives;
+    - an entry without weather (unknown or unusable) never replaces a local copy with
+      weather: that copy is the last good one, worth more than a 502 or a 404.
+    """
+
+    def __init__(
+        self,
+        shared: Cache,
+        shared_locations: LocationCache,
+        *,
+        max_items: int = 10_000,
+        wall_clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._shared = shared
+        self._shared_locations = shared_locations
+        self._local = MemoryCache(max_items=max_items)
+        self._wall_clock = wall_clock
+
+    async def get(self, key: str) -> CacheEntry | None:
+        try:
+            entry = await self._shared.get(key)
+        except CacheUnavailable:
+            copy = await self._local.get(key)
+            if copy is None:
+                raise
+            return copy
+        if entry is not None and not self._local.holds(key, entry):
+            # Entries carry epoch timestamps, so the copy can expire with the original.
+            ttl_s = max(entry.stale_until - self._wall_clock(), 1.0)
+            await self._keep(key, entry, ttl_s)
+        return entry
+
+    async def put(self, key: str, entry: CacheEntry, ttl_s: float) -> None:
+        await self._keep(key, entry, ttl_s)
+        await self._shared.put(key, entry, ttl_s)
+
+    async def last_good(self, key: str) -> CacheEntry | None:
+        return await self._local.last_good(key)
+
+    async def _keep(self, key: str, entry: CacheEntry, ttl_s: float) -> None:
+        if entry.weather is None and await self._local.last_good(key) is not None:
+            return
+        await self._local.put(key, entry, ttl_s)
+
+    async def ping(self) -> bool:
+        return await self._shared.ping()
+
+    async def get_location(self, key: str) -> Location | None:
+        try:
+            location = await self._shared_locations.get_location(key)
+        except CacheUnavailable:
+            known = await self._local.get_location(key)
+            if known is None:
+                raise
+            return known
+        if location is not None:
+            await self._local.put_location(key, location, LOCATION_COPY_TTL_S)
+        return location
+
+    async def put_location(self, key: str, location: Location, ttl_s: float) -> None:
+        await self._local.put_location(key, location, ttl_s)
+        await self._shared_locations.put_location(key, location, ttl_s)

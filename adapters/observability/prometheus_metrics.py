@@ -1,0 +1,80 @@
+"""The Metrics tee (domain counters into Prometheus too), and the batching that keeps it cheap."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter as Tally
+from collections.abc import Mapping
+from typing import Any
+
+from domain.model.outcome import CounterName
+from ports.metrics import Metrics
+
+
+class Batch:
+    """CounterName increments gathered in-process, written to Prometheus about once a second.
+
+    In multiprocess mode every inc() is a locked mmap write (~0.7 µs), as much as a whole
+    near-cache hit costs, so hot counters are summed here first (~0.1 µs an increment).
+    """
+
+    def __init__(self, interval_s: float = 1.0) -> None:
+        self._interval_s = interval_s
+        self._pending: Tally[Any] = Tally()  # prometheus counter (or labelled child) -> amount
+        self._armed = False
+
+    def add(self, counter: Any, amount: float = 1) -> None:
+        self._pending[counter] += amount
+        if not self._armed:
+            self._arm()
+
+    def _arm(self) -> None:
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # no loop to flush later: write through
+            self.flush()
+            return
+        self._armed = True
+        loop.call_later(self._interval_s, self.flush)
+
+    def flush(self) -> None:
+        self._armed = False
+        pending, self._pending = self._pending, Tally()
+        for counter, amount in pending.items():
+            counter.inc(amount)
+
+
+class PrometheusMetrics(Metrics):
+    """A tee: the wrapped Metrics keeps serving /stats; Prometheus counts the same events."""
+
+    def __init__(
+        self,
+        inner: Metrics,
+        counters: Mapping[CounterName, Any],
+        batch: Batch,
+        by_label: Mapping[CounterName, Any] | None = None,
+    ) -> None:
+        self._inner = inner
+        self._counters = counters
+        self._batch = batch
+        self._by_label = by_label or {}  # counter -> prometheus counter with one label
+
+    def incr(self, counter: CounterName, amount: int = 1) -> None:
+        self._inner.incr(counter, amount)
+        self._batch.add(self._counters[counter], amount)
+
+    def incr_labelled(self, counter: CounterName, label: str, amount: int = 1) -> None:
+        self._inner.incr_labelled(counter, label, amount)
+        labelled = self._by_label.get(counter)
+        if labelled is not None:
+            self._batch.add(labelled.labels(label), amount)
+
+    async def totals(self) -> Mapping[CounterName, int]:
+        return await self._inner.totals()
+
+    async def labelled_totals(self, counter: CounterName) -> Mapping[str, int]:
+        return await self._inner.labelled_totals(counter)
+
+    async def flush(self) -> None:
+        self._batch.flush()
+        await self._inner.flush()

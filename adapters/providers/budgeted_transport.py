@@ -1,0 +1,48 @@
+"""BudgetedTransport: every upstream HTTP request is paid for before it is sent."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import httpx
+
+from domain.model.admission import current_priority
+from ports.budget import UpstreamBudget
+
+
+class BudgetedTransport(httpx.AsyncBaseTransport):
+    """Counts requests, not provider calls: a geocoding and a forecast are two, a retry
+    is one more. Sits outermost, so a refused request (UpstreamBudgetSpent, raised to the
+    caller) reaches neither the upstream nor the call metrics; `upstreams` names the
+    budget each URL path spends from (paths it does not name are not counted)."""
+
+    def __init__(
+        self,
+        inner: httpx.AsyncBaseTransport,
+        budget: UpstreamBudget,
+        upstreams: Mapping[str, str],
+    ) -> None:
+        self._inner = inner
+        self._budget = budget
+        self._upstreams = upstreams
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        upstream = self._upstream_of(request.url.path)
+        if upstream is None:
+            return await self._inner.handle_async_request(request)
+        probe = await self._budget.spend(upstream, current_priority())
+        response = await self._inner.handle_async_request(request)
+        if probe and response.status_code != 429:
+            await self._budget.reopen(upstream)  # it answered: its quota is back
+        return response
+
+    def _upstream_of(self, path: str) -> str | None:
+        # By suffix too: a base URL with a path of its own (a proxy's /open-meteo prefix)
+        # must not make calls uncounted.
+        found = self._upstreams.get(path)
+        if found is None:
+            found = next((u for p, u in self._upstreams.items() if path.endswith(p)), None)
+        return found
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()

@@ -1,0 +1,138 @@
+"""Open-Meteo adapters: geocoding and current weather, over one shared httpx client."""
+
+from __future__ import annotations
+
+import httpx
+import msgspec
+
+from adapters.providers.bounds import Celsius, Latitude, Longitude, Name, Percent, Short, Timestamp
+from adapters.providers.http import DEFAULT_LIMITS, HttpLimits, LastCallHealth, get_json
+from domain.model.errors import CityNotFound, UpstreamBadResponse
+from domain.model.query import WeatherQuery
+from domain.model.weather import Location, Weather
+from domain.model.wmo_codes import describe
+from ports.provider import Geocoder, WeatherProvider
+
+GEOCODING_URL = "https://geocoding-api.open-meteo.com"
+FORECAST_URL = "https://api.open-meteo.com"
+_CURRENT_VARIABLES = "temperature_2m,relative_humidity_2m,weather_code"
+
+
+class _Place(msgspec.Struct):
+    name: Name
+    latitude: Latitude
+    longitude: Longitude
+    country: Short | None = None
+    timezone: Short | None = None
+
+
+class _Search(msgspec.Struct):
+    # Open-Meteo omits `results` altogether when nothing matches, but always says how long
+    # it took: that is how its "no match" differs from an empty or error object.
+    results: list[_Place] | msgspec.UnsetType = msgspec.UNSET
+    generationtime_ms: float | msgspec.UnsetType = msgspec.UNSET
+    error: bool = False
+
+
+class _Current(msgspec.Struct):
+    time: Timestamp
+    temperature_2m: Celsius
+    relative_humidity_2m: Percent | None = None
+    weather_code: float | None = None  # a WMO code; 3.0 is read as 3, see describe()
+
+
+class _Forecast(msgspec.Struct):
+    current: _Current
+
+
+class OpenMeteoGeocoder(Geocoder):
+    """Rules:
+    - `results` with a place: the first one, every field within its bounds (else the
+      name's answer is unusable: UnusableAnswer, a 502 remembered briefly);
+    - no match is only Open-Meteo's documented shape for it: an object without `results`
+      (or with an empty list) that carries `generationtime_ms`: CityNotFound;
+    - any other 200 (`{}`, `{"error": true, ...}`) is UpstreamBadResponse: a 502 that
+      caches nothing, least of all a negative entry for a city that may well exist.
+    """
+
+    def __init__(
+        self,
+        client: httpx.AsyncClient,
+        *,
+        base_url: str = GEOCODING_URL,
+        limits: HttpLimits = DEFAULT_LIMITS,
+    ) -> None:
+        self._client = client
+        self._url = f"{base_url.rstrip('/')}/v1/search"
+        self._limits = limits
+
+    async def locate(self, query: WeatherQuery) -> Location:
+        params = {"name": query.city, "count": 1, "language": "en", "format": "json"}
+        search = await get_json(self._client, "geocoding", self._url, params, _Search, self._limits)
+        if search.error or (
+            search.results is msgspec.UNSET and search.generationtime_ms is msgspec.UNSET
+        ):
+            raise UpstreamBadResponse("geocoding upstream sent a 200 that is not an answer")
+        if not search.results:
+            raise CityNotFound(f"no city named {query.city!r}")
+        place = search.results[0]
+        return Location(
+            name=place.name,
+            latitude=place.latitude,
+            longitude=place.longitude,
+            country=place.country,
+            timezone=place.timezone,
+        )
+
+
+class OpenMeteoProvider(WeatherProvider):
+    """Geocodes through `geocoder` (wrap it in a CachedGeocoder), then asks for the forecast.
+
+    A null humidity or weather code is still weather (null in the answer); a temperature
+    missing, null or out of range makes the city's answer unusable."""
+
+    name = "open-meteo"
+
+    def __init__(
+        self,
+        client: httpx.AsyncClient,
+        geocoder: Geocoder,
+        *,
+        base_url: str = FORECAST_URL,
+        limits: HttpLimits = DEFAULT_LIMITS,
+    ) -> None:
+        self._client = client
+        self._geocoder = geocoder
+        self._url = f"{base_url.rstrip('/')}/v1/forecast"
+        self._limits = limits
+        self._health = LastCallHealth()
+
+    async def current(self, query: WeatherQuery) -> Weather:
+        with self._health.tracking():
+            location = await self._geocoder.locate(query)
+            params = {
+                "latitude": location.latitude,
+                "longitude": location.longitude,
+                "current": _CURRENT_VARIABLES,
+            }
+            forecast = await get_json(
+                self._client, "forecast", self._url, params, _Forecast, self._limits
+            )
+        return _weather(location, forecast.current, self.name)
+
+    def healthy(self) -> bool:
+        return self._health()
+
+
+def _weather(location: Location, current: _Current, provider: str) -> Weather:
+    return Weather(
+        city=location.name,
+        temperature=current.temperature_2m,
+        humidity=current.relative_humidity_2m,
+        description=describe(current.weather_code),
+        country=location.country,
+        latitude=location.latitude,
+        longitude=location.longitude,
+        observed_at=current.time,
+        provider=provider,
+    )

@@ -1,0 +1,108 @@
+"""Redis cache: one key per city holding a compact envelope, so a hit is one GET."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+import msgspec
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+from adapters.redis.batch import BatchedGets
+from adapters.redis.client import unavailable_on_error
+from adapters.redis.envelope import decode_entry, decode_location, encode_entry, encode_location
+from domain.model.entry import CacheEntry
+from domain.model.outcome import CounterName
+from domain.model.weather import Location
+from ports.cache import Cache, LocationCache
+from ports.metrics import Metrics
+
+WEATHER_PREFIX = "weather:v1:"
+LOCATION_PREFIX = "geo:v1:"
+
+T = TypeVar("T")
+
+
+class DecodedEntries:
+    """Envelope bytes -> the entry they decode to, for the envelopes read most recently.
+
+    A hot city's envelope is the same bytes on every read until it is rewritten, so it is
+    decoded once, not on every hit; and every read of it returns the very same (immutable)
+    entry, which lets a caller that keeps entries notice it already holds this one. Keyed
+    by the bytes themselves, it can never answer with anything Redis no longer holds.
+    """
+
+    def __init__(self, max_items: int = 2048) -> None:
+        self._items: dict[bytes, CacheEntry] = {}
+        self._max_items = max_items
+
+    def decode(self, raw: bytes) -> CacheEntry:
+        entry = self._items.get(raw)
+        if entry is None:
+            entry = decode_entry(raw)  # raises on a corrupt envelope, which is not kept
+            if len(self._items) >= self._max_items:
+                del self._items[next(iter(self._items))]  # the oldest decoded
+            self._items[raw] = entry
+        return entry
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+def _px(ttl_s: float) -> int:
+    # PX 0 is an error in Redis; the shortest TTL we ask for is one millisecond.
+    return max(round(ttl_s * 1000), 1)
+
+
+class RedisCache(Cache, LocationCache):
+    """Keys are built from the normalised key only. Unreadable values are misses, counted
+    as CORRUPT_ENTRIES on `metrics` when one is given."""
+
+    def __init__(self, client: Redis, *, metrics: Metrics | None = None) -> None:
+        self._client = client
+        self._gets = BatchedGets(client)  # concurrent hits share one round trip
+        self._metrics = metrics
+        self._decoded = DecodedEntries()
+
+    async def get(self, key: str) -> CacheEntry | None:
+        return self._decode(await self._read(WEATHER_PREFIX + key), self._decoded.decode)
+
+    async def put(self, key: str, entry: CacheEntry, ttl_s: float) -> None:
+        await self._write(WEATHER_PREFIX + key, encode_entry(entry), ttl_s)
+
+    async def ping(self) -> bool:
+        try:
+            return bool(await self._client.ping())
+        except (RedisError, OSError):
+            return False
+
+    async def last_good(self, key: str) -> CacheEntry | None:
+        """Redis keeps no copy apart from what it holds (FallbackCache keeps one in front)."""
+        return None
+
+    async def get_location(self, key: str) -> Location | None:
+        return self._decode(await self._read(LOCATION_PREFIX + key), decode_location)
+
+    async def put_location(self, key: str, location: Location, ttl_s: float) -> None:
+        await self._write(LOCATION_PREFIX + key, encode_location(location), ttl_s)
+
+    async def _read(self, name: str) -> bytes | None:
+        with unavailable_on_error("GET"):
+            raw: bytes | None = await self._gets.get(name)
+        return raw
+
+    async def _write(self, name: str, raw: bytes, ttl_s: float) -> None:
+        with unavailable_on_error("SET"):
+            await self._client.set(name, raw, px=_px(ttl_s))
+
+    def _decode(self, raw: bytes | None, decode: Callable[[bytes], T]) -> T | None:
+        if raw is None:
+            return None
+        try:
+            return decode(raw)
+        except msgspec.DecodeError:
+            # Another version's envelope, truncated bytes or garbage: a miss, never an error.
+            if self._metrics is not None:
+                self._metrics.incr(CounterName.CORRUPT_ENTRIES)
+            return None

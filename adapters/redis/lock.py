@@ -1,0 +1,101 @@
+"""Redis lock: a SET NX PX lease per key, released with a PUBLISH that wakes the waiters.
+
+Waiters learn of a release through pub/sub: one pattern subscription per process costs no
+connection per waiter (BLPOP would hold a pooled connection for each) and no per-waiter
+SUBSCRIBE commands. A lost message only delays a waiter: the domain re-checks at lease
+expiry, which is the safety net.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from redis.asyncio import Redis
+from redis.commands.core import AsyncScript
+
+from adapters.redis.client import unavailable_on_error
+from adapters.redis.wakeups import Wakeups
+from ports.lock import Held, Lease, Lock, Signal, Watch
+
+LOCK_PREFIX = "lock:v1:"
+CHANNEL_PREFIX = "skycache:v1:done:"
+
+# Each script is one round trip and atomic, so no holder can change between check and act.
+_ACQUIRE = """
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return false end
+return redis.call('PTTL', KEYS[1])
+"""
+_EXTEND = """
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+return redis.call('PEXPIRE', KEYS[1], ARGV[2])
+"""
+# Only the owner's release is announced: a lapsed lease must not wake anyone.
+_RELEASE = """
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('DEL', KEYS[1])
+redis.call('PUBLISH', ARGV[2], ARGV[3])
+return 1
+"""
+
+
+def _ms(seconds: float) -> int:
+    return max(round(seconds * 1000), 1)
+
+
+class _RedisLease(Lease):
+    def __init__(self, lock: RedisLock, key: str, token: str, ttl_ms: int) -> None:
+        self._lock = lock
+        self._key = key
+        self._token = token
+        self._ttl_ms = ttl_ms
+
+    async def extend(self) -> bool:
+        return await self._lock._extend(self._key, self._token, self._ttl_ms)
+
+    async def release(self, signal: Signal) -> None:
+        await self._lock._release(self._key, self._token, signal)
+
+
+class RedisLock(Lock):
+    """Call `aclose()` on shutdown: it stops the subscription's reader task."""
+
+    def __init__(self, client: Redis, *, subscribe_timeout_s: float = 1.0) -> None:
+        self._wakeups = Wakeups(client, CHANNEL_PREFIX)
+        self._subscribe_timeout_s = subscribe_timeout_s
+        self._acquire_script = client.register_script(_ACQUIRE)
+        self._extend_script = client.register_script(_EXTEND)
+        self._release_script = client.register_script(_RELEASE)
+
+    async def start(self) -> None:
+        """Subscribe now rather than on first use (optional)."""
+        await self._wakeups.ready(self._subscribe_timeout_s)
+
+    async def acquire(self, key: str, ttl_s: float) -> Lease | Held:
+        # A watcher registered before this call must hear a release that follows a failed
+        # acquire, so the subscription has to be live first.
+        await self._wakeups.ready(self._subscribe_timeout_s)
+        token = secrets.token_hex(8)
+        ttl_ms = _ms(ttl_s)
+        pttl = await self._run(self._acquire_script, key, [token, ttl_ms])
+        if pttl is None:
+            return _RedisLease(self, key, token, ttl_ms)
+        pttl = int(pttl)
+        # -1 is a lock without expiry, which we never set: assume a full lease.
+        return Held(ttl_s=max(pttl, 1) / 1000 if pttl >= 0 else ttl_s)
+
+    def watch(self, key: str) -> Watch:
+        return self._wakeups.watch(key)
+
+    async def aclose(self) -> None:
+        await self._wakeups.aclose()
+
+    async def _extend(self, key: str, token: str, ttl_ms: int) -> bool:
+        return bool(await self._run(self._extend_script, key, [token, ttl_ms]))
+
+    async def _release(self, key: str, token: str, signal: Signal) -> None:
+        await self._run(self._release_script, key, [token, CHANNEL_PREFIX + key, signal.value])
+
+    async def _run(self, script: AsyncScript, key: str, args: list[str | int]) -> Any:
+        with unavailable_on_error("lock script"):
+            return await script(keys=[LOCK_PREFIX + key], args=args)

@@ -1,0 +1,137 @@
+"""The upstream budget and the per-client miss budget: Redis when it answers, else a share.
+
+While Redis is down (or the backend is memory) each process counts alone, against its
+share of every limit: the limit divided by `shares`, the number of processes that share
+the upstream's quota (UPSTREAM_BUDGET_SHARES, else this instance's worker count).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+from collections.abc import Mapping
+
+from adapters.redis.breaker import RedisBreaker
+from adapters.redis.budget import RedisWindows
+from adapters.redis.budget_windows import Ceiling, LocalWindows, Verdict
+from domain.model.admission import PROBE_EVERY_S, Admission, BudgetLimit, Priority
+from domain.model.errors import CacheUnavailable, TooManyMisses, UpstreamBudgetSpent
+from ports.budget import MissBudget, UpstreamBudget
+from ports.clock import Clock
+
+
+class SharedWindows:
+    """Sliding windows in Redis, behind the shared breaker; this process's share without."""
+
+    def __init__(
+        self,
+        *,
+        shares: int = 1,
+        redis: RedisWindows | None = None,
+        breaker: RedisBreaker | None = None,
+        probe_every_s: float = PROBE_EVERY_S,
+    ) -> None:
+        self.shares = max(shares, 1)
+        self._redis = redis
+        self._breaker = breaker
+        self._local = LocalWindows(probe_every_s)
+
+    def _guarded(self, what: str) -> contextlib.AbstractContextManager[None]:
+        return self._breaker.call(what) if self._breaker else contextlib.nullcontext()
+
+    async def spend(
+        self, name: str, shared: tuple[Ceiling, ...], own: tuple[Ceiling, ...], now: float
+    ) -> Verdict:
+        """`shared` applies in Redis, `own` (the shares) when counting alone."""
+        if self._redis is not None:
+            with contextlib.suppress(CacheUnavailable), self._guarded("budget"):
+                verdict = await self._redis.spend(name, shared, now)
+                if verdict.granted:
+                    # Also counted here: if Redis fails mid-window, this worker's share
+                    # starts from what it has already spent, not from nothing.
+                    self._local.count(name, own, now)
+                return verdict
+        return self._local.spend(name, own, now)
+
+    async def close(self, name: str, until: float, now: float) -> None:
+        # Locally too: a Redis outage later must not forget that the upstream is closed.
+        self._local.close(name, until, now)
+        if self._redis is not None:
+            with contextlib.suppress(CacheUnavailable), self._guarded("budget close"):
+                await self._redis.close(name, until, now)
+
+    async def reopen(self, name: str) -> None:
+        self._local.reopen(name)
+        if self._redis is not None:
+            with contextlib.suppress(CacheUnavailable), self._guarded("budget reopen"):
+                await self._redis.reopen(name)
+
+
+def share(limit: BudgetLimit, shares: int) -> BudgetLimit:
+    """One process's part of `limit`; rounded down, but never nothing at all."""
+    return BudgetLimit(max(limit.calls // shares, 1), limit.period_s, limit.label)
+
+
+class SharedUpstreamBudget(UpstreamBudget):
+    """`limits` per upstream name; a name without limits is unlimited (but may be closed)."""
+
+    def __init__(
+        self,
+        limits: Mapping[str, tuple[BudgetLimit, ...]],
+        windows: SharedWindows,
+        clock: Clock,
+        admission: Admission | None = None,
+    ) -> None:
+        self._limits = limits
+        self._windows = windows
+        self._clock = clock
+        self._admission = admission or Admission()
+
+    def _ceilings(self, limits: tuple[BudgetLimit, ...], priority: Priority) -> tuple[Ceiling, ...]:
+        return tuple(Ceiling(limit, self._admission.ceiling(priority, limit)) for limit in limits)
+
+    async def spend(self, upstream: str, priority: Priority) -> bool:
+        limits = self._limits.get(upstream, ())
+        own = tuple(share(limit, self._windows.shares) for limit in limits)
+        verdict = await self._windows.spend(
+            upstream,
+            self._ceilings(limits, priority),
+            self._ceilings(own, priority),
+            self._clock.now(),
+        )
+        if not verdict.granted:
+            wait = max(verdict.wait_s, 1.0)
+            raise UpstreamBudgetSpent(
+                f"{upstream} upstream budget has no room for {priority.value} calls now; "
+                f"next in {math.ceil(wait)} s",
+                retry_after_s=wait,
+            )
+        return verdict.probe
+
+    async def close(self, upstream: str, until: float) -> None:
+        await self._windows.close(upstream, until, self._clock.now())
+
+    async def reopen(self, upstream: str) -> None:
+        await self._windows.reopen(upstream)
+
+
+class ClientMissBudget(MissBudget):
+    """Each client's misses for names never seen, within `limit`."""
+
+    def __init__(self, limit: BudgetLimit, windows: SharedWindows, clock: Clock) -> None:
+        self._shared = (Ceiling(limit, limit.calls),)
+        own = share(limit, windows.shares)
+        self._own = (Ceiling(own, own.calls),)
+        self._limit = limit
+        self._windows = windows
+        self._clock = clock
+
+    async def take(self, client: str) -> None:
+        verdict = await self._windows.spend(client, self._shared, self._own, self._clock.now())
+        if not verdict.granted:
+            wait = max(verdict.wait_s, 1.0)
+            raise TooManyMisses(
+                f"more than {self._limit.calls} names never seen per {self._limit.label} "
+                f"from this client; cached cities are still answered; retry in {math.ceil(wait)} s",
+                retry_after_s=wait,
+            )

@@ -1,0 +1,36 @@
+"""CacheEntry: one cached answer for a city, with the timestamps that decide its freshness."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from domain.model.weather import Weather
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CacheEntry:
+    """`weather` is None for a negative entry (the city does not exist), and for an
+    unusable one: the provider's answer for this city could not be used, `unusable` says
+    why (a 502, remembered briefly so that repeating it costs no upstream call).
+
+    Times are epoch seconds so that every process sharing the cache agrees on them.
+    `retry_after` and `failures` implement refresh back-off after an upstream error.
+    `fetch_s` is how long the fetch took, the delta used by probabilistic early refresh.
+    """
+
+    weather: Weather | None
+    fetched_at: float
+    fresh_until: float
+    stale_until: float
+    retry_after: float = 0.0
+    failures: int = 0
+    fetch_s: float = 0.0
+    unusable: str | None = None
+
+    @property
+    def is_negative(self) -> bool:
+        return self.weather is None and self.unusable is None
+
+    @property
+    def is_unusable(self) -> bool:
+        return self.unusable is not None

@@ -1,0 +1,126 @@
+"""The domain's error hierarchy; every edge translates its library's errors into these."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+from domain.model.outcome import CacheOutcome
+
+T = TypeVar("T")
+
+
+class SkycacheError(Exception):
+    """Base of every error Skycache raises on purpose."""
+
+
+class InvalidCity(SkycacheError):
+    """The city parameter is not an acceptable city name."""
+
+
+class CityNotFound(SkycacheError):
+    """The provider knows no city by that name.
+
+    `outcome` says how the use case learned it (NEGATIVE from the cache, MISS or COALESCED
+    from a fetch), for the X-Cache header; None where no cache was involved (providers)."""
+
+    def __init__(self, message: str, *, outcome: CacheOutcome | None = None) -> None:
+        super().__init__(message)
+        self.outcome = outcome
+
+
+class UpstreamUnavailable(SkycacheError):
+    """No answer could be had from the weather provider and no cached copy exists.
+
+    `attempted` is False when the call was turned away before any I/O (breaker open, a
+    429 window, the call budget, no free call slot): then no upstream call was made, and
+    none is counted."""
+
+    def __init__(
+        self, reason: str, *, retry_after_s: float | None = None, attempted: bool = True
+    ) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.retry_after_s = retry_after_s
+        self.attempted = attempted
+
+
+class UpstreamBadResponse(UpstreamUnavailable):
+    """The provider answered, but with something we cannot use: a body too large, or a 200
+    that is not the answer its API documents. By itself it says nothing against the
+    provider (it answered): it does not count against its breaker, and nothing of it is
+    cached. The subclasses below say more: about one city, or against the provider."""
+
+
+class UnusableAnswer(UpstreamBadResponse):
+    """The provider's answer for this one city is unusable (a temperature missing or out of
+    range, a field of the wrong type, a 4xx for its coordinates): the city's problem, cached
+    briefly so that repeating it costs no upstream call.
+
+    `outcome` is set, like CityNotFound's, when the answer came from the cache."""
+
+    def __init__(
+        self,
+        reason: str,
+        *,
+        retry_after_s: float | None = None,
+        attempted: bool = True,
+        outcome: CacheOutcome | None = None,
+    ) -> None:
+        super().__init__(reason, retry_after_s=retry_after_s, attempted=attempted)
+        self.outcome = outcome
+
+
+class UpstreamUnreadable(UpstreamBadResponse):
+    """The provider's body is not JSON at all (a gateway's error page sent as a 200, a
+    truncated write, a Content-Encoding that does not decode): no city's answer looks
+    like that, so unlike other bad responses it counts against the provider's breaker."""
+
+
+class UpstreamRejectedKey(UpstreamBadResponse):
+    """The provider refused our credentials (401): every call fails until an operator
+    fixes the key, so unlike other bad responses this one counts against its breaker."""
+
+
+class UpstreamRateLimited(UpstreamUnavailable):
+    """The provider refused us for exceeding its quota (HTTP 429)."""
+
+
+class WaitTimedOut(UpstreamUnavailable):
+    """Another worker's fetch did not land before this request's deadline."""
+
+
+class CacheUnavailable(SkycacheError):
+    """The shared cache (or lock) backend could not be reached; callers degrade, never fail."""
+
+
+class UpstreamBudgetSpent(UpstreamRateLimited):
+    """Our own upstream budget turned the call away: nothing was sent upstream."""
+
+    def __init__(
+        self, reason: str, *, retry_after_s: float | None = None, attempted: bool = False
+    ) -> None:
+        super().__init__(reason, retry_after_s=retry_after_s, attempted=attempted)
+
+
+class TooManyMisses(SkycacheError):
+    """This client asked for too many names never seen; hits are still answered."""
+
+    def __init__(self, reason: str, *, retry_after_s: float) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.retry_after_s = retry_after_s
+
+
+async def counted_if_sent(call: Awaitable[T], count: Callable[[], None]) -> T:
+    """`call`'s result, with `count()` run once it is over unless it was turned away before
+    any I/O (attempted=False): an answer, a CityNotFound or a failure all went out."""
+    sent = True
+    try:
+        return await call
+    except UpstreamUnavailable as error:
+        sent = error.attempted
+        raise
+    finally:
+        if sent:
+            count()

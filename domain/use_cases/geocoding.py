@@ -1,0 +1,34 @@
+"""CachedGeocoder: geocoding results are cached for weeks, since cities do not move."""
+
+from __future__ import annotations
+
+import contextlib
+
+from domain.model import admission
+from domain.model.errors import CacheUnavailable
+from domain.model.query import WeatherQuery
+from domain.model.weather import Location
+from ports.cache import LocationCache
+from ports.provider import Geocoder
+
+THIRTY_DAYS_S = 30 * 86_400.0
+
+
+class CachedGeocoder(Geocoder):
+    """Refreshing a city's weather costs one forecast call, not a geocoding call too."""
+
+    def __init__(self, inner: Geocoder, cache: LocationCache, ttl_s: float = THIRTY_DAYS_S):
+        self._inner = inner
+        self._cache = cache
+        self._ttl_s = ttl_s
+
+    async def locate(self, query: WeatherQuery) -> Location:
+        with contextlib.suppress(CacheUnavailable):
+            cached = await self._cache.get_location(query.key)
+            if cached is not None:
+                return cached
+        location = await self._inner.locate(query)
+        admission.found()  # the forecast that follows is for a place known to exist
+        with contextlib.suppress(CacheUnavailable):
+            await self._cache.put_location(query.key, location, self._ttl_s)
+        return location

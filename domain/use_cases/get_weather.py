@@ -1,0 +1,325 @@
+"""GetWeather: the use case behind GET /weather."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import random
+from collections.abc import Callable
+
+from domain.model.admission import Priority, admitted_as
+from domain.model.entry import CacheEntry
+from domain.model.errors import (
+    CacheUnavailable,
+    CityNotFound,
+    UnusableAnswer,
+    UpstreamBudgetSpent,
+    UpstreamUnavailable,
+    counted_if_sent,
+)
+from domain.model.outcome import CacheOutcome, CounterName, WeatherResult
+from domain.model.policy import CachePolicy, Freshness
+from domain.model.query import WeatherQuery
+from domain.model.weather import Weather
+from domain.use_cases.stampede import Role, StampedeGuard
+from ports.budget import MissBudget
+from ports.cache import Cache, LocationCache
+from ports.clock import Clock
+from ports.metrics import Metrics
+from ports.provider import WeatherProvider
+
+_COUNTERS = {
+    CacheOutcome.HIT: (CounterName.CACHE_HITS, CounterName.AVOIDED_API_CALLS),
+    CacheOutcome.STALE: (
+        CounterName.CACHE_HITS,
+        CounterName.STALE_SERVED,
+        CounterName.AVOIDED_API_CALLS,
+    ),
+    CacheOutcome.NEGATIVE: (
+        CounterName.CACHE_HITS,
+        CounterName.NEGATIVE_HITS,
+        CounterName.AVOIDED_API_CALLS,
+    ),
+    CacheOutcome.MISS: (CounterName.CACHE_MISSES,),
+    CacheOutcome.COALESCED: (
+        CounterName.CACHE_MISSES,
+        CounterName.COALESCED,
+        CounterName.AVOIDED_API_CALLS,
+    ),
+}
+# The request needed a fetch, so it is a miss, whether the fetch failed, was refused or
+# was another request's.
+_FAILED_MISS = (CounterName.CACHE_MISSES, CounterName.UPSTREAM_ERRORS)
+
+
+class GetWeather:
+    """Answers a weather query from the cache, the upstream, or another worker's fetch.
+
+    - fresh entry: served as is (HIT); a negative one raises CityNotFound (NEGATIVE);
+    - stale entry: served at once (STALE) while one refresh runs cluster-wide, unless a
+      failed refresh set a back-off; a failed refresh never makes the copy fresh again;
+    - a refresh is dropped if the entry changed since it was read (another worker's
+      refresh or back-off landed first); early (XFetch) refreshes obey the back-off too;
+    - miss: exactly one upstream fetch cluster-wide; other callers get its result;
+    - an answer unusable for this city is remembered briefly (a 502 with no upstream call);
+      a refresh that gets one keeps its stale copy and backs off instead;
+    - when a fetch fails (or the city's answer is unusable) and the cache has no copy, the
+      last good copy this process holds is served STALE and written back with a back-off:
+      the shared cache lost it (flushed, restarted empty), the upstream cannot replace it;
+    - the cache being down is a miss, never an error;
+    - upstream calls are admitted by priority (domain.model.admission): refreshes first, then
+      misses for places already geocoded (`locations`), then names never seen, whose
+      fetch also spends the miss budget of the `client` that started it; hits and
+      requests that share another's fetch spend nothing;
+    - a refresh our own budget refused counts no failure: it waits for room, stale served;
+    - counted: every request as a hit or a miss (a failed fetch too, even one the last good
+      copy then answers), and every upstream call that went out (one the provider turned
+      away before any I/O is none).
+    """
+
+    def __init__(
+        self,
+        *,
+        cache: Cache,
+        provider: WeatherProvider,
+        guard: StampedeGuard[CacheEntry],
+        metrics: Metrics,
+        clock: Clock,
+        policy: CachePolicy,
+        uniform: Callable[[], float] = random.random,
+        locations: LocationCache | None = None,
+        misses: MissBudget | None = None,
+    ) -> None:
+        self._cache = cache
+        self._provider = provider
+        self._guard = guard
+        self._metrics = metrics
+        self._clock = clock
+        self._policy = policy
+        self._uniform = uniform
+        self._locations = locations
+        self._misses = misses
+        self._refreshes: dict[str, asyncio.Task[None]] = {}
+
+    async def __call__(self, query: WeatherQuery, client: str | None = None) -> WeatherResult:
+        """`client` (an address) is who asks, for the miss budget; not part of the key."""
+        entry = await self._read(query.key)
+        now = self._clock.now()
+        state = self._policy.state(entry, now) if entry else Freshness.EXPIRED
+        if entry is not None and state is Freshness.FRESH:
+            if entry.is_unusable:
+                return await self._unusable(query, entry, CacheOutcome.HIT, now)
+            return self._hit(query, entry, now)
+        if entry is not None and state is Freshness.STALE and entry.weather is not None:
+            if self._policy.may_refresh(entry, now):
+                self._refresh_in_background(query, entry)
+            return self._answer(entry, CacheOutcome.STALE, now)
+        return await self._fetch(query, client)
+
+    def record_hit(self) -> None:
+        """Count a fresh answer given by an outer, in-process layer (the near cache)."""
+        self._count(CacheOutcome.HIT)
+
+    async def cached_hit(self, query: WeatherQuery) -> WeatherResult | None:
+        """The answer when the cache holds a fresh, known city: a HIT, exactly as a call
+        would give it (counted, an early refresh perhaps started). Anything else is None,
+        with nothing counted or started, for a full call to handle: this is the one-read
+        path a server can take for its hot hits before any other work."""
+        entry = await self._read(query.key)
+        now = self._clock.now()
+        if entry is None or entry.weather is None:
+            return None
+        if self._policy.state(entry, now) is not Freshness.FRESH:
+            return None
+        return self._hit(query, entry, now)
+
+    def _hit(self, query: WeatherQuery, entry: CacheEntry, now: float) -> WeatherResult:
+        if self._policy.may_refresh(entry, now) and self._policy.wants_early_refresh(
+            entry, now, self._uniform()
+        ):
+            self._refresh_in_background(query, entry)
+        return self._answer(entry, CacheOutcome.HIT, now)
+
+    async def drain(self) -> None:
+        """Wait for background refreshes, so a shutdown leaves no lease held."""
+        if self._refreshes:
+            await asyncio.gather(*self._refreshes.values(), return_exceptions=True)
+
+    async def _fetch(self, query: WeatherQuery, client: str | None) -> WeatherResult:
+        priority = await self._priority_of(query)
+        # Only the caller whose request makes the upstream call pays a miss for it.
+        payer = client if priority is Priority.UNKNOWN else None
+        try:
+            # The fetch task, started inside, inherits the priority its calls are paid at.
+            with admitted_as(priority):
+                entry, role = await self._guard.run(
+                    query.key, lambda: self._load(query, payer=payer), lambda: self._peek(query.key)
+                )
+        except UpstreamUnavailable:
+            self._count_failed_miss()
+            served = await self._last_good(query, missed=True)
+            if served is None:
+                raise
+            return served
+        outcome = CacheOutcome.MISS if role is Role.OWNER else CacheOutcome.COALESCED
+        if entry.is_unusable:
+            self._count_failed_miss()
+            return await self._unusable(query, entry, outcome, self._clock.now())
+        return self._answer(entry, outcome, self._clock.now())
+
+    async def _unusable(
+        self, query: WeatherQuery, entry: CacheEntry, outcome: CacheOutcome, now: float
+    ) -> WeatherResult:
+        """The last good copy if this process holds one, else the remembered 502."""
+        served = await self._last_good(query, missed=outcome is not CacheOutcome.HIT)
+        if served is not None:
+            return served
+        if outcome is CacheOutcome.HIT:
+            self._count(CacheOutcome.HIT)  # answered by the cache, no upstream call
+        raise UnusableAnswer(
+            entry.unusable or "the upstream's answer for this city is unusable",
+            retry_after_s=max(entry.fresh_until - now, 1.0),
+            outcome=outcome,
+        )
+
+    async def _last_good(self, query: WeatherQuery, *, missed: bool) -> WeatherResult | None:
+        """The copy this process kept, served STALE, when the shared cache has none.
+
+        `missed`: the request was already counted as a failed miss, so it is not also a hit."""
+        copy = await self._cache.last_good(query.key)
+        now = self._clock.now()
+        if copy is None or copy.weather is None:
+            return None
+        if self._policy.state(copy, now) is Freshness.EXPIRED:
+            return None
+        # Back in the shared cache with a back-off: the next requests are answered from it
+        # (by every worker) without each one trying the failing upstream again.
+        await self._write(query.key, self._policy.after_failed_refresh(copy, now))
+        if not missed:
+            return self._answer(copy, CacheOutcome.STALE, now)
+        self._metrics.incr(CounterName.STALE_SERVED)
+        return _result(copy.weather, copy, CacheOutcome.STALE, now)
+
+    async def _priority_of(self, query: WeatherQuery) -> Priority:
+        """A place the geocoder found before is known to exist; anything else is not."""
+        if self._locations is None:
+            return Priority.UNKNOWN
+        try:
+            known = await self._locations.get_location(query.key) is not None
+        except CacheUnavailable:
+            known = False
+        return Priority.KNOWN if known else Priority.UNKNOWN
+
+    def _answer(self, entry: CacheEntry, outcome: CacheOutcome, now: float) -> WeatherResult:
+        if entry.weather is None:
+            if outcome is CacheOutcome.HIT:
+                outcome = CacheOutcome.NEGATIVE
+            self._count(outcome)
+            raise CityNotFound("no city by that name", outcome=outcome)
+        self._count(outcome)
+        return _result(entry.weather, entry, outcome, now)
+
+    def _count(self, outcome: CacheOutcome) -> None:
+        for counter in _COUNTERS[outcome]:
+            self._metrics.incr(counter)
+
+    def _count_failed_miss(self) -> None:
+        for counter in _FAILED_MISS:
+            self._metrics.incr(counter)
+
+    async def _load(
+        self, query: WeatherQuery, *, payer: str | None = None, stale: CacheEntry | None = None
+    ) -> CacheEntry:
+        """`payer`: the client whose miss budget this fetch spends. `stale`: the copy a
+        refresh replaces, which an unusable answer must not replace."""
+        if payer is not None and self._misses is not None:
+            await self._misses.take(payer)
+        started = self._clock.now()
+        try:
+            weather = await self._call(query)
+        except CityNotFound:
+            entry = self._policy.negative_entry(self._clock.now())
+        except UnusableAnswer as error:
+            if stale is not None:
+                raise
+            entry = self._policy.unusable_entry(self._clock.now(), error.reason)
+        else:
+            now = self._clock.now()
+            entry = self._policy.fresh_entry(
+                weather, now, jitter_fraction=self._uniform(), fetch_s=now - started
+            )
+        await self._write(query.key, entry)
+        return entry
+
+    async def _call(self, query: WeatherQuery) -> Weather:
+        return await counted_if_sent(
+            self._provider.current(query), lambda: self._metrics.incr(CounterName.API_CALLS)
+        )
+
+    def _refresh_in_background(self, query: WeatherQuery, stale: CacheEntry) -> None:
+        if query.key in self._refreshes or self._guard.busy(query.key):
+            return
+        task = asyncio.create_task(self._refresh(query, stale))
+        self._refreshes[query.key] = task
+        task.add_done_callback(lambda _: self._refreshes.pop(query.key, None))
+
+    async def _refresh(self, query: WeatherQuery, stale: CacheEntry) -> None:
+        async def load() -> CacheEntry:
+            try:
+                with admitted_as(Priority.REFRESH):
+                    return await self._load(query, stale=stale)
+            except UpstreamUnavailable as error:
+                self._metrics.incr(CounterName.UPSTREAM_ERRORS)
+                # Written while we still hold the lease, so no other worker races it.
+                await self._write(query.key, self._after_failure(stale, error))
+                raise
+
+        async def done_meanwhile() -> CacheEntry | None:
+            # Another worker may have refreshed, or failed and set a back-off, between our
+            # read and our lease: either way this refresh is no longer ours to run. Freshness
+            # is no test: an early (XFetch) refresh replaces an entry that is still fresh.
+            entry = await self._read(query.key)
+            return entry if entry is not None and _changed(entry, since=stale) else None
+
+        with contextlib.suppress(UpstreamUnavailable):
+            await self._guard.refresh(query.key, load, done_meanwhile)
+
+    def _after_failure(self, stale: CacheEntry, error: UpstreamUnavailable) -> CacheEntry:
+        now = self._clock.now()
+        if isinstance(error, UpstreamBudgetSpent):
+            return self._policy.after_refused_refresh(stale, now, error.retry_after_s or 0.0)
+        return self._policy.after_failed_refresh(stale, now)
+
+    async def _peek(self, key: str) -> CacheEntry | None:
+        """A usable (fresh) entry, or None: stale copies never satisfy a waiting fetch."""
+        entry = await self._read(key)
+        if entry is None or self._policy.state(entry, self._clock.now()) is not Freshness.FRESH:
+            return None
+        return entry
+
+    async def _read(self, key: str) -> CacheEntry | None:
+        try:
+            return await self._cache.get(key)
+        except CacheUnavailable:
+            return None
+
+    async def _write(self, key: str, entry: CacheEntry) -> None:
+        ttl_s = self._policy.storage_ttl_s(entry, self._clock.now())
+        with contextlib.suppress(CacheUnavailable):
+            await self._cache.put(key, entry, ttl_s)
+
+
+def _changed(entry: CacheEntry, *, since: CacheEntry) -> bool:
+    """Every write bumps one of these: a refresh the fetch time, a failed one the count."""
+    return (entry.fetched_at, entry.failures) != (since.fetched_at, since.failures)
+
+
+def _result(
+    weather: Weather, entry: CacheEntry, outcome: CacheOutcome, now: float
+) -> WeatherResult:
+    return WeatherResult(
+        weather=weather,
+        outcome=outcome,
+        age_s=max(now - entry.fetched_at, 0.0),
+        fresh_for_s=max(entry.fresh_until - now, 0.0),
+    )

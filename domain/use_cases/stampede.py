@@ -1,0 +1,143 @@
+"""StampedeGuard: at most one fetch per key, in this process and across the cluster."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import enum
+from collections.abc import Awaitable, Callable
+from typing import Generic, TypeVar
+
+from domain.model.errors import CacheUnavailable, UpstreamUnavailable, WaitTimedOut
+from ports.lock import Held, Lease, Lock, Signal
+
+T = TypeVar("T")
+Load = Callable[[], Awaitable[T]]
+Peek = Callable[[], Awaitable[T | None]]
+
+
+class Role(enum.Enum):
+    OWNER = "owner"  # this call ran the fetch
+    COALESCED = "coalesced"  # another caller's fetch answered this one
+
+
+class StampedeGuard(Generic[T]):
+    """Rules:
+    - concurrent callers for one key in this process share a single task;
+    - that task takes the key's cluster lease; holders keep it alive while they fetch;
+    - everyone else watches the lease and re-reads the cache when woken, or when the
+      holder's lease could have lapsed (a dead holder is replaced by exactly one taker);
+    - a background refresh that finds the lease held elsewhere is not tried again in this
+      process before that lease could have lapsed;
+    - waiters never fetch past their deadline: they raise WaitTimedOut instead;
+    - if the lock backend is down, callers still coalesce inside the process.
+    """
+
+    def __init__(self, lock: Lock, *, lock_ttl_s: float = 5.0, wait_timeout_s: float = 10.0):
+        self._lock = lock
+        self._lock_ttl_s = lock_ttl_s
+        self._wait_timeout_s = wait_timeout_s
+        self._inflight: dict[str, asyncio.Task[tuple[T, Role]]] = {}
+        self._held_elsewhere: set[str] = set()
+
+    def busy(self, key: str) -> bool:
+        """This process fetches `key`, or lately found another holding its lease."""
+        return key in self._inflight or key in self._held_elsewhere
+
+    async def run(self, key: str, load: Load[T], peek: Peek[T]) -> tuple[T, Role]:
+        """Fetch through `load` unless someone else already is; `peek` reads a usable value."""
+        task = self._inflight.get(key)
+        if task is not None:
+            value, _ = await asyncio.shield(task)
+            return value, Role.COALESCED
+        task = asyncio.create_task(self._cluster_fetch(key, load, peek))
+        self._inflight[key] = task
+        task.add_done_callback(lambda done: self._forget(key, done))
+        # Shielded: a caller that disconnects must not cancel the fetch others await.
+        return await asyncio.shield(task)
+
+    def _forget(self, key: str, task: asyncio.Task[tuple[T, Role]]) -> None:
+        self._inflight.pop(key, None)
+        # Retrieve the outcome so an error whose callers all left is not logged as lost.
+        if not task.cancelled():
+            task.exception()
+
+    async def refresh(self, key: str, load: Load[T], peek: Peek[T]) -> None:
+        """Refresh in the background if nobody in the cluster is doing it already."""
+        if self.busy(key):
+            return
+        try:
+            attempt = await self._lock.acquire(key, self._lock_ttl_s)
+        except CacheUnavailable:
+            attempt = None
+        if isinstance(attempt, Held):
+            # Ask again only once that lease could have lapsed: every stale read would
+            # otherwise cost a lock round trip for as long as the other refresh runs.
+            self._held_elsewhere.add(key)
+            loop = asyncio.get_running_loop()
+            loop.call_later(attempt.ttl_s, self._held_elsewhere.discard, key)
+            return
+        await self._own(attempt, load, peek)
+
+    async def _cluster_fetch(self, key: str, load: Load[T], peek: Peek[T]) -> tuple[T, Role]:
+        try:
+            watch = self._lock.watch(key)
+        except CacheUnavailable:
+            return await load(), Role.OWNER
+        deadline = asyncio.get_running_loop().time() + self._wait_timeout_s
+        try:
+            while True:
+                try:
+                    attempt = await self._lock.acquire(key, self._lock_ttl_s)
+                except CacheUnavailable:
+                    attempt = None
+                if not isinstance(attempt, Held):
+                    return await self._own(attempt, load, peek)
+                found = await peek()
+                if found is not None:
+                    return found, Role.COALESCED
+                signal = await watch.wait(self._next_wait(deadline, attempt))
+                if signal is Signal.FAILED:
+                    raise UpstreamUnavailable("the upstream fetch for this city failed")
+                found = await peek()
+                if found is not None:
+                    return found, Role.COALESCED
+        finally:
+            watch.close()
+
+    def _next_wait(self, deadline: float, held: Held) -> float:
+        remaining = deadline - asyncio.get_running_loop().time()
+        if remaining <= 0:
+            raise WaitTimedOut("timed out waiting for another worker's upstream fetch")
+        # Sleep until the holder's lease could have lapsed, so a dead holder is noticed
+        # without polling; a live one extends it, and the wake-up signal comes first.
+        return min(remaining, held.ttl_s + 0.05)
+
+    async def _own(self, lease: Lease | None, load: Load[T], peek: Peek[T]) -> tuple[T, Role]:
+        """Fetch while holding `lease` (None when the lock backend is down)."""
+        keepalive = asyncio.create_task(self._keep_alive(lease)) if lease else None
+        signal = Signal.FAILED
+        try:
+            # Another worker may have stored a value between our miss and our lease.
+            found = await peek()
+            if found is not None:
+                signal = Signal.DONE
+                return found, Role.COALESCED
+            value = await load()
+            signal = Signal.DONE
+            return value, Role.OWNER
+        finally:
+            if keepalive is not None:
+                keepalive.cancel()
+            if lease is not None:
+                with contextlib.suppress(CacheUnavailable):
+                    await lease.release(signal)
+
+    async def _keep_alive(self, lease: Lease) -> None:
+        while True:
+            await asyncio.sleep(self._lock_ttl_s / 3)
+            try:
+                if not await lease.extend():
+                    return
+            except CacheUnavailable:
+                continue

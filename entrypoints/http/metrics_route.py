@@ -1,0 +1,33 @@
+"""GET /metrics: the Prometheus exposition of every worker's counters and timings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, Response, get
+from litestar.di import NamedDependency
+from litestar.params import SkipValidation
+
+from adapters.observability.prometheus_instruments import Instruments
+from ports.provider import WeatherProvider
+
+
+@get(
+    "/metrics",
+    summary="Prometheus metrics, summed over every worker",
+    description="Prometheus text; OpenMetrics when the Accept header asks for it. "
+    "Each /stats counter is skycache_<name>_total, its HELP text saying what it counts.",
+    media_type="text/plain; version=0.0.4; charset=utf-8",
+    sync_to_thread=False,
+)
+def metrics(
+    request: Request[Any, Any, Any],
+    instruments: NamedDependency[Instruments],
+    # A Protocol: Litestar cannot isinstance-check it, so it is not validated.
+    provider: NamedDependency[SkipValidation[WeatherProvider]],
+) -> Response[bytes]:
+    body, content_type = instruments.render(
+        request.headers.get("accept"), provider_healthy=provider.healthy()
+    )
+    # As a header: a text/ media type would get Litestar's "; charset=utf-8" a second time.
+    return Response(body, headers={"content-type": content_type})

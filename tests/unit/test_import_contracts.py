@@ -1,0 +1,64 @@
+"""The import contracts catch a wrong-way import: lint-imports runs on a copy with one added."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+PACKAGES = ("domain", "ports", "adapters", "entrypoints")
+LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
+
+
+def _lint_imports_on_a_copy(
+    tmp_path: Path, module: str, added: str
+) -> subprocess.CompletedProcess[str]:
+    for package in PACKAGES:
+        shutil.copytree(
+            ROOT / package, tmp_path / package, ignore=shutil.ignore_patterns("__pycache__")
+        )
+    shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
+    path = tmp_path / (module.replace(".", "/") + ".py")
+    path.write_text(path.read_text() + f"\n{added}  # the wrong-way import under test\n")
+    # The copy comes first on the path, ahead of the editable install of the real tree.
+    env = {**os.environ, "PYTHONPATH": str(tmp_path)}
+    return subprocess.run(
+        [str(LINT_IMPORTS), "--no-cache"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.mark.parametrize(
+    ("module", "added", "broken"),
+    [
+        ("domain.model.query", "import ports.cache", "Layers"),
+        ("ports.cache", "import domain.use_cases.get_weather", "Layers"),
+        ("domain.use_cases.health", "import adapters.system_clock", "Layers"),
+        ("adapters.redis.cache", "import entrypoints.settings", "Layers"),
+        ("adapters.redis.cache", "import adapters.providers.http", "Adapter families"),
+    ],
+    ids=[
+        "model->ports",
+        "ports->use cases",
+        "use case->adapters",
+        "adapter->entrypoints",
+        "redis->providers",
+    ],
+)
+def test_an_import_against_the_layers_or_between_adapter_families_breaks_a_contract(
+    tmp_path: Path, module: str, added: str, broken: str
+) -> None:
+    result = _lint_imports_on_a_copy(tmp_path, module, added)
+    assert result.returncode != 0, result.stdout
+    broken_lines = [line for line in result.stdout.splitlines() if line.endswith(" BROKEN")]
+    assert any(line.startswith(broken) for line in broken_lines), result.stdout
+    assert module in result.stdout
