@@ -24,6 +24,7 @@ from adapters.upstream_budget import ClientMissBudget, SharedUpstreamBudget, Sha
 from adapters.upstream_http import HttpLimits
 from adapters.upstream_quota import PROBE_EVERY_S
 from domain.admission import BudgetLimit
+from domain.entry import CacheEntry
 from domain.geocoding import CachedGeocoder
 from domain.get_weather import GetWeather
 from domain.health import CheckHealth
@@ -254,7 +255,7 @@ class Container(containers.DeclarativeContainer):
         build_provider, settings, http_client, locations, metrics, budget
     )
     policy = providers.Singleton(build_policy, settings)
-    guard = providers.Singleton(
+    guard: providers.Singleton[StampedeGuard[CacheEntry]] = providers.Singleton(
         StampedeGuard,
         observed_lock,
         lock_ttl_s=settings.provided.lock_ttl_s,
