@@ -7,7 +7,7 @@ PORT ?= 8000
 WORKERS ?= 2
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test lint lock redis-server chromium nginx bench
+.PHONY: run test check lint lock redis-server chromium nginx bench
 
 # `make run` installs what serving needs (about 120 MB); `make test` adds the test and
 # load-test tools to the same venv (about 320 MB in all). Both within requirements.lock.
@@ -40,9 +40,17 @@ lint: $(VENV)/.test-extras
 	$(BIN)/lint-imports
 	$(BIN)/mypy
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
+# In parallel, one pytest-xdist worker a core (TEST_WORKERS=0: serially); each worker starts
+# its own Redis. Tests in one xdist_group run on one worker, one after another.
+TEST_WORKERS ?= auto
 test: $(VENV)/.test-extras redis-server chromium nginx lint
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup --durations=15
+
+# The inner loop, under a minute: lint and types, then the unit and contract tests.
+check: lint redis-server
+	$(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadgroup tests/unit tests/contract
 
 # A few minutes on loopback: the hit path against its ceiling (see docs/BENCHMARKS.md).
 bench: $(VENV)/.test-extras redis-server
