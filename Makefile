@@ -63,9 +63,9 @@ bench: $(VENV)/.test-extras redis-server
 
 # After a change to pyproject.toml's dependencies: uv resolves each lock in about a second
 # (pip-tools' pip-compile found the same pins and hashes in 15 s, for this platform only: no
-# markers for the others). Pins already in a lock
-# are kept while pyproject.toml allows them (UPGRADE=--upgrade takes the newest); the test
-# and bench locks are constrained to the runtime lock's pins, so the venvs agree.
+# markers for the others). Pins already in a lock are kept while pyproject.toml allows them
+# (UPGRADE=--upgrade takes the newest); the test and bench locks are constrained to the
+# runtime lock's pins, so the venvs agree.
 UV_VERSION := 0.13.9
 COMPILE = $(BIN)/uv pip compile pyproject.toml --universal --python-version 3.11 \
 	--generate-hashes --no-header --quiet $(UPGRADE)
