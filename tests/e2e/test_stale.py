@@ -24,7 +24,12 @@ from tests.support.http_load import (
     weather_target,
 )
 
-pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.slow]
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.integration,
+    pytest.mark.slow,
+    pytest.mark.xdist_group("load"),
+]
 
 
 def assert_served_stale(replies: list[Reply]) -> None:
