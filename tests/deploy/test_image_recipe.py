@@ -32,6 +32,9 @@ from tests.deploy.recipe import (
 # cache keeps it quick), then the installed CLI is started as the CMD starts it and stopped as
 # `docker stop` stops it.
 
+# One xdist worker runs the whole module, so the module-scoped venv is built once, not twice.
+pytestmark = pytest.mark.xdist_group("image_venv")
+
 # The venv's own tooling, not project dependencies.
 TOOLING = {"pip", "setuptools", "wheel", "skycache"}
 
