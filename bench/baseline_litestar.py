@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TypedDict
+
 import msgspec
 from litestar import Litestar, get
 
@@ -20,7 +22,22 @@ class Weather(msgspec.Struct):
     age_seconds: int
 
 
-_ROW = {
+class _Row(TypedDict):
+    """Every field but the city, typed: the handler splats it into the Struct."""
+
+    temperature: float
+    humidity: float
+    description: str
+    country: str | None
+    latitude: float | None
+    longitude: float | None
+    observed_at: str | None
+    provider: str
+    stale: bool
+    age_seconds: int
+
+
+_ROW: _Row = {
     "temperature": 18.4,
     "humidity": 64,
     "description": "Partly cloudy",

@@ -104,7 +104,7 @@ class Bench:
         n = max(result.requests, 1)
         return Row(label, result, commands / n, redis_bytes, _mean(rss), cpu / n * 1e6)
 
-    def prime(self, cities: Sequence[str], store_old: Callable[[str, bytes], None]) -> None:
+    def prime(self, cities: Sequence[str], store_old: Callable[[str, bytes], object]) -> None:
         """Fetch each city once through Skycache (a miss upstream), and hand its JSON body
         to `store_old`, so the old design serves the very same bytes."""
         with self.skycache(workers=1, near_ttl=0) as server, httpx.Client() as client:

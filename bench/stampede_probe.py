@@ -39,12 +39,15 @@ class Landing:
 
     async def __aexit__(self, *_: object) -> None:
         self._task.cancel()
-        await self._pubsub.aclose()
+        await self._pubsub.aclose()  # type: ignore[no-untyped-call]  # redis-py leaves PubSub.aclose unannotated
 
 
 def ms(seconds: Sequence[float]) -> str:
     ordered = sorted(seconds)
-    pick = lambda q: ordered[min(int(q * len(ordered)), len(ordered) - 1)] * 1000  # noqa: E731
+
+    def pick(q: float) -> float:
+        return ordered[min(int(q * len(ordered)), len(ordered) - 1)] * 1000
+
     return f"{pick(0.5):.1f} / {pick(0.99):.1f} / {ordered[-1] * 1000:.1f}"
 
 

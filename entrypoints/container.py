@@ -23,6 +23,7 @@ from adapters.resilience.failover import FailoverProvider
 from adapters.resilience.protected_provider import ProtectedProvider, ProtectionConfig
 from adapters.system_clock import SystemClock
 from domain.model.admission import PROBE_EVERY_S, BudgetLimit
+from domain.model.entry import CacheEntry
 from domain.model.policy import CachePolicy
 from domain.use_cases.geocoding import CachedGeocoder
 from domain.use_cases.get_weather import GetWeather
@@ -253,7 +254,7 @@ class Container(containers.DeclarativeContainer):
         build_provider, settings, http_client, locations, metrics, budget
     )
     policy = providers.Singleton(build_policy, settings)
-    stampede_guard = providers.Singleton(
+    stampede_guard: providers.Singleton[StampedeGuard[CacheEntry]] = providers.Singleton(
         StampedeGuard,
         observed_lock,
         lock_ttl_s=settings.provided.lock_ttl_s,

@@ -107,7 +107,7 @@ class Instruments:
         self.batch.flush()  # this worker's counts, at least, are current
         scrape = CollectorRegistry(auto_describe=False)
         if self.registry is None:
-            MultiProcessCollector(scrape)
+            MultiProcessCollector(scrape)  # type: ignore[no-untyped-call]  # prometheus_client leaves it unannotated
         else:
             scrape.register(_Fixed(self.registry.collect()))
         # Read at scrape time, from the worker that answers: each worker has its own view.

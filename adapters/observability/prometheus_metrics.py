@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections import Counter as Tally
+from collections import defaultdict
 from collections.abc import Mapping
 from typing import Any
 
@@ -20,7 +20,8 @@ class Batch:
 
     def __init__(self, interval_s: float = 1.0) -> None:
         self._interval_s = interval_s
-        self._pending: Tally[Any] = Tally()  # prometheus counter (or labelled child) -> amount
+        # prometheus counter (or labelled child) -> amount; float, as inc() takes any amount
+        self._pending: defaultdict[Any, float] = defaultdict(float)
         self._armed = False
 
     def add(self, counter: Any, amount: float = 1) -> None:
@@ -39,7 +40,7 @@ class Batch:
 
     def flush(self) -> None:
         self._armed = False
-        pending, self._pending = self._pending, Tally()
+        pending, self._pending = self._pending, defaultdict(float)
         for counter, amount in pending.items():
             counter.inc(amount)
 

@@ -45,7 +45,7 @@ class BatchedGets:
     async def _send(self, batch: list[_Waiter]) -> None:
         try:
             if len(batch) == 1:
-                values: list[bytes | None] = [await self._client.get(batch[0][0])]
+                values = [await self._client.get(batch[0][0])]
             else:
                 values = await self._client.mget([name for name, _ in batch])
         except asyncio.CancelledError:
@@ -59,4 +59,10 @@ class BatchedGets:
             return
         for (_, future), value in zip(batch, values, strict=True):
             if not future.done():
-                future.set_result(value)
+                future.set_result(_as_bytes(value))
+
+
+def _as_bytes(value: bytes | str | None) -> bytes | None:
+    # redis-py types replies bytes | str: str only under decode_responses=True, which
+    # create_redis_client never sets; a client that does would still read as GET's bytes.
+    return value.encode() if isinstance(value, str) else value

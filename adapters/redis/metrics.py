@@ -148,11 +148,12 @@ class RedisMetrics(Metrics):
             await self.flush()
 
 
-def _parse(raw: Mapping[bytes, bytes]) -> Tally[str]:
+def _parse(raw: Mapping[bytes | str, bytes | str]) -> Tally[str]:
     """Fields this version cannot read are left out, not fatal; totals() ignores the ones
-    it does not know."""
+    it does not know. Replies are bytes, or str from a client that decodes them."""
     counts: Tally[str] = Tally()
     for name, value in raw.items():
         with contextlib.suppress(ValueError):
-            counts[name.decode(errors="replace")] = int(value)
+            field = name.decode(errors="replace") if isinstance(name, bytes) else name
+            counts[field] = int(value)
     return counts

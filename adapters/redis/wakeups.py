@@ -87,7 +87,7 @@ class Wakeups:
                     self._dispatch(message)
         finally:
             with contextlib.suppress(RedisError, OSError):
-                await pubsub.aclose()
+                await pubsub.aclose()  # type: ignore[no-untyped-call]  # redis-py leaves PubSub.aclose unannotated
 
     def _subscribed(self) -> None:
         # The subscription is live once Redis confirms it, not when PSUBSCRIBE is sent.

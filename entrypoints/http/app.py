@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from importlib import metadata
 from typing import Annotated, Any
 
 import msgspec
@@ -114,7 +115,7 @@ def create_app(container: Container) -> Litestar:
         state=State({RETRY_AFTER_MAX_KEY: container.settings().upstream_retry_after_max_s}),
         dependencies={name: _from_state(name) for name in _SERVICES},
         exception_handlers=EXCEPTION_HANDLERS,
-        openapi_config=openapi_config(title="Skycache", version="0.1.0"),
+        openapi_config=openapi_config(title="Skycache", version=metadata.version("skycache")),
         # Logging is set up once by the CLI (JSON lines); Litestar's default would replace it.
         logging_config=None,
     )

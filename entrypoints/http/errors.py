@@ -6,6 +6,7 @@ import logging
 import math
 
 from litestar import MediaType, Request, Response
+from litestar.datastructures import State
 from litestar.exceptions import HTTPException
 from litestar.types import ExceptionHandlersMap
 
@@ -51,7 +52,7 @@ def _json(
 
 
 def domain_error(
-    request: Request[object, object, object], exc: SkycacheError
+    request: Request[object, object, State], exc: SkycacheError
 ) -> Response[ErrorResponse]:
     for kind, status, code in _STATUS:
         if isinstance(exc, kind):
@@ -91,7 +92,7 @@ _FIXED_DETAIL = {
 }
 
 
-def http_error(_: Request[object, object, object], exc: HTTPException) -> Response[ErrorResponse]:
+def http_error(_: Request[object, object, State], exc: HTTPException) -> Response[ErrorResponse]:
     # Litestar's own errors (404 route, 405, 400 validation) keep their status, in our shape.
     # Its 400 detail quotes the request URL, so it is replaced: bodies never echo input.
     detail = (
@@ -106,7 +107,7 @@ def http_error(_: Request[object, object, object], exc: HTTPException) -> Respon
     return _json(exc.status_code, code, detail, headers)
 
 
-def unexpected_error(_: Request[object, object, object], exc: Exception) -> Response[ErrorResponse]:
+def unexpected_error(_: Request[object, object, State], exc: Exception) -> Response[ErrorResponse]:
     log.exception("unexpected error", exc_info=exc)
     return _json(500, "internal_error", "internal error")
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import msgspec
+from litestar.enums import ScopeType
 from litestar.types import (
     ASGIApp,
     HTTPResponseBodyEvent,
@@ -35,7 +36,7 @@ class RequestLimits:
         self._app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
+        if scope["type"] == ScopeType.HTTP:
             target = len(scope.get("raw_path") or b"") + len(scope["query_string"])
             if target > MAX_TARGET_BYTES:
                 await _refuse(send, 414, "uri_too_long", f"at most {MAX_TARGET_BYTES} bytes")

@@ -12,9 +12,10 @@ import logging
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
-from litestar.types import ASGIApp, Receive, Scope, Send
+from litestar.enums import ScopeType
+from litestar.types import ASGIApp, HTTPResponseBodyEvent, Receive, Scope, Send
 
 log = logging.getLogger("skycache.http")
 
@@ -28,7 +29,7 @@ class _Item(NamedTuple):
     expires_at: float
     fetched_at: float  # on the near cache's clock: Age counts from the fetch, not the store
     length: tuple[bytes, bytes]
-    body: dict[str, Any]  # the http.response.body message, shared by every hit
+    body: HTTPResponseBodyEvent  # the http.response.body message, shared by every hit
 
 
 class NearCache:
@@ -56,7 +57,9 @@ class NearCache:
         item = self._lookup(query, now)
         return None if item is None else (now - item.fetched_at, item.body["body"])
 
-    def answer(self, query: bytes) -> tuple[list[tuple[bytes, bytes]], dict[str, Any]] | None:
+    def answer(
+        self, query: bytes
+    ) -> tuple[list[tuple[bytes, bytes]], HTTPResponseBodyEvent] | None:
         """The response headers and body message of a hit, or None."""
         now = self._clock()
         item = self._lookup(query, now)
@@ -71,7 +74,11 @@ class NearCache:
             return
         now = self._clock()
         length = (b"content-length", b"%d" % len(body))
-        message = {"type": "http.response.body", "body": body}
+        message: HTTPResponseBodyEvent = {
+            "type": "http.response.body",
+            "body": body,
+            "more_body": False,
+        }
         self._items[query] = _Item(now + ttl_s, now - age_s, length, message)
         self._items.move_to_end(query)
         if len(self._items) > self._max_items:
@@ -117,7 +124,11 @@ class NearCacheFastPath:
         self._lookup = lookup
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["path"] == "/weather" and scope["method"] == "GET":
+        if (
+            scope["type"] == ScopeType.HTTP
+            and scope["path"] == "/weather"
+            and scope["method"] == "GET"
+        ):
             found = self._near.answer(scope["query_string"])
             if found is not None:
                 self._on_hit()
@@ -140,7 +151,7 @@ class NearCacheFastPath:
             return False
         body, age_s = fresh
         length = (b"content-length", b"%d" % len(body))
-        headers = [_JSON, _HIT, (b"age", b"%d" % age_s), length]
+        headers: list[tuple[bytes, bytes]] = [_JSON, _HIT, (b"age", b"%d" % age_s), length]
         await send({"type": "http.response.start", "status": 200, "headers": headers})
-        await send({"type": "http.response.body", "body": body})
+        await send({"type": "http.response.body", "body": body, "more_body": False})
         return True

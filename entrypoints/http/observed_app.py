@@ -6,7 +6,8 @@ import logging
 import time
 from typing import Any
 
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.enums import ScopeType
+from litestar.types import ASGIApp, HTTPScope, Message, Receive, Scope, Send
 
 from adapters.observability.prometheus_instruments import Instruments
 from entrypoints.http.access_log import AccessLog
@@ -48,7 +49,7 @@ class ObservedApp:
             self._log.write("GET", "/weather", 200, None, "HIT")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != ScopeType.HTTP:
             await self._app(scope, receive, send)
             return
         started = time.perf_counter()
@@ -67,7 +68,7 @@ class ObservedApp:
         finally:
             self._record(scope, seen[0], seen[1], time.perf_counter() - started)
 
-    def _record(self, scope: Scope, status: int, cache: str, seconds: float) -> None:
+    def _record(self, scope: HTTPScope, status: int, cache: str, seconds: float) -> None:
         count, latency = self._children(scope["path"], status, cache)
         self._batch.add(count)
         latency.observe(seconds)

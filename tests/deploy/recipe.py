@@ -153,9 +153,11 @@ def environment(service: dict[str, Any]) -> dict[str, str]:
     return {name: with_defaults(str(value)) for name, value in env.items()}
 
 
-def lock_versions() -> dict[str, str]:
-    pins = (line.split("==") for line in (ROOT / "requirements.lock").read_text().splitlines())
-    return {normalise(pin[0]): pin[1] for pin in pins if len(pin) == 2}
+def lock_versions(lock: str = "requirements.lock") -> dict[str, str]:
+    """Name -> version of a hashed lock's pins (`name==version [; marker] \\`)."""
+    text = (ROOT / lock).read_text()
+    pins = re.findall(r"^([A-Za-z0-9][\w.-]*)==([^\s;\\]+)", text, re.MULTILINE)
+    return {normalise(name): version for name, version in pins}
 
 
 def normalise(name: str) -> str:

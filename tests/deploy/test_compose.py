@@ -167,7 +167,8 @@ def test_published_host_ports_do_not_collide() -> None:
 @pytest.mark.parametrize("name", LOCUSTS)
 def test_locust_runs_the_locked_release_on_the_deploy_locustfile(name: str) -> None:
     service = services()[name]
-    assert service["image"] == f"locustio/locust:{lock_versions()['locust']}"
+    locust = lock_versions("requirements-test.lock")["locust"]
+    assert service["image"] == f"locustio/locust:{locust}"
     (volume,) = service["volumes"]
     source, target, *_ = volume.split(":")
     assert (DEPLOY / source).resolve() == DEPLOY / "locustfile.py"

@@ -51,11 +51,13 @@ def test_the_container_runs_as_a_non_root_user() -> None:
     assert user not in {"root", "0"}
 
 
-def test_dependencies_come_from_the_lock_as_constraints_and_without_extras() -> None:
-    words = shlex.split(_install_line())
-    assert words[:2] == ["pip", "install"]
-    assert words[words.index("-c") + 1] == "requirements.lock"
-    assert words[-1] == ".", "install the project itself, non-editable and with no extras"
+def test_dependencies_come_from_the_hashed_lock_then_the_project_without_extras() -> None:
+    locked, project = (shlex.split(step) for step in _install_line().split("&&"))
+    assert locked[:2] == ["pip", "install"] and "--require-hashes" in locked
+    assert locked[locked.index("-r") + 1] == "requirements.lock"
+    assert project[:2] == ["pip", "install"] and "--no-deps" in project
+    assert project[-1] == ".", "install the project itself, non-editable and with no extras"
+    words = locked + project
     assert "-e" not in words and not any("[" in word for word in words)
     copied = " ".join(stage_named("build").args_of("COPY")).split()
     assert "requirements.lock" in copied and "pyproject.toml" in copied

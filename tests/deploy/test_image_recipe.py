@@ -32,6 +32,10 @@ from tests.deploy.recipe import (
 # cache keeps it quick), then the installed CLI is started as the CMD starts it and stopped as
 # `docker stop` stops it.
 
+# The venv is built once: one xdist worker runs the whole module, and keeps the venv for the
+# session, as it may run other modules' tests between these.
+pytestmark = pytest.mark.xdist_group("image_venv")
+
 # The venv's own tooling, not project dependencies.
 TOOLING = {"pip", "setuptools", "wheel", "skycache"}
 
@@ -45,7 +49,7 @@ def _bin(venv: Path, name: str) -> str:
     return str(venv / "bin" / name)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def image_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A venv holding what the image's /opt/venv holds, built by the Dockerfile's own steps."""
     work = tmp_path_factory.mktemp("image")

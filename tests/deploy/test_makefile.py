@@ -1,11 +1,15 @@
-"""`make run` installs what serving needs; the test tools come with `make test` only."""
+"""`make run` installs what serving needs; the test tools come with `make test` only; both
+from locks that pin every package with its hashes."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
 
+from tests.deploy.recipe import lock_versions
+
 ROOT = Path(__file__).resolve().parents[2]
+LOCKS = ("requirements.lock", "requirements-test.lock", "requirements-bench.lock")
 
 
 def recipe(target: str) -> tuple[str, list[str]]:
@@ -20,16 +24,34 @@ def installs(lines: list[str]) -> list[str]:
     return [line for line in lines if "pip install" in line and "--upgrade pip" not in line]
 
 
-def test_make_run_installs_the_project_without_extras_within_the_lock() -> None:
+def test_make_run_installs_the_hashed_runtime_lock_then_the_project_without_extras() -> None:
     prerequisites, _ = recipe("run")
     assert prerequisites == "$(BIN)/skycache"
     _, lines = recipe("$(BIN)/skycache")
-    assert installs(lines) == ["$(BIN)/pip install --quiet -c requirements.lock -e ."]
+    assert installs(lines) == [
+        "$(BIN)/pip install --quiet --require-hashes -r requirements.lock",
+        "$(BIN)/pip install --quiet --no-deps -e .",
+    ]
 
 
-def test_make_test_adds_the_test_extras_to_the_same_venv() -> None:
+def test_make_test_adds_the_hashed_test_lock_to_the_same_venv() -> None:
     prerequisites, _ = recipe("test")
     assert "$(VENV)/.test-extras" in prerequisites.split()
     extras_prerequisites, lines = recipe("$(VENV)/.test-extras")
-    assert extras_prerequisites == "$(BIN)/skycache"
-    assert installs(lines) == ["$(BIN)/pip install --quiet -c requirements.lock -e '.[test]'"]
+    assert extras_prerequisites.split() == ["$(BIN)/skycache", "requirements-test.lock"]
+    assert installs(lines) == [
+        "$(BIN)/pip install --quiet --require-hashes -r requirements-test.lock"
+    ]
+
+
+def test_the_test_lock_pins_the_runtime_packages_as_the_runtime_lock_does() -> None:
+    runtime, test = (lock_versions(name) for name in LOCKS[:2])
+    assert {name: test.get(name) for name in runtime} == runtime
+
+
+def test_every_pin_of_every_lock_carries_its_hashes() -> None:
+    for name in LOCKS:
+        entries = re.split(r"\n(?=[A-Za-z0-9])", (ROOT / name).read_text())
+        pins = [entry for entry in entries if "==" in entry.split("\n")[0]]
+        assert pins, f"{name} pins nothing"
+        assert all("--hash=sha256:" in entry for entry in pins), name

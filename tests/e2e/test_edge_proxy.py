@@ -22,7 +22,7 @@ from tests.e2e.conftest import StartApp
 from tests.support.app_server import ROOT, AppServer
 from tests.support.ports import free_port
 
-pytestmark = [pytest.mark.e2e, pytest.mark.integration]
+pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.xdist_group("load")]
 
 CONFIG = ROOT / "deploy" / "nginx" / "skycache.conf"
 HEADER_TIMEOUT_S = 2  # the deployed file says 10 s; the test's copy says this

@@ -23,7 +23,7 @@ async def test_redis_flushed_during_an_upstream_outage_costs_no_5xx_for_cities_t
         for city in HOT_CITIES:
             assert (await client.get("/weather", params={"city": city})).status_code == 200
         await fake_open_meteo.aset(mode=fault, endpoint="forecast")
-        await redis_client.flushall()
+        await redis_client.flushdb()  # the app's database: a FLUSHALL as the app sees it
         rounds = [[await client.get("/weather", params={"city": city}) for city in HOT_CITIES]]
         after_first = (await fake_open_meteo.acalls())["forecast"]
         rounds += [

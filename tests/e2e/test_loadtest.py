@@ -19,6 +19,8 @@ from tests.support.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 
+pytestmark = pytest.mark.xdist_group("load")
+
 # Imports the locustfile (and so Locust) in a child and runs its body checks on argv's bodies.
 CHECK_BODIES = """
 import json, sys

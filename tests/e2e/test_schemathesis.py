@@ -13,7 +13,12 @@ import pytest
 
 from tests.e2e.conftest import StartApp
 
-pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.slow]
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.integration,
+    pytest.mark.slow,
+    pytest.mark.xdist_group("load"),
+]
 
 SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")
 # Size-limited requests (a long city of multi-byte characters can encode past 2 KB) are

@@ -11,7 +11,12 @@ from tests.e2e.conftest import StartApp
 from tests.support.fake_open_meteo import FakeOpenMeteo
 from tests.support.http_load import Reply, burst, stats_when, warm_up, weather_target
 
-pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.slow]
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.integration,
+    pytest.mark.slow,
+    pytest.mark.xdist_group("load"),
+]
 
 # The near cache would answer repeats in-process; these tests look at the shared path.
 ENV = {"NEAR_CACHE_TTL": "0", "METRICS_FLUSH_INTERVAL": "0.1", "UPSTREAM_TIMEOUT": "15"}

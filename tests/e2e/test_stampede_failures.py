@@ -12,7 +12,12 @@ from tests.support.app_server import AppServer
 from tests.support.fake_open_meteo import FakeOpenMeteo
 from tests.support.http_load import Reply, burst, get_once, warm_up, weather_target
 
-pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.slow]
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.integration,
+    pytest.mark.slow,
+    pytest.mark.xdist_group("load"),
+]
 
 ENV = {"NEAR_CACHE_TTL": "0", "METRICS_FLUSH_INTERVAL": "0.1", "UPSTREAM_TIMEOUT": "15"}
 CITY = weather_target("Chicago")

@@ -18,7 +18,12 @@ from tests.support.fake_open_meteo.cities import CITIES, HOT_CITIES
 from tests.support.http_load import Connection, Reply, get_once, weather_target
 from tests.support.redis_server import LocalRedisServer
 
-pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.slow]
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.integration,
+    pytest.mark.slow,
+    pytest.mark.xdist_group("load"),
+]
 
 QUIET = {"NEAR_CACHE_TTL": "0", "WEATHER_TTL_JITTER": "0"}
 

@@ -173,6 +173,7 @@ async def test_latency_is_per_request_so_concurrent_calls_overlap(
     started = time.monotonic()
     await asyncio.gather(*(provider.current(SAN_JOSE) for _ in range(50)))
 
-    # Serialised, 50 calls would take 15 s; overlapping, about one latency.
-    assert time.monotonic() - started < 3.0
+    # Serialised, 50 calls would take 15 s; overlapping, about one latency. Half the
+    # serial time is a bound on behaviour (they overlapped), not on the machine's speed.
+    assert time.monotonic() - started < 50 * 0.3 / 2
     assert await fake_open_meteo.acalls() == {"geocoding": 50, "forecast": 50}

@@ -42,6 +42,19 @@ async def test_a_lone_read_is_a_plain_get(redis_client: Redis) -> None:
     assert (after["get"] - before["get"], after["mget"] - before["mget"]) == (1, 0)
 
 
+async def test_a_client_that_decodes_replies_still_reads_bytes_alone_and_batched(
+    redis_client: Redis, redis_url: str
+) -> None:
+    await redis_client.mset({"a": b"1", "b": b"2"})
+    decoding = Redis.from_url(redis_url, decode_responses=True)
+    try:
+        gets = BatchedGets(decoding)
+        assert await gets.get("a") == b"1"
+        assert await asyncio.gather(gets.get("a"), gets.get("b")) == [b"1", b"2"]
+    finally:
+        await decoding.aclose()
+
+
 async def test_a_cancelled_reader_leaves_the_others_their_answers(redis_client: Redis) -> None:
     await redis_client.mset({"a": b"1", "b": b"2"})
     gets = BatchedGets(redis_client)

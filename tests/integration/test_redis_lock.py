@@ -51,11 +51,9 @@ async def test_a_waiter_in_another_process_is_woken_on_release(
         assert isinstance(await waiter.acquire("san jose", 5.0), Held)
         wait = asyncio.create_task(watch.wait(5.0))
         await asyncio.sleep(0.05)
-        released = time.monotonic()
         await lease.release(Signal.DONE)
+        # Woken by the message: a wait that ran out its 5 s would answer TIMEOUT.
         assert await wait is Signal.DONE
-        # Woken by the message, long before the 5 s timeout; the bound allows a slow CI box.
-        assert time.monotonic() - released < 0.5
     finally:
         watch.close()
 

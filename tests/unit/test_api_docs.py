@@ -4,7 +4,9 @@ parameter is what WeatherQuery enforces, and the docs page ships with the app.""
 from __future__ import annotations
 
 import hashlib
+import tomllib
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 from typing import Any
 
 import jsonschema
@@ -18,6 +20,9 @@ from entrypoints.http.api_docs import ASSETS_DIR, SWAGGER_UI_VERSION
 from entrypoints.http.app import create_app
 from entrypoints.settings import Settings
 from tests.unit.fakes import FakeProvider
+
+PYPROJECT = Path(__file__).resolve().parents[2] / "pyproject.toml"
+VERSION = tomllib.loads(PYPROJECT.read_text())["project"]["version"]
 
 
 @pytest.fixture
@@ -142,3 +147,9 @@ def test_the_vendored_swagger_ui_is_the_pinned_release_unmodified() -> None:
     assert {"LICENSE", "NOTICE", "swagger-ui-bundle.js", "swagger-ui.css"} <= listed.keys()
     assert f'"{SWAGGER_UI_VERSION}"' in (ASSETS_DIR / "swagger-ui-bundle.js").read_text()
     assert f"swagger-ui-dist@{SWAGGER_UI_VERSION}" in (ASSETS_DIR / "README.md").read_text()
+
+
+async def test_the_schema_carries_the_version_written_once_in_pyproject(
+    schema: dict[str, Any],
+) -> None:
+    assert schema["info"]["version"] == VERSION

@@ -149,7 +149,7 @@ async def test_a_warm_get_weather_is_answered_without_the_app_and_counted(
         b"age": b"3",
         b"content-length": str(len(BODY)).encode(),
     }
-    assert sent.messages[1] == {"type": "http.response.body", "body": BODY}
+    assert sent.messages[1] == {"type": "http.response.body", "body": BODY, "more_body": False}
 
 
 @pytest.mark.parametrize(
