@@ -15,21 +15,27 @@ from collections.abc import Awaitable, Callable
 from typing import NamedTuple
 
 from litestar.enums import ScopeType
-from litestar.types import ASGIApp, HTTPResponseBodyEvent, Receive, Scope, Send
+from litestar.types import (
+    ASGIApp,
+    HTTPResponseBodyEvent,
+    HTTPResponseStartEvent,
+    Receive,
+    Scope,
+    Send,
+)
+
+from domain.model.outcome import CacheOutcome, WeatherResult
+from entrypoints.http.weather_response import HIT, WEATHER_PATH, Encoded, encoded, start
 
 log = logging.getLogger("skycache.http")
 
-_JSON = (b"content-type", b"application/json")
-_HIT = (b"x-cache", b"HIT")
-
 
 class _Item(NamedTuple):
-    """Everything a hit sends, built once at store time rather than on every hit."""
+    """Everything a hit sends but its Age, built once at store time rather than on every hit."""
 
     expires_at: float
     fetched_at: float  # on the near cache's clock: Age counts from the fetch, not the store
-    length: tuple[bytes, bytes]
-    body: HTTPResponseBodyEvent  # the http.response.body message, shared by every hit
+    answer: Encoded
 
 
 class NearCache:
@@ -55,17 +61,26 @@ class NearCache:
         """(age in seconds, body), or None when absent or expired."""
         now = self._clock()
         item = self._lookup(query, now)
-        return None if item is None else (now - item.fetched_at, item.body["body"])
+        return None if item is None else (now - item.fetched_at, item.answer.body["body"])
 
-    def answer(
-        self, query: bytes
-    ) -> tuple[list[tuple[bytes, bytes]], HTTPResponseBodyEvent] | None:
-        """The response headers and body message of a hit, or None."""
-        now = self._clock()
-        item = self._lookup(query, now)
+    def answer(self, query: bytes) -> tuple[HTTPResponseStartEvent, HTTPResponseBodyEvent] | None:
+        """The response start and body messages of a hit, or None."""
+        # _lookup inlined: this is the hot path, and start() is already one call per hit.
+        item = self._items.get(query)
         if item is None:
             return None
-        return [_JSON, _HIT, (b"age", b"%d" % (now - item.fetched_at)), item.length], item.body
+        now = self._clock()
+        if now >= item.expires_at:
+            del self._items[query]
+            return None
+        self._items.move_to_end(query)
+        answer = item.answer
+        return start(HIT, now - item.fetched_at, answer.length), answer.body
+
+    def keep(self, query: bytes, result: WeatherResult, body: bytes) -> None:
+        """Stores the encoded body of a result, unless it is stale."""
+        if result.outcome is not CacheOutcome.STALE:
+            self.put(query, body, age_s=result.age_s, fresh_for_s=result.fresh_for_s)
 
     def put(self, query: bytes, body: bytes, *, age_s: float, fresh_for_s: float) -> None:
         """Kept for `ttl_s`, or less when the entry turns stale sooner."""
@@ -73,13 +88,7 @@ class NearCache:
         if not self.enabled or ttl_s <= 0:
             return
         now = self._clock()
-        length = (b"content-length", b"%d" % len(body))
-        message: HTTPResponseBodyEvent = {
-            "type": "http.response.body",
-            "body": body,
-            "more_body": False,
-        }
-        self._items[query] = _Item(now + ttl_s, now - age_s, length, message)
+        self._items[query] = _Item(now + ttl_s, now - age_s, encoded(body))
         self._items.move_to_end(query)
         if len(self._items) > self._max_items:
             self._items.popitem(last=False)
@@ -126,13 +135,13 @@ class NearCacheFastPath:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (
             scope["type"] == ScopeType.HTTP
-            and scope["path"] == "/weather"
+            and scope["path"] == WEATHER_PATH
             and scope["method"] == "GET"
         ):
             found = self._near.answer(scope["query_string"])
             if found is not None:
                 self._on_hit()
-                await send({"type": "http.response.start", "status": 200, "headers": found[0]})
+                await send(found[0])
                 await send(found[1])
                 return
             if self._lookup is not None and await self._answer_fresh(scope, send):
@@ -150,8 +159,7 @@ class NearCacheFastPath:
         if fresh is None:
             return False
         body, age_s = fresh
-        length = (b"content-length", b"%d" % len(body))
-        headers: list[tuple[bytes, bytes]] = [_JSON, _HIT, (b"age", b"%d" % age_s), length]
-        await send({"type": "http.response.start", "status": 200, "headers": headers})
-        await send({"type": "http.response.body", "body": body, "more_body": False})
+        answer = encoded(body)
+        await send(start(HIT, age_s, answer.length))
+        await send(answer.body)
         return True
