@@ -11,17 +11,13 @@ import functools
 from collections.abc import Callable
 from urllib.parse import parse_qsl
 
-import msgspec
 from litestar.datastructures import State
 
 from domain.model.errors import InvalidCity
-from domain.model.outcome import CacheOutcome, WeatherResult
 from domain.model.query import WeatherQuery
 from domain.use_cases.get_weather import GetWeather
 from entrypoints.http.near_cache import Lookup, NearCache
-from entrypoints.http.schemas import WeatherResponse
-
-_ENCODER = msgspec.json.Encoder()
+from entrypoints.http.weather_response import encode_body
 
 
 def city_of(query_string: bytes) -> str | None:
@@ -46,14 +42,6 @@ def _query_of(query_string: bytes) -> WeatherQuery | None:
         return None
 
 
-def encode_answer(result: WeatherResult, near: NearCache, query_string: bytes) -> bytes:
-    """The JSON body of a result, kept in the near cache unless it is stale."""
-    body = _ENCODER.encode(WeatherResponse.from_domain(result))
-    if result.outcome is not CacheOutcome.STALE:
-        near.put(query_string, body, age_s=result.age_s, fresh_for_s=result.fresh_for_s)
-    return body
-
-
 def fresh_hits(state: State, near: NearCache, on_answer: Callable[[], None]) -> Lookup:
     """A lookup for NearCacheFastPath, over the GetWeather the app's lifespan put in `state`."""
 
@@ -66,6 +54,8 @@ def fresh_hits(state: State, near: NearCache, on_answer: Callable[[], None]) -> 
         if result is None:
             return None
         on_answer()
-        return encode_answer(result, near, query_string), result.age_s
+        body = encode_body(result)
+        near.keep(query_string, result, body)
+        return body, result.age_s
 
     return lookup
