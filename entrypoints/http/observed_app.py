@@ -11,10 +11,11 @@ from litestar.types import ASGIApp, HTTPScope, Message, Receive, Scope, Send
 
 from adapters.observability.prometheus_instruments import Instruments
 from entrypoints.http.access_log import AccessLog
+from entrypoints.http.weather_response import WEATHER_PATH
 
 log = logging.getLogger("skycache.access")
 
-_ROUTES = frozenset({"/weather", "/stats", "/healthz", "/metrics"})
+_ROUTES = frozenset({WEATHER_PATH, "/stats", "/healthz", "/metrics"})
 _MAX_CACHED_LABELS = 1024
 
 
@@ -38,7 +39,7 @@ class ObservedApp:
         self._app = app
         self._instruments = instruments
         self._batch = instruments.batch
-        self._near_hits = instruments.requests.labels("/weather", "200", "HIT")
+        self._near_hits = instruments.requests.labels(WEATHER_PATH, "200", "HIT")
         self._labelled: dict[tuple[str, int, str], tuple[Any, Any]] = {}
         self._log = access_log if log.isEnabledFor(logging.INFO) else None
 
@@ -46,7 +47,7 @@ class ObservedApp:
         self._batch.add(self._near_hits)
         if self._log is not None:
             # Not timed: a near-cache hit is answered in a few microseconds.
-            self._log.write("GET", "/weather", 200, None, "HIT")
+            self._log.write("GET", WEATHER_PATH, 200, None, "HIT")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != ScopeType.HTTP:
