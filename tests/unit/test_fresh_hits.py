@@ -104,3 +104,16 @@ def test_the_city_is_read_from_the_query_as_litestar_reads_it(
     query: bytes, city: str | None
 ) -> None:
     assert city_of(query) == city
+
+
+@pytest.mark.parametrize("service", ["0", "60"], indirect=True)  # fresh-hit path, near cache
+async def test_the_route_and_the_fast_path_send_the_same_headers_in_the_same_order(
+    service: Service,
+) -> None:
+    client, *_ = service
+    miss = await client.get("/weather?city=Boise")  # the route's
+    fast = await client.get("/weather?city=Boise")  # the fast path's
+    assert [n for n, _ in miss.headers.raw] == [n for n, _ in fast.headers.raw]
+    assert (miss.headers["x-cache"], fast.headers["x-cache"]) == ("MISS", "HIT")
+    without_cache = [(n, v) for n, v in miss.headers.raw if n != b"x-cache"]
+    assert without_cache == [(n, v) for n, v in fast.headers.raw if n != b"x-cache"]
