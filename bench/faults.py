@@ -25,7 +25,7 @@ import redis
 
 from bench.fault_report import report, table
 from bench.fault_traffic import FaultRun, drive
-from tests.support.app_server import AppServer
+from bench.servers import Server, skycache_server
 from tests.support.fake_open_meteo import FakeOpenMeteo, closed_port_url
 from tests.support.fake_open_meteo.cities import CITIES, HOT_CITIES
 from tests.support.redis_server import LocalRedisServer
@@ -94,8 +94,8 @@ def paths(requests: int) -> list[str]:
 
 
 @contextlib.contextmanager
-def service(env: Mapping[str, str]) -> Iterator[AppServer]:
-    app = AppServer(env).start()
+def service(env: Mapping[str, str]) -> Iterator[Server]:
+    app = skycache_server(env).start(timeout_s=20.0)
     try:
         yield app
     finally:

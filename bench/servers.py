@@ -3,17 +3,11 @@
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
 import sys
-import tempfile
-import time
 from collections.abc import Mapping
 from pathlib import Path
 
-import httpx
-
-from tests.support.ports import free_port
+from entrypoints.launcher import Launcher, free_port, serve_command
 
 ROOT = Path(__file__).resolve().parents[1]
 # The same serving options as `skycache serve` (entrypoints/cli.py), so that only the
@@ -27,46 +21,26 @@ def uvicorn_command(app: str, workers: int, port: int) -> list[str]:
 
 
 def skycache_command(workers: int, port: int) -> list[str]:
-    return [sys.executable, "-m", "entrypoints.cli", "serve", "--host", "127.0.0.1",
-            "--port", str(port), "--workers", str(workers)]  # fmt: skip
+    return serve_command(port, workers=workers)
 
 
-class Server:
-    """`command_for(port)` starts it; ready once GET /healthz answers 200."""
+class Server(Launcher):
+    """`command` started on loopback `port`, its log in a temporary file; ready once GET
+    /healthz answers 200."""
 
     def __init__(self, name: str, command: list[str], env: Mapping[str, str], port: int) -> None:
-        self.name = name
-        self.url = f"http://127.0.0.1:{port}"
-        self._command = command
-        self._env = {**os.environ, "LOG_LEVEL": "warning", **env}
-        self._log = tempfile.TemporaryFile()  # noqa: SIM115 - closed in stop()
-        self._process: subprocess.Popen[bytes] | None = None
-
-    def start(self, timeout_s: float = 30.0) -> Server:
-        self._process = subprocess.Popen(
-            self._command, cwd=ROOT, env=self._env, stdout=self._log,
-            stderr=subprocess.STDOUT, start_new_session=True,
-        )  # fmt: skip
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            if self._process.poll() is not None:
-                output = self.output()
-                self._log.close()
-                raise RuntimeError(f"{self.name} exited at start-up:\n{output}")
-            try:
-                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
-                    return self
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.1)
-        output = self.output()
-        self.stop()
-        raise RuntimeError(f"{self.name} did not answer within {timeout_s}s:\n{output}")
+        super().__init__(
+            command,
+            url=f"http://127.0.0.1:{port}",
+            env={**os.environ, "LOG_LEVEL": "warning", **env},
+            cwd=ROOT,
+            name=name,
+            probe_timeout_s=1.0,
+        )
 
     def worker_pids(self) -> list[int]:
         """uvicorn's spawned workers, or the process itself when it runs one worker."""
-        assert self._process is not None
-        parent = self._process.pid
+        parent = self.pid
         children = [pid for pid in _children(parent) if b"spawn_main" in _cmdline(pid)]
         return children or [parent]
 
@@ -78,25 +52,11 @@ class Server:
         load on the machine disturbs far less than req/s."""
         return sum(cpu_s(pid) for pid in self.worker_pids())
 
-    def stop(self) -> None:
-        if self._process is not None and self._process.poll() is None:
-            os.killpg(self._process.pid, signal.SIGTERM)
-            try:
-                self._process.wait(15)
-            except subprocess.TimeoutExpired:
-                os.killpg(self._process.pid, signal.SIGKILL)
-                self._process.wait(5)
-        self._log.close()
 
-    def output(self) -> str:
-        self._log.seek(0)
-        return self._log.read().decode(errors="replace")
-
-    def __enter__(self) -> Server:
-        return self.start()
-
-    def __exit__(self, *_: object) -> None:
-        self.stop()
+def skycache_server(env: Mapping[str, str]) -> Server:
+    """One `skycache serve` worker, as the service runs, with `env` over this environment."""
+    port = free_port()
+    return Server("skycache", skycache_command(1, port), env, port)
 
 
 def new_port() -> int:

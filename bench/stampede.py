@@ -20,8 +20,8 @@ from pathlib import Path
 import uvloop
 from redis.asyncio import Redis
 
+from bench.servers import Server, skycache_server
 from bench.stampede_probe import Landing, after, ms, render
-from tests.support.app_server import AppServer
 from tests.support.fake_open_meteo import FakeOpenMeteo
 from tests.support.http_load import Connection, burst, get_once, warm_up, weather_target
 from tests.support.redis_server import LocalRedisServer
@@ -83,7 +83,7 @@ def wake_city(i: int) -> str:
 
 
 async def wake_ups(
-    apps: list[AppServer], redis: Redis, fake: FakeOpenMeteo, rounds: int, waiters: int
+    apps: list[Server], redis: Redis, fake: FakeOpenMeteo, rounds: int, waiters: int
 ) -> str:
     """Owner and waiters swap processes each round; a fresh city each time."""
     await fake.aset(latency_s=0.15, endpoint="forecast")
@@ -120,7 +120,7 @@ async def run(args: argparse.Namespace) -> str:
             "UPSTREAM_MAX_PER_HOUR": "0",
             "UPSTREAM_MAX_PER_DAY": "0",
         }
-        apps = [AppServer(env).start(), AppServer(env).start()]
+        apps = [skycache_server(env).start(timeout_s=20.0) for _ in range(2)]
         redis = Redis.from_url(redis_server.url)
         try:
             urls = [app.url for app in apps]

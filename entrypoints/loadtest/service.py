@@ -3,21 +3,16 @@
 from __future__ import annotations
 
 import os
-import signal
 import socket
 import ssl
-import subprocess
 import sys
-import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO
 from urllib.parse import unquote, urlparse
 
-import httpx
-
 from adapters.observability.redaction import redact
+from entrypoints.launcher import Launcher, LaunchError, free_port, serve_command
 from entrypoints.settings import Settings
 
 
@@ -38,25 +33,26 @@ def local_service(
     # cost the service more than the load it measures.
     env.update(REDIS_URL=redis_url, LOG_LEVEL=os.environ.get("LOG_LEVEL", "info"))
     env.setdefault("LOG_REQUESTS", "false")
-    with log_path.open("wb") as log:
-        process, url = _start(env, count, log, log_path)
-        if use_redis:
-            backend = f"Redis {redact(redis_url)}"
-        elif settings.cache_backend == "memory":
-            backend = "an in-memory cache (SKYCACHE_CACHE=memory)"
-        else:
-            backend = f"an in-memory cache (no Redis answered at {redact(redis_url)})"
-        print(f"skycache loadtest: started {url}: simulated provider, {backend}, {count} worker(s)")
-        try:
-            yield url
-        finally:
-            if process.poll() is not None:
-                print(
-                    f"skycache loadtest: the local service exited during the run "
-                    f"(code {process.returncode}); see {log_path}",
-                    file=sys.stderr,
-                )
-            _stop(process)
+    service = _start(env, count, log_path)
+    if use_redis:
+        backend = f"Redis {redact(redis_url)}"
+    elif settings.cache_backend == "memory":
+        backend = "an in-memory cache (SKYCACHE_CACHE=memory)"
+    else:
+        backend = f"an in-memory cache (no Redis answered at {redact(redis_url)})"
+    started = f"started {service.url}: simulated provider, {backend}, {count} worker(s)"
+    print(f"skycache loadtest: {started}")
+    try:
+        yield service.url
+    finally:
+        if service.returncode is not None:
+            print(
+                f"skycache loadtest: the local service exited during the run "
+                f"(code {service.returncode}); see {log_path}",
+                file=sys.stderr,
+            )
+        # SIGTERM to the process group (uvicorn drains for up to 10 s), then SIGKILL.
+        service.stop()
 
 
 def redis_answers(url: str, timeout_s: float = 2.0) -> bool:
@@ -92,55 +88,21 @@ def _resp(*words: str) -> bytes:
     return b"".join(parts)
 
 
-def _start(
-    env: Mapping[str, str], workers: int, log: IO[bytes], log_path: Path
-) -> tuple[subprocess.Popen[bytes], str]:
+def _start(env: Mapping[str, str], workers: int, log_path: Path) -> Launcher:
     # A second try: on a saturated machine a first start can miss Redis's 0.25 s timeout.
-    for _ in range(2):
-        process, url = _serve(env, workers, log)
-        if _healthy(process, url, timeout_s=30.0):
-            return process, url
-        _stop(process)
-    raise RuntimeError(f"the local service did not start; see {log_path}")
-
-
-def _serve(
-    env: Mapping[str, str], workers: int, log: IO[bytes]
-) -> tuple[subprocess.Popen[bytes], str]:
-    port = _free_port()
-    command = [sys.executable, "-m", "entrypoints.cli", "serve", "--host", "127.0.0.1"]
-    command += ["--port", str(port), "--workers", str(workers)]
-    process = subprocess.Popen(
-        command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-    )
-    return process, f"http://127.0.0.1:{port}"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _healthy(process: subprocess.Popen[bytes], url: str, *, timeout_s: float) -> bool:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline and process.poll() is None:
+    # Both tries write to the same service.log, the second after the first.
+    for attempt in range(2):
+        port = free_port()
+        service = Launcher(
+            serve_command(port, workers=workers),
+            url=f"http://127.0.0.1:{port}",
+            env=env,
+            log=log_path,
+            append_log=attempt > 0,
+            name="the local service",
+        )
         try:
-            if httpx.get(f"{url}/healthz", timeout=0.5).status_code == 200:
-                return True
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    return False
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    """SIGTERM the process group (uvicorn drains for up to 10 s), then SIGKILL it."""
-    if process.poll() is not None:
-        return
-    os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(15)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait(5)
+            return service.start(timeout_s=30.0)
+        except LaunchError:
+            continue
+    raise RuntimeError(f"the local service did not start; see {log_path}")

@@ -6,18 +6,15 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
-import time
 import tomllib
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from entrypoints.launcher import Launcher, LaunchError, free_port
 from tests.deploy.recipe import (
     ROOT,
     lock_versions,
@@ -91,15 +88,9 @@ def test_every_installed_package_is_pinned_by_the_lock(image_venv: Path) -> None
     assert {n: v for n, v in installed.items() if locked.get(n) != v} == {}
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
-def served(image_venv: Path, tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], int, Path]]:
-    port, log = _free_port(), tmp_path / "skycache.log"
+def served(image_venv: Path, tmp_path: Path) -> Iterator[tuple[Launcher, int, Path]]:
+    port, log = free_port(), tmp_path / "skycache.log"
     env = {
         "PATH": f"{image_venv / 'bin'}:/usr/bin:/bin",
         "HOME": str(tmp_path),
@@ -108,49 +99,35 @@ def served(image_venv: Path, tmp_path: Path) -> Iterator[tuple[subprocess.Popen[
         "LOG_LEVEL": "info",  # the shutdown lines below are logged at info
     }
     command = [_bin(image_venv, "skycache"), "serve", "--host", "127.0.0.1", "--port", str(port)]
-    with log.open("wb") as out:
-        # cwd outside the repo: the app must come from the venv, not from the working tree.
-        app = subprocess.Popen(
-            [*command, "--workers", "1"],
-            cwd=tmp_path,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+    # cwd outside the repo: the app must come from the venv, not from the working tree.
+    app = Launcher(
+        [*command, "--workers", "1"],
+        url=f"http://127.0.0.1:{port}",
+        env=env,
+        cwd=tmp_path,
+        log=log,
+        name="skycache",
+        probe_timeout_s=1.0,
+    )
     try:
-        _wait_healthy(app, port, log)
+        app.start(timeout_s=30)
+    except LaunchError as failed:
+        pytest.fail(str(failed))
+    try:
         yield app, port, log
     finally:
-        if app.poll() is None:
-            os.killpg(app.pid, signal.SIGKILL)
-            app.wait(5)
-
-
-def _wait_healthy(app: subprocess.Popen[bytes], port: int, log: Path) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        assert app.poll() is None, f"skycache exited at start-up:\n{log.read_text()[-4000:]}"
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as reply:
-                if reply.status == 200:
-                    return
-        except (urllib.error.URLError, OSError):
-            pass
-        time.sleep(0.1)
-    pytest.fail(f"/healthz did not answer 200 within 30 s:\n{log.read_text()[-4000:]}")
+        app.kill()
 
 
 def test_the_installed_app_serves_passes_its_healthcheck_and_stops_on_sigterm(
-    served: tuple[subprocess.Popen[bytes], int, Path], image_venv: Path
+    served: tuple[Launcher, int, Path], image_venv: Path
 ) -> None:
     app, port, log = served
     assert probe(port, python=_bin(image_venv, "python")) == 0
     # `docker stop` signals PID 1 only, which the CMD's `exec` makes the CLI itself.
-    app.send_signal(signal.SIGTERM)
     # After a graceful shutdown uvicorn re-raises the signal it caught, so "terminated by
     # SIGTERM" (docker's exit 143) is a clean exit too; the log tells it from a hard kill.
-    assert app.wait(timeout=10) in (0, -signal.SIGTERM)
+    assert app.terminate(grace_s=10) in (0, -signal.SIGTERM)
     output = log.read_text()
     assert "Application shutdown complete." in output, output[-4000:]
     assert "Traceback" not in output, output[-4000:]

@@ -6,16 +6,13 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import signal
 import subprocess
-import time
 from pathlib import Path
 
-import httpx
 import pytest
 
+from entrypoints.launcher import Launcher, LaunchError, free_port
 from entrypoints.settings import documented_variables
-from tests.support.ports import free_port
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -52,13 +49,21 @@ def test_the_quick_start_serves_san_jose_offline_on_the_first_try(tmp_path: Path
     env = {k: v for k, v in os.environ.items() if k not in documented_variables()}
     env.update(PORT=str(port), REDIS_URL=f"redis://127.0.0.1:{free_port()}/0")
     log = tmp_path / "make-run.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            ["sh", "-c", server], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )  # fmt: skip
+    # Only /healthz is polled: the first weather request is the README's own.
+    server_process = Launcher(
+        ["sh", "-c", server],
+        url=f"http://127.0.0.1:{port}",
+        env=env,
+        cwd=ROOT,
+        log=log,
+        name="make run",
+        grace_s=20.0,
+    )
     try:
-        wait_until_listening(process, port, log, timeout_s=300)
+        try:
+            server_process.start(timeout_s=300)
+        except LaunchError as failed:
+            pytest.fail(str(failed))
         for command in clients:
             local = command.replace("localhost:8000", f"localhost:{port}")
             done = subprocess.run(
@@ -69,28 +74,6 @@ def test_the_quick_start_serves_san_jose_offline_on_the_first_try(tmp_path: Path
             if cache:
                 assert f"x-cache: {cache.lower()}" in done.stdout.lower(), done.stdout
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(5)
+        server_process.stop()
     output = log.read_text(errors="replace")
     assert "serving with 1 worker" in output
-
-
-def wait_until_listening(
-    process: subprocess.Popen[bytes], port: int, log: Path, *, timeout_s: float
-) -> None:
-    """Only /healthz is polled: the first weather request is the README's own."""
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"make run exited ({process.returncode}):\n{log.read_text()}")
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=0.5).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    pytest.fail(f"make run did not serve within {timeout_s:.0f} s:\n{log.read_text()}")
