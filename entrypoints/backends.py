@@ -20,6 +20,7 @@ from adapters.redis.lock import RedisLock
 from adapters.redis.metrics import RedisMetrics
 from entrypoints.settings import Settings
 from ports.cache import Cache, LocationCache
+from ports.clock import Clock
 from ports.lock import Lock
 from ports.metrics import Metrics
 
@@ -49,9 +50,10 @@ def _unwrapped(metrics: Metrics) -> Metrics:
     return metrics
 
 
-def memory_backend(wrap_metrics: WrapMetrics = _unwrapped) -> Backend:
-    cache = MemoryCache()
-    return Backend("memory", cache, cache, MemoryLock(), wrap_metrics(MemoryMetrics()))
+def memory_backend(wrap_metrics: WrapMetrics = _unwrapped, clock: Clock | None = None) -> Backend:
+    cache = MemoryCache(clock=clock)
+    lock = MemoryLock(clock=clock)
+    return Backend("memory", cache, cache, lock, wrap_metrics(MemoryMetrics()))
 
 
 async def open_backend(
@@ -59,6 +61,7 @@ async def open_backend(
     wrap_metrics: WrapMetrics = _unwrapped,
     *,
     refuse_without_redis: bool = False,
+    clock: Clock | None = None,
 ) -> AsyncIterator[Backend]:
     """A dependency-injector Resource: yields the backend, closes it on shutdown.
 
@@ -68,7 +71,7 @@ async def open_backend(
     starts on Redis anyway and degrades like its siblings, since a worker that fails its
     start-up makes uvicorn stop the whole service."""
     if settings.cache_backend == "memory":
-        yield memory_backend(wrap_metrics)
+        yield memory_backend(wrap_metrics, clock)
         return
     client = create_redis_client(
         settings.redis_url,
@@ -94,18 +97,20 @@ async def open_backend(
                 _safe(settings),
                 failure,
             )
-            yield memory_backend(wrap_metrics)
+            yield memory_backend(wrap_metrics, clock)
             return
         await warm_pool(client)
         breaker = RedisBreaker(
-            failures=settings.redis_breaker_failures, cooldown_s=settings.redis_breaker_reset_s
+            failures=settings.redis_breaker_failures,
+            cooldown_s=settings.redis_breaker_reset_s,
+            clock=clock,
         )
         metrics = RedisMetrics(client, flush_interval_s=settings.metrics_flush_s, breaker=breaker)
         lock = RedisLock(client)
         await metrics.start()
         counted = wrap_metrics(metrics)
         try:
-            cache = _shared_cache(RedisCache(client, metrics=counted), breaker, settings)
+            cache = _shared_cache(RedisCache(client, metrics=counted), breaker, settings, clock)
             yield Backend(
                 "redis", cache, cache, BreakerLock(lock, breaker), counted, client, breaker
             )
@@ -131,10 +136,12 @@ async def redis_failure(settings: Settings) -> str | None:
         await client.aclose()
 
 
-def _shared_cache(redis: RedisCache, breaker: RedisBreaker, settings: Settings) -> FallbackCache:
+def _shared_cache(
+    redis: RedisCache, breaker: RedisBreaker, settings: Settings, clock: Clock | None
+) -> FallbackCache:
     """Redis behind the breaker, with this process's last known good copy in front."""
     guarded = BreakerCache(redis, redis, breaker)
-    return FallbackCache(guarded, guarded, max_items=settings.local_copy_size)
+    return FallbackCache(guarded, guarded, max_items=settings.local_copy_size, clock=clock)
 
 
 def _safe(settings: Settings) -> str:

@@ -237,7 +237,10 @@ class Container(containers.DeclarativeContainer):
     instruments = providers.Singleton(Instruments)
     access_log = providers.Singleton(AccessLog)
     backend = providers.Resource(
-        open_backend, settings=settings, wrap_metrics=instruments.provided.count_too
+        open_backend,
+        settings=settings,
+        wrap_metrics=instruments.provided.count_too,
+        clock=clock,
     )
     cache = providers.Callable(operator.attrgetter("cache"), backend)
     locations = providers.Callable(operator.attrgetter("locations"), backend)

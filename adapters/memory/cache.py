@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import time
 from collections import OrderedDict
 from typing import Generic, TypeVar
 
+from adapters.system_clock import SystemClock
 from domain.model.entry import CacheEntry
 from domain.model.weather import Location
 from ports.cache import Cache, LocationCache
+from ports.clock import Clock
 
 V = TypeVar("V")
 
@@ -16,16 +17,17 @@ V = TypeVar("V")
 class _ExpiringLru(Generic[V]):
     """Bounded so a flood of distinct names cannot grow the process without limit."""
 
-    def __init__(self, max_items: int) -> None:
+    def __init__(self, max_items: int, clock: Clock) -> None:
         self._items: OrderedDict[str, tuple[float, V]] = OrderedDict()
         self._max_items = max_items
+        self._clock = clock
 
     def get(self, key: str) -> V | None:
         item = self._items.get(key)
         if item is None:
             return None
         expires_at, value = item
-        if expires_at <= time.monotonic():
+        if expires_at <= self._clock.monotonic():
             del self._items[key]
             return None
         self._items.move_to_end(key)
@@ -34,10 +36,10 @@ class _ExpiringLru(Generic[V]):
     def holds(self, key: str, value: V) -> bool:
         """Whether `value` itself (not an equal copy) is kept, and not expired, under `key`."""
         item = self._items.get(key)
-        return item is not None and item[1] is value and item[0] > time.monotonic()
+        return item is not None and item[1] is value and item[0] > self._clock.monotonic()
 
     def put(self, key: str, value: V, ttl_s: float) -> None:
-        self._items[key] = (time.monotonic() + ttl_s, value)
+        self._items[key] = (self._clock.monotonic() + ttl_s, value)
         self._items.move_to_end(key)
         while len(self._items) > self._max_items:
             self._items.popitem(last=False)
@@ -47,9 +49,10 @@ class _ExpiringLru(Generic[V]):
 
 
 class MemoryCache(Cache, LocationCache):
-    def __init__(self, max_items: int = 100_000) -> None:
-        self._entries: _ExpiringLru[CacheEntry] = _ExpiringLru(max_items)
-        self._locations: _ExpiringLru[Location] = _ExpiringLru(max_items)
+    def __init__(self, max_items: int = 100_000, *, clock: Clock | None = None) -> None:
+        clock = clock or SystemClock()
+        self._entries: _ExpiringLru[CacheEntry] = _ExpiringLru(max_items, clock)
+        self._locations: _ExpiringLru[Location] = _ExpiringLru(max_items, clock)
 
     async def get(self, key: str) -> CacheEntry | None:
         return self._entries.get(key)

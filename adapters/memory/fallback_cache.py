@@ -9,14 +9,13 @@ Redis answers but has lost the entry (flushed, restarted empty), the same copy i
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
-
 from adapters.memory.cache import MemoryCache
+from adapters.system_clock import SystemClock
 from domain.model.entry import CacheEntry
 from domain.model.errors import CacheUnavailable
 from domain.model.weather import Location
 from ports.cache import Cache, LocationCache
+from ports.clock import Clock
 
 # A location read from the shared cache comes without its TTL; cities do not move.
 LOCATION_COPY_TTL_S = 86_400.0
@@ -39,12 +38,12 @@ class FallbackCache(Cache, LocationCache):
         shared_locations: LocationCache,
         *,
         max_items: int = 10_000,
-        wall_clock: Callable[[], float] = time.time,
+        clock: Clock | None = None,
     ) -> None:
         self._shared = shared
         self._shared_locations = shared_locations
-        self._local = MemoryCache(max_items=max_items)
-        self._wall_clock = wall_clock
+        self._clock = clock or SystemClock()
+        self._local = MemoryCache(max_items=max_items, clock=self._clock)
 
     async def get(self, key: str) -> CacheEntry | None:
         try:
@@ -56,7 +55,7 @@ class FallbackCache(Cache, LocationCache):
             return copy
         if entry is not None and not self._local.holds(key, entry):
             # Entries carry epoch timestamps, so the copy can expire with the original.
-            ttl_s = max(entry.stale_until - self._wall_clock(), 1.0)
+            ttl_s = max(entry.stale_until - self._clock.now(), 1.0)
             await self._keep(key, entry, ttl_s)
         return entry
 

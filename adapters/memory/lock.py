@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import secrets
-import time
 
+from adapters.system_clock import SystemClock
 from adapters.watchers import Watchers
+from ports.clock import Clock
 from ports.lock import Held, Lease, Lock, Signal, Watch
 
 
@@ -24,12 +25,13 @@ class _MemoryLease(Lease):
 
 
 class MemoryLock(Lock):
-    def __init__(self) -> None:
+    def __init__(self, *, clock: Clock | None = None) -> None:
+        self._clock = clock or SystemClock()
         self._holders: dict[str, tuple[str, float]] = {}
         self._watchers = Watchers()
 
     async def acquire(self, key: str, ttl_s: float) -> Lease | Held:
-        now = time.monotonic()
+        now = self._clock.monotonic()
         holder = self._holders.get(key)
         if holder is not None and holder[1] > now:
             return Held(ttl_s=holder[1] - now)
@@ -42,9 +44,9 @@ class MemoryLock(Lock):
 
     def extend(self, key: str, token: str, ttl_s: float) -> bool:
         holder = self._holders.get(key)
-        if holder is None or holder[0] != token or holder[1] <= time.monotonic():
+        if holder is None or holder[0] != token or holder[1] <= self._clock.monotonic():
             return False
-        self._holders[key] = (token, time.monotonic() + ttl_s)
+        self._holders[key] = (token, self._clock.monotonic() + ttl_s)
         return True
 
     def release(self, key: str, token: str, signal: Signal) -> None:

@@ -6,15 +6,14 @@ store), so they agree on whether Redis is up and probe it once, not once each.
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
-
 from adapters.circuit import Circuit
 from adapters.redis.client import REDIS_ERRORS, unavailable
+from adapters.system_clock import SystemClock
 from domain.model.entry import CacheEntry
 from domain.model.errors import CacheUnavailable
 from domain.model.weather import Location
 from ports.cache import Cache, LocationCache
+from ports.clock import Clock
 from ports.lock import Held, Lease, Lock, Watch
 
 
@@ -27,9 +26,11 @@ class RedisBreaker:
         *,
         failures: int = 3,
         cooldown_s: float = 1.0,
-        clock: Callable[[], float] = time.monotonic,
+        clock: Clock | None = None,
     ) -> None:
-        self._circuit = Circuit(clock, failures=failures, reset_s=cooldown_s)
+        # The cooldown is a duration within this process: the clock's monotonic reading.
+        clock = clock or SystemClock()
+        self._circuit = Circuit(clock.monotonic, failures=failures, reset_s=cooldown_s)
 
     @property
     def is_open(self) -> bool:

@@ -10,14 +10,38 @@ from domain.model.weather import Weather
 
 
 class FakeClock:
+    """Time that moves only when a test calls `advance`; sleepers wake when it passes them."""
+
     def __init__(self, now: float = 1_000_000.0) -> None:
         self._now = now
+        self._monotonic = 0.0
+        self._sleepers: list[tuple[float, asyncio.Future[None]]] = []
 
     def now(self) -> float:
         return self._now
 
+    def monotonic(self) -> float:
+        return self._monotonic
+
+    async def sleep(self, seconds: float) -> None:
+        if seconds <= 0:
+            await asyncio.sleep(0)
+            return
+        woken: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._sleepers.append((self._monotonic + seconds, woken))
+        await woken
+
     def advance(self, seconds: float) -> None:
         self._now += seconds
+        self._monotonic += seconds
+        waiting = []
+        for due, woken in self._sleepers:
+            if due <= self._monotonic:
+                if not woken.done():
+                    woken.set_result(None)
+            else:
+                waiting.append((due, woken))
+        self._sleepers = waiting
 
 
 class FakeProvider:

@@ -12,6 +12,7 @@ from adapters.memory.fallback_cache import FallbackCache
 from domain.model.entry import CacheEntry
 from domain.model.errors import CacheUnavailable
 from domain.model.weather import Location, Weather
+from tests.unit.fakes import FakeClock
 
 NOW = 1_000_000.0
 BOISE = CacheEntry(
@@ -54,7 +55,7 @@ def shared() -> SwitchableCache:
 
 @pytest.fixture
 def cache(shared: SwitchableCache) -> FallbackCache:
-    return FallbackCache(shared, shared, max_items=2, wall_clock=lambda: NOW)
+    return FallbackCache(shared, shared, max_items=2, clock=FakeClock(NOW))
 
 
 async def test_an_entry_written_here_is_served_while_the_shared_cache_is_down(

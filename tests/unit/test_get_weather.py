@@ -20,8 +20,8 @@ SAN_JOSE = WeatherQuery.parse("San Jose")
 
 
 class World:
-    def __init__(self, cache: Cache | None = None) -> None:
-        self.clock = FakeClock()
+    def __init__(self, cache: Cache | None = None, clock: FakeClock | None = None) -> None:
+        self.clock = clock or FakeClock()
         self.cache = cache or MemoryCache()
         self.provider = FakeProvider()
         self.metrics = MemoryMetrics()

@@ -39,7 +39,7 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 def breaker(clock: FakeClock) -> RedisBreaker:
-    return RedisBreaker(failures=3, cooldown_s=1.0, clock=clock.now)
+    return RedisBreaker(failures=3, cooldown_s=1.0, clock=clock)
 
 
 def test_redis_errors_become_cache_unavailable(breaker: RedisBreaker) -> None:

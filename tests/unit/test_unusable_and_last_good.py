@@ -10,6 +10,7 @@ from adapters.memory.fallback_cache import FallbackCache
 from domain.model.errors import UnusableAnswer, UpstreamUnavailable
 from domain.model.outcome import CacheOutcome, CounterName
 from domain.model.policy import CachePolicy
+from tests.unit.fakes import FakeClock
 from tests.unit.test_get_weather import SAN_JOSE, World
 
 MISSING_TEMPERATURE = UnusableAnswer("forecast upstream sent an unusable body: no temperature")
@@ -24,8 +25,9 @@ class FlushableCache(MemoryCache):
 
 def world_with_a_local_copy() -> tuple[World, FlushableCache]:
     shared = FlushableCache()
-    # The local copy's expiry follows the world's clock (read once the world exists).
-    world = World(cache=FallbackCache(shared, shared, wall_clock=lambda: world.clock.now()))
+    # The local copy's expiry follows the world's clock.
+    clock = FakeClock()
+    world = World(cache=FallbackCache(shared, shared, clock=clock), clock=clock)
     return world, shared
 
 
