@@ -3,8 +3,6 @@ Redis and Valkey) alike."""
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 
 from adapters.memory.cache import MemoryCache
@@ -12,7 +10,9 @@ from adapters.memory.fallback_cache import FallbackCache
 from adapters.redis.cache import RedisCache
 from domain.model.entry import CacheEntry
 from domain.model.weather import Location, Weather
+from tests.contract.elapse import Elapse, elapse_for
 from tests.contract.servers import REDIS_CLIENTS, REDIS_SERVERS
+from tests.unit.fakes import FakeClock
 
 AnyCache = MemoryCache | RedisCache | FallbackCache
 
@@ -35,14 +35,24 @@ SAN_JOSE = Weather(
 @pytest.fixture(
     params=["memory", *REDIS_SERVERS, pytest.param("fallback", marks=pytest.mark.integration)]
 )
-def cache(request: pytest.FixtureRequest) -> AnyCache:
+def cache(request: pytest.FixtureRequest, clock: FakeClock) -> AnyCache:
     """`fallback` is Redis with the per-process last-good copy in front, as served."""
     if request.param == "memory":
-        return MemoryCache()
+        return MemoryCache(clock=clock)
     if request.param == "fallback":
         redis = RedisCache(request.getfixturevalue("redis_client"))
         return FallbackCache(redis, redis)
     return RedisCache(request.getfixturevalue(REDIS_CLIENTS[request.param]))
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def elapse(request: pytest.FixtureRequest, clock: FakeClock) -> Elapse:
+    return elapse_for(request, "cache", clock)
 
 
 def entry(weather: Weather | None = SAN_JOSE) -> CacheEntry:
@@ -99,10 +109,10 @@ async def test_a_later_put_replaces_the_entry(cache: AnyCache) -> None:
     assert await cache.get("san jose") == entry()
 
 
-async def test_an_entry_expires_after_its_ttl(cache: AnyCache) -> None:
+async def test_an_entry_expires_after_its_ttl(cache: AnyCache, elapse: Elapse) -> None:
     await cache.put("san jose", entry(), 0.2)
     assert await cache.get("san jose") is not None
-    await asyncio.sleep(0.35)
+    await elapse(0.35)
     assert await cache.get("san jose") is None
 
 
@@ -120,10 +130,10 @@ async def test_a_location_comes_back_with_every_field(cache: AnyCache) -> None:
     assert await cache.get("san josé") is None  # weather and locations do not mix
 
 
-async def test_a_location_expires_after_its_ttl(cache: AnyCache) -> None:
+async def test_a_location_expires_after_its_ttl(cache: AnyCache, elapse: Elapse) -> None:
     await cache.put_location("boise", Location(name="Boise", latitude=43.6, longitude=-116.2), 0.2)
     assert await cache.get_location("boise") is not None
-    await asyncio.sleep(0.35)
+    await elapse(0.35)
     assert await cache.get_location("boise") is None
 
 

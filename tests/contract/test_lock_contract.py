@@ -11,7 +11,9 @@ from redis.asyncio import Redis
 from adapters.memory.lock import MemoryLock
 from adapters.redis.lock import RedisLock
 from ports.lock import Held, Lease, Lock, Signal
+from tests.contract.elapse import Elapse, elapse_for
 from tests.contract.servers import REDIS_SERVERS
+from tests.unit.fakes import FakeClock
 
 
 async def _closing(client: Redis) -> AsyncIterator[RedisLock]:
@@ -34,10 +36,20 @@ async def valkey_lock(valkey_redis: Redis) -> AsyncIterator[RedisLock]:
         yield lock
 
 
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def elapse(request: pytest.FixtureRequest, clock: FakeClock) -> Elapse:
+    return elapse_for(request, "lock", clock)
+
+
 @pytest.fixture(params=["memory", *REDIS_SERVERS])
-def lock(request: pytest.FixtureRequest) -> Lock:
+def lock(request: pytest.FixtureRequest, clock: FakeClock) -> Lock:
     if request.param == "memory":
-        return MemoryLock()
+        return MemoryLock(clock=clock)
     lock: Lock = request.getfixturevalue(f"{request.param}_lock")
     return lock
 
@@ -67,23 +79,25 @@ async def test_a_released_key_can_be_taken_again(lock: Lock) -> None:
     await lease_of(lock, "san jose")
 
 
-async def test_a_lapsed_lease_frees_the_key(lock: Lock) -> None:
+async def test_a_lapsed_lease_frees_the_key(lock: Lock, elapse: Elapse) -> None:
     await lease_of(lock, "san jose", ttl_s=0.1)
-    await asyncio.sleep(0.2)
+    await elapse(0.2)
     await lease_of(lock, "san jose")
 
 
-async def test_extend_keeps_the_lease_past_its_ttl(lock: Lock) -> None:
+async def test_extend_keeps_the_lease_past_its_ttl(lock: Lock, elapse: Elapse) -> None:
     lease = await lease_of(lock, "san jose", ttl_s=0.3)
-    await asyncio.sleep(0.2)
+    await elapse(0.2)
     assert await lease.extend() is True
-    await asyncio.sleep(0.2)  # 0.4 s after the lease was taken
+    await elapse(0.2)  # 0.4 s after the lease was taken
     assert isinstance(await lock.acquire("san jose", 5.0), Held)
 
 
-async def test_a_lapsed_lease_cannot_touch_the_next_holders_lock(lock: Lock) -> None:
+async def test_a_lapsed_lease_cannot_touch_the_next_holders_lock(
+    lock: Lock, elapse: Elapse
+) -> None:
     stale = await lease_of(lock, "san jose", ttl_s=0.1)
-    await asyncio.sleep(0.2)
+    await elapse(0.2)
     await lease_of(lock, "san jose")
     watch = lock.watch("san jose")
     try:
