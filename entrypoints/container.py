@@ -260,6 +260,7 @@ class Container(containers.DeclarativeContainer):
     stampede_guard: providers.Singleton[StampedeGuard[CacheEntry]] = providers.Singleton(
         StampedeGuard,
         observed_lock,
+        clock=clock,
         lock_ttl_s=settings.provided.lock_ttl_s,
         wait_timeout_s=settings.provided.lock_wait_timeout_s,
     )

@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable
 from typing import Generic, TypeVar
 
 from domain.model.errors import CacheUnavailable, UpstreamUnavailable, WaitTimedOut
+from ports.clock import Clock
 from ports.lock import Held, Lease, Lock, Signal
 
 T = TypeVar("T")
@@ -33,12 +34,21 @@ class StampedeGuard(Generic[T]):
     - if the lock backend is down, callers still coalesce inside the process.
     """
 
-    def __init__(self, lock: Lock, *, lock_ttl_s: float = 5.0, wait_timeout_s: float = 10.0):
+    def __init__(
+        self,
+        lock: Lock,
+        *,
+        clock: Clock,
+        lock_ttl_s: float = 5.0,
+        wait_timeout_s: float = 10.0,
+    ):
         self._lock = lock
+        self._clock = clock
         self._lock_ttl_s = lock_ttl_s
         self._wait_timeout_s = wait_timeout_s
         self._inflight: dict[str, asyncio.Task[tuple[T, Role]]] = {}
-        self._held_elsewhere: set[str] = set()
+        # Per key, the task that forgets it once the other holder's lease could have lapsed.
+        self._held_elsewhere: dict[str, asyncio.Task[None]] = {}
 
     def busy(self, key: str) -> bool:
         """This process fetches `key`, or lately found another holding its lease."""
@@ -73,17 +83,25 @@ class StampedeGuard(Generic[T]):
         if isinstance(attempt, Held):
             # Ask again only once that lease could have lapsed: every stale read would
             # otherwise cost a lock round trip for as long as the other refresh runs.
-            self._held_elsewhere.add(key)
-            loop = asyncio.get_running_loop()
-            loop.call_later(attempt.ttl_s, self._held_elsewhere.discard, key)
+            lapses_at = self._clock.monotonic() + attempt.ttl_s
+            self._held_elsewhere[key] = asyncio.create_task(self._forget_held(key, lapses_at))
             return
         await self._own(attempt, load, peek)
+
+    async def _forget_held(self, key: str, lapses_at: float) -> None:
+        remaining = lapses_at - self._clock.monotonic()
+        if remaining > 0:
+            await self._clock.sleep(remaining)
+        self._held_elsewhere.pop(key, None)
 
     async def _cluster_fetch(self, key: str, load: Load[T], peek: Peek[T]) -> tuple[T, Role]:
         try:
             watch = self._lock.watch(key)
         except CacheUnavailable:
             return await load(), Role.OWNER
+        # The wait deadline stays on the event loop's clock, not the Clock port: the watch
+        # waits on the loop's timers (asyncio.wait_for in Watchers, Redis pub/sub), so a
+        # deadline on a fake clock would never pass while the watch slept in real time.
         deadline = asyncio.get_running_loop().time() + self._wait_timeout_s
         try:
             while True:
@@ -135,7 +153,7 @@ class StampedeGuard(Generic[T]):
 
     async def _keep_alive(self, lease: Lease) -> None:
         while True:
-            await asyncio.sleep(self._lock_ttl_s / 3)
+            await self._clock.sleep(self._lock_ttl_s / 3)
             try:
                 if not await lease.extend():
                     return

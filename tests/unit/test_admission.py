@@ -98,7 +98,7 @@ class World:
         self.get_weather = GetWeather(
             cache=self.cache,
             provider=self.provider,
-            guard=StampedeGuard(MemoryLock(), lock_ttl_s=1.0, wait_timeout_s=1.0),
+            guard=StampedeGuard(MemoryLock(), clock=self.clock, lock_ttl_s=1.0, wait_timeout_s=1.0),
             metrics=MemoryMetrics(),
             clock=self.clock,
             policy=CachePolicy(fresh_ttl_s=300, jitter_max_s=0, backoff_base_s=5),
@@ -239,14 +239,14 @@ class TwoCallProvider:
 
 
 async def test_once_a_new_name_is_geocoded_its_forecast_is_paid_as_a_known_place() -> None:
-    cache = MemoryCache()
+    cache, clock = MemoryCache(), FakeClock()
     provider = TwoCallProvider(cache)
     get_weather = GetWeather(
         cache=cache,
         provider=provider,
-        guard=StampedeGuard(MemoryLock(), lock_ttl_s=1.0, wait_timeout_s=1.0),
+        guard=StampedeGuard(MemoryLock(), clock=clock, lock_ttl_s=1.0, wait_timeout_s=1.0),
         metrics=MemoryMetrics(),
-        clock=FakeClock(),
+        clock=clock,
         policy=CachePolicy(),
         locations=cache,
     )

@@ -63,7 +63,7 @@ async def test_an_early_refresh_starts_just_as_a_call_would() -> None:
     world.get_weather = GetWeather(
         cache=world.cache,
         provider=world.provider,
-        guard=StampedeGuard(world.lock, lock_ttl_s=1.0, wait_timeout_s=1.0),
+        guard=StampedeGuard(world.lock, clock=world.clock, lock_ttl_s=1.0, wait_timeout_s=1.0),
         metrics=world.metrics,
         clock=world.clock,
         policy=policy,

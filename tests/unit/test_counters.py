@@ -56,7 +56,7 @@ class Service:
         self.get_weather = GetWeather(
             cache=MemoryCache(),
             provider=provider,
-            guard=StampedeGuard(MemoryLock(), lock_ttl_s=1.0, wait_timeout_s=1.0),
+            guard=StampedeGuard(MemoryLock(), clock=self.clock, lock_ttl_s=1.0, wait_timeout_s=1.0),
             metrics=self.metrics,
             clock=self.clock,
             policy=CachePolicy(fresh_ttl_s=300, jitter_max_s=0, xfetch_beta=0),

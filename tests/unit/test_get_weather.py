@@ -29,7 +29,7 @@ class World:
         self.get_weather = GetWeather(
             cache=self.cache,
             provider=self.provider,
-            guard=StampedeGuard(self.lock, lock_ttl_s=1.0, wait_timeout_s=1.0),
+            guard=StampedeGuard(self.lock, clock=self.clock, lock_ttl_s=1.0, wait_timeout_s=1.0),
             metrics=self.metrics,
             clock=self.clock,
             policy=CachePolicy(fresh_ttl_s=300, jitter_max_s=0, backoff_base_s=5),

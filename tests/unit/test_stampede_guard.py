@@ -26,15 +26,21 @@ SAN_JOSE = WeatherQuery.parse("San Jose")
 class Upstream:
     """A load function that counts its calls and can be held in flight."""
 
-    def __init__(self, delay_s: float = 0.0, *, fails: bool = False) -> None:
+    def __init__(
+        self, delay_s: float = 0.0, *, fails: bool = False, clock: FakeClock | None = None
+    ) -> None:
         self.calls = 0
         self.delay_s = delay_s
+        self.clock = clock
         self.fails = fails
         self.stored: str | None = None
 
     async def load(self) -> str:
         self.calls += 1
-        await asyncio.sleep(self.delay_s)
+        if self.clock is not None:
+            await self.clock.sleep(self.delay_s)
+        else:
+            await asyncio.sleep(self.delay_s)
         if self.fails:
             raise UpstreamUnavailable("down")
         self.stored = "value"
@@ -45,12 +51,24 @@ class Upstream:
 
 
 async def test_the_owner_keeps_its_lease_alive_past_the_lock_ttl() -> None:
-    lock, upstream = MemoryLock(), Upstream(delay_s=0.5)
-    owner = StampedeGuard[str](lock, lock_ttl_s=0.1, wait_timeout_s=5)
-    other = StampedeGuard[str](lock, lock_ttl_s=0.1, wait_timeout_s=5)
+    clock = FakeClock()
+    lock, upstream = MemoryLock(clock=clock), Upstream(delay_s=0.5, clock=clock)
+    owner = StampedeGuard[str](lock, clock=clock, lock_ttl_s=0.1, wait_timeout_s=5)
+    other = StampedeGuard[str](lock, clock=clock, lock_ttl_s=0.1, wait_timeout_s=5)
     first = asyncio.create_task(owner.run("k", upstream.load, upstream.peek))
-    await asyncio.sleep(0.01)
-    second = await other.run("k", upstream.load, upstream.peek)
+    await asyncio.sleep(0)  # the owner takes the lease and starts its fetch
+    waiter = asyncio.create_task(other.run("k", upstream.load, upstream.peek))
+
+    async def advance(seconds: float) -> None:
+        for _ in range(round(seconds / 0.01)):  # a keep-alive every third of the lease
+            clock.advance(0.01)
+            await asyncio.sleep(0)
+            await asyncio.sleep(0)
+
+    await advance(0.4)  # four lease lifetimes into the fetch
+    assert isinstance(await lock.acquire("k", 5), Held)
+    await advance(0.2)
+    second = await waiter
     assert await first == ("value", Role.OWNER)
     assert second == ("value", Role.COALESCED)
     assert upstream.calls == 1  # five lease lifetimes, one fetch
@@ -58,8 +76,8 @@ async def test_the_owner_keeps_its_lease_alive_past_the_lock_ttl() -> None:
 
 async def test_a_waiting_process_makes_no_lock_calls_between_wakeups() -> None:
     lock, upstream = CountingLock(), Upstream(delay_s=0.3)
-    owner = StampedeGuard[str](lock, lock_ttl_s=5, wait_timeout_s=5)
-    other = StampedeGuard[str](lock, lock_ttl_s=5, wait_timeout_s=5)
+    owner = StampedeGuard[str](lock, clock=FakeClock(), lock_ttl_s=5, wait_timeout_s=5)
+    other = StampedeGuard[str](lock, clock=FakeClock(), lock_ttl_s=5, wait_timeout_s=5)
     first = asyncio.create_task(owner.run("k", upstream.load, upstream.peek))
     await asyncio.sleep(0.01)
     waiters = [other.run("k", upstream.load, upstream.peek) for _ in range(50)]
@@ -73,7 +91,7 @@ async def test_a_failed_signal_fails_the_waiters_at_once() -> None:
     lock, upstream = MemoryLock(), Upstream()
     lease = await lock.acquire("k", 30)
     assert not isinstance(lease, Held)
-    guard = StampedeGuard[str](lock, lock_ttl_s=30, wait_timeout_s=30)
+    guard = StampedeGuard[str](lock, clock=FakeClock(), lock_ttl_s=30, wait_timeout_s=30)
     waiters = asyncio.gather(*(guard.run("k", upstream.load, upstream.peek) for _ in range(5)))
     await asyncio.sleep(0.01)
     await lease.release(Signal.FAILED)
@@ -85,7 +103,7 @@ async def test_a_failed_signal_fails_the_waiters_at_once() -> None:
 async def test_a_failed_fetch_releases_its_lease_with_a_failed_signal() -> None:
     lock, upstream = MemoryLock(), Upstream(fails=True)
     watch = lock.watch("k")
-    guard = StampedeGuard[str](lock, lock_ttl_s=30, wait_timeout_s=30)
+    guard = StampedeGuard[str](lock, clock=FakeClock(), lock_ttl_s=30, wait_timeout_s=30)
     with pytest.raises(UpstreamUnavailable):
         await guard.run("k", upstream.load, upstream.peek)
     assert await watch.wait(0.1) is Signal.FAILED
@@ -95,7 +113,7 @@ async def test_a_failed_fetch_releases_its_lease_with_a_failed_signal() -> None:
 async def test_a_refresh_skips_a_key_another_process_is_refreshing() -> None:
     lock, upstream = MemoryLock(), Upstream()
     await lock.acquire("k", 30)
-    await StampedeGuard[str](lock).refresh("k", upstream.load, upstream.peek)
+    await StampedeGuard[str](lock, clock=FakeClock()).refresh("k", upstream.load, upstream.peek)
     assert upstream.calls == 0
 
 
@@ -122,7 +140,7 @@ class Service:
         self.get_weather = GetWeather(
             cache=self.cache,
             provider=self.provider,
-            guard=StampedeGuard(MemoryLock(), lock_ttl_s=1.0, wait_timeout_s=1.0),
+            guard=StampedeGuard(MemoryLock(), clock=self.clock, lock_ttl_s=1.0, wait_timeout_s=1.0),
             metrics=MemoryMetrics(),
             clock=self.clock,
             policy=self.policy,
@@ -177,8 +195,8 @@ async def test_an_early_xfetch_refresh_does_fetch_for_a_fresh_entry() -> None:
 
 
 class CountingLock(MemoryLock):
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, clock: FakeClock | None = None) -> None:
+        super().__init__(clock=clock)
         self.acquires = 0
 
     async def acquire(self, key: str, ttl_s: float) -> Lease | Held:
@@ -202,13 +220,15 @@ async def test_early_xfetch_refreshes_back_off_while_the_upstream_fails() -> Non
 
 
 async def test_a_refresh_held_elsewhere_is_not_asked_for_again_until_the_lease_lapses() -> None:
-    lock, upstream = CountingLock(), Upstream()
+    clock = FakeClock()
+    lock, upstream = CountingLock(clock), Upstream()
     await lock.acquire("k", 0.2)  # another process is refreshing "k"
-    guard = StampedeGuard[str](lock)
+    guard = StampedeGuard[str](lock, clock=clock)
     for _ in range(20):
         await guard.refresh("k", upstream.load, upstream.peek)
     assert (lock.acquires, upstream.calls) == (2, 0)
     assert guard.busy("k")
-    await asyncio.sleep(0.25)  # its lease lapsed unrenewed: the holder is gone
+    clock.advance(0.25)  # its lease lapsed unrenewed: the holder is gone
+    await asyncio.sleep(0)  # the guard's timer wakes and forgets it
     await guard.refresh("k", upstream.load, upstream.peek)
     assert (lock.acquires, upstream.calls) == (3, 1)
