@@ -75,13 +75,18 @@ async def test_the_owner_keeps_its_lease_alive_past_the_lock_ttl() -> None:
 
 
 async def test_a_waiting_process_makes_no_lock_calls_between_wakeups() -> None:
-    lock, upstream = CountingLock(), Upstream(delay_s=0.3)
-    owner = StampedeGuard[str](lock, clock=FakeClock(), lock_ttl_s=5, wait_timeout_s=5)
-    other = StampedeGuard[str](lock, clock=FakeClock(), lock_ttl_s=5, wait_timeout_s=5)
+    clock = FakeClock()
+    lock, upstream = CountingLock(clock), Upstream(delay_s=0.3, clock=clock)
+    owner = StampedeGuard[str](lock, clock=clock, lock_ttl_s=5, wait_timeout_s=5)
+    other = StampedeGuard[str](lock, clock=clock, lock_ttl_s=5, wait_timeout_s=5)
     first = asyncio.create_task(owner.run("k", upstream.load, upstream.peek))
-    await asyncio.sleep(0.01)
+    await asyncio.sleep(0)  # the owner takes the lease and starts its fetch
     waiters = [other.run("k", upstream.load, upstream.peek) for _ in range(50)]
-    results = await asyncio.gather(first, *waiters)
+    gathered = asyncio.gather(first, *waiters)
+    for _ in range(5):  # the other process acquires, finds it held, and watches
+        await asyncio.sleep(0)
+    clock.advance(0.3)  # the owner's fetch ends
+    results = await gathered
     assert {value for value, _ in results} == {"value"}
     # One acquire for the owner and one for the other process, however many wait there.
     assert lock.acquires == 2
