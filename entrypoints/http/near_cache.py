@@ -65,15 +65,10 @@ class NearCache:
 
     def answer(self, query: bytes) -> tuple[HTTPResponseStartEvent, HTTPResponseBodyEvent] | None:
         """The response start and body messages of a hit, or None."""
-        # _lookup inlined: this is the hot path, and start() is already one call per hit.
-        item = self._items.get(query)
+        now = self._clock()
+        item = self._lookup(query, now)
         if item is None:
             return None
-        now = self._clock()
-        if now >= item.expires_at:
-            del self._items[query]
-            return None
-        self._items.move_to_end(query)
         answer = item.answer
         return start(HIT, now - item.fetched_at, answer.length), answer.body
 
