@@ -10,10 +10,9 @@ from collections.abc import Callable
 from typing import Any
 
 from entrypoints import config_report, logging_setup, startup
-from entrypoints.backends import StartupError
 from entrypoints.loadtest import add_arguments as add_loadtest_arguments
 from entrypoints.loadtest import run as run_loadtest
-from entrypoints.settings import Settings, SettingsError
+from entrypoints.settings import Settings, SettingsError, StartupError
 
 
 def _serve(args: argparse.Namespace) -> int:

@@ -45,7 +45,7 @@ def _derived_defaults(settings: Settings) -> dict[str, str]:
     miss budget the providers call for."""
     # Imported here: the container imports prometheus_client, whose first import decides
     # multiprocess mode, and the CLI must not import it before its workers start.
-    from entrypoints.container import budget_limits, miss_limit
+    from entrypoints.wiring.upstream import budget_limits, miss_limit
 
     limits = budget_limits(settings)
     shown = {}

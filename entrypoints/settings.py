@@ -16,6 +16,10 @@ class SettingsError(ValueError):
     """One bad variable; the message names it and says why, fit for a one-line exit."""
 
 
+class StartupError(RuntimeError):
+    """The service cannot start as configured; the message says why in one line."""
+
+
 def _number(name: str, default: float, *, minimum: float = 0.0, integer: bool = False) -> Any:
     def read(env: Mapping[str, str]) -> float | int:
         raw = env.get(name, "").strip()

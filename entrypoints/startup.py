@@ -16,8 +16,8 @@ from types import FrameType
 from typing import Any
 
 from adapters.observability.redaction import redact
-from entrypoints.backends import StartupError, redis_failure, unanswered
-from entrypoints.settings import Settings
+from entrypoints.settings import Settings, StartupError
+from entrypoints.wiring.storage import redis_failure, unanswered
 
 log = logging.getLogger("skycache")
 

@@ -18,10 +18,6 @@ from litestar.types import ASGIApp
 
 from domain.model.errors import InvalidCity
 from domain.model.query import WeatherQuery
-from domain.use_cases.get_weather import GetWeather
-from domain.use_cases.health import CheckHealth
-from domain.use_cases.stats import GetStats
-from entrypoints.container import Container, start_services, stop_services
 from entrypoints.http import responses
 from entrypoints.http.api_docs import openapi_config
 from entrypoints.http.errors import EXCEPTION_HANDLERS, RETRY_AFTER_MAX_KEY, domain_error
@@ -29,10 +25,11 @@ from entrypoints.http.fresh_hits import fresh_hits
 from entrypoints.http.head import HeadAsGet
 from entrypoints.http.limits import RequestLimits
 from entrypoints.http.metrics_route import metrics
-from entrypoints.http.near_cache import NearCache, NearCacheFastPath
+from entrypoints.http.near_cache import NearCacheFastPath
 from entrypoints.http.observed_app import ObservedApp
 from entrypoints.http.rate_limit import rate_limiting
 from entrypoints.http.schemas import HealthResponse, StatsResponse
+from entrypoints.http.services import SERVICES_KEY, AppWiring, HttpServices, services_in
 from entrypoints.http.weather_response import WEATHER_PATH, WeatherAnswer, encode_body
 
 
@@ -54,13 +51,12 @@ async def weather(
     # The hot path: services come from app state rather than Provide (two dependencies are
     # resolved in an anyio task group, ~75 µs a request), and an ASGI answer skips
     # Response's conversion; together about 4x cheaper in Litestar (see docs/BENCHMARKS.md).
-    state = request.app.state
-    get_weather: GetWeather = state.get_weather
+    services = services_in(request.app.state)
     # The client address as RATE_LIMIT's limiter sees it: misses are budgeted per client.
-    result = await get_weather(WeatherQuery.parse(city), client=get_remote_address(request))
+    query = WeatherQuery.parse(city)
+    result = await services.get_weather(query, client=get_remote_address(request))
     body = encode_body(result)
-    near: NearCache = state.near_cache
-    near.keep(request.scope["query_string"], result, body)
+    services.near_cache.keep(request.scope["query_string"], result, body)
     return WeatherAnswer(result, body)
 
 
@@ -69,8 +65,8 @@ async def weather(
     summary="Cache counters summed over every worker",
     responses=responses.STATS_ANSWERS,
 )
-async def stats(get_stats: NamedDependency[GetStats]) -> StatsResponse:
-    return msgspec.convert(await get_stats(), StatsResponse)
+async def stats(services: NamedDependency[HttpServices]) -> StatsResponse:
+    return msgspec.convert(await services.get_stats(), StatsResponse)
 
 
 @get(
@@ -78,43 +74,35 @@ async def stats(get_stats: NamedDependency[GetStats]) -> StatsResponse:
     summary="Whether Redis and the weather provider are answering",
     responses=responses.HEALTH_ANSWERS,
 )
-async def healthz(check_health: NamedDependency[CheckHealth]) -> HealthResponse:
-    return HealthResponse.from_domain(await check_health())
+async def healthz(services: NamedDependency[HttpServices]) -> HealthResponse:
+    return HealthResponse.from_domain(await services.check_health())
 
 
-def _from_state(name: str) -> Provide:
-    def resolve(state: State) -> Any:
-        return state[name]
-
-    return Provide(resolve, sync_to_thread=False)
+def _services(state: State) -> HttpServices:
+    return services_in(state)
 
 
-_SERVICES = ("get_weather", "get_stats", "check_health", "near_cache", "instruments", "provider")
-
-
-def create_app(container: Container) -> Litestar:
-    """Build the app around a container; resources open in the lifespan, not at import."""
+def create_app(wiring: AppWiring) -> Litestar:
+    """Build the app around its wiring; services open in the lifespan, not at import."""
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        for name, service in (await start_services(container)).items():
-            app.state[name] = service
-        # What exists now lives as long as the process: frozen, it is left out of every
-        # full collection, which otherwise stalls the loop 30-80 ms under load.
-        gc.freeze()
-        try:
+        async with wiring.open_services() as services:
+            app.state[SERVICES_KEY] = services
+            # What exists now lives as long as the process: frozen, it is left out of every
+            # full collection, which otherwise stalls the loop 30-80 ms under load.
+            gc.freeze()
             yield
-        finally:
-            await stop_services(container)
 
-    limiting = rate_limiting(container.settings().rate_limit, container.backend)
+    settings = wiring.settings
+    limiting = rate_limiting(settings.rate_limit, wiring.rate_limit_store)
     return Litestar(
         route_handlers=[weather, stats, healthz, metrics],
-        lifespan=[lifespan, *limiting.lifespan],
+        lifespan=[lifespan],
         middleware=limiting.middleware,
         stores=limiting.stores,
-        state=State({RETRY_AFTER_MAX_KEY: container.settings().upstream_retry_after_max_s}),
-        dependencies={name: _from_state(name) for name in _SERVICES},
+        state=State({RETRY_AFTER_MAX_KEY: settings.upstream_retry_after_max_s}),
+        dependencies={"services": Provide(_services, sync_to_thread=False)},
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=openapi_config(title="Skycache", version=metadata.version("skycache")),
         # Logging is set up once by the CLI (JSON lines); Litestar's default would replace it.
@@ -122,23 +110,22 @@ def create_app(container: Container) -> Litestar:
     )
 
 
-def create_asgi(container: Container) -> ASGIApp:
+def create_asgi(wiring: AppWiring) -> ASGIApp:
     """The app behind its fast path: near-cache hits, then fresh cache hits, skip Litestar.
     HEAD is turned into GET before either sees it, its body dropped on the way out.
 
     Requests that reach the app are counted, timed and logged by ObservedApp; fast-path
     hits are only counted (batched) and logged, which keeps a near hit ~1 µs long."""
-    app = create_app(container)
-    settings = container.settings()
-    access_log = container.access_log() if settings.log_requests else None
-    observed = ObservedApp(app, container.instruments(), access_log=access_log)
-    near: NearCache = container.near_cache()
+    app = create_app(wiring)
+    access_log = wiring.access_log if wiring.settings.log_requests else None
+    observed = ObservedApp(app, wiring.instruments, access_log=access_log)
+    near = wiring.near_cache
     inner: ASGIApp = observed
     # The fast path answers before Litestar's rate limiter could count: one or the other.
-    if not settings.rate_limit:
+    if not wiring.settings.rate_limit:
 
         def on_hit() -> None:
-            app.state.get_weather.record_hit()
+            services_in(app.state).get_weather.record_hit()
             observed.near_hit()
 
         lookup = fresh_hits(app.state, near, on_answer=observed.near_hit)

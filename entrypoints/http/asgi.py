@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from litestar.types import ASGIApp
 
-from entrypoints.container import Container
+from entrypoints.container import Container, app_wiring
 from entrypoints.http.app import create_asgi
 
 
 def create_app_from_env() -> ASGIApp:
-    return create_asgi(Container())
+    return create_asgi(app_wiring(Container()))

@@ -15,8 +15,8 @@ from litestar.datastructures import State
 
 from domain.model.errors import InvalidCity
 from domain.model.query import WeatherQuery
-from domain.use_cases.get_weather import GetWeather
 from entrypoints.http.near_cache import Lookup, NearCache
+from entrypoints.http.services import services_in
 from entrypoints.http.weather_response import encode_body
 
 
@@ -49,8 +49,7 @@ def fresh_hits(state: State, near: NearCache, on_answer: Callable[[], None]) -> 
         query = _query_of(query_string)
         if query is None:
             return None
-        get_weather: GetWeather = state.get_weather
-        result = await get_weather.cached_hit(query)
+        result = await services_in(state).get_weather.cached_hit(query)
         if result is None:
             return None
         on_answer()

@@ -6,10 +6,8 @@ from typing import Any
 
 from litestar import Request, Response, get
 from litestar.di import NamedDependency
-from litestar.params import SkipValidation
 
-from adapters.observability.prometheus_instruments import Instruments
-from ports.provider import WeatherProvider
+from entrypoints.http.services import HttpServices
 
 
 @get(
@@ -22,12 +20,10 @@ from ports.provider import WeatherProvider
 )
 def metrics(
     request: Request[Any, Any, Any],
-    instruments: NamedDependency[Instruments],
-    # A Protocol: Litestar cannot isinstance-check it, so it is not validated.
-    provider: NamedDependency[SkipValidation[WeatherProvider]],
+    services: NamedDependency[HttpServices],
 ) -> Response[bytes]:
-    body, content_type = instruments.render(
-        request.headers.get("accept"), provider_healthy=provider.healthy()
+    body, content_type = services.instruments.render(
+        request.headers.get("accept"), provider_healthy=services.provider.healthy()
     )
     # As a header: a text/ media type would get Litestar's "; charset=utf-8" a second time.
     return Response(body, headers={"content-type": content_type})

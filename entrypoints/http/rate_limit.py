@@ -1,24 +1,16 @@
-"""Optional per-client rate limiting (RATE_LIMIT=100/minute): Litestar's middleware, with
-its counts in Redis when the service uses Redis (adapters/redis/rate_limit_store.py), so that
-every worker shares one limit."""
+"""Optional per-client rate limiting (RATE_LIMIT=100/minute): Litestar's middleware, over
+the store the composition root gives it (counts in Redis when the service uses Redis, so
+that every worker shares one limit)."""
 
 from __future__ import annotations
 
-import inspect
-from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any
 
-from litestar import Litestar
 from litestar.exceptions import TooManyRequestsException
 from litestar.middleware.base import DefineMiddleware
 from litestar.middleware.rate_limit import RateLimitConfig, RateLimitMiddleware
 from litestar.stores.base import Store
 from litestar.types import Receive, Scope, Send
-
-from adapters.redis.rate_limit_store import SharedOrLocalStore
-from entrypoints.backends import Backend
 
 STORE_NAME = "rate_limit"
 # Probes and scrapers are not clients to throttle.
@@ -38,37 +30,23 @@ class ClientRateLimit(RateLimitMiddleware):
             raise TooManyRequestsException(detail="rate limit exceeded", headers=headers) from None
 
 
-Lifespan = Callable[[Litestar], AbstractAsyncContextManager[None]]
-
-
 @dataclass(frozen=True)
 class RateLimiting:
     """What to add to the Litestar app; empty when rate limiting is off."""
 
     middleware: list[DefineMiddleware] = field(default_factory=list)
     stores: dict[str, Store] = field(default_factory=dict)
-    lifespan: list[Lifespan] = field(default_factory=list)
 
 
-def rate_limiting(rate_limit: str, backend: Callable[[], Any]) -> RateLimiting:
-    """`rate_limit` as in Settings ("100/minute" or ""); `backend` resolves the Backend."""
+def rate_limiting(rate_limit: str, store: Store) -> RateLimiting:
+    """`rate_limit` as in Settings ("100/minute" or "")."""
     if not rate_limit:
         return RateLimiting()
     count, unit = rate_limit.split("/")
-    store = SharedOrLocalStore()
-
-    @asynccontextmanager
-    async def attach_redis(_: Litestar) -> AsyncIterator[None]:
-        found = backend()
-        opened: Backend = await found if inspect.isawaitable(found) else found
-        if opened.redis is not None and opened.breaker is not None:
-            store.attach(opened.redis, opened.breaker)
-        yield
-
     config = RateLimitConfig(
         rate_limit=(unit, int(count)),  # type: ignore[arg-type]  # validated by Settings
         exclude=UNLIMITED_PATHS,
         middleware_class=ClientRateLimit,
         store=STORE_NAME,
     )
-    return RateLimiting([config.middleware], {STORE_NAME: store}, [attach_redis])
+    return RateLimiting([config.middleware], {STORE_NAME: store})

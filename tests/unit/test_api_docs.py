@@ -15,7 +15,7 @@ from dependency_injector import providers
 from litestar.testing import AsyncTestClient
 
 from domain.model.query import MAX_CITY_LENGTH
-from entrypoints.container import Container
+from entrypoints.container import Container, app_wiring
 from entrypoints.http.api_docs import ASSETS_DIR, SWAGGER_UI_VERSION
 from entrypoints.http.app import create_app
 from entrypoints.settings import Settings
@@ -30,7 +30,7 @@ async def client() -> AsyncIterator[AsyncTestClient]:
     container = Container()
     container.settings.override(providers.Object(Settings.from_env({"SKYCACHE_CACHE": "memory"})))
     container.provider.override(providers.Object(FakeProvider()))
-    async with AsyncTestClient(app=create_app(container)) as test_client:
+    async with AsyncTestClient(app=create_app(app_wiring(container))) as test_client:
         yield test_client
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from domain.model.admission import BudgetLimit
-from entrypoints.container import budget_limits, miss_limit
 from entrypoints.settings import Settings, SettingsError
+from entrypoints.wiring.upstream import budget_limits, miss_limit
 
 DAY, MONTH = 86_400.0, 31 * 86_400.0
 

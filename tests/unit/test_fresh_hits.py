@@ -9,7 +9,7 @@ import pytest
 from dependency_injector import providers
 from litestar.testing import AsyncTestClient
 
-from entrypoints.container import Container
+from entrypoints.container import Container, app_wiring
 from entrypoints.http.app import create_asgi
 from entrypoints.http.fresh_hits import city_of
 from entrypoints.http.near_cache import NearCache
@@ -29,7 +29,7 @@ async def service(request: pytest.FixtureRequest) -> AsyncIterator[Service]:
     provider, clock = FakeProvider(), FakeClock()
     container.provider.override(providers.Object(provider))
     container.clock.override(providers.Object(clock))
-    async with AsyncTestClient(app=create_asgi(container)) as client:
+    async with AsyncTestClient(app=create_asgi(app_wiring(container))) as client:
         yield client, container.near_cache(), clock, provider
 
 

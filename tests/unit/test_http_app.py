@@ -7,7 +7,7 @@ from dependency_injector import providers
 from litestar.testing import AsyncTestClient
 
 from domain.model.errors import UpstreamBadResponse, UpstreamRateLimited, UpstreamUnavailable
-from entrypoints.container import Container
+from entrypoints.container import Container, app_wiring
 from entrypoints.http.app import create_app
 from entrypoints.settings import Settings
 from tests.unit.fakes import FakeProvider
@@ -25,7 +25,7 @@ async def client(provider: FakeProvider) -> AsyncIterator[AsyncTestClient]:
     container = Container()
     container.settings.override(providers.Object(Settings.from_env({"SKYCACHE_CACHE": "memory"})))
     container.provider.override(providers.Object(provider))
-    async with AsyncTestClient(app=create_app(container)) as test_client:
+    async with AsyncTestClient(app=create_app(app_wiring(container))) as test_client:
         yield test_client
 
 

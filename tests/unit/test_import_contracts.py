@@ -45,6 +45,7 @@ def _lint_imports_on_a_copy(
         ("domain.use_cases.health", "import adapters.system_clock", "Layers"),
         ("adapters.redis.cache", "import entrypoints.settings", "Layers"),
         ("adapters.redis.cache", "import adapters.providers.http", "Adapter families"),
+        ("entrypoints.http.app", "import adapters.memory.cache", "Only the composition root"),
     ],
     ids=[
         "model->ports",
@@ -52,6 +53,7 @@ def _lint_imports_on_a_copy(
         "use case->adapters",
         "adapter->entrypoints",
         "redis->providers",
+        "app->an adapter",
     ],
 )
 def test_an_import_against_the_layers_or_between_adapter_families_breaks_a_contract(

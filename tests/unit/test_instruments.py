@@ -16,9 +16,9 @@ from adapters.memory.metrics import MemoryMetrics
 from adapters.observability.prometheus_instruments import Instruments
 from adapters.observability.prometheus_metrics import Batch
 from domain.model.outcome import CounterName
-from entrypoints.container import UPSTREAM_ENDPOINTS
 from entrypoints.http.observed_app import ObservedApp
 from entrypoints.logging_setup import JsonFormatter
+from entrypoints.wiring.upstream import UPSTREAM_ENDPOINTS
 from ports.lock import Held, Signal
 
 

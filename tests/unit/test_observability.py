@@ -12,7 +12,7 @@ from adapters.observability.prometheus_instruments import Instruments
 from domain.model.errors import UpstreamUnavailable
 from domain.model.outcome import CounterName
 from domain.use_cases.stats import MEANINGS
-from entrypoints.container import Container
+from entrypoints.container import Container, app_wiring
 from entrypoints.http.app import create_app
 from entrypoints.settings import Settings
 from tests.unit.fakes import FakeProvider
@@ -36,7 +36,7 @@ async def client(
     container.settings.override(providers.Object(Settings.from_env({"SKYCACHE_CACHE": "memory"})))
     container.provider.override(providers.Object(provider))
     container.instruments.override(providers.Object(instruments))
-    async with AsyncTestClient(app=create_app(container)) as test_client:
+    async with AsyncTestClient(app=create_app(app_wiring(container))) as test_client:
         yield test_client
 
 

@@ -7,8 +7,8 @@ import asyncio
 import pytest
 
 from domain.model.errors import CityNotFound, UpstreamUnavailable
-from entrypoints.container import protection_config
 from entrypoints.settings import Settings, SettingsError
+from entrypoints.wiring.upstream import protection_config
 from tests.unit.fakes import FakeClock
 from tests.unit.scripted_provider import (
     BAD_BODY,

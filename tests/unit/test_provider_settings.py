@@ -10,8 +10,8 @@ from adapters.memory.metrics import MemoryMetrics
 from adapters.resilience.counted_provider import CountedProvider
 from adapters.resilience.failover import FailoverProvider
 from adapters.resilience.protected_provider import ProtectedProvider
-from entrypoints.container import build_provider
 from entrypoints.settings import Settings, SettingsError
+from entrypoints.wiring.upstream import provider as build_provider
 
 
 def test_open_meteo_is_the_default_provider() -> None:

@@ -1,0 +1,1 @@
+"""The factories entrypoints/container.py wires: the only code that chooses adapters."""

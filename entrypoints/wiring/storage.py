@@ -1,0 +1,144 @@
+"""The shared store: Redis when it answers, else this process's memory, said loudly."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+
+from litestar.stores.base import Store
+from redis.asyncio import Redis
+
+from adapters.memory.cache import MemoryCache
+from adapters.memory.fallback_cache import FallbackCache
+from adapters.memory.lock import MemoryLock
+from adapters.memory.metrics import MemoryMetrics
+from adapters.observability.redaction import redact
+from adapters.redis.breaker import BreakerCache, BreakerLock, RedisBreaker
+from adapters.redis.cache import RedisCache
+from adapters.redis.client import create_redis_client, ping_failure, warm_pool
+from adapters.redis.lock import RedisLock
+from adapters.redis.metrics import RedisMetrics
+from adapters.redis.rate_limit_store import SharedOrLocalStore
+from entrypoints.settings import Settings
+from ports.cache import Cache
+from ports.clock import Clock
+from ports.lock import Lock
+from ports.metrics import Metrics
+
+log = logging.getLogger("skycache")
+
+
+async def open_redis(settings: Settings) -> AsyncIterator[Redis | None]:
+    """The Redis client, or None when the in-memory adapters serve instead.
+
+    With SKYCACHE_CACHE=redis a Redis that does not answer is used anyway: a worker that
+    uvicorn restarts during an outage must start and degrade like its siblings (a worker
+    failing its start-up stops the whole service); the CLI refuses, once, before any
+    worker starts (entrypoints/startup.py)."""
+    if settings.cache_backend == "memory":
+        yield None
+        return
+    client = create_redis_client(
+        settings.redis_url,
+        max_connections=settings.redis_pool_max,
+        timeout_s=settings.redis_timeout_s,
+    )
+    try:
+        failure = await ping_failure(client)
+        if failure and settings.cache_backend != "redis":
+            log.warning(
+                "!!! REDIS AT %s IS NOT REACHABLE (%s): USING AN IN-MEMORY CACHE. Counters, "
+                "locks and cached weather are per process and lost on restart. Set "
+                "SKYCACHE_CACHE=redis to refuse to start without Redis. !!!",
+                redact(settings.redis_url),
+                failure,
+            )
+            yield None
+            return
+        if failure:
+            log.error(
+                "%s (%s): starting on it anyway, serving without it until it returns",
+                unanswered(settings),
+                failure,
+            )
+        else:
+            await warm_pool(client)
+        yield client
+    finally:
+        await client.aclose()
+
+
+def unanswered(settings: Settings) -> str:
+    return f"SKYCACHE_CACHE=redis but Redis at {redact(settings.redis_url)} does not answer"
+
+
+async def redis_failure(settings: Settings) -> str | None:
+    """Why Redis at REDIS_URL cannot be used (the error's type), or None when it answers."""
+    client = create_redis_client(
+        settings.redis_url, max_connections=2, timeout_s=settings.redis_timeout_s
+    )
+    try:
+        return await ping_failure(client)
+    finally:
+        await client.aclose()
+
+
+def redis_breaker(settings: Settings, clock: Clock) -> RedisBreaker:
+    return RedisBreaker(
+        failures=settings.redis_breaker_failures,
+        cooldown_s=settings.redis_breaker_reset_s,
+        clock=clock,
+    )
+
+
+async def open_metrics(
+    redis: Redis | None, breaker: RedisBreaker, settings: Settings
+) -> AsyncIterator[Metrics]:
+    """Counters in Redis, batched and flushed by a task; on shutdown, what is left is sent."""
+    if redis is None:
+        yield MemoryMetrics()
+        return
+    metrics = RedisMetrics(redis, flush_interval_s=settings.metrics_flush_s, breaker=breaker)
+    await metrics.start()
+    try:
+        yield metrics
+    finally:
+        await metrics.stop()
+
+
+def cache(
+    redis: Redis | None,
+    breaker: RedisBreaker,
+    metrics: Metrics,
+    settings: Settings,
+    clock: Clock,
+) -> Cache:
+    """Redis behind the breaker, with this process's last known good copy in front."""
+    if redis is None:
+        return MemoryCache(clock=clock)
+    shared = RedisCache(redis, metrics=metrics)
+    guarded = BreakerCache(shared, shared, breaker)
+    return FallbackCache(guarded, guarded, max_items=settings.local_copy_size, clock=clock)
+
+
+async def open_lock(
+    redis: Redis | None, breaker: RedisBreaker, clock: Clock
+) -> AsyncIterator[Lock]:
+    """The stampede lock; Redis' stops its wake-up subscription on shutdown."""
+    if redis is None:
+        yield MemoryLock(clock=clock)
+        return
+    lock = RedisLock(redis)
+    try:
+        yield BreakerLock(lock, breaker)
+    finally:
+        await lock.aclose()
+
+
+def share_rate_limits(
+    store: Store, redis: Redis | None, breaker: RedisBreaker
+) -> SharedOrLocalStore | Store:
+    """Counts in Redis once it is open, so every worker shares one limit."""
+    if redis is not None and isinstance(store, SharedOrLocalStore):
+        store.attach(redis, breaker)
+    return store

@@ -1,0 +1,30 @@
+"""The composition root on a real Redis, reached by overriding the one client provider."""
+
+from __future__ import annotations
+
+import pytest
+from dependency_injector import providers
+from redis.asyncio import Redis
+
+from domain.model.query import WeatherQuery
+from entrypoints.container import Container, opened_services
+from entrypoints.settings import Settings
+
+pytestmark = pytest.mark.integration
+
+
+async def test_a_given_redis_client_carries_the_cache_the_counters_and_the_health(
+    redis_client: Redis,
+) -> None:
+    container = Container()
+    # REDIS_URL points nowhere: only the overridden client may be used.
+    env = {"REDIS_URL": "redis://127.0.0.1:1/0", "WEATHER_PROVIDER": "simulated"}
+    container.settings.override(providers.Object(Settings.from_env(env)))
+    container.redis.override(providers.Object(redis_client))
+    async with opened_services(container) as services:
+        await services.get_weather(WeatherQuery.parse("Paris"))
+        health = await services.check_health()
+        stats = await services.get_stats()
+    assert health.cache == "redis" and health.shared_cache_ok
+    assert stats["api_calls"] == 1
+    assert await redis_client.dbsize() > 0  # the entry (and counters) live in Redis
