@@ -58,7 +58,9 @@ class Container(containers.DeclarativeContainer):
     metrics = providers.Singleton(instruments.provided.count_too.call(shared_metrics))
     cache = providers.Singleton(storage.cache, redis, redis_breaker, metrics, settings, clock)
     lock = providers.Resource(storage.open_lock, redis, redis_breaker, clock)
-    provider = providers.Singleton(upstream.provider, settings, http_client, cache, metrics, budget)
+    provider = providers.Singleton(
+        upstream.provider, settings, http_client, cache, metrics, clock, budget
+    )
 
     # The use cases.
     policy = providers.Singleton(

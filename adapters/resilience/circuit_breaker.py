@@ -21,7 +21,9 @@ class CircuitBreaker:
     def __init__(self, clock: Clock, *, name: str, failures: int = 5, reset_s: float = 30.0):
         if failures < 1 or reset_s <= 0:
             raise ValueError("a breaker needs failures >= 1 and reset_s > 0")
-        self._circuit = Circuit(clock.now, failures=failures, reset_s=reset_s)
+        # The cool-down is a duration within this process, as for Redis' breaker: the
+        # clock's monotonic reading, which a wall-clock step cannot shorten or stretch.
+        self._circuit = Circuit(clock.monotonic, failures=failures, reset_s=reset_s)
         self._name = name
         self._last_failure = ""
 

@@ -191,8 +191,8 @@ def _unsent(refusal: UpstreamUnavailable) -> UpstreamUnavailable:
 
 
 def _now() -> float:
-    # Retry windows are durations within this process: the loop's monotonic clock, not
-    # the Clock port's wall time (which the breaker and quota windows use).
+    # The retry window and its pause are measured on the loop's clock, the clock of the
+    # call timeouts they are weighed against (asyncio.timeout), not on the Clock port.
     return asyncio.get_running_loop().time()
 
 

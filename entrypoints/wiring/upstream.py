@@ -165,6 +165,7 @@ def provider(
     http: httpx.AsyncClient,
     locations: LocationCache,
     metrics: Metrics,
+    clock: Clock,
     budget: UpstreamBudget | None = None,
 ) -> WeatherProvider:
     """Each upstream behind its own protection (concurrency cap, retry, breaker, quota), its
@@ -175,6 +176,7 @@ def provider(
             ProtectedProvider(
                 CountedAttempts(upstream(name, settings, http, locations), metrics),
                 protection_config(settings),
+                clock=clock,
                 budget=budget,
             ),
             metrics,

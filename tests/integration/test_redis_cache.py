@@ -123,14 +123,17 @@ async def test_an_unchanged_entry_reads_as_the_same_object_and_a_rewrite_as_the_
     assert await cache.get("san jose") is None
 
 
-async def test_a_down_redis_is_reported_quickly(down_client: Redis) -> None:
+async def test_a_down_redis_is_reported_on_the_refusal(down_client: Redis) -> None:
     cache = RedisCache(down_client)
-    started = time.monotonic()
-    with pytest.raises(CacheUnavailable):
-        await cache.get("san jose")
-    with pytest.raises(CacheUnavailable):
-        await cache.put("san jose", fresh_entry(), 60)
-    with pytest.raises(CacheUnavailable):
-        await cache.get_location("san jose")
+    failures = []
+    for call in (
+        cache.get("san jose"),
+        cache.put("san jose", fresh_entry(), 60),
+        cache.get_location("san jose"),
+    ):
+        with pytest.raises(CacheUnavailable) as raised:
+            await call
+        failures.append(str(raised.value))
     assert await cache.ping() is False
-    assert time.monotonic() - started < 0.5
+    # Each on the refused connection, none on a timeout waited out.
+    assert all("ConnectionError" in failure for failure in failures), failures

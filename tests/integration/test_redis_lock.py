@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import AsyncIterator
 
 import pytest
@@ -88,15 +87,15 @@ async def test_a_dropped_subscription_wakes_watchers_and_comes_back(
         watch.close()
 
 
-async def test_a_down_redis_raises_cache_unavailable_quickly() -> None:
+async def test_a_down_redis_raises_cache_unavailable_on_the_refusal() -> None:
     client = create_redis_client(f"redis://127.0.0.1:{free_port()}/0")
     lock = RedisLock(client)
     try:
         watch = lock.watch("san jose")  # local only: never fails
-        started = time.monotonic()
-        with pytest.raises(CacheUnavailable):
+        with pytest.raises(CacheUnavailable) as raised:
             await lock.acquire("san jose", 5.0)
-        assert time.monotonic() - started < 0.5
+        # The refused connection itself, not a timeout waited out after it.
+        assert "ConnectionError" in str(raised.value)
         watch.close()
     finally:
         await lock.aclose()

@@ -49,11 +49,11 @@ async def test_the_cache_fails_fast_while_down_and_recovers(
     cache = RedisCache(client)
     await cache.put("atlantis", NEGATIVE, 60)
     server.kill()
-    started = time.monotonic()
-    with pytest.raises(CacheUnavailable):
+    with pytest.raises(CacheUnavailable) as raised:
         await cache.get("atlantis")
     assert await cache.ping() is False
-    assert time.monotonic() - started < 0.5
+    # Failing fast is failing on the reset or refusal, not on a timeout waited out.
+    assert "ConnectionError" in str(raised.value)
     server.restart()
     # The pool's sockets to the dead server are replaced without an error reaching us.
     assert await cache.get("atlantis") is None  # a fresh, empty server
