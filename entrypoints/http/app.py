@@ -24,6 +24,7 @@ from domain.use_cases.stats import GetStats
 from entrypoints.container import Container, start_services, stop_services
 from entrypoints.http import responses
 from entrypoints.http.api_docs import openapi_config
+from entrypoints.http.caching_headers import NO_STORE
 from entrypoints.http.errors import EXCEPTION_HANDLERS, RETRY_AFTER_MAX_KEY, domain_error
 from entrypoints.http.fresh_hits import fresh_hits
 from entrypoints.http.head import HeadAsGet
@@ -33,7 +34,7 @@ from entrypoints.http.near_cache import NearCache, NearCacheFastPath
 from entrypoints.http.observed_app import ObservedApp
 from entrypoints.http.rate_limit import rate_limiting
 from entrypoints.http.schemas import HealthResponse, StatsResponse
-from entrypoints.http.weather_response import WEATHER_PATH, WeatherAnswer, encode_body
+from entrypoints.http.weather_response import WEATHER_PATH, WeatherAnswer, render
 
 
 def _missing_city(request: Request[Any, Any, Any], _: ValidationException) -> Response[Any]:
@@ -58,14 +59,15 @@ async def weather(
     get_weather: GetWeather = state.get_weather
     # The client address as RATE_LIMIT's limiter sees it: misses are budgeted per client.
     result = await get_weather(WeatherQuery.parse(city), client=get_remote_address(request))
-    body = encode_body(result)
+    answer = render(result)
     near: NearCache = state.near_cache
-    near.keep(request.scope["query_string"], result, body)
-    return WeatherAnswer(result, body)
+    near.keep(request.scope["query_string"], result, answer)
+    return WeatherAnswer(result, answer)
 
 
 @get(
     "/stats",
+    cache_control=NO_STORE,
     summary="Cache counters summed over every worker",
     responses=responses.STATS_ANSWERS,
 )
@@ -75,6 +77,7 @@ async def stats(get_stats: NamedDependency[GetStats]) -> StatsResponse:
 
 @get(
     "/healthz",
+    cache_control=NO_STORE,
     summary="Whether Redis and the weather provider are answering",
     responses=responses.HEALTH_ANSWERS,
 )

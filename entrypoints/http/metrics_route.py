@@ -9,6 +9,7 @@ from litestar.di import NamedDependency
 from litestar.params import SkipValidation
 
 from adapters.observability.prometheus_instruments import Instruments
+from entrypoints.http.caching_headers import NO_STORE
 from ports.provider import WeatherProvider
 
 
@@ -19,6 +20,7 @@ from ports.provider import WeatherProvider
     "Each /stats counter is skycache_<name>_total, its HELP text saying what it counts.",
     media_type="text/plain; version=0.0.4; charset=utf-8",
     sync_to_thread=False,
+    cache_control=NO_STORE,
 )
 def metrics(
     request: Request[Any, Any, Any],
