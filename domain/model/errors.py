@@ -22,11 +22,19 @@ class CityNotFound(SkycacheError):
     """The provider knows no city by that name.
 
     `outcome` says how the use case learned it (NEGATIVE from the cache, MISS or COALESCED
-    from a fetch), for the X-Cache header; None where no cache was involved (providers)."""
+    from a fetch), for the X-Cache header; None where no cache was involved (providers).
+    `fresh_for_s` is how long the cache remembers the answer, for caches downstream."""
 
-    def __init__(self, message: str, *, outcome: CacheOutcome | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        outcome: CacheOutcome | None = None,
+        fresh_for_s: float | None = None,
+    ) -> None:
         super().__init__(message)
         self.outcome = outcome
+        self.fresh_for_s = fresh_for_s
 
 
 class UpstreamUnavailable(SkycacheError):

@@ -22,6 +22,8 @@ class WeatherResult:
     outcome: CacheOutcome
     age_s: float
     fresh_for_s: float = 0.0
+    stale_for_s: float = 0.0  # until the entry is no longer served at all, even stale
+    fetched_at: float = 0.0  # epoch seconds, the same in every process sharing the cache
 
     @property
     def stale(self) -> bool:

@@ -215,7 +215,11 @@ class GetWeather:
             if outcome is CacheOutcome.HIT:
                 outcome = CacheOutcome.NEGATIVE
             self._count(outcome)
-            raise CityNotFound("no city by that name", outcome=outcome)
+            raise CityNotFound(
+                "no city by that name",
+                outcome=outcome,
+                fresh_for_s=max(entry.fresh_until - now, 0.0),
+            )
         self._count(outcome)
         return _result(entry.weather, entry, outcome, now)
 
@@ -322,4 +326,6 @@ def _result(
         outcome=outcome,
         age_s=max(now - entry.fetched_at, 0.0),
         fresh_for_s=max(entry.fresh_until - now, 0.0),
+        stale_for_s=max(entry.stale_until - now, 0.0),
+        fetched_at=entry.fetched_at,
     )

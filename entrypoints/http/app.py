@@ -20,6 +20,7 @@ from domain.model.errors import InvalidCity
 from domain.model.query import WeatherQuery
 from entrypoints.http import responses
 from entrypoints.http.api_docs import openapi_config
+from entrypoints.http.caching_headers import NO_STORE
 from entrypoints.http.errors import EXCEPTION_HANDLERS, RETRY_AFTER_MAX_KEY, domain_error
 from entrypoints.http.fresh_hits import fresh_hits
 from entrypoints.http.head import HeadAsGet
@@ -30,7 +31,7 @@ from entrypoints.http.observed_app import ObservedApp
 from entrypoints.http.rate_limit import rate_limiting
 from entrypoints.http.schemas import HealthResponse, StatsResponse
 from entrypoints.http.services import SERVICES_KEY, AppWiring, HttpServices, services_in
-from entrypoints.http.weather_response import WEATHER_PATH, WeatherAnswer, encode_body
+from entrypoints.http.weather_response import WEATHER_PATH, WeatherAnswer, render
 
 
 def _missing_city(request: Request[Any, Any, Any], _: ValidationException) -> Response[Any]:
@@ -55,13 +56,14 @@ async def weather(
     # The client address as RATE_LIMIT's limiter sees it: misses are budgeted per client.
     query = WeatherQuery.parse(city)
     result = await services.get_weather(query, client=get_remote_address(request))
-    body = encode_body(result)
-    services.near_cache.keep(request.scope["query_string"], result, body)
-    return WeatherAnswer(result, body)
+    answer = render(result)
+    services.near_cache.keep(request.scope["query_string"], result, answer)
+    return WeatherAnswer(result, answer)
 
 
 @get(
     "/stats",
+    cache_control=NO_STORE,
     summary="Cache counters summed over every worker",
     responses=responses.STATS_ANSWERS,
 )
@@ -71,6 +73,7 @@ async def stats(services: NamedDependency[HttpServices]) -> StatsResponse:
 
 @get(
     "/healthz",
+    cache_control=NO_STORE,
     summary="Whether Redis and the weather provider are answering",
     responses=responses.HEALTH_ANSWERS,
 )

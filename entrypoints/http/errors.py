@@ -69,20 +69,27 @@ def retry_after(seconds: float | None, ceiling: float) -> str:
     return str(int(min(max(math.ceil(wait), 1), max(math.floor(ceiling), 1))))
 
 
+_NO_STORE = {"Cache-Control": "no-store"}
+
+
 def _headers(exc: SkycacheError, ceiling: float) -> dict[str, str] | None:
+    # Failures are never stored downstream: they say nothing of the next answer.
     if isinstance(exc, UnusableAnswer) and exc.outcome is not None:
         # Remembered: it is answered by the cache until it expires, with no upstream call.
-        return {
+        return _NO_STORE | {
             "Retry-After": retry_after(exc.retry_after_s, ceiling),
             "X-Cache": exc.outcome.value,
         }
     if isinstance(exc, UpstreamUnavailable):
         # Nothing usable was cached, so the cache was missed, whoever did the fetch.
-        return {"Retry-After": retry_after(exc.retry_after_s, ceiling), "X-Cache": "MISS"}
+        wait = retry_after(exc.retry_after_s, ceiling)
+        return _NO_STORE | {"Retry-After": wait, "X-Cache": "MISS"}
     if isinstance(exc, TooManyMisses):
-        return {"Retry-After": retry_after(exc.retry_after_s, ceiling)}
+        return _NO_STORE | {"Retry-After": retry_after(exc.retry_after_s, ceiling)}
     if isinstance(exc, CityNotFound) and exc.outcome is not None:
-        return {"X-Cache": exc.outcome.value}
+        # Caches downstream may remember "no such city" as long as Skycache does.
+        remembered = round(exc.fresh_for_s or 0)
+        return {"X-Cache": exc.outcome.value, "Cache-Control": f"public, max-age={remembered}"}
     return None
 
 
@@ -104,12 +111,14 @@ def http_error(_: Request[object, object, State], exc: HTTPException) -> Respons
     headers = {
         k: v for k, v in (exc.headers or {}).items() if k.lower() in ("allow", "retry-after")
     }
+    if exc.status_code >= 500 or exc.status_code == 429:
+        headers |= _NO_STORE
     return _json(exc.status_code, code, detail, headers)
 
 
 def unexpected_error(_: Request[object, object, State], exc: Exception) -> Response[ErrorResponse]:
     log.exception("unexpected error", exc_info=exc)
-    return _json(500, "internal_error", "internal error")
+    return _json(500, "internal_error", "internal error", _NO_STORE)
 
 
 EXCEPTION_HANDLERS: ExceptionHandlersMap = {

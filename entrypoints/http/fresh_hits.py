@@ -14,10 +14,11 @@ from urllib.parse import parse_qsl
 from litestar.datastructures import State
 
 from domain.model.errors import InvalidCity
+from domain.model.outcome import WeatherResult
 from domain.model.query import WeatherQuery
 from entrypoints.http.near_cache import Lookup, NearCache
 from entrypoints.http.services import services_in
-from entrypoints.http.weather_response import encode_body
+from entrypoints.http.weather_response import Rendered, render
 
 
 def city_of(query_string: bytes) -> str | None:
@@ -45,7 +46,7 @@ def _query_of(query_string: bytes) -> WeatherQuery | None:
 def fresh_hits(state: State, near: NearCache, on_answer: Callable[[], None]) -> Lookup:
     """A lookup for NearCacheFastPath, over the GetWeather the app's lifespan put in `state`."""
 
-    async def lookup(query_string: bytes) -> tuple[bytes, float] | None:
+    async def lookup(query_string: bytes) -> tuple[WeatherResult, Rendered] | None:
         query = _query_of(query_string)
         if query is None:
             return None
@@ -53,8 +54,8 @@ def fresh_hits(state: State, near: NearCache, on_answer: Callable[[], None]) -> 
         if result is None:
             return None
         on_answer()
-        body = encode_body(result)
-        near.keep(query_string, result, body)
-        return body, result.age_s
+        answer = render(result)
+        near.keep(query_string, result, answer)
+        return result, answer
 
     return lookup

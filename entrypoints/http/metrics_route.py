@@ -7,6 +7,7 @@ from typing import Any
 from litestar import Request, Response, get
 from litestar.di import NamedDependency
 
+from entrypoints.http.caching_headers import NO_STORE
 from entrypoints.http.services import HttpServices
 
 
@@ -17,6 +18,7 @@ from entrypoints.http.services import HttpServices
     "Each /stats counter is skycache_<name>_total, its HELP text saying what it counts.",
     media_type="text/plain; version=0.0.4; charset=utf-8",
     sync_to_thread=False,
+    cache_control=NO_STORE,
 )
 def metrics(
     request: Request[Any, Any, Any],

@@ -15,31 +15,27 @@ from collections.abc import Awaitable, Callable
 from typing import NamedTuple
 
 from litestar.enums import ScopeType
-from litestar.types import (
-    ASGIApp,
-    HTTPResponseBodyEvent,
-    HTTPResponseStartEvent,
-    Receive,
-    Scope,
-    Send,
-)
+from litestar.types import ASGIApp, Receive, Scope, Send
 
 from domain.model.outcome import CacheOutcome, WeatherResult
-from entrypoints.http.weather_response import HIT, WEATHER_PATH, Encoded, encoded, start
+from entrypoints.http import caching_headers
+from entrypoints.http.weather_response import HIT, WEATHER_PATH, Rendered, send_answer
 
 log = logging.getLogger("skycache.http")
 
 
 class _Item(NamedTuple):
-    """Everything a hit sends but its Age, built once at store time rather than on every hit."""
+    """Everything a hit sends but its Age and max-age, built once at store time."""
 
     expires_at: float
     fetched_at: float  # on the near cache's clock: Age counts from the fetch, not the store
-    answer: Encoded
+    fresh_until: float  # on the near cache's clock: max-age counts down to it
+    stale_window_s: float  # how long caches downstream may serve it stale after that
+    answer: Rendered
 
 
 class NearCache:
-    """An LRU of raw query string -> encoded 200 response, each kept at most `ttl_s`."""
+    """An LRU of raw query string -> rendered 200 response, each kept at most `ttl_s`."""
 
     def __init__(
         self,
@@ -63,27 +59,51 @@ class NearCache:
         item = self._lookup(query, now)
         return None if item is None else (now - item.fetched_at, item.answer.body["body"])
 
-    def answer(self, query: bytes) -> tuple[HTTPResponseStartEvent, HTTPResponseBodyEvent] | None:
-        """The response start and body messages of a hit, or None."""
+    async def answer(self, query: bytes, scope: Scope, send: Send) -> bool:
+        """Sends a hit (a 200, or a 304 to a matching conditional request); False if none."""
         now = self._clock()
         item = self._lookup(query, now)
         if item is None:
-            return None
-        answer = item.answer
-        return start(HIT, now - item.fetched_at, answer.length), answer.body
+            return False
+        await send_answer(
+            scope,
+            send,
+            HIT,
+            now - item.fetched_at,
+            item.fresh_until - now,
+            item.stale_window_s,
+            item.answer,
+        )
+        return True
 
-    def keep(self, query: bytes, result: WeatherResult, body: bytes) -> None:
-        """Stores the encoded body of a result, unless it is stale."""
+    def keep(self, query: bytes, result: WeatherResult, answer: Rendered) -> None:
+        """Stores the rendered answer of a result, unless it is stale."""
         if result.outcome is not CacheOutcome.STALE:
-            self.put(query, body, age_s=result.age_s, fresh_for_s=result.fresh_for_s)
+            self.put(
+                query,
+                answer,
+                age_s=result.age_s,
+                fresh_for_s=result.fresh_for_s,
+                stale_window_s=caching_headers.stale_window(result),
+            )
 
-    def put(self, query: bytes, body: bytes, *, age_s: float, fresh_for_s: float) -> None:
+    def put(
+        self,
+        query: bytes,
+        answer: Rendered,
+        *,
+        age_s: float,
+        fresh_for_s: float,
+        stale_window_s: float = 0.0,
+    ) -> None:
         """Kept for `ttl_s`, or less when the entry turns stale sooner."""
         ttl_s = min(self.ttl_s, fresh_for_s)
         if not self.enabled or ttl_s <= 0:
             return
         now = self._clock()
-        self._items[query] = _Item(now + ttl_s, now - age_s, encoded(body))
+        self._items[query] = _Item(
+            now + ttl_s, now - age_s, now + fresh_for_s, stale_window_s, answer
+        )
         self._items.move_to_end(query)
         if len(self._items) > self._max_items:
             self._items.popitem(last=False)
@@ -102,8 +122,8 @@ class NearCache:
         return len(self._items)
 
 
-# A fresh entry read from the shared cache, already encoded: (body, age in seconds).
-Lookup = Callable[[bytes], Awaitable[tuple[bytes, float] | None]]
+# A fresh entry read from the shared cache, already rendered; None if there is none.
+Lookup = Callable[[bytes], Awaitable[tuple[WeatherResult, Rendered] | None]]
 
 
 class NearCacheFastPath:
@@ -133,11 +153,8 @@ class NearCacheFastPath:
             and scope["path"] == WEATHER_PATH
             and scope["method"] == "GET"
         ):
-            found = self._near.answer(scope["query_string"])
-            if found is not None:
+            if await self._near.answer(scope["query_string"], scope, send):
                 self._on_hit()
-                await send(found[0])
-                await send(found[1])
                 return
             if self._lookup is not None and await self._answer_fresh(scope, send):
                 return
@@ -153,8 +170,14 @@ class NearCacheFastPath:
             return False
         if fresh is None:
             return False
-        body, age_s = fresh
-        answer = encoded(body)
-        await send(start(HIT, age_s, answer.length))
-        await send(answer.body)
+        result, answer = fresh
+        await send_answer(
+            scope,
+            send,
+            HIT,
+            result.age_s,
+            result.fresh_for_s,
+            caching_headers.stale_window(result),
+            answer,
+        )
         return True

@@ -13,11 +13,15 @@ from msgspec import Meta
 from domain.model.outcome import CounterName, WeatherResult
 from domain.use_cases.health import Health
 from domain.use_cases.stats import BY_PROVIDER_MEANINGS, MEANINGS
+from entrypoints.http import units as units_of
+from entrypoints.http.units import METRIC, Units
 
 
 class WeatherResponse(msgspec.Struct, kw_only=True):
     city: Annotated[str, Meta(description="As the provider spells it", examples=["San Jose"])]
-    temperature: Annotated[float, Meta(description="°C at 2 m", examples=[22.5])]
+    temperature: Annotated[
+        float, Meta(description="At 2 m: °C in metric units, °F in imperial", examples=[22.5])
+    ]
     humidity: Annotated[float, Meta(description="Relative humidity, %", examples=[65])] | None
     description: (
         Annotated[
@@ -39,13 +43,16 @@ class WeatherResponse(msgspec.Struct, kw_only=True):
         bool, Meta(description="Served past its TTL (X-Cache: STALE)", examples=[False])
     ]
     age_seconds: Annotated[int, Meta(description="Seconds since it was fetched", examples=[0])]
+    units: Annotated[
+        Units, Meta(description="The units of the numbers: metric (°C) or imperial (°F)")
+    ] = METRIC
 
     @classmethod
-    def from_domain(cls, result: WeatherResult) -> WeatherResponse:
+    def from_domain(cls, result: WeatherResult, units: Units = METRIC) -> WeatherResponse:
         w = result.weather
         return cls(
             city=w.city,
-            temperature=w.temperature,
+            temperature=units_of.temperature(w.temperature, units),
             humidity=w.humidity,
             description=w.description,
             country=w.country,
@@ -55,6 +62,7 @@ class WeatherResponse(msgspec.Struct, kw_only=True):
             provider=w.provider,
             stale=result.stale,
             age_seconds=int(result.age_s),
+            units=units,
         )
 
 

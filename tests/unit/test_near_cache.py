@@ -2,13 +2,27 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
 
+from domain.model.outcome import CacheOutcome, WeatherResult
+from domain.model.weather import Weather
 from entrypoints.http.near_cache import NearCache, NearCacheFastPath
+from entrypoints.http.weather_response import Rendered, render
 
-BODY = b'{"city":"San Jose","temperature":18.4}'
+FETCHED_AT = 1_764_000_000.0  # Mon, 24 Nov 2025 16:00:00 GMT
+RESULT = WeatherResult(
+    weather=Weather(city="San Jose", temperature=18.4, humidity=65, description=None),
+    outcome=CacheOutcome.HIT,
+    age_s=0.0,
+    fresh_for_s=300.0,
+    stale_for_s=86_400.0,
+    fetched_at=FETCHED_AT,
+)
+ANSWER = render(RESULT)
+BODY = ANSWER.body["body"]
 SAN_JOSE = b"city=San%20Jose"
 
 
@@ -46,7 +60,7 @@ def near(clock: FakeClock) -> NearCache:
 
 
 def test_an_entry_is_served_until_its_ttl_then_forgotten(near: NearCache, clock: FakeClock) -> None:
-    near.put(SAN_JOSE, BODY, age_s=0, fresh_for_s=300)
+    near.put(SAN_JOSE, ANSWER, age_s=0, fresh_for_s=300)
     clock.advance(0.99)
     assert near.get(SAN_JOSE) == (pytest.approx(0.99), BODY)
     clock.advance(0.01)
@@ -55,7 +69,7 @@ def test_an_entry_is_served_until_its_ttl_then_forgotten(near: NearCache, clock:
 
 
 def test_age_counts_from_the_fetch_not_from_the_store(near: NearCache, clock: FakeClock) -> None:
-    near.put(SAN_JOSE, BODY, age_s=42.5, fresh_for_s=300)
+    near.put(SAN_JOSE, ANSWER, age_s=42.5, fresh_for_s=300)
     clock.advance(0.5)
     found = near.get(SAN_JOSE)
     assert found is not None
@@ -65,7 +79,7 @@ def test_age_counts_from_the_fetch_not_from_the_store(near: NearCache, clock: Fa
 def test_an_entry_never_outlives_the_freshness_it_was_stored_with(
     near: NearCache, clock: FakeClock
 ) -> None:
-    near.put(SAN_JOSE, BODY, age_s=299.8, fresh_for_s=0.2)
+    near.put(SAN_JOSE, ANSWER, age_s=299.8, fresh_for_s=0.2)
     clock.advance(0.19)
     assert near.get(SAN_JOSE) is not None
     clock.advance(0.01)
@@ -73,7 +87,7 @@ def test_an_entry_never_outlives_the_freshness_it_was_stored_with(
 
 
 def test_an_entry_with_no_freshness_left_is_not_stored(near: NearCache) -> None:
-    near.put(SAN_JOSE, BODY, age_s=300, fresh_for_s=0)
+    near.put(SAN_JOSE, ANSWER, age_s=300, fresh_for_s=0)
     assert near.get(SAN_JOSE) is None
     assert len(near) == 0
 
@@ -82,9 +96,9 @@ def test_the_cache_holds_at_most_max_items_and_evicts_the_least_recently_used(
     near: NearCache,
 ) -> None:
     for query in (b"city=a", b"city=b", b"city=c"):
-        near.put(query, BODY, age_s=0, fresh_for_s=300)
+        near.put(query, ANSWER, age_s=0, fresh_for_s=300)
     assert near.get(b"city=a") is not None  # a is now the most recently used
-    near.put(b"city=d", BODY, age_s=0, fresh_for_s=300)
+    near.put(b"city=d", ANSWER, age_s=0, fresh_for_s=300)
     assert len(near) == 3
     assert near.get(b"city=b") is None
     assert all(near.get(q) is not None for q in (b"city=a", b"city=c", b"city=d"))
@@ -93,7 +107,7 @@ def test_the_cache_holds_at_most_max_items_and_evicts_the_least_recently_used(
 @pytest.mark.parametrize(("ttl_s", "max_items"), [(0, 4096), (1.0, 0)])
 def test_a_zero_ttl_or_size_disables_the_cache(ttl_s: float, max_items: int) -> None:
     near = NearCache(ttl_s=ttl_s, max_items=max_items)
-    near.put(SAN_JOSE, BODY, age_s=0, fresh_for_s=300)
+    near.put(SAN_JOSE, ANSWER, age_s=0, fresh_for_s=300)
     assert not near.enabled
     assert near.get(SAN_JOSE) is None
 
@@ -118,8 +132,19 @@ async def _receive() -> dict[str, Any]:
     return {"type": "http.disconnect"}
 
 
-def _scope(method: str = "GET", path: str = "/weather", query: bytes = SAN_JOSE) -> Any:
-    return {"type": "http", "method": method, "path": path, "query_string": query}
+def _scope(
+    method: str = "GET",
+    path: str = "/weather",
+    query: bytes = SAN_JOSE,
+    headers: list[tuple[bytes, bytes]] | None = None,
+) -> Any:
+    return {
+        "type": "http",
+        "method": method,
+        "path": path,
+        "query_string": query,
+        "headers": headers or [],
+    }
 
 
 @pytest.fixture
@@ -130,7 +155,7 @@ def hits() -> list[int]:
 @pytest.fixture
 def fast_path(near: NearCache, hits: list[int]) -> tuple[NearCacheFastPath, InnerApp]:
     inner = InnerApp()
-    near.put(SAN_JOSE, BODY, age_s=3.2, fresh_for_s=300)
+    near.put(SAN_JOSE, ANSWER, age_s=3.2, fresh_for_s=296.8, stale_window_s=86_100)
     return NearCacheFastPath(inner, near, on_hit=lambda: hits.append(1)), inner
 
 
@@ -145,11 +170,58 @@ async def test_a_warm_get_weather_is_answered_without_the_app_and_counted(
     assert sent.status == 200
     assert sent.headers == {
         b"content-type": b"application/json",
+        b"cache-control": b"public, max-age=297, stale-while-revalidate=86100, "
+        b"stale-if-error=86100",
+        b"etag": ANSWER.tag[1],
+        b"last-modified": b"Mon, 24 Nov 2025 16:00:00 GMT",
         b"x-cache": b"HIT",
         b"age": b"3",
         b"content-length": str(len(BODY)).encode(),
     }
     assert sent.messages[1] == {"type": "http.response.body", "body": BODY, "more_body": False}
+
+
+@pytest.mark.parametrize(
+    "validator",
+    [
+        (b"if-none-match", ANSWER.tag[1]),
+        (b"if-none-match", b'"other", W/' + ANSWER.tag[1]),
+        (b"if-none-match", b"*"),
+        (b"if-modified-since", b"Mon, 24 Nov 2025 16:00:00 GMT"),
+        (b"if-modified-since", b"Tue, 25 Nov 2025 08:00:00 GMT"),
+    ],
+)
+async def test_a_warm_conditional_get_that_matches_is_a_304_with_no_body(
+    fast_path: tuple[NearCacheFastPath, InnerApp], validator: tuple[bytes, bytes]
+) -> None:
+    app, _ = fast_path
+    sent = Recorder()
+    await app(_scope(headers=[validator]), _receive, sent)
+    assert sent.status == 304
+    assert sent.headers[b"etag"] == ANSWER.tag[1]
+    assert sent.headers[b"cache-control"].startswith(b"public, max-age=297,")
+    assert b"content-length" not in sent.headers
+    assert sent.messages[1]["body"] == b""
+
+
+@pytest.mark.parametrize(
+    "validators",
+    [
+        [(b"if-none-match", b'"something-else"')],
+        [(b"if-modified-since", b"Mon, 24 Nov 2025 15:59:59 GMT")],
+        [(b"if-modified-since", b"not a date")],
+        # If-None-Match decides when both are sent (RFC 9110, 13.2.2)
+        [(b"if-none-match", b'"x"'), (b"if-modified-since", b"Tue, 25 Nov 2025 08:00:00 GMT")],
+    ],
+)
+async def test_a_conditional_get_that_does_not_match_gets_the_whole_200(
+    fast_path: tuple[NearCacheFastPath, InnerApp], validators: list[tuple[bytes, bytes]]
+) -> None:
+    app, _ = fast_path
+    sent = Recorder()
+    await app(_scope(headers=validators), _receive, sent)
+    assert sent.status == 200
+    assert sent.messages[1]["body"] == BODY
 
 
 @pytest.mark.parametrize(
@@ -191,23 +263,23 @@ async def test_an_expired_entry_goes_to_the_app_again(
 class FreshLookup:
     """A stand-in for the shared-cache lookup: answers `fresh` queries, records the rest."""
 
-    def __init__(self, fresh: dict[bytes, bytes], failing: bool = False) -> None:
+    def __init__(self, fresh: dict[bytes, Rendered], failing: bool = False) -> None:
         self.fresh = fresh
         self.failing = failing
         self.queries: list[bytes] = []
 
-    async def __call__(self, query: bytes) -> tuple[bytes, float] | None:
+    async def __call__(self, query: bytes) -> tuple[WeatherResult, Rendered] | None:
         self.queries.append(query)
         if self.failing:
             raise RuntimeError("boom")
-        body = self.fresh.get(query)
-        return None if body is None else (body, 7.9)
+        answer = self.fresh.get(query)
+        return None if answer is None else (replace(RESULT, age_s=7.9), answer)
 
 
 async def test_a_near_miss_that_the_lookup_finds_fresh_is_answered_without_the_app(
     near: NearCache, hits: list[int]
 ) -> None:
-    inner, lookup = InnerApp(), FreshLookup({b"city=Boise": BODY})
+    inner, lookup = InnerApp(), FreshLookup({b"city=Boise": ANSWER})
     app = NearCacheFastPath(inner, near, on_hit=lambda: hits.append(1), lookup=lookup)
     sent = Recorder()
     await app(_scope(query=b"city=Boise"), _receive, sent)
@@ -234,7 +306,7 @@ async def test_what_the_lookup_does_not_find_or_fails_on_goes_to_the_app(
 async def test_the_lookup_is_asked_only_after_a_near_miss_of_a_get_weather(
     near: NearCache,
 ) -> None:
-    near.put(SAN_JOSE, BODY, age_s=0, fresh_for_s=300)
+    near.put(SAN_JOSE, ANSWER, age_s=0, fresh_for_s=300)
     lookup = FreshLookup({})
     app = NearCacheFastPath(InnerApp(), near, on_hit=lambda: None, lookup=lookup)
     await app(_scope(), _receive, Recorder())
