@@ -1,4 +1,5 @@
-"""The `skycache` command: serve the API, show its configuration, run a load test."""
+"""The `skycache` command: serve the API, show its configuration, print the edge's nginx
+configuration, run a load test."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from collections.abc import Callable
 from typing import Any
 
 from entrypoints import config_report, logging_setup, startup
+from entrypoints.edge import add_arguments as add_edge_arguments
+from entrypoints.edge import run as run_edge_config
 from entrypoints.loadtest import add_arguments as add_loadtest_arguments
 from entrypoints.loadtest import run as run_loadtest
 from entrypoints.settings import Settings, SettingsError, StartupError
@@ -129,6 +132,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     config.add_argument("--json", action="store_true", help="print JSON instead of a table")
     config.set_defaults(handler=config_report.run)
+    edge = commands.add_parser(
+        "edge-config",
+        help="print the nginx configuration of an edge in front of Skycache instances",
+        description="Print a complete nginx configuration that caches /weather by "
+        "Skycache's own Cache-Control and ETag in front of the given instances. Run it "
+        "as it is: nginx -p DIR -c FILE -g 'daemon off;'.",
+        formatter_class=_Formatter,
+    )
+    add_edge_arguments(edge)
+    edge.set_defaults(handler=run_edge_config)
     loadtest = commands.add_parser(
         "loadtest", help="run a bounded headless Locust load test", formatter_class=_Formatter
     )

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
 
 import pytest
 
 from tests.support.app_server import AppServer
+from tests.support.edge import reachable_state_dir
 from tests.support.fake_open_meteo import FakeOpenMeteo
 
 StartApp = Callable[..., AppServer]
@@ -25,12 +27,20 @@ def app_env(redis_url: str, fake_open_meteo: FakeOpenMeteo) -> dict[str, str]:
 
 
 @pytest.fixture
+def edge_state() -> Iterator[Path]:
+    with reachable_state_dir() as state:
+        yield state
+
+
+@pytest.fixture
 def start_app(app_env: dict[str, str], redis_client: object) -> Iterator[StartApp]:
     """Starts service processes (each test gets an emptied Redis); stops them afterwards."""
     started: list[AppServer] = []
 
-    def start(env: Mapping[str, str] | None = None, *, workers: int = 1) -> AppServer:
-        server = AppServer({**app_env, **(env or {})}, workers=workers)
+    def start(
+        env: Mapping[str, str] | None = None, *, workers: int = 1, port: int | None = None
+    ) -> AppServer:
+        server = AppServer({**app_env, **(env or {})}, workers=workers, port=port)
         started.append(server.start())
         return server
 
