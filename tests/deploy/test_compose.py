@@ -35,7 +35,7 @@ IMAGE_VARIABLES = {"SKYCACHE_WORKERS"}
 UVICORN_VARIABLES = {"FORWARDED_ALLOW_IPS"}
 
 # Named here, not read from the file, so a broken file fails tests instead of collection.
-APPS = ["app", "app-sim"]
+APPS = ["app", "app-2", "app-sim"]
 LOCUSTS = ["loadtest", "locust", "locust-worker"]
 
 # Locust patches the standard library with gevent when imported: parse its flags in a child.
@@ -95,7 +95,10 @@ def test_every_app_variable_is_one_the_service_documents(name: str) -> None:
     assert not unknown, f"{name} sets variables the service never reads: {sorted(unknown)}"
 
 
-@pytest.mark.parametrize(("name", "provider"), [("app", "open-meteo"), ("app-sim", "simulated")])
+@pytest.mark.parametrize(
+    ("name", "provider"),
+    [("app", "open-meteo"), ("app-2", "open-meteo"), ("app-sim", "simulated")],
+)
 def test_each_app_starts_with_valid_settings_on_redis(name: str, provider: str) -> None:
     settings = Settings.from_env(environment(services()[name]))
     assert (settings.weather_provider, settings.cache_backend) == (provider, "redis")
@@ -103,8 +106,15 @@ def test_each_app_starts_with_valid_settings_on_redis(name: str, provider: str) 
 
 
 def test_simulated_weather_never_shares_a_redis_database_with_real_weather() -> None:
-    urls = {environment(services()[name])["REDIS_URL"] for name in APPS}
-    assert len({urlparse(url).path for url in urls}) == len(APPS)
+    # Instances of one provider share a database (app and app-2 behind the edge); two
+    # providers never do.
+    providers_in: dict[str, set[str]] = {}
+    for name in APPS:
+        env = environment(services()[name])
+        database = urlparse(env["REDIS_URL"]).path
+        providers_in.setdefault(database, set()).add(env["WEATHER_PROVIDER"])
+    assert all(len(found) == 1 for found in providers_in.values()), providers_in
+    assert len(providers_in) == 2
 
 
 def test_the_default_app_provider_can_be_switched_from_the_host() -> None:

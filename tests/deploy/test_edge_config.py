@@ -1,0 +1,85 @@
+"""deploy/edge/nginx.conf and `skycache edge-config`: the shipped file is the command's output,
+nginx accepts it, and the compose profile `edge` runs it in front of its two instances."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from entrypoints.edge.nginx_config import parse_address, render
+from tests.deploy.recipe import DEPLOY, compose
+from tests.support.edge import edge_config, nginx_binary
+
+SHIPPED = DEPLOY / "edge" / "nginx.conf"
+# What deploy/docker-compose.yml's header and the README say produced the file.
+COMPOSE_ARGS = ("0.0.0.0:8080", ["app:8000", "app-2:8000"], Path("/var/cache/skycache-edge"))
+
+
+def _shipped_render() -> str:
+    listen, instances, state = COMPOSE_ARGS
+    return render(parse_address(listen), [parse_address(i) for i in instances], state)
+
+
+def test_the_shipped_file_is_exactly_what_the_command_prints_for_compose() -> None:
+    assert SHIPPED.read_text() == _shipped_render(), (
+        "deploy/edge/nginx.conf was edited by hand: regenerate it with the command in its header"
+    )
+
+
+def test_nginx_accepts_the_commands_output_as_it_is(tmp_path: Path) -> None:
+    config = tmp_path / "nginx.conf"
+    config.write_text(edge_config("127.0.0.1:18080", ["127.0.0.1:18001"], tmp_path))
+    checked = subprocess.run(
+        [nginx_binary(), "-t", "-p", str(tmp_path), "-c", str(config), "-g", "daemon off;"],
+        capture_output=True,
+        text=True,
+    )
+    assert checked.returncode == 0, checked.stderr
+    assert (tmp_path / "logs").is_dir() and (tmp_path / "temp" / "proxy").is_dir()
+
+
+def test_only_weather_is_cached_and_freshness_comes_from_skycaches_headers() -> None:
+    text = _shipped_render()
+    cached = re.findall(r"location = (\S+) \{[^}]*proxy_cache skycache_edge;", text)
+    assert cached == ["/weather", "/weather/batch"]
+    assert "proxy_cache_valid" not in text  # no edge-side freshness rule
+    assert re.search(r"location / \{\s*proxy_pass http://skycache;\s*\}", text)
+
+
+@pytest.mark.parametrize(
+    ("argument", "value", "complaint"),
+    [
+        ("--listen", "8080", "is not HOST:PORT"),
+        ("--listen", "127.0.0.1:99999", "port must be 1 to 65535"),
+        ("--instance", "app;evil:8000", "not a host name or address"),
+    ],
+)
+def test_a_bad_address_is_a_one_line_usage_error(
+    tmp_path: Path, argument: str, value: str, complaint: str
+) -> None:
+    args = {"--listen": "127.0.0.1:8080", "--instance": "127.0.0.1:8000"} | {argument: value}
+    command = [sys.executable, "-m", "entrypoints.cli", "edge-config", "--dir", str(tmp_path)]
+    for name, given in args.items():
+        command += [name, given]
+    result = subprocess.run(command, capture_output=True, text=True)
+    assert result.returncode == 2
+    assert complaint in result.stderr.splitlines()[-1]
+    assert result.stdout == ""
+
+
+def test_the_compose_edge_profile_runs_the_shipped_file_in_front_of_its_instances() -> None:
+    services = compose()["services"]
+    edge = services["edge-cache"]
+    assert edge["profiles"] == ["edge"]
+    assert "./edge/nginx.conf:/etc/nginx/skycache-edge.conf:ro" in edge["volumes"]
+    listen, instances, state = COMPOSE_ARGS
+    assert f"-p {state} -c /etc/nginx/skycache-edge.conf" in edge["entrypoint"][-1]
+    assert edge["ports"] == [f"8002:{parse_address(listen).port}"]
+    for instance in instances:
+        name = instance.split(":")[0]
+        assert name in services, instance
+        assert edge["depends_on"][name] == {"condition": "service_healthy"}
