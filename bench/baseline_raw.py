@@ -10,11 +10,8 @@ BODY = (
     b'"country":"United States","latitude":37.33939,"longitude":-121.89496,'
     b'"observed_at":"2025-01-01T12:00","provider":"open-meteo","stale":false,"age_seconds":3}'
 )
-_START = {
-    "type": "http.response.start",
-    "status": 200,
-    "headers": [(b"content-type", b"application/json"), (b"content-length", b"%d" % len(BODY))],
-}
+_HEADERS = [(b"content-type", b"application/json"), (b"content-length", b"%d" % len(BODY))]
+_START = {"type": "http.response.start", "status": 200, "headers": _HEADERS}
 _BODY = {"type": "http.response.body", "body": BODY}
 
 
@@ -26,4 +23,17 @@ async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
             if message["type"] == "lifespan.shutdown":
                 return
     await send(_START)
+    await send(_BODY)
+
+
+# The same answer, cacheable for five minutes: what nginx's own proxy_cache keeps when it
+# fronts this app with the edge's configuration (bench/edge.py).
+_CACHEABLE_START = {**_START, "headers": [*_HEADERS, (b"cache-control", b"public, max-age=300")]}
+
+
+async def cacheable(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    if scope["type"] == "lifespan":
+        await app(scope, receive, send)
+        return
+    await send(_CACHEABLE_START)
     await send(_BODY)
