@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Generic, Literal, Protocol, TypeVar
 from urllib.parse import parse_qs
 
 import msgspec
@@ -92,40 +92,70 @@ class State:
 
 
 def build_app(*, accept_any: bool = False) -> Any:
-    state = State(accept_any)
+    steering = Steering(lambda: State(accept_any), Control, _error)
 
     async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
-        nonlocal state
         if scope["type"] != "http":
             return
         route = (scope["method"], scope["path"])
         query = {k: v[-1] for k, v in parse_qs(scope["query_string"].decode()).items()}
         if route == ("GET", "/v1/search"):
-            await _serve(state, "geocoding", query, send)
+            await _serve(steering.state, "geocoding", query, send)
         elif route == ("GET", "/v1/forecast"):
-            await _serve(state, "forecast", query, send)
-        elif route == ("GET", "/_calls"):
-            await _reply(send, 200, state.view()["calls"])
-        elif route == ("GET", "/_state"):
-            await _reply(send, 200, state.view())
-        elif route == ("POST", "/_reset"):
-            state = State(accept_any)  # requests in flight keep the old one
-            await _reply(send, 200, state.view())
-        elif route == ("POST", "/_control"):
-            await _control(state, await _body(receive), send)
-        else:
-            await _reply(send, 404, {"error": True, "reason": "Not Found"})
+            await _serve(steering.state, "forecast", query, send)
+        elif not await steering.answer(route, receive, send):
+            await _reply(send, 404, _error("Not Found"))
 
     return app
 
 
-async def _control(state: State, body: bytes, send: Any) -> None:
-    try:
-        state.apply(msgspec.json.decode(body, type=Control))
-    except msgspec.DecodeError as e:
-        await _reply(send, 400, {"error": True, "reason": str(e)})
-        return
-    await _reply(send, 200, state.view())
+def _error(reason: str) -> dict[str, Any]:
+    return {"error": True, "reason": reason}
+
+
+class Steerable(Protocol):
+    def apply(self, control: Any) -> None: ...
+    def view(self) -> dict[str, Any]: ...
+
+
+S = TypeVar("S", bound=Steerable)
+
+
+class Steering(Generic[S]):
+    """The routes that steer a fake, the same on every fake: GET /_calls and /_state,
+    POST /_reset and /_control (a JSON `control` body, answered with the fake's `error`
+    shape when it does not decode)."""
+
+    def __init__(
+        self, fresh: Callable[[], S], control: type[Any], error: Callable[[str], Any]
+    ) -> None:
+        self._fresh = fresh
+        self._control = control
+        self._error = error
+        self.state = fresh()
+
+    async def answer(self, route: tuple[str, str], receive: Any, send: Any) -> bool:
+        """Answer a steering route; False (nothing sent) for any other route."""
+        if route == ("GET", "/_calls"):
+            await _reply(send, 200, self.state.view()["calls"])
+        elif route == ("GET", "/_state"):
+            await _reply(send, 200, self.state.view())
+        elif route == ("POST", "/_reset"):
+            self.state = self._fresh()  # requests in flight keep the old one
+            await _reply(send, 200, self.state.view())
+        elif route == ("POST", "/_control"):
+            await self._apply(await _body(receive), send)
+        else:
+            return False
+        return True
+
+    async def _apply(self, body: bytes, send: Any) -> None:
+        try:
+            self.state.apply(msgspec.json.decode(body, type=self._control))
+        except msgspec.DecodeError as e:
+            await _reply(send, 400, self._error(str(e)))
+            return
+        await _reply(send, 200, self.state.view())
 
 
 async def _serve(state: State, endpoint: Endpoint, query: dict[str, str], send: Any) -> None:
