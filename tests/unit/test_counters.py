@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 
 from adapters.memory.cache import MemoryCache
-from adapters.memory.lock import MemoryLock
 from adapters.memory.metrics import MemoryMetrics
 from adapters.resilience.counted_provider import CountedAttempts, CountedProvider
 from adapters.resilience.failover import FailoverProvider
@@ -17,8 +16,6 @@ from domain.model.errors import CityNotFound, UpstreamBudgetSpent, UpstreamUnava
 from domain.model.outcome import CacheOutcome
 from domain.model.policy import CachePolicy
 from domain.model.query import WeatherQuery
-from domain.use_cases.get_weather import GetWeather
-from domain.use_cases.stampede import StampedeGuard
 from domain.use_cases.stats import GetStats
 from ports.provider import WeatherProvider
 from tests.unit.fakes import FakeClock
@@ -31,6 +28,7 @@ from tests.unit.scripted_provider import (
     ScriptedProvider,
     protected,
 )
+from tests.unit.use_case import get_weather_over
 
 BOSTON = WeatherQuery.parse("Boston")
 DENVER = WeatherQuery.parse("Denver")
@@ -53,14 +51,9 @@ class Service:
             for u in upstreams
         ]
         provider = stacks[0] if len(stacks) == 1 else FailoverProvider(stacks)
-        self.get_weather = GetWeather(
-            cache=MemoryCache(),
-            provider=provider,
-            guard=StampedeGuard(MemoryLock(), clock=self.clock, lock_ttl_s=1.0, wait_timeout_s=1.0),
-            metrics=self.metrics,
-            clock=self.clock,
-            policy=CachePolicy(fresh_ttl_s=300, jitter_max_s=0, xfetch_beta=0),
-            uniform=lambda: 0.5,
+        policy = CachePolicy(fresh_ttl_s=300, jitter_max_s=0, xfetch_beta=0)
+        self.get_weather = get_weather_over(
+            MemoryCache(), provider, self.clock, policy, metrics=self.metrics
         )
         self._before: dict[str, Any] = {}
 

@@ -10,11 +10,10 @@ from domain.model.errors import CacheUnavailable, CityNotFound, UpstreamUnavaila
 from domain.model.outcome import CacheOutcome, CounterName
 from domain.model.policy import CachePolicy
 from domain.model.query import WeatherQuery
-from domain.use_cases.get_weather import GetWeather
-from domain.use_cases.stampede import StampedeGuard
 from ports.cache import Cache
 from ports.lock import Held, Signal
 from tests.unit.fakes import FakeClock, FakeProvider
+from tests.unit.use_case import get_weather_over
 
 SAN_JOSE = WeatherQuery.parse("San Jose")
 
@@ -26,14 +25,9 @@ class World:
         self.provider = FakeProvider()
         self.metrics = MemoryMetrics()
         self.lock = MemoryLock()
-        self.get_weather = GetWeather(
-            cache=self.cache,
-            provider=self.provider,
-            guard=StampedeGuard(self.lock, clock=self.clock, lock_ttl_s=1.0, wait_timeout_s=1.0),
-            metrics=self.metrics,
-            clock=self.clock,
-            policy=CachePolicy(fresh_ttl_s=300, jitter_max_s=0, backoff_base_s=5),
-            uniform=lambda: 0.5,
+        policy = CachePolicy(fresh_ttl_s=300, jitter_max_s=0, backoff_base_s=5)
+        self.get_weather = get_weather_over(
+            self.cache, self.provider, self.clock, policy, lock=self.lock, metrics=self.metrics
         )
 
     async def counts(self) -> dict[CounterName, int]:
