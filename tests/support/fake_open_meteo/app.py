@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, Literal, Protocol, TypeVar
 from urllib.parse import parse_qs
@@ -91,22 +91,12 @@ class State:
         return {k: getattr(self, k) for k in keys} | {"calls": calls}
 
 
-def build_app(*, accept_any: bool = False) -> Any:
-    steering = Steering(lambda: State(accept_any), Control, _error)
-
-    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if scope["type"] != "http":
-            return
-        route = (scope["method"], scope["path"])
-        query = {k: v[-1] for k, v in parse_qs(scope["query_string"].decode()).items()}
-        if route == ("GET", "/v1/search"):
-            await _serve(steering.state, "geocoding", query, send)
-        elif route == ("GET", "/v1/forecast"):
-            await _serve(steering.state, "forecast", query, send)
-        elif not await steering.answer(route, receive, send):
-            await _reply(send, 404, _error("Not Found"))
-
-    return app
+def build_app(*, accept_any: bool = False) -> FakeUpstream[State]:
+    routes: dict[tuple[str, str], Route[State]] = {
+        ("GET", "/v1/search"): lambda state, query, send: _serve(state, "geocoding", query, send),
+        ("GET", "/v1/forecast"): lambda state, query, send: _serve(state, "forecast", query, send),
+    }
+    return FakeUpstream(lambda: State(accept_any), Control, routes, _error, _error("Not Found"))
 
 
 def _error(reason: str) -> dict[str, Any]:
@@ -119,23 +109,40 @@ class Steerable(Protocol):
 
 
 S = TypeVar("S", bound=Steerable)
+Route = Callable[[S, dict[str, str], Any], Awaitable[None]]
 
 
-class Steering(Generic[S]):
-    """The routes that steer a fake, the same on every fake: GET /_calls and /_state,
-    POST /_reset and /_control (a JSON `control` body, answered with the fake's `error`
-    shape when it does not decode)."""
+class FakeUpstream(Generic[S]):
+    """A fake API as a raw ASGI app: its own `routes`, and the routes that steer it, the
+    same on every fake: GET /_calls and /_state, POST /_reset and /_control (a JSON
+    `control`, a 400 shaped by `error` when it does not decode); `not_found` for the rest."""
 
     def __init__(
-        self, fresh: Callable[[], S], control: type[Any], error: Callable[[str], Any]
+        self,
+        fresh: Callable[[], S],
+        control: type[Any],
+        routes: dict[tuple[str, str], Route[S]],
+        error: Callable[[str], Any],
+        not_found: Any,
     ) -> None:
         self._fresh = fresh
         self._control = control
+        self._routes = routes
         self._error = error
+        self._not_found = not_found
         self.state = fresh()
 
-    async def answer(self, route: tuple[str, str], receive: Any, send: Any) -> bool:
-        """Answer a steering route; False (nothing sent) for any other route."""
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return
+        route = (scope["method"], scope["path"])
+        query = {k: v[-1] for k, v in parse_qs(scope["query_string"].decode()).items()}
+        if (serve := self._routes.get(route)) is not None:
+            await serve(self.state, query, send)
+        elif not await self._steer(route, receive, send):
+            await _reply(send, 404, self._not_found)
+
+    async def _steer(self, route: tuple[str, str], receive: Any, send: Any) -> bool:
         if route == ("GET", "/_calls"):
             await _reply(send, 200, self.state.view()["calls"])
         elif route == ("GET", "/_state"):

@@ -5,11 +5,17 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 from typing import Any, Literal
-from urllib.parse import parse_qs
 
 import msgspec
 
-from tests.support.fake_open_meteo.app import _LENGTH_99, HANG_S, Steering, _reply, _send
+from tests.support.fake_open_meteo.app import (
+    _LENGTH_99,
+    HANG_S,
+    FakeUpstream,
+    Route,
+    _reply,
+    _send,
+)
 from tests.support.fake_openweathermap import payloads
 
 Mode = Literal[
@@ -46,20 +52,14 @@ class State:
         return {k: getattr(self, k) for k in keys} | {"calls": {"weather": self.calls}}
 
 
-def build_app(*, api_key: str, accept_any: bool = False) -> Any:
-    steering = Steering(lambda: State(accept_any), Control, _error)
-
-    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if scope["type"] != "http":
-            return
-        route = (scope["method"], scope["path"])
-        query = {k: v[-1] for k, v in parse_qs(scope["query_string"].decode()).items()}
-        if route == ("GET", "/data/2.5/weather"):
-            await _weather(steering.state, api_key, query, send)
-        elif not await steering.answer(route, receive, send):
-            await _reply(send, 404, {"cod": 404, "message": "Internal error"})
-
-    return app
+def build_app(*, api_key: str, accept_any: bool = False) -> FakeUpstream[State]:
+    routes: dict[tuple[str, str], Route[State]] = {
+        ("GET", "/data/2.5/weather"): lambda state, query, send: _weather(
+            state, api_key, query, send
+        ),
+    }
+    not_found = {"cod": 404, "message": "Internal error"}  # what OpenWeatherMap answers
+    return FakeUpstream(lambda: State(accept_any), Control, routes, _error, not_found)
 
 
 def _error(reason: str) -> dict[str, Any]:
