@@ -75,14 +75,8 @@ class OpenMeteoGeocoder(Geocoder):
             raise UpstreamBadResponse("geocoding upstream sent a 200 that is not an answer")
         if not search.results:
             raise CityNotFound(f"no city named {query.city!r}")
-        place = search.results[0]
-        return Location(
-            name=place.name,
-            latitude=place.latitude,
-            longitude=place.longitude,
-            country=place.country,
-            timezone=place.timezone,
-        )
+        # _Place has Location's fields, checked against their bounds when decoded.
+        return msgspec.convert(search.results[0], Location, from_attributes=True)
 
 
 class OpenMeteoProvider(WeatherProvider):
