@@ -88,6 +88,15 @@ class Service:
         return changed
 
 
+# What one call to the upstream, made at the first attempt, moves.
+ONE_API_CALL = {
+    "api_calls": 1,
+    "api_attempts": 1,
+    "api_calls_by_provider": {"scripted": 1},
+    "api_attempts_by_provider": {"scripted": 1},
+}
+
+
 def upstream(*script: Outcome, name: str = "scripted") -> ScriptedProvider:
     provider = ScriptedProvider(script)
     provider.name = name  # type: ignore[misc]
@@ -109,13 +118,7 @@ async def test_a_miss_is_a_miss_and_one_api_call() -> None:
 
     assert await service.ask(BOSTON) is CacheOutcome.MISS
 
-    assert await service.moved() == {
-        "cache_misses": 1,
-        "api_calls": 1,
-        "api_attempts": 1,
-        "api_calls_by_provider": {"scripted": 1},
-        "api_attempts_by_provider": {"scripted": 1},
-    }
+    assert await service.moved() == {"cache_misses": 1, **ONE_API_CALL}
 
 
 async def test_a_failed_miss_is_still_a_miss_and_the_call_it_made() -> None:
@@ -125,11 +128,8 @@ async def test_a_failed_miss_is_still_a_miss_and_the_call_it_made() -> None:
 
     assert await service.moved() == {
         "cache_misses": 1,
-        "api_calls": 1,
+        **ONE_API_CALL,
         "upstream_errors": 1,
-        "api_attempts": 1,
-        "api_calls_by_provider": {"scripted": 1},
-        "api_attempts_by_provider": {"scripted": 1},
         "upstream_errors_by_provider": {"scripted": 1},
     }
     assert (await service.stats())["hit_ratio"] == 0.0  # not null: a request was counted
@@ -148,10 +148,7 @@ async def test_a_stale_answer_is_a_hit_and_its_background_refresh_one_api_call()
         "cache_hits": 1,
         "stale_served": 1,
         "avoided_api_calls": 1,
-        "api_calls": 1,
-        "api_attempts": 1,
-        "api_calls_by_provider": {"scripted": 1},
-        "api_attempts_by_provider": {"scripted": 1},
+        **ONE_API_CALL,
     }
 
 
@@ -170,10 +167,7 @@ async def test_coalesced_misses_are_misses_that_share_one_api_call() -> None:
         "cache_misses": 3,
         "coalesced": 2,
         "avoided_api_calls": 2,
-        "api_calls": 1,
-        "api_attempts": 1,
-        "api_calls_by_provider": {"scripted": 1},
-        "api_attempts_by_provider": {"scripted": 1},
+        **ONE_API_CALL,
     }
 
 
@@ -185,13 +179,7 @@ async def test_an_unknown_city_costs_one_api_call_then_is_a_negative_hit() -> No
     await service.mark()
     assert await service.ask(NOWHERE) is CityNotFound
 
-    assert first == {
-        "cache_misses": 1,
-        "api_calls": 1,
-        "api_attempts": 1,
-        "api_calls_by_provider": {"scripted": 1},
-        "api_attempts_by_provider": {"scripted": 1},
-    }
+    assert first == {"cache_misses": 1, **ONE_API_CALL}
     assert await service.moved() == {"cache_hits": 1, "negative_hits": 1, "avoided_api_calls": 1}
 
 
