@@ -29,25 +29,16 @@ class Upstream:
         return httpx.Response(self.status, json={})
 
 
-@pytest.fixture
-def upstream() -> Upstream:
-    return Upstream()
-
-
-@pytest.fixture
-async def client(
-    upstream: Upstream, budget: SharedUpstreamBudget
-) -> AsyncIterator[httpx.AsyncClient]:
-    transport = BudgetedTransport(httpx.MockTransport(upstream), budget, PATHS)
-    async with httpx.AsyncClient(transport=transport, base_url="http://upstream") as client:
-        yield client
-
-
 async def get_each(client: httpx.AsyncClient, paths: list[str]) -> None:
     """GET each path in turn; a request the budget refuses is skipped."""
     for path in paths:
         with contextlib.suppress(UpstreamBudgetSpent):
             await client.get(path)
+
+
+@pytest.fixture
+def upstream() -> Upstream:
+    return Upstream()
 
 
 @pytest.fixture
@@ -59,6 +50,15 @@ def clock() -> FakeClock:
 def budget(clock: FakeClock) -> SharedUpstreamBudget:
     limits = {"open-meteo": (BudgetLimit(10, 60.0, "minute"),)}
     return SharedUpstreamBudget(limits, SharedWindows(), clock)
+
+
+@pytest.fixture
+async def client(
+    upstream: Upstream, budget: SharedUpstreamBudget
+) -> AsyncIterator[httpx.AsyncClient]:
+    transport = BudgetedTransport(httpx.MockTransport(upstream), budget, PATHS)
+    async with httpx.AsyncClient(transport=transport, base_url="http://upstream") as client:
+        yield client
 
 
 async def test_ten_a_minute_means_ten_http_requests_whatever_their_endpoint(

@@ -88,13 +88,14 @@ class Service:
         return changed
 
 
-# What one call to the upstream, made at the first attempt, moves.
-ONE_API_CALL = {
-    "api_calls": 1,
-    "api_attempts": 1,
-    "api_calls_by_provider": {"scripted": 1},
-    "api_attempts_by_provider": {"scripted": 1},
-}
+def one_api_call(provider: str = "scripted", *, attempts: int = 1) -> dict[str, Any]:
+    """What one call to `provider`, made in `attempts` tries, moves."""
+    return {
+        "api_calls": 1,
+        "api_attempts": attempts,
+        "api_calls_by_provider": {provider: 1},
+        "api_attempts_by_provider": {provider: attempts},
+    }
 
 
 def upstream(*script: Outcome, name: str = "scripted") -> ScriptedProvider:
@@ -118,7 +119,7 @@ async def test_a_miss_is_a_miss_and_one_api_call() -> None:
 
     assert await service.ask(BOSTON) is CacheOutcome.MISS
 
-    assert await service.moved() == {"cache_misses": 1, **ONE_API_CALL}
+    assert await service.moved() == {"cache_misses": 1, **one_api_call()}
 
 
 async def test_a_failed_miss_is_still_a_miss_and_the_call_it_made() -> None:
@@ -128,7 +129,7 @@ async def test_a_failed_miss_is_still_a_miss_and_the_call_it_made() -> None:
 
     assert await service.moved() == {
         "cache_misses": 1,
-        **ONE_API_CALL,
+        **one_api_call(),
         "upstream_errors": 1,
         "upstream_errors_by_provider": {"scripted": 1},
     }
@@ -148,7 +149,7 @@ async def test_a_stale_answer_is_a_hit_and_its_background_refresh_one_api_call()
         "cache_hits": 1,
         "stale_served": 1,
         "avoided_api_calls": 1,
-        **ONE_API_CALL,
+        **one_api_call(),
     }
 
 
@@ -167,7 +168,7 @@ async def test_coalesced_misses_are_misses_that_share_one_api_call() -> None:
         "cache_misses": 3,
         "coalesced": 2,
         "avoided_api_calls": 2,
-        **ONE_API_CALL,
+        **one_api_call(),
     }
 
 
@@ -179,7 +180,7 @@ async def test_an_unknown_city_costs_one_api_call_then_is_a_negative_hit() -> No
     await service.mark()
     assert await service.ask(NOWHERE) is CityNotFound
 
-    assert first == {"cache_misses": 1, **ONE_API_CALL}
+    assert first == {"cache_misses": 1, **one_api_call()}
     assert await service.moved() == {"cache_hits": 1, "negative_hits": 1, "avoided_api_calls": 1}
 
 
@@ -188,13 +189,7 @@ async def test_a_retried_call_is_one_api_call_and_two_attempts() -> None:
 
     assert await service.ask(BOSTON) is CacheOutcome.MISS
 
-    assert await service.moved() == {
-        "cache_misses": 1,
-        "api_calls": 1,
-        "api_attempts": 2,
-        "api_calls_by_provider": {"scripted": 1},
-        "api_attempts_by_provider": {"scripted": 2},
-    }
+    assert await service.moved() == {"cache_misses": 1, **one_api_call(attempts=2)}
 
 
 async def test_a_miss_the_open_breaker_refused_is_a_miss_without_an_api_call() -> None:
@@ -276,13 +271,7 @@ async def test_a_failover_past_a_refusing_provider_counts_only_the_provider_call
     assert await service.ask(DENVER) is CacheOutcome.MISS
 
     assert first.calls == 1
-    assert await service.moved() == {
-        "cache_misses": 1,
-        "api_calls": 1,
-        "api_attempts": 1,
-        "api_calls_by_provider": {"second": 1},
-        "api_attempts_by_provider": {"second": 1},
-    }
+    assert await service.moved() == {"cache_misses": 1, **one_api_call("second")}
 
 
 async def test_the_scripted_sequence_adds_up() -> None:
