@@ -42,11 +42,6 @@ def upstream() -> Upstream:
 
 
 @pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
 def budget(clock: FakeClock) -> SharedUpstreamBudget:
     limits = {"open-meteo": (BudgetLimit(10, 60.0, "minute"),)}
     return SharedUpstreamBudget(limits, SharedWindows(), clock)
