@@ -112,35 +112,31 @@ S = TypeVar("S", bound=Steerable)
 Route = Callable[[S, dict[str, str], Any], Awaitable[None]]
 
 
+@dataclass
 class FakeUpstream(Generic[S]):
     """A fake API as a raw ASGI app: its own `routes`, and the routes that steer it, the
     same on every fake: GET /_calls and /_state, POST /_reset and /_control (a JSON
     `control`, a 400 shaped by `error` when it does not decode); `not_found` for the rest."""
 
-    def __init__(
-        self,
-        fresh: Callable[[], S],
-        control: type[Any],
-        routes: dict[tuple[str, str], Route[S]],
-        error: Callable[[str], Any],
-        not_found: Any,
-    ) -> None:
-        self._fresh = fresh
-        self._control = control
-        self._routes = routes
-        self._error = error
-        self._not_found = not_found
-        self.state = fresh()
+    fresh: Callable[[], S]
+    control: type[Any]
+    routes: dict[tuple[str, str], Route[S]]
+    error: Callable[[str], Any]
+    not_found: Any
+    state: S = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.state = self.fresh()
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] != "http":
             return
         route = (scope["method"], scope["path"])
         query = {k: v[-1] for k, v in parse_qs(scope["query_string"].decode()).items()}
-        if (serve := self._routes.get(route)) is not None:
+        if (serve := self.routes.get(route)) is not None:
             await serve(self.state, query, send)
         elif not await self._steer(route, receive, send):
-            await _reply(send, 404, self._not_found)
+            await _reply(send, 404, self.not_found)
 
     async def _steer(self, route: tuple[str, str], receive: Any, send: Any) -> bool:
         if route == ("GET", "/_calls"):
@@ -148,7 +144,7 @@ class FakeUpstream(Generic[S]):
         elif route == ("GET", "/_state"):
             await _reply(send, 200, self.state.view())
         elif route == ("POST", "/_reset"):
-            self.state = self._fresh()  # requests in flight keep the old one
+            self.state = self.fresh()  # requests in flight keep the old one
             await _reply(send, 200, self.state.view())
         elif route == ("POST", "/_control"):
             await self._apply(await _body(receive), send)
@@ -158,9 +154,9 @@ class FakeUpstream(Generic[S]):
 
     async def _apply(self, body: bytes, send: Any) -> None:
         try:
-            self.state.apply(msgspec.json.decode(body, type=self._control))
+            self.state.apply(msgspec.json.decode(body, type=self.control))
         except msgspec.DecodeError as e:
-            await _reply(send, 400, self._error(str(e)))
+            await _reply(send, 400, self.error(str(e)))
             return
         await _reply(send, 200, self.state.view())
 
