@@ -145,8 +145,11 @@ async def client_on(url: str, *, flush: bool = False, patient: bool = True) -> A
 
     A patient client's timeouts are well above the service's, so that a busy 2-core CI box
     does not fail a test; otherwise it has the service's own."""
-    timeouts = {"timeout_s": 2.0, "connect_timeout_s": 2.0} if patient else {}
-    client = create_redis_client(url, **timeouts)
+    client = (
+        create_redis_client(url, timeout_s=2.0, connect_timeout_s=2.0)
+        if patient
+        else create_redis_client(url)
+    )
     try:
         if flush:
             await client.flushdb()
