@@ -10,8 +10,7 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 from redis.asyncio import Redis
 
-from adapters.redis.client import create_redis_client
-from tests.support.redis_server import provide_redis_url
+from tests.support.redis_server import LocalRedisServer, client_on, provide_redis_url
 
 
 @pytest.fixture(scope="session")
@@ -41,13 +40,15 @@ def _database_of(url: str, worker: str) -> str:
 @pytest.fixture
 async def redis_client(redis_url: str) -> AsyncIterator[Redis]:
     """A client on an emptied database, for tests that need isolation; closed afterwards."""
-    # Timeouts well above the service's: a busy 2-core CI box must not fail a test.
-    client = create_redis_client(redis_url, timeout_s=2.0, connect_timeout_s=2.0)
-    await client.flushdb()
-    try:
+    async with client_on(redis_url, flush=True) as client:
         yield client
-    finally:
-        await client.aclose()
+
+
+@pytest.fixture
+def own_redis_server() -> Iterator[LocalRedisServer]:
+    """A server of the test's own, for tests that kill it: the session's must survive."""
+    with LocalRedisServer() as server:
+        yield server
 
 
 pytest_plugins = ["tests.support.fixtures_upstream", "tests.support.fixtures_valkey"]

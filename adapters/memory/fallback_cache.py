@@ -9,6 +9,8 @@ Redis answers but has lost the entry (flushed, restarted empty), the same copy i
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from adapters.memory.cache import MemoryCache
 from adapters.system_clock import SystemClock
 from domain.model.entry import CacheEntry
@@ -19,6 +21,7 @@ from ports.clock import Clock
 
 # A location read from the shared cache comes without its TTL; cities do not move.
 LOCATION_COPY_TTL_S = 86_400.0
+T = TypeVar("T")
 
 
 class FallbackCache(Cache, LocationCache):
@@ -48,11 +51,8 @@ class FallbackCache(Cache, LocationCache):
     async def get(self, key: str) -> CacheEntry | None:
         try:
             entry = await self._shared.get(key)
-        except CacheUnavailable:
-            copy = await self._local.get(key)
-            if copy is None:
-                raise
-            return copy
+        except CacheUnavailable as down:
+            return _copy_or(await self._local.get(key), down)
         if entry is not None and not self._local.holds(key, entry):
             # Entries carry epoch timestamps, so the copy can expire with the original.
             ttl_s = max(entry.stale_until - self._clock.now(), 1.0)
@@ -77,11 +77,8 @@ class FallbackCache(Cache, LocationCache):
     async def get_location(self, key: str) -> Location | None:
         try:
             location = await self._shared_locations.get_location(key)
-        except CacheUnavailable:
-            known = await self._local.get_location(key)
-            if known is None:
-                raise
-            return known
+        except CacheUnavailable as down:
+            return _copy_or(await self._local.get_location(key), down)
         if location is not None:
             await self._local.put_location(key, location, LOCATION_COPY_TTL_S)
         return location
@@ -89,3 +86,10 @@ class FallbackCache(Cache, LocationCache):
     async def put_location(self, key: str, location: Location, ttl_s: float) -> None:
         await self._local.put_location(key, location, ttl_s)
         await self._shared_locations.put_location(key, location, ttl_s)
+
+
+def _copy_or(copy: T | None, down: CacheUnavailable) -> T:
+    """The local copy while the shared cache is down; without one, the outage stands."""
+    if copy is None:
+        raise down
+    return copy

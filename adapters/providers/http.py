@@ -27,6 +27,9 @@ from domain.model.errors import (
     UpstreamUnavailable,
     UpstreamUnreadable,
 )
+from domain.model.query import WeatherQuery
+from domain.model.weather import Weather
+from ports.provider import WeatherProvider
 
 _MAX_REASON = 200
 
@@ -204,3 +207,24 @@ class LastCallHealth:
             self._healthy = False
             raise
         self._healthy = True
+
+
+class HttpProvider(WeatherProvider):
+    """A provider that answers from `url`: `current` is its `_fetch`, tracked by a
+    LastCallHealth that `healthy()` reads."""
+
+    def __init__(self, client: httpx.AsyncClient, url: str, limits: HttpLimits) -> None:
+        self._client = client
+        self._url = url
+        self._limits = limits
+        self._health = LastCallHealth()
+
+    async def current(self, query: WeatherQuery) -> Weather:
+        with self._health.tracking():
+            return await self._fetch(query)
+
+    def healthy(self) -> bool:
+        return self._health()
+
+    async def _fetch(self, query: WeatherQuery) -> Weather:
+        raise NotImplementedError

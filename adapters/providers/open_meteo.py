@@ -6,12 +6,12 @@ import httpx
 import msgspec
 
 from adapters.providers.bounds import Celsius, Latitude, Longitude, Name, Percent, Short, Timestamp
-from adapters.providers.http import DEFAULT_LIMITS, HttpLimits, LastCallHealth, get_json
+from adapters.providers.http import DEFAULT_LIMITS, HttpLimits, HttpProvider, get_json
 from domain.model.errors import CityNotFound, UpstreamBadResponse
 from domain.model.query import WeatherQuery
 from domain.model.weather import Location, Weather
 from domain.model.wmo_codes import describe
-from ports.provider import Geocoder, WeatherProvider
+from ports.provider import Geocoder
 
 GEOCODING_URL = "https://geocoding-api.open-meteo.com"
 FORECAST_URL = "https://api.open-meteo.com"
@@ -75,17 +75,11 @@ class OpenMeteoGeocoder(Geocoder):
             raise UpstreamBadResponse("geocoding upstream sent a 200 that is not an answer")
         if not search.results:
             raise CityNotFound(f"no city named {query.city!r}")
-        place = search.results[0]
-        return Location(
-            name=place.name,
-            latitude=place.latitude,
-            longitude=place.longitude,
-            country=place.country,
-            timezone=place.timezone,
-        )
+        # _Place has Location's fields, checked against their bounds when decoded.
+        return msgspec.convert(search.results[0], Location, from_attributes=True)
 
 
-class OpenMeteoProvider(WeatherProvider):
+class OpenMeteoProvider(HttpProvider):
     """Geocodes through `geocoder` (wrap it in a CachedGeocoder), then asks for the forecast.
 
     A null humidity or weather code is still weather (null in the answer); a temperature
@@ -101,27 +95,20 @@ class OpenMeteoProvider(WeatherProvider):
         base_url: str = FORECAST_URL,
         limits: HttpLimits = DEFAULT_LIMITS,
     ) -> None:
-        self._client = client
+        super().__init__(client, f"{base_url.rstrip('/')}/v1/forecast", limits)
         self._geocoder = geocoder
-        self._url = f"{base_url.rstrip('/')}/v1/forecast"
-        self._limits = limits
-        self._health = LastCallHealth()
 
-    async def current(self, query: WeatherQuery) -> Weather:
-        with self._health.tracking():
-            location = await self._geocoder.locate(query)
-            params = {
-                "latitude": location.latitude,
-                "longitude": location.longitude,
-                "current": _CURRENT_VARIABLES,
-            }
-            forecast = await get_json(
-                self._client, "forecast", self._url, params, _Forecast, self._limits
-            )
+    async def _fetch(self, query: WeatherQuery) -> Weather:
+        location = await self._geocoder.locate(query)
+        params = {
+            "latitude": location.latitude,
+            "longitude": location.longitude,
+            "current": _CURRENT_VARIABLES,
+        }
+        forecast = await get_json(
+            self._client, "forecast", self._url, params, _Forecast, self._limits
+        )
         return _weather(location, forecast.current, self.name)
-
-    def healthy(self) -> bool:
-        return self._health()
 
 
 def _weather(location: Location, current: _Current, provider: str) -> Weather:

@@ -11,7 +11,7 @@ from adapters.providers.bounds import Celsius, Epoch, Latitude, Longitude, Perce
 from adapters.providers.http import (
     DEFAULT_LIMITS,
     HttpLimits,
-    LastCallHealth,
+    HttpProvider,
     check_status,
     decode,
     fetch,
@@ -19,7 +19,6 @@ from adapters.providers.http import (
 from domain.model.errors import CityNotFound, UpstreamRejectedKey
 from domain.model.query import WeatherQuery
 from domain.model.weather import Weather
-from ports.provider import WeatherProvider
 
 OPENWEATHER_URL = "https://api.openweathermap.org"
 
@@ -55,7 +54,7 @@ class _Error(msgspec.Struct):
     message: str = ""
 
 
-class OpenWeatherMapProvider(WeatherProvider):
+class OpenWeatherMapProvider(HttpProvider):
     """Rules:
     - GET /data/2.5/weather?q=<city>&units=metric; OpenWeatherMap geocodes the name itself;
     - 404 "city not found" is CityNotFound; any other 404 means OPENWEATHER_URL is wrong;
@@ -80,18 +79,8 @@ class OpenWeatherMapProvider(WeatherProvider):
         base_url: str = OPENWEATHER_URL,
         limits: HttpLimits = DEFAULT_LIMITS,
     ) -> None:
-        self._client = client
+        super().__init__(client, f"{base_url.rstrip('/')}/data/2.5/weather", limits)
         self._api_key = api_key
-        self._url = f"{base_url.rstrip('/')}/data/2.5/weather"
-        self._limits = limits
-        self._health = LastCallHealth()
-
-    async def current(self, query: WeatherQuery) -> Weather:
-        with self._health.tracking():
-            return await self._fetch(query)
-
-    def healthy(self) -> bool:
-        return self._health()
 
     async def _fetch(self, query: WeatherQuery) -> Weather:
         params = {"q": query.city, "appid": self._api_key, "units": "metric"}

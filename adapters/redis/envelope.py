@@ -143,11 +143,4 @@ def encode_location(loc: Location) -> bytes:
 
 def decode_location(raw: bytes) -> Location:
     """Raises msgspec.DecodeError for anything but a v1 location envelope."""
-    env = _location_decoder.decode(raw)
-    return Location(
-        name=env.name,
-        latitude=env.latitude,
-        longitude=env.longitude,
-        country=env.country,
-        timezone=env.timezone,
-    )
+    return msgspec.convert(_location_decoder.decode(raw), Location, from_attributes=True)

@@ -8,12 +8,14 @@ expiry, which is the safety net.
 
 from __future__ import annotations
 
+import functools
 import secrets
 from typing import Any
 
 from redis.asyncio import Redis
 from redis.commands.core import AsyncScript
 
+from adapters.lease import BoundLease
 from adapters.redis.client import unavailable_on_error
 from adapters.redis.wakeups import Wakeups
 from ports.lock import Held, Lease, Lock, Signal, Watch
@@ -43,20 +45,6 @@ def _ms(seconds: float) -> int:
     return max(round(seconds * 1000), 1)
 
 
-class _RedisLease(Lease):
-    def __init__(self, lock: RedisLock, key: str, token: str, ttl_ms: int) -> None:
-        self._lock = lock
-        self._key = key
-        self._token = token
-        self._ttl_ms = ttl_ms
-
-    async def extend(self) -> bool:
-        return await self._lock._extend(self._key, self._token, self._ttl_ms)
-
-    async def release(self, signal: Signal) -> None:
-        await self._lock._release(self._key, self._token, signal)
-
-
 class RedisLock(Lock):
     """Call `aclose()` on shutdown: it stops the subscription's reader task."""
 
@@ -79,7 +67,10 @@ class RedisLock(Lock):
         ttl_ms = _ms(ttl_s)
         pttl = await self._run(self._acquire_script, key, [token, ttl_ms])
         if pttl is None:
-            return _RedisLease(self, key, token, ttl_ms)
+            return BoundLease(
+                extend=functools.partial(self._extend, key, token, ttl_ms),
+                release=functools.partial(self._release, key, token),
+            )
         pttl = int(pttl)
         # -1 is a lock without expiry, which we never set: assume a full lease.
         return Held(ttl_s=max(pttl, 1) / 1000 if pttl >= 0 else ttl_s)

@@ -12,6 +12,7 @@ from redis.asyncio import Redis
 
 from adapters.redis.breaker import RedisBreaker
 from adapters.redis.client import unavailable_on_error
+from adapters.redis.tasks import cancel_and_wait
 from domain.model.errors import CacheUnavailable
 from domain.model.outcome import CounterName
 from ports.metrics import Metrics
@@ -135,11 +136,8 @@ class RedisMetrics(Metrics):
 
     async def stop(self) -> None:
         """Stop the flusher, then send what is left (best effort)."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await cancel_and_wait(self._task)
+        self._task = None
         await self.flush()
 
     async def _flush_forever(self) -> None:

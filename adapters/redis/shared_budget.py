@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import math
 from collections.abc import Mapping
+from typing import TypeVar
 
 from adapters.redis.breaker import RedisBreaker
 from adapters.redis.budget import RedisWindows
@@ -72,6 +73,15 @@ def share(limit: BudgetLimit, shares: int) -> BudgetLimit:
     return BudgetLimit(max(limit.calls // shares, 1), limit.period_s, limit.label)
 
 
+Refusal = TypeVar("Refusal", UpstreamBudgetSpent, TooManyMisses)
+
+
+def _refused(error: type[Refusal], verdict: Verdict, why: str) -> Refusal:
+    """`error` saying `why`, then the seconds until the window has room (at least one)."""
+    wait = max(verdict.wait_s, 1.0)
+    return error(f"{why} {math.ceil(wait)} s", retry_after_s=wait)
+
+
 class SharedUpstreamBudget(UpstreamBudget):
     """`limits` per upstream name; a name without limits is unlimited (but may be closed)."""
 
@@ -100,12 +110,8 @@ class SharedUpstreamBudget(UpstreamBudget):
             self._clock.now(),
         )
         if not verdict.granted:
-            wait = max(verdict.wait_s, 1.0)
-            raise UpstreamBudgetSpent(
-                f"{upstream} upstream budget has no room for {priority.value} calls now; "
-                f"next in {math.ceil(wait)} s",
-                retry_after_s=wait,
-            )
+            why = f"{upstream} upstream budget has no room for {priority.value} calls now; next in"
+            raise _refused(UpstreamBudgetSpent, verdict, why)
         return verdict.probe
 
     async def close(self, upstream: str, until: float) -> None:
@@ -129,9 +135,8 @@ class ClientMissBudget(MissBudget):
     async def take(self, client: str) -> None:
         verdict = await self._windows.spend(client, self._shared, self._own, self._clock.now())
         if not verdict.granted:
-            wait = max(verdict.wait_s, 1.0)
-            raise TooManyMisses(
+            why = (
                 f"more than {self._limit.calls} names never seen per {self._limit.label} "
-                f"from this client; cached cities are still answered; retry in {math.ceil(wait)} s",
-                retry_after_s=wait,
+                "from this client; cached cities are still answered; retry in"
             )
+            raise _refused(TooManyMisses, verdict, why)

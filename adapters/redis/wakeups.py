@@ -9,6 +9,7 @@ from typing import Any
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from adapters.redis.tasks import cancel_and_wait
 from adapters.watchers import Watchers
 from ports.lock import Signal, Watch
 
@@ -49,11 +50,8 @@ class Wakeups:
                 await asyncio.wait_for(self._settled.wait(), timeout_s)
 
     async def aclose(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await cancel_and_wait(self._task)
+        self._task = None
 
     def _ensure_started(self) -> None:
         if self._task is None:

@@ -54,15 +54,20 @@ def _number(text: str) -> float | None:
         return None
 
 
-def cities_in(locustfile: Path) -> frozenset[str]:
-    """Every city named in the locustfile's *_CITIES tuples, read without importing Locust."""
-    cities: set[str] = set()
+def city_tuples(locustfile: Path) -> dict[str, tuple[str, ...]]:
+    """The locustfile's *_CITIES tuples by name, read without importing Locust."""
+    tuples: dict[str, tuple[str, ...]] = {}
     for node in ast.parse(locustfile.read_text()).body:
-        if isinstance(node, ast.Assign) and any(
-            isinstance(t, ast.Name) and t.id.endswith("_CITIES") for t in node.targets
-        ):
-            cities.update(str(city) for city in ast.literal_eval(node.value))
-    return frozenset(cities)
+        if isinstance(node, ast.Assign):
+            for target in node.targets:
+                if isinstance(target, ast.Name) and target.id.endswith("_CITIES"):
+                    tuples[target.id] = tuple(str(c) for c in ast.literal_eval(node.value))
+    return tuples
+
+
+def cities_in(locustfile: Path) -> frozenset[str]:
+    """Every city named in the locustfile's *_CITIES tuples."""
+    return frozenset(city for cities in city_tuples(locustfile).values() for city in cities)
 
 
 def upstream_bound(cities: int, duration_s: float, fresh_ttl_s: float) -> int:

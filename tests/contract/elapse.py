@@ -13,10 +13,11 @@ from tests.unit.fakes import FakeClock
 Elapse = Callable[[float], Awaitable[None]]
 
 
-def elapse_for(request: pytest.FixtureRequest, param: str, clock: FakeClock) -> Elapse:
-    """`clock.advance` when the test's `param` fixture is the in-memory adapter, else a
-    real sleep."""
-    if request.node.callspec.params.get(param) != "memory":
+def elapse_for(request: pytest.FixtureRequest, clock: FakeClock) -> Elapse:
+    """`clock.advance` when the test runs on the in-memory adapter (a parameter "memory"),
+    else a real sleep."""
+    callspec = getattr(request.node, "callspec", None)
+    if callspec is None or "memory" not in callspec.params.values():
         return asyncio.sleep
 
     async def advance(seconds: float) -> None:

@@ -10,26 +10,15 @@ from adapters.memory.fallback_cache import FallbackCache
 from adapters.redis.cache import RedisCache
 from domain.model.entry import CacheEntry
 from domain.model.weather import Location, Weather
-from tests.contract.elapse import Elapse, elapse_for
+from tests.contract.elapse import Elapse
 from tests.contract.servers import REDIS_CLIENTS, REDIS_SERVERS
+from tests.support.samples import SAN_JOSE
 from tests.unit.fakes import FakeClock
 
 AnyCache = MemoryCache | RedisCache | FallbackCache
 
 # Millisecond-exact times: the Redis envelope keeps times to the millisecond.
 NOW = 1_717_243_200.125
-
-SAN_JOSE = Weather(
-    city="San Jose",
-    temperature=18.3,
-    humidity=64.0,
-    description="Partly cloudy",
-    country="United States",
-    latitude=37.33939,
-    longitude=-121.89496,
-    observed_at="2024-06-01T12:15",
-    provider="open-meteo",
-)
 
 
 @pytest.fixture(
@@ -43,16 +32,6 @@ def cache(request: pytest.FixtureRequest, clock: FakeClock) -> AnyCache:
         redis = RedisCache(request.getfixturevalue("redis_client"))
         return FallbackCache(redis, redis)
     return RedisCache(request.getfixturevalue(REDIS_CLIENTS[request.param]))
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
-def elapse(request: pytest.FixtureRequest, clock: FakeClock) -> Elapse:
-    return elapse_for(request, "cache", clock)
 
 
 def entry(weather: Weather | None = SAN_JOSE) -> CacheEntry:

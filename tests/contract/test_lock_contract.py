@@ -11,7 +11,7 @@ from redis.asyncio import Redis
 from adapters.memory.lock import MemoryLock
 from adapters.redis.lock import RedisLock
 from ports.lock import Held, Lease, Lock, Signal
-from tests.contract.elapse import Elapse, elapse_for
+from tests.contract.elapse import Elapse
 from tests.contract.servers import REDIS_SERVERS
 from tests.unit.fakes import FakeClock
 
@@ -34,16 +34,6 @@ async def redis_lock(redis_client: Redis) -> AsyncIterator[RedisLock]:
 async def valkey_lock(valkey_redis: Redis) -> AsyncIterator[RedisLock]:
     async for lock in _closing(valkey_redis):
         yield lock
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
-def elapse(request: pytest.FixtureRequest, clock: FakeClock) -> Elapse:
-    return elapse_for(request, "lock", clock)
 
 
 @pytest.fixture(params=["memory", *REDIS_SERVERS])

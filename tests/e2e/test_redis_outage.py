@@ -8,18 +8,17 @@ import signal
 import statistics
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 import httpx
 import pytest
 from redis.asyncio import Redis
 
-from adapters.redis.client import create_redis_client
 from tests.e2e.conftest import StartApp
 from tests.support.app_server import AppServer
 from tests.support.fake_open_meteo import FakeOpenMeteo
-from tests.support.redis_server import LocalRedisServer
+from tests.support.redis_server import LocalRedisServer, client_on
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.slow]
 
@@ -29,23 +28,15 @@ ENV = {"NEAR_CACHE_TTL": "0", "METRICS_FLUSH_INTERVAL": "0.2"}
 
 
 @pytest.fixture
-def redis_server() -> Iterator[LocalRedisServer]:
-    """This module's own server: the tests kill it, which the session's must survive."""
-    with LocalRedisServer() as server:
-        yield server
+async def redis(own_redis_server: LocalRedisServer) -> AsyncIterator[Redis]:
+    async with client_on(own_redis_server.url) as client:
+        yield client
 
 
 @pytest.fixture
-async def redis(redis_server: LocalRedisServer) -> AsyncIterator[Redis]:
-    client = create_redis_client(redis_server.url, timeout_s=2.0, connect_timeout_s=2.0)
-    yield client
-    await client.aclose()
-
-
-@pytest.fixture
-def app_on(start_app: StartApp, redis_server: LocalRedisServer) -> Callable[..., AppServer]:
+def app_on(start_app: StartApp, own_redis_server: LocalRedisServer) -> Callable[..., AppServer]:
     def start(workers: int = 1, **env: str) -> AppServer:
-        return start_app({**ENV, "REDIS_URL": redis_server.url, **env}, workers=workers)
+        return start_app({**ENV, "REDIS_URL": own_redis_server.url, **env}, workers=workers)
 
     return start
 
@@ -128,7 +119,7 @@ async def redis_ok(client: httpx.AsyncClient) -> bool:
 
 async def test_a_redis_crash_costs_no_5xx_and_redis_is_used_again_when_it_returns(
     app_on: Callable[..., AppServer],
-    redis_server: LocalRedisServer,
+    own_redis_server: LocalRedisServer,
     redis: Redis,
     fake_open_meteo: FakeOpenMeteo,
 ) -> None:
@@ -140,7 +131,7 @@ async def test_a_redis_crash_costs_no_5xx_and_redis_is_used_again_when_it_return
         subscribed = await redis.execute_command("PUBSUB", "NUMPAT")
         load = Load(client)
 
-        redis_server.kill()
+        own_redis_server.kill()
         noticed_s = await eventually(lambda: _not(redis_ok(client)), 5, "redis_ok: false")
 
         # A stampede on a new city while Redis is down still coalesces inside each worker.
@@ -155,7 +146,7 @@ async def test_a_redis_crash_costs_no_5xx_and_redis_is_used_again_when_it_return
         await fake_open_meteo.aset(latency_s=0.0, endpoint="forecast")
         load.resume()
 
-        redis_server.start()
+        own_redis_server.start()
         await eventually(lambda: redis_ok(client), 10, "redis_ok: true")
 
         async def stored_again() -> bool:
@@ -182,13 +173,15 @@ async def test_a_redis_crash_costs_no_5xx_and_redis_is_used_again_when_it_return
 
 
 async def test_cities_seen_are_served_while_redis_and_the_upstream_are_both_down(
-    app_on: Callable[..., AppServer], redis_server: LocalRedisServer, fake_open_meteo: FakeOpenMeteo
+    app_on: Callable[..., AppServer],
+    own_redis_server: LocalRedisServer,
+    fake_open_meteo: FakeOpenMeteo,
 ) -> None:
     app = app_on(WEATHER_TTL="1", WEATHER_TTL_JITTER="0")
     async with httpx.AsyncClient(base_url=app.url, timeout=10, limits=KEEPALIVE) as client:
         for city in SEEN:
             assert (await client.get("/weather", params={"city": city})).status_code == 200
-        redis_server.kill()
+        own_redis_server.kill()
         await fake_open_meteo.aset(mode="error500")
         fresh = [await client.get("/weather", params={"city": city}) for city in SEEN]
         await asyncio.sleep(1.2)  # every copy is stale now, and cannot be refreshed
@@ -234,14 +227,14 @@ async def _not(check: Awaitable[bool]) -> bool:
 
 
 async def test_a_worker_restarted_while_redis_is_down_starts_and_the_service_keeps_answering(
-    app_on: Callable[..., AppServer], redis_server: LocalRedisServer
+    app_on: Callable[..., AppServer], own_redis_server: LocalRedisServer
 ) -> None:
     # uvicorn replaces a dead worker; had the new one refused to start without Redis,
     # uvicorn would have stopped the whole service.
     app = app_on(workers=2)
     async with httpx.AsyncClient(base_url=app.url, timeout=10, limits=KEEPALIVE) as client:
         assert (await client.get("/weather", params={"city": SEEN[0]})).status_code == 200
-        redis_server.kill()
+        own_redis_server.kill()
         dead = sorted(worker_pids(app))[0]
         os.kill(dead, signal.SIGKILL)
 

@@ -5,28 +5,12 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 
-import pytest
-
 from tests.e2e.conftest import StartApp
+from tests.e2e.stampede import ENV, MARKS, WARM_UP, warmed
 from tests.support.fake_open_meteo import FakeOpenMeteo
-from tests.support.http_load import Reply, burst, stats_when, warm_up, weather_target
+from tests.support.http_load import Reply, burst, stats_when, weather_target
 
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.integration,
-    pytest.mark.slow,
-    pytest.mark.xdist_group("load"),
-]
-
-# The near cache would answer repeats in-process; these tests look at the shared path.
-ENV = {"NEAR_CACHE_TTL": "0", "METRICS_FLUSH_INTERVAL": "0.1", "UPSTREAM_TIMEOUT": "15"}
-WARM_UP = 400
-
-
-async def warmed(urls: list[str], fake: FakeOpenMeteo) -> None:
-    """A warm service (see warm_up), a cold city: the fake forgets the warm-up's calls."""
-    await warm_up(urls, weather_target("Miami"), WARM_UP)
-    await fake.areset()
+pytestmark = MARKS
 
 
 def answered_by(replies: list[Reply]) -> Counter[tuple[str, str]]:

@@ -8,18 +8,13 @@ from collections import Counter
 import pytest
 
 from tests.e2e.conftest import StartApp
+from tests.e2e.stampede import ENV, MARKS, warmed
 from tests.support.app_server import AppServer
 from tests.support.fake_open_meteo import FakeOpenMeteo
-from tests.support.http_load import Reply, burst, get_once, warm_up, weather_target
+from tests.support.http_load import Reply, burst, get_once, weather_target
 
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.integration,
-    pytest.mark.slow,
-    pytest.mark.xdist_group("load"),
-]
+pytestmark = MARKS
 
-ENV = {"NEAR_CACHE_TTL": "0", "METRICS_FLUSH_INTERVAL": "0.1", "UPSTREAM_TIMEOUT": "15"}
 CITY = weather_target("Chicago")
 
 
@@ -39,8 +34,7 @@ async def test_a_killed_lock_owner_is_replaced_by_exactly_one_takeover_fetch(
 ) -> None:
     env = {**ENV, "LOCK_TTL": "1", "LOCK_WAIT_TIMEOUT": "20"}
     owner, *survivors = start_app(env), start_app(env), start_app(env)
-    await warm_up([s.url for s in survivors], weather_target("Miami"))
-    await fake_open_meteo.areset()
+    await warmed([s.url for s in survivors], fake_open_meteo)
     await fake_open_meteo.aset(latency_s=3, endpoint="forecast")
     doomed = await first_fetch_in_flight(owner, fake_open_meteo)
     waiters = asyncio.create_task(burst([s.url for s in survivors], CITY, 200))
@@ -57,15 +51,22 @@ async def test_a_killed_lock_owner_is_replaced_by_exactly_one_takeover_fetch(
     assert Counter(r.cache for r in replies) == {"MISS": 1, "COALESCED": 199}
 
 
+async def fetch_in_flight_elsewhere(
+    start_app: StartApp, fake: FakeOpenMeteo, env: dict[str, str], **fault: object
+) -> tuple[AppServer, asyncio.Task[Reply]]:
+    """Two warm processes on `env`; the first has CITY's fetch in flight, slowed or spoiled
+    by `fault` (keys of the fake's /_control). Returns the other and the first's request."""
+    owner, other = start_app(env), start_app(env)
+    await warmed([other.url], fake, 100)
+    await fake.aset(endpoint="forecast", **fault)
+    return other, await first_fetch_in_flight(owner, fake)
+
+
 async def test_waiters_give_up_at_the_wait_timeout_with_a_json_503(
     start_app: StartApp, fake_open_meteo: FakeOpenMeteo
 ) -> None:
     env = {**ENV, "LOCK_TTL": "5", "LOCK_WAIT_TIMEOUT": "1"}
-    owner, other = start_app(env), start_app(env)
-    await warm_up([other.url], weather_target("Miami"), 100)
-    await fake_open_meteo.areset()
-    await fake_open_meteo.aset(latency_s=3, endpoint="forecast")
-    fetch = await first_fetch_in_flight(owner, fake_open_meteo)
+    other, fetch = await fetch_in_flight_elsewhere(start_app, fake_open_meteo, env, latency_s=3)
     async with asyncio.timeout(30):
         replies = await burst([other.url], CITY, 50)
         owners = await fetch
@@ -83,11 +84,8 @@ async def test_a_failed_fetch_fails_its_waiters_at_once_not_at_their_deadline(
 ) -> None:
     # No retry, so the owner's one call fails; waiters would otherwise wait 20 s.
     env = {**ENV, "LOCK_WAIT_TIMEOUT": "20", "UPSTREAM_RETRIES": "0"}
-    owner, other = start_app(env), start_app(env)
-    await warm_up([other.url], weather_target("Miami"), 100)
-    await fake_open_meteo.areset()
-    await fake_open_meteo.aset(latency_s=1, mode="error500", endpoint="forecast")
-    fetch = await first_fetch_in_flight(owner, fake_open_meteo)
+    fault = {"latency_s": 1, "mode": "error500"}
+    other, fetch = await fetch_in_flight_elsewhere(start_app, fake_open_meteo, env, **fault)
     async with asyncio.timeout(10):
         replies = await burst([other.url], CITY, 50)
         owners = await fetch

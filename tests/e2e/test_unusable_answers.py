@@ -4,6 +4,7 @@ breaker and /healthz untouched; a null optional field is still weather."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 
 import httpx
 import pytest
@@ -19,6 +20,14 @@ ENV = {"NEAR_CACHE_TTL": "0", "BREAKER_FAILURES": "3", "UNUSABLE_TTL": "30"}
 FIVE = ["Boise", "Topeka", "Eugene", "Portland", "Fresno"]
 
 
+@pytest.fixture
+async def client(start_app: StartApp) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of one service process started with ENV."""
+    app = start_app(ENV)
+    async with httpx.AsyncClient(base_url=app.url, timeout=10) as client:
+        yield client
+
+
 async def weather(client: httpx.AsyncClient, city: str) -> httpx.Response:
     return await client.get("/weather", params={"city": city})
 
@@ -27,14 +36,12 @@ async def weather(client: httpx.AsyncClient, city: str) -> httpx.Response:
     ("mode", "field"), [("null_humidity", "humidity"), ("null_weather_code", "description")]
 )
 async def test_a_null_humidity_or_weather_code_is_a_200_with_that_field_null(
-    start_app: StartApp, fake_open_meteo: FakeOpenMeteo, mode: str, field: str
+    client: httpx.AsyncClient, fake_open_meteo: FakeOpenMeteo, mode: str, field: str
 ) -> None:
-    app = start_app(ENV)
     await fake_open_meteo.aset(mode=mode, endpoint="forecast")
-    async with httpx.AsyncClient(base_url=app.url, timeout=10) as client:
-        fetched = [await weather(client, city) for city in FIVE]
-        cached = [await weather(client, city) for city in FIVE]  # the fast path's encoder
-        health = (await client.get("/healthz")).json()
+    fetched = [await weather(client, city) for city in FIVE]
+    cached = [await weather(client, city) for city in FIVE]  # the fast path's encoder
+    health = (await client.get("/healthz")).json()
 
     for response in fetched + cached:
         assert response.status_code == 200, response.text
@@ -45,12 +52,10 @@ async def test_a_null_humidity_or_weather_code_is_a_200_with_that_field_null(
 
 
 async def test_a_float_weather_code_is_read_as_its_whole_code(
-    start_app: StartApp, fake_open_meteo: FakeOpenMeteo
+    client: httpx.AsyncClient, fake_open_meteo: FakeOpenMeteo
 ) -> None:
-    app = start_app(ENV)
     await fake_open_meteo.aset(mode="float_code", endpoint="forecast")  # 3.0
-    async with httpx.AsyncClient(base_url=app.url, timeout=10) as client:
-        response = await weather(client, "Boise")
+    response = await weather(client, "Boise")
     assert response.status_code == 200
     assert response.json()["description"] == "Overcast"
 
@@ -66,17 +71,15 @@ UNUSABLE = {
 
 @pytest.mark.parametrize("fault", UNUSABLE)
 async def test_five_cities_with_unusable_answers_get_502s_remembered_and_the_breaker_stays_closed(
-    start_app: StartApp, fake_open_meteo: FakeOpenMeteo, fault: str
+    client: httpx.AsyncClient, fake_open_meteo: FakeOpenMeteo, fault: str
 ) -> None:
-    app = start_app(ENV)
     await fake_open_meteo.aset(**UNUSABLE[fault], only=FIVE)
-    async with httpx.AsyncClient(base_url=app.url, timeout=10) as client:
-        first = [await weather(client, city) for city in FIVE]
-        spent = sum((await fake_open_meteo.acalls()).values())
-        again = [await weather(client, city) for city in FIVE]
-        after = sum((await fake_open_meteo.acalls()).values())
-        health = (await client.get("/healthz")).json()
-        other = await weather(client, "Boston")
+    first = [await weather(client, city) for city in FIVE]
+    spent = sum((await fake_open_meteo.acalls()).values())
+    again = [await weather(client, city) for city in FIVE]
+    after = sum((await fake_open_meteo.acalls()).values())
+    health = (await client.get("/healthz")).json()
+    other = await weather(client, "Boston")
 
     for response in first + again:
         assert response.status_code == 502, response.text
@@ -106,16 +109,14 @@ async def test_an_unusable_answer_is_asked_again_once_its_short_ttl_has_passed(
 
 @pytest.mark.parametrize("mode", ["error_200", "empty_object"])
 async def test_an_odd_geocoding_200_is_a_502_that_caches_nothing(
-    start_app: StartApp, fake_open_meteo: FakeOpenMeteo, redis_client: Redis, mode: str
+    client: httpx.AsyncClient, fake_open_meteo: FakeOpenMeteo, redis_client: Redis, mode: str
 ) -> None:
-    app = start_app(ENV)
     await fake_open_meteo.aset(mode=mode, endpoint="geocoding")
-    async with httpx.AsyncClient(base_url=app.url, timeout=10) as client:
-        odd = [await weather(client, "Boise") for _ in range(3)]
-        keys = await redis_client.keys("*boise*")
-        health = (await client.get("/healthz")).json()
-        await fake_open_meteo.aset(mode="ok")
-        fine = await weather(client, "Boise")
+    odd = [await weather(client, "Boise") for _ in range(3)]
+    keys = await redis_client.keys("*boise*")
+    health = (await client.get("/healthz")).json()
+    await fake_open_meteo.aset(mode="ok")
+    fine = await weather(client, "Boise")
 
     for response in odd:
         assert response.status_code == 502, response.text
@@ -127,11 +128,9 @@ async def test_an_odd_geocoding_200_is_a_502_that_caches_nothing(
 
 
 async def test_an_unknown_city_in_the_documented_shape_is_still_a_remembered_404(
-    start_app: StartApp, fake_open_meteo: FakeOpenMeteo
+    client: httpx.AsyncClient, fake_open_meteo: FakeOpenMeteo
 ) -> None:
-    app = start_app(ENV)
-    async with httpx.AsyncClient(base_url=app.url, timeout=10) as client:
-        answers = [await weather(client, "Nowhereville") for _ in range(2)]
+    answers = [await weather(client, "Nowhereville") for _ in range(2)]
     assert [r.status_code for r in answers] == [404, 404]
     assert answers[1].headers["x-cache"] == "NEGATIVE"
     assert (await fake_open_meteo.acalls())["geocoding"] == 1

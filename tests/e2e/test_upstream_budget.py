@@ -101,24 +101,30 @@ async def test_two_instances_together_never_exceed_the_budget(
     assert all(int(r.headers["retry-after"]) >= 1 for r in replies if r.status == 503)
 
 
+async def new_names_from_8_clients(
+    url: str, fake: FakeOpenMeteo, prefix: str
+) -> tuple[dict[str, int], Counter[int]]:
+    """Eight clients at once, each asking for 20 names never seen, a connection per request
+    so that every worker gets some; returns the upstream's calls and the statuses."""
+    names = invented(prefix)
+
+    async def client() -> list[Reply]:
+        return [await get(url, next(names)) for _ in range(20)]
+
+    replies = [r for batch in await asyncio.gather(*(client() for _ in range(8))) for r in batch]
+    return await fake.acalls(), Counter(r.status for r in replies)
+
+
 async def test_without_redis_each_worker_spends_only_its_share(
     start_app: StartApp, fake_open_meteo: FakeOpenMeteo
 ) -> None:
     await fake_open_meteo.aset(accept_any=True)
     env = {**QUIET, "SKYCACHE_CACHE": "memory", "UPSTREAM_MAX_PER_MINUTE": "20"}
     app = start_app({**env, "UPSTREAM_MISSES_PER_CLIENT": "0"}, workers=2)
-    names = invented("Shareville ")
-
-    async def client() -> list[Reply]:
-        # A connection per request, so that both workers get some of them.
-        return [await get(app.url, next(names)) for _ in range(20)]
-
-    replies = [r for batch in await asyncio.gather(*(client() for _ in range(8))) for r in batch]
+    calls, statuses = await new_names_from_8_clients(app.url, fake_open_meteo, "Shareville ")
 
     # Each worker has 10 of the 20: geocodings stop at 8, their forecasts at 9; at most 18
     # in all, where two workers each counting the whole budget would have spent 38.
-    calls = await fake_open_meteo.acalls()
-    statuses = Counter(r.status for r in replies)
     print(f"\nwithout redis: {calls}, statuses {dict(statuses)}")
     assert 8 <= total(calls) <= 18
     assert calls["geocoding"] == calls["forecast"] == statuses[200]
@@ -250,15 +256,8 @@ async def test_when_redis_dies_each_worker_spends_only_its_share(
         env = {**QUIET, "REDIS_URL": redis_server.url, "UPSTREAM_MAX_PER_MINUTE": "20"}
         app = start_app({**env, "UPSTREAM_MISSES_PER_CLIENT": "0"}, workers=2)
         redis_server.kill()
-        names = invented("Outageville ")
+        calls, statuses = await new_names_from_8_clients(app.url, fake_open_meteo, "Outageville ")
 
-        async def client() -> list[Reply]:
-            return [await get(app.url, next(names)) for _ in range(20)]
-
-        replies = [r for b in await asyncio.gather(*(client() for _ in range(8))) for r in b]
-
-    calls = await fake_open_meteo.acalls()
-    statuses = Counter(r.status for r in replies)
     print(f"\nredis killed: {calls}, statuses {dict(statuses)}")
     assert 8 <= total(calls) <= 18  # two shares of 10, as without Redis at all
     assert calls["geocoding"] == calls["forecast"] == statuses[200]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import time
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -68,19 +69,25 @@ async def fill(client: httpx.AsyncClient, city: str) -> None:
     pytest.fail(f"could not cache {city} with a healthy upstream")
 
 
-@pytest.mark.parametrize("fault", FAULTS)
-async def test_a_cached_city_is_served_stale_and_an_uncached_one_gets_an_error_saying_why(
-    start_app: StartApp, fake_open_meteo: FakeOpenMeteo, fault: str
-) -> None:
-    control, status, words = FAULTS[fault]
+@pytest.fixture
+async def client(start_app: StartApp) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of one service process started with FAULT_ENV."""
     app = start_app(FAULT_ENV)
     async with httpx.AsyncClient(base_url=app.url, timeout=10) as client:
-        await fill(client, "San Jose")
-        await asyncio.sleep(1.2)  # WEATHER_TTL=1 without jitter: the copy is stale now
-        await fake_open_meteo.aset(**control)
+        yield client
 
-        uncached = await client.get("/weather", params={"city": "Boise"})
-        cached = await client.get("/weather", params={"city": "San Jose"})
+
+@pytest.mark.parametrize("fault", FAULTS)
+async def test_a_cached_city_is_served_stale_and_an_uncached_one_gets_an_error_saying_why(
+    client: httpx.AsyncClient, fake_open_meteo: FakeOpenMeteo, fault: str
+) -> None:
+    control, status, words = FAULTS[fault]
+    await fill(client, "San Jose")
+    await asyncio.sleep(1.2)  # WEATHER_TTL=1 without jitter: the copy is stale now
+    await fake_open_meteo.aset(**control)
+
+    uncached = await client.get("/weather", params={"city": "Boise"})
+    cached = await client.get("/weather", params={"city": "San Jose"})
 
     assert uncached.status_code == status
     assert words in assert_json_error(uncached)["detail"]
@@ -108,15 +115,13 @@ CITY_FAULTS = {"missing_fields", "wrong_shape"}
 
 @pytest.mark.parametrize("fault", sorted(set(FAULTS) - CITY_FAULTS))
 async def test_while_the_fault_lasts_the_upstream_gets_a_trickle_not_the_request_rate(
-    start_app: StartApp, fake_open_meteo: FakeOpenMeteo, fault: str
+    client: httpx.AsyncClient, fake_open_meteo: FakeOpenMeteo, fault: str
 ) -> None:
-    app = start_app(FAULT_ENV)
     await fake_open_meteo.aset(**FAULTS[fault][0])
-    async with httpx.AsyncClient(base_url=app.url, timeout=10) as client:
-        started = time.monotonic()
-        responses = await _flood(client, requests=200, parallel=10)
-        elapsed = time.monotonic() - started
-        health = (await client.get("/healthz")).json()
+    started = time.monotonic()
+    responses = await _flood(client, requests=200, parallel=10)
+    elapsed = time.monotonic() - started
+    health = (await client.get("/healthz")).json()
 
     for response in responses:
         assert_json_error(response)
@@ -128,13 +133,11 @@ async def test_while_the_fault_lasts_the_upstream_gets_a_trickle_not_the_request
 
 @pytest.mark.parametrize("fault", sorted(CITY_FAULTS))
 async def test_an_answer_unusable_for_each_city_costs_one_call_per_city_and_no_breaker(
-    start_app: StartApp, fake_open_meteo: FakeOpenMeteo, fault: str
+    client: httpx.AsyncClient, fake_open_meteo: FakeOpenMeteo, fault: str
 ) -> None:
-    app = start_app(FAULT_ENV)
     await fake_open_meteo.aset(**FAULTS[fault][0])
-    async with httpx.AsyncClient(base_url=app.url, timeout=10) as client:
-        responses = await _flood(client, requests=200, parallel=10)
-        health = (await client.get("/healthz")).json()
+    responses = await _flood(client, requests=200, parallel=10)
+    health = (await client.get("/healthz")).json()
 
     for response in responses:
         assert assert_json_error(response)["error"] == "upstream_bad_response"
@@ -147,20 +150,18 @@ async def test_an_answer_unusable_for_each_city_costs_one_call_per_city_and_no_b
 
 
 async def test_the_breaker_closes_once_the_upstream_answers_again(
-    start_app: StartApp, fake_open_meteo: FakeOpenMeteo
+    client: httpx.AsyncClient, fake_open_meteo: FakeOpenMeteo
 ) -> None:
-    app = start_app(FAULT_ENV)
     await fake_open_meteo.aset(mode="error500")
-    async with httpx.AsyncClient(base_url=app.url, timeout=10) as client:
-        await _flood(client, requests=10, parallel=1)
-        assert (await client.get("/healthz")).json()["provider_ok"] is False
-        await fake_open_meteo.aset(mode="ok")
+    await _flood(client, requests=10, parallel=1)
+    assert (await client.get("/healthz")).json()["provider_ok"] is False
+    await fake_open_meteo.aset(mode="ok")
 
-        deadline = time.monotonic() + 4 * BREAKER_RESET_S
-        while (await client.get("/weather", params={"city": "Boise"})).status_code != 200:
-            assert time.monotonic() < deadline, "the breaker never let a probe through"
-            await asyncio.sleep(0.2)
-        health = (await client.get("/healthz")).json()
+    deadline = time.monotonic() + 4 * BREAKER_RESET_S
+    while (await client.get("/weather", params={"city": "Boise"})).status_code != 200:
+        assert time.monotonic() < deadline, "the breaker never let a probe through"
+        await asyncio.sleep(0.2)
+    health = (await client.get("/healthz")).json()
 
     assert health["provider_ok"] is True
 

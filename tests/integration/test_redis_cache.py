@@ -19,20 +19,9 @@ from domain.model.errors import CacheUnavailable
 from domain.model.outcome import CounterName
 from domain.model.weather import Location, Weather
 from tests.support.ports import free_port
+from tests.support.samples import SAN_JOSE
 
 pytestmark = pytest.mark.integration
-
-SAN_JOSE = Weather(
-    city="San Jose",
-    temperature=18.3,
-    humidity=64.0,
-    description="Partly cloudy",
-    country="United States",
-    latitude=37.33939,
-    longitude=-121.89496,
-    observed_at="2024-06-01T12:15",
-    provider="open-meteo",
-)
 
 
 def fresh_entry(weather: Weather | None = SAN_JOSE) -> CacheEntry:

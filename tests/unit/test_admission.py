@@ -5,8 +5,6 @@ from __future__ import annotations
 import pytest
 
 from adapters.memory.cache import MemoryCache
-from adapters.memory.lock import MemoryLock
-from adapters.memory.metrics import MemoryMetrics
 from adapters.redis.breaker import RedisBreaker
 from adapters.redis.budget import RedisWindows
 from adapters.redis.client import create_redis_client
@@ -18,9 +16,8 @@ from domain.model.policy import CachePolicy
 from domain.model.query import WeatherQuery
 from domain.model.weather import Location, Weather
 from domain.use_cases.geocoding import CachedGeocoder
-from domain.use_cases.get_weather import GetWeather
-from domain.use_cases.stampede import StampedeGuard
 from tests.unit.fakes import FakeClock, FakeProvider
+from tests.unit.use_case import get_weather_over
 
 SAN_JOSE = WeatherQuery.parse("San Jose")
 BOISE = WeatherQuery.parse("Boise")
@@ -95,14 +92,11 @@ class World:
         self.misses = ClientMissBudget(
             BudgetLimit(misses_per_minute, 60.0, "minute"), SharedWindows(), self.clock
         )
-        self.get_weather = GetWeather(
-            cache=self.cache,
-            provider=self.provider,
-            guard=StampedeGuard(MemoryLock(), clock=self.clock, lock_ttl_s=1.0, wait_timeout_s=1.0),
-            metrics=MemoryMetrics(),
-            clock=self.clock,
-            policy=CachePolicy(fresh_ttl_s=300, jitter_max_s=0, backoff_base_s=5),
-            uniform=lambda: 0.5,
+        self.get_weather = get_weather_over(
+            self.cache,
+            self.provider,
+            self.clock,
+            CachePolicy(fresh_ttl_s=300, jitter_max_s=0, backoff_base_s=5),
             locations=self.cache,
             misses=self.misses,
         )
@@ -241,15 +235,7 @@ class TwoCallProvider:
 async def test_once_a_new_name_is_geocoded_its_forecast_is_paid_as_a_known_place() -> None:
     cache, clock = MemoryCache(), FakeClock()
     provider = TwoCallProvider(cache)
-    get_weather = GetWeather(
-        cache=cache,
-        provider=provider,
-        guard=StampedeGuard(MemoryLock(), clock=clock, lock_ttl_s=1.0, wait_timeout_s=1.0),
-        metrics=MemoryMetrics(),
-        clock=clock,
-        policy=CachePolicy(),
-        locations=cache,
-    )
+    get_weather = get_weather_over(cache, provider, clock, CachePolicy(), locations=cache)
 
     await get_weather(SAN_JOSE, client="127.0.0.1")
 

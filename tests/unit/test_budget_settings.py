@@ -11,30 +11,32 @@ from entrypoints.wiring.upstream import budget_limits, miss_limit
 DAY, MONTH = 86_400.0, 31 * 86_400.0
 
 
+# The free tiers the providers publish.
+OPEN_METEO_FREE = (
+    BudgetLimit(600, 60.0, "minute"),
+    BudgetLimit(5_000, 3_600.0, "hour"),
+    BudgetLimit(10_000, DAY, "day"),
+)
+OPENWEATHERMAP_FREE = (BudgetLimit(60, 60.0, "minute"), BudgetLimit(1_000_000, MONTH, "month"))
+
+
 def test_by_default_each_provider_gets_its_published_free_tier() -> None:
     env = {"WEATHER_PROVIDER": "open-meteo,openweathermap,simulated", "OPENWEATHER_API_KEY": "k"}
-    limits = budget_limits(Settings.from_env(env))
 
-    assert limits["open-meteo"] == (
-        BudgetLimit(600, 60.0, "minute"),
-        BudgetLimit(5_000, 3_600.0, "hour"),
-        BudgetLimit(10_000, DAY, "day"),
-    )
-    assert limits["openweathermap"] == (
-        BudgetLimit(60, 60.0, "minute"),
-        BudgetLimit(1_000_000, MONTH, "month"),
-    )
-    assert limits["simulated"] == ()
+    assert budget_limits(Settings.from_env(env)) == {
+        "open-meteo": OPEN_METEO_FREE,
+        "openweathermap": OPENWEATHERMAP_FREE,
+        "simulated": (),
+    }
 
 
 def test_a_window_set_replaces_the_tier_and_zero_makes_it_unlimited() -> None:
     env = {"UPSTREAM_MAX_PER_MINUTE": "10", "UPSTREAM_MAX_PER_DAY": "0"}
-    limits = budget_limits(Settings.from_env(env))
+    _, hour, _ = OPEN_METEO_FREE
 
-    assert limits["open-meteo"] == (
-        BudgetLimit(10, 60.0, "minute"),
-        BudgetLimit(5_000, 3_600.0, "hour"),
-    )
+    assert budget_limits(Settings.from_env(env)) == {
+        "open-meteo": (BudgetLimit(10, 60.0, "minute"), hour)
+    }
 
 
 @pytest.mark.parametrize(

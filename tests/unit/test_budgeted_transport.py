@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from collections.abc import AsyncIterator
 
 import httpx
 import pytest
@@ -28,14 +29,16 @@ class Upstream:
         return httpx.Response(self.status, json={})
 
 
-def client_over(upstream: Upstream, budget: SharedUpstreamBudget) -> httpx.AsyncClient:
-    transport = BudgetedTransport(httpx.MockTransport(upstream), budget, PATHS)
-    return httpx.AsyncClient(transport=transport, base_url="http://upstream")
+async def get_each(client: httpx.AsyncClient, paths: list[str]) -> None:
+    """GET each path in turn; a request the budget refuses is skipped."""
+    for path in paths:
+        with contextlib.suppress(UpstreamBudgetSpent):
+            await client.get(path)
 
 
 @pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
+def upstream() -> Upstream:
+    return Upstream()
 
 
 @pytest.fixture
@@ -44,65 +47,60 @@ def budget(clock: FakeClock) -> SharedUpstreamBudget:
     return SharedUpstreamBudget(limits, SharedWindows(), clock)
 
 
+@pytest.fixture
+async def client(
+    upstream: Upstream, budget: SharedUpstreamBudget
+) -> AsyncIterator[httpx.AsyncClient]:
+    transport = BudgetedTransport(httpx.MockTransport(upstream), budget, PATHS)
+    async with httpx.AsyncClient(transport=transport, base_url="http://upstream") as client:
+        yield client
+
+
 async def test_ten_a_minute_means_ten_http_requests_whatever_their_endpoint(
-    budget: SharedUpstreamBudget,
+    upstream: Upstream, client: httpx.AsyncClient
 ) -> None:
-    upstream = Upstream()
-    async with client_over(upstream, budget) as client:
-        with admitted_as(Priority.REFRESH):
-            for i in range(20):
-                with contextlib.suppress(UpstreamBudgetSpent):
-                    await client.get("/v1/search" if i % 2 else "/v1/forecast")
-            await client.get("/healthz-of-someone-else")  # not an upstream: not counted
+    with admitted_as(Priority.REFRESH):
+        await get_each(client, ["/v1/forecast", "/v1/search"] * 10)
+        await client.get("/healthz-of-someone-else")  # not an upstream: not counted
 
     assert len(upstream.paths) == 11
     assert upstream.paths.count("/healthz-of-someone-else") == 1
 
 
 async def test_requests_are_paid_at_the_priority_of_their_fetch(
-    budget: SharedUpstreamBudget,
+    upstream: Upstream, client: httpx.AsyncClient
 ) -> None:
-    upstream = Upstream()
-    async with client_over(upstream, budget) as client:
-        for _ in range(10):
-            with contextlib.suppress(UpstreamBudgetSpent):
-                await client.get("/v1/search")  # outside any fetch: a name never seen
-        assert len(upstream.paths) == 8
-        with admitted_as(Priority.KNOWN):
+    await get_each(client, ["/v1/search"] * 10)  # outside any fetch: a name never seen
+    assert len(upstream.paths) == 8
+    with admitted_as(Priority.KNOWN):
+        await client.get("/v1/forecast")
+        with pytest.raises(UpstreamBudgetSpent):
             await client.get("/v1/forecast")
-            with pytest.raises(UpstreamBudgetSpent):
-                await client.get("/v1/forecast")
 
 
 async def test_a_probe_that_is_answered_reopens_a_closed_upstream(
-    budget: SharedUpstreamBudget, clock: FakeClock
+    upstream: Upstream, client: httpx.AsyncClient, budget: SharedUpstreamBudget, clock: FakeClock
 ) -> None:
-    upstream = Upstream()
     await budget.close("open-meteo", until=clock.now() + 86_400)
-    async with client_over(upstream, budget) as client:
-        with pytest.raises(UpstreamBudgetSpent):
-            await client.get("/v1/forecast")
-        clock.advance(600)
-        upstream.status = 429
-        await client.get("/v1/forecast")  # the probe, refused again: still closed
-        with pytest.raises(UpstreamBudgetSpent):
-            await client.get("/v1/forecast")
-        clock.advance(600)
-        upstream.status = 200
-        await client.get("/v1/forecast")  # the next probe is answered
+    with pytest.raises(UpstreamBudgetSpent):
         await client.get("/v1/forecast")
+    clock.advance(600)
+    upstream.status = 429
+    await client.get("/v1/forecast")  # the probe, refused again: still closed
+    with pytest.raises(UpstreamBudgetSpent):
+        await client.get("/v1/forecast")
+    clock.advance(600)
+    upstream.status = 200
+    await client.get("/v1/forecast")  # the next probe is answered
+    await client.get("/v1/forecast")
 
     assert len(upstream.paths) == 3
 
 
 async def test_a_base_url_with_a_path_of_its_own_is_still_counted(
-    budget: SharedUpstreamBudget,
+    upstream: Upstream, client: httpx.AsyncClient
 ) -> None:
-    upstream = Upstream()
-    async with client_over(upstream, budget) as client:
-        with admitted_as(Priority.REFRESH):
-            for _ in range(12):
-                with contextlib.suppress(UpstreamBudgetSpent):
-                    await client.get("/proxy/open-meteo/v1/forecast")
+    with admitted_as(Priority.REFRESH):
+        await get_each(client, ["/proxy/open-meteo/v1/forecast"] * 12)
 
     assert len(upstream.paths) == 10

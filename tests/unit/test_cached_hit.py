@@ -8,9 +8,8 @@ from domain.model.errors import CityNotFound
 from domain.model.outcome import CacheOutcome, CounterName
 from domain.model.policy import CachePolicy
 from domain.model.query import WeatherQuery
-from domain.use_cases.get_weather import GetWeather
-from domain.use_cases.stampede import StampedeGuard
 from tests.unit.test_get_weather import SAN_JOSE, World
+from tests.unit.use_case import get_weather_over
 
 
 @pytest.fixture
@@ -60,14 +59,8 @@ async def test_an_early_refresh_starts_just_as_a_call_would() -> None:
     world = World()
     # XFetch with a huge beta and a slow last fetch: an early refresh is always due.
     policy = CachePolicy(fresh_ttl_s=300, jitter_max_s=0, xfetch_beta=1e9)
-    world.get_weather = GetWeather(
-        cache=world.cache,
-        provider=world.provider,
-        guard=StampedeGuard(world.lock, clock=world.clock, lock_ttl_s=1.0, wait_timeout_s=1.0),
-        metrics=world.metrics,
-        clock=world.clock,
-        policy=policy,
-        uniform=lambda: 0.5,
+    world.get_weather = get_weather_over(
+        world.cache, world.provider, world.clock, policy, lock=world.lock, metrics=world.metrics
     )
     weather = await world.provider.current(SAN_JOSE)
     entry = policy.fresh_entry(weather, world.clock.now(), jitter_fraction=0, fetch_s=1.0)

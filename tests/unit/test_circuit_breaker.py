@@ -12,11 +12,6 @@ BOOM = UpstreamUnavailable("forecast upstream answered 500")
 
 
 @pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
 def breaker(clock: FakeClock) -> CircuitBreaker:
     return CircuitBreaker(clock, name="open-meteo", failures=3, reset_s=30)
 

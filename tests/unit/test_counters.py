@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 
 from adapters.memory.cache import MemoryCache
-from adapters.memory.lock import MemoryLock
 from adapters.memory.metrics import MemoryMetrics
 from adapters.resilience.counted_provider import CountedAttempts, CountedProvider
 from adapters.resilience.failover import FailoverProvider
@@ -17,8 +16,6 @@ from domain.model.errors import CityNotFound, UpstreamBudgetSpent, UpstreamUnava
 from domain.model.outcome import CacheOutcome
 from domain.model.policy import CachePolicy
 from domain.model.query import WeatherQuery
-from domain.use_cases.get_weather import GetWeather
-from domain.use_cases.stampede import StampedeGuard
 from domain.use_cases.stats import GetStats
 from ports.provider import WeatherProvider
 from tests.unit.fakes import FakeClock
@@ -31,6 +28,7 @@ from tests.unit.scripted_provider import (
     ScriptedProvider,
     protected,
 )
+from tests.unit.use_case import get_weather_over
 
 BOSTON = WeatherQuery.parse("Boston")
 DENVER = WeatherQuery.parse("Denver")
@@ -53,14 +51,9 @@ class Service:
             for u in upstreams
         ]
         provider = stacks[0] if len(stacks) == 1 else FailoverProvider(stacks)
-        self.get_weather = GetWeather(
-            cache=MemoryCache(),
-            provider=provider,
-            guard=StampedeGuard(MemoryLock(), clock=self.clock, lock_ttl_s=1.0, wait_timeout_s=1.0),
-            metrics=self.metrics,
-            clock=self.clock,
-            policy=CachePolicy(fresh_ttl_s=300, jitter_max_s=0, xfetch_beta=0),
-            uniform=lambda: 0.5,
+        policy = CachePolicy(fresh_ttl_s=300, jitter_max_s=0, xfetch_beta=0)
+        self.get_weather = get_weather_over(
+            MemoryCache(), provider, self.clock, policy, metrics=self.metrics
         )
         self._before: dict[str, Any] = {}
 
@@ -95,6 +88,16 @@ class Service:
         return changed
 
 
+def one_api_call(provider: str = "scripted", *, attempts: int = 1) -> dict[str, Any]:
+    """What one call to `provider`, made in `attempts` tries, moves."""
+    return {
+        "api_calls": 1,
+        "api_attempts": attempts,
+        "api_calls_by_provider": {provider: 1},
+        "api_attempts_by_provider": {provider: attempts},
+    }
+
+
 def upstream(*script: Outcome, name: str = "scripted") -> ScriptedProvider:
     provider = ScriptedProvider(script)
     provider.name = name  # type: ignore[misc]
@@ -116,13 +119,7 @@ async def test_a_miss_is_a_miss_and_one_api_call() -> None:
 
     assert await service.ask(BOSTON) is CacheOutcome.MISS
 
-    assert await service.moved() == {
-        "cache_misses": 1,
-        "api_calls": 1,
-        "api_attempts": 1,
-        "api_calls_by_provider": {"scripted": 1},
-        "api_attempts_by_provider": {"scripted": 1},
-    }
+    assert await service.moved() == {"cache_misses": 1, **one_api_call()}
 
 
 async def test_a_failed_miss_is_still_a_miss_and_the_call_it_made() -> None:
@@ -132,11 +129,8 @@ async def test_a_failed_miss_is_still_a_miss_and_the_call_it_made() -> None:
 
     assert await service.moved() == {
         "cache_misses": 1,
-        "api_calls": 1,
+        **one_api_call(),
         "upstream_errors": 1,
-        "api_attempts": 1,
-        "api_calls_by_provider": {"scripted": 1},
-        "api_attempts_by_provider": {"scripted": 1},
         "upstream_errors_by_provider": {"scripted": 1},
     }
     assert (await service.stats())["hit_ratio"] == 0.0  # not null: a request was counted
@@ -155,10 +149,7 @@ async def test_a_stale_answer_is_a_hit_and_its_background_refresh_one_api_call()
         "cache_hits": 1,
         "stale_served": 1,
         "avoided_api_calls": 1,
-        "api_calls": 1,
-        "api_attempts": 1,
-        "api_calls_by_provider": {"scripted": 1},
-        "api_attempts_by_provider": {"scripted": 1},
+        **one_api_call(),
     }
 
 
@@ -177,10 +168,7 @@ async def test_coalesced_misses_are_misses_that_share_one_api_call() -> None:
         "cache_misses": 3,
         "coalesced": 2,
         "avoided_api_calls": 2,
-        "api_calls": 1,
-        "api_attempts": 1,
-        "api_calls_by_provider": {"scripted": 1},
-        "api_attempts_by_provider": {"scripted": 1},
+        **one_api_call(),
     }
 
 
@@ -192,13 +180,7 @@ async def test_an_unknown_city_costs_one_api_call_then_is_a_negative_hit() -> No
     await service.mark()
     assert await service.ask(NOWHERE) is CityNotFound
 
-    assert first == {
-        "cache_misses": 1,
-        "api_calls": 1,
-        "api_attempts": 1,
-        "api_calls_by_provider": {"scripted": 1},
-        "api_attempts_by_provider": {"scripted": 1},
-    }
+    assert first == {"cache_misses": 1, **one_api_call()}
     assert await service.moved() == {"cache_hits": 1, "negative_hits": 1, "avoided_api_calls": 1}
 
 
@@ -207,13 +189,7 @@ async def test_a_retried_call_is_one_api_call_and_two_attempts() -> None:
 
     assert await service.ask(BOSTON) is CacheOutcome.MISS
 
-    assert await service.moved() == {
-        "cache_misses": 1,
-        "api_calls": 1,
-        "api_attempts": 2,
-        "api_calls_by_provider": {"scripted": 1},
-        "api_attempts_by_provider": {"scripted": 2},
-    }
+    assert await service.moved() == {"cache_misses": 1, **one_api_call(attempts=2)}
 
 
 async def test_a_miss_the_open_breaker_refused_is_a_miss_without_an_api_call() -> None:
@@ -295,13 +271,7 @@ async def test_a_failover_past_a_refusing_provider_counts_only_the_provider_call
     assert await service.ask(DENVER) is CacheOutcome.MISS
 
     assert first.calls == 1
-    assert await service.moved() == {
-        "cache_misses": 1,
-        "api_calls": 1,
-        "api_attempts": 1,
-        "api_calls_by_provider": {"second": 1},
-        "api_attempts_by_provider": {"second": 1},
-    }
+    assert await service.moved() == {"cache_misses": 1, **one_api_call("second")}
 
 
 async def test_the_scripted_sequence_adds_up() -> None:

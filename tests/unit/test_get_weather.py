@@ -7,14 +7,13 @@ from adapters.memory.lock import MemoryLock
 from adapters.memory.metrics import MemoryMetrics
 from domain.model.entry import CacheEntry
 from domain.model.errors import CacheUnavailable, CityNotFound, UpstreamUnavailable, WaitTimedOut
-from domain.model.outcome import CacheOutcome, CounterName
+from domain.model.outcome import CacheOutcome, CounterName, WeatherResult
 from domain.model.policy import CachePolicy
 from domain.model.query import WeatherQuery
-from domain.use_cases.get_weather import GetWeather
-from domain.use_cases.stampede import StampedeGuard
 from ports.cache import Cache
-from ports.lock import Held, Signal
+from ports.lock import Held, Lease, Signal
 from tests.unit.fakes import FakeClock, FakeProvider
+from tests.unit.use_case import get_weather_over
 
 SAN_JOSE = WeatherQuery.parse("San Jose")
 
@@ -26,14 +25,9 @@ class World:
         self.provider = FakeProvider()
         self.metrics = MemoryMetrics()
         self.lock = MemoryLock()
-        self.get_weather = GetWeather(
-            cache=self.cache,
-            provider=self.provider,
-            guard=StampedeGuard(self.lock, clock=self.clock, lock_ttl_s=1.0, wait_timeout_s=1.0),
-            metrics=self.metrics,
-            clock=self.clock,
-            policy=CachePolicy(fresh_ttl_s=300, jitter_max_s=0, backoff_base_s=5),
-            uniform=lambda: 0.5,
+        policy = CachePolicy(fresh_ttl_s=300, jitter_max_s=0, backoff_base_s=5)
+        self.get_weather = get_weather_over(
+            self.cache, self.provider, self.clock, policy, lock=self.lock, metrics=self.metrics
         )
 
     async def counts(self) -> dict[CounterName, int]:
@@ -166,11 +160,17 @@ async def test_a_waiter_gives_up_at_its_deadline_instead_of_fetching(world: Worl
     assert world.provider.calls == []
 
 
-async def test_a_waiter_is_woken_by_the_holders_result(world: World) -> None:
+async def waiting_behind_a_holder(world: World) -> tuple[Lease, asyncio.Task[WeatherResult]]:
+    """Another worker holds San Jose's lease, and a request waits behind it."""
     lease = await world.lock.acquire("san jose", 30)
     assert not isinstance(lease, Held)
     waiter = asyncio.create_task(world.get_weather(SAN_JOSE))
     await asyncio.sleep(0.01)
+    return lease, waiter
+
+
+async def test_a_waiter_is_woken_by_the_holders_result(world: World) -> None:
+    lease, waiter = await waiting_behind_a_holder(world)
     weather = await FakeProvider().current(SAN_JOSE)
     entry = CachePolicy().fresh_entry(weather, world.clock.now(), jitter_fraction=0)
     await world.cache.put("san jose", entry, 600)
@@ -181,10 +181,7 @@ async def test_a_waiter_is_woken_by_the_holders_result(world: World) -> None:
 
 
 async def test_a_failed_holder_fails_its_waiters_fast(world: World) -> None:
-    lease = await world.lock.acquire("san jose", 30)
-    assert not isinstance(lease, Held)
-    waiter = asyncio.create_task(world.get_weather(SAN_JOSE))
-    await asyncio.sleep(0.01)
+    lease, waiter = await waiting_behind_a_holder(world)
     await lease.release(Signal.FAILED)
     with pytest.raises(UpstreamUnavailable):
         await asyncio.wait_for(waiter, 0.5)

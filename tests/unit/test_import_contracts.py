@@ -37,25 +37,26 @@ def _lint_imports_on_a_copy(
     )
 
 
-@pytest.mark.parametrize(
-    ("module", "added", "broken"),
-    [
-        ("domain.model.query", "import ports.cache", "Layers"),
-        ("ports.cache", "import domain.use_cases.get_weather", "Layers"),
-        ("domain.use_cases.health", "import adapters.system_clock", "Layers"),
-        ("adapters.redis.cache", "import entrypoints.settings", "Layers"),
-        ("adapters.redis.cache", "import adapters.providers.http", "Adapter families"),
-        ("entrypoints.http.app", "import adapters.memory.cache", "Only the composition root"),
-    ],
-    ids=[
-        "model->ports",
-        "ports->use cases",
-        "use case->adapters",
-        "adapter->entrypoints",
-        "redis->providers",
-        "app->an adapter",
-    ],
-)
+# id -> the module, the import added to it, and the contract that import breaks
+FORBIDDEN = {
+    "model->ports": ("domain.model.query", "import ports.cache", "Layers"),
+    "ports->use cases": ("ports.cache", "import domain.use_cases.get_weather", "Layers"),
+    "use case->adapters": ("domain.use_cases.health", "import adapters.system_clock", "Layers"),
+    "adapter->entrypoints": ("adapters.redis.cache", "import entrypoints.settings", "Layers"),
+    "redis->providers": (
+        "adapters.redis.cache",
+        "import adapters.providers.http",
+        "Adapter families",
+    ),
+    "app->an adapter": (
+        "entrypoints.http.app",
+        "import adapters.memory.cache",
+        "Only the composition root",
+    ),
+}
+
+
+@pytest.mark.parametrize(("module", "added", "broken"), FORBIDDEN.values(), ids=FORBIDDEN)
 def test_an_import_against_the_layers_or_between_adapter_families_breaks_a_contract(
     tmp_path: Path, module: str, added: str, broken: str
 ) -> None:

@@ -32,6 +32,16 @@ def attempt(redis: Redis, breaker: RedisBreaker) -> str:
         return "unavailable"
 
 
+def down_after_opening(breaker: RedisBreaker) -> Redis:
+    """A Redis that is down and has failed the three calls that open the breaker."""
+    redis = Redis()
+    redis.up = False
+    for _ in range(3):
+        attempt(redis, breaker)
+    assert breaker.is_open
+    return redis
+
+
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock(0.0)
@@ -66,10 +76,7 @@ def test_after_k_failures_redis_is_not_called_until_the_cool_down_ends(
 def test_one_probe_after_the_cool_down_closes_the_breaker_when_redis_is_back(
     breaker: RedisBreaker, clock: FakeClock
 ) -> None:
-    redis = Redis()
-    redis.up = False
-    for _ in range(3):
-        attempt(redis, breaker)
+    redis = down_after_opening(breaker)
     redis.up = True
     clock.advance(1.0)
     assert attempt(redis, breaker) == "value"
@@ -81,10 +88,7 @@ def test_one_probe_after_the_cool_down_closes_the_breaker_when_redis_is_back(
 def test_a_failed_probe_opens_the_breaker_for_another_cool_down(
     breaker: RedisBreaker, clock: FakeClock
 ) -> None:
-    redis = Redis()
-    redis.up = False
-    for _ in range(3):
-        attempt(redis, breaker)
+    redis = down_after_opening(breaker)
     clock.advance(1.0)
     attempt(redis, breaker)  # the probe
     clock.advance(0.5)

@@ -8,17 +8,16 @@ import pytest
 
 from adapters.memory.cache import MemoryCache
 from adapters.memory.lock import MemoryLock
-from adapters.memory.metrics import MemoryMetrics
 from domain.model.entry import CacheEntry
 from domain.model.errors import UpstreamUnavailable
 from domain.model.outcome import CacheOutcome
 from domain.model.policy import CachePolicy
 from domain.model.query import WeatherQuery
 from domain.model.weather import Weather
-from domain.use_cases.get_weather import GetWeather
 from domain.use_cases.stampede import Role, StampedeGuard
 from ports.lock import Held, Lease, Signal
 from tests.unit.fakes import FakeClock, FakeProvider
+from tests.unit.use_case import get_weather_over
 
 SAN_JOSE = WeatherQuery.parse("San Jose")
 
@@ -142,15 +141,7 @@ class Service:
         self.cache = MemoryCache()
         self.provider = TimedProvider(self.clock)
         self.policy = CachePolicy(fresh_ttl_s=300, jitter_max_s=0, **policy)
-        self.get_weather = GetWeather(
-            cache=self.cache,
-            provider=self.provider,
-            guard=StampedeGuard(MemoryLock(), clock=self.clock, lock_ttl_s=1.0, wait_timeout_s=1.0),
-            metrics=MemoryMetrics(),
-            clock=self.clock,
-            policy=self.policy,
-            uniform=lambda: 0.5,
-        )
+        self.get_weather = get_weather_over(self.cache, self.provider, self.clock, self.policy)
 
     async def stored(self) -> CacheEntry:
         entry = await self.cache.get(SAN_JOSE.key)

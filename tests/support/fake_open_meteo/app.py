@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Generic, Literal, Protocol, TypeVar
 from urllib.parse import parse_qs
 
 import msgspec
@@ -91,41 +91,74 @@ class State:
         return {k: getattr(self, k) for k in keys} | {"calls": calls}
 
 
-def build_app(*, accept_any: bool = False) -> Any:
-    state = State(accept_any)
+def build_app(*, accept_any: bool = False) -> FakeUpstream[State]:
+    routes: dict[tuple[str, str], Route[State]] = {
+        ("GET", "/v1/search"): lambda state, query, send: _serve(state, "geocoding", query, send),
+        ("GET", "/v1/forecast"): lambda state, query, send: _serve(state, "forecast", query, send),
+    }
+    return FakeUpstream(lambda: State(accept_any), Control, routes, _error, _error("Not Found"))
 
-    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
-        nonlocal state
+
+def _error(reason: str) -> dict[str, Any]:
+    return {"error": True, "reason": reason}
+
+
+class Steerable(Protocol):
+    def apply(self, control: Any) -> None: ...
+    def view(self) -> dict[str, Any]: ...
+
+
+S = TypeVar("S", bound=Steerable)
+Route = Callable[[S, dict[str, str], Any], Awaitable[None]]
+
+
+@dataclass
+class FakeUpstream(Generic[S]):
+    """A fake API as a raw ASGI app: its own `routes`, and the routes that steer it, the
+    same on every fake: GET /_calls and /_state, POST /_reset and /_control (a JSON
+    `control`, a 400 shaped by `error` when it does not decode); `not_found` for the rest."""
+
+    fresh: Callable[[], S]
+    control: type[Any]
+    routes: dict[tuple[str, str], Route[S]]
+    error: Callable[[str], Any]
+    not_found: Any
+    state: S = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.state = self.fresh()
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] != "http":
             return
         route = (scope["method"], scope["path"])
         query = {k: v[-1] for k, v in parse_qs(scope["query_string"].decode()).items()}
-        if route == ("GET", "/v1/search"):
-            await _serve(state, "geocoding", query, send)
-        elif route == ("GET", "/v1/forecast"):
-            await _serve(state, "forecast", query, send)
-        elif route == ("GET", "/_calls"):
-            await _reply(send, 200, state.view()["calls"])
+        if (serve := self.routes.get(route)) is not None:
+            await serve(self.state, query, send)
+        elif not await self._steer(route, receive, send):
+            await _reply(send, 404, self.not_found)
+
+    async def _steer(self, route: tuple[str, str], receive: Any, send: Any) -> bool:
+        if route == ("GET", "/_calls"):
+            await _reply(send, 200, self.state.view()["calls"])
         elif route == ("GET", "/_state"):
-            await _reply(send, 200, state.view())
+            await _reply(send, 200, self.state.view())
         elif route == ("POST", "/_reset"):
-            state = State(accept_any)  # requests in flight keep the old one
-            await _reply(send, 200, state.view())
+            self.state = self.fresh()  # requests in flight keep the old one
+            await _reply(send, 200, self.state.view())
         elif route == ("POST", "/_control"):
-            await _control(state, await _body(receive), send)
+            await self._apply(await _body(receive), send)
         else:
-            await _reply(send, 404, {"error": True, "reason": "Not Found"})
+            return False
+        return True
 
-    return app
-
-
-async def _control(state: State, body: bytes, send: Any) -> None:
-    try:
-        state.apply(msgspec.json.decode(body, type=Control))
-    except msgspec.DecodeError as e:
-        await _reply(send, 400, {"error": True, "reason": str(e)})
-        return
-    await _reply(send, 200, state.view())
+    async def _apply(self, body: bytes, send: Any) -> None:
+        try:
+            self.state.apply(msgspec.json.decode(body, type=self.control))
+        except msgspec.DecodeError as e:
+            await _reply(send, 400, self.error(str(e)))
+            return
+        await _reply(send, 200, self.state.view())
 
 
 async def _serve(state: State, endpoint: Endpoint, query: dict[str, str], send: Any) -> None:

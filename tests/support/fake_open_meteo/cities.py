@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from entrypoints.loadtest.report import city_tuples
+
 COUNTRIES = {
     "US": "United States",
     "GB": "United Kingdom",
@@ -23,19 +27,9 @@ COUNTRIES = {
 _LA, _NY = "America/Los_Angeles", "America/New_York"
 _CHI, _DEN = "America/Chicago", "America/Denver"
 
-# The ten a load test hammers; the rest are the long tail.
-HOT_CITIES = (
-    "San Jose",
-    "San Francisco",
-    "New York",
-    "Los Angeles",
-    "Chicago",
-    "Seattle",
-    "Austin",
-    "Boston",
-    "Denver",
-    "Miami",
-)
+# The ten a load test hammers (deploy/locustfile.py says which); the rest are the long tail.
+LOCUSTFILE = Path(__file__).resolve().parents[3] / "deploy" / "locustfile.py"
+HOT_CITIES = city_tuples(LOCUSTFILE)["HOT_CITIES"]
 
 # (name, latitude, longitude, country code, timezone)
 CITIES: tuple[tuple[str, float, float, str, str], ...] = (

@@ -5,11 +5,17 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 from typing import Any, Literal
-from urllib.parse import parse_qs
 
 import msgspec
 
-from tests.support.fake_open_meteo.app import _LENGTH_99, HANG_S, _body, _reply, _send
+from tests.support.fake_open_meteo.app import (
+    _LENGTH_99,
+    HANG_S,
+    FakeUpstream,
+    Route,
+    _reply,
+    _send,
+)
 from tests.support.fake_openweathermap import payloads
 
 Mode = Literal[
@@ -46,39 +52,18 @@ class State:
         return {k: getattr(self, k) for k in keys} | {"calls": {"weather": self.calls}}
 
 
-def build_app(*, api_key: str, accept_any: bool = False) -> Any:
-    state = State(accept_any)
-
-    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
-        nonlocal state
-        if scope["type"] != "http":
-            return
-        route = (scope["method"], scope["path"])
-        query = {k: v[-1] for k, v in parse_qs(scope["query_string"].decode()).items()}
-        if route == ("GET", "/data/2.5/weather"):
-            await _weather(state, api_key, query, send)
-        elif route == ("GET", "/_calls"):
-            await _reply(send, 200, state.view()["calls"])
-        elif route == ("GET", "/_state"):
-            await _reply(send, 200, state.view())
-        elif route == ("POST", "/_reset"):
-            state = State(accept_any)  # requests in flight keep the old one
-            await _reply(send, 200, state.view())
-        elif route == ("POST", "/_control"):
-            await _control(state, await _body(receive), send)
-        else:
-            await _reply(send, 404, {"cod": 404, "message": "Internal error"})
-
-    return app
+def build_app(*, api_key: str, accept_any: bool = False) -> FakeUpstream[State]:
+    routes: dict[tuple[str, str], Route[State]] = {
+        ("GET", "/data/2.5/weather"): lambda state, query, send: _weather(
+            state, api_key, query, send
+        ),
+    }
+    not_found = {"cod": 404, "message": "Internal error"}  # what OpenWeatherMap answers
+    return FakeUpstream(lambda: State(accept_any), Control, routes, _error, not_found)
 
 
-async def _control(state: State, body: bytes, send: Any) -> None:
-    try:
-        state.apply(msgspec.json.decode(body, type=Control))
-    except msgspec.DecodeError as e:
-        await _reply(send, 400, {"cod": "400", "message": str(e)})
-        return
-    await _reply(send, 200, state.view())
+def _error(reason: str) -> dict[str, Any]:
+    return {"cod": "400", "message": reason}
 
 
 async def _weather(state: State, api_key: str, query: dict[str, str], send: Any) -> None:
