@@ -74,7 +74,7 @@ async def open_backend(
         yield memory_backend(wrap_metrics, clock)
         return
     client = create_redis_client(
-        settings.redis_url,
+        settings.redis_topology,
         max_connections=settings.redis_pool_max,
         timeout_s=settings.redis_timeout_s,
     )
@@ -128,7 +128,7 @@ def unanswered(settings: Settings) -> str:
 async def redis_failure(settings: Settings) -> str | None:
     """Why Redis at REDIS_URL cannot be used (the error's type), or None when it answers."""
     client = create_redis_client(
-        settings.redis_url, max_connections=2, timeout_s=settings.redis_timeout_s
+        settings.redis_topology, max_connections=2, timeout_s=settings.redis_timeout_s
     )
     try:
         return await ping_failure(client)
@@ -146,4 +146,7 @@ def _shared_cache(
 
 def _safe(settings: Settings) -> str:
     """The Redis URL without its password, fit for a log line."""
+    if settings.redis_sentinels:
+        where = ",".join(f"{host}:{port}" for host, port in settings.redis_sentinels)
+        return f"{settings.redis_sentinel_master} (Sentinels {where})"
     return redact(settings.redis_url)
