@@ -37,6 +37,12 @@ async def valkey_lock(valkey_redis: Redis) -> AsyncIterator[RedisLock]:
 
 
 @pytest.fixture
+async def sentinel_lock(sentinel_redis: Redis) -> AsyncIterator[RedisLock]:
+    async for lock in _closing(sentinel_redis):
+        yield lock
+
+
+@pytest.fixture
 def clock() -> FakeClock:
     return FakeClock()
 
