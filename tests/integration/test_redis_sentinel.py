@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from dataclasses import replace
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 
 import pytest
@@ -125,6 +126,22 @@ async def test_a_readonly_reply_from_a_demoted_primary_is_a_redis_failure(
             await guarded_lock.acquire("denver", 5.0)
     finally:
         await lock.aclose()
+
+
+async def test_redis_urls_password_and_database_reach_the_primary() -> None:
+    with LocalSentinelSet(password="s3cret") as sentinel_set:
+        topology = sentinel_set.topology
+        client = create_redis_client(replace(topology, url=topology.url.replace("/0", "/3")))
+        stranger = create_redis_client(replace(topology, url="redis://127.0.0.1/3"))
+        try:
+            await cache_on(client).put("boise", NEGATIVE, 60)
+            with SyncRedis(port=sentinel_set.primary_port(), password="s3cret", db=3) as node:
+                assert node.exists("weather:v1:boise")
+            with pytest.raises(CacheUnavailable):  # no password: refused, as a Redis failure
+                await cache_on(stranger).get("boise")
+        finally:
+            await client.aclose()
+            await stranger.aclose()
 
 
 @pytest.mark.parametrize("fail", ["sentinel failover", "killed primary"])

@@ -33,17 +33,21 @@ class LocalSentinelSet:
     The nodes swap roles on a failover: ask `primary_port()`, not the attribute names.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, password: str = "") -> None:
         self._dir = tempfile.TemporaryDirectory(prefix="skycache-sentinel-")
-        first = LocalRedisServer(extra_args=_REPLICATION)
-        replica_args = [*_REPLICATION, "--replicaof", "127.0.0.1", str(first.port)]
+        self._password = password
+        # Each node may become the other's replica: both know the password both ways.
+        auth = ["--requirepass", password, "--masterauth", password] if password else []
+        first = LocalRedisServer(extra_args=[*_REPLICATION, *auth])
+        replica_args = [*_REPLICATION, *auth, "--replicaof", "127.0.0.1", str(first.port)]
         self.nodes = [first, LocalRedisServer(extra_args=replica_args)]
         self._conf = Path(self._dir.name, "sentinel.conf")  # Sentinel rewrites it: writable
         self.sentinel = LocalRedisServer(
             free_port(), config_file=str(self._conf), extra_args=["--sentinel"]
         )
         self.topology = RedisTopology(
-            url="redis://127.0.0.1/0",  # user, password, db and TLS only: no host is used
+            # User, password, db and TLS only: its host is not used.
+            url=f"redis://:{password}@127.0.0.1/0" if password else "redis://127.0.0.1/0",
             sentinels=(("127.0.0.1", self.sentinel.port),),
             sentinel_master=MASTER,
         )
@@ -59,8 +63,15 @@ class LocalSentinelSet:
         replica.start()
         # The Sentinel lists the replicas the primary's INFO names when it first asks (then
         # every 10 s): the replica must be attached before the Sentinel starts.
-        _until(lambda: _replicating(replica.port), timeout_s, "the replica's link to its primary")
-        self._conf.write_text(_SENTINEL_CONF.format(master=MASTER, port=primary.port))
+        _until(
+            lambda: _replicating(replica.port, self._password),
+            timeout_s,
+            "the replica's link to its primary",
+        )
+        conf = _SENTINEL_CONF.format(master=MASTER, port=primary.port)
+        if self._password:
+            conf += f"sentinel auth-pass {MASTER} {self._password}\n"
+        self._conf.write_text(conf)
         self.sentinel.start()
         _until(self._sentinel_sees_a_replica, timeout_s, "the Sentinel seeing the replica")
         return self
@@ -109,7 +120,7 @@ class LocalSentinelSet:
                 state: dict[str, Any] = sentinel.sentinel_master(MASTER)
             port = int(state["port"])
             up = state["is_master"] and not (state["is_sdown"] or state["is_odown"])
-            if up and port != old_port and _role(port) == "master":
+            if up and port != old_port and _role(port, self._password) == "master":
                 found.append(port)
             return bool(found)
 
@@ -125,18 +136,22 @@ class LocalSentinelSet:
         return Redis(port=self.sentinel.port, decode_responses=True, socket_timeout=2.0)
 
 
-def _role(port: int) -> str | None:
+def _role(port: int, password: str) -> str | None:
     try:
-        with Redis(port=port, decode_responses=True, socket_timeout=2.0) as node:
+        with _node(port, password) as node:
             info: dict[str, Any] = node.info("replication")
     except Exception:  # down, or still loading: not a primary yet
         return None
     return str(info.get("role"))
 
 
-def _replicating(port: int) -> bool:
-    with Redis(port=port, decode_responses=True, socket_timeout=2.0) as node:
+def _replicating(port: int, password: str) -> bool:
+    with _node(port, password) as node:
         return bool(node.info("replication").get("master_link_status") == "up")
+
+
+def _node(port: int, password: str) -> Redis:
+    return Redis(port=port, password=password or None, decode_responses=True, socket_timeout=2.0)
 
 
 def _until(check: Callable[[], bool], timeout_s: float, what: str) -> None:
