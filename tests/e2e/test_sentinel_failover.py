@@ -112,3 +112,44 @@ async def test_a_primary_failover_under_load_costs_no_5xx_and_the_service_return
     assert written_s < 10
     assert alive(app.pid)
     assert worker_pids(app) == workers, "a worker died and was replaced"
+
+
+async def test_a_primary_demoted_behind_the_sentinels_back_costs_no_5xx(
+    app: AppServer, sentinel_set: LocalSentinelSet, fake_open_meteo: FakeOpenMeteo
+) -> None:
+    """The Sentinel still names the old primary, which answers every write with READONLY:
+    the leases and the writes fail as Redis failures, so a cold city is fetched and
+    answered, and warm ones are still served."""
+    async with httpx.AsyncClient(base_url=app.url, timeout=10) as client:
+        for city in WARM:
+            assert (await client.get("/weather", params={"city": city})).status_code == 200
+        load = asyncio.create_task(
+            closed_loop(
+                [app.url],
+                [weather_target(c) for c in WARM],
+                clients=CLIENTS,
+                duration_s=4.0,
+                pause_s=0.005,
+            )
+        )
+        await asyncio.sleep(1.0)
+        primary = sentinel_set.primary_port()
+        replica = next(node.port for node in sentinel_set.nodes if node.port != primary)
+        with SyncRedis(port=replica) as node:
+            node.replicaof("NO", "ONE")
+        with SyncRedis(port=primary) as node:
+            node.replicaof("127.0.0.1", replica)
+        before = await fake_open_meteo.acalls()
+        cold = await asyncio.gather(
+            *(client.get("/weather", params={"city": "Topeka"}) for _ in range(20))
+        )
+        during = await fake_open_meteo.acalls()
+        with SyncRedis(port=primary, decode_responses=True) as node:
+            still_demoted = node.info("replication")["role"] == "slave"
+        replies = await load
+
+    statuses = Counter(reply.status for reply in replies)
+    assert still_demoted, "the Sentinel restored the primary: READONLY was not tested"
+    assert [r.status_code for r in cold] == [200] * 20
+    assert 1 <= during["forecast"] - before["forecast"] <= 2  # one per worker at most
+    assert set(statuses) == {200}, statuses
