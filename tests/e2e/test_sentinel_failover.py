@@ -18,7 +18,12 @@ from tests.support.fake_open_meteo import FakeOpenMeteo
 from tests.support.http_load import closed_loop, weather_target
 from tests.support.redis_sentinel import LocalSentinelSet
 
-pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.slow]
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.integration,
+    pytest.mark.slow,
+    pytest.mark.xdist_group("load"),  # 32 clients: not beside the other load tests
+]
 
 WARM = ("Boise", "Denver", "Austin", "Miami", "Seattle")
 WARM += ("Dallas", "Omaha", "Phoenix", "Fresno", "Tucson")
