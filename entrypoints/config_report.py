@@ -36,6 +36,8 @@ def rows(settings: Settings, env: Mapping[str, str]) -> list[Row]:
             value = MASK if value else ""
         elif isinstance(value, str):
             value = redact(value)
+        elif isinstance(value, tuple):  # host:port addresses, as they are written
+            value = ",".join(f"{host}:{port}" for host, port in value)
         table.append(Row(name, value, source))
     return table
 

@@ -92,6 +92,25 @@ def _secret(name: str) -> Any:
     return field(default="", repr=False, metadata={"env": name, "read": read, "secret": True})
 
 
+def _addresses(name: str) -> Any:
+    """A comma list of host:port, e.g. the Sentinels to ask for the primary; empty is none."""
+
+    def read(env: Mapping[str, str]) -> tuple[tuple[str, int], ...]:
+        raw = env.get(name, "").strip()
+        if not raw:
+            return ()
+        found = []
+        for item in (part.strip() for part in raw.split(",")):
+            host, _, port = item.rpartition(":")
+            host = host.removeprefix("[").removesuffix("]")  # [::1]:26379
+            if not host or not port.isdigit() or not 0 < int(port) < 65536:
+                raise SettingsError(f"{name}={raw!r}: {item!r} is not host:port")
+            found.append((host, int(port)))
+        return tuple(found)
+
+    return field(default=(), metadata={"env": name, "read": read})
+
+
 PROVIDERS = ("open-meteo", "openweathermap", "simulated")
 
 
@@ -174,6 +193,8 @@ class Settings:
     lock_wait_timeout_s: float = _number("LOCK_WAIT_TIMEOUT", 10.0, minimum=0.1)
     cache_backend: str = _choice("SKYCACHE_CACHE", "auto", ("auto", "redis", "memory"))
     redis_url: str = _url("REDIS_URL", "redis://localhost:6379/0", ("redis", "rediss"))
+    redis_sentinels: tuple[tuple[str, int], ...] = _addresses("REDIS_SENTINELS")
+    redis_sentinel_master: str = _text("REDIS_SENTINEL_MASTER", "mymaster")
     redis_pool_max: int = _number("REDIS_POOL_MAX", 200, minimum=1, integer=True)
     redis_timeout_s: float = _number("REDIS_TIMEOUT", 0.25, minimum=0.01)
     redis_breaker_failures: int = _number("REDIS_BREAKER_FAILURES", 3, minimum=1, integer=True)
@@ -224,6 +245,8 @@ class Settings:
             raise SettingsError("UPSTREAM_RETRIES must be 0 or 1")
         if "openweathermap" in settings.providers and not settings.openweather_api_key:
             raise SettingsError("WEATHER_PROVIDER uses openweathermap: set OPENWEATHER_API_KEY")
+        if settings.redis_sentinels and getattr(settings, "redis_cluster_nodes", ()):
+            raise SettingsError("REDIS_SENTINELS and REDIS_CLUSTER_NODES: set one, not both")
         return settings
 
     def secrets(self) -> tuple[str, ...]:

@@ -17,7 +17,7 @@ from typing import Any
 
 from adapters.observability.redaction import redact
 from entrypoints.settings import Settings, StartupError
-from entrypoints.wiring.storage import redis_failure, unanswered
+from entrypoints.wiring.storage import redis_failure, unanswered, where_redis_is
 
 log = logging.getLogger("skycache")
 
@@ -90,7 +90,7 @@ def worker_count(requested: int, cache: str, settings: Settings) -> int:
     why = (
         "SKYCACHE_CACHE=memory"
         if settings.cache_backend == "memory"
-        else f"Redis at {redact(settings.redis_url)} does not answer"
+        else f"Redis at {where_redis_is(settings)} does not answer"
     )
     log.warning(
         "serving with 1 worker, not %d: the cache is in memory, per process (%s); more "

@@ -51,4 +51,8 @@ def own_redis_server() -> Iterator[LocalRedisServer]:
         yield server
 
 
-pytest_plugins = ["tests.support.fixtures_upstream", "tests.support.fixtures_valkey"]
+pytest_plugins = [
+    "tests.support.fixtures_upstream",
+    "tests.support.fixtures_valkey",
+    "tests.support.fixtures_sentinel",
+]

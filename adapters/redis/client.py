@@ -12,13 +12,15 @@ from redis.backoff import NoBackoff
 from redis.exceptions import ConnectionError, RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from adapters.redis.sentinel import create_sentinel_client
+from adapters.redis.topology import RedisTopology
 from domain.model.errors import CacheUnavailable
 
 DEFAULT_POOL_MAX = 200
 
 
 def create_redis_client(
-    url: str,
+    url: str | RedisTopology,
     *,
     max_connections: int = DEFAULT_POOL_MAX,
     timeout_s: float = 0.25,
@@ -26,10 +28,22 @@ def create_redis_client(
     health_check_interval_s: float = 15.0,
     client_name: str | None = "skycache",
 ) -> Redis:
-    """`url` may be redis:// or rediss:// and carry a user, password and db number.
+    """`url` may be redis:// or rediss:// and carry a user, password and db number; a
+    RedisTopology in Sentinel mode gives a client on the primary its Sentinels name.
 
     Timeouts are short on purpose: a slow cache must degrade to a miss, not stall requests.
     """
+    if isinstance(url, RedisTopology):
+        if url.mode == "sentinel":
+            return create_sentinel_client(
+                url,
+                max_connections=max_connections,
+                timeout_s=timeout_s,
+                connect_timeout_s=connect_timeout_s,
+                health_check_interval_s=health_check_interval_s,
+                client_name=client_name,
+            )
+        url = url.url
     pool = BlockingConnectionPool.from_url(
         url,
         max_connections=max_connections,

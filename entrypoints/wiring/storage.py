@@ -19,6 +19,7 @@ from adapters.redis.client import create_redis_client, ping_failure, warm_pool
 from adapters.redis.lock import RedisLock
 from adapters.redis.metrics import RedisMetrics
 from adapters.redis.rate_limit_store import SharedOrLocalStore
+from adapters.redis.topology import RedisTopology
 from entrypoints.settings import Settings
 from ports.cache import Cache
 from ports.clock import Clock
@@ -39,7 +40,7 @@ async def open_redis(settings: Settings) -> AsyncIterator[Redis | None]:
         yield None
         return
     client = create_redis_client(
-        settings.redis_url,
+        redis_topology(settings),
         max_connections=settings.redis_pool_max,
         timeout_s=settings.redis_timeout_s,
     )
@@ -50,7 +51,7 @@ async def open_redis(settings: Settings) -> AsyncIterator[Redis | None]:
                 "!!! REDIS AT %s IS NOT REACHABLE (%s): USING AN IN-MEMORY CACHE. Counters, "
                 "locks and cached weather are per process and lost on restart. Set "
                 "SKYCACHE_CACHE=redis to refuse to start without Redis. !!!",
-                redact(settings.redis_url),
+                where_redis_is(settings),
                 failure,
             )
             yield None
@@ -68,14 +69,31 @@ async def open_redis(settings: Settings) -> AsyncIterator[Redis | None]:
         await client.aclose()
 
 
+def redis_topology(settings: Settings) -> RedisTopology:
+    """Where Redis is: REDIS_URL alone, or the Sentinels that name its primary."""
+    return RedisTopology(
+        settings.redis_url,
+        sentinels=settings.redis_sentinels,
+        sentinel_master=settings.redis_sentinel_master,
+    )
+
+
 def unanswered(settings: Settings) -> str:
-    return f"SKYCACHE_CACHE=redis but Redis at {redact(settings.redis_url)} does not answer"
+    return f"SKYCACHE_CACHE=redis but Redis at {where_redis_is(settings)} does not answer"
+
+
+def where_redis_is(settings: Settings) -> str:
+    """Where the configuration says Redis is, without a password: fit for a log line."""
+    if settings.redis_sentinels:
+        where = ",".join(f"{host}:{port}" for host, port in settings.redis_sentinels)
+        return f"{settings.redis_sentinel_master} (Sentinels {where})"
+    return redact(settings.redis_url)
 
 
 async def redis_failure(settings: Settings) -> str | None:
     """Why Redis at REDIS_URL cannot be used (the error's type), or None when it answers."""
     client = create_redis_client(
-        settings.redis_url, max_connections=2, timeout_s=settings.redis_timeout_s
+        redis_topology(settings), max_connections=2, timeout_s=settings.redis_timeout_s
     )
     try:
         return await ping_failure(client)

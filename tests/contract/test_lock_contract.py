@@ -36,6 +36,12 @@ async def valkey_lock(valkey_redis: Redis) -> AsyncIterator[RedisLock]:
         yield lock
 
 
+@pytest.fixture
+async def sentinel_lock(sentinel_redis: Redis) -> AsyncIterator[RedisLock]:
+    async for lock in _closing(sentinel_redis):
+        yield lock
+
+
 @pytest.fixture(params=["memory", *REDIS_SERVERS])
 def lock(request: pytest.FixtureRequest, clock: FakeClock) -> Lock:
     if request.param == "memory":

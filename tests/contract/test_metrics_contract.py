@@ -37,6 +37,12 @@ async def valkey_workers(valkey_redis: Redis) -> AsyncIterator[list[Metrics]]:
         yield workers
 
 
+@pytest.fixture
+async def sentinel_workers(sentinel_redis: Redis) -> AsyncIterator[list[Metrics]]:
+    async for workers in _two_workers(sentinel_redis):
+        yield workers
+
+
 @pytest.fixture(params=["memory", *REDIS_SERVERS])
 def workers(request: pytest.FixtureRequest) -> list[Metrics]:
     """Every Metrics instance sharing one backend; the in-memory one is per process."""

@@ -9,7 +9,7 @@ import socket
 import subprocess
 import tempfile
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Sequence
 
 from redis.asyncio import Redis
 
@@ -27,10 +27,18 @@ class LocalRedisServer:
     restart() keep the same port, for tests of what the service does while Redis is down
     and after it returns."""
 
-    def __init__(self, port: int | None = None, binary: str = "redis-server") -> None:
+    def __init__(
+        self,
+        port: int | None = None,
+        binary: str = "redis-server",
+        extra_args: Sequence[str] = (),
+        config_file: str | None = None,
+    ) -> None:
         self.port = port or free_port()
         self.url = f"redis://127.0.0.1:{self.port}/0"
         self._binary = binary
+        self.extra_args = list(extra_args)  # e.g. --replicaof: a restart keeps them
+        self._config_file = config_file  # first on the command line, where Redis wants it
         self._process: subprocess.Popen[bytes] | None = None
         self._dir = tempfile.TemporaryDirectory(prefix="skycache-redis-")
 
@@ -38,8 +46,10 @@ class LocalRedisServer:
         if shutil.which(self._binary) is None:
             raise RuntimeError(f"{self._binary} is not installed. {NO_REDIS}")
         # No persistence: every start is an empty server, and nothing is written to disk.
-        command = [self._binary, "--port", str(self.port), "--bind", "127.0.0.1"]
+        command = [self._binary, *([self._config_file] if self._config_file else [])]
+        command += ["--port", str(self.port), "--bind", "127.0.0.1"]
         command += ["--save", "", "--appendonly", "no", "--dir", self._dir.name]
+        command += self.extra_args
         self._process = subprocess.Popen(
             command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
@@ -107,7 +117,8 @@ def _answers_ping(port: int) -> bool:
     try:
         with socket.create_connection(("127.0.0.1", port), timeout=0.5) as sock:
             sock.sendall(b"PING\r\n")
-            return sock.recv(16).startswith(b"+PONG")
+            # A server with a password refuses the PING, which still says it is up.
+            return sock.recv(16).startswith((b"+PONG", b"-NOAUTH"))
     except OSError:
         return False
 

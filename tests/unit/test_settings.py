@@ -7,6 +7,7 @@ import dataclasses
 import pytest
 
 from entrypoints.settings import Settings, SettingsError, documented_variables
+from entrypoints.wiring.storage import redis_topology
 
 
 def test_an_empty_environment_gives_the_documented_defaults() -> None:
@@ -39,6 +40,9 @@ def test_blank_values_mean_the_default() -> None:
         ({"REDIS_POOL_MAX": "2.5"}, "REDIS_POOL_MAX", "whole number"),
         ({"REDIS_URL": "http://x"}, "REDIS_URL", "redis/rediss URL"),
         ({"REDIS_URL": "redis://"}, "REDIS_URL", "with a host"),
+        ({"REDIS_SENTINELS": "s1:26379,s2"}, "REDIS_SENTINELS", "'s2' is not host:port"),
+        ({"REDIS_SENTINELS": ":26379"}, "REDIS_SENTINELS", "is not host:port"),
+        ({"REDIS_SENTINELS": "s1:70000"}, "REDIS_SENTINELS", "is not host:port"),
         ({"OPEN_METEO_FORECAST_URL": "ftp://x"}, "OPEN_METEO_FORECAST_URL", "http/https"),
         ({"SKYCACHE_CACHE": "disk"}, "SKYCACHE_CACHE", "auto, redis, memory"),
         ({"LOG_LEVEL": "loud"}, "LOG_LEVEL", "one of"),
@@ -55,6 +59,26 @@ def test_a_bad_value_is_refused_with_its_name_and_the_reason(
     assert message.startswith(named)
     assert why in message
     assert "\n" not in message
+
+
+def test_sentinels_are_read_as_addresses_with_the_primary_they_watch() -> None:
+    settings = Settings.from_env(
+        {"REDIS_SENTINELS": "s1:26379, [::1]:26380", "REDIS_SENTINEL_MASTER": "weather"}
+    )
+    assert settings.redis_sentinels == (("s1", 26379), ("::1", 26380))
+    topology = redis_topology(settings)
+    assert (topology.mode, topology.sentinels, topology.sentinel_master) == (
+        "sentinel",
+        (("s1", 26379), ("::1", 26380)),
+        "weather",
+    )
+    assert topology.url == settings.redis_url  # still the user, password, db and TLS
+
+
+def test_without_sentinels_redis_is_one_node_and_the_master_name_defaults() -> None:
+    settings = Settings.from_env({})
+    assert redis_topology(settings).mode == "single"
+    assert settings.redis_sentinel_master == "mymaster"
 
 
 @pytest.mark.parametrize(
