@@ -6,6 +6,7 @@ import dataclasses
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import unquote, urlparse
 
@@ -110,6 +111,22 @@ def _providers(name: str, default: str) -> Any:
     return field(default=default, metadata={"env": name, "read": read})
 
 
+def _grid(name: str, default: str) -> Any:
+    """Degrees, a plain decimal in (0, 10]: the cell size lat/lon are snapped to."""
+
+    def read(env: Mapping[str, str]) -> float:
+        raw = env.get(name, "").strip() or default
+        try:
+            value = Decimal(raw)
+        except InvalidOperation:
+            raise SettingsError(f"{name}={raw!r} is not a number") from None
+        if not (value.is_finite() and 0 < value <= 10):
+            raise SettingsError(f"{name}={raw!r} must be more than 0 and at most 10 (degrees)")
+        return float(value)
+
+    return field(default=float(default), metadata={"env": name, "read": read})
+
+
 RATE_UNITS = ("second", "minute", "hour", "day")
 
 
@@ -206,6 +223,7 @@ class Settings:
     simulated_failure_rate: float = _number("SIMULATED_FAILURE_RATE", 0.0)
     near_cache_ttl_s: float = _number("NEAR_CACHE_TTL", 1.0)
     near_cache_size: int = _number("NEAR_CACHE_SIZE", 4096, integer=True)
+    coord_grid: float = _grid("COORD_GRID", "0.01")
     log_level: str = _choice("LOG_LEVEL", "info", ("debug", "info", "warning", "error"))
     log_requests: bool = _flag("LOG_REQUESTS", True)
 

@@ -6,26 +6,21 @@ import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib import metadata
-from typing import Annotated, Any
+from typing import Any
 
 import msgspec
-from litestar import Litestar, Request, Response, get
+from litestar import Litestar, get
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
-from litestar.exceptions import ValidationException
-from litestar.middleware.rate_limit import get_remote_address
 from litestar.types import ASGIApp
 
-from domain.model.errors import InvalidCity
-from domain.model.query import WeatherQuery
-from domain.use_cases.get_weather import GetWeather
 from domain.use_cases.health import CheckHealth
 from domain.use_cases.stats import GetStats
 from entrypoints.container import Container, start_services, stop_services
 from entrypoints.http import responses
 from entrypoints.http.api_docs import openapi_config
 from entrypoints.http.caching_headers import NO_STORE
-from entrypoints.http.errors import EXCEPTION_HANDLERS, RETRY_AFTER_MAX_KEY, domain_error
+from entrypoints.http.errors import EXCEPTION_HANDLERS, RETRY_AFTER_MAX_KEY
 from entrypoints.http.fresh_hits import fresh_hits
 from entrypoints.http.head import HeadAsGet
 from entrypoints.http.limits import RequestLimits
@@ -34,35 +29,8 @@ from entrypoints.http.near_cache import NearCache, NearCacheFastPath
 from entrypoints.http.observed_app import ObservedApp
 from entrypoints.http.rate_limit import rate_limiting
 from entrypoints.http.schemas import HealthResponse, StatsResponse
-from entrypoints.http.weather_response import WEATHER_PATH, WeatherAnswer, render
-
-
-def _missing_city(request: Request[Any, Any, Any], _: ValidationException) -> Response[Any]:
-    # city is /weather's only parameter: Litestar refuses a request only when it is absent.
-    return domain_error(request, InvalidCity("city is required"))
-
-
-@get(
-    WEATHER_PATH,
-    summary="Current weather for a city",
-    responses=responses.WEATHER_ANSWERS,
-    exception_handlers={ValidationException: _missing_city},
-)
-async def weather(
-    request: Request[Any, Any, Any],
-    city: Annotated[str, responses.CITY],
-) -> WeatherAnswer:
-    # The hot path: services come from app state rather than Provide (two dependencies are
-    # resolved in an anyio task group, ~75 µs a request), and an ASGI answer skips
-    # Response's conversion; together about 4x cheaper in Litestar (see docs/BENCHMARKS.md).
-    state = request.app.state
-    get_weather: GetWeather = state.get_weather
-    # The client address as RATE_LIMIT's limiter sees it: misses are budgeted per client.
-    result = await get_weather(WeatherQuery.parse(city), client=get_remote_address(request))
-    answer = render(result)
-    near: NearCache = state.near_cache
-    near.keep(request.scope["query_string"], result, answer)
-    return WeatherAnswer(result, answer)
+from entrypoints.http.weather_params import COORD_GRID_KEY, grid_of
+from entrypoints.http.weather_route import weather
 
 
 @get(
@@ -116,7 +84,12 @@ def create_app(container: Container) -> Litestar:
         lifespan=[lifespan, *limiting.lifespan],
         middleware=limiting.middleware,
         stores=limiting.stores,
-        state=State({RETRY_AFTER_MAX_KEY: container.settings().upstream_retry_after_max_s}),
+        state=State(
+            {
+                RETRY_AFTER_MAX_KEY: container.settings().upstream_retry_after_max_s,
+                COORD_GRID_KEY: grid_of(container.settings().coord_grid),
+            }
+        ),
         dependencies={name: _from_state(name) for name in _SERVICES},
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=openapi_config(title="Skycache", version=metadata.version("skycache")),
@@ -144,6 +117,8 @@ def create_asgi(container: Container) -> ASGIApp:
             app.state.get_weather.record_hit()
             observed.near_hit()
 
-        lookup = fresh_hits(app.state, near, on_answer=observed.near_hit)
+        lookup = fresh_hits(
+            app.state, near, on_answer=observed.near_hit, grid=grid_of(settings.coord_grid)
+        )
         inner = NearCacheFastPath(observed, near, on_hit=on_hit, lookup=lookup)
     return RequestLimits(HeadAsGet(inner))

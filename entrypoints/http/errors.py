@@ -13,6 +13,8 @@ from litestar.types import ExceptionHandlersMap
 from domain.model.errors import (
     CityNotFound,
     InvalidCity,
+    InvalidCoordinates,
+    InvalidQuery,
     SkycacheError,
     TooManyMisses,
     UnusableAnswer,
@@ -34,6 +36,8 @@ DEFAULT_RETRY_AFTER_MAX_S = 3_600.0
 # Most specific first: the first matching class decides.
 _STATUS: list[tuple[type[SkycacheError], int, str]] = [
     (InvalidCity, 400, "invalid_city"),
+    (InvalidCoordinates, 400, "invalid_coordinates"),
+    (InvalidQuery, 400, "invalid_query"),
     (CityNotFound, 404, "city_not_found"),
     (TooManyMisses, 429, "too_many_misses"),
     (UpstreamBadResponse, 502, "upstream_bad_response"),

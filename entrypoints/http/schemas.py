@@ -18,7 +18,16 @@ from entrypoints.http.units import METRIC, Units
 
 
 class WeatherResponse(msgspec.Struct, kw_only=True):
-    city: Annotated[str, Meta(description="As the provider spells it", examples=["San Jose"])]
+    city: (
+        Annotated[
+            str,
+            Meta(
+                description="As the provider spells it; null for a point asked by lat/lon",
+                examples=["San Jose"],
+            ),
+        ]
+        | None
+    )
     temperature: Annotated[
         float, Meta(description="At 2 m: °C in metric units, °F in imperial", examples=[22.5])
     ]
@@ -30,8 +39,22 @@ class WeatherResponse(msgspec.Struct, kw_only=True):
         | None
     )
     country: Annotated[str, Meta(examples=["United States"])] | None
-    latitude: Annotated[float, Meta(examples=[37.33939])] | None
-    longitude: Annotated[float, Meta(examples=[-121.89496])] | None
+    latitude: (
+        Annotated[
+            float,
+            Meta(description="The city's, or the snapped point answered for", examples=[37.33939]),
+        ]
+        | None
+    )
+    longitude: (
+        Annotated[
+            float,
+            Meta(
+                description="The city's, or the snapped point answered for", examples=[-121.89496]
+            ),
+        ]
+        | None
+    )
     observed_at: (
         Annotated[
             str, Meta(description="Local time of the observation", examples=["2026-11-26T01:45"])
