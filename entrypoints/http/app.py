@@ -19,6 +19,7 @@ from domain.use_cases.stats import GetStats
 from entrypoints.container import Container, start_services, stop_services
 from entrypoints.http import responses
 from entrypoints.http.api_docs import openapi_config
+from entrypoints.http.batch import weather_batch
 from entrypoints.http.caching_headers import NO_STORE
 from entrypoints.http.errors import EXCEPTION_HANDLERS, RETRY_AFTER_MAX_KEY
 from entrypoints.http.fresh_hits import fresh_hits
@@ -80,7 +81,7 @@ def create_app(container: Container) -> Litestar:
 
     limiting = rate_limiting(container.settings().rate_limit, container.backend)
     return Litestar(
-        route_handlers=[weather, stats, healthz, metrics],
+        route_handlers=[weather, weather_batch, stats, healthz, metrics],
         lifespan=[lifespan, *limiting.lifespan],
         middleware=limiting.middleware,
         stores=limiting.stores,

@@ -48,6 +48,14 @@ _STATUS: list[tuple[type[SkycacheError], int, str]] = [
 ]
 
 
+def status_of(exc: SkycacheError) -> tuple[int, str] | None:
+    """The status and error code the table gives a domain error; None if it has none."""
+    for kind, status, code in _STATUS:
+        if isinstance(exc, kind):
+            return status, code
+    return None
+
+
 def _json(
     status: int, error: str, detail: str, headers: dict[str, str] | None = None
 ) -> Response[ErrorResponse]:
@@ -58,13 +66,14 @@ def _json(
 def domain_error(
     request: Request[object, object, State], exc: SkycacheError
 ) -> Response[ErrorResponse]:
-    for kind, status, code in _STATUS:
-        if isinstance(exc, kind):
-            if isinstance(exc, UpstreamUnavailable):
-                log.warning("upstream unavailable", extra={"error": code, "reason": exc.reason})
-            ceiling = request.app.state.get(RETRY_AFTER_MAX_KEY, DEFAULT_RETRY_AFTER_MAX_S)
-            return _json(status, code, str(exc), _headers(exc, ceiling))
-    return unexpected_error(request, exc)
+    described = status_of(exc)
+    if described is None:
+        return unexpected_error(request, exc)
+    status, code = described
+    if isinstance(exc, UpstreamUnavailable):
+        log.warning("upstream unavailable", extra={"error": code, "reason": exc.reason})
+    ceiling = request.app.state.get(RETRY_AFTER_MAX_KEY, DEFAULT_RETRY_AFTER_MAX_S)
+    return _json(status, code, str(exc), _headers(exc, ceiling))
 
 
 def retry_after(seconds: float | None, ceiling: float) -> str:

@@ -13,7 +13,14 @@ from litestar.params import HeaderParameter, Parameter
 from domain.model.query import MAX_CITY_LENGTH, MAX_COORDINATE_LENGTH
 from entrypoints.http import units
 from entrypoints.http.limits import MAX_TARGET_BYTES
-from entrypoints.http.schemas import ErrorResponse, HealthResponse, StatsResponse, WeatherResponse
+from entrypoints.http.schemas import (
+    BatchItem,
+    BatchResponse,
+    ErrorResponse,
+    HealthResponse,
+    StatsResponse,
+    WeatherResponse,
+)
 
 # Documented as WeatherQuery enforces it (its length is counted once spaces are collapsed),
 # only in the schema: each bad city then gets WeatherQuery's own 400.
@@ -146,6 +153,32 @@ WEATHER_ANSWERS: dict[int, ResponseSpec] = {
         )
         for status, text, error, detail in _ERRORS
     },
+}
+_NOT_FOUND = ErrorResponse(error="city_not_found", detail="no city by that name", status_code=404)
+BATCH_ANSWERS: dict[int, ResponseSpec] = {
+    200: _answer(
+        BatchResponse,
+        "One result per name asked, in order: the weather, or the error GET /weather "
+        "would have answered",
+        BatchResponse(
+            results=[
+                BatchItem(city="San Jose", status=200, cache="HIT", weather=SAN_JOSE),
+                BatchItem(city="Atlantis", status=404, cache="MISS", error=_NOT_FOUND),
+            ]
+        ),
+        "San Jose cached, Atlantis unknown",
+    ),
+    400: _answer(
+        ErrorResponse,
+        "The body is not a JSON object with 1 to 50 names and known units",
+        ErrorResponse(
+            error="invalid_query",
+            detail='the body must be a JSON object {"cities": [1 to 50 names], '
+            '"units": "metric" or "imperial"}',
+            status_code=400,
+        ),
+        "invalid_query",
+    ),
 }
 STATS_ANSWERS = {
     200: _answer(

@@ -89,6 +89,37 @@ class WeatherResponse(msgspec.Struct, kw_only=True):
         )
 
 
+MAX_BATCH = 50
+_CITY = Annotated[str, Meta(max_length=400, examples=["San Jose"])]
+
+
+class BatchRequest(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    cities: Annotated[
+        list[_CITY],
+        Meta(
+            min_length=1,
+            max_length=MAX_BATCH,
+            description=f"1-{MAX_BATCH} city names; repeats are fetched once",
+            examples=[["San Jose", "Boise", "Atlantis"]],
+        ),
+    ]
+    units: Annotated[Units, Meta(description="metric (°C) or imperial (°F)")] = METRIC
+
+
+class BatchItem(msgspec.Struct, kw_only=True):
+    city: Annotated[str, Meta(description="The name as it was asked", examples=["San Jose"])]
+    status: Annotated[int, Meta(description="What GET /weather would have answered")]
+    cache: Annotated[
+        str | None, Meta(description="X-Cache of the answer, if the cache was involved")
+    ] = None
+    weather: WeatherResponse | None = None
+    error: ErrorResponse | None = None
+
+
+class BatchResponse(msgspec.Struct, kw_only=True):
+    results: Annotated[list[BatchItem], Meta(description="One per name asked, in order")]
+
+
 def _counter(counter: CounterName, example: int) -> Meta:
     return Meta(description=MEANINGS[counter], examples=[example])
 
