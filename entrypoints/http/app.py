@@ -21,6 +21,7 @@ from entrypoints.http import responses
 from entrypoints.http.api_docs import openapi_config
 from entrypoints.http.batch import weather_batch
 from entrypoints.http.caching_headers import NO_STORE
+from entrypoints.http.cors import CorsFastPath, cors_config
 from entrypoints.http.errors import EXCEPTION_HANDLERS, RETRY_AFTER_MAX_KEY
 from entrypoints.http.fresh_hits import fresh_hits
 from entrypoints.http.head import HeadAsGet
@@ -93,6 +94,7 @@ def create_app(container: Container) -> Litestar:
         ),
         dependencies={name: _from_state(name) for name in _SERVICES},
         exception_handlers=EXCEPTION_HANDLERS,
+        cors_config=cors_config(container.settings().cors_allow_origins),
         openapi_config=openapi_config(title="Skycache", version=metadata.version("skycache")),
         # Logging is set up once by the CLI (JSON lines); Litestar's default would replace it.
         logging_config=None,
@@ -122,4 +124,7 @@ def create_asgi(container: Container) -> ASGIApp:
             app.state, near, on_answer=observed.near_hit, grid=grid_of(settings.coord_grid)
         )
         inner = NearCacheFastPath(observed, near, on_hit=on_hit, lookup=lookup)
+    cors = cors_config(settings.cors_allow_origins)
+    if cors is not None:
+        inner = CorsFastPath(inner, cors)
     return RequestLimits(HeadAsGet(inner))
