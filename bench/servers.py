@@ -28,12 +28,19 @@ class Server(Launcher):
     """`command` started on loopback `port`, its log in a temporary file; ready once GET
     /healthz answers 200."""
 
-    def __init__(self, name: str, command: list[str], env: Mapping[str, str], port: int) -> None:
+    def __init__(
+        self,
+        name: str,
+        command: list[str],
+        env: Mapping[str, str],
+        port: int,
+        cwd: Path = ROOT,  # another tree of the code (bench/conditional.py's "before")
+    ) -> None:
         super().__init__(
             command,
             url=f"http://127.0.0.1:{port}",
             env={**os.environ, "LOG_LEVEL": "warning", **env},
-            cwd=ROOT,
+            cwd=cwd,
             name=name,
             probe_timeout_s=1.0,
         )

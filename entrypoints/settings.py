@@ -6,6 +6,7 @@ import dataclasses
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import unquote, urlparse
 
@@ -133,6 +134,42 @@ def _providers(name: str, default: str) -> Any:
     return field(default=default, metadata={"env": name, "read": read})
 
 
+def _grid(name: str, default: str) -> Any:
+    """Degrees, a plain decimal in (0, 10]: the cell size lat/lon are snapped to."""
+
+    def read(env: Mapping[str, str]) -> float:
+        raw = env.get(name, "").strip() or default
+        try:
+            value = Decimal(raw)
+        except InvalidOperation:
+            raise SettingsError(f"{name}={raw!r} is not a number") from None
+        if not (value.is_finite() and 0 < value <= 10):
+            raise SettingsError(f"{name}={raw!r} must be more than 0 and at most 10 (degrees)")
+        return float(value)
+
+    return field(default=float(default), metadata={"env": name, "read": read})
+
+
+def _origins(name: str) -> Any:
+    """A comma list of origins (scheme://host[:port]) browsers may read from, or "*"."""
+
+    def read(env: Mapping[str, str]) -> tuple[str, ...]:
+        raw = env.get(name, "").strip()
+        origins = tuple(part.strip().rstrip("/") for part in raw.split(",") if part.strip())
+        if "*" in origins and len(origins) > 1:
+            raise SettingsError(f'{name}={raw!r}: "*" allows every origin; list none beside it')
+        for origin in origins:
+            parsed = urlparse(origin)
+            plain = parsed.scheme in ("http", "https") and parsed.hostname and not parsed.path
+            if origin != "*" and not (plain and not parsed.query and "@" not in origin):
+                raise SettingsError(
+                    f"{name}={raw!r}: {origin!r} is not an origin like https://example.com"
+                )
+        return origins
+
+    return field(default=(), metadata={"env": name, "read": read})
+
+
 RATE_UNITS = ("second", "minute", "hour", "day")
 
 
@@ -231,6 +268,8 @@ class Settings:
     simulated_failure_rate: float = _number("SIMULATED_FAILURE_RATE", 0.0)
     near_cache_ttl_s: float = _number("NEAR_CACHE_TTL", 1.0)
     near_cache_size: int = _number("NEAR_CACHE_SIZE", 4096, integer=True)
+    coord_grid: float = _grid("COORD_GRID", "0.01")
+    cors_allow_origins: tuple[str, ...] = _origins("CORS_ALLOW_ORIGINS")
     log_level: str = _choice("LOG_LEVEL", "info", ("debug", "info", "warning", "error"))
     log_requests: bool = _flag("LOG_REQUESTS", True)
 

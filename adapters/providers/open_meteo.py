@@ -80,7 +80,8 @@ class OpenMeteoGeocoder(Geocoder):
 
 
 class OpenMeteoProvider(HttpProvider):
-    """Geocodes through `geocoder` (wrap it in a CachedGeocoder), then asks for the forecast.
+    """Geocodes a city through `geocoder` (wrap it in a CachedGeocoder), then asks for the
+    forecast; a point goes to the forecast as it is, with no geocoding call.
 
     A null humidity or weather code is still weather (null in the answer); a temperature
     missing, null or out of range makes the city's answer unusable."""
@@ -99,7 +100,7 @@ class OpenMeteoProvider(HttpProvider):
         self._geocoder = geocoder
 
     async def _fetch(self, query: WeatherQuery) -> Weather:
-        location = await self._geocoder.locate(query)
+        location = await self._locate(query)
         params = {
             "latitude": location.latitude,
             "longitude": location.longitude,
@@ -110,10 +111,16 @@ class OpenMeteoProvider(HttpProvider):
         )
         return _weather(location, forecast.current, self.name)
 
+    async def _locate(self, query: WeatherQuery) -> Location:
+        if query.point is None:
+            return await self._geocoder.locate(query)
+        # A point needs no geocoding: the forecast takes coordinates, and names no place.
+        return Location(name="", latitude=query.point.latitude, longitude=query.point.longitude)
+
 
 def _weather(location: Location, current: _Current, provider: str) -> Weather:
     return Weather(
-        city=location.name,
+        city=location.name or None,
         temperature=current.temperature_2m,
         humidity=current.relative_humidity_2m,
         description=describe(current.weather_code),

@@ -57,6 +57,7 @@ class _Error(msgspec.Struct):
 class OpenWeatherMapProvider(HttpProvider):
     """Rules:
     - GET /data/2.5/weather?q=<city>&units=metric; OpenWeatherMap geocodes the name itself;
+      a point is asked as lat=...&lon=..., and answered with no city name;
     - 404 "city not found" is CityNotFound; any other 404 means OPENWEATHER_URL is wrong;
     - 401 (a wrong, blocked or not yet activated key) is UpstreamRejectedKey: an
       UpstreamUnavailable, so the provider turns unhealthy, its breaker counts it and a
@@ -83,7 +84,7 @@ class OpenWeatherMapProvider(HttpProvider):
         self._api_key = api_key
 
     async def _fetch(self, query: WeatherQuery) -> Weather:
-        params = {"q": query.city, "appid": self._api_key, "units": "metric"}
+        params = _place_params(query) | {"appid": self._api_key, "units": "metric"}
         response = await fetch(self._client, self.name, self._url, params, self._limits)
         if response.status_code == 401:
             raise UpstreamRejectedKey(
@@ -95,6 +96,12 @@ class OpenWeatherMapProvider(HttpProvider):
         return _weather(query, decode(self.name, response.content, _Current), self.name)
 
 
+def _place_params(query: WeatherQuery) -> dict[str, str | float]:
+    if query.point is None:
+        return {"q": query.city or ""}
+    return {"lat": query.point.latitude, "lon": query.point.longitude}
+
+
 def _says_city_not_found(body: bytes) -> bool:
     try:
         return msgspec.json.decode(body, type=_Error).message == "city not found"
@@ -104,14 +111,16 @@ def _says_city_not_found(body: bytes) -> bool:
 
 def _weather(query: WeatherQuery, current: _Current, provider: str) -> Weather:
     description = current.weather[0].description if current.weather else None
+    # A point is answered for itself: not for the station OpenWeatherMap names near it.
+    point = query.point
     return Weather(
-        city=current.name or query.city,
+        city=None if point else current.name or query.city,
         temperature=current.main.temp,
         humidity=current.main.humidity,
         description=description[:1].upper() + description[1:] if description else None,
         country=current.sys.country,
-        latitude=current.coord.lat,
-        longitude=current.coord.lon,
+        latitude=point.latitude if point else current.coord.lat,
+        longitude=point.longitude if point else current.coord.lon,
         observed_at=datetime.fromtimestamp(current.dt, UTC).strftime("%Y-%m-%dT%H:%M"),
         provider=provider,
     )

@@ -68,12 +68,13 @@ def _weather_for(query: WeatherQuery, provider: str) -> Weather:
     digest = hashlib.blake2b(query.key.encode(), digest_size=20).digest()
     # Each field reads its own bytes of the digest, so the fields vary independently.
     word = [int.from_bytes(digest[i : i + 4], "big") for i in range(0, 20, 4)]
+    point = query.point
     return Weather(
         city=query.city,
         temperature=round(-20 + (word[0] % 600) / 10, 1),  # -20.0 .. 39.9 °C
         humidity=float(10 + word[1] % 91),  # 10 .. 100 %
         description=describe(_CODES[word[2] % len(_CODES)]),
-        latitude=round(-60 + (word[3] % 1_300_000) / 10_000, 4),
-        longitude=round(-180 + (word[4] % 3_600_000) / 10_000, 4),
+        latitude=point.latitude if point else round(-60 + (word[3] % 1_300_000) / 10_000, 4),
+        longitude=point.longitude if point else round(-180 + (word[4] % 3_600_000) / 10_000, 4),
         provider=provider,
     )

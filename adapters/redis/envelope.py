@@ -17,7 +17,7 @@ _MAX_EXACT_INT = 2**53
 # array_like: fields by position, no names on the wire. tag=1 leads every envelope, so an
 # envelope of another version fails to decode (and is treated as a miss).
 class _WeatherV1(msgspec.Struct, array_like=True):
-    city: str
+    city: str | None  # None for a point asked by its coordinates
     temperature: float
     humidity: float | None
     description: int | str | None

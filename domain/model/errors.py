@@ -14,8 +14,16 @@ class SkycacheError(Exception):
     """Base of every error Skycache raises on purpose."""
 
 
-class InvalidCity(SkycacheError):
+class InvalidQuery(SkycacheError):
+    """The request does not name one place in a way Skycache accepts."""
+
+
+class InvalidCity(InvalidQuery):
     """The city parameter is not an acceptable city name."""
+
+
+class InvalidCoordinates(InvalidQuery):
+    """lat/lon are not two finite decimals within range, or only one of them was given."""
 
 
 class CityNotFound(SkycacheError):

@@ -1,16 +1,23 @@
-"""WeatherQuery: a validated, normalised city name and the cache key derived from it."""
+"""WeatherQuery: a validated place (a city name, or a point snapped to its grid cell) and
+the cache key derived from it."""
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
+from decimal import ROUND_HALF_EVEN, Decimal
 
-from domain.model.errors import InvalidCity
+from domain.model.errors import InvalidCity, InvalidCoordinates
 
 MAX_CITY_LENGTH = 100
 # Reject absurd inputs before NFKC, which can expand a string up to 18-fold.
 _MAX_RAW_LENGTH = 4 * MAX_CITY_LENGTH
 _PUNCTUATION = frozenset("-'.,")
+# Plain decimals only: no exponent, nan or inf, at most 12 places (far below a millimetre).
+MAX_COORDINATE_LENGTH = 17
+_DECIMAL = re.compile(r"[+-]?[0-9]{1,3}(\.[0-9]{1,12})?")
+DEFAULT_GRID = Decimal("0.01")  # about 1 km; Open-Meteo's own models are 1-11 km
 
 
 def _is_allowed(char: str) -> bool:
@@ -19,11 +26,38 @@ def _is_allowed(char: str) -> bool:
 
 
 @dataclass(frozen=True, slots=True)
-class WeatherQuery:
-    """A city as the user wrote it, normalised; `key` is its case-folded cache identity."""
+class GridPoint:
+    """The centre of a grid cell: every point in the cell is answered for this one."""
 
-    city: str
+    latitude: float
+    longitude: float
+
+
+@dataclass(frozen=True, slots=True)
+class WeatherQuery:
+    """A city as the user wrote it, normalised, or a point snapped to its grid cell (then
+    `city` is None); `key` is its cache identity, which a city's can never collide with."""
+
+    city: str | None
     key: str
+    point: GridPoint | None = None
+
+    @classmethod
+    def at(cls, latitude: str, longitude: str, grid: Decimal = DEFAULT_GRID) -> WeatherQuery:
+        """Points are snapped to the nearest cell centre, so that nearby points share one
+        cache entry, one upstream call and one stampede guard."""
+        lat = _coordinate("lat", latitude, 90)
+        lon = _coordinate("lon", longitude, 180)
+        # int(): -0.001 and 0.001 are in cell 0, not in cells "-0" and "0".
+        lat_cell = int((lat / grid).to_integral_value(ROUND_HALF_EVEN))
+        lon_cell = int((lon / grid).to_integral_value(ROUND_HALF_EVEN))
+        point = GridPoint(
+            latitude=_within(float(lat_cell * grid), 90),
+            longitude=_within(float(lon_cell * grid), 180),
+        )
+        # Digits, '@' and ':' are never in a city's key; the grid is, so that a new
+        # COORD_GRID never reads cells of another size.
+        return cls(city=None, key=f"@{grid}:{lat_cell},{lon_cell}", point=point)
 
     @classmethod
     def parse(cls, raw: str | None) -> WeatherQuery:
@@ -47,3 +81,19 @@ class WeatherQuery:
             raise InvalidCity("city must contain at least one letter")
         key = unicodedata.normalize("NFKC", city.casefold())
         return cls(city=city, key=key)
+
+
+def _coordinate(name: str, text: str, limit: int) -> Decimal:
+    if len(text) > MAX_COORDINATE_LENGTH or not _DECIMAL.fullmatch(text):
+        raise InvalidCoordinates(
+            f"{name} must be a decimal number like 37.34 (at most 12 decimal places)"
+        )
+    value = Decimal(text)
+    if not -limit <= value <= limit:
+        raise InvalidCoordinates(f"{name} must be between -{limit} and {limit}")
+    return value
+
+
+def _within(value: float, limit: int) -> float:
+    # A grid that does not divide 90 or 180 could put the last cell's centre past the pole.
+    return round(min(max(value, -limit), float(limit)), 10)

@@ -16,7 +16,7 @@ class Location:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Weather:
-    city: str
+    city: str | None  # None for a point asked by its coordinates
     temperature: float
     # None when the provider did not say (a null humidity or weather code is still weather).
     humidity: float | None

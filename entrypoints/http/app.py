@@ -1,4 +1,5 @@
-"""The Litestar application: three routes that translate HTTP into use-case calls."""
+"""The Litestar application: routes that translate HTTP into use-case calls, behind the
+fast path."""
 
 from __future__ import annotations
 
@@ -6,22 +7,19 @@ import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib import metadata
-from typing import Annotated, Any
 
 import msgspec
-from litestar import Litestar, Request, Response, get
+from litestar import Litestar, get
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
-from litestar.exceptions import ValidationException
-from litestar.middleware.rate_limit import get_remote_address
 from litestar.types import ASGIApp
 
-from domain.model.errors import InvalidCity
-from domain.model.query import WeatherQuery
 from entrypoints.http import responses
 from entrypoints.http.api_docs import openapi_config
+from entrypoints.http.batch import weather_batch
 from entrypoints.http.caching_headers import NO_STORE
-from entrypoints.http.errors import EXCEPTION_HANDLERS, RETRY_AFTER_MAX_KEY, domain_error
+from entrypoints.http.cors import CorsFastPath, cors_config
+from entrypoints.http.errors import EXCEPTION_HANDLERS, RETRY_AFTER_MAX_KEY
 from entrypoints.http.fresh_hits import fresh_hits
 from entrypoints.http.head import HeadAsGet
 from entrypoints.http.limits import RequestLimits
@@ -31,34 +29,8 @@ from entrypoints.http.observed_app import ObservedApp
 from entrypoints.http.rate_limit import rate_limiting
 from entrypoints.http.schemas import HealthResponse, StatsResponse
 from entrypoints.http.services import SERVICES_KEY, AppWiring, HttpServices, services_in
-from entrypoints.http.weather_response import WEATHER_PATH, WeatherAnswer, render
-
-
-def _missing_city(request: Request[Any, Any, Any], _: ValidationException) -> Response[Any]:
-    # city is /weather's only parameter: Litestar refuses a request only when it is absent.
-    return domain_error(request, InvalidCity("city is required"))
-
-
-@get(
-    WEATHER_PATH,
-    summary="Current weather for a city",
-    responses=responses.WEATHER_ANSWERS,
-    exception_handlers={ValidationException: _missing_city},
-)
-async def weather(
-    request: Request[Any, Any, Any],
-    city: Annotated[str, responses.CITY],
-) -> WeatherAnswer:
-    # The hot path: services come from app state rather than Provide (two dependencies are
-    # resolved in an anyio task group, ~75 µs a request), and an ASGI answer skips
-    # Response's conversion; together about 4x cheaper in Litestar (see docs/BENCHMARKS.md).
-    services = services_in(request.app.state)
-    # The client address as RATE_LIMIT's limiter sees it: misses are budgeted per client.
-    query = WeatherQuery.parse(city)
-    result = await services.get_weather(query, client=get_remote_address(request))
-    answer = render(result)
-    services.near_cache.keep(request.scope["query_string"], result, answer)
-    return WeatherAnswer(result, answer)
+from entrypoints.http.weather_params import COORD_GRID_KEY, grid_of
+from entrypoints.http.weather_route import weather
 
 
 @get(
@@ -100,13 +72,19 @@ def create_app(wiring: AppWiring) -> Litestar:
     settings = wiring.settings
     limiting = rate_limiting(settings.rate_limit, wiring.rate_limit_store)
     return Litestar(
-        route_handlers=[weather, stats, healthz, metrics],
+        route_handlers=[weather, weather_batch, stats, healthz, metrics],
         lifespan=[lifespan],
         middleware=limiting.middleware,
         stores=limiting.stores,
-        state=State({RETRY_AFTER_MAX_KEY: settings.upstream_retry_after_max_s}),
+        state=State(
+            {
+                RETRY_AFTER_MAX_KEY: settings.upstream_retry_after_max_s,
+                COORD_GRID_KEY: grid_of(settings.coord_grid),
+            }
+        ),
         dependencies={"services": Provide(_services, sync_to_thread=False)},
         exception_handlers=EXCEPTION_HANDLERS,
+        cors_config=cors_config(settings.cors_allow_origins),
         openapi_config=openapi_config(title="Skycache", version=metadata.version("skycache")),
         # Logging is set up once by the CLI (JSON lines); Litestar's default would replace it.
         logging_config=None,
@@ -131,6 +109,10 @@ def create_asgi(wiring: AppWiring) -> ASGIApp:
             services_in(app.state).get_weather.record_hit()
             observed.near_hit()
 
-        lookup = fresh_hits(app.state, near, on_answer=observed.near_hit)
+        grid = grid_of(wiring.settings.coord_grid)
+        lookup = fresh_hits(app.state, near, on_answer=observed.near_hit, grid=grid)
         inner = NearCacheFastPath(observed, near, on_hit=on_hit, lookup=lookup)
+    cors = cors_config(wiring.settings.cors_allow_origins)
+    if cors is not None:
+        inner = CorsFastPath(inner, cors)
     return RequestLimits(HeadAsGet(inner))

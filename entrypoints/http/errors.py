@@ -13,6 +13,8 @@ from litestar.types import ExceptionHandlersMap
 from domain.model.errors import (
     CityNotFound,
     InvalidCity,
+    InvalidCoordinates,
+    InvalidQuery,
     SkycacheError,
     TooManyMisses,
     UnusableAnswer,
@@ -34,6 +36,8 @@ DEFAULT_RETRY_AFTER_MAX_S = 3_600.0
 # Most specific first: the first matching class decides.
 _STATUS: list[tuple[type[SkycacheError], int, str]] = [
     (InvalidCity, 400, "invalid_city"),
+    (InvalidCoordinates, 400, "invalid_coordinates"),
+    (InvalidQuery, 400, "invalid_query"),
     (CityNotFound, 404, "city_not_found"),
     (TooManyMisses, 429, "too_many_misses"),
     (UpstreamBadResponse, 502, "upstream_bad_response"),
@@ -42,6 +46,14 @@ _STATUS: list[tuple[type[SkycacheError], int, str]] = [
     (WaitTimedOut, 503, "upstream_wait_timed_out"),
     (UpstreamUnavailable, 503, "upstream_unavailable"),
 ]
+
+
+def status_of(exc: SkycacheError) -> tuple[int, str] | None:
+    """The status and error code the table gives a domain error; None if it has none."""
+    for kind, status, code in _STATUS:
+        if isinstance(exc, kind):
+            return status, code
+    return None
 
 
 def _json(
@@ -54,13 +66,14 @@ def _json(
 def domain_error(
     request: Request[object, object, State], exc: SkycacheError
 ) -> Response[ErrorResponse]:
-    for kind, status, code in _STATUS:
-        if isinstance(exc, kind):
-            if isinstance(exc, UpstreamUnavailable):
-                log.warning("upstream unavailable", extra={"error": code, "reason": exc.reason})
-            ceiling = request.app.state.get(RETRY_AFTER_MAX_KEY, DEFAULT_RETRY_AFTER_MAX_S)
-            return _json(status, code, str(exc), _headers(exc, ceiling))
-    return unexpected_error(request, exc)
+    described = status_of(exc)
+    if described is None:
+        return unexpected_error(request, exc)
+    status, code = described
+    if isinstance(exc, UpstreamUnavailable):
+        log.warning("upstream unavailable", extra={"error": code, "reason": exc.reason})
+    ceiling = request.app.state.get(RETRY_AFTER_MAX_KEY, DEFAULT_RETRY_AFTER_MAX_S)
+    return _json(status, code, str(exc), _headers(exc, ceiling))
 
 
 def retry_after(seconds: float | None, ceiling: float) -> str:

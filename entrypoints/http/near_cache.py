@@ -11,15 +11,30 @@ from __future__ import annotations
 import logging
 import time
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import NamedTuple
 
 from litestar.enums import ScopeType
-from litestar.types import ASGIApp, Receive, Scope, Send
+from litestar.types import (
+    ASGIApp,
+    HTTPResponseBodyEvent,
+    HTTPResponseStartEvent,
+    Receive,
+    Scope,
+    Send,
+)
 
 from domain.model.outcome import CacheOutcome, WeatherResult
 from entrypoints.http import caching_headers
-from entrypoints.http.weather_response import HIT, WEATHER_PATH, Rendered, send_answer
+from entrypoints.http.weather_response import (
+    HIT,
+    WEATHER_PATH,
+    Freshness,
+    Rendered,
+    freshness,
+    messages,
+    send_answer,
+)
 
 log = logging.getLogger("skycache.http")
 
@@ -32,6 +47,17 @@ class _Item(NamedTuple):
     fresh_until: float  # on the near cache's clock: max-age counts down to it
     stale_window_s: float  # how long caches downstream may serve it stale after that
     answer: Rendered
+    # The Cache-Control of the last hit, by whole seconds of max-age: a hot entry reuses
+    # it all second long rather than format it on every hit.
+    last_fresh: list[tuple[int, Freshness]]
+
+    def fresh(self, now: float) -> Freshness:
+        seconds = round(self.fresh_until - now)
+        last = self.last_fresh[0]
+        if last[0] != seconds:
+            last = (seconds, freshness(seconds, self.stale_window_s))
+            self.last_fresh[0] = last
+        return last[1]
 
 
 class NearCache:
@@ -59,22 +85,16 @@ class NearCache:
         item = self._lookup(query, now)
         return None if item is None else (now - item.fetched_at, item.answer.body["body"])
 
-    async def answer(self, query: bytes, scope: Scope, send: Send) -> bool:
-        """Sends a hit (a 200, or a 304 to a matching conditional request); False if none."""
+    def answer(
+        self, query: bytes, headers: Iterable[tuple[bytes, bytes]]
+    ) -> tuple[HTTPResponseStartEvent, HTTPResponseBodyEvent] | None:
+        """The response start and body messages of a hit (a 200, or a 304 to a matching
+        conditional request), or None."""
         now = self._clock()
         item = self._lookup(query, now)
         if item is None:
-            return False
-        await send_answer(
-            scope,
-            send,
-            HIT,
-            now - item.fetched_at,
-            item.fresh_until - now,
-            item.stale_window_s,
-            item.answer,
-        )
-        return True
+            return None
+        return messages(headers, HIT, now - item.fetched_at, item.fresh(now), item.answer)
 
     def keep(self, query: bytes, result: WeatherResult, answer: Rendered) -> None:
         """Stores the rendered answer of a result, unless it is stale."""
@@ -101,8 +121,9 @@ class NearCache:
         if not self.enabled or ttl_s <= 0:
             return
         now = self._clock()
+        fresh = (-1, freshness(0, 0))  # no hit yet
         self._items[query] = _Item(
-            now + ttl_s, now - age_s, now + fresh_for_s, stale_window_s, answer
+            now + ttl_s, now - age_s, now + fresh_for_s, stale_window_s, answer, [fresh]
         )
         self._items.move_to_end(query)
         if len(self._items) > self._max_items:
@@ -153,8 +174,11 @@ class NearCacheFastPath:
             and scope["path"] == WEATHER_PATH
             and scope["method"] == "GET"
         ):
-            if await self._near.answer(scope["query_string"], scope, send):
+            found = self._near.answer(scope["query_string"], scope["headers"])
+            if found is not None:
                 self._on_hit()
+                await send(found[0])
+                await send(found[1])
                 return
             if self._lookup is not None and await self._answer_fresh(scope, send):
                 return
@@ -170,14 +194,5 @@ class NearCacheFastPath:
             return False
         if fresh is None:
             return False
-        result, answer = fresh
-        await send_answer(
-            scope,
-            send,
-            HIT,
-            result.age_s,
-            result.fresh_for_s,
-            caching_headers.stale_window(result),
-            answer,
-        )
+        await send_answer(scope, send, *fresh)
         return True

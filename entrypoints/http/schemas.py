@@ -18,7 +18,16 @@ from entrypoints.http.units import METRIC, Units
 
 
 class WeatherResponse(msgspec.Struct, kw_only=True):
-    city: Annotated[str, Meta(description="As the provider spells it", examples=["San Jose"])]
+    city: (
+        Annotated[
+            str,
+            Meta(
+                description="As the provider spells it; null for a point asked by lat/lon",
+                examples=["San Jose"],
+            ),
+        ]
+        | None
+    )
     temperature: Annotated[
         float, Meta(description="At 2 m: °C in metric units, °F in imperial", examples=[22.5])
     ]
@@ -30,8 +39,22 @@ class WeatherResponse(msgspec.Struct, kw_only=True):
         | None
     )
     country: Annotated[str, Meta(examples=["United States"])] | None
-    latitude: Annotated[float, Meta(examples=[37.33939])] | None
-    longitude: Annotated[float, Meta(examples=[-121.89496])] | None
+    latitude: (
+        Annotated[
+            float,
+            Meta(description="The city's, or the snapped point answered for", examples=[37.33939]),
+        ]
+        | None
+    )
+    longitude: (
+        Annotated[
+            float,
+            Meta(
+                description="The city's, or the snapped point answered for", examples=[-121.89496]
+            ),
+        ]
+        | None
+    )
     observed_at: (
         Annotated[
             str, Meta(description="Local time of the observation", examples=["2026-11-26T01:45"])
@@ -64,6 +87,37 @@ class WeatherResponse(msgspec.Struct, kw_only=True):
             age_seconds=int(result.age_s),
             units=units,
         )
+
+
+MAX_BATCH = 50
+_CITY = Annotated[str, Meta(max_length=400, examples=["San Jose"])]
+
+
+class BatchRequest(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    cities: Annotated[
+        list[_CITY],
+        Meta(
+            min_length=1,
+            max_length=MAX_BATCH,
+            description=f"1-{MAX_BATCH} city names; repeats are fetched once",
+            examples=[["San Jose", "Boise", "Atlantis"]],
+        ),
+    ]
+    units: Annotated[Units, Meta(description="metric (°C) or imperial (°F)")] = METRIC
+
+
+class BatchItem(msgspec.Struct, kw_only=True):
+    city: Annotated[str, Meta(description="The name as it was asked", examples=["San Jose"])]
+    status: Annotated[int, Meta(description="What GET /weather would have answered")]
+    cache: Annotated[
+        str | None, Meta(description="X-Cache of the answer, if the cache was involved")
+    ] = None
+    weather: WeatherResponse | None = None
+    error: ErrorResponse | None = None
+
+
+class BatchResponse(msgspec.Struct, kw_only=True):
+    results: Annotated[list[BatchItem], Meta(description="One per name asked, in order")]
 
 
 def _counter(counter: CounterName, example: int) -> Meta:

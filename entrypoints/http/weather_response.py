@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import NamedTuple
 
 import msgspec
@@ -45,8 +46,15 @@ def render(result: WeatherResult, units: Units = METRIC) -> Rendered:
     )
 
 
+Freshness = tuple[bytes, bytes]  # the Cache-Control header of one moment
+
+
+def freshness(max_age_s: float, stale_window_s: float) -> Freshness:
+    return (b"cache-control", cache_control(max_age_s, stale_window_s))
+
+
 def start(
-    x_cache: bytes, age_s: float, max_age_s: float, stale_window_s: float, answer: Rendered
+    x_cache: bytes, age_s: float, fresh: Freshness, answer: Rendered
 ) -> HTTPResponseStartEvent:
     """The status and headers of a 200: freshness and validators, X-Cache, Age in whole
     seconds, the length."""
@@ -55,7 +63,7 @@ def start(
         "status": 200,
         "headers": [
             _JSON,
-            (b"cache-control", cache_control(max_age_s, stale_window_s)),
+            fresh,
             answer.tag,
             answer.modified,
             (b"x-cache", x_cache),
@@ -66,14 +74,14 @@ def start(
 
 
 def unchanged(
-    x_cache: bytes, age_s: float, max_age_s: float, stale_window_s: float, answer: Rendered
+    x_cache: bytes, age_s: float, fresh: Freshness, answer: Rendered
 ) -> HTTPResponseStartEvent:
     """A 304: the headers a 200 would carry but those of its body (RFC 9110, 15.4.5)."""
     return {
         "type": "http.response.start",
         "status": 304,
         "headers": [
-            (b"cache-control", cache_control(max_age_s, stale_window_s)),
+            fresh,
             answer.tag,
             answer.modified,
             (b"x-cache", x_cache),
@@ -82,22 +90,27 @@ def unchanged(
     }
 
 
-async def send_answer(
-    scope: Scope,
-    send: Send,
+def messages(
+    headers: Iterable[tuple[bytes, bytes]],
     x_cache: bytes,
     age_s: float,
-    max_age_s: float,
-    stale_window_s: float,
+    fresh: Freshness,
     answer: Rendered,
-) -> None:
+) -> tuple[HTTPResponseStartEvent, HTTPResponseBodyEvent]:
     """A 304 with no body when the request's validators match, else the 200."""
-    if not_modified(scope["headers"], answer.tag[1], answer.modified[1]):
-        await send(unchanged(x_cache, age_s, max_age_s, stale_window_s, answer))
-        await send(_NO_BODY)
-        return
-    await send(start(x_cache, age_s, max_age_s, stale_window_s, answer))
-    await send(answer.body)
+    if not_modified(headers, answer.tag[1], answer.modified[1]):
+        return unchanged(x_cache, age_s, fresh, answer), _NO_BODY
+    return start(x_cache, age_s, fresh, answer), answer.body
+
+
+async def send_answer(scope: Scope, send: Send, result: WeatherResult, answer: Rendered) -> None:
+    """The answer to a request for `result`, rendered as `answer`."""
+    fresh = freshness(caching_headers.max_age(result), caching_headers.stale_window(result))
+    head, body = messages(
+        scope["headers"], result.outcome.value.encode(), result.age_s, fresh, answer
+    )
+    await send(head)
+    await send(body)
 
 
 class WeatherAnswer:
@@ -110,13 +123,4 @@ class WeatherAnswer:
         self._answer = answer
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        result = self._result
-        await send_answer(
-            scope,
-            send,
-            result.outcome.value.encode(),
-            result.age_s,
-            caching_headers.max_age(result),
-            caching_headers.stale_window(result),
-            self._answer,
-        )
+        await send_answer(scope, send, self._result, self._answer)

@@ -102,6 +102,20 @@ async def test_a_known_city_has_current_weather(upstream: Upstream) -> None:
     assert weather.provider in (upstream.answers_as or (upstream.provider.name,))
 
 
+async def test_a_point_has_the_weather_of_its_cell_and_no_city(upstream: Upstream) -> None:
+    weather = await upstream.provider.current(WeatherQuery.at("37.3449", "-121.8851"))
+
+    assert weather.city is None
+    assert (weather.latitude, weather.longitude) == (37.34, -121.89)  # the snapped point
+    assert isinstance(weather.temperature, float)
+    assert weather.provider in (upstream.answers_as or (upstream.provider.name,))
+
+
+async def test_a_point_in_the_middle_of_nowhere_has_weather_too(upstream: Upstream) -> None:
+    weather = await upstream.provider.current(WeatherQuery.at("-48.876", "-123.393"))
+    assert (weather.city, weather.latitude, weather.longitude) == (None, -48.88, -123.39)
+
+
 async def test_an_unknown_city_raises_city_not_found(upstream: Upstream) -> None:
     with pytest.raises(CityNotFound):
         await upstream.provider.current(WeatherQuery.parse("Nowhere Special"))

@@ -111,10 +111,17 @@ async def burst(urls: Sequence[str], target: str, count: int) -> list[Reply]:
     Every connection is open before the first request is written, so the requests reach
     the servers together rather than trickling in behind the TCP handshakes.
     """
-    connections = [Connection(urls[i % len(urls)]) for i in range(count)]
+    return await burst_of(urls, [target] * count)
+
+
+async def burst_of(urls: Sequence[str], targets: Sequence[str]) -> list[Reply]:
+    """Like burst, one simultaneous GET for each of `targets`, in that order."""
+    connections = [Connection(urls[i % len(urls)]) for i in range(len(targets))]
     await asyncio.gather(*(c.open() for c in connections))
     try:
-        return list(await asyncio.gather(*(c.get(target) for c in connections)))
+        return list(
+            await asyncio.gather(*(c.get(t) for c, t in zip(connections, targets, strict=True)))
+        )
     finally:
         await asyncio.gather(*(c.aclose() for c in connections))
 

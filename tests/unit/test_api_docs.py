@@ -14,7 +14,7 @@ import pytest
 from dependency_injector import providers
 from litestar.testing import AsyncTestClient
 
-from domain.model.query import MAX_CITY_LENGTH
+from domain.model.query import MAX_CITY_LENGTH, MAX_COORDINATE_LENGTH
 from entrypoints.container import Container, app_wiring
 from entrypoints.http.api_docs import ASSETS_DIR, SWAGGER_UI_VERSION
 from entrypoints.http.app import create_app
@@ -69,11 +69,13 @@ async def test_every_example_in_the_schema_is_valid_against_its_own_schema(
     responses = [
         (path, status)
         for path, item in schema["paths"].items()
-        for status, response in item["get"]["responses"].items()
+        for operation in item.values()
+        for status, response in operation["responses"].items()
         if "application/json" in response.get("content", {})
     ]
     whole = {where.split("/content/")[0] for where, _, _ in found if "/content/" in where}
-    assert len(responses) == 7 + 2 and len(whole) == len(responses), (responses, whole)
+    # /weather's 7 answers, /stats and /healthz, /weather/batch's 200 and 400
+    assert len(responses) == 7 + 2 + 2 and len(whole) == len(responses), (responses, whole)
     assert any("/parameters/" in where for where, _, _ in found)
     invalid: list[tuple[str, str]] = []
     for where, value, subschema in found:
@@ -101,12 +103,21 @@ async def test_the_examples_are_real_answers_not_generated_values(
     assert error["value"] == invalid  # word for word what the service says
 
 
-async def test_the_city_parameter_is_documented_as_validated(schema: dict[str, Any]) -> None:
-    (city,) = schema["paths"]["/weather"]["get"]["parameters"]
-    assert city["name"] == "city" and city["in"] == "query"
-    assert city["required"] is True
-    assert "default" not in city["schema"]
+async def test_the_weather_parameters_are_documented_as_validated(
+    schema: dict[str, Any],
+) -> None:
+    parameters = {p["name"]: p for p in schema["paths"]["/weather"]["get"]["parameters"]}
+    assert set(parameters) == {
+        "city", "lat", "lon", "units", "If-None-Match", "If-Modified-Since"
+    }  # fmt: skip
+    city = parameters["city"]
+    assert city["in"] == "query"
+    assert city["required"] is False  # city, or lat and lon
     assert (city["schema"]["minLength"], city["schema"]["maxLength"]) == (1, MAX_CITY_LENGTH)
+    for name in ("lat", "lon"):
+        assert parameters[name]["schema"]["maxLength"] == MAX_COORDINATE_LENGTH
+    assert parameters["units"]["schema"]["enum"] == ["metric", "imperial"]
+    assert parameters["If-None-Match"]["in"] == "header"
 
 
 async def test_the_service_enforces_what_the_city_parameter_documents(

@@ -9,10 +9,11 @@ import pytest
 from dependency_injector import providers
 from litestar.testing import AsyncTestClient
 
+from domain.model.query import DEFAULT_GRID, GridPoint
 from entrypoints.container import Container, app_wiring
 from entrypoints.http.app import create_asgi
-from entrypoints.http.fresh_hits import city_of
 from entrypoints.http.near_cache import NearCache
+from entrypoints.http.weather_params import params_of
 from entrypoints.settings import Settings
 from tests.unit.fakes import FakeClock, FakeProvider
 
@@ -63,7 +64,7 @@ async def test_without_a_near_cache_a_fresh_hit_is_the_same_answer_by_either_pat
     client, near, _, provider = service
     miss = await client.get("/weather?city=Boise")
     fast = await client.get("/weather?city=Boise")  # a plain city=: the fast path's
-    framework = await client.get("/weather?city=Boise&units=x")  # anything else: Litestar's
+    framework = await client.get("/weather?city=Boise&v=2")  # anything else: Litestar's
     assert [r.headers["x-cache"] for r in (miss, fast, framework)] == ["MISS", "HIT", "HIT"]
     assert fast.content == framework.content == miss.content
     assert fast.headers["age"] == framework.headers["age"] == "0"
@@ -91,19 +92,28 @@ async def test_bad_input_and_unknown_cities_still_get_litestars_json_errors(
         (b"city=San+Jose", "San Jose"),
         (b"city=San%20Jose", "San Jose"),
         (b"city=Reykjav%C3%ADk", "Reykjavík"),
-        (b"city=%FF", "\ufffd"),
-        (b"city=", ""),
-        (b"city", ""),
+        (b"city=Boise&units=imperial", "Boise"),
+        (b"city=%FF", None),  # read as U+FFFD, which is no city: the route's 400
+        (b"city=", None),
+        (b"city", None),
         (b"city=a&city=b", None),
         (b"city=a&x=1", None),
+        (b"city=Boise&units=kelvin", None),
         (b"town=Boise", None),
         (b"", None),
     ],
 )
-def test_the_city_is_read_from_the_query_as_litestar_reads_it(
-    query: bytes, city: str | None
-) -> None:
-    assert city_of(query) == city
+def test_a_city_is_read_from_the_query_as_litestar_reads_it(query: bytes, city: str | None) -> None:
+    found = params_of(query, DEFAULT_GRID)
+    assert (found.query.city if found else None) == city
+
+
+def test_a_point_and_its_units_are_read_from_the_query() -> None:
+    found = params_of(b"lat=37.3449&lon=-121.8851&units=imperial", DEFAULT_GRID)
+    assert found is not None
+    assert (found.query.point, found.units) == (GridPoint(37.34, -121.89), "imperial")
+    assert params_of(b"lat=37.34", DEFAULT_GRID) is None
+    assert params_of(b"lat=37.34&lon=1&city=Boise", DEFAULT_GRID) is None
 
 
 @pytest.mark.parametrize("service", ["0", "60"], indirect=True)  # fresh-hit path, near cache

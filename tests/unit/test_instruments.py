@@ -67,7 +67,12 @@ async def send_nowhere(message: Any) -> None:
 
 
 @pytest.mark.parametrize(
-    ("path", "route"), [("/weather", "/weather"), ("/wp-admin.php", "unmatched")]
+    ("path", "route"),
+    [
+        ("/weather", "/weather"),
+        ("/weather/batch", "/weather/batch"),
+        ("/wp-admin.php", "unmatched"),
+    ],
 )
 async def test_requests_are_counted_and_timed_under_a_bounded_route(
     instruments: Instruments, path: str, route: str

@@ -81,6 +81,8 @@ async def _weather(state: State, api_key: str, query: dict[str, str], send: Any)
     elif state.mode in payloads.ERRORS:
         status, content_type, body = payloads.ERRORS[state.mode]
         await _raw(send, status, content_type, body)
+    elif "lat" in query or "lon" in query:
+        await _by_coordinates(state, query, send)
     elif not query.get("q", "").strip():
         await _reply(send, 400, payloads.NOTHING_TO_GEOCODE)
     elif (place := payloads.find(query["q"], accept_any=state.accept_any)) is None:
@@ -94,6 +96,17 @@ async def _weather(state: State, api_key: str, query: dict[str, str], send: Any)
         elif state.mode == "no_weather":
             doc["weather"] = []
         await _reply(send, 200, doc)
+
+
+async def _by_coordinates(state: State, query: dict[str, str], send: Any) -> None:
+    """Any point on Earth has weather; the real API answers 400 for a bad coordinate."""
+    place = payloads.at(query.get("lat", ""), query.get("lon", ""))
+    if isinstance(place, dict):
+        await _reply(send, 400, place)
+    elif state.mode in payloads.BROKEN:
+        await _send(send, 200, payloads.BROKEN[state.mode])
+    else:
+        await _reply(send, 200, payloads.current(place))
 
 
 async def _raw(send: Any, status: int, content_type: bytes, body: bytes) -> None:

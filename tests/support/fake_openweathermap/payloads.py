@@ -41,6 +41,26 @@ def find(q: str, *, accept_any: bool) -> tuple[str, float, float, str] | None:
     return place
 
 
+def at(lat: str, lon: str) -> tuple[str, float, float, str] | dict[str, Any]:
+    """A point's place: named after a known city within about 10 km, like the real API
+    names the station it answers from ("" where it has none); or the 400 it sends."""
+    try:
+        latitude, longitude = float(lat), float(lon)
+    except ValueError:
+        return {"cod": "400", "message": f"{lat or lon} is not a float"}
+    if not -90 <= latitude <= 90:
+        return {"cod": "400", "message": "wrong latitude"}
+    if not -180 <= longitude <= 180:
+        return {"cod": "400", "message": "wrong longitude"}
+    near = [
+        (name, country)
+        for name, city_lat, city_lon, country in _KNOWN.values()
+        if abs(city_lat - latitude) < 0.1 and abs(city_lon - longitude) < 0.1
+    ]
+    name, country = near[0] if near else ("", "ZZ")
+    return (name or f"{latitude:.2f},{longitude:.2f}", latitude, longitude, country)
+
+
 def current(place: tuple[str, float, float, str]) -> dict[str, Any]:
     name, lat, lon, country = place
     w = _words(name)
