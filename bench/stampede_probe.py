@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from redis.asyncio import Redis
 
-from adapters.redis.lock import CHANNEL_PREFIX
+from adapters.redis.keys import done_channel
 from domain.model.query import WeatherQuery
 from tests.support.http_load import Reply
 
@@ -21,7 +21,7 @@ class Landing:
 
     def __init__(self, redis: Redis, city: str) -> None:
         self._pubsub = redis.pubsub(ignore_subscribe_messages=True)
-        self._channel = CHANNEL_PREFIX + WeatherQuery.parse(city).key
+        self._channel = done_channel(WeatherQuery.parse(city).key)
 
     async def __aenter__(self) -> Landing:
         await self._pubsub.subscribe(self._channel)

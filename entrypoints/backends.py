@@ -6,8 +6,6 @@ import logging
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 
-from redis.asyncio import Redis
-
 from adapters.memory.cache import MemoryCache
 from adapters.memory.fallback_cache import FallbackCache
 from adapters.memory.lock import MemoryLock
@@ -18,6 +16,8 @@ from adapters.redis.cache import RedisCache
 from adapters.redis.client import create_redis_client, ping_failure, warm_pool
 from adapters.redis.lock import RedisLock
 from adapters.redis.metrics import RedisMetrics
+from adapters.redis.topology import RedisClient
+from entrypoints.redis_topology import redis_topology
 from entrypoints.settings import Settings
 from ports.cache import Cache, LocationCache
 from ports.clock import Clock
@@ -39,7 +39,7 @@ class Backend:
     lock: Lock
     metrics: Metrics
     # Redis and its breaker, for extras that share them (the rate limiter's store).
-    redis: Redis | None = None
+    redis: RedisClient | None = None
     breaker: RedisBreaker | None = None
 
 
@@ -74,7 +74,7 @@ async def open_backend(
         yield memory_backend(wrap_metrics, clock)
         return
     client = create_redis_client(
-        settings.redis_url,
+        redis_topology(settings),
         max_connections=settings.redis_pool_max,
         timeout_s=settings.redis_timeout_s,
     )
@@ -128,7 +128,7 @@ def unanswered(settings: Settings) -> str:
 async def redis_failure(settings: Settings) -> str | None:
     """Why Redis at REDIS_URL cannot be used (the error's type), or None when it answers."""
     client = create_redis_client(
-        settings.redis_url, max_connections=2, timeout_s=settings.redis_timeout_s
+        redis_topology(settings), max_connections=2, timeout_s=settings.redis_timeout_s
     )
     try:
         return await ping_failure(client)

@@ -126,7 +126,7 @@ def budget_windows(settings: Settings, backend: Backend, prefix: str) -> SharedW
 
 
 def build_budget(settings: Settings, backend: Backend, clock: Clock) -> UpstreamBudget:
-    windows = budget_windows(settings, backend, "skycache:v1:budget:")
+    windows = budget_windows(settings, backend, "skycache:v2:budget:")
     return SharedUpstreamBudget(budget_limits(settings), windows, clock)
 
 
@@ -145,7 +145,7 @@ def build_miss_budget(settings: Settings, backend: Backend, clock: Clock) -> Mis
     limit = miss_limit(settings)
     if limit is None:
         return None
-    return ClientMissBudget(limit, budget_windows(settings, backend, "skycache:v1:misses:"), clock)
+    return ClientMissBudget(limit, budget_windows(settings, backend, "skycache:v2:misses:"), clock)
 
 
 def protection_config(settings: Settings) -> ProtectionConfig:

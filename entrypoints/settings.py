@@ -156,6 +156,24 @@ def _miss_rate(name: str) -> Any:
     return field(default=None, metadata={"env": name, "read": read})
 
 
+def _nodes(name: str) -> Any:
+    """A comma list of host:port; empty (unset) means none."""
+
+    def read(env: Mapping[str, str]) -> tuple[tuple[str, int], ...]:
+        raw = env.get(name, "").strip()
+        if not raw:
+            return ()
+        nodes = []
+        for item in (part.strip() for part in raw.split(",")):
+            host, _, port = item.rpartition(":")
+            if not host or not port.isdigit() or not 0 < int(port) < 65_536:
+                raise SettingsError(f"{name}={raw!r}: {item!r} is not host:port")
+            nodes.append((host.strip("[]"), int(port)))
+        return tuple(nodes)
+
+    return field(default=(), metadata={"env": name, "read": read})
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     weather_ttl_s: float = _number("WEATHER_TTL", 300.0, minimum=1.0)
@@ -170,6 +188,7 @@ class Settings:
     lock_wait_timeout_s: float = _number("LOCK_WAIT_TIMEOUT", 10.0, minimum=0.1)
     cache_backend: str = _choice("SKYCACHE_CACHE", "auto", ("auto", "redis", "memory"))
     redis_url: str = _url("REDIS_URL", "redis://localhost:6379/0", ("redis", "rediss"))
+    redis_cluster_nodes: tuple[tuple[str, int], ...] = _nodes("REDIS_CLUSTER_NODES")
     redis_pool_max: int = _number("REDIS_POOL_MAX", 200, minimum=1, integer=True)
     redis_timeout_s: float = _number("REDIS_TIMEOUT", 0.25, minimum=0.01)
     redis_breaker_failures: int = _number("REDIS_BREAKER_FAILURES", 3, minimum=1, integer=True)
@@ -220,6 +239,11 @@ class Settings:
             raise SettingsError("UPSTREAM_RETRIES must be 0 or 1")
         if "openweathermap" in settings.providers and not settings.openweather_api_key:
             raise SettingsError("WEATHER_PROVIDER uses openweathermap: set OPENWEATHER_API_KEY")
+        if settings.redis_cluster_nodes and urlparse(settings.redis_url).path.strip("/") not in (
+            "",
+            "0",
+        ):
+            raise SettingsError("REDIS_CLUSTER_NODES is set: a cluster has only database 0")
         return settings
 
     def secrets(self) -> tuple[str, ...]:

@@ -5,31 +5,68 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from typing import Any
 
 from redis.asyncio import BlockingConnectionPool, Redis
+from redis.asyncio.cluster import ClusterNode, RedisCluster
+from redis.asyncio.connection import parse_url
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import ConnectionError, RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from adapters.redis.topology import RedisClient, RedisTopology
 from domain.model.errors import CacheUnavailable
 
 DEFAULT_POOL_MAX = 200
 
 
 def create_redis_client(
-    url: str,
+    where: str | RedisTopology,
     *,
     max_connections: int = DEFAULT_POOL_MAX,
     timeout_s: float = 0.25,
     connect_timeout_s: float = 0.2,
     health_check_interval_s: float = 15.0,
     client_name: str | None = "skycache",
-) -> Redis:
-    """`url` may be redis:// or rediss:// and carry a user, password and db number.
+) -> RedisClient:
+    """A URL (one node), or a topology: one node, a cluster, or (later) Sentinel.
 
     Timeouts are short on purpose: a slow cache must degrade to a miss, not stall requests.
     """
+    topology = RedisTopology(where) if isinstance(where, str) else where
+    if topology.mode == "cluster":
+        return _cluster_client(
+            topology,
+            max_connections=max_connections,
+            timeout_s=timeout_s,
+            connect_timeout_s=connect_timeout_s,
+            health_check_interval_s=health_check_interval_s,
+            client_name=client_name,
+        )
+    if topology.mode == "sentinel":
+        # SENTINEL: filled in by the Sentinel branch (adapters/redis/sentinel.py).
+        raise NotImplementedError("Sentinel mode is not built on this branch")
+    return _single_client(
+        topology.url,
+        max_connections=max_connections,
+        timeout_s=timeout_s,
+        connect_timeout_s=connect_timeout_s,
+        health_check_interval_s=health_check_interval_s,
+        client_name=client_name,
+    )
+
+
+def _single_client(
+    url: str,
+    *,
+    max_connections: int,
+    timeout_s: float,
+    connect_timeout_s: float,
+    health_check_interval_s: float,
+    client_name: str | None,
+) -> Redis:
+    """`url` may be redis:// or rediss:// and carry a user, password and db number."""
     pool = BlockingConnectionPool.from_url(
         url,
         max_connections=max_connections,
@@ -47,7 +84,42 @@ def create_redis_client(
     return Redis.from_pool(pool)
 
 
-async def ping_failure(client: Redis, attempts: int = 3) -> str | None:
+def _cluster_client(
+    topology: RedisTopology,
+    *,
+    max_connections: int,
+    timeout_s: float,
+    connect_timeout_s: float,
+    health_check_interval_s: float,
+    client_name: str | None,
+) -> RedisCluster:
+    """The URL's user, password and TLS options, for every node of the cluster.
+
+    `max_connections` bounds each node's pool. RedisCluster has no blocking pool: past the
+    bound a call fails at once (MaxConnectionsError, a ConnectionError), which the adapters
+    treat like any Redis failure, as the single node's pool does after its short wait.
+    """
+    options: dict[str, Any] = dict(parse_url(topology.url))
+    options.pop("db", None)  # a cluster has only database 0 (settings refuse another)
+    options.pop("host", None)
+    options.pop("port", None)
+    if options.pop("connection_class", None) is not None:
+        options["ssl"] = True  # rediss://: parse_url names the SSL connection class
+    return RedisCluster(
+        startup_nodes=[ClusterNode(host, port) for host, port in topology.cluster_nodes],
+        max_connections=max_connections,
+        socket_timeout=timeout_s,
+        socket_connect_timeout=connect_timeout_s,
+        health_check_interval=health_check_interval_s,
+        # One immediate retry, as on one node: after a refused or reset connection the
+        # cluster client re-reads the slot map first, so a retry follows a failover.
+        retry=Retry(NoBackoff(), 1, supported_errors=(ConnectionError,)),
+        client_name=client_name,
+        **options,
+    )
+
+
+async def ping_failure(client: RedisClient, attempts: int = 3) -> str | None:
     """Why Redis cannot be used (the error's type only: no URL or secret), or None.
 
     A timeout is tried again: workers starting together on a busy host can miss the
@@ -63,14 +135,14 @@ async def ping_failure(client: Redis, attempts: int = 3) -> str | None:
     return failure
 
 
-async def warm_pool(client: Redis, connections: int = 8) -> None:
+async def warm_pool(client: RedisClient, connections: int = 8) -> None:
     """Open a few pooled connections now: a cold burst that had to open them all at once
     on a busy host would time some out, open the breaker, and lose the cluster lock."""
     with contextlib.suppress(Exception):
         await asyncio.gather(*(client.ping() for _ in range(connections)))
 
 
-async def close_redis_client(client: Redis) -> None:
+async def close_redis_client(client: RedisClient) -> None:
     await client.aclose()
 
 

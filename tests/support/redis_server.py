@@ -24,8 +24,11 @@ class LocalRedisServer:
     restart() keep the same port, for tests of what the service does while Redis is down
     and after it returns."""
 
-    def __init__(self, port: int | None = None, binary: str = "redis-server") -> None:
+    def __init__(
+        self, port: int | None = None, binary: str = "redis-server", extra: list[str] | None = None
+    ) -> None:
         self.port = port or free_port()
+        self._extra = extra or []  # more options, e.g. a cluster node's
         self.url = f"redis://127.0.0.1:{self.port}/0"
         self._binary = binary
         self._process: subprocess.Popen[bytes] | None = None
@@ -36,7 +39,7 @@ class LocalRedisServer:
             raise RuntimeError(f"{self._binary} is not installed. {NO_REDIS}")
         # No persistence: every start is an empty server, and nothing is written to disk.
         command = [self._binary, "--port", str(self.port), "--bind", "127.0.0.1"]
-        command += ["--save", "", "--appendonly", "no", "--dir", self._dir.name]
+        command += ["--save", "", "--appendonly", "no", "--dir", self._dir.name, *self._extra]
         self._process = subprocess.Popen(
             command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
