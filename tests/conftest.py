@@ -50,4 +50,8 @@ async def redis_client(redis_url: str) -> AsyncIterator[Redis]:
         await client.aclose()
 
 
-pytest_plugins = ["tests.support.fixtures_upstream", "tests.support.fixtures_valkey"]
+pytest_plugins = [
+    "tests.support.fixtures_upstream",
+    "tests.support.fixtures_valkey",
+    "tests.support.fixtures_cluster",
+]

@@ -1,5 +1,7 @@
-"""The servers the Redis adapters' contract runs against: Redis, and Valkey through the
-same adapters (skipped, saying why, where no valkey-server can be found)."""
+"""The servers the Redis adapters' contract runs against: one Redis node, a Redis Cluster
+(3 primaries, 3 replicas), and Valkey through the same adapters (skipped, saying why,
+where no valkey-server can be found). A new mode is one more entry in both lists, with
+its client fixture (and `<mode>_lock`, `<mode>_workers` in the lock and metrics suites)."""
 
 from __future__ import annotations
 
@@ -8,5 +10,7 @@ import pytest
 REDIS_SERVERS = [
     pytest.param("redis", marks=pytest.mark.integration),
     pytest.param("valkey", marks=pytest.mark.integration),
+    pytest.param("cluster", marks=pytest.mark.integration),
 ]
-REDIS_CLIENTS = {"redis": "redis_client", "valkey": "valkey_redis"}  # their client fixtures
+# Their client fixtures.
+REDIS_CLIENTS = {"redis": "redis_client", "valkey": "valkey_redis", "cluster": "cluster_redis"}

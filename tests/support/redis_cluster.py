@@ -6,6 +6,7 @@ import shutil
 import subprocess
 import time
 
+from tests.support.ports import free_port
 from tests.support.redis_server import NO_REDIS, LocalRedisServer
 
 PRIMARIES = 3
@@ -20,8 +21,13 @@ class LocalRedisCluster:
     def __init__(self, primaries: int = PRIMARIES, replicas: int = 1) -> None:
         self._replicas = replicas
         options = ["--cluster-enabled", "yes", "--cluster-node-timeout", str(NODE_TIMEOUT_MS)]
+        options += ["--cluster-config-file", "nodes.conf"]
+        # A replica may always take over, however long ago it last heard its primary: a
+        # just-created cluster's replicas may not have synced yet when a test kills one.
+        options += ["--cluster-replica-validity-factor", "0"]
+        # The bus port is chosen too: the default, port + 10000, may be taken or past 65535.
         self.nodes = [
-            LocalRedisServer(extra=[*options, "--cluster-config-file", "nodes.conf"])
+            LocalRedisServer(extra=[*options, "--cluster-port", str(free_port())])
             for _ in range(primaries * (1 + replicas))
         ]
 
