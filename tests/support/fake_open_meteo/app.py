@@ -60,6 +60,8 @@ class State:
     modes: dict[str, str] = field(default_factory=lambda: dict.fromkeys(ENDPOINTS, "ok"))
     latency: dict[str, float] = field(default_factory=lambda: dict.fromkeys(ENDPOINTS, 0.0))
     calls: Counter[str] = field(default_factory=Counter)
+    # Per place: "geocoding <name>" and "forecast <latitude>,<longitude>", as asked.
+    places: Counter[str] = field(default_factory=Counter)
 
     def apply(self, control: Control) -> None:
         targets = ENDPOINTS if control.endpoint == "both" else (control.endpoint,)
@@ -106,6 +108,8 @@ def build_app(*, accept_any: bool = False) -> Any:
             await _serve(state, "forecast", query, send)
         elif route == ("GET", "/_calls"):
             await _reply(send, 200, state.view()["calls"])
+        elif route == ("GET", "/_places"):
+            await _reply(send, 200, dict(state.places))
         elif route == ("GET", "/_state"):
             await _reply(send, 200, state.view())
         elif route == ("POST", "/_reset"):
@@ -130,6 +134,8 @@ async def _control(state: State, body: bytes, send: Any) -> None:
 
 async def _serve(state: State, endpoint: Endpoint, query: dict[str, str], send: Any) -> None:
     state.calls[endpoint] += 1
+    where = query.get("name", "") if endpoint == "geocoding" else _coordinates(query)
+    state.places[f"{endpoint} {where}"] += 1
     if state.latency[endpoint]:
         await asyncio.sleep(state.latency[endpoint])
     mode = state.mode_for(endpoint, query)
@@ -189,6 +195,10 @@ async def _huge(send: Any, size: int) -> None:
         await send({"type": "http.response.body", "body": chunk, "more_body": True})
         sent += len(chunk)
     await send({"type": "http.response.body", "body": b"{}"})
+
+
+def _coordinates(query: dict[str, str]) -> str:
+    return f"{query.get('latitude', '')},{query.get('longitude', '')}"
 
 
 async def _forecast(state: State, mode: str, query: dict[str, str], send: Any) -> None:
