@@ -35,88 +35,42 @@ def create_redis_client(
     Timeouts are short on purpose: a slow cache must degrade to a miss, not stall requests.
     """
     topology = RedisTopology(where) if isinstance(where, str) else where
+    options: dict[str, Any] = {
+        "max_connections": max_connections,  # on a cluster: per node
+        "socket_timeout": timeout_s,
+        "socket_connect_timeout": connect_timeout_s,
+        "health_check_interval": health_check_interval_s,
+        # One immediate retry on a broken connection covers the stale pooled sockets a Redis
+        # restart leaves behind (on a cluster, after re-reading the slot map, so it follows
+        # a failover); timeouts are not retried, so a slow Redis is not hammered.
+        "retry": Retry(NoBackoff(), 1, supported_errors=(ConnectionError,)),
+        "client_name": client_name,
+    }
     if topology.mode == "cluster":
-        return _cluster_client(
-            topology,
-            max_connections=max_connections,
-            timeout_s=timeout_s,
-            connect_timeout_s=connect_timeout_s,
-            health_check_interval_s=health_check_interval_s,
-            client_name=client_name,
-        )
+        return _cluster_client(topology, options)
     if topology.mode == "sentinel":
         # SENTINEL: filled in by the Sentinel branch (adapters/redis/sentinel.py).
         raise NotImplementedError("Sentinel mode is not built on this branch")
-    return _single_client(
-        topology.url,
-        max_connections=max_connections,
-        timeout_s=timeout_s,
-        connect_timeout_s=connect_timeout_s,
-        health_check_interval_s=health_check_interval_s,
-        client_name=client_name,
-    )
-
-
-def _single_client(
-    url: str,
-    *,
-    max_connections: int,
-    timeout_s: float,
-    connect_timeout_s: float,
-    health_check_interval_s: float,
-    client_name: str | None,
-) -> Redis:
-    """`url` may be redis:// or rediss:// and carry a user, password and db number."""
-    pool = BlockingConnectionPool.from_url(
-        url,
-        max_connections=max_connections,
-        # A burst beyond the pool waits this long for a free connection, then fails over.
-        timeout=timeout_s,
-        socket_timeout=timeout_s,
-        socket_connect_timeout=connect_timeout_s,
-        health_check_interval=health_check_interval_s,
-        # One immediate retry on a broken connection covers the stale pooled sockets a Redis
-        # restart leaves behind; timeouts are not retried, so a slow Redis is not hammered.
-        retry=Retry(NoBackoff(), 1, supported_errors=(ConnectionError,)),
-        client_name=client_name,
-    )
+    # A burst beyond the pool waits `timeout` for a free connection, then fails over.
+    pool = BlockingConnectionPool.from_url(topology.url, timeout=timeout_s, **options)
     # from_pool: closing the client closes the pool too.
     return Redis.from_pool(pool)
 
 
-def _cluster_client(
-    topology: RedisTopology,
-    *,
-    max_connections: int,
-    timeout_s: float,
-    connect_timeout_s: float,
-    health_check_interval_s: float,
-    client_name: str | None,
-) -> RedisCluster:
+def _cluster_client(topology: RedisTopology, options: dict[str, Any]) -> RedisCluster:
     """The URL's user, password and TLS options, for every node of the cluster.
 
-    `max_connections` bounds each node's pool. RedisCluster has no blocking pool: past the
-    bound a call fails at once (MaxConnectionsError, a ConnectionError), which the adapters
-    treat like any Redis failure, as the single node's pool does after its short wait.
+    RedisCluster has no blocking pool: past `max_connections` a call fails at once
+    (MaxConnectionsError, a ConnectionError), which the adapters treat like any Redis
+    failure, as the single node's pool does after its short wait.
     """
-    options: dict[str, Any] = dict(parse_url(topology.url))
-    options.pop("db", None)  # a cluster has only database 0 (settings refuse another)
-    options.pop("host", None)
-    options.pop("port", None)
-    if options.pop("connection_class", None) is not None:
-        options["ssl"] = True  # rediss://: parse_url names the SSL connection class
-    return RedisCluster(
-        startup_nodes=[ClusterNode(host, port) for host, port in topology.cluster_nodes],
-        max_connections=max_connections,
-        socket_timeout=timeout_s,
-        socket_connect_timeout=connect_timeout_s,
-        health_check_interval=health_check_interval_s,
-        # One immediate retry, as on one node: after a refused or reset connection the
-        # cluster client re-reads the slot map first, so a retry follows a failover.
-        retry=Retry(NoBackoff(), 1, supported_errors=(ConnectionError,)),
-        client_name=client_name,
-        **options,
-    )
+    from_url: dict[str, Any] = dict(parse_url(topology.url))
+    for unused in ("db", "host", "port"):  # a cluster has only db 0 (settings refuse another)
+        from_url.pop(unused, None)
+    if from_url.pop("connection_class", None) is not None:
+        from_url["ssl"] = True  # rediss://: parse_url names the SSL connection class
+    nodes = [ClusterNode(host, port) for host, port in topology.cluster_nodes]
+    return RedisCluster(startup_nodes=nodes, **options, **from_url)
 
 
 async def ping_failure(client: RedisClient, attempts: int = 3) -> str | None:
