@@ -94,6 +94,7 @@ class ShardedWakeups:
 
     async def _subscribe(self, key: str) -> None:
         try:
+            await self._cluster.initialize()  # the slot map, if no command has read it yet
             await self._pubsub.ssubscribe(self._channel(key))
         except Exception:
             # Not subscribed: its waiters fall back on the lease's end; the next watch of
