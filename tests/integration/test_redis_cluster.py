@@ -1,4 +1,5 @@
-"""The Redis adapters on a 3-primary Redis Cluster: reads across slots, sharded wake-ups."""
+"""The Redis adapters on a 3-primary Redis Cluster: reads across slots, sharded wake-ups,
+the rate-limit store."""
 
 from __future__ import annotations
 
@@ -9,9 +10,11 @@ from collections.abc import AsyncIterator
 import pytest
 from redis.asyncio.cluster import RedisCluster
 
+from adapters.redis.breaker import RedisBreaker
 from adapters.redis.cache import RedisCache
-from adapters.redis.keys import done_channel
+from adapters.redis.keys import RATE_LIMIT_NAMESPACE, done_channel
 from adapters.redis.lock import RedisLock
+from adapters.redis.rate_limit_store import SharedOrLocalStore
 from domain.model.entry import CacheEntry
 from domain.model.weather import Weather
 from ports.lock import Held, Lease, Signal, Watch
@@ -156,3 +159,18 @@ async def test_after_a_shards_failover_waiters_are_woken_and_hear_the_new_primar
             redis_cluster.wait_until_ok()
     finally:
         watch.close()
+
+
+async def test_the_rate_limit_store_keeps_each_clients_count_on_the_cluster(
+    cluster_redis: RedisCluster,
+) -> None:
+    store = SharedOrLocalStore()
+    store.attach(cluster_redis, RedisBreaker())
+    for client in ("10.0.0.1", "10.0.0.2", "10.0.0.3"):
+        await store.set(client, b"3", expires_in=60)
+    assert await store.get("10.0.0.2", renew_for=120) == b"3"
+    assert 60 < (await store.expires_in("10.0.0.2") or 0) <= 120
+    await store.delete("10.0.0.1")
+    assert not await store.exists("10.0.0.1")
+    assert await store.exists("10.0.0.3")
+    assert len(await cluster_redis.keys(f"{RATE_LIMIT_NAMESPACE}:*", target_nodes="primaries")) == 2
