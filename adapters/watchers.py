@@ -63,9 +63,6 @@ class Watchers:
         for watch in tuple(self._watches.get(key, ())):
             watch.notify(signal)
 
-    def watched(self, key: str) -> bool:
-        return key in self._watches
-
     def notify_all(self, signal: Signal) -> None:
         for watches in tuple(self._watches.values()):
             for watch in tuple(watches):

@@ -239,10 +239,8 @@ class Settings:
             raise SettingsError("UPSTREAM_RETRIES must be 0 or 1")
         if "openweathermap" in settings.providers and not settings.openweather_api_key:
             raise SettingsError("WEATHER_PROVIDER uses openweathermap: set OPENWEATHER_API_KEY")
-        if settings.redis_cluster_nodes and urlparse(settings.redis_url).path.strip("/") not in (
-            "",
-            "0",
-        ):
+        database = urlparse(settings.redis_url).path.strip("/") or "0"
+        if settings.redis_cluster_nodes and database != "0":
             raise SettingsError("REDIS_CLUSTER_NODES is set: a cluster has only database 0")
         return settings
 
