@@ -16,7 +16,7 @@ from adapters.redis.cache import RedisCache
 from adapters.redis.client import create_redis_client, ping_failure, warm_pool
 from adapters.redis.lock import RedisLock
 from adapters.redis.metrics import RedisMetrics
-from adapters.redis.topology import RedisClient
+from adapters.redis.topology import RedisClient, shard_of
 from entrypoints.redis_topology import redis_topology
 from entrypoints.settings import Settings
 from ports.cache import Cache, LocationCache
@@ -104,6 +104,7 @@ async def open_backend(
             failures=settings.redis_breaker_failures,
             cooldown_s=settings.redis_breaker_reset_s,
             clock=clock,
+            shard_of=shard_of(client),
         )
         metrics = RedisMetrics(client, flush_interval_s=settings.metrics_flush_s, breaker=breaker)
         lock = RedisLock(client)

@@ -10,12 +10,14 @@ from collections.abc import AsyncIterator
 import pytest
 from redis.asyncio.cluster import RedisCluster
 
-from adapters.redis.breaker import RedisBreaker
+from adapters.redis.breaker import BreakerCache, RedisBreaker
 from adapters.redis.cache import RedisCache
-from adapters.redis.keys import RATE_LIMIT_NAMESPACE, done_channel
+from adapters.redis.keys import RATE_LIMIT_NAMESPACE, done_channel, weather_key
 from adapters.redis.lock import RedisLock
 from adapters.redis.rate_limit_store import SharedOrLocalStore
+from adapters.redis.topology import shard_of
 from domain.model.entry import CacheEntry
+from domain.model.errors import CacheUnavailable
 from domain.model.weather import Weather
 from ports.lock import Held, Lease, Signal, Watch
 from tests.support.redis_cluster import LocalRedisCluster
@@ -176,3 +178,26 @@ async def test_the_rate_limit_store_keeps_each_clients_count_on_the_cluster(
     assert not await store.exists("10.0.0.1")
     assert await store.exists("10.0.0.3")
     assert len(await cluster_redis.keys(f"{RATE_LIMIT_NAMESPACE}:*", target_nodes="primaries")) == 2
+
+
+async def test_while_a_shard_is_down_the_cities_of_the_others_are_still_read(
+    cluster_redis: RedisCluster, redis_cluster: LocalRedisCluster
+) -> None:
+    redis = RedisCache(cluster_redis)
+    shards = shard_of(cluster_redis)
+    assert shards is not None
+    for city in CITIES:
+        await redis.put(city, entry_for(city), 60)
+    cache = BreakerCache(redis, redis, RedisBreaker(failures=2, cooldown_s=30.0, shard_of=shards))
+    down = redis_cluster.owner_of(weather_key(CITIES[0]))
+    lost = [city for city in CITIES if shards(city) == shards(CITIES[0])]
+    kept = [city for city in CITIES if city not in lost]
+    down.kill()
+    try:
+        for city in lost:
+            with pytest.raises(CacheUnavailable):
+                await cache.get(city)
+        assert [await cache.get(city) for city in kept] == [entry_for(city) for city in kept]
+    finally:
+        down.start()  # it comes back as it was, or as a replica if the failover happened
+        redis_cluster.wait_until_ok()
