@@ -27,9 +27,10 @@ $(VENV)/.test-extras: $(BIN)/skycache requirements-test.lock
 run: $(BIN)/skycache
 	$(BIN)/skycache serve --host $(HOST) --port $(PORT) --workers $(WORKERS)
 
-# Debian's redis-server backs the integration tests when no Docker engine answers.
+# Debian's redis-server backs the integration tests when no Docker engine answers; its
+# redis-cli (package redis-tools, a dependency of redis-server) joins the test cluster.
 redis-server:
-	@command -v redis-server >/dev/null || ($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq redis-server)
+	@command -v redis-server >/dev/null && command -v redis-cli >/dev/null || ($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq redis-server redis-tools)
 
 # Debian's chromium renders /schema offline in tests/e2e/test_api_docs_browser.py.
 chromium:

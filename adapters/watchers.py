@@ -1,14 +1,16 @@
 """Watchers: the waiters of each key in this process, woken with the Signal of a release.
 
 Both locks fan a release out through it: the in-memory lock directly, the Redis lock from
-its one pub/sub subscription (redis/wakeups.py). It lives outside both adapter packages
-so that neither imports the other.
+its one pub/sub subscription (redis/wakeups.py) or, on a cluster, from its per-city
+sharded subscriptions (redis/sharded_wakeups.py), which `on_last` lets go. It lives
+outside both adapter packages so that neither imports the other.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Callable
 
 from ports.lock import Signal, Watch
 
@@ -36,10 +38,12 @@ class _Watch(Watch):
 
 
 class Watchers:
-    """Per key, the open watches; a closed watch is forgotten, and an empty key with it."""
+    """Per key, the open watches; a closed watch is forgotten, and an empty key with it
+    (`on_last(key)` is then called)."""
 
-    def __init__(self) -> None:
+    def __init__(self, on_last: Callable[[str], None] | None = None) -> None:
         self._watches: dict[str, set[_Watch]] = {}
+        self._on_last = on_last
 
     def watch(self, key: str) -> Watch:
         watch = _Watch(self, key)
@@ -52,6 +56,8 @@ class Watchers:
             watches.discard(watch)
             if not watches:
                 del self._watches[key]
+                if self._on_last is not None:
+                    self._on_last(key)
 
     def notify(self, key: str, signal: Signal) -> None:
         for watch in tuple(self._watches.get(key, ())):

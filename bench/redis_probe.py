@@ -11,7 +11,8 @@ from collections.abc import Sequence
 from redis import Redis
 from redis.asyncio import Redis as AsyncRedis
 
-from adapters.redis.cache import WEATHER_PREFIX, RedisCache
+from adapters.redis.cache import RedisCache
+from adapters.redis.keys import weather_key
 from domain.model.entry import CacheEntry
 from domain.model.query import WeatherQuery
 
@@ -37,7 +38,7 @@ def mean_memory_usage(client: Redis, keys: Sequence[str]) -> float:
 
 
 def weather_keys(cities: Sequence[str]) -> list[str]:
-    return [WEATHER_PREFIX + WeatherQuery.parse(city).key for city in cities]
+    return [weather_key(WeatherQuery.parse(city).key) for city in cities]
 
 
 def prefill(url: str, template_city: str, start: int, stop: int, fresh_s: float = 3600) -> None:

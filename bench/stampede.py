@@ -19,6 +19,7 @@ from pathlib import Path
 
 import uvloop
 from redis.asyncio import Redis
+from redis.asyncio.cluster import RedisCluster
 
 from bench.servers import Server, skycache_server
 from bench.stampede_probe import Landing, after, ms, render
@@ -83,7 +84,7 @@ def wake_city(i: int) -> str:
 
 
 async def wake_ups(
-    apps: list[Server], redis: Redis, fake: FakeOpenMeteo, rounds: int, waiters: int
+    apps: list[Server], redis: Redis | RedisCluster, fake: FakeOpenMeteo, rounds: int, waiters: int
 ) -> str:
     """Owner and waiters swap processes each round; a fresh city each time."""
     await fake.aset(latency_s=0.15, endpoint="forecast")

@@ -10,27 +10,40 @@ import time
 from collections.abc import Sequence
 
 from redis.asyncio import Redis
+from redis.asyncio.cluster import ClusterPubSub, RedisCluster
 
-from adapters.redis.lock import CHANNEL_PREFIX
+from adapters.redis.keys import done_channel
 from domain.model.query import WeatherQuery
 from tests.support.http_load import Reply
 
 
 class Landing:
-    """Times the PUBLISH that ends a city's fetch, on this process's monotonic clock."""
+    """Times the PUBLISH (on a cluster, the SPUBLISH) that ends a city's fetch, on this
+    process's monotonic clock."""
 
-    def __init__(self, redis: Redis, city: str) -> None:
+    def __init__(self, redis: Redis | RedisCluster, city: str) -> None:
         self._pubsub = redis.pubsub(ignore_subscribe_messages=True)
-        self._channel = CHANNEL_PREFIX + WeatherQuery.parse(city).key
+        self._channel = done_channel(WeatherQuery.parse(city).key)
 
     async def __aenter__(self) -> Landing:
-        await self._pubsub.subscribe(self._channel)
+        if isinstance(self._pubsub, ClusterPubSub):
+            await self._pubsub.ssubscribe(self._channel)
+            await self._pubsub.get_sharded_message(timeout=10)  # the confirmation
+        else:
+            await self._pubsub.subscribe(self._channel)
         self._task = asyncio.create_task(self._first())
         return self
 
+    async def _next(self) -> object:
+        if isinstance(self._pubsub, ClusterPubSub):
+            return await self._pubsub.get_sharded_message(
+                ignore_subscribe_messages=True, timeout=10
+            )
+        return await self._pubsub.get_message(timeout=10)
+
     async def _first(self) -> float:
         while True:
-            if await self._pubsub.get_message(timeout=10) is not None:
+            if await self._next() is not None:
                 # Not loop.time(): uvloop's is cached per loop turn, in whole ms.
                 return time.monotonic()
 

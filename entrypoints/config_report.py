@@ -69,6 +69,8 @@ def _shown(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, float):
         return f"{value:g}"
+    if isinstance(value, tuple):  # host and port pairs, as REDIS_CLUSTER_NODES is written
+        return ",".join(f"{host}:{port}" for host, port in value) or "(none)"
     return str(value) if value != "" else "(none)"
 
 

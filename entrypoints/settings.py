@@ -94,7 +94,8 @@ def _secret(name: str) -> Any:
 
 
 def _addresses(name: str) -> Any:
-    """A comma list of host:port, e.g. the Sentinels to ask for the primary; empty is none."""
+    """A comma list of host:port ([v6]:port too): the cluster's nodes, or the Sentinels to
+    ask for the primary; empty is none."""
 
     def read(env: Mapping[str, str]) -> tuple[tuple[str, int], ...]:
         raw = env.get(name, "").strip()
@@ -232,6 +233,7 @@ class Settings:
     redis_url: str = _url("REDIS_URL", "redis://localhost:6379/0", ("redis", "rediss"))
     redis_sentinels: tuple[tuple[str, int], ...] = _addresses("REDIS_SENTINELS")
     redis_sentinel_master: str = _text("REDIS_SENTINEL_MASTER", "mymaster")
+    redis_cluster_nodes: tuple[tuple[str, int], ...] = _addresses("REDIS_CLUSTER_NODES")
     redis_pool_max: int = _number("REDIS_POOL_MAX", 200, minimum=1, integer=True)
     redis_timeout_s: float = _number("REDIS_TIMEOUT", 0.25, minimum=0.01)
     redis_breaker_failures: int = _number("REDIS_BREAKER_FAILURES", 3, minimum=1, integer=True)
@@ -284,8 +286,11 @@ class Settings:
             raise SettingsError("UPSTREAM_RETRIES must be 0 or 1")
         if "openweathermap" in settings.providers and not settings.openweather_api_key:
             raise SettingsError("WEATHER_PROVIDER uses openweathermap: set OPENWEATHER_API_KEY")
-        if settings.redis_sentinels and getattr(settings, "redis_cluster_nodes", ()):
+        if settings.redis_sentinels and settings.redis_cluster_nodes:
             raise SettingsError("REDIS_SENTINELS and REDIS_CLUSTER_NODES: set one, not both")
+        database = urlparse(settings.redis_url).path.strip("/") or "0"
+        if settings.redis_cluster_nodes and database != "0":
+            raise SettingsError("REDIS_CLUSTER_NODES is set: a cluster has only database 0")
         return settings
 
     def secrets(self) -> tuple[str, ...]:

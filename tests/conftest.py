@@ -55,4 +55,5 @@ pytest_plugins = [
     "tests.support.fixtures_upstream",
     "tests.support.fixtures_valkey",
     "tests.support.fixtures_sentinel",
+    "tests.support.fixtures_cluster",
 ]

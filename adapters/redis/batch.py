@@ -3,14 +3,17 @@
 On a busy server the cost of a Redis hit is mostly the socket write and read around it,
 not Redis: 32 concurrent GETs cost ~50 µs of CPU each one by one, ~6 µs each as one
 MGET (bench/, docs/BENCHMARKS.md). A lone read is still a plain GET, sent one loop turn
-later than it would have been.
+later than it would have been. On a Redis Cluster one MGET may not cross slots: the batch
+goes out as one MGET per slot instead (redis-py's mget_nonatomic, pipelined per shard).
 """
 
 from __future__ import annotations
 
 import asyncio
 
-from redis.asyncio import Redis
+from redis.asyncio.cluster import RedisCluster
+
+from adapters.redis.topology import RedisClient
 
 _Waiter = tuple[str, "asyncio.Future[bytes | None]"]
 
@@ -23,8 +26,9 @@ class BatchedGets:
     - a caller that stops waiting (cancelled) does not disturb the others.
     """
 
-    def __init__(self, client: Redis) -> None:
+    def __init__(self, client: RedisClient) -> None:
         self._client = client
+        self._cluster = client if isinstance(client, RedisCluster) else None
         self._waiting: list[_Waiter] = []
         self._sending: set[asyncio.Task[None]] = set()  # held, or the loop may drop them
 
@@ -46,6 +50,8 @@ class BatchedGets:
         try:
             if len(batch) == 1:
                 values = [await self._client.get(batch[0][0])]
+            elif self._cluster is not None:
+                values = await self._cluster.mget_nonatomic([name for name, _ in batch])
             else:
                 values = await self._client.mget([name for name, _ in batch])
         except asyncio.CancelledError:

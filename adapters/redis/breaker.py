@@ -1,10 +1,14 @@
 """A circuit breaker for Redis: while it is down, stop asking it on every request.
 
 One breaker is shared by every Redis adapter of a process (cache, lock, metrics, rate-limit
-store), so they agree on whether Redis is up and probe it once, not once each.
+store), so they agree on whether Redis is up and probe it once, not once each. On a Redis
+Cluster a city's calls go through the circuit of the shard that serves the city: a shard
+that fails over does not turn the others away.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from adapters.circuit import Circuit
 from adapters.redis.client import REDIS_ERRORS, unavailable
@@ -19,7 +23,11 @@ from ports.lock import Held, Lease, Lock, Watch
 
 class RedisBreaker:
     """The Circuit's rules (adapters/circuit.py) for Redis: while it is open, calls raise
-    CacheUnavailable at once, with no I/O, for `cooldown_s`; then one call is the probe."""
+    CacheUnavailable at once, with no I/O, for `cooldown_s`; then one call is the probe.
+
+    With `shard_of` (a cluster: a city's key -> the name of the shard serving it now), the
+    calls for a city use that shard's circuit; calls without a city (counters, budgets)
+    and cities whose shard is unknown use the one circuit of the process."""
 
     def __init__(
         self,
@@ -27,22 +35,44 @@ class RedisBreaker:
         failures: int = 3,
         cooldown_s: float = 1.0,
         clock: Clock | None = None,
+        shard_of: Callable[[str], str | None] | None = None,
     ) -> None:
         # The cooldown is a duration within this process: the clock's monotonic reading.
-        clock = clock or SystemClock()
-        self._circuit = Circuit(clock.monotonic, failures=failures, reset_s=cooldown_s)
+        self._monotonic = (clock or SystemClock()).monotonic
+        self._failures = failures
+        self._cooldown_s = cooldown_s
+        self._circuit = self._new()
+        self._shard_of = shard_of
+        self._shards: dict[str, Circuit] = {}
+
+    def _new(self) -> Circuit:
+        return Circuit(self._monotonic, failures=self._failures, reset_s=self._cooldown_s)
 
     @property
     def is_open(self) -> bool:
         return not self._circuit.closed
 
-    def call(self, what: str) -> _GuardedCall:
-        """Guards one Redis call (`with breaker.call("GET"): ...`); its redis and socket
-        errors become CacheUnavailable."""
-        return _GuardedCall(self._circuit, what)
+    def call(self, what: str, key: str | None = None) -> _GuardedCall:
+        """Guards one Redis call (`with breaker.call("GET", city): ...`); its redis and
+        socket errors become CacheUnavailable."""
+        if key is None or self._shard_of is None:
+            return _GuardedCall(self._circuit, what)
+        return _GuardedCall(self._circuit_of(key), what)
+
+    def _circuit_of(self, key: str) -> Circuit:
+        shard = self._shard_of(key) if self._shard_of is not None else None
+        if shard is None:
+            return self._circuit
+        circuit = self._shards.get(shard)
+        if circuit is None:
+            circuit = self._shards[shard] = self._new()  # a new primary starts closed
+        return circuit
 
     def succeeded(self) -> None:
+        """Every node answered (a ping): every circuit closes."""
         self._circuit.succeeded()
+        for circuit in self._shards.values():
+            circuit.succeeded()
 
     def failed(self) -> None:
         self._circuit.failed()
@@ -94,11 +124,11 @@ class BreakerCache(Cache, LocationCache):
         self._breaker = breaker
 
     async def get(self, key: str) -> CacheEntry | None:
-        with self._breaker.call("GET"):
+        with self._breaker.call("GET", key):
             return await self._inner.get(key)
 
     async def put(self, key: str, entry: CacheEntry, ttl_s: float) -> None:
-        with self._breaker.call("SET"):
+        with self._breaker.call("SET", key):
             await self._inner.put(key, entry, ttl_s)
 
     async def ping(self) -> bool:
@@ -111,11 +141,11 @@ class BreakerCache(Cache, LocationCache):
         return await self._inner.last_good(key)  # no I/O against Redis: no breaker
 
     async def get_location(self, key: str) -> Location | None:
-        with self._breaker.call("GET"):
+        with self._breaker.call("GET", key):
             return await self._locations.get_location(key)
 
     async def put_location(self, key: str, location: Location, ttl_s: float) -> None:
-        with self._breaker.call("SET"):
+        with self._breaker.call("SET", key):
             await self._locations.put_location(key, location, ttl_s)
 
 
@@ -128,7 +158,7 @@ class BreakerLock(Lock):
         self._breaker = breaker
 
     async def acquire(self, key: str, ttl_s: float) -> Lease | Held:
-        with self._breaker.call("lock"):
+        with self._breaker.call("lock", key):
             return await self._inner.acquire(key, ttl_s)
 
     def watch(self, key: str) -> Watch:

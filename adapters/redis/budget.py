@@ -13,12 +13,10 @@ from __future__ import annotations
 
 import math
 
-from redis.asyncio import Redis
-
 from adapters.redis.budget_windows import Ceiling, Verdict
 from adapters.redis.client import unavailable_on_error
-
-PREFIX = "skycache:v1:budget:"
+from adapters.redis.keys import BUDGET_PREFIX
+from adapters.redis.topology import RedisClient
 
 # KEYS[1]: the closure hash (until, probe_at); KEYS[2..]: one hash of buckets per window.
 # ARGV: now, cost, probe_every_s, then (period_s, bucket_s, ceiling) per window.
@@ -87,7 +85,9 @@ return {1, probe, '0'}
 class RedisWindows:
     """LocalWindows' twin (same rules, same answers), its state in Redis."""
 
-    def __init__(self, client: Redis, *, probe_every_s: float, prefix: str = PREFIX) -> None:
+    def __init__(
+        self, client: RedisClient, *, probe_every_s: float, prefix: str = BUDGET_PREFIX
+    ) -> None:
         self._client = client
         self._probe_every_s = probe_every_s
         self._prefix = prefix

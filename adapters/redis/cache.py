@@ -6,20 +6,18 @@ from collections.abc import Callable
 from typing import TypeVar
 
 import msgspec
-from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from adapters.redis.batch import BatchedGets
 from adapters.redis.client import unavailable_on_error
 from adapters.redis.envelope import decode_entry, decode_location, encode_entry, encode_location
+from adapters.redis.keys import location_key, weather_key
+from adapters.redis.topology import RedisClient
 from domain.model.entry import CacheEntry
 from domain.model.outcome import CounterName
 from domain.model.weather import Location
 from ports.cache import Cache, LocationCache
 from ports.metrics import Metrics
-
-WEATHER_PREFIX = "weather:v1:"
-LOCATION_PREFIX = "geo:v1:"
 
 T = TypeVar("T")
 
@@ -56,20 +54,20 @@ def _px(ttl_s: float) -> int:
 
 
 class RedisCache(Cache, LocationCache):
-    """Keys are built from the normalised key only. Unreadable values are misses, counted
-    as CORRUPT_ENTRIES on `metrics` when one is given."""
+    """Keys are built from the normalised key only (adapters/redis/keys.py). Unreadable
+    values are misses, counted as CORRUPT_ENTRIES on `metrics` when one is given."""
 
-    def __init__(self, client: Redis, *, metrics: Metrics | None = None) -> None:
+    def __init__(self, client: RedisClient, *, metrics: Metrics | None = None) -> None:
         self._client = client
         self._gets = BatchedGets(client)  # concurrent hits share one round trip
         self._metrics = metrics
         self._decoded = DecodedEntries()
 
     async def get(self, key: str) -> CacheEntry | None:
-        return self._decode(await self._read(WEATHER_PREFIX + key), self._decoded.decode)
+        return self._decode(await self._read(weather_key(key)), self._decoded.decode)
 
     async def put(self, key: str, entry: CacheEntry, ttl_s: float) -> None:
-        await self._write(WEATHER_PREFIX + key, encode_entry(entry), ttl_s)
+        await self._write(weather_key(key), encode_entry(entry), ttl_s)
 
     async def ping(self) -> bool:
         try:
@@ -82,10 +80,10 @@ class RedisCache(Cache, LocationCache):
         return None
 
     async def get_location(self, key: str) -> Location | None:
-        return self._decode(await self._read(LOCATION_PREFIX + key), decode_location)
+        return self._decode(await self._read(location_key(key)), decode_location)
 
     async def put_location(self, key: str, location: Location, ttl_s: float) -> None:
-        await self._write(LOCATION_PREFIX + key, encode_location(location), ttl_s)
+        await self._write(location_key(key), encode_location(location), ttl_s)
 
     async def _read(self, name: str) -> bytes | None:
         with unavailable_on_error("GET"):

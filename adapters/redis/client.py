@@ -5,63 +5,103 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from typing import Any, overload
 
 from redis.asyncio import BlockingConnectionPool, Redis
+from redis.asyncio.cluster import ClusterNode, RedisCluster
+from redis.asyncio.connection import parse_url
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import ConnectionError, RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from adapters.redis.sentinel import create_sentinel_client
-from adapters.redis.topology import RedisTopology
+from adapters.redis.topology import RedisClient, RedisTopology
 from domain.model.errors import CacheUnavailable
 
 DEFAULT_POOL_MAX = 200
 
 
+@overload
 def create_redis_client(
-    url: str | RedisTopology,
+    where: str,
     *,
     max_connections: int = DEFAULT_POOL_MAX,
     timeout_s: float = 0.25,
     connect_timeout_s: float = 0.2,
     health_check_interval_s: float = 15.0,
     client_name: str | None = "skycache",
-) -> Redis:
-    """`url` may be redis:// or rediss:// and carry a user, password and db number; a
-    RedisTopology in Sentinel mode gives a client on the primary its Sentinels name.
+) -> Redis: ...
+@overload
+def create_redis_client(
+    where: RedisTopology,
+    *,
+    max_connections: int = DEFAULT_POOL_MAX,
+    timeout_s: float = 0.25,
+    connect_timeout_s: float = 0.2,
+    health_check_interval_s: float = 15.0,
+    client_name: str | None = "skycache",
+) -> RedisClient: ...
+def create_redis_client(
+    where: str | RedisTopology,
+    *,
+    max_connections: int = DEFAULT_POOL_MAX,
+    timeout_s: float = 0.25,
+    connect_timeout_s: float = 0.2,
+    health_check_interval_s: float = 15.0,
+    client_name: str | None = "skycache",
+) -> RedisClient:
+    """A URL (one node), or a topology: one node, a cluster, or the primary a Sentinel set
+    names.
 
     Timeouts are short on purpose: a slow cache must degrade to a miss, not stall requests.
     """
-    if isinstance(url, RedisTopology):
-        if url.mode == "sentinel":
-            return create_sentinel_client(
-                url,
-                max_connections=max_connections,
-                timeout_s=timeout_s,
-                connect_timeout_s=connect_timeout_s,
-                health_check_interval_s=health_check_interval_s,
-                client_name=client_name,
-            )
-        url = url.url
-    pool = BlockingConnectionPool.from_url(
-        url,
-        max_connections=max_connections,
-        # A burst beyond the pool waits this long for a free connection, then fails over.
-        timeout=timeout_s,
-        socket_timeout=timeout_s,
-        socket_connect_timeout=connect_timeout_s,
-        health_check_interval=health_check_interval_s,
+    topology = RedisTopology(where) if isinstance(where, str) else where
+    options: dict[str, Any] = {
+        "max_connections": max_connections,  # on a cluster: per node
+        "socket_timeout": timeout_s,
+        "socket_connect_timeout": connect_timeout_s,
+        "health_check_interval": health_check_interval_s,
         # One immediate retry on a broken connection covers the stale pooled sockets a Redis
-        # restart leaves behind; timeouts are not retried, so a slow Redis is not hammered.
-        retry=Retry(NoBackoff(), 1, supported_errors=(ConnectionError,)),
-        client_name=client_name,
-    )
+        # restart leaves behind (on a cluster, after re-reading the slot map, so it follows
+        # a failover); timeouts are not retried, so a slow Redis is not hammered.
+        "retry": Retry(NoBackoff(), 1, supported_errors=(ConnectionError,)),
+        "client_name": client_name,
+    }
+    if topology.mode == "cluster":
+        return _cluster_client(topology, options)
+    if topology.mode == "sentinel":
+        return create_sentinel_client(
+            topology,
+            max_connections=max_connections,
+            timeout_s=timeout_s,
+            connect_timeout_s=connect_timeout_s,
+            health_check_interval_s=health_check_interval_s,
+            client_name=client_name,
+        )
+    # A burst beyond the pool waits `timeout` for a free connection, then fails over.
+    pool = BlockingConnectionPool.from_url(topology.url, timeout=timeout_s, **options)
     # from_pool: closing the client closes the pool too.
     return Redis.from_pool(pool)
 
 
-async def ping_failure(client: Redis, attempts: int = 3) -> str | None:
+def _cluster_client(topology: RedisTopology, options: dict[str, Any]) -> RedisCluster:
+    """The URL's user, password and TLS options, for every node of the cluster.
+
+    RedisCluster has no blocking pool: past `max_connections` a call fails at once
+    (MaxConnectionsError, a ConnectionError), which the adapters treat like any Redis
+    failure, as the single node's pool does after its short wait.
+    """
+    from_url: dict[str, Any] = dict(parse_url(topology.url))
+    for unused in ("db", "host", "port"):  # a cluster has only db 0 (settings refuse another)
+        from_url.pop(unused, None)
+    if from_url.pop("connection_class", None) is not None:
+        from_url["ssl"] = True  # rediss://: parse_url names the SSL connection class
+    nodes = [ClusterNode(host, port) for host, port in topology.cluster_nodes]
+    return RedisCluster(startup_nodes=nodes, **options, **from_url)
+
+
+async def ping_failure(client: RedisClient, attempts: int = 3) -> str | None:
     """Why Redis cannot be used (the error's type only: no URL or secret), or None.
 
     A timeout is tried again: workers starting together on a busy host can miss the
@@ -77,14 +117,14 @@ async def ping_failure(client: Redis, attempts: int = 3) -> str | None:
     return failure
 
 
-async def warm_pool(client: Redis, connections: int = 8) -> None:
+async def warm_pool(client: RedisClient, connections: int = 8) -> None:
     """Open a few pooled connections now: a cold burst that had to open them all at once
     on a busy host would time some out, open the breaker, and lose the cluster lock."""
     with contextlib.suppress(Exception):
         await asyncio.gather(*(client.ping() for _ in range(connections)))
 
 
-async def close_redis_client(client: Redis) -> None:
+async def close_redis_client(client: RedisClient) -> None:
     await client.aclose()
 
 

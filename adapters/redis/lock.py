@@ -1,27 +1,29 @@
 """Redis lock: a SET NX PX lease per key, released with a PUBLISH that wakes the waiters.
 
-Waiters learn of a release through pub/sub: one pattern subscription per process costs no
-connection per waiter (BLPOP would hold a pooled connection for each) and no per-waiter
-SUBSCRIBE commands. A lost message only delays a waiter: the domain re-checks at lease
-expiry, which is the safety net.
+Waiters learn of a release through pub/sub. On one node, one pattern subscription per
+process costs no connection per waiter (BLPOP would hold a pooled connection for each)
+and no per-waiter SUBSCRIBE commands. A pattern has no sharded form, and a PUBLISH on a
+cluster is sent to every node: there, the release SPUBLISHes in the city's slot and each
+process SSUBSCRIBEs the cities it waits for (sharded_wakeups.py). A lost message only
+delays a waiter: the domain re-checks at lease expiry, which is the safety net.
 """
 
 from __future__ import annotations
 
 import functools
 import secrets
-from typing import Any
+from typing import Any, Protocol
 
-from redis.asyncio import Redis
+from redis.asyncio.cluster import RedisCluster
 from redis.commands.core import AsyncScript
 
 from adapters.lease import BoundLease
 from adapters.redis.client import unavailable_on_error
+from adapters.redis.keys import CHANNEL_HEAD, CHANNEL_TAIL, done_channel, lease_key
+from adapters.redis.sharded_wakeups import ShardedWakeups
+from adapters.redis.topology import RedisClient
 from adapters.redis.wakeups import Wakeups
 from ports.lock import Held, Lease, Lock, Signal, Watch
-
-LOCK_PREFIX = "lock:v1:"
-CHANNEL_PREFIX = "skycache:v1:done:"
 
 # Each script is one round trip and atomic, so no holder can change between check and act.
 _ACQUIRE = """
@@ -32,13 +34,22 @@ _EXTEND = """
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
 return redis.call('PEXPIRE', KEYS[1], ARGV[2])
 """
-# Only the owner's release is announced: a lapsed lease must not wake anyone.
+# Only the owner's release is announced: a lapsed lease must not wake anyone. ARGV[2] is
+# PUBLISH or, on a cluster, SPUBLISH; the channel ARGV[3] is in KEYS[1]'s slot.
 _RELEASE = """
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
 redis.call('DEL', KEYS[1])
-redis.call('PUBLISH', ARGV[2], ARGV[3])
+redis.call(ARGV[2], ARGV[3], ARGV[4])
 return 1
 """
+
+
+class _Wakeups(Protocol):
+    def watch(self, key: str) -> Watch: ...
+
+    async def ready(self, timeout_s: float, key: str | None = None) -> None: ...
+
+    async def aclose(self) -> None: ...
 
 
 def _ms(seconds: float) -> int:
@@ -48,8 +59,14 @@ def _ms(seconds: float) -> int:
 class RedisLock(Lock):
     """Call `aclose()` on shutdown: it stops the subscription's reader task."""
 
-    def __init__(self, client: Redis, *, subscribe_timeout_s: float = 1.0) -> None:
-        self._wakeups = Wakeups(client, CHANNEL_PREFIX)
+    def __init__(self, client: RedisClient, *, subscribe_timeout_s: float = 1.0) -> None:
+        self._wakeups: _Wakeups
+        if isinstance(client, RedisCluster):
+            self._wakeups = ShardedWakeups(client, CHANNEL_HEAD, CHANNEL_TAIL)
+            self._publish = "SPUBLISH"
+        else:
+            self._wakeups = Wakeups(client, CHANNEL_HEAD, CHANNEL_TAIL)
+            self._publish = "PUBLISH"
         self._subscribe_timeout_s = subscribe_timeout_s
         self._acquire_script = client.register_script(_ACQUIRE)
         self._extend_script = client.register_script(_EXTEND)
@@ -61,8 +78,8 @@ class RedisLock(Lock):
 
     async def acquire(self, key: str, ttl_s: float) -> Lease | Held:
         # A watcher registered before this call must hear a release that follows a failed
-        # acquire, so the subscription has to be live first.
-        await self._wakeups.ready(self._subscribe_timeout_s)
+        # acquire, so the subscription (on a cluster: this key's) has to be live first.
+        await self._wakeups.ready(self._subscribe_timeout_s, key)
         token = secrets.token_hex(8)
         ttl_ms = _ms(ttl_s)
         pttl = await self._run(self._acquire_script, key, [token, ttl_ms])
@@ -85,8 +102,9 @@ class RedisLock(Lock):
         return bool(await self._run(self._extend_script, key, [token, ttl_ms]))
 
     async def _release(self, key: str, token: str, signal: Signal) -> None:
-        await self._run(self._release_script, key, [token, CHANNEL_PREFIX + key, signal.value])
+        args: list[str | int] = [token, self._publish, done_channel(key), signal.value]
+        await self._run(self._release_script, key, args)
 
     async def _run(self, script: AsyncScript, key: str, args: list[str | int]) -> Any:
         with unavailable_on_error("lock script"):
-            return await script(keys=[LOCK_PREFIX + key], args=args)
+            return await script(keys=[lease_key(key)], args=args)

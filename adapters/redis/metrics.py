@@ -8,18 +8,17 @@ import uuid
 from collections import Counter as Tally
 from collections.abc import Mapping
 
-from redis.asyncio import Redis
-
 from adapters.redis.breaker import RedisBreaker
 from adapters.redis.client import unavailable_on_error
+from adapters.redis.keys import APPLIED_PREFIX, STATS_KEY
 from adapters.redis.tasks import cancel_and_wait
+from adapters.redis.topology import RedisClient
 from domain.model.errors import CacheUnavailable
 from domain.model.outcome import CounterName
 from ports.metrics import Metrics
 
-STATS_KEY = "skycache:v1:stats"
-# Per worker: the number of the last batch of deltas applied, so a retry is applied once.
-APPLIED_PREFIX = "skycache:v1:stats:applied:"
+# Per worker, APPLIED_PREFIX + its id holds the number of the last batch of deltas
+# applied, so that a retry is applied once.
 # A batch whose reply was lost is retried at the next flush; this only has to outlive an
 # outage of Redis, and the key of a worker that is gone disappears after it.
 APPLIED_TTL_MS = 86_400_000
@@ -50,7 +49,7 @@ class RedisMetrics(Metrics):
 
     def __init__(
         self,
-        client: Redis,
+        client: RedisClient,
         *,
         flush_interval_s: float = 1.0,
         breaker: RedisBreaker | None = None,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from typing import TypeVar
+from typing import TypeVar, cast
 
 from litestar.stores.base import Store
 from litestar.stores.memory import MemoryStore
@@ -13,9 +13,11 @@ from litestar.stores.redis import RedisStore
 from redis.asyncio import Redis
 
 from adapters.redis.breaker import RedisBreaker
+from adapters.redis.keys import RATE_LIMIT_NAMESPACE
+from adapters.redis.topology import RedisClient
 from domain.model.errors import CacheUnavailable
 
-NAMESPACE = "skycache:v1:ratelimit"
+NAMESPACE = RATE_LIMIT_NAMESPACE
 
 T = TypeVar("T")
 Expiry = int | timedelta | None
@@ -29,8 +31,11 @@ class SharedOrLocalStore(Store):
         self._local = MemoryStore()
         self._shared: tuple[RedisStore, RedisBreaker] | None = None
 
-    def attach(self, redis: Redis, breaker: RedisBreaker) -> None:
-        self._shared = (RedisStore(redis, namespace=NAMESPACE), breaker)
+    def attach(self, redis: RedisClient, breaker: RedisBreaker) -> None:
+        # RedisStore is typed for one node; on a cluster each of its calls names one key
+        # (get, set, renew, delete), so each goes to that key's shard unchanged.
+        store = RedisStore(cast(Redis, redis), namespace=NAMESPACE)
+        self._shared = (store, breaker)
 
     async def _use(self, what: str, op: Callable[[Store], Awaitable[T]]) -> T:
         if self._shared is not None:

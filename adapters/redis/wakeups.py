@@ -1,4 +1,4 @@
-"""One pub/sub pattern subscription per process, fanned out to in-process watchers."""
+"""One pub/sub pattern subscription per process (one Redis node), fanned out to watchers."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from ports.lock import Signal, Watch
 
 
 class Wakeups:
-    """Messages on `<prefix><key>` carry a Signal value for the watchers of `key`.
+    """Messages on `<head><key><tail>` carry a Signal value for the watchers of `key`.
 
     While the subscription is down, releases go unheard: so every watcher is woken with
     TIMEOUT (to re-check the cache and the lease) when it drops and when it comes back.
@@ -24,13 +24,15 @@ class Wakeups:
     def __init__(
         self,
         client: Redis,
-        prefix: str,
+        head: str,
+        tail: str = "",
         *,
         backoff_s: tuple[float, float] = (0.05, 2.0),
         poll_s: float = 1.0,
     ) -> None:
         self._client = client
-        self._prefix = prefix.encode()
+        self._head = head.encode()
+        self._tail = tail.encode()
         self._backoff_s = backoff_s
         self._poll_s = poll_s
         self._watchers = Watchers()
@@ -42,8 +44,9 @@ class Wakeups:
         self._ensure_started()
         return self._watchers.watch(key)
 
-    async def ready(self, timeout_s: float) -> None:
-        """Wait (at most `timeout_s`) for the first attempt to subscribe to end, either way."""
+    async def ready(self, timeout_s: float, key: str | None = None) -> None:
+        """Wait (at most `timeout_s`) for the first attempt to subscribe to end, either way.
+        The one pattern covers every key."""
         self._ensure_started()
         if not self._settled.is_set():
             with contextlib.suppress(TimeoutError):
@@ -74,7 +77,7 @@ class Wakeups:
     async def _listen(self) -> None:
         pubsub = self._client.pubsub()
         try:
-            await pubsub.psubscribe(self._prefix + b"*")
+            await pubsub.psubscribe(self._head + b"*" + self._tail)
             while True:
                 message = await pubsub.get_message(timeout=self._poll_s)
                 if message is None:
@@ -101,7 +104,7 @@ class Wakeups:
         if not isinstance(channel, bytes) or not isinstance(data, bytes):
             return
         try:
-            key = channel.removeprefix(self._prefix).decode()
+            key = channel.removeprefix(self._head).removesuffix(self._tail).decode()
             signal = Signal(data.decode())
         except ValueError:  # UnicodeDecodeError included: not a message of ours
             return

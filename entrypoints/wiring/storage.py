@@ -6,7 +6,6 @@ import logging
 from collections.abc import AsyncIterator
 
 from litestar.stores.base import Store
-from redis.asyncio import Redis
 
 from adapters.memory.cache import MemoryCache
 from adapters.memory.fallback_cache import FallbackCache
@@ -19,7 +18,7 @@ from adapters.redis.client import create_redis_client, ping_failure, warm_pool
 from adapters.redis.lock import RedisLock
 from adapters.redis.metrics import RedisMetrics
 from adapters.redis.rate_limit_store import SharedOrLocalStore
-from adapters.redis.topology import RedisTopology
+from adapters.redis.topology import RedisClient, RedisTopology, shard_of
 from entrypoints.settings import Settings
 from ports.cache import Cache
 from ports.clock import Clock
@@ -29,7 +28,7 @@ from ports.metrics import Metrics
 log = logging.getLogger("skycache")
 
 
-async def open_redis(settings: Settings) -> AsyncIterator[Redis | None]:
+async def open_redis(settings: Settings) -> AsyncIterator[RedisClient | None]:
     """The Redis client, or None when the in-memory adapters serve instead.
 
     With SKYCACHE_CACHE=redis a Redis that does not answer is used anyway: a worker that
@@ -70,9 +69,11 @@ async def open_redis(settings: Settings) -> AsyncIterator[Redis | None]:
 
 
 def redis_topology(settings: Settings) -> RedisTopology:
-    """Where Redis is: REDIS_URL alone, or the Sentinels that name its primary."""
+    """Where Redis is: REDIS_URL alone, a cluster's nodes, or the Sentinels that name its
+    primary (REDIS_URL still gives the user, password, database and TLS)."""
     return RedisTopology(
         settings.redis_url,
+        cluster_nodes=settings.redis_cluster_nodes,
         sentinels=settings.redis_sentinels,
         sentinel_master=settings.redis_sentinel_master,
     )
@@ -101,16 +102,19 @@ async def redis_failure(settings: Settings) -> str | None:
         await client.aclose()
 
 
-def redis_breaker(settings: Settings, clock: Clock) -> RedisBreaker:
+def redis_breaker(settings: Settings, clock: Clock, redis: RedisClient | None) -> RedisBreaker:
+    """One circuit for one node; on a cluster, one per shard, so that a failing primary
+    does not take Redis away from the cities on the others."""
     return RedisBreaker(
         failures=settings.redis_breaker_failures,
         cooldown_s=settings.redis_breaker_reset_s,
         clock=clock,
+        shard_of=None if redis is None else shard_of(redis),
     )
 
 
 async def open_metrics(
-    redis: Redis | None, breaker: RedisBreaker, settings: Settings
+    redis: RedisClient | None, breaker: RedisBreaker, settings: Settings
 ) -> AsyncIterator[Metrics]:
     """Counters in Redis, batched and flushed by a task; on shutdown, what is left is sent."""
     if redis is None:
@@ -125,7 +129,7 @@ async def open_metrics(
 
 
 def cache(
-    redis: Redis | None,
+    redis: RedisClient | None,
     breaker: RedisBreaker,
     metrics: Metrics,
     settings: Settings,
@@ -140,7 +144,7 @@ def cache(
 
 
 async def open_lock(
-    redis: Redis | None, breaker: RedisBreaker, clock: Clock
+    redis: RedisClient | None, breaker: RedisBreaker, clock: Clock
 ) -> AsyncIterator[Lock]:
     """The stampede lock; Redis' stops its wake-up subscription on shutdown."""
     if redis is None:
@@ -154,7 +158,7 @@ async def open_lock(
 
 
 def share_rate_limits(
-    store: Store, redis: Redis | None, breaker: RedisBreaker
+    store: Store, redis: RedisClient | None, breaker: RedisBreaker
 ) -> SharedOrLocalStore | Store:
     """Counts in Redis once it is open, so every worker shares one limit."""
     if redis is not None and isinstance(store, SharedOrLocalStore):

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import httpx
-from redis.asyncio import Redis
 
 from adapters.observability.prometheus_instruments import Instruments
 from adapters.providers.budgeted_transport import BudgetedTransport
@@ -15,7 +14,9 @@ from adapters.providers.openweathermap import OpenWeatherMapProvider
 from adapters.providers.simulated import SimulatedProvider
 from adapters.redis.breaker import RedisBreaker
 from adapters.redis.budget import RedisWindows
+from adapters.redis.keys import BUDGET_PREFIX, MISSES_PREFIX
 from adapters.redis.shared_budget import ClientMissBudget, SharedUpstreamBudget, SharedWindows
+from adapters.redis.topology import RedisClient
 from adapters.resilience.counted_provider import CountedAttempts, CountedProvider
 from adapters.resilience.failover import FailoverProvider
 from adapters.resilience.protected_provider import ProtectedProvider, ProtectionConfig
@@ -98,7 +99,7 @@ def budget_limits(settings: Settings) -> dict[str, tuple[BudgetLimit, ...]]:
 
 
 def _windows(
-    settings: Settings, redis: Redis | None, breaker: RedisBreaker, prefix: str
+    settings: Settings, redis: RedisClient | None, breaker: RedisBreaker, prefix: str
 ) -> SharedWindows:
     """In Redis when it is open (behind its breaker), else this process's share."""
     if redis is None:
@@ -116,9 +117,9 @@ def _shares(settings: Settings) -> int:
 
 
 def upstream_budget(
-    settings: Settings, redis: Redis | None, breaker: RedisBreaker, clock: Clock
+    settings: Settings, redis: RedisClient | None, breaker: RedisBreaker, clock: Clock
 ) -> UpstreamBudget:
-    windows = _windows(settings, redis, breaker, "skycache:v1:budget:")
+    windows = _windows(settings, redis, breaker, BUDGET_PREFIX)
     return SharedUpstreamBudget(budget_limits(settings), windows, clock)
 
 
@@ -134,12 +135,12 @@ def miss_limit(settings: Settings) -> BudgetLimit | None:
 
 
 def miss_budget(
-    settings: Settings, redis: Redis | None, breaker: RedisBreaker, clock: Clock
+    settings: Settings, redis: RedisClient | None, breaker: RedisBreaker, clock: Clock
 ) -> MissBudget | None:
     limit = miss_limit(settings)
     if limit is None:
         return None
-    windows = _windows(settings, redis, breaker, "skycache:v1:misses:")
+    windows = _windows(settings, redis, breaker, MISSES_PREFIX)
     return ClientMissBudget(limit, windows, clock)
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import random
 
 import pytest
-from redis.asyncio import Redis
 
 from adapters.redis.budget import RedisWindows
 from adapters.redis.shared_budget import ClientMissBudget, SharedUpstreamBudget, SharedWindows
+from adapters.redis.topology import RedisClient
 from domain.model.admission import BudgetLimit, Priority
 from domain.model.errors import TooManyMisses, UpstreamBudgetSpent
 from tests.contract.servers import REDIS_CLIENTS, REDIS_SERVERS
@@ -22,7 +22,7 @@ START = 1_000_000.0  # a whole second: buckets of the minute window start on it
 def windows(request: pytest.FixtureRequest) -> SharedWindows:
     if request.param == "memory":
         return SharedWindows()
-    client: Redis = request.getfixturevalue(REDIS_CLIENTS[request.param])
+    client: RedisClient = request.getfixturevalue(REDIS_CLIENTS[request.param])
     return SharedWindows(redis=RedisWindows(client, probe_every_s=600.0))
 
 

@@ -1,4 +1,5 @@
-"""The Lock contract, held by the in-memory and the Redis adapter (on Redis and Valkey)."""
+"""The Lock contract, held by the in-memory and the Redis adapter (on Redis, a Redis
+Cluster and Valkey)."""
 
 from __future__ import annotations
 
@@ -7,16 +8,18 @@ from collections.abc import AsyncIterator
 
 import pytest
 from redis.asyncio import Redis
+from redis.asyncio.cluster import RedisCluster
 
 from adapters.memory.lock import MemoryLock
 from adapters.redis.lock import RedisLock
+from adapters.redis.topology import RedisClient
 from ports.lock import Held, Lease, Lock, Signal
 from tests.contract.elapse import Elapse
 from tests.contract.servers import REDIS_SERVERS
 from tests.unit.fakes import FakeClock
 
 
-async def _closing(client: Redis) -> AsyncIterator[RedisLock]:
+async def _closing(client: RedisClient) -> AsyncIterator[RedisLock]:
     lock = RedisLock(client)
     try:
         yield lock
@@ -39,6 +42,12 @@ async def valkey_lock(valkey_redis: Redis) -> AsyncIterator[RedisLock]:
 @pytest.fixture
 async def sentinel_lock(sentinel_redis: Redis) -> AsyncIterator[RedisLock]:
     async for lock in _closing(sentinel_redis):
+        yield lock
+
+
+@pytest.fixture
+async def cluster_lock(cluster_redis: RedisCluster) -> AsyncIterator[RedisLock]:
+    async for lock in _closing(cluster_redis):
         yield lock
 
 

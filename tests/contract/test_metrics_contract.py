@@ -1,4 +1,5 @@
-"""The Metrics contract, held by the in-memory and the Redis adapter (on Redis and Valkey)."""
+"""The Metrics contract, held by the in-memory and the Redis adapter (on Redis, a Redis
+Cluster and Valkey)."""
 
 from __future__ import annotations
 
@@ -8,16 +9,18 @@ from collections.abc import AsyncIterator
 
 import pytest
 from redis.asyncio import Redis
+from redis.asyncio.cluster import RedisCluster
 
 import adapters
 from adapters.memory.metrics import MemoryMetrics
 from adapters.redis.metrics import RedisMetrics
+from adapters.redis.topology import RedisClient
 from domain.model.outcome import CounterName
 from ports.metrics import Metrics
 from tests.contract.servers import REDIS_SERVERS
 
 
-async def _two_workers(client: Redis) -> AsyncIterator[list[Metrics]]:
+async def _two_workers(client: RedisClient) -> AsyncIterator[list[Metrics]]:
     """Two workers sharing one Redis, as two processes would."""
     workers = [RedisMetrics(client), RedisMetrics(client)]
     yield list(workers)
@@ -40,6 +43,12 @@ async def valkey_workers(valkey_redis: Redis) -> AsyncIterator[list[Metrics]]:
 @pytest.fixture
 async def sentinel_workers(sentinel_redis: Redis) -> AsyncIterator[list[Metrics]]:
     async for workers in _two_workers(sentinel_redis):
+        yield workers
+
+
+@pytest.fixture
+async def cluster_workers(cluster_redis: RedisCluster) -> AsyncIterator[list[Metrics]]:
+    async for workers in _two_workers(cluster_redis):
         yield workers
 
 

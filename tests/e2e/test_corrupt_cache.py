@@ -36,7 +36,7 @@ async def test_corrupt_entries_are_counted_misses_that_the_next_fetch_overwrites
     async with httpx.AsyncClient(base_url=app.url) as client:
         for city, corrupt in CORRUPTIONS.items():
             assert (await client.get("/weather", params={"city": city})).status_code == 200
-            key = f"weather:v1:{city.lower()}"
+            key = f"skycache:v2:{{{city.lower()}}}:weather"
             await redis_client.set(key, corrupt(await redis_client.get(key) or b""))
         calls_before = (await fake_open_meteo.acalls())["forecast"]
 
@@ -59,7 +59,7 @@ async def test_a_key_of_the_wrong_redis_type_is_a_miss_and_is_replaced(
     start_app: StartApp, redis_client: Redis
 ) -> None:
     app = start_app(ENV)
-    await redis_client.hset("weather:v1:boise", "field", "value")
+    await redis_client.hset("skycache:v2:{boise}:weather", "field", "value")
     async with httpx.AsyncClient(base_url=app.url) as client:
         first = await client.get("/weather", params={"city": "Boise"})
         again = await client.get("/weather", params={"city": "Boise"})
@@ -68,4 +68,4 @@ async def test_a_key_of_the_wrong_redis_type_is_a_miss_and_is_replaced(
     assert first.status_code == 200
     assert first.headers["x-cache"] == "MISS"
     assert again.headers["x-cache"] == "HIT"
-    assert await redis_client.type("weather:v1:boise") == b"string"
+    assert await redis_client.type("skycache:v2:{boise}:weather") == b"string"

@@ -140,14 +140,14 @@ async def test_a_flood_of_unknown_cities_leaves_only_small_keys_that_expire(
     names = [*random_names(200), longest]
     async with httpx.AsyncClient(base_url=app.url) as client:
         statuses = {(await client.get("/weather", params={"city": n})).status_code for n in names}
-    keys = await redis_client.keys("weather:v1:*")
+    keys = await redis_client.keys("skycache:v2:*:weather")
     ttls_ms = [await redis_client.pttl(key) for key in keys]
     sizes = {key: await redis_client.memory_usage(key) for key in keys}
     assert statuses == {404}
     assert len(keys) == len(names)
-    assert await redis_client.keys("geo:v1:*") == []  # unknown names store no location
+    assert await redis_client.keys("skycache:v2:*:geo") == []  # unknown names store no location
     assert all(0 < ttl <= NEGATIVE_TTL_S * 1000 for ttl in ttls_ms)
     # Figures in docs/SECURITY.md: ~100 bytes a typical negative entry, ~520 at most.
-    longest_key = f"weather:v1:{longest}".encode()
+    longest_key = f"skycache:v2:{{{longest}}}:weather".encode()
     assert max(size for key, size in sizes.items() if key != longest_key) <= 128
     assert sizes[longest_key] <= 600

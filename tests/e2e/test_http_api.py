@@ -31,7 +31,7 @@ async def test_weather_is_fetched_once_then_served_from_redis(
     assert again.headers["x-cache"] == "HIT"
     assert "server" not in first.headers and "server" not in again.headers
     assert await fake_open_meteo.acalls() == {"geocoding": 1, "forecast": 1}
-    assert await redis_client.exists("weather:v1:san jose") == 1
+    assert await redis_client.exists("skycache:v2:{san jose}:weather") == 1
 
 
 async def test_stats_are_summed_over_workers(start_app: StartApp) -> None:

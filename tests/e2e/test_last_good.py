@@ -30,7 +30,9 @@ async def test_redis_flushed_during_an_upstream_outage_costs_no_5xx_for_cities_t
             [await client.get("/weather", params={"city": city}) for city in HOT_CITIES]
             for _ in range(2)
         ]
-        restored = await redis_client.exists(*(f"weather:v1:{c.lower()}" for c in HOT_CITIES))
+        restored = await redis_client.exists(
+            *(f"skycache:v2:{{{c.lower()}}}:weather" for c in HOT_CITIES)
+        )
 
     statuses = [r.status_code for answers in rounds for r in answers]
     assert statuses == [200] * len(statuses)

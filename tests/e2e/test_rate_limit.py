@@ -43,7 +43,7 @@ async def test_a_client_over_its_limit_gets_a_json_429_with_retry_after(
     assert 1 <= int(refused.headers["retry-after"]) <= 60
     assert other_client.status_code == 200
     assert health.status_code == 200  # probes are not limited
-    assert await redis_client.keys("skycache:v1:ratelimit*")  # one count for both workers
+    assert await redis_client.keys("skycache:v2:ratelimit*")  # one count for both workers
 
 
 async def test_the_near_cache_does_not_let_warm_hits_skip_the_limit(start_app: StartApp) -> None:

@@ -37,7 +37,7 @@ async def test_a_password_in_redis_url_is_used_and_never_logged(
     assert health == {"redis_ok": True, "provider_ok": True, "cache": "redis"}
     assert status == 200
     with secure_redis.client() as redis:
-        assert redis.exists("weather:v1:boise")
+        assert redis.exists("skycache:v2:{boise}:weather")
     assert PASSWORD not in app.output()
 
 

@@ -151,7 +151,10 @@ async def test_a_redis_crash_costs_no_5xx_and_redis_is_used_again_when_it_return
 
         async def stored_again() -> bool:
             await client.get("/weather", params={"city": "Eugene"})
-            names = ["weather:v1:eugene", *(f"weather:v1:{city.lower()}" for city in SEEN)]
+            names = [
+                "skycache:v2:{eugene}:weather",
+                *(f"skycache:v2:{{{city.lower()}}}:weather" for city in SEEN),
+            ]
             return bool(await redis.exists(*names) == len(names))
 
         await eventually(stored_again, 10, "every city stored in Redis again")

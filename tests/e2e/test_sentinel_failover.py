@@ -11,6 +11,7 @@ import httpx
 import pytest
 from redis import Redis as SyncRedis
 
+from adapters.redis.keys import weather_key
 from tests.e2e.conftest import StartApp
 from tests.e2e.test_redis_outage import alive, worker_pids
 from tests.support.app_server import AppServer
@@ -100,7 +101,7 @@ async def test_a_primary_failover_under_load_costs_no_5xx_and_the_service_return
         async def written_to_the_new_primary() -> bool:
             await client.get("/weather", params={"city": "Eugene"})
             with SyncRedis(port=new) as node:
-                return bool(node.exists("weather:v1:eugene"))
+                return bool(node.exists(weather_key("eugene")))
 
         written_s = await eventually(written_to_the_new_primary, 10, "a new city on it")
 

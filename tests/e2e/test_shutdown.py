@@ -19,7 +19,7 @@ CITIES = ("Boise", "Denver", "Austin", "Miami", "Seattle", "Topeka")
 
 
 async def locks_held(redis: Redis) -> int:
-    return len(await redis.keys("lock:v1:*"))
+    return len(await redis.keys("skycache:v2:*:lease"))
 
 
 @pytest.mark.parametrize("workers", [1, 4])
@@ -50,7 +50,9 @@ async def test_sigterm_lets_requests_in_flight_finish_then_releases_locks_and_fl
     stats = await redis_client.hgetall(STATS_KEY)
     assert int(stats[b"api_calls"]) == len(CITIES)
     assert int(stats[b"cache_misses"]) == len(CITIES)
-    assert await redis_client.exists(*(f"weather:v1:{c.lower()}" for c in CITIES)) == len(CITIES)
+    assert await redis_client.exists(
+        *(f"skycache:v2:{{{c.lower()}}}:weather" for c in CITIES)
+    ) == len(CITIES)
 
 
 @pytest.mark.parametrize("workers", [1, 4])

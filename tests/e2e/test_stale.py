@@ -10,8 +10,8 @@ from collections import Counter
 import pytest
 from redis.asyncio import Redis
 
-from adapters.redis.cache import WEATHER_PREFIX
 from adapters.redis.envelope import decode_entry
+from adapters.redis.keys import weather_key
 from domain.model.query import WeatherQuery
 from tests.e2e.conftest import StartApp
 from tests.support.fake_open_meteo import FakeOpenMeteo
@@ -122,7 +122,7 @@ async def test_a_failing_upstream_keeps_stale_copies_served_and_is_retried_on_ba
     assert (await fake_open_meteo.acalls())["forecast"] > after_500s  # timeouts were met
     assert len(replies) > 20 * refreshes  # so it is the back-off that bounds them
     for city in CITIES:
-        raw = await redis_client.get(WEATHER_PREFIX + WeatherQuery.parse(city).key)
+        raw = await redis_client.get(weather_key(WeatherQuery.parse(city).key))
         entry = decode_entry(raw)
         assert entry.fresh_until < time.time()  # never written back as fresh
         assert entry.failures >= 2

@@ -58,7 +58,7 @@ async def test_ten_a_minute_means_ten_http_calls_spent_by_priority(
 
     # A place already geocoded, whose weather is gone, may take the 9th. The next one's
     # fetch is refused, and the worker's last good copy answers it, stale: no call.
-    await redis_client.delete("weather:v1:boston", "weather:v1:denver")
+    await redis_client.delete("skycache:v2:{boston}:weather", "skycache:v2:{denver}:weather")
     assert (await get(app.url, "Boston")).status == 200
     denver = await get(app.url, "Denver")
     assert (denver.status, denver.cache) == (200, "STALE")

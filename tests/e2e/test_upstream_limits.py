@@ -67,7 +67,7 @@ async def test_a_300_mb_body_is_abandoned_past_the_cap_the_worker_barely_grows_n
         await fake_open_meteo.aset(mode="huge_body", endpoint="forecast", only=["Boise"])
         huge = await client.get("/weather", params={"city": "Boise"})
         after, peak_after = rss_kb(app.pid), rss_kb(app.pid, "VmHWM")
-        cached = await redis_client.get("weather:v1:boise")
+        cached = await redis_client.get("skycache:v2:{boise}:weather")
         again = await client.get("/weather", params={"city": "Boise"})
 
     print(f"\nRSS {before} -> {after} KB, peak {peak_before} -> {peak_after} KB")

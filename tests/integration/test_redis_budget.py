@@ -26,7 +26,7 @@ async def test_calls_spent_through_redis_count_against_the_share_once_redis_is_d
     budget = SharedUpstreamBudget(limits, windows, FakeClock())
     for _ in range(7):
         await budget.spend("open-meteo", Priority.REFRESH)  # through Redis
-    assert await redis_client.keys("skycache:v1:budget:*")
+    assert await redis_client.keys("skycache:v2:budget:*")
 
     breaker.failed()  # Redis is down from now on: this worker counts alone, to 10
     for _ in range(3):

@@ -11,9 +11,10 @@ import pytest
 from redis.asyncio import Redis
 
 from adapters.memory.metrics import MemoryMetrics
-from adapters.redis.cache import LOCATION_PREFIX, WEATHER_PREFIX, RedisCache
+from adapters.redis.cache import RedisCache
 from adapters.redis.client import create_redis_client
 from adapters.redis.envelope import encode_entry
+from adapters.redis.keys import location_key, weather_key
 from domain.model.entry import CacheEntry
 from domain.model.errors import CacheUnavailable
 from domain.model.outcome import CounterName
@@ -52,8 +53,8 @@ async def down_client() -> AsyncIterator[Redis]:
 async def test_an_unreadable_entry_is_a_counted_miss(redis_client: Redis, raw: bytes) -> None:
     metrics = MemoryMetrics()
     cache = RedisCache(redis_client, metrics=metrics)
-    await redis_client.set(WEATHER_PREFIX + "san jose", raw)
-    await redis_client.set(LOCATION_PREFIX + "san jose", raw)
+    await redis_client.set(weather_key("san jose"), raw)
+    await redis_client.set(location_key("san jose"), raw)
     assert await cache.get("san jose") is None
     assert await cache.get_location("san jose") is None
     assert (await metrics.totals()).get(CounterName.CORRUPT_ENTRIES) == 2
@@ -61,7 +62,7 @@ async def test_an_unreadable_entry_is_a_counted_miss(redis_client: Redis, raw: b
 
 async def test_a_corrupt_entry_is_replaced_by_the_next_put(redis_client: Redis) -> None:
     cache = RedisCache(redis_client)
-    await redis_client.set(WEATHER_PREFIX + "san jose", b"\x00\x01")
+    await redis_client.set(weather_key("san jose"), b"\x00\x01")
     entry = fresh_entry()
     await cache.put("san jose", entry, 60)
     found = await cache.get("san jose")
@@ -71,7 +72,7 @@ async def test_a_corrupt_entry_is_replaced_by_the_next_put(redis_client: Redis) 
 async def test_a_city_costs_at_most_200_bytes_of_redis_memory(redis_client: Redis) -> None:
     cache = RedisCache(redis_client)
     await cache.put("san jose", fresh_entry(), 86_400)
-    used = await redis_client.memory_usage(WEATHER_PREFIX + "san jose")
+    used = await redis_client.memory_usage(weather_key("san jose"))
     assert used is not None and used <= 200, f"MEMORY USAGE {used} bytes"
 
 
@@ -79,8 +80,8 @@ async def test_put_sets_the_ttl_it_is_given(redis_client: Redis) -> None:
     cache = RedisCache(redis_client)
     await cache.put("san jose", fresh_entry(), 60)
     await cache.put_location("san jose", Location(name="San Jose", latitude=1, longitude=2), 90)
-    assert 59_000 < await redis_client.pttl(WEATHER_PREFIX + "san jose") <= 60_000
-    assert 89_000 < await redis_client.pttl(LOCATION_PREFIX + "san jose") <= 90_000
+    assert 59_000 < await redis_client.pttl(weather_key("san jose")) <= 60_000
+    assert 89_000 < await redis_client.pttl(location_key("san jose")) <= 90_000
 
 
 async def test_a_hit_is_one_command(redis_client: Redis) -> None:
@@ -108,7 +109,7 @@ async def test_an_unchanged_entry_reads_as_the_same_object_and_a_rewrite_as_the_
     found = await cache.get("san jose")
     assert found is not None and found.weather is not None
     assert found.weather.temperature == -4.0
-    await redis_client.set(WEATHER_PREFIX + "san jose", b"\x00 corrupt")
+    await redis_client.set(weather_key("san jose"), b"\x00 corrupt")
     assert await cache.get("san jose") is None
 
 

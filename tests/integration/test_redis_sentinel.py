@@ -14,6 +14,7 @@ from redis.asyncio import Redis
 from adapters.redis.breaker import BreakerCache, BreakerLock, RedisBreaker
 from adapters.redis.cache import RedisCache
 from adapters.redis.client import create_redis_client
+from adapters.redis.keys import weather_key
 from adapters.redis.lock import RedisLock
 from domain.model.entry import CacheEntry
 from domain.model.errors import CacheUnavailable
@@ -136,7 +137,7 @@ async def test_redis_urls_password_and_database_reach_the_primary() -> None:
         try:
             await cache_on(client).put("boise", NEGATIVE, 60)
             with SyncRedis(port=sentinel_set.primary_port(), password="s3cret", db=3) as node:
-                assert node.exists("weather:v1:boise")
+                assert node.exists(weather_key("boise"))
             with pytest.raises(CacheUnavailable):  # no password: refused, as a Redis failure
                 await cache_on(stranger).get("boise")
         finally:

@@ -50,4 +50,4 @@ async def test_the_service_caches_locks_and_counts_on_valkey(
     assert {r.headers["x-cache"] for r in again} == {"HIT"}  # from Valkey, either worker
     assert health["redis_ok"] is True and health["cache"] == "redis"
     assert stats["api_calls"] == 1
-    assert await valkey_redis.exists("weather:v1:reykjavík") == 1
+    assert await valkey_redis.exists("skycache:v2:{reykjavík}:weather") == 1

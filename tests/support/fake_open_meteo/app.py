@@ -60,6 +60,8 @@ class State:
     modes: dict[str, str] = field(default_factory=lambda: dict.fromkeys(ENDPOINTS, "ok"))
     latency: dict[str, float] = field(default_factory=lambda: dict.fromkeys(ENDPOINTS, 0.0))
     calls: Counter[str] = field(default_factory=Counter)
+    # Per place: "geocoding <name>" and "forecast <latitude>,<longitude>", as asked.
+    places: Counter[str] = field(default_factory=Counter)
 
     def apply(self, control: Control) -> None:
         targets = ENDPOINTS if control.endpoint == "both" else (control.endpoint,)
@@ -141,6 +143,8 @@ class FakeUpstream(Generic[S]):
     async def _steer(self, route: tuple[str, str], receive: Any, send: Any) -> bool:
         if route == ("GET", "/_calls"):
             await _reply(send, 200, self.state.view()["calls"])
+        elif route == ("GET", "/_places"):
+            await _reply(send, 200, dict(self.state.places))
         elif route == ("GET", "/_state"):
             await _reply(send, 200, self.state.view())
         elif route == ("POST", "/_reset"):
@@ -163,6 +167,8 @@ class FakeUpstream(Generic[S]):
 
 async def _serve(state: State, endpoint: Endpoint, query: dict[str, str], send: Any) -> None:
     state.calls[endpoint] += 1
+    where = query.get("name", "") if endpoint == "geocoding" else _coordinates(query)
+    state.places[f"{endpoint} {where}"] += 1
     if state.latency[endpoint]:
         await asyncio.sleep(state.latency[endpoint])
     mode = state.mode_for(endpoint, query)
@@ -222,6 +228,10 @@ async def _huge(send: Any, size: int) -> None:
         await send({"type": "http.response.body", "body": chunk, "more_body": True})
         sent += len(chunk)
     await send({"type": "http.response.body", "body": b"{}"})
+
+
+def _coordinates(query: dict[str, str]) -> str:
+    return f"{query.get('latitude', '')},{query.get('longitude', '')}"
 
 
 async def _forecast(state: State, mode: str, query: dict[str, str], send: Any) -> None:

@@ -105,6 +105,10 @@ class FakeOpenMeteo:
     async def acalls(self) -> Calls:
         return _ok(await self._arequest("GET", "/_calls"), Calls)
 
+    async def acalls_by_place(self) -> Calls:
+        """Calls per "geocoding <name>" and per "forecast <latitude>,<longitude>"."""
+        return _ok(await self._arequest("GET", "/_places"), Calls)
+
     async def areset(self) -> None:
         _ok(await self._arequest("POST", "/_reset"), State)
 

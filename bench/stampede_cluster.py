@@ -1,0 +1,137 @@
+"""`python -m bench.stampede_cluster`: the cold-city stampede and the wake-up series of
+bench/stampede.py, on a 3-primary + 3-replica Redis Cluster with two app instances of two
+workers each. This script SSUBSCRIBEs to the city's channel like the waiters' processes,
+so its clock marks the landing as they hear the release's SPUBLISH. Prints markdown, also
+written to --out."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import platform
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+
+import uvloop
+from redis.asyncio.cluster import RedisCluster
+
+from adapters.redis.client import create_redis_client
+from adapters.redis.topology import RedisTopology
+from bench.servers import Server, skycache_command
+from bench.stampede import wake_ups
+from bench.stampede_probe import Landing, after, ms
+from entrypoints.launcher import free_port
+from tests.support.fake_open_meteo import FakeOpenMeteo
+from tests.support.http_load import burst, warm_up, weather_target
+from tests.support.redis_cluster import LocalRedisCluster
+
+ROOT = Path(__file__).resolve().parents[1]
+WORKERS = 2
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench.stampede_cluster", description=__doc__)
+    parser.add_argument("--requests", type=int, default=500)
+    parser.add_argument("--latency", type=float, default=0.3, help="upstream forecast, s")
+    parser.add_argument("--rounds", type=int, default=100, help="wake-up series")
+    parser.add_argument("--waiters", type=int, default=4, help="per wake-up round")
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "stampede-cluster-results.md")
+    return parser.parse_args(argv)
+
+
+async def stampede(urls: list[str], redis: RedisCluster, fake: FakeOpenMeteo, n: int) -> list[str]:
+    async with Landing(redis, "San Jose") as landing:
+        replies = await burst(urls, weather_target("San Jose"), n)
+        landed = await landing.at()
+    waits = after(replies, landed)
+    calls = await fake.acalls()
+    outcomes = Counter(r.cache or str(r.status) for r in replies)
+    return [
+        f"| requests (over {len(urls)} instances of {WORKERS} workers) | {n}: {dict(outcomes)} |",
+        f"| upstream calls | geocoding {calls['geocoding']}, forecast {calls['forecast']} |",
+        f"| waiters answered after the value landed, p50 / p99 / max ms | {ms(waits)} |",
+    ]
+
+
+def instance(env: dict[str, str]) -> Server:
+    port = free_port()
+    return Server("skycache", skycache_command(WORKERS, port), env, port)
+
+
+async def run(args: argparse.Namespace) -> str:
+    with LocalRedisCluster() as cluster, FakeOpenMeteo(accept_any=True) as fake:
+        host, port = cluster.addresses[0]
+        env = {
+            "REDIS_URL": f"redis://{host}:{port}/0",
+            "REDIS_CLUSTER_NODES": cluster.nodes_setting,
+            "SKYCACHE_CACHE": "redis",
+            "OPEN_METEO_GEOCODING_URL": fake.url,
+            "OPEN_METEO_FORECAST_URL": fake.url,
+            "NEAR_CACHE_TTL": "0",
+            "LOG_LEVEL": "warning",
+            # The fake upstream has no quota: the cache is measured here, not the budget.
+            "UPSTREAM_MISSES_PER_CLIENT": "0",
+            "UPSTREAM_MAX_PER_MINUTE": "0",
+            "UPSTREAM_MAX_PER_HOUR": "0",
+            "UPSTREAM_MAX_PER_DAY": "0",
+        }
+        apps = [instance(env).start(timeout_s=30.0) for _ in range(2)]
+        topology = RedisTopology(env["REDIS_URL"], cluster_nodes=tuple(cluster.addresses))
+        redis = create_redis_client(topology, timeout_s=2.0, connect_timeout_s=2.0)
+        assert isinstance(redis, RedisCluster)
+        await redis.initialize()  # the slot map, which ssubscribe needs
+        try:
+            urls = [app.url for app in apps]
+            await warm_up(urls, weather_target("Miami"))
+            await fake.areset()
+            await fake.aset(latency_s=args.latency, endpoint="forecast")
+            rows = await stampede(urls, redis, fake, args.requests)
+            rows.append(await wake_ups(apps, redis, fake, args.rounds, args.waiters))
+        finally:
+            await redis.aclose()
+            for app in apps:
+                app.stop()
+    return render(args, rows)
+
+
+def render(args: argparse.Namespace, rows: list[str]) -> str:
+    machine = f"{os.cpu_count()} CPUs, {platform.system()}, Python {platform.python_version()}"
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    return "\n".join(
+        [
+            "# Cold-city stampede on a Redis Cluster",
+            "",
+            f"`python -m bench.stampede_cluster`: {machine}, load average {load} at the end; "
+            f"upstream forecast latency {args.latency * 1000:.0f} ms; a 3-primary + 3-replica "
+            "Redis Cluster (six redis-server processes), the fake Open-Meteo, two app "
+            f"instances of {WORKERS} workers each and this client on one machine, over loopback.",
+            "",
+            "| measure | result |",
+            "|---|---|",
+            *rows,
+            "",
+            "- *After the value landed*: from this script's receipt of the release's SPUBLISH "
+            "on the city's sharded channel (the message that wakes the waiters) to each "
+            "response's last byte, on one monotonic clock.",
+            "- The wake-up series: a fresh city each round, its owner in one instance and "
+            f"{args.waiters} waiters in the other; each waiting worker SSUBSCRIBEs the city "
+            "(confirmed before its lock attempt returns) and lets it go when its waiters leave.",
+            "",
+        ]
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        text = runner.run(asyncio.wait_for(run(args), 240))
+    print(text)
+    args.out.parent.mkdir(exist_ok=True)
+    args.out.write_text(text)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
