@@ -11,19 +11,17 @@ from adapters.redis.shared_budget import ClientMissBudget, SharedUpstreamBudget,
 from adapters.redis.topology import RedisClient
 from domain.model.admission import BudgetLimit, Priority
 from domain.model.errors import TooManyMisses, UpstreamBudgetSpent
-from tests.contract.servers import REDIS_CLIENTS, REDIS_SERVERS
 from tests.unit.fakes import FakeClock
 
 MINUTE = BudgetLimit(10, 60.0, "minute")
 START = 1_000_000.0  # a whole second: buckets of the minute window start on it
 
 
-@pytest.fixture(params=["memory", *REDIS_SERVERS])
-def windows(request: pytest.FixtureRequest) -> SharedWindows:
-    if request.param == "memory":
+@pytest.fixture
+def windows(shared_redis: RedisClient | None) -> SharedWindows:
+    if shared_redis is None:
         return SharedWindows()
-    client: RedisClient = request.getfixturevalue(REDIS_CLIENTS[request.param])
-    return SharedWindows(redis=RedisWindows(client, probe_every_s=600.0))
+    return SharedWindows(redis=RedisWindows(shared_redis, probe_every_s=600.0))
 
 
 @pytest.fixture

@@ -7,56 +7,25 @@ import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
-from redis.asyncio import Redis
-from redis.asyncio.cluster import RedisCluster
 
 from adapters.memory.lock import MemoryLock
 from adapters.redis.lock import RedisLock
 from adapters.redis.topology import RedisClient
 from ports.lock import Held, Lease, Lock, Signal
 from tests.contract.elapse import Elapse
-from tests.contract.servers import REDIS_SERVERS
 from tests.unit.fakes import FakeClock
 
 
-async def _closing(client: RedisClient) -> AsyncIterator[RedisLock]:
-    lock = RedisLock(client)
+@pytest.fixture
+async def lock(shared_redis: RedisClient | None, clock: FakeClock) -> AsyncIterator[Lock]:
+    if shared_redis is None:
+        yield MemoryLock(clock=clock)
+        return
+    lock = RedisLock(shared_redis)
     try:
         yield lock
     finally:
         await lock.aclose()
-
-
-@pytest.fixture
-async def redis_lock(redis_client: Redis) -> AsyncIterator[RedisLock]:
-    async for lock in _closing(redis_client):
-        yield lock
-
-
-@pytest.fixture
-async def valkey_lock(valkey_redis: Redis) -> AsyncIterator[RedisLock]:
-    async for lock in _closing(valkey_redis):
-        yield lock
-
-
-@pytest.fixture
-async def sentinel_lock(sentinel_redis: Redis) -> AsyncIterator[RedisLock]:
-    async for lock in _closing(sentinel_redis):
-        yield lock
-
-
-@pytest.fixture
-async def cluster_lock(cluster_redis: RedisCluster) -> AsyncIterator[RedisLock]:
-    async for lock in _closing(cluster_redis):
-        yield lock
-
-
-@pytest.fixture(params=["memory", *REDIS_SERVERS])
-def lock(request: pytest.FixtureRequest, clock: FakeClock) -> Lock:
-    if request.param == "memory":
-        return MemoryLock(clock=clock)
-    lock: Lock = request.getfixturevalue(f"{request.param}_lock")
-    return lock
 
 
 async def lease_of(lock: Lock, key: str, ttl_s: float = 5.0) -> Lease:

@@ -8,8 +8,6 @@ import pkgutil
 from collections.abc import AsyncIterator
 
 import pytest
-from redis.asyncio import Redis
-from redis.asyncio.cluster import RedisCluster
 
 import adapters
 from adapters.memory.metrics import MemoryMetrics
@@ -17,48 +15,19 @@ from adapters.redis.metrics import RedisMetrics
 from adapters.redis.topology import RedisClient
 from domain.model.outcome import CounterName
 from ports.metrics import Metrics
-from tests.contract.servers import REDIS_SERVERS
 
 
-async def _two_workers(client: RedisClient) -> AsyncIterator[list[Metrics]]:
-    """Two workers sharing one Redis, as two processes would."""
-    workers = [RedisMetrics(client), RedisMetrics(client)]
-    yield list(workers)
-    for worker in workers:
+@pytest.fixture
+async def workers(shared_redis: RedisClient | None) -> AsyncIterator[list[Metrics]]:
+    """Every Metrics instance sharing one backend: two on Redis, as two processes would
+    have; the in-memory one is per process."""
+    if shared_redis is None:
+        yield [MemoryMetrics()]
+        return
+    both = [RedisMetrics(shared_redis), RedisMetrics(shared_redis)]
+    yield list(both)
+    for worker in both:
         await worker.stop()
-
-
-@pytest.fixture
-async def redis_workers(redis_client: Redis) -> AsyncIterator[list[Metrics]]:
-    async for workers in _two_workers(redis_client):
-        yield workers
-
-
-@pytest.fixture
-async def valkey_workers(valkey_redis: Redis) -> AsyncIterator[list[Metrics]]:
-    async for workers in _two_workers(valkey_redis):
-        yield workers
-
-
-@pytest.fixture
-async def sentinel_workers(sentinel_redis: Redis) -> AsyncIterator[list[Metrics]]:
-    async for workers in _two_workers(sentinel_redis):
-        yield workers
-
-
-@pytest.fixture
-async def cluster_workers(cluster_redis: RedisCluster) -> AsyncIterator[list[Metrics]]:
-    async for workers in _two_workers(cluster_redis):
-        yield workers
-
-
-@pytest.fixture(params=["memory", *REDIS_SERVERS])
-def workers(request: pytest.FixtureRequest) -> list[Metrics]:
-    """Every Metrics instance sharing one backend; the in-memory one is per process."""
-    if request.param == "memory":
-        return [MemoryMetrics()]
-    workers: list[Metrics] = request.getfixturevalue(f"{request.param}_workers")
-    return workers
 
 
 async def test_nothing_counted_is_zero(workers: list[Metrics]) -> None:

@@ -8,9 +8,6 @@ a response completes (httptools_impl.on_response_complete), never while headers 
 from __future__ import annotations
 
 import asyncio
-import os
-import shutil
-import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,6 +17,7 @@ import pytest
 
 from tests.e2e.conftest import StartApp
 from tests.support.app_server import ROOT, AppServer
+from tests.support.edge import Nginx, frame
 from tests.support.ports import free_port
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.xdist_group("load")]
@@ -29,15 +27,6 @@ HEADER_TIMEOUT_S = 2  # the deployed file says 10 s; the test's copy says this
 SLOWLORIS = 200
 DRIP_S = 0.5  # one header byte this often: each read comes in time, the headers never do
 UVICORN_KEEP_ALIVE_S = 5  # uvicorn's default timeout_keep_alive
-
-
-def nginx_binary() -> str:
-    found = shutil.which("nginx") or (
-        "/usr/sbin/nginx" if os.access("/usr/sbin/nginx", os.X_OK) else None
-    )
-    if found is None:
-        pytest.fail("nginx is not installed: `make nginx` (apt-get install nginx) installs it")
-    return found
 
 
 def config_for_test(app_port: int, port: int) -> str:
@@ -53,54 +42,14 @@ def config_for_test(app_port: int, port: int) -> str:
     return text
 
 
-def frame(tmp: Path) -> str:
-    """What nginx's image supplies around conf.d/default.conf, in a private directory."""
-    temps = " ".join(
-        f"{kind}_temp_path {tmp}/{kind};" for kind in ("proxy", "fastcgi", "uwsgi", "scgi")
-    )
-    user = "user www-data;" if os.geteuid() == 0 else ""
-    return f"""
-        daemon off;
-        {user}
-        worker_processes 1;
-        pid {tmp}/nginx.pid;
-        error_log {tmp}/error.log warn;
-        events {{ worker_connections 2048; }}
-        http {{
-            access_log off;
-            client_body_temp_path {tmp}/body;
-            {temps}
-            include {tmp}/skycache.conf;
-        }}
-    """
-
-
 @pytest.fixture
 def edge(start_app: StartApp, tmp_path: Path) -> Iterator[tuple[AppServer, str]]:
     app = start_app()
     port = free_port()
-    (tmp_path / "skycache.conf").write_text(config_for_test(app.port, port))
-    (tmp_path / "nginx.conf").write_text(frame(tmp_path))
-    nginx = subprocess.Popen(
-        [nginx_binary(), "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf")],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 10
-        while True:
-            assert nginx.poll() is None, nginx.stderr.read().decode() if nginx.stderr else ""
-            try:
-                httpx.get(f"{url}/healthz", timeout=1)
-                break
-            except httpx.HTTPError:
-                assert time.monotonic() < deadline, "nginx did not answer"
-                time.sleep(0.1)
-        yield app, url
-    finally:
-        nginx.terminate()
-        nginx.wait(10)
+    config = tmp_path / "nginx.conf"
+    config.write_text(frame(tmp_path, config_for_test(app.port, port)))
+    with Nginx(config, tmp_path, f"http://127.0.0.1:{port}") as nginx:
+        yield app, nginx.url
 
 
 async def slowloris(port: int, closed: list[float], started: float, until: float) -> None:

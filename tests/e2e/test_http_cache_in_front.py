@@ -6,9 +6,6 @@ window itself while Skycache refreshes."""
 from __future__ import annotations
 
 import asyncio
-import shutil
-import subprocess
-import tempfile
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -18,8 +15,8 @@ import httpx
 import pytest
 
 from tests.e2e.conftest import StartApp
-from tests.e2e.test_edge_proxy import frame, nginx_binary
 from tests.support.app_server import AppServer
+from tests.support.edge import Nginx, frame
 from tests.support.fake_open_meteo import FakeOpenMeteo
 from tests.support.http_load import stats_when
 from tests.support.ports import free_port
@@ -47,36 +44,16 @@ server {{
 
 
 @pytest.fixture
-def cached(start_app: StartApp, tmp_path: Path) -> Iterator[tuple[AppServer, str]]:
+def cached(start_app: StartApp, edge_state: Path) -> Iterator[tuple[AppServer, str]]:
     app = start_app(ENV)
     port = free_port()
-    # nginx's workers run as www-data under root: the cache lives where they may write.
-    cache = Path(tempfile.mkdtemp(prefix="skycache-proxy-cache-"))
-    cache.chmod(0o777)
-    config = CACHING_PROXY.format(cache=cache, port=port, app_port=app.port)
-    (tmp_path / "skycache.conf").write_text(config)
-    (tmp_path / "nginx.conf").write_text(frame(tmp_path))
-    nginx = subprocess.Popen(
-        [nginx_binary(), "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf")],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+    config = edge_state / "nginx.conf"
+    cache = edge_state / "cache"
+    config.write_text(
+        frame(edge_state, CACHING_PROXY.format(cache=cache, port=port, app_port=app.port))
     )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 10
-        while True:
-            assert nginx.poll() is None, nginx.stderr.read().decode() if nginx.stderr else ""
-            try:
-                httpx.get(f"{url}/healthz", timeout=1)
-                break
-            except httpx.HTTPError:
-                assert time.monotonic() < deadline, "nginx did not answer"
-                time.sleep(0.1)
-        yield app, url
-    finally:
-        nginx.terminate()
-        nginx.wait(10)
-        shutil.rmtree(cache, ignore_errors=True)
+    with Nginx(config, edge_state, f"http://127.0.0.1:{port}") as nginx:
+        yield app, nginx.url
 
 
 async def weather_requests(app_url: str) -> int:

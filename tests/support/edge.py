@@ -44,21 +44,51 @@ def reachable_state_dir() -> Iterator[Path]:
         shutil.rmtree(state, ignore_errors=True)
 
 
-class Edge(Launcher):
-    """nginx in front of `instances` (HOST:PORT each), its state under `state`; ready once
-    its /healthz (passed through to an instance) answers 200."""
+def frame(state: Path, server_blocks: str) -> str:
+    """A whole nginx configuration around `server_blocks` (what nginx's image supplies
+    around conf.d/default.conf), its files in `state`. Started by root, the workers run as
+    www-data, as in the image."""
+    temps = " ".join(
+        f"{kind}_temp_path {state}/{kind};" for kind in ("proxy", "fastcgi", "uwsgi", "scgi")
+    )
+    user = "user www-data;" if os.geteuid() == 0 else ""
+    return f"""
+        {user}
+        worker_processes 1;
+        pid {state}/nginx.pid;
+        error_log {state}/error.log warn;
+        events {{ worker_connections 2048; }}
+        http {{
+            access_log off;
+            client_body_temp_path {state}/body;
+            {temps}
+            {server_blocks}
+        }}
+    """
 
-    def __init__(self, instances: Sequence[str], state: Path, *, port: int | None = None):
-        self.port = port or free_port()
-        self.state = state
-        self.config = state / "nginx.conf"
-        state.mkdir(parents=True, exist_ok=True)
-        self.config.write_text(edge_config(f"127.0.0.1:{self.port}", instances, state))
+
+class Nginx(Launcher):
+    """Debian's nginx running the configuration file `config` from `state`, in the
+    foreground; ready once `url`'s /healthz (an app behind it) answers 200."""
+
+    def __init__(self, config: Path, state: Path, url: str) -> None:
         super().__init__(
-            [nginx_binary(), "-p", str(state), "-c", str(self.config), "-g", "daemon off;"],
-            url=f"http://127.0.0.1:{self.port}",
-            log=state / "logs" / "nginx.out",
+            [nginx_binary(), "-p", str(state), "-c", str(config), "-g", "daemon off;"],
+            url=url,
+            log=state / "nginx.out",
             name="nginx",
             poll_s=0.05,
             grace_s=5.0,
         )
+
+
+class Edge(Nginx):
+    """nginx in front of `instances` (HOST:PORT each), configured by `skycache edge-config`,
+    its state under `state`."""
+
+    def __init__(self, instances: Sequence[str], state: Path, *, port: int | None = None):
+        self.port = port or free_port()
+        state.mkdir(parents=True, exist_ok=True)
+        config = state / "nginx.conf"
+        config.write_text(edge_config(f"127.0.0.1:{self.port}", instances, state))
+        super().__init__(config, state, f"http://127.0.0.1:{self.port}")
