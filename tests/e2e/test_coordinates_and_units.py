@@ -11,6 +11,7 @@ import httpx
 import pytest
 from redis.asyncio import Redis
 
+from adapters.redis.keys import weather_key
 from tests.e2e.conftest import StartApp
 from tests.support.fake_open_meteo import FakeOpenMeteo
 from tests.support.fake_openweathermap import FakeOpenWeatherMap
@@ -27,7 +28,7 @@ ENV = {"NEAR_CACHE_TTL": "0", "UPSTREAM_TIMEOUT": "15"}
 
 
 async def weather_keys(redis: Redis) -> list[bytes]:
-    return [key async for key in redis.scan_iter(match="weather:*")]
+    return [key async for key in redis.scan_iter(match=weather_key("*"))]
 
 
 async def test_500_requests_for_50_points_of_one_cell_make_one_upstream_call(

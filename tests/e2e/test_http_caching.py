@@ -10,8 +10,8 @@ import httpx
 import pytest
 from redis.asyncio import Redis
 
-from adapters.redis.cache import WEATHER_PREFIX
 from adapters.redis.envelope import decode_entry
+from adapters.redis.keys import weather_key
 from domain.model.query import WeatherQuery
 from tests.e2e.conftest import StartApp
 from tests.support.fake_open_meteo import FakeOpenMeteo
@@ -104,7 +104,7 @@ async def test_max_age_counts_down_with_the_entrys_remaining_freshness(
     app = start_app({"WEATHER_TTL": "60"})  # jitter on: the entry's own deadline counts
     async with httpx.AsyncClient(base_url=app.url) as client:
         await client.get("/weather", params={"city": "Austin"})
-        raw = await redis_client.get(WEATHER_PREFIX + WeatherQuery.parse("Austin").key)
+        raw = await redis_client.get(weather_key(WeatherQuery.parse("Austin").key))
         fresh_until = decode_entry(raw).fresh_until
         seen = []
         for _ in range(3):
