@@ -27,8 +27,9 @@ from domain.use_cases.stats import GetStats
 from entrypoints.http.access_log import AccessLog
 from entrypoints.http.near_cache import NearCache
 from entrypoints.http.services import AppWiring, HttpServices
+from entrypoints.http.top_cities import TopCities
 from entrypoints.settings import Settings
-from entrypoints.wiring import storage, upstream
+from entrypoints.wiring import status, storage, upstream
 from ports.metrics import Metrics
 
 T = TypeVar("T")
@@ -109,8 +110,12 @@ class Container(containers.DeclarativeContainer):
         max_items=settings.provided.near_cache_size,
     )
     rate_limit_store = providers.Singleton(SharedOrLocalStore)
+    top_cities = providers.Singleton(TopCities)
     shared_rate_limits = providers.Resource(
         storage.share_rate_limits, rate_limit_store, redis, redis_breaker
+    )
+    live_readings = providers.Singleton(
+        status.live_readings, settings, provider, redis, redis_breaker
     )
     http_services = providers.Factory(
         HttpServices,
@@ -120,6 +125,7 @@ class Container(containers.DeclarativeContainer):
         near_cache=near_cache,
         instruments=instruments,
         provider=provider,
+        live=live_readings,
     )
 
 
@@ -155,4 +161,5 @@ def app_wiring(container: Container) -> AppWiring:
         access_log=container.access_log(),
         rate_limit_store=container.rate_limit_store(),
         open_services=lambda: opened_services(container),
+        top_cities=container.top_cities(),
     )

@@ -212,6 +212,7 @@ class Settings:
     near_cache_size: int = _number("NEAR_CACHE_SIZE", 4096, integer=True)
     log_level: str = _choice("LOG_LEVEL", "info", ("debug", "info", "warning", "error"))
     log_requests: bool = _flag("LOG_REQUESTS", True)
+    status_page: bool = _flag("STATUS_PAGE", True)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:

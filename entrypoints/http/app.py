@@ -30,6 +30,8 @@ from entrypoints.http.observed_app import ObservedApp
 from entrypoints.http.rate_limit import rate_limiting
 from entrypoints.http.schemas import HealthResponse, StatsResponse
 from entrypoints.http.services import SERVICES_KEY, AppWiring, HttpServices, services_in
+from entrypoints.http.status_page import status_routes
+from entrypoints.http.top_cities import CountCities
 from entrypoints.http.weather_response import WEATHER_PATH, WeatherAnswer, encode_body
 
 
@@ -97,7 +99,7 @@ def create_app(wiring: AppWiring) -> Litestar:
     settings = wiring.settings
     limiting = rate_limiting(settings.rate_limit, wiring.rate_limit_store)
     return Litestar(
-        route_handlers=[weather, stats, healthz, metrics],
+        route_handlers=[weather, stats, healthz, metrics, *status_routes(wiring)],
         lifespan=[lifespan],
         middleware=limiting.middleware,
         stores=limiting.stores,
@@ -130,4 +132,6 @@ def create_asgi(wiring: AppWiring) -> ASGIApp:
 
         lookup = fresh_hits(app.state, near, on_answer=observed.near_hit)
         inner = NearCacheFastPath(observed, near, on_hit=on_hit, lookup=lookup)
+    if wiring.settings.status_page:  # /status's top cities: every /weather request counts
+        inner = CountCities(inner, wiring.top_cities)
     return RequestLimits(HeadAsGet(inner))

@@ -15,7 +15,7 @@ from entrypoints.http.weather_response import WEATHER_PATH
 
 log = logging.getLogger("skycache.access")
 
-_ROUTES = frozenset({WEATHER_PATH, "/stats", "/healthz", "/metrics"})
+_ROUTES = frozenset({WEATHER_PATH, "/stats", "/healthz", "/metrics", "/status", "/status/data"})
 _MAX_CACHED_LABELS = 1024
 
 
