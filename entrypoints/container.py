@@ -27,7 +27,6 @@ from domain.use_cases.stats import GetStats
 from entrypoints.http.access_log import AccessLog
 from entrypoints.http.near_cache import NearCache
 from entrypoints.http.services import AppWiring, HttpServices
-from entrypoints.http.top_cities import TopCities
 from entrypoints.settings import Settings
 from entrypoints.wiring import status, storage, upstream
 from ports.metrics import Metrics
@@ -110,7 +109,7 @@ class Container(containers.DeclarativeContainer):
         max_items=settings.provided.near_cache_size,
     )
     rate_limit_store = providers.Singleton(SharedOrLocalStore)
-    top_cities = providers.Singleton(TopCities)
+    top_cities = providers.Singleton(status.top_cities)
     shared_rate_limits = providers.Resource(
         storage.share_rate_limits, rate_limit_store, redis, redis_breaker
     )

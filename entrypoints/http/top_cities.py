@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
+import logging
+import os
 import time
-from collections import Counter, deque
+from collections import deque
 from collections.abc import Callable
+from pathlib import Path
 
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Receive, Scope, Send
@@ -14,8 +19,10 @@ from domain.model.query import WeatherQuery
 from entrypoints.http.fresh_hits import city_of
 from entrypoints.http.weather_response import WEATHER_PATH
 
+log = logging.getLogger("skycache.http")
 
-class TopCities:
+
+class CityCounts:
     """Requests per /weather query string, in one bucket a minute, the last few kept.
 
     Each bucket holds at most `max_keys` query strings, whatever clients send: when it is
@@ -56,18 +63,17 @@ class TopCities:
         else:
             self.others += 1
 
-    def top(self, n: int = 10) -> list[tuple[str, int]]:
-        """The `n` cities with the most requests in the window, spellings merged."""
+    def by_city(self) -> dict[str, tuple[str, int]]:
+        """City key -> (its first spelling, requests) over the window, spellings merged."""
         self._drop_old(self._clock())
-        by_city: Counter[str] = Counter()
-        names: dict[str, str] = {}
+        found: dict[str, tuple[str, int]] = {}
         for _, counts in self._buckets:
             for query, count in counts.items():
                 parsed = _parse(query)
                 if parsed is not None:
-                    by_city[parsed.key] += count
-                    names.setdefault(parsed.key, parsed.city)
-        return [(names[key], count) for key, count in by_city.most_common(n)]
+                    name, before = found.get(parsed.key, (parsed.city, 0))
+                    found[parsed.key] = (name, before + count)
+        return found
 
     def _rotate(self, now: float) -> None:
         self._current = {}
@@ -101,6 +107,10 @@ def _parse(query: bytes) -> WeatherQuery | None:
         return None
 
 
+def most(by_city: dict[str, tuple[str, int]], n: int) -> list[tuple[str, int]]:
+    return sorted(by_city.values(), key=lambda named: (-named[1], named[0]))[:n]
+
+
 class CountCities:
     """ASGI wrapper: every GET /weather is counted in `top` before anything answers it."""
 
@@ -112,3 +122,88 @@ class CountCities:
         if scope["type"] == ScopeType.HTTP and scope["path"] == WEATHER_PATH:
             self._add(scope["query_string"])
         await self._app(scope, receive, send)
+
+
+class TopCities:
+    """This worker's CityCounts, and what the other workers of the instance counted.
+
+    Every worker writes its counts to `directory` (the Prometheus multiprocess directory
+    every worker shares) every `every_s` while its window holds any, so /status, answered
+    by whichever worker, lists the instance's top. A file not rewritten for a few periods
+    is a worker gone or idle, and is left out. Without a directory: this worker's alone."""
+
+    def __init__(
+        self,
+        counts: CityCounts | None = None,
+        *,
+        directory: Path | None = None,
+        every_s: float = 2.0,
+    ) -> None:
+        self.counts = counts or CityCounts()
+        self.window_s = self.counts.window_s
+        self._directory = directory
+        self._every_s = every_s
+        self._armed = False
+
+    def add(self, query: bytes) -> None:
+        self.counts.add(query)
+        if not self._armed and self._directory is not None:
+            self._arm()
+
+    def top(self, n: int = 10) -> list[tuple[str, int]]:
+        merged = self.counts.by_city()
+        for key, (name, count) in self._others():
+            before = merged.get(key, (name, 0))
+            merged[key] = (before[0], before[1] + count)
+        return most(merged, n)
+
+    def _arm(self) -> None:
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # no loop to write later from: write now
+            self._write()
+            return
+        self._armed = True
+        loop.call_later(self._every_s, self._tick)
+
+    def _tick(self) -> None:
+        self._armed = False
+        if self._write():
+            self._arm()  # again while the window holds counts: the file stays fresh
+
+    def _write(self) -> bool:
+        """Shares this worker's counts; False once there are none (or it cannot)."""
+        counts = self.counts.by_city()
+        assert self._directory is not None
+        mine = self._directory / f"{_PREFIX}{os.getpid()}.json"
+        try:
+            if not counts:
+                mine.unlink(missing_ok=True)
+                return False
+            written = mine.with_suffix(".tmp")
+            written.write_text(json.dumps(counts))
+            os.replace(written, mine)  # readers see the old file or the new, never half
+        except OSError:
+            log.warning("could not share this worker's top cities in %s", self._directory)
+            return False
+        return True
+
+    def _others(self) -> list[tuple[str, tuple[str, int]]]:
+        if self._directory is None:
+            return []
+        found: list[tuple[str, tuple[str, int]]] = []
+        oldest = time.time() - 3 * self._every_s
+        for path in self._directory.glob(f"{_PREFIX}*.json"):
+            if path.name == f"{_PREFIX}{os.getpid()}.json":
+                continue
+            try:
+                if path.stat().st_mtime < oldest:
+                    continue
+                shared = json.loads(path.read_text())
+            except (OSError, ValueError):
+                continue  # gone meanwhile, or being replaced
+            found += [(key, (str(name), int(count))) for key, (name, count) in shared.items()]
+        return found
+
+
+_PREFIX = "top-cities-"

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
+from pathlib import Path
 
 from redis.asyncio import Redis
 
@@ -11,7 +13,9 @@ from adapters.resilience.counted_provider import CountedProvider
 from adapters.resilience.failover import FailoverProvider
 from adapters.resilience.protected_provider import ProtectedProvider
 from entrypoints.http.services import LiveReadings
+from entrypoints.http.top_cities import TopCities
 from entrypoints.settings import Settings
+from entrypoints.startup import MULTIPROC_ENV
 from entrypoints.wiring.upstream import budget_limits
 from ports.provider import WeatherProvider
 
@@ -49,3 +53,10 @@ def _protected(provider: WeatherProvider) -> Iterator[ProtectedProvider]:
         yield from _protected(provider.inner)
     elif isinstance(provider, ProtectedProvider):
         yield provider
+
+
+def top_cities() -> TopCities:
+    """Shared with the instance's other workers through the Prometheus directory
+    `skycache serve` gives them all (none in a test's in-process app)."""
+    directory = os.environ.get(MULTIPROC_ENV)
+    return TopCities(directory=Path(directory) if directory else None)
