@@ -20,6 +20,7 @@ from adapters.redis.rate_limit_store import SharedOrLocalStore
 from adapters.system_clock import SystemClock
 from domain.model.entry import CacheEntry
 from domain.model.policy import CachePolicy
+from domain.use_cases.admin import PurgeCity, WarmCities
 from domain.use_cases.get_weather import GetWeather
 from domain.use_cases.health import CheckHealth
 from domain.use_cases.stampede import StampedeGuard
@@ -93,6 +94,8 @@ class Container(containers.DeclarativeContainer):
         misses=misses,
     )
     get_stats = providers.Singleton(GetStats, metrics)
+    purge_city = providers.Singleton(PurgeCity, cache)
+    warm_cities = providers.Singleton(WarmCities, get_weather)
     cache_kind = providers.Callable(_cache_kind, redis)
     check_health = providers.Singleton(
         CheckHealth,
@@ -125,6 +128,8 @@ class Container(containers.DeclarativeContainer):
         instruments=instruments,
         provider=provider,
         live=live_readings,
+        purge_city=purge_city,
+        warm_cities=warm_cities,
     )
 
 

@@ -9,7 +9,7 @@ from importlib import metadata
 from typing import Annotated, Any
 
 import msgspec
-from litestar import Litestar, Request, Response, get
+from litestar import Litestar, Request, Response, Router, get
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 from litestar.exceptions import ValidationException
@@ -19,6 +19,7 @@ from litestar.types import ASGIApp
 from domain.model.errors import InvalidCity
 from domain.model.query import WeatherQuery
 from entrypoints.http import responses
+from entrypoints.http.admin import admin_routers, bearer_guard
 from entrypoints.http.api_docs import openapi_config
 from entrypoints.http.errors import EXCEPTION_HANDLERS, RETRY_AFTER_MAX_KEY, domain_error
 from entrypoints.http.fresh_hits import fresh_hits
@@ -84,6 +85,15 @@ def _services(state: State) -> HttpServices:
     return services_in(state)
 
 
+def _metrics(token: str) -> list[Any]:
+    """/metrics, behind METRICS_TOKEN when it is set."""
+    return (
+        [Router("/", route_handlers=[metrics], guards=[bearer_guard(token)])]
+        if token
+        else [metrics]
+    )
+
+
 def create_app(wiring: AppWiring) -> Litestar:
     """Build the app around its wiring; services open in the lifespan, not at import."""
 
@@ -98,8 +108,10 @@ def create_app(wiring: AppWiring) -> Litestar:
 
     settings = wiring.settings
     limiting = rate_limiting(settings.rate_limit, wiring.rate_limit_store)
+    routes = [weather, stats, healthz, *_metrics(settings.metrics_token)]
+    routes += [*status_routes(wiring), *admin_routers(settings)]
     return Litestar(
-        route_handlers=[weather, stats, healthz, metrics, *status_routes(wiring)],
+        route_handlers=routes,
         lifespan=[lifespan],
         middleware=limiting.middleware,
         stores=limiting.stores,
@@ -123,6 +135,8 @@ def create_asgi(wiring: AppWiring) -> ASGIApp:
     observed = ObservedApp(app, wiring.instruments, access_log=access_log)
     near = wiring.near_cache
     inner: ASGIApp = observed
+    # /status's top cities: every /weather request counts, before the fast path answers.
+    count = wiring.top_cities.add if wiring.settings.status_page else None
     # The fast path answers before Litestar's rate limiter could count: one or the other.
     if not wiring.settings.rate_limit:
 
@@ -131,7 +145,7 @@ def create_asgi(wiring: AppWiring) -> ASGIApp:
             observed.near_hit()
 
         lookup = fresh_hits(app.state, near, on_answer=observed.near_hit)
-        inner = NearCacheFastPath(observed, near, on_hit=on_hit, lookup=lookup)
-    if wiring.settings.status_page:  # /status's top cities: every /weather request counts
+        inner = NearCacheFastPath(observed, near, on_hit=on_hit, lookup=lookup, on_request=count)
+    elif count is not None:
         inner = CountCities(inner, wiring.top_cities)
     return RequestLimits(HeadAsGet(inner))

@@ -11,6 +11,7 @@ from litestar.datastructures import State
 from litestar.stores.base import Store
 
 from adapters.observability.prometheus_instruments import Instruments
+from domain.use_cases.admin import PurgeCity, WarmCities
 from domain.use_cases.get_weather import GetWeather
 from domain.use_cases.health import CheckHealth
 from domain.use_cases.stats import GetStats
@@ -48,6 +49,8 @@ class HttpServices:
     instruments: Instruments
     provider: WeatherProvider  # for /metrics' health gauge
     live: LiveReadings
+    purge_city: PurgeCity
+    warm_cities: WarmCities
 
 
 @dataclass(frozen=True, slots=True)
