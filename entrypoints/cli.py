@@ -1,4 +1,5 @@
-"""The `skycache` command: serve the API, show its configuration, run a load test."""
+"""The `skycache` command: serve the API, show its configuration, run a load test, purge
+and warm the cache."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from entrypoints import config_report, logging_setup, startup
+from entrypoints import admin_cli, config_report, logging_setup, startup
 from entrypoints.loadtest import add_arguments as add_loadtest_arguments
 from entrypoints.loadtest import run as run_loadtest
 from entrypoints.settings import Settings, SettingsError, StartupError
@@ -134,6 +135,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_loadtest_arguments(loadtest)
     loadtest.set_defaults(handler=run_loadtest)
+    admin_cli.add_commands(commands, _Formatter)
     return parser
 
 
