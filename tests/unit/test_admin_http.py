@@ -12,6 +12,7 @@ from litestar.testing import AsyncTestClient
 
 from entrypoints.container import Container, app_wiring
 from entrypoints.http.app import create_asgi
+from entrypoints.http.observed_app import route_of
 from entrypoints.settings import Settings
 from tests.unit.fakes import FakeProvider
 
@@ -145,3 +146,8 @@ async def test_metrics_token_puts_metrics_behind_its_own_bearer(provider: FakePr
         right = await client.get("/metrics", headers={"Authorization": "Bearer m-token"})
     assert (missing.status_code, admin.status_code, right.status_code) == (401, 403, 200)
     assert "skycache_cache_hits_total" in right.text
+
+
+def test_every_purge_is_one_route_label_in_the_metrics_whatever_the_city() -> None:
+    assert {route_of(f"/admin/cache/{c}") for c in ("Boise", "x" * 90)} == {"/admin/cache"}
+    assert route_of("/admin/warm") == "/admin/warm"
