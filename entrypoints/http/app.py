@@ -9,7 +9,7 @@ from importlib import metadata
 from typing import Annotated, Any
 
 import msgspec
-from litestar import Litestar, Request, Response, Router, get
+from litestar import Litestar, Request, Response, get
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 from litestar.exceptions import ValidationException
@@ -19,13 +19,13 @@ from litestar.types import ASGIApp
 from domain.model.errors import InvalidCity
 from domain.model.query import WeatherQuery
 from entrypoints.http import responses
-from entrypoints.http.admin import admin_routers, bearer_guard
+from entrypoints.http.admin import admin_routers
 from entrypoints.http.api_docs import openapi_config
 from entrypoints.http.errors import EXCEPTION_HANDLERS, RETRY_AFTER_MAX_KEY, domain_error
 from entrypoints.http.fresh_hits import fresh_hits
 from entrypoints.http.head import HeadAsGet
 from entrypoints.http.limits import RequestLimits
-from entrypoints.http.metrics_route import metrics
+from entrypoints.http.metrics_route import metrics_routes
 from entrypoints.http.near_cache import NearCacheFastPath
 from entrypoints.http.observed_app import ObservedApp
 from entrypoints.http.rate_limit import rate_limiting
@@ -85,15 +85,6 @@ def _services(state: State) -> HttpServices:
     return services_in(state)
 
 
-def _metrics(token: str) -> list[Any]:
-    """/metrics, behind METRICS_TOKEN when it is set."""
-    return (
-        [Router("/", route_handlers=[metrics], guards=[bearer_guard(token)])]
-        if token
-        else [metrics]
-    )
-
-
 def create_app(wiring: AppWiring) -> Litestar:
     """Build the app around its wiring; services open in the lifespan, not at import."""
 
@@ -108,7 +99,7 @@ def create_app(wiring: AppWiring) -> Litestar:
 
     settings = wiring.settings
     limiting = rate_limiting(settings.rate_limit, wiring.rate_limit_store)
-    routes = [weather, stats, healthz, *_metrics(settings.metrics_token)]
+    routes = [weather, stats, healthz, *metrics_routes(settings.metrics_token)]
     routes += [*status_routes(wiring), *admin_routers(settings)]
     return Litestar(
         route_handlers=routes,

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Request, Response, get
+from litestar import Request, Response, Router, get
 from litestar.di import NamedDependency
 
 from adapters.observability.readings import Readings
 from domain.use_cases.health import Health
+from entrypoints.http.admin import bearer_guard
 from entrypoints.http.services import HttpServices
 
 
@@ -39,3 +40,10 @@ async def read_live(services: HttpServices) -> tuple[Health, Readings]:
         redis_up=health.shared_cache_ok if live.redis_expected else None,
         quota_per_minute=live.quota_per_minute,
     )
+
+
+def metrics_routes(token: str) -> list[Any]:
+    """/metrics, behind `Authorization: Bearer <METRICS_TOKEN>` when one is set."""
+    if not token:
+        return [metrics]
+    return [Router("/", route_handlers=[metrics], guards=[bearer_guard(token)])]
