@@ -7,7 +7,7 @@ PORT ?= 8000
 WORKERS ?= 2
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test check lint lock redis-server chromium nginx bench
+.PHONY: run test check lint lock redis-server chromium nginx prometheus bench
 
 # `make run` installs what serving needs (about 120 MB) from requirements.lock; `make test`
 # adds the test and load-test tools from requirements-test.lock (about 320 MB in all). The
@@ -40,6 +40,10 @@ chromium:
 nginx:
 	@command -v nginx >/dev/null || test -x /usr/sbin/nginx || ($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq nginx)
 
+# Debian's prometheus (with promtool) checks and runs deploy/prometheus/ in the tests.
+prometheus:
+	@command -v promtool >/dev/null || ($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq prometheus)
+
 lint: $(VENV)/.test-extras
 	$(BIN)/lint-imports
 	$(BIN)/mypy
@@ -49,7 +53,7 @@ lint: $(VENV)/.test-extras
 # In parallel, one pytest-xdist worker a core (TEST_WORKERS=0: serially); each worker starts
 # its own Redis. Tests in one xdist_group run on one worker, one after another.
 TEST_WORKERS ?= auto
-test: $(VENV)/.test-extras redis-server chromium nginx lint
+test: $(VENV)/.test-extras redis-server chromium nginx prometheus lint
 	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup --durations=15
 
 # The inner loop, under a minute: lint and types, then the unit and contract tests.

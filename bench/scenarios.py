@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import statistics
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from urllib.parse import quote
 
@@ -67,12 +67,17 @@ class Bench:
         }
 
     def skycache(
-        self, *, workers: int = 2, near_ttl: float = 1.0, access_log: bool = False
+        self,
+        *,
+        workers: int = 2,
+        near_ttl: float = 1.0,
+        access_log: bool = False,
+        env: Mapping[str, str] | None = None,
     ) -> Server:
         """Without the access log unless asked: a JSON line per request is a cost of its own,
         measured in a row of its own."""
         port = new_port()
-        env = {**self.skycache_env, "NEAR_CACHE_TTL": str(near_ttl)}
+        env = {**self.skycache_env, "NEAR_CACHE_TTL": str(near_ttl), **(env or {})}
         if access_log:
             env |= {"LOG_LEVEL": "info", "LOG_REQUESTS": "true"}
         else:

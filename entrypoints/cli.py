@@ -1,5 +1,5 @@
 """The `skycache` command: serve the API, show its configuration, print the edge's nginx
-configuration, run a load test."""
+configuration, run a load test, purge and warm the cache."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from entrypoints import config_report, logging_setup, startup
+from entrypoints import admin_cli, config_report, logging_setup, startup
 from entrypoints.edge import add_arguments as add_edge_arguments
 from entrypoints.edge import run as run_edge_config
 from entrypoints.loadtest import add_arguments as add_loadtest_arguments
@@ -147,6 +147,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_loadtest_arguments(loadtest)
     loadtest.set_defaults(handler=run_loadtest)
+    admin_cli.add_commands(commands, _Formatter)
     return parser
 
 

@@ -20,6 +20,7 @@ from adapters.redis.rate_limit_store import SharedOrLocalStore
 from adapters.system_clock import SystemClock
 from domain.model.entry import CacheEntry
 from domain.model.policy import CachePolicy
+from domain.use_cases.admin import PurgeCity, WarmCities
 from domain.use_cases.get_weather import GetWeather
 from domain.use_cases.health import CheckHealth
 from domain.use_cases.stampede import StampedeGuard
@@ -28,7 +29,7 @@ from entrypoints.http.access_log import AccessLog
 from entrypoints.http.near_cache import NearCache
 from entrypoints.http.services import AppWiring, HttpServices
 from entrypoints.settings import Settings
-from entrypoints.wiring import storage, upstream
+from entrypoints.wiring import status, storage, upstream
 from ports.metrics import Metrics
 
 T = TypeVar("T")
@@ -93,6 +94,8 @@ class Container(containers.DeclarativeContainer):
         misses=misses,
     )
     get_stats = providers.Singleton(GetStats, metrics)
+    purge_city = providers.Singleton(PurgeCity, cache)
+    warm_cities = providers.Singleton(WarmCities, get_weather)
     cache_kind = providers.Callable(_cache_kind, redis)
     check_health = providers.Singleton(
         CheckHealth,
@@ -109,8 +112,12 @@ class Container(containers.DeclarativeContainer):
         max_items=settings.provided.near_cache_size,
     )
     rate_limit_store = providers.Singleton(SharedOrLocalStore)
+    top_cities = providers.Singleton(status.top_cities)
     shared_rate_limits = providers.Resource(
         storage.share_rate_limits, rate_limit_store, redis, redis_breaker
+    )
+    live_readings = providers.Singleton(
+        status.live_readings, settings, provider, redis, redis_breaker
     )
     http_services = providers.Factory(
         HttpServices,
@@ -120,6 +127,9 @@ class Container(containers.DeclarativeContainer):
         near_cache=near_cache,
         instruments=instruments,
         provider=provider,
+        live=live_readings,
+        purge_city=purge_city,
+        warm_cities=warm_cities,
     )
 
 
@@ -155,4 +165,5 @@ def app_wiring(container: Container) -> AppWiring:
         access_log=container.access_log(),
         rate_limit_store=container.rate_limit_store(),
         open_services=lambda: opened_services(container),
+        top_cities=container.top_cities(),
     )

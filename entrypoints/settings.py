@@ -274,6 +274,9 @@ class Settings:
     cors_allow_origins: tuple[str, ...] = _origins("CORS_ALLOW_ORIGINS")
     log_level: str = _choice("LOG_LEVEL", "info", ("debug", "info", "warning", "error"))
     log_requests: bool = _flag("LOG_REQUESTS", True)
+    status_page: bool = _flag("STATUS_PAGE", True)
+    admin_token: str = _secret("ADMIN_TOKEN")
+    metrics_token: str = _secret("METRICS_TOKEN")
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:

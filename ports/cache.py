@@ -21,6 +21,11 @@ class Cache(Protocol):
 
     async def ping(self) -> bool: ...
 
+    async def delete(self, key: str) -> None:
+        """Forget the entry for `key`, and this process's last good copy of it; nothing
+        to do when there is none. Raises CacheUnavailable when the backend is down."""
+        ...
+
     async def last_good(self, key: str) -> CacheEntry | None:
         """The last entry with weather this process holds for `key`, even one the shared
         backend no longer has (flushed, restarted empty); None if it holds none. Never does

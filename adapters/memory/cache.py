@@ -44,6 +44,9 @@ class _ExpiringLru(Generic[V]):
         while len(self._items) > self._max_items:
             self._items.popitem(last=False)
 
+    def forget(self, key: str) -> None:
+        self._items.pop(key, None)
+
     def __len__(self) -> int:
         return len(self._items)
 
@@ -67,6 +70,9 @@ class MemoryCache(Cache, LocationCache):
 
     async def ping(self) -> bool:
         return True
+
+    async def delete(self, key: str) -> None:
+        self._entries.forget(key)
 
     async def last_good(self, key: str) -> CacheEntry | None:
         """Memory is its own last copy: what it holds, if that has weather."""

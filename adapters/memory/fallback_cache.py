@@ -66,6 +66,10 @@ class FallbackCache(Cache, LocationCache):
     async def last_good(self, key: str) -> CacheEntry | None:
         return await self._local.last_good(key)
 
+    async def delete(self, key: str) -> None:
+        await self._local.delete(key)  # first: a purged copy must not answer an outage
+        await self._shared.delete(key)
+
     async def _keep(self, key: str, entry: CacheEntry, ttl_s: float) -> None:
         if entry.weather is None and await self._local.last_good(key) is not None:
             return

@@ -11,13 +11,14 @@ from collections.abc import Iterable, Mapping
 
 import httpx
 from prometheus_client import CollectorRegistry, Counter, Histogram, values
-from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.core import Metric
 from prometheus_client.exposition import choose_encoder
 from prometheus_client.multiprocess import MultiProcessCollector
 
 from adapters.observability.observed_lock import ObservedLock
 from adapters.observability.observed_transport import ObservedTransport
 from adapters.observability.prometheus_metrics import Batch, PrometheusMetrics
+from adapters.observability.readings import Readings
 from domain.model.outcome import CounterName
 from domain.use_cases.stats import BY_PROVIDER, BY_PROVIDER_MEANINGS, MEANINGS
 from ports.lock import Lock, Signal
@@ -102,23 +103,22 @@ class Instruments:
     def _upstream_call(self, endpoint: str, outcome: str, seconds: float) -> None:
         self.upstream.labels(endpoint, outcome).observe(seconds)
 
-    def render(self, accept: str | None, *, provider_healthy: bool) -> tuple[bytes, str]:
+    def render(self, accept: str | None, readings: Readings) -> tuple[bytes, str]:
         """The exposition for a scrape (text, or OpenMetrics if asked) and its content type."""
-        self.batch.flush()  # this worker's counts, at least, are current
         scrape = CollectorRegistry(auto_describe=False)
-        if self.registry is None:
-            MultiProcessCollector(scrape)  # type: ignore[no-untyped-call]  # prometheus_client leaves it unannotated
-        else:
-            scrape.register(_Fixed(self.registry.collect()))
-        # Read at scrape time, from the worker that answers: each worker has its own view.
-        health = GaugeMetricFamily(
-            "skycache_provider_healthy",
-            "1 if the weather provider's recent calls succeeded (breaker closed), else 0",
-            value=int(provider_healthy),
-        )
-        scrape.register(_Fixed([health]))
+        scrape.register(_Fixed(self.collect()))
+        scrape.register(_Fixed(readings.families()))
         encode, content_type = choose_encoder(accept or "")
         return encode(scrape), content_type
+
+    def collect(self) -> list[Metric]:
+        """Every counter and histogram, summed over this instance's workers."""
+        self.batch.flush()  # this worker's counts, at least, are current
+        if self.registry is not None:
+            return list(self.registry.collect())
+        # prometheus_client leaves MultiProcessCollector unannotated.
+        collector = MultiProcessCollector(None)  # type: ignore[no-untyped-call]
+        return list(collector.collect())  # type: ignore[no-untyped-call]
 
 
 class _Fixed:

@@ -140,6 +140,10 @@ class BreakerCache(Cache, LocationCache):
     async def last_good(self, key: str) -> CacheEntry | None:
         return await self._inner.last_good(key)  # no I/O against Redis: no breaker
 
+    async def delete(self, key: str) -> None:
+        with self._breaker.call("DEL"):
+            await self._inner.delete(key)
+
     async def get_location(self, key: str) -> Location | None:
         with self._breaker.call("GET", key):
             return await self._locations.get_location(key)

@@ -75,6 +75,10 @@ class RedisCache(Cache, LocationCache):
         except (RedisError, OSError):
             return False
 
+    async def delete(self, key: str) -> None:
+        with unavailable_on_error("DEL"):
+            await self._client.delete(weather_key(key))
+
     async def last_good(self, key: str) -> CacheEntry | None:
         """Redis keeps no copy apart from what it holds (FallbackCache keeps one in front)."""
         return None

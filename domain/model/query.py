@@ -97,3 +97,8 @@ def _coordinate(name: str, text: str, limit: int) -> Decimal:
 def _within(value: float, limit: int) -> float:
     # A grid that does not divide 90 or 180 could put the last cell's centre past the pole.
     return round(min(max(value, -limit), float(limit)), 10)
+
+
+def display_name(query: WeatherQuery) -> str:
+    """The city as asked, or a point's cell key (`@0.01:3734,-12189`): never None."""
+    return query.city if query.city is not None else query.key

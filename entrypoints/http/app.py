@@ -15,6 +15,7 @@ from litestar.di import NamedDependency, Provide
 from litestar.types import ASGIApp
 
 from entrypoints.http import responses
+from entrypoints.http.admin import admin_routers
 from entrypoints.http.api_docs import openapi_config
 from entrypoints.http.batch import weather_batch
 from entrypoints.http.caching_headers import NO_STORE
@@ -23,12 +24,14 @@ from entrypoints.http.errors import EXCEPTION_HANDLERS, RETRY_AFTER_MAX_KEY
 from entrypoints.http.fresh_hits import fresh_hits
 from entrypoints.http.head import HeadAsGet
 from entrypoints.http.limits import RequestLimits
-from entrypoints.http.metrics_route import metrics
+from entrypoints.http.metrics_route import metrics_routes
 from entrypoints.http.near_cache import NearCacheFastPath
 from entrypoints.http.observed_app import ObservedApp
 from entrypoints.http.rate_limit import rate_limiting
 from entrypoints.http.schemas import HealthResponse, StatsResponse
 from entrypoints.http.services import SERVICES_KEY, AppWiring, HttpServices, services_in
+from entrypoints.http.status_page import status_routes
+from entrypoints.http.top_cities import CountCities
 from entrypoints.http.weather_params import COORD_GRID_KEY, grid_of
 from entrypoints.http.weather_route import weather
 
@@ -71,8 +74,10 @@ def create_app(wiring: AppWiring) -> Litestar:
 
     settings = wiring.settings
     limiting = rate_limiting(settings.rate_limit, wiring.rate_limit_store)
+    routes = [weather, weather_batch, stats, healthz, *metrics_routes(settings.metrics_token)]
+    routes += [*status_routes(wiring), *admin_routers(settings)]
     return Litestar(
-        route_handlers=[weather, weather_batch, stats, healthz, metrics],
+        route_handlers=routes,
         lifespan=[lifespan],
         middleware=limiting.middleware,
         stores=limiting.stores,
@@ -102,6 +107,8 @@ def create_asgi(wiring: AppWiring) -> ASGIApp:
     observed = ObservedApp(app, wiring.instruments, access_log=access_log)
     near = wiring.near_cache
     inner: ASGIApp = observed
+    # /status's top cities: every /weather request counts, before the fast path answers.
+    count = wiring.top_cities.add if wiring.settings.status_page else None
     # The fast path answers before Litestar's rate limiter could count: one or the other.
     if not wiring.settings.rate_limit:
 
@@ -111,7 +118,9 @@ def create_asgi(wiring: AppWiring) -> ASGIApp:
 
         grid = grid_of(wiring.settings.coord_grid)
         lookup = fresh_hits(app.state, near, on_answer=observed.near_hit, grid=grid)
-        inner = NearCacheFastPath(observed, near, on_hit=on_hit, lookup=lookup)
+        inner = NearCacheFastPath(observed, near, on_hit=on_hit, lookup=lookup, on_request=count)
+    elif count is not None:
+        inner = CountCities(inner, wiring.top_cities)
     cors = cors_config(wiring.settings.cors_allow_origins)
     if cors is not None:
         inner = CorsFastPath(inner, cors)

@@ -122,7 +122,9 @@ def http_error(_: Request[object, object, State], exc: HTTPException) -> Respons
     )
     code = "bad_request" if exc.status_code == 400 else f"http_{exc.status_code}"
     headers = {
-        k: v for k, v in (exc.headers or {}).items() if k.lower() in ("allow", "retry-after")
+        k: v
+        for k, v in (exc.headers or {}).items()
+        if k.lower() in ("allow", "retry-after", "www-authenticate")
     }
     if exc.status_code >= 500 or exc.status_code == 429:
         headers |= _NO_STORE

@@ -162,11 +162,13 @@ class NearCacheFastPath:
         near: NearCache,
         on_hit: Callable[[], None],
         lookup: Lookup | None = None,
+        on_request: Callable[[bytes], None] | None = None,
     ) -> None:
         self._app = app
         self._near = near
         self._on_hit = on_hit
         self._lookup = lookup
+        self._on_request = on_request  # sees every GET /weather's query string first
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (
@@ -174,6 +176,8 @@ class NearCacheFastPath:
             and scope["path"] == WEATHER_PATH
             and scope["method"] == "GET"
         ):
+            if self._on_request is not None:
+                self._on_request(scope["query_string"])
             found = self._near.answer(scope["query_string"], scope["headers"])
             if found is not None:
                 self._on_hit()

@@ -15,7 +15,18 @@ from entrypoints.http.weather_response import WEATHER_PATH
 
 log = logging.getLogger("skycache.access")
 
-_ROUTES = frozenset({WEATHER_PATH, "/weather/batch", "/stats", "/healthz", "/metrics"})
+_ROUTES = frozenset(
+    {
+        WEATHER_PATH,
+        "/weather/batch",
+        "/stats",
+        "/healthz",
+        "/metrics",
+        "/status",
+        "/status/data",
+        "/admin/warm",
+    }
+)
 _MAX_CACHED_LABELS = 1024
 
 
@@ -23,6 +34,8 @@ def route_of(path: str) -> str:
     """A bounded label: unknown paths (404s, scanners) must not mint new time series."""
     if path in _ROUTES:
         return path
+    if path.startswith("/admin/cache/"):
+        return "/admin/cache"  # one label, whichever city
     return "/schema" if path.startswith("/schema") else "unmatched"
 
 

@@ -13,8 +13,8 @@ from litestar.stores.base import Store
 from litestar.types import Receive, Scope, Send
 
 STORE_NAME = "rate_limit"
-# Probes and scrapers are not clients to throttle.
-UNLIMITED_PATHS = ["^/healthz$", "^/metrics$"]
+# Probes, scrapers and the status page's polls are not clients to throttle.
+UNLIMITED_PATHS = ["^/healthz$", "^/metrics$", "^/status(/data)?$"]
 
 
 class ClientRateLimit(RateLimitMiddleware):

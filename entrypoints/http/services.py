@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 from litestar.datastructures import State
 from litestar.stores.base import Store
 
 from adapters.observability.prometheus_instruments import Instruments
+from domain.use_cases.admin import PurgeCity, WarmCities
 from domain.use_cases.get_weather import GetWeather
 from domain.use_cases.health import CheckHealth
 from domain.use_cases.stats import GetStats
@@ -19,8 +20,22 @@ from entrypoints.http.near_cache import NearCache
 from entrypoints.settings import Settings
 from ports.provider import WeatherProvider
 
+if TYPE_CHECKING:  # it parses cities as fresh_hits does, which imports this module
+    from entrypoints.http.top_cities import TopCities
+
 # The one key in the app's state: everything else is an attribute of what it holds.
 SERVICES_KEY = "services"
+
+
+@dataclass(frozen=True, slots=True)
+class LiveReadings:
+    """What only the composition root can read, for /metrics and /status: each circuit
+    breaker's state ("closed", "open", "half-open"; Redis' as "redis"), each provider's
+    minute quota in HTTP calls, and whether the service was set up to use Redis."""
+
+    breakers: Callable[[], Mapping[str, str]]
+    quota_per_minute: Mapping[str, int]
+    redis_expected: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +48,9 @@ class HttpServices:
     near_cache: NearCache
     instruments: Instruments
     provider: WeatherProvider  # for /metrics' health gauge
+    live: LiveReadings
+    purge_city: PurgeCity
+    warm_cities: WarmCities
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +66,7 @@ class AppWiring:
     access_log: AccessLog
     rate_limit_store: Store
     open_services: Callable[[], AbstractAsyncContextManager[HttpServices]]
+    top_cities: TopCities  # fed by every /weather request before the fast path; /status reads it
 
 
 def services_in(state: State) -> HttpServices:

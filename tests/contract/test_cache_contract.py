@@ -152,3 +152,18 @@ async def test_an_entry_without_weather_is_never_a_last_good_copy(cache: AnyCach
     await cache.put("boise", unusable(), 60)
     assert await cache.last_good("atlantis") is None
     assert await cache.last_good("boise") is None
+
+
+async def test_a_deleted_entry_is_a_miss_and_no_last_good_copy(cache: AnyCache) -> None:
+    await cache.put("san jose", entry(), ttl_s=300)
+    await cache.put("boise", entry(), ttl_s=300)
+    await cache.get("san jose")  # a read that keeps a local copy, where one is kept
+    await cache.delete("san jose")
+    assert await cache.get("san jose") is None
+    assert await cache.last_good("san jose") is None
+    assert await cache.get("boise") == entry()  # only that key
+
+
+async def test_deleting_a_key_never_stored_is_no_error(cache: AnyCache) -> None:
+    await cache.delete("atlantis")
+    assert await cache.get("atlantis") is None

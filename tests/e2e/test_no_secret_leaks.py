@@ -24,7 +24,9 @@ ROOT = Path(__file__).resolve().parents[2]
 # Distinctive, and with characters a query string or a URL encodes.
 API_KEY = "owm+Leak/Key-7Qx9Zp"
 PASSWORD = "rds-Leak-Pw-4Kv8Tn"
-SECRETS = (API_KEY, PASSWORD)
+ADMIN_TOKEN = "adm-Leak-Tk-2Hw5Rq"
+METRICS_TOKEN = "met-Leak-Tk-8Jd3Lm"
+SECRETS = (API_KEY, PASSWORD, ADMIN_TOKEN, METRICS_TOKEN)
 
 
 def leaked(text: str) -> list[str]:
@@ -59,6 +61,8 @@ def service_env(
         "UPSTREAM_TIMEOUT": "2",
         "BREAKER_FAILURES": "100",  # every request reaches the upstreams
         "LOG_LEVEL": level,
+        "ADMIN_TOKEN": ADMIN_TOKEN,
+        "METRICS_TOKEN": METRICS_TOKEN,
     }
 
 
@@ -69,6 +73,12 @@ async def exercise(app: AppServer, owm: FakeOpenWeatherMap, meteo: FakeOpenMeteo
 
         async def get(path: str, **params: str) -> int:
             response = await client.get(path, params=params)
+            seen.append(f"{response.status_code} {response.headers} {response.text}")
+            return response.status_code
+
+        async def admin(method: str, path: str, token: str, **json: list[str]) -> int:
+            headers = {"Authorization": f"Bearer {token}"}
+            response = await client.request(method, path, headers=headers, json=json or None)
             seen.append(f"{response.status_code} {response.headers} {response.text}")
             return response.status_code
 
@@ -84,6 +94,13 @@ async def exercise(app: AppServer, owm: FakeOpenWeatherMap, meteo: FakeOpenMeteo
         await meteo.aset(mode="ok")
         for path in ("/stats", "/healthz", "/metrics", "/schema/openapi.json", "/nope"):
             await get(path)
+        for path in ("/status", "/status/data"):
+            assert await get(path) == 200
+        assert await admin("GET", "/metrics", METRICS_TOKEN) == 200
+        assert await admin("GET", "/metrics", ADMIN_TOKEN) == 403
+        assert await admin("DELETE", "/admin/cache/Boise", ADMIN_TOKEN) == 200
+        assert await admin("DELETE", "/admin/cache/Boise", ADMIN_TOKEN + "x") == 403
+        assert await admin("POST", "/admin/warm", ADMIN_TOKEN, cities=["Boise"]) == 200
     return seen
 
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 from redis.exceptions import ConnectionError as RedisConnectionError
 
-from adapters.redis.breaker import RedisBreaker
+from adapters.memory.cache import MemoryCache
+from adapters.redis.breaker import BreakerCache, RedisBreaker
+from domain.model.entry import CacheEntry
 from domain.model.errors import CacheUnavailable
 from tests.unit.fakes import FakeClock
 
@@ -133,3 +135,20 @@ def test_a_success_between_failures_resets_the_count(breaker: RedisBreaker) -> N
         redis.up = up
         attempt(redis, breaker)
     assert not breaker.is_open
+
+
+async def test_a_purge_while_the_breaker_is_open_fails_fast_and_deletes_nothing(
+    breaker: RedisBreaker,
+) -> None:
+    shared = MemoryCache()
+    entry = CacheEntry(weather=None, fetched_at=0.0, fresh_until=600.0, stale_until=900.0)
+    await shared.put("boise", entry, ttl_s=600)
+    guarded = BreakerCache(shared, shared, breaker)
+    for _ in range(3):
+        breaker.failed()
+    with pytest.raises(CacheUnavailable, match="breaker open"):
+        await guarded.delete("boise")
+    assert await shared.get("boise") == entry
+    breaker.succeeded()
+    await guarded.delete("boise")
+    assert await shared.get("boise") is None

@@ -1,0 +1,112 @@
+"""Cache admin over HTTP: DELETE /admin/cache/{city}, POST /admin/warm, behind a bearer token.
+
+The routes exist only when ADMIN_TOKEN is set (else 404, and absent from /schema). A
+missing or malformed Authorization header is a 401, a wrong token a 403, both JSON; the
+token is compared in constant time and never logged. /metrics can sit behind its own
+token (METRICS_TOKEN) the same way."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Request, Router, delete, post
+from litestar.connection import ASGIConnection
+from litestar.di import NamedDependency
+from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+from litestar.handlers.base import BaseRouteHandler
+from litestar.params import FromPath, JSONBody
+from litestar.types import Guard
+
+from domain.model.query import WeatherQuery, display_name
+from entrypoints.http.services import HttpServices
+from entrypoints.settings import Settings
+
+log = logging.getLogger("skycache.admin")
+
+MAX_WARM_CITIES = 100
+_CHALLENGE = {"WWW-Authenticate": 'Bearer realm="skycache"'}
+
+
+def bearer_guard(token: str) -> Guard:
+    """401 without `Authorization: Bearer ...`, 403 with any token but `token`."""
+    # Digests compared, so that neither the time taken nor an early exit on a length
+    # mismatch tells anything about the token.
+    expected = hashlib.sha256(token.encode()).digest()
+
+    def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+        scheme, __, given = connection.headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not given.strip():
+            raise NotAuthorizedException("a bearer token is required", headers=_CHALLENGE)
+        digest = hashlib.sha256(given.strip().encode()).digest()
+        if not hmac.compare_digest(digest, expected):
+            log.warning("admin token refused", extra={"client": _client(connection)})
+            raise PermissionDeniedException("the token is not valid")
+
+    return guard
+
+
+def _client(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
+    return connection.client.host if connection.client else "unknown"
+
+
+class WarmRequest(msgspec.Struct, forbid_unknown_fields=True):
+    cities: Annotated[list[str], msgspec.Meta(min_length=1, max_length=MAX_WARM_CITIES)]
+
+
+class WarmedCity(msgspec.Struct):
+    city: str
+    outcome: str  # HIT, MISS, STALE, COALESCED; not_found or failed
+    detail: str | None = None
+
+
+class WarmResponse(msgspec.Struct):
+    warmed: list[WarmedCity]
+
+
+class PurgeResponse(msgspec.Struct):
+    purged: str
+
+
+@delete(
+    "/cache/{city:str}",
+    status_code=200,
+    summary="Forget one city's weather on every instance (near caches within a second)",
+)
+async def purge(
+    city: FromPath[str], request: Request[Any, Any, Any], services: NamedDependency[HttpServices]
+) -> PurgeResponse:
+    query = WeatherQuery.parse(city)
+    await services.purge_city(query)
+    log.info("admin purge", extra={"city": query.key, "client": _client(request)})
+    return PurgeResponse(purged=display_name(query))
+
+
+@post(
+    "/warm",
+    status_code=200,
+    summary="Fetch cities now, through the stampede guard and the upstream budget",
+)
+async def warm(
+    data: JSONBody[WarmRequest],
+    request: Request[Any, Any, Any],
+    services: NamedDependency[HttpServices],
+) -> WarmResponse:
+    queries = [WeatherQuery.parse(city) for city in data.cities]
+    warmed = await services.warm_cities(queries)
+    outcomes = [w.outcome for w in warmed]
+    log.info("admin warm", extra={"cities": len(queries), "client": _client(request),
+                                  "fetched": outcomes.count("MISS")})  # fmt: skip
+    return WarmResponse([WarmedCity(w.city, w.outcome, w.detail) for w in warmed])
+
+
+def admin_routers(settings: Settings) -> list[Router]:
+    """The admin router when ADMIN_TOKEN is set; none otherwise."""
+    if not settings.admin_token:
+        return []
+    return [
+        Router("/admin", route_handlers=[purge, warm], guards=[bearer_guard(settings.admin_token)])
+    ]
