@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from typing import Any, overload
+from typing import Any
 
 from redis.asyncio import BlockingConnectionPool, Redis
 from redis.asyncio.cluster import ClusterNode, RedisCluster
@@ -22,26 +22,6 @@ from domain.model.errors import CacheUnavailable
 DEFAULT_POOL_MAX = 200
 
 
-@overload
-def create_redis_client(
-    where: str,
-    *,
-    max_connections: int = DEFAULT_POOL_MAX,
-    timeout_s: float = 0.25,
-    connect_timeout_s: float = 0.2,
-    health_check_interval_s: float = 15.0,
-    client_name: str | None = "skycache",
-) -> Redis: ...
-@overload
-def create_redis_client(
-    where: RedisTopology,
-    *,
-    max_connections: int = DEFAULT_POOL_MAX,
-    timeout_s: float = 0.25,
-    connect_timeout_s: float = 0.2,
-    health_check_interval_s: float = 15.0,
-    client_name: str | None = "skycache",
-) -> RedisClient: ...
 def create_redis_client(
     where: str | RedisTopology,
     *,

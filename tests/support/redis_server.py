@@ -10,6 +10,7 @@ import subprocess
 import tempfile
 import time
 from collections.abc import AsyncIterator, Iterator, Sequence
+from typing import cast
 
 from redis.asyncio import Redis
 
@@ -156,10 +157,12 @@ async def client_on(url: str, *, flush: bool = False, patient: bool = True) -> A
 
     A patient client's timeouts are well above the service's, so that a busy 2-core CI box
     does not fail a test; otherwise it has the service's own."""
-    client = (
+    # A URL is always one node's client.
+    client = cast(
+        Redis,
         create_redis_client(url, timeout_s=2.0, connect_timeout_s=2.0)
         if patient
-        else create_redis_client(url)
+        else create_redis_client(url),
     )
     try:
         if flush:
