@@ -82,6 +82,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=5)
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument(
+        "--near-ttl",
+        type=float,
+        default=1.0,
+        help="NEAR_CACHE_TTL of both trees (0: every hit read from Redis)",
+    )
     args = parser.parse_args(argv)
     if not load.have_wrk():
         parser.error("needs wrk (apt-get install wrk)")
@@ -104,7 +110,10 @@ def main(argv: list[str] | None = None) -> int:
 
         def old_server() -> Server:
             port = new_port()
-            env = bench.skycache_env | {"LOG_REQUESTS": "false"}
+            env = bench.skycache_env | {
+                "LOG_REQUESTS": "false",
+                "NEAR_CACHE_TTL": str(args.near_ttl),
+            }
             return Server("before", skycache_command(2, port), env, port, cwd=old_tree)
 
         rows: dict[str, list[Row]] = {}
@@ -112,8 +121,12 @@ def main(argv: list[str] | None = None) -> int:
             for label, server, drive in (
                 ("raw ASGI ceiling", bench.baseline("baseline_raw"), plain),
                 (f"warm hits before ({args.before})", old_server(), plain),
-                ("warm hits, caching headers (200)", bench.skycache(), plain),
-                ("warm hits, If-None-Match (304)", bench.skycache(), conditional),
+                ("warm hits, caching headers (200)", bench.skycache(near_ttl=args.near_ttl), plain),
+                (
+                    "warm hits, If-None-Match (304)",
+                    bench.skycache(near_ttl=args.near_ttl),
+                    conditional,
+                ),
             ):
                 rows.setdefault(label, []).append(measure(bench, label, server, drive))
     ceiling = combine(rows["raw ASGI ceiling"]).result.rps

@@ -4,6 +4,7 @@ its validators (ETag, Last-Modified), and whether a conditional request is answe
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import math
 from collections.abc import Iterable
@@ -17,6 +18,8 @@ from domain.model.outcome import WeatherResult
 # For /stats, /healthz, /metrics: each answer is of its moment.
 NO_STORE = CacheControlHeader(no_store=True)
 _ENCODER = msgspec.json.Encoder()
+_MAX_TAGS = 4096
+_TAGS: dict[int, tuple[object, bytes, bytes]] = {}
 
 
 def cache_control(max_age_s: float, stale_window_s: float) -> bytes:
@@ -45,14 +48,33 @@ def stale_window(result: WeatherResult) -> float:
 def etag(result: WeatherResult, representation: bytes) -> bytes:
     """Strong, and a function of the weather only: equal across workers and restarts, and
     unchanged by a refresh that brings the same weather. `representation` tells apart the
-    renderings of one weather (units)."""
-    digest = hashlib.blake2b(_ENCODER.encode(result.weather), digest_size=12)
+    renderings of one weather (units).
+
+    A hot city's reads return the very same Weather until its entry is rewritten
+    (adapters/redis/cache.py, DecodedEntries), so its tag is computed once, not on every
+    hit (about 1.9 µs of a Redis hit's ~80)."""
+    weather = result.weather
+    known = _TAGS.get(id(weather))
+    if known is not None and known[0] is weather and known[1] == representation:
+        return known[2]
+    digest = hashlib.blake2b(_ENCODER.encode(weather), digest_size=12)
     digest.update(representation)
-    return b'"' + base64.urlsafe_b64encode(digest.digest()) + b'"'
+    tag = b'"' + base64.urlsafe_b64encode(digest.digest()) + b'"'
+    if len(_TAGS) >= _MAX_TAGS:
+        _TAGS.clear()
+    # The Weather is kept with its tag: its id cannot be reused while it is in here.
+    _TAGS[id(weather)] = (weather, representation, tag)
+    return tag
 
 
 def last_modified(result: WeatherResult) -> bytes:
-    return formatdate(math.floor(result.fetched_at), usegmt=True).encode()
+    return _http_date(math.floor(result.fetched_at))
+
+
+@functools.lru_cache(maxsize=4096)
+def _http_date(epoch_s: int) -> bytes:
+    # email.utils.formatdate costs ~3 µs; an entry keeps its fetch time for its life.
+    return formatdate(epoch_s, usegmt=True).encode()
 
 
 def not_modified(headers: Iterable[tuple[bytes, bytes]], tag: bytes, modified: bytes) -> bool:
