@@ -3,6 +3,7 @@ nodes' config runs on a real redis-server and whose init script joins six of the
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import subprocess
@@ -117,11 +118,10 @@ def test_the_init_service_joins_every_node_once_they_are_healthy() -> None:
     assert CREATE in init["command"][2]
 
 
-@pytest.fixture
-def nodes() -> Iterator[list[LocalRedisServer]]:
-    """Six redis-server processes with the deployed node config, as LocalRedisCluster
-    starts them but not joined: the script under test does that."""
-    servers = [
+def six_nodes() -> list[LocalRedisServer]:
+    """Six redis-server processes with the deployed node config (not started), as
+    LocalRedisCluster has them but not joined: the script under test does that."""
+    return [
         LocalRedisServer(
             config_file=str(NODE_CONF),
             extra_args=[
@@ -131,36 +131,50 @@ def nodes() -> Iterator[list[LocalRedisServer]]:
         )
         for _ in NODES
     ]
+
+
+@pytest.fixture
+def nodes() -> Iterator[list[LocalRedisServer]]:
+    servers = six_nodes()
     try:
-        for server in servers:
-            server.start()
         yield servers
     finally:
         for server in servers:
             server.close()
 
 
-def run_init(nodes: list[LocalRedisServer]) -> subprocess.CompletedProcess[str]:
+def init_process(nodes: list[LocalRedisServer]) -> subprocess.Popen[str]:
     addresses = " ".join(f"{LOCAL_NAME}:{node.port}" for node in nodes)
-    return subprocess.run(
+    return subprocess.Popen(
         ["sh", "-c", init_script()],
         env={**os.environ, "CLUSTER_NODES": addresses},
-        capture_output=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
-        timeout=120,
     )
 
 
-def slot_map(port: int) -> list[tuple[int, int, str, list[str]]]:
+def run_init(nodes: list[LocalRedisServer]) -> tuple[int, str]:
+    """The script's exit code and its output."""
+    process = init_process(nodes)
+    out, err = process.communicate(timeout=120)
+    return process.returncode, out + err
+
+
+Endpoint = tuple[str, int]
+SlotRange = tuple[int, int, Endpoint, list[Endpoint]]
+
+
+def slot_map(port: int) -> list[SlotRange]:
     """(first slot, last slot, primary's endpoint, replicas' endpoints) per range."""
     with Redis(port=port, decode_responses=True) as client:
         ranges = client.execute_command("CLUSTER SLOTS")
-    return sorted((r[0], r[1], r[2][0], [replica[0] for replica in r[3:]]) for r in ranges)
+    return sorted(
+        (r[0], r[1], (r[2][0], r[2][1]), [(node[0], node[1]) for node in r[3:]]) for r in ranges
+    )
 
 
-def replicated_slot_map(
-    port: int, timeout_s: float = 20.0
-) -> list[tuple[int, int, str, list[str]]]:
+def replicated_slot_map(port: int, timeout_s: float = 20.0) -> list[SlotRange]:
     """The slot map once it names every replica: the primaries learn of their replicas
     through gossip, a moment after the cluster says it is ok."""
     deadline = time.monotonic() + timeout_s
@@ -171,18 +185,34 @@ def replicated_slot_map(
         time.sleep(0.1)
 
 
+def node_ids(nodes: list[LocalRedisServer]) -> list[str]:
+    ids = []
+    for node in nodes:
+        with Redis(port=node.port, decode_responses=True) as client:
+            ids.append(str(client.execute_command("CLUSTER MYID")))
+    return ids
+
+
 @pytest.mark.integration
-async def test_the_init_script_joins_six_nodes_into_three_shards_reached_by_name(
+async def test_the_init_script_waits_for_the_nodes_then_joins_them_into_three_shards_by_name(
     nodes: list[LocalRedisServer],
 ) -> None:
-    done = run_init(nodes)
-    assert done.returncode == 0, done.stderr + done.stdout
+    process = init_process(nodes)
+    await asyncio.sleep(1.5)  # the script is asking nodes that are not there yet
+    assert process.poll() is None, "it waits for every node to answer"
+    for node in nodes:
+        node.start()
+    out, err = process.communicate(timeout=120)
+    assert process.returncode == 0, err + out
     ranges = replicated_slot_map(nodes[0].port)
     assert len(ranges) == 3
     assert sum(last - first + 1 for first, last, _, _ in ranges) == 16384
-    for _, _, primary, replicas in ranges:
-        assert primary == LOCAL_NAME
-        assert replicas == [LOCAL_NAME]
+    ports = {node.port for node in nodes}
+    for _, _, (host, port), replicas in ranges:
+        assert host == LOCAL_NAME, "clients are sent to the announced name"
+        assert [name for name, _ in replicas] == [LOCAL_NAME]
+        ports -= {port, *(port for _, port in replicas)}
+    assert not ports, "every node is a primary or a primary's replica"
     # The app's own client, from the app's settings with the names pointed at loopback.
     port = nodes[0].port
     topology = RedisTopology(f"redis://{LOCAL_NAME}:{port}/0", cluster_nodes=((LOCAL_NAME, port),))
@@ -203,12 +233,17 @@ async def test_the_init_script_joins_six_nodes_into_three_shards_reached_by_name
 
 
 @pytest.mark.integration
-def test_the_init_script_leaves_a_joined_cluster_as_it_is(
+def test_after_the_nodes_restart_the_init_script_leaves_the_cluster_as_it_is(
     nodes: list[LocalRedisServer],
 ) -> None:
-    assert run_init(nodes).returncode == 0
-    before = slot_map(nodes[0].port)
-    again = run_init(nodes)
-    assert again.returncode == 0, again.stderr + again.stdout
-    assert "The cluster exists already." in again.stdout
-    assert slot_map(nodes[0].port) == before
+    for node in nodes:
+        node.start()
+    assert run_init(nodes)[0] == 0
+    before, ids = replicated_slot_map(nodes[0].port), node_ids(nodes)
+    for node in nodes:
+        node.restart()  # its nodes.conf stays in its directory, as on a container's volume
+    code, output = run_init(nodes)
+    assert code == 0, output
+    assert "The cluster exists already." in output
+    assert node_ids(nodes) == ids
+    assert replicated_slot_map(nodes[0].port) == before
