@@ -1,9 +1,9 @@
 """`python -m bench.stampede_cluster`: the cold-city stampede and the wake-up series of
 bench/stampede.py, on a 3-primary + 3-replica Redis Cluster with two app instances of two
 workers each. This script SSUBSCRIBEs to the city's channel like the waiters' processes,
-so its clock marks the landing as they hear the release's SPUBLISH. Then 100 distinct cold
-cities at once, --per-city requests each over both instances: one fetch per city, and how
-the cities spread over the shards. Prints markdown, also written to --out."""
+so its clock marks the landing as they hear the release's SPUBLISH. Then --cities (100)
+distinct cold cities at once, --per-city requests each over both instances: one fetch per
+city, and how the cities spread over the shards. Prints markdown, also written to --out."""
 
 from __future__ import annotations
 
@@ -84,7 +84,13 @@ async def many_cities(
     fetched_by = Counter(urls.index(r.url) + 1 for r in replies if r.cache == "MISS")
     waits = [r.latency_s for r in replies if r.cache == "COALESCED"]
     owners = [r.latency_s for r in replies if r.cache == "MISS"]
-    behind = [r.done_at - fetched(each) for each in by_city for r in each if r.cache == "COALESCED"]
+    behind = [
+        r.done_at - fetched_at
+        for each in by_city
+        if (fetched_at := fetched(each)) is not None
+        for r in each
+        if r.cache == "COALESCED"
+    ]
     statuses = Counter(r.status for r in replies)
     outcomes = Counter(r.cache or str(r.status) for r in replies)
     head = f"{cities} cold cities x {per_city} requests"
@@ -107,10 +113,11 @@ async def many_cities(
     ]
 
 
-def fetched(replies: list[Reply]) -> float:
-    """When the city's one fetching request had its answer: its value had landed by then."""
-    (miss,) = [r for r in replies if r.cache == "MISS"]
-    return miss.done_at
+def fetched(replies: list[Reply]) -> float | None:
+    """When the city's one fetching request had its answer (its value had landed by then);
+    None if the city had no MISS or several, which the MISS row shows."""
+    misses = [r.done_at for r in replies if r.cache == "MISS"]
+    return misses[0] if len(misses) == 1 else None
 
 
 async def shard_spread(redis: RedisCluster, names: list[str]) -> str:
