@@ -1,8 +1,9 @@
 """`python -m bench.stampede_cluster`: the cold-city stampede and the wake-up series of
 bench/stampede.py, on a 3-primary + 3-replica Redis Cluster with two app instances of two
 workers each. This script SSUBSCRIBEs to the city's channel like the waiters' processes,
-so its clock marks the landing as they hear the release's SPUBLISH. Prints markdown, also
-written to --out."""
+so its clock marks the landing as they hear the release's SPUBLISH. Then --cities (100)
+distinct cold cities at once, --per-city requests each over both instances: one fetch per
+city, and how the cities spread over the shards. Prints markdown, also written to --out."""
 
 from __future__ import annotations
 
@@ -18,13 +19,15 @@ import uvloop
 from redis.asyncio.cluster import RedisCluster
 
 from adapters.redis.client import create_redis_client
+from adapters.redis.keys import weather_key
 from adapters.redis.topology import RedisTopology
 from bench.servers import Server, skycache_command
 from bench.stampede import wake_ups
 from bench.stampede_probe import Landing, after, ms
+from domain.model.query import WeatherQuery
 from entrypoints.launcher import free_port
 from tests.support.fake_open_meteo import FakeOpenMeteo
-from tests.support.http_load import burst, warm_up, weather_target
+from tests.support.http_load import Reply, burst, burst_to, warm_up, weather_target
 from tests.support.redis_cluster import LocalRedisCluster
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -37,6 +40,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--latency", type=float, default=0.3, help="upstream forecast, s")
     parser.add_argument("--rounds", type=int, default=100, help="wake-up series")
     parser.add_argument("--waiters", type=int, default=4, help="per wake-up round")
+    parser.add_argument("--cities", type=int, default=100, help="distinct cold cities at once")
+    parser.add_argument("--per-city", type=int, default=10, help="requests for each of them")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "stampede-cluster-results.md")
     return parser.parse_args(argv)
 
@@ -53,6 +58,78 @@ async def stampede(urls: list[str], redis: RedisCluster, fake: FakeOpenMeteo, n:
         f"| upstream calls | geocoding {calls['geocoding']}, forecast {calls['forecast']} |",
         f"| waiters answered after the value landed, p50 / p99 / max ms | {ms(waits)} |",
     ]
+
+
+def shard_city(n: int) -> str:
+    """A distinct, cold, valid city name (letters only); the fake geocodes any name."""
+    return f"Shardville {chr(65 + n // 26)}{chr(65 + n % 26)}"
+
+
+async def many_cities(
+    urls: list[str], redis: RedisCluster, fake: FakeOpenMeteo, cities: int, per_city: int
+) -> list[str]:
+    """Every city's requests sit next to each other in the burst, dealt out to the
+    instances in turn; the first, which usually takes the lease, goes to each instance for
+    half of the cities."""
+    names = [shard_city(n) for n in range(cities)]
+    plan = [
+        (urls[(c + i) % len(urls)], weather_target(name))
+        for c, name in enumerate(names)
+        for i in range(per_city)
+    ]
+    replies = await burst_to(plan)
+    calls = await fake.acalls()
+    by_city = [replies[i * per_city : (i + 1) * per_city] for i in range(cities)]
+    misses = Counter(sum(r.cache == "MISS" for r in each) for each in by_city)
+    fetched_by = Counter(urls.index(r.url) + 1 for r in replies if r.cache == "MISS")
+    waits = [r.latency_s for r in replies if r.cache == "COALESCED"]
+    owners = [r.latency_s for r in replies if r.cache == "MISS"]
+    behind = [
+        r.done_at - fetched_at
+        for each in by_city
+        if (fetched_at := fetched(each)) is not None
+        for r in each
+        if r.cache == "COALESCED"
+    ]
+    statuses = Counter(r.status for r in replies)
+    outcomes = Counter(r.cache or str(r.status) for r in replies)
+    head = f"{cities} cold cities x {per_city} requests"
+    return [
+        f"| {head} (over {len(urls)} instances) | {len(replies)}: statuses {dict(statuses)}, "
+        f"{dict(outcomes)} |",
+        f"| ... upstream calls | geocoding {calls['geocoding']}, forecast {calls['forecast']} |",
+        "| ... MISS answers per city (cities) | "
+        + ", ".join(f"{k} ({v})" for k, v in sorted(misses.items()))
+        + " |",
+        "| ... cities fetched by each instance | "
+        + ", ".join(f"instance {k}: {v}" for k, v in sorted(fetched_by.items()))
+        + " |",
+        f"| ... waiters' latency (COALESCED, request to last byte), p50 / p99 / max ms | "
+        f"{ms(waits)} |",
+        f"| ... fetching requests' latency (MISS), p50 / p99 / max ms | {ms(owners)} |",
+        f"| ... waiters answered after their city's MISS, p50 / p99 / max ms | {ms(behind)} |",
+        "| ... cities per shard (CLUSTER KEYSLOT of each city's entry, then the slot map) | "
+        f"{await shard_spread(redis, names)} |",
+    ]
+
+
+def fetched(replies: list[Reply]) -> float | None:
+    """When the city's one fetching request had its answer (its value had landed by then);
+    None if the city had no MISS or several, which the MISS row shows."""
+    misses = [r.done_at for r in replies if r.cache == "MISS"]
+    return misses[0] if len(misses) == 1 else None
+
+
+async def shard_spread(redis: RedisCluster, names: list[str]) -> str:
+    """Which primary serves each city's slot now: CLUSTER KEYSLOT, then the slot map."""
+    slots = [await redis.cluster_keyslot(weather_key(WeatherQuery.parse(n).key)) for n in names]
+    owners = [redis.nodes_manager.get_node_from_slot(slot).name for slot in slots]
+    primaries = sorted(node.name for node in redis.get_primaries())
+    return ", ".join(
+        f"shard {i} ({name}): {owners.count(name)} cities in "
+        f"{len({s for s, o in zip(slots, owners, strict=True) if o == name})} slots"
+        for i, name in enumerate(primaries, start=1)
+    )
 
 
 def instance(env: dict[str, str]) -> Server:
@@ -76,6 +153,10 @@ async def run(args: argparse.Namespace) -> str:
             "UPSTREAM_MAX_PER_MINUTE": "0",
             "UPSTREAM_MAX_PER_HOUR": "0",
             "UPSTREAM_MAX_PER_DAY": "0",
+            # 100 cold cities at once: each worker fetches 8 at a time, not one after another
+            # (which would keep the last cities' waiters past LOCK_WAIT_TIMEOUT).
+            "UPSTREAM_CONCURRENCY": "8",
+            "LOCK_WAIT_TIMEOUT": "30",
         }
         apps = [instance(env).start(timeout_s=30.0) for _ in range(2)]
         topology = RedisTopology(env["REDIS_URL"], cluster_nodes=tuple(cluster.addresses))
@@ -89,6 +170,9 @@ async def run(args: argparse.Namespace) -> str:
             await fake.aset(latency_s=args.latency, endpoint="forecast")
             rows = await stampede(urls, redis, fake, args.requests)
             rows.append(await wake_ups(apps, redis, fake, args.rounds, args.waiters))
+            await fake.areset()
+            await fake.aset(latency_s=args.latency, endpoint="forecast")
+            rows += await many_cities(urls, redis, fake, args.cities, args.per_city)
         finally:
             await redis.aclose()
             for app in apps:
@@ -118,6 +202,14 @@ def render(args: argparse.Namespace, rows: list[str]) -> str:
             "- The wake-up series: a fresh city each round, its owner in one instance and "
             f"{args.waiters} waiters in the other; each waiting worker SSUBSCRIBEs the city "
             "(confirmed before its lock attempt returns) and lets it go when its waiters leave.",
+            f"- The {args.cities} cold cities: {args.cities * args.per_city} simultaneous "
+            f"requests, one connection each, {args.per_city} per city dealt out to the two "
+            "instances in turn, each instance first for half of the cities "
+            "(UPSTREAM_CONCURRENCY=8 per worker, LOCK_WAIT_TIMEOUT=30). A "
+            "waiter's latency runs from its request to its last byte and so includes the "
+            f"{args.latency * 1000:.0f} ms fetch; *after their city's MISS* is from the end of "
+            "the fetching request's answer (the value had landed by then) to the end of each "
+            "waiter's, negative when a waiter was answered first.",
             "",
         ]
     )

@@ -116,11 +116,18 @@ async def burst(urls: Sequence[str], target: str, count: int) -> list[Reply]:
 
 async def burst_of(urls: Sequence[str], targets: Sequence[str]) -> list[Reply]:
     """Like burst, one simultaneous GET for each of `targets`, in that order."""
-    connections = [Connection(urls[i % len(urls)]) for i in range(len(targets))]
+    return await burst_to([(urls[i % len(urls)], target) for i, target in enumerate(targets)])
+
+
+async def burst_to(requests: Sequence[tuple[str, str]]) -> list[Reply]:
+    """Like burst, one simultaneous GET for each (server URL, target), in that order."""
+    connections = [Connection(url) for url, _ in requests]
     await asyncio.gather(*(c.open() for c in connections))
     try:
         return list(
-            await asyncio.gather(*(c.get(t) for c, t in zip(connections, targets, strict=True)))
+            await asyncio.gather(
+                *(c.get(t) for c, (_, t) in zip(connections, requests, strict=True))
+            )
         )
     finally:
         await asyncio.gather(*(c.aclose() for c in connections))
