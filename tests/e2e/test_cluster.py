@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import time
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 
 import httpx
 import pytest
@@ -21,6 +20,7 @@ from tests.support.app_server import AppServer
 from tests.support.fake_open_meteo import FakeOpenMeteo
 from tests.support.http_load import Reply, burst, closed_loop, warm_up, weather_target
 from tests.support.redis_cluster import LocalRedisCluster
+from tests.support.waiting import eventually
 
 pytestmark = [
     pytest.mark.e2e,
@@ -138,13 +138,6 @@ class SteadyLoad:
 
     async def replies(self) -> list[Reply]:
         return await self.task
-
-
-async def eventually(check: Callable[[], Awaitable[bool]], within_s: float, what: str) -> None:
-    started = time.monotonic()
-    while not await check():
-        assert time.monotonic() - started < within_s, f"{what} not within {within_s} s"
-        await asyncio.sleep(0.05)
 
 
 async def test_a_shards_failover_under_load_costs_no_5xx_and_the_service_returns_to_redis(
