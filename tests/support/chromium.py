@@ -18,6 +18,8 @@ from typing import Any
 import httpx
 import websocket
 
+from tests.support.processes import stop
+
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 FLAGS = [
     "--headless",
@@ -104,9 +106,4 @@ class Browser:
 
     def close(self) -> None:
         self._socket.close()
-        self._process.terminate()
-        try:
-            self._process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self._process.kill()
-            self._process.wait()
+        stop(self._process, grace_s=10)
