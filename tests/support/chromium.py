@@ -21,7 +21,8 @@ import websocket
 from tests.support.processes import stop
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-FLAGS = [
+LOOPBACK_ONLY = "MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"
+QUIET = [  # no sign-in, update or sync traffic of the browser's own
     "--headless",
     "--no-sandbox",
     "--disable-gpu",
@@ -31,7 +32,10 @@ FLAGS = [
     "--disable-component-update",
     "--disable-sync",
     "--disable-default-apps",
-    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+]
+FLAGS = [
+    *QUIET,
+    f"--host-resolver-rules={LOOPBACK_ONLY}",
     "--remote-debugging-address=127.0.0.1",
     "--remote-debugging-port=0",  # Chromium picks one and writes it to DevToolsActivePort
     "--remote-allow-origins=http://127.0.0.1",
