@@ -15,19 +15,14 @@ from redis.asyncio.cluster import RedisCluster
 from adapters.redis.envelope import decode_entry, encode_entry
 from adapters.redis.keys import weather_key
 from domain.model.query import WeatherQuery
-from tests.e2e.conftest import StartApp
+from tests.e2e.conftest import LOAD_TEST, StartApp
 from tests.support.app_server import AppServer
 from tests.support.fake_open_meteo import FakeOpenMeteo
 from tests.support.http_load import Reply, burst, closed_loop, warm_up, weather_target
 from tests.support.redis_cluster import LocalRedisCluster
 from tests.support.waiting import eventually
 
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.integration,
-    pytest.mark.slow,
-    pytest.mark.xdist_group("load"),
-]
+pytestmark = LOAD_TEST
 
 # The near cache would answer repeats in-process; these tests look at the shared path.
 ENV = {"NEAR_CACHE_TTL": "0", "METRICS_FLUSH_INTERVAL": "0.1", "UPSTREAM_TIMEOUT": "15"}

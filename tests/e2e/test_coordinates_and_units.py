@@ -8,21 +8,15 @@ from collections import Counter
 from urllib.parse import urlencode
 
 import httpx
-import pytest
 from redis.asyncio import Redis
 
 from adapters.redis.keys import weather_key
-from tests.e2e.conftest import StartApp
+from tests.e2e.conftest import LOAD_TEST, StartApp
 from tests.support.fake_open_meteo import FakeOpenMeteo
 from tests.support.fake_openweathermap import FakeOpenWeatherMap
 from tests.support.http_load import burst_of, warm_up, weather_target
 
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.integration,
-    pytest.mark.slow,
-    pytest.mark.xdist_group("load"),
-]
+pytestmark = LOAD_TEST
 
 ENV = {"NEAR_CACHE_TTL": "0", "UPSTREAM_TIMEOUT": "15"}
 

@@ -12,7 +12,7 @@ import pytest
 from redis import Redis as SyncRedis
 
 from adapters.redis.keys import weather_key
-from tests.e2e.conftest import StartApp
+from tests.e2e.conftest import LOAD_TEST, StartApp
 from tests.e2e.test_redis_outage import alive, worker_pids
 from tests.support.app_server import AppServer
 from tests.support.fake_open_meteo import FakeOpenMeteo
@@ -20,12 +20,7 @@ from tests.support.http_load import closed_loop, weather_target
 from tests.support.redis_sentinel import FAULTS, LocalSentinelSet
 from tests.support.waiting import eventually
 
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.integration,
-    pytest.mark.slow,
-    pytest.mark.xdist_group("load"),  # 32 clients: not beside the other load tests
-]
+pytestmark = LOAD_TEST
 
 WARM = ("Boise", "Denver", "Austin", "Miami", "Seattle")
 WARM += ("Dallas", "Omaha", "Phoenix", "Fresno", "Tucson")
