@@ -8,6 +8,7 @@ from collections import Counter
 from urllib.parse import urlencode
 
 import httpx
+import pytest
 from redis.asyncio import Redis
 
 from adapters.redis.keys import weather_key
@@ -25,15 +26,23 @@ async def weather_keys(redis: Redis) -> list[bytes]:
     return [key async for key in redis.scan_iter(match=weather_key("*"))]
 
 
-async def test_500_requests_for_50_points_of_one_cell_make_one_upstream_call(
+@pytest.fixture
+async def urls(
     start_app: StartApp, fake_open_meteo: FakeOpenMeteo, redis_client: Redis
-) -> None:
-    apps = [start_app(ENV), start_app(ENV)]
-    urls = [app.url for app in apps]
+) -> list[str]:
+    """Two warm app processes; no weather in Redis, the fake's calls forgotten, and a slow
+    forecast (0.5 s), so that a burst arrives while the one upstream call is in flight."""
+    urls = [start_app(ENV).url, start_app(ENV).url]
     await warm_up(urls, weather_target("Miami"))
     await fake_open_meteo.areset()
     await redis_client.delete(*await weather_keys(redis_client))
     await fake_open_meteo.aset(latency_s=0.5, endpoint="forecast")
+    return urls
+
+
+async def test_500_requests_for_50_points_of_one_cell_make_one_upstream_call(
+    urls: list[str], fake_open_meteo: FakeOpenMeteo, redis_client: Redis
+) -> None:
     points = [f"/weather?lat=37.34{i:02d}&lon=-121.886{i:02d}" for i in range(50)]
     async with asyncio.timeout(30):
         replies = await burst_of(urls, points * 10)
@@ -47,14 +56,8 @@ async def test_500_requests_for_50_points_of_one_cell_make_one_upstream_call(
 
 
 async def test_a_city_asked_in_both_units_is_one_upstream_call_and_one_redis_key(
-    start_app: StartApp, fake_open_meteo: FakeOpenMeteo, redis_client: Redis
+    urls: list[str], fake_open_meteo: FakeOpenMeteo, redis_client: Redis
 ) -> None:
-    apps = [start_app(ENV), start_app(ENV)]
-    urls = [app.url for app in apps]
-    await warm_up(urls, weather_target("Miami"))
-    await fake_open_meteo.areset()
-    await redis_client.delete(*await weather_keys(redis_client))
-    await fake_open_meteo.aset(latency_s=0.5, endpoint="forecast")
     targets = [
         "/weather?" + urlencode({"city": "Seattle", "units": units})
         for units in ("metric", "imperial")
