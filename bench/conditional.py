@@ -35,22 +35,6 @@ CONDITIONAL_WRK = load.WRK_SCRIPT.replace(
 )
 
 
-def run_conditional(
-    url: str, pairs: Sequence[str], seconds: float, connections: int
-) -> load.LoadResult:
-    with tempfile.NamedTemporaryFile("w", suffix=".lua") as script:
-        script.write(CONDITIONAL_WRK)
-        script.flush()
-        command = ["wrk", "-t2", f"-c{connections}", f"-d{max(round(seconds), 1)}s"]
-        command += ["--latency", "--timeout", "5s", "-s", script.name, url, "--", *pairs]
-        out = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 30)
-    line = next((x for x in out.stdout.splitlines() if x.startswith("BENCH ")), None)
-    if line is None:
-        raise RuntimeError(f"wrk failed:\n{out.stdout}\n{out.stderr}")
-    requests, duration_us, p50_us, p99_us, errors = (int(x) for x in line.split()[1:])
-    return load.LoadResult(requests, duration_us / 1e6, p50_us / 1e3, p99_us / 1e3, errors, "wrk")
-
-
 def measure(
     bench: Bench, label: str, server: Server, drive: Callable[[str, float], load.LoadResult]
 ) -> Row:
@@ -106,7 +90,9 @@ def main(argv: list[str] | None = None) -> int:
             return bench.drive(url, paths, seconds)
 
         def conditional(url: str, seconds: float) -> load.LoadResult:
-            return run_conditional(url, pairs, seconds, args.connections)
+            return load.run_wrk(
+                url, pairs, seconds=seconds, connections=args.connections, lua=CONDITIONAL_WRK
+            )
 
         def old_server() -> Server:
             port = new_port()

@@ -49,10 +49,17 @@ def have_wrk() -> bool:
 
 
 def run_wrk(
-    url: str, paths: Sequence[str], *, seconds: float, connections: int, threads: int = 2
+    url: str,
+    paths: Sequence[str],
+    *,
+    seconds: float,
+    connections: int,
+    threads: int = 2,
+    lua: str = WRK_SCRIPT,
 ) -> LoadResult:
+    """`lua` turns each of `paths` into a request; it must print WRK_SCRIPT's BENCH line."""
     with tempfile.NamedTemporaryFile("w", suffix=".lua") as script:
-        script.write(WRK_SCRIPT)
+        script.write(lua)
         script.flush()
         command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{max(round(seconds), 1)}s"]
         command += ["--latency", "--timeout", "5s", "-s", script.name, url, "--", *paths]

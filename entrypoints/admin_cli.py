@@ -10,7 +10,7 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from domain.model.errors import CacheUnavailable, InvalidCity
 from domain.model.query import WeatherQuery
@@ -21,27 +21,27 @@ if TYPE_CHECKING:  # the container imports prometheus_client: only when a comman
     from entrypoints.http.services import HttpServices
 
 Action = Callable[["HttpServices"], Awaitable[int]]
+# cli.add_command bound to the `skycache` command's subparsers: (name, handler, help=...).
+AddCommand = Callable[..., argparse.ArgumentParser]
 
 
-def add_commands(commands: Any, formatter: type[argparse.HelpFormatter]) -> None:
-    purge = commands.add_parser(
+def add_commands(add_command: AddCommand) -> None:
+    purge = add_command(
         "purge",
+        run_purge,
         help="forget one city's cached weather on every instance",
         description="Delete CITY's entry from the shared cache (Redis): every instance "
         "misses on its next request for it, once its near cache (NEAR_CACHE_TTL) lets go.",
-        formatter_class=formatter,
     )
     purge.add_argument("city", help="the city, as in /weather?city=")
-    purge.set_defaults(handler=run_purge)
-    warm = commands.add_parser(
+    warm = add_command(
         "warm",
+        run_warm,
         help="fetch cities into the cache now",
         description="Fetch each CITY not already fresh in the shared cache, through the "
         "stampede guard (one fetch per city, cluster-wide) and the upstream budget.",
-        formatter_class=formatter,
     )
     warm.add_argument("cities", nargs="+", metavar="CITY")
-    warm.set_defaults(handler=run_warm)
 
 
 def run_purge(args: argparse.Namespace) -> int:

@@ -4,6 +4,7 @@ configuration, run a load test, purge and warm the cache."""
 from __future__ import annotations
 
 import argparse
+import functools
 import logging
 import os
 import sys
@@ -88,12 +89,13 @@ def _bounded_int(low: int, high: int, what: str) -> Callable[[str], int]:
 
 
 def _add_serve(commands: Any) -> None:
-    serve = commands.add_parser(
+    serve = add_command(
+        commands,
         "serve",
+        _serve,
         help="run the HTTP API (uvicorn)",
         description="Serve the weather API on HOST:PORT with uvicorn workers.",
         epilog=ENVIRONMENT_EPILOG,
-        formatter_class=_Formatter,
     )
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on")
     serve.add_argument(
@@ -108,11 +110,21 @@ def _add_serve(commands: Any) -> None:
         default=DEFAULT_WORKERS,
         help="worker processes (one when the cache is in memory)",
     )
-    serve.set_defaults(handler=_serve)
 
 
 class _Formatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescriptionHelpFormatter):
     """Defaults in the help, and the epilog's lines kept as written."""
+
+
+def add_command(
+    commands: Any, name: str, handler: Callable[[argparse.Namespace], int], **texts: str
+) -> argparse.ArgumentParser:
+    """A subcommand that runs `handler(args)`; `texts` are add_parser's help, description..."""
+    command: argparse.ArgumentParser = commands.add_parser(
+        name, formatter_class=_Formatter, **texts
+    )
+    command.set_defaults(handler=handler)
+    return command
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -123,31 +135,30 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", required=True)
     _add_serve(commands)
-    config = commands.add_parser(
+    config = add_command(
+        commands,
         "config",
+        config_report.run,
         help="print the effective configuration and where each value came from",
         description="Print every setting read from the environment: its effective value "
         "(secrets as ***, URLs without their credentials) and its source (env or default).",
-        formatter_class=_Formatter,
     )
     config.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    config.set_defaults(handler=config_report.run)
-    edge = commands.add_parser(
+    edge = add_command(
+        commands,
         "edge-config",
+        run_edge_config,
         help="print the nginx configuration of an edge in front of Skycache instances",
         description="Print a complete nginx configuration that caches /weather by "
         "Skycache's own Cache-Control and ETag in front of the given instances. Run it "
         "as it is: nginx -p DIR -c FILE -g 'daemon off;'.",
-        formatter_class=_Formatter,
     )
     add_edge_arguments(edge)
-    edge.set_defaults(handler=run_edge_config)
-    loadtest = commands.add_parser(
-        "loadtest", help="run a bounded headless Locust load test", formatter_class=_Formatter
+    loadtest = add_command(
+        commands, "loadtest", run_loadtest, help="run a bounded headless Locust load test"
     )
     add_loadtest_arguments(loadtest)
-    loadtest.set_defaults(handler=run_loadtest)
-    admin_cli.add_commands(commands, _Formatter)
+    admin_cli.add_commands(functools.partial(add_command, commands))
     return parser
 
 

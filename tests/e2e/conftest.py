@@ -12,6 +12,14 @@ from tests.support.edge import reachable_state_dir
 from tests.support.fake_open_meteo import FakeOpenMeteo
 
 StartApp = Callable[..., AppServer]
+# A load test's marks: it runs in the "load" xdist group, so one after another on one
+# worker, never two loads beside each other on the 2 cores.
+LOAD_TEST = [
+    pytest.mark.e2e,
+    pytest.mark.integration,
+    pytest.mark.slow,
+    pytest.mark.xdist_group("load"),
+]
 
 
 @pytest.fixture

@@ -1,19 +1,10 @@
-"""What the stampede suites share: their marks, the settings that keep every request on the
+"""What the stampede suites share: the settings that keep every request on the
 shared path, and a warm service with a cold city."""
 
 from __future__ import annotations
 
-import pytest
-
 from tests.support.fake_open_meteo import FakeOpenMeteo
 from tests.support.http_load import warm_up, weather_target
-
-MARKS = [
-    pytest.mark.e2e,
-    pytest.mark.integration,
-    pytest.mark.slow,
-    pytest.mark.xdist_group("load"),
-]
 
 # The near cache would answer repeats in-process; these tests look at the shared path.
 ENV = {"NEAR_CACHE_TTL": "0", "METRICS_FLUSH_INTERVAL": "0.1", "UPSTREAM_TIMEOUT": "15"}

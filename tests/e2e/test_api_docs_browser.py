@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -18,23 +17,10 @@ import httpx
 import pytest
 
 from tests.e2e.conftest import StartApp
+from tests.support.chromium import CHROMIUM, LOOPBACK_ONLY, QUIET
 from tests.support.png import colour_spread
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
-
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-LOOPBACK_ONLY = "MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"
-QUIET = [  # no sign-in, update or sync traffic of the browser's own
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-default-apps",
-]
 
 
 def render(url: str, workdir: Path) -> tuple[str, Path, list[dict[str, Any]]]:

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import time
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 
 import httpx
 import pytest
@@ -16,18 +15,14 @@ from redis.asyncio.cluster import RedisCluster
 from adapters.redis.envelope import decode_entry, encode_entry
 from adapters.redis.keys import weather_key
 from domain.model.query import WeatherQuery
-from tests.e2e.conftest import StartApp
+from tests.e2e.conftest import LOAD_TEST, StartApp
 from tests.support.app_server import AppServer
 from tests.support.fake_open_meteo import FakeOpenMeteo
 from tests.support.http_load import Reply, burst, closed_loop, warm_up, weather_target
 from tests.support.redis_cluster import LocalRedisCluster
+from tests.support.waiting import eventually
 
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.integration,
-    pytest.mark.slow,
-    pytest.mark.xdist_group("load"),
-]
+pytestmark = LOAD_TEST
 
 # The near cache would answer repeats in-process; these tests look at the shared path.
 ENV = {"NEAR_CACHE_TTL": "0", "METRICS_FLUSH_INTERVAL": "0.1", "UPSTREAM_TIMEOUT": "15"}
@@ -138,13 +133,6 @@ class SteadyLoad:
 
     async def replies(self) -> list[Reply]:
         return await self.task
-
-
-async def eventually(check: Callable[[], Awaitable[bool]], within_s: float, what: str) -> None:
-    started = time.monotonic()
-    while not await check():
-        assert time.monotonic() - started < within_s, f"{what} not within {within_s} s"
-        await asyncio.sleep(0.05)
 
 
 async def test_a_shards_failover_under_load_costs_no_5xx_and_the_service_returns_to_redis(

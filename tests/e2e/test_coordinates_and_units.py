@@ -12,17 +12,12 @@ import pytest
 from redis.asyncio import Redis
 
 from adapters.redis.keys import weather_key
-from tests.e2e.conftest import StartApp
+from tests.e2e.conftest import LOAD_TEST, StartApp
 from tests.support.fake_open_meteo import FakeOpenMeteo
 from tests.support.fake_openweathermap import FakeOpenWeatherMap
 from tests.support.http_load import burst_of, warm_up, weather_target
 
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.integration,
-    pytest.mark.slow,
-    pytest.mark.xdist_group("load"),
-]
+pytestmark = LOAD_TEST
 
 ENV = {"NEAR_CACHE_TTL": "0", "UPSTREAM_TIMEOUT": "15"}
 
@@ -31,15 +26,23 @@ async def weather_keys(redis: Redis) -> list[bytes]:
     return [key async for key in redis.scan_iter(match=weather_key("*"))]
 
 
-async def test_500_requests_for_50_points_of_one_cell_make_one_upstream_call(
+@pytest.fixture
+async def urls(
     start_app: StartApp, fake_open_meteo: FakeOpenMeteo, redis_client: Redis
-) -> None:
-    apps = [start_app(ENV), start_app(ENV)]
-    urls = [app.url for app in apps]
+) -> list[str]:
+    """Two warm app processes; no weather in Redis, the fake's calls forgotten, and a slow
+    forecast (0.5 s), so that a burst arrives while the one upstream call is in flight."""
+    urls = [start_app(ENV).url, start_app(ENV).url]
     await warm_up(urls, weather_target("Miami"))
     await fake_open_meteo.areset()
     await redis_client.delete(*await weather_keys(redis_client))
     await fake_open_meteo.aset(latency_s=0.5, endpoint="forecast")
+    return urls
+
+
+async def test_500_requests_for_50_points_of_one_cell_make_one_upstream_call(
+    urls: list[str], fake_open_meteo: FakeOpenMeteo, redis_client: Redis
+) -> None:
     points = [f"/weather?lat=37.34{i:02d}&lon=-121.886{i:02d}" for i in range(50)]
     async with asyncio.timeout(30):
         replies = await burst_of(urls, points * 10)
@@ -53,14 +56,8 @@ async def test_500_requests_for_50_points_of_one_cell_make_one_upstream_call(
 
 
 async def test_a_city_asked_in_both_units_is_one_upstream_call_and_one_redis_key(
-    start_app: StartApp, fake_open_meteo: FakeOpenMeteo, redis_client: Redis
+    urls: list[str], fake_open_meteo: FakeOpenMeteo, redis_client: Redis
 ) -> None:
-    apps = [start_app(ENV), start_app(ENV)]
-    urls = [app.url for app in apps]
-    await warm_up(urls, weather_target("Miami"))
-    await fake_open_meteo.areset()
-    await redis_client.delete(*await weather_keys(redis_client))
-    await fake_open_meteo.aset(latency_s=0.5, endpoint="forecast")
     targets = [
         "/weather?" + urlencode({"city": "Seattle", "units": units})
         for units in ("metric", "imperial")

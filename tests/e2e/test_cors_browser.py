@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from tests.e2e.conftest import StartApp
-from tests.e2e.test_api_docs_browser import CHROMIUM, LOOPBACK_ONLY, QUIET
+from tests.support.chromium import CHROMIUM, LOOPBACK_ONLY, QUIET
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 

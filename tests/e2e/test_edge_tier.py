@@ -15,19 +15,14 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.e2e.conftest import StartApp
+from tests.e2e.conftest import LOAD_TEST, StartApp
 from tests.support.app_server import AppServer
 from tests.support.edge import Edge
 from tests.support.fake_open_meteo import FakeOpenMeteo
 from tests.support.fake_open_meteo.cities import HOT_CITIES
 from tests.support.http_load import burst, closed_loop, stats_when, weather_target
 
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.integration,
-    pytest.mark.slow,
-    pytest.mark.xdist_group("load"),
-]
+pytestmark = LOAD_TEST
 
 FRESH_S = 3  # WEATHER_TTL: the longest max-age Skycache sends
 NEGATIVE_S = 3

@@ -25,6 +25,7 @@ from tests.e2e.conftest import StartApp
 from tests.support.app_server import AppServer
 from tests.support.fake_open_meteo import FakeOpenMeteo
 from tests.support.fake_open_meteo.cities import HOT_CITIES
+from tests.support.processes import stop
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 
@@ -78,12 +79,7 @@ class Prometheus:
         raise AssertionError("prometheus did not get ready")
 
     def stop(self) -> None:
-        self._process.terminate()
-        try:
-            self._process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self._process.kill()
-            self._process.wait()
+        stop(self._process, grace_s=15)
         self._log.close()
 
 

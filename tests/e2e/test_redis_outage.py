@@ -19,6 +19,7 @@ from tests.e2e.conftest import StartApp
 from tests.support.app_server import AppServer
 from tests.support.fake_open_meteo import FakeOpenMeteo
 from tests.support.redis_server import LocalRedisServer, client_on
+from tests.support.waiting import eventually
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.slow]
 
@@ -54,15 +55,6 @@ KEEPALIVE = httpx.Limits(keepalive_expiry=1.0)
 def worker_pids(app: AppServer) -> set[int]:
     children = Path(f"/proc/{app.pid}/task/{app.pid}/children").read_text().split()
     return {int(pid) for pid in children}
-
-
-async def eventually(check: Callable[[], Awaitable[bool]], within_s: float, what: str) -> float:
-    """Seconds until `check()` held; fails the test after `within_s`."""
-    started = time.monotonic()
-    while not await check():
-        assert time.monotonic() - started < within_s, f"{what} not within {within_s} s"
-        await asyncio.sleep(0.05)
-    return time.monotonic() - started
 
 
 class Load:

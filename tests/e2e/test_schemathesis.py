@@ -9,16 +9,9 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-import pytest
+from tests.e2e.conftest import LOAD_TEST, StartApp
 
-from tests.e2e.conftest import StartApp
-
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.integration,
-    pytest.mark.slow,
-    pytest.mark.xdist_group("load"),
-]
+pytestmark = LOAD_TEST
 
 SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")
 # Size-limited requests (a long city of multi-byte characters can encode past 2 KB) are

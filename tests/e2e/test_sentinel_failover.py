@@ -5,26 +5,22 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Iterator
 
 import httpx
 import pytest
 from redis import Redis as SyncRedis
 
 from adapters.redis.keys import weather_key
-from tests.e2e.conftest import StartApp
+from tests.e2e.conftest import LOAD_TEST, StartApp
 from tests.e2e.test_redis_outage import alive, worker_pids
 from tests.support.app_server import AppServer
 from tests.support.fake_open_meteo import FakeOpenMeteo
 from tests.support.http_load import closed_loop, weather_target
-from tests.support.redis_sentinel import LocalSentinelSet
+from tests.support.redis_sentinel import FAULTS, LocalSentinelSet
+from tests.support.waiting import eventually
 
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.integration,
-    pytest.mark.slow,
-    pytest.mark.xdist_group("load"),  # 32 clients: not beside the other load tests
-]
+pytestmark = LOAD_TEST
 
 WARM = ("Boise", "Denver", "Austin", "Miami", "Seattle")
 WARM += ("Dallas", "Omaha", "Phoenix", "Fresno", "Tucson")
@@ -52,15 +48,7 @@ def redis_hits(port: int) -> int:
         return int(node.info("stats")["keyspace_hits"])
 
 
-async def eventually(check: Callable[[], Awaitable[bool]], within_s: float, what: str) -> float:
-    started = time.monotonic()
-    while not await check():
-        assert time.monotonic() - started < within_s, f"{what} not within {within_s} s"
-        await asyncio.sleep(0.05)
-    return time.monotonic() - started
-
-
-@pytest.mark.parametrize("fault", ["sentinel failover", "killed primary"])
+@pytest.mark.parametrize("fault", FAULTS)
 async def test_a_primary_failover_under_load_costs_no_5xx_and_the_service_returns_to_redis(
     app: AppServer, sentinel_set: LocalSentinelSet, fake_open_meteo: FakeOpenMeteo, fault: str
 ) -> None:
@@ -80,12 +68,7 @@ async def test_a_primary_failover_under_load_costs_no_5xx_and_the_service_return
         await asyncio.sleep(2.0)  # every worker has read every city: each keeps a copy
         before = await fake_open_meteo.acalls()
         started = time.monotonic()
-        old = sentinel_set.primary_port()
-        if fault == "killed primary":
-            sentinel_set.kill_primary()
-            new = await asyncio.to_thread(sentinel_set.wait_for_new_primary, old)
-        else:
-            new = await asyncio.to_thread(sentinel_set.failover)
+        new = await asyncio.to_thread(sentinel_set.replace_primary, fault)
         promoted_s = time.monotonic() - started
 
         async def served_from_the_new_primary() -> bool:

@@ -7,13 +7,12 @@ import math
 import time
 from collections import Counter
 
-import pytest
 from redis.asyncio import Redis
 
 from adapters.redis.envelope import decode_entry
 from adapters.redis.keys import weather_key
 from domain.model.query import WeatherQuery
-from tests.e2e.conftest import StartApp
+from tests.e2e.conftest import LOAD_TEST, StartApp
 from tests.support.fake_open_meteo import FakeOpenMeteo
 from tests.support.http_load import (
     Reply,
@@ -24,12 +23,7 @@ from tests.support.http_load import (
     weather_target,
 )
 
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.integration,
-    pytest.mark.slow,
-    pytest.mark.xdist_group("load"),
-]
+pytestmark = LOAD_TEST
 
 
 def assert_served_stale(replies: list[Reply]) -> None:

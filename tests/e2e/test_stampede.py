@@ -5,12 +5,12 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 
-from tests.e2e.conftest import StartApp
-from tests.e2e.stampede import ENV, MARKS, WARM_UP, warmed
+from tests.e2e.conftest import LOAD_TEST, StartApp
+from tests.e2e.stampede import ENV, WARM_UP, warmed
 from tests.support.fake_open_meteo import FakeOpenMeteo
 from tests.support.http_load import Reply, burst, stats_when, weather_target
 
-pytestmark = MARKS
+pytestmark = LOAD_TEST
 
 
 def answered_by(replies: list[Reply]) -> Counter[tuple[str, str]]:

@@ -7,13 +7,13 @@ from collections import Counter
 
 import pytest
 
-from tests.e2e.conftest import StartApp
-from tests.e2e.stampede import ENV, MARKS, warmed
+from tests.e2e.conftest import LOAD_TEST, StartApp
+from tests.e2e.stampede import ENV, warmed
 from tests.support.app_server import AppServer
 from tests.support.fake_open_meteo import FakeOpenMeteo
 from tests.support.http_load import Reply, burst, get_once, weather_target
 
-pytestmark = MARKS
+pytestmark = LOAD_TEST
 
 CITY = weather_target("Chicago")
 

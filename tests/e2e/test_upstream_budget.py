@@ -9,21 +9,15 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 
-import pytest
 from redis.asyncio import Redis
 
-from tests.e2e.conftest import StartApp
+from tests.e2e.conftest import LOAD_TEST, StartApp
 from tests.support.fake_open_meteo import FakeOpenMeteo
 from tests.support.fake_open_meteo.cities import CITIES, HOT_CITIES
 from tests.support.http_load import Connection, Reply, get_once, weather_target
 from tests.support.redis_server import LocalRedisServer
 
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.integration,
-    pytest.mark.slow,
-    pytest.mark.xdist_group("load"),
-]
+pytestmark = LOAD_TEST
 
 QUIET = {"NEAR_CACHE_TTL": "0", "WEATHER_TTL_JITTER": "0"}
 

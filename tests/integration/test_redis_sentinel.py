@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
 
 import pytest
@@ -19,7 +19,8 @@ from adapters.redis.lock import RedisLock
 from domain.model.entry import CacheEntry
 from domain.model.errors import CacheUnavailable
 from ports.lock import Held, Lease, Signal
-from tests.support.redis_sentinel import LocalSentinelSet
+from tests.support.redis_sentinel import FAULTS, LocalSentinelSet
+from tests.support.waiting import eventually
 
 pytestmark = [pytest.mark.integration]
 
@@ -45,6 +46,14 @@ def cache_on(client: Redis) -> BreakerCache:
     return BreakerCache(redis, redis, RedisBreaker(failures=1, cooldown_s=0.05))
 
 
+@pytest.fixture
+async def boise_cached(client: Redis) -> BreakerCache:
+    """The cache on `client`, Boise written (and replicated) before any fault."""
+    cache = cache_on(client)
+    await cache.put("boise", NEGATIVE, 60)
+    return cache
+
+
 async def stored_on(port: int, key: str) -> bool:
     direct = create_redis_client(f"redis://127.0.0.1:{port}/0", timeout_s=2.0)
     try:
@@ -53,24 +62,10 @@ async def stored_on(port: int, key: str) -> bool:
         await direct.aclose()
 
 
-async def eventually(check: Callable[[], Awaitable[bool]], within_s: float, what: str) -> float:
-    """Seconds until `check()` held (errors count as not yet); fails after `within_s`."""
-    started = time.monotonic()
-    while True:
-        try:
-            if await check():
-                return time.monotonic() - started
-        except CacheUnavailable:
-            pass
-        assert time.monotonic() - started < within_s, f"{what} not within {within_s} s"
-        await asyncio.sleep(0.05)
-
-
 async def test_writes_move_to_the_new_primary_long_before_the_old_one_is_demoted(
-    sentinel_set: LocalSentinelSet, client: Redis
+    sentinel_set: LocalSentinelSet, boise_cached: BreakerCache
 ) -> None:
-    cache = cache_on(client)
-    await cache.put("boise", NEGATIVE, 60)
+    cache = boise_cached
     old = sentinel_set.primary_port()
     new = await asyncio.to_thread(sentinel_set.failover)
     # The Sentinel demotes the old primary about 10 s after a SENTINEL FAILOVER: until then
@@ -82,16 +77,17 @@ async def test_writes_move_to_the_new_primary_long_before_the_old_one_is_demoted
         await cache.put("denver", NEGATIVE, 60)
         return await stored_on(new, "denver")
 
-    await eventually(written_to_the_new_primary, 5, "a write on the new primary")
+    await eventually(
+        written_to_the_new_primary, 5, "a write on the new primary", not_yet=(CacheUnavailable,)
+    )
     assert _role(old) == "master", "the old primary was demoted: the client was not tested"
     assert await cache.get("boise") is not None  # replicated before the failover
 
 
 async def test_the_client_returns_by_itself_after_its_primary_is_killed(
-    sentinel_set: LocalSentinelSet, client: Redis
+    sentinel_set: LocalSentinelSet, boise_cached: BreakerCache
 ) -> None:
-    cache = cache_on(client)
-    await cache.put("boise", NEGATIVE, 60)
+    cache = boise_cached
     old = sentinel_set.kill_primary()
     with pytest.raises(CacheUnavailable):  # a Redis failure, whatever redis-py raised
         await cache.put("denver", NEGATIVE, 60)
@@ -101,7 +97,7 @@ async def test_the_client_returns_by_itself_after_its_primary_is_killed(
         await cache.put("denver", NEGATIVE, 60)
         return True
 
-    await eventually(written, 10, "a write after the failover")
+    await eventually(written, 10, "a write after the failover", not_yet=(CacheUnavailable,))
     assert await stored_on(new, "denver")
     assert await cache.get("boise") is not None
 
@@ -145,7 +141,7 @@ async def test_redis_urls_password_and_database_reach_the_primary() -> None:
             await stranger.aclose()
 
 
-@pytest.mark.parametrize("fail", ["sentinel failover", "killed primary"])
+@pytest.mark.parametrize("fail", FAULTS)
 async def test_a_waiter_is_woken_by_a_release_after_a_failover(
     sentinel_set: LocalSentinelSet, fail: str
 ) -> None:
@@ -155,19 +151,19 @@ async def test_a_waiter_is_woken_by_a_release_after_a_failover(
     try:
         await owner.start()
         await waiter.start()
-        old = sentinel_set.primary_port()
-        if fail == "killed primary":
-            sentinel_set.kill_primary()
-            new = await asyncio.to_thread(sentinel_set.wait_for_new_primary, old)
-        else:
-            new = await asyncio.to_thread(sentinel_set.failover)
+        new = await asyncio.to_thread(sentinel_set.replace_primary, fail)
 
         async def both_subscribed_on_the_new_primary() -> bool:
             with SyncRedis(port=new, decode_responses=True) as node:
                 ours = [c for c in node.client_list(_type="pubsub") if c["name"] == "skycache"]
             return len(ours) == 2  # the Sentinel's own subscription is not counted
 
-        await eventually(both_subscribed_on_the_new_primary, 10, "both subscriptions moved")
+        await eventually(
+            both_subscribed_on_the_new_primary,
+            10,
+            "both subscriptions moved",
+            not_yet=(CacheUnavailable,),
+        )
         lease = await _lease_when_writable(owner, "san jose")
         assert isinstance(await waiter.acquire("san jose", 5.0), Held)
         watch = waiter.watch("san jose")

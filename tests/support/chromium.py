@@ -18,8 +18,11 @@ from typing import Any
 import httpx
 import websocket
 
+from tests.support.processes import stop
+
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-FLAGS = [
+LOOPBACK_ONLY = "MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"
+QUIET = [  # no sign-in, update or sync traffic of the browser's own
     "--headless",
     "--no-sandbox",
     "--disable-gpu",
@@ -29,7 +32,10 @@ FLAGS = [
     "--disable-component-update",
     "--disable-sync",
     "--disable-default-apps",
-    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+]
+FLAGS = [
+    *QUIET,
+    f"--host-resolver-rules={LOOPBACK_ONLY}",
     "--remote-debugging-address=127.0.0.1",
     "--remote-debugging-port=0",  # Chromium picks one and writes it to DevToolsActivePort
     "--remote-allow-origins=http://127.0.0.1",
@@ -104,9 +110,4 @@ class Browser:
 
     def close(self) -> None:
         self._socket.close()
-        self._process.terminate()
-        try:
-            self._process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self._process.kill()
-            self._process.wait()
+        stop(self._process, grace_s=10)

@@ -10,22 +10,15 @@ from redis.asyncio.cluster import RedisCluster
 
 from adapters.redis.client import create_redis_client
 from adapters.redis.topology import RedisTopology
+from tests.support.processes import started
 from tests.support.redis_cluster import LocalRedisCluster
 
 
 @pytest.fixture(scope="session")
 def redis_cluster() -> Iterator[LocalRedisCluster]:
     """One cluster per session: under pytest-xdist, one per worker, on its own ports."""
-    cluster = LocalRedisCluster()
-    try:
-        cluster.start()
-    except (RuntimeError, OSError) as e:
-        cluster.close()
-        pytest.fail(f"the Redis Cluster did not start: {e}", pytrace=False)
-    try:
+    with started(LocalRedisCluster(), "the Redis Cluster") as cluster:
         yield cluster
-    finally:
-        cluster.close()
 
 
 def cluster_topology(cluster: LocalRedisCluster) -> RedisTopology:

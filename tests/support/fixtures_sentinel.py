@@ -8,22 +8,15 @@ import pytest
 from redis.asyncio import Redis
 
 from adapters.redis.client import create_redis_client
+from tests.support.processes import started
 from tests.support.redis_sentinel import LocalSentinelSet
 
 
 @pytest.fixture(scope="session")
 def redis_sentinel() -> Iterator[LocalSentinelSet]:
     """One set per session, so per xdist worker. Tests that fail it over start their own."""
-    sentinel_set = LocalSentinelSet()
-    try:
-        sentinel_set.start()
-    except RuntimeError as e:
-        sentinel_set.close()
-        pytest.fail(f"the Sentinel set did not start: {e}", pytrace=False)
-    try:
+    with started(LocalSentinelSet(), "the Sentinel set") as sentinel_set:
         yield sentinel_set
-    finally:
-        sentinel_set.close()
 
 
 @pytest.fixture

