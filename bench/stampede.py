@@ -17,12 +17,11 @@ from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
-import uvloop
 from redis.asyncio import Redis
 from redis.asyncio.cluster import RedisCluster
 
 from bench.servers import Server, skycache_server
-from bench.stampede_probe import Landing, after, ms, render
+from bench.stampede_probe import Landing, after, ms, render, run_and_report
 from tests.support.fake_open_meteo import FakeOpenMeteo
 from tests.support.http_load import Connection, burst, get_once, warm_up, weather_target
 from tests.support.redis_server import LocalRedisServer
@@ -139,13 +138,7 @@ async def run(args: argparse.Namespace) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = parse_args(argv)
-    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
-        text = runner.run(asyncio.wait_for(run(args), 180))
-    print(text)
-    args.out.parent.mkdir(exist_ok=True)
-    args.out.write_text(text)
-    return 0
+    return run_and_report(run, parse_args(argv), timeout_s=180)
 
 
 if __name__ == "__main__":

@@ -8,14 +8,12 @@ city, and how the cities spread over the shards. Prints markdown, also written t
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import platform
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
-import uvloop
 from redis.asyncio.cluster import RedisCluster
 
 from adapters.redis.client import create_redis_client
@@ -23,7 +21,7 @@ from adapters.redis.keys import weather_key
 from adapters.redis.topology import RedisTopology
 from bench.servers import Server, skycache_command
 from bench.stampede import wake_ups
-from bench.stampede_probe import Landing, after, ms
+from bench.stampede_probe import Landing, after, ms, run_and_report
 from domain.model.query import WeatherQuery
 from entrypoints.launcher import free_port
 from tests.support.fake_open_meteo import FakeOpenMeteo
@@ -216,13 +214,7 @@ def render(args: argparse.Namespace, rows: list[str]) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = parse_args(argv)
-    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
-        text = runner.run(asyncio.wait_for(run(args), 240))
-    print(text)
-    args.out.parent.mkdir(exist_ok=True)
-    args.out.write_text(text)
-    return 0
+    return run_and_report(run, parse_args(argv), timeout_s=240)
 
 
 if __name__ == "__main__":

@@ -7,8 +7,9 @@ import asyncio
 import os
 import platform
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
+import uvloop
 from redis.asyncio import Redis
 from redis.asyncio.cluster import ClusterPubSub, RedisCluster
 
@@ -100,3 +101,18 @@ def render(args: argparse.Namespace, rows: list[str]) -> str:
             "",
         ]
     )
+
+
+def run_and_report(
+    run: Callable[[argparse.Namespace], Awaitable[str]],
+    args: argparse.Namespace,
+    timeout_s: float,
+) -> int:
+    """Runs a stampede script's `run` on uvloop, bounded in time; prints its markdown and
+    writes it to `args.out`."""
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        text = runner.run(asyncio.wait_for(run(args), timeout_s))
+    print(text)
+    args.out.parent.mkdir(exist_ok=True)
+    args.out.write_text(text)
+    return 0
