@@ -54,6 +54,33 @@ def metrics_dir() -> Iterator[Path]:
         shutil.rmtree(path, ignore_errors=True)
 
 
+RUN_DIR_ENV = "SKYCACHE_RUN_DIR"
+
+
+@contextlib.contextmanager
+def run_dir() -> Iterator[Path]:
+    """A directory for what the workers of this run share on the host (the lock files
+    that stand in for Redis' while it is unreachable).
+
+    Without SKYCACHE_RUN_DIR a fresh temporary directory is made and removed at exit (a
+    SIGTERM ends in SystemExit, which passes through here). A given one is kept, but
+    emptied first: a lease left by a previous run (or boot) must not hold a key now."""
+    given = os.environ.get(RUN_DIR_ENV)
+    if given:
+        path = Path(given)
+        path.mkdir(parents=True, exist_ok=True)
+        shutil.rmtree(path / "locks", ignore_errors=True)
+        yield path
+        return
+    path = Path(tempfile.mkdtemp(prefix="skycache-run-"))
+    os.environ[RUN_DIR_ENV] = str(path)
+    try:
+        yield path
+    finally:
+        os.environ.pop(RUN_DIR_ENV, None)
+        shutil.rmtree(path, ignore_errors=True)
+
+
 def _remove_then_die(path: Path) -> Callable[[int, FrameType | None], None]:
     # A single-worker uvicorn re-raises SIGTERM after its graceful shutdown, to die of it
     # (status 143), where a multi-worker one returns (status 0). A stop that drained cleanly
