@@ -55,21 +55,24 @@ def metrics_dir() -> Iterator[Path]:
 
 
 RUN_DIR_ENV = "SKYCACHE_RUN_DIR"
+RUN_DIR_PARTS = ("locks", "copies")  # the subdirectories entrypoints/wiring/storage.py uses
 
 
 @contextlib.contextmanager
 def run_dir() -> Iterator[Path]:
-    """A directory for what the workers of this run share on the host (the lock files
-    that stand in for Redis' while it is unreachable).
+    """A directory for what the workers of this run share on the host while Redis is
+    unreachable: the lock files and copies that stand in for it (adapters/host/).
 
     Without SKYCACHE_RUN_DIR a fresh temporary directory is made and removed at exit (a
-    SIGTERM ends in SystemExit, which passes through here). A given one is kept, but
-    emptied first: a lease left by a previous run (or boot) must not hold a key now."""
+    SIGTERM ends in SystemExit, which passes through here). A given one is kept, but its
+    lock files and copies are removed first: a lease left by a previous run (or boot,
+    whose monotonic clock its expiry was on) must not hold a key now."""
     given = os.environ.get(RUN_DIR_ENV)
     if given:
         path = Path(given)
         path.mkdir(parents=True, exist_ok=True)
-        shutil.rmtree(path / "locks", ignore_errors=True)
+        for left_over in RUN_DIR_PARTS:
+            shutil.rmtree(path / left_over, ignore_errors=True)
         yield path
         return
     path = Path(tempfile.mkdtemp(prefix="skycache-run-"))
