@@ -58,7 +58,7 @@ class Container(containers.DeclarativeContainer):
     shared_metrics = providers.Resource(storage.open_metrics, redis, redis_breaker, settings)
     metrics = providers.Singleton(instruments.provided.count_too.call(shared_metrics))
     cache = providers.Singleton(storage.cache, redis, redis_breaker, metrics, settings, clock)
-    lock = providers.Resource(storage.open_lock, redis, redis_breaker, clock)
+    lock = providers.Resource(storage.open_lock, redis, redis_breaker, clock, settings)
     provider = providers.Singleton(
         upstream.provider, settings, http_client, cache, metrics, clock, budget
     )

@@ -266,6 +266,7 @@ class Settings:
     upstream_misses_per_client: str | None = _miss_rate("UPSTREAM_MISSES_PER_CLIENT")
     upstream_budget_shares: int = _number("UPSTREAM_BUDGET_SHARES", 0, integer=True)
     workers: int = _number("SKYCACHE_WORKERS", 1, minimum=1, integer=True)
+    run_dir: str = _text("SKYCACHE_RUN_DIR", "")
     simulated_latency_s: float = _number("SIMULATED_LATENCY", 0.05)
     simulated_failure_rate: float = _number("SIMULATED_FAILURE_RATE", 0.0)
     near_cache_ttl_s: float = _number("NEAR_CACHE_TTL", 1.0)

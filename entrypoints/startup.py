@@ -54,6 +54,36 @@ def metrics_dir() -> Iterator[Path]:
         shutil.rmtree(path, ignore_errors=True)
 
 
+RUN_DIR_ENV = "SKYCACHE_RUN_DIR"
+RUN_DIR_PARTS = ("locks", "copies")  # the subdirectories entrypoints/wiring/storage.py uses
+
+
+@contextlib.contextmanager
+def run_dir() -> Iterator[Path]:
+    """A directory for what the workers of this run share on the host while Redis is
+    unreachable: the lock files and copies that stand in for it (adapters/host/).
+
+    Without SKYCACHE_RUN_DIR a fresh temporary directory is made and removed at exit (a
+    SIGTERM ends in SystemExit, which passes through here). A given one is kept, but its
+    lock files and copies are removed first: a lease left by a previous run (or boot,
+    whose monotonic clock its expiry was on) must not hold a key now."""
+    given = os.environ.get(RUN_DIR_ENV)
+    if given:
+        path = Path(given)
+        path.mkdir(parents=True, exist_ok=True)
+        for left_over in RUN_DIR_PARTS:
+            shutil.rmtree(path / left_over, ignore_errors=True)
+        yield path
+        return
+    path = Path(tempfile.mkdtemp(prefix="skycache-run-"))
+    os.environ[RUN_DIR_ENV] = str(path)
+    try:
+        yield path
+    finally:
+        os.environ.pop(RUN_DIR_ENV, None)
+        shutil.rmtree(path, ignore_errors=True)
+
+
 def _remove_then_die(path: Path) -> Callable[[int, FrameType | None], None]:
     # A single-worker uvicorn re-raises SIGTERM after its graceful shutdown, to die of it
     # (status 143), where a multi-worker one returns (status 0). A stop that drained cleanly

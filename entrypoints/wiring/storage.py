@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 from litestar.stores.base import Store
 
+from adapters.host.copies import HostCopies
+from adapters.host.lock import HostLock
 from adapters.memory.cache import MemoryCache
 from adapters.memory.fallback_cache import FallbackCache
 from adapters.memory.lock import MemoryLock
@@ -19,6 +22,7 @@ from adapters.redis.lock import RedisLock
 from adapters.redis.metrics import RedisMetrics
 from adapters.redis.rate_limit_store import SharedOrLocalStore
 from adapters.redis.topology import RedisClient, RedisTopology, shard_of
+from adapters.resilience.fallback_lock import FallbackLock
 from entrypoints.settings import Settings
 from ports.cache import Cache
 from ports.clock import Clock
@@ -135,24 +139,34 @@ def cache(
     settings: Settings,
     clock: Clock,
 ) -> Cache:
-    """Redis behind the breaker, with this process's last known good copy in front."""
+    """Redis behind the breaker, with this process's last known good copy in front, and
+    under `skycache serve` the copies its workers share while Redis is down between."""
     if redis is None:
         return MemoryCache(clock=clock)
     shared = RedisCache(redis, metrics=metrics)
-    guarded = BreakerCache(shared, shared, breaker)
+    guarded: BreakerCache | HostCopies = BreakerCache(shared, shared, breaker)
+    if settings.run_dir:
+        # What one worker fetches while Redis is down, its siblings read (see open_lock).
+        guarded = HostCopies(guarded, guarded, Path(settings.run_dir) / "copies", clock=clock)
     return FallbackCache(guarded, guarded, max_items=settings.local_copy_size, clock=clock)
 
 
 async def open_lock(
-    redis: RedisClient | None, breaker: RedisBreaker, clock: Clock
+    redis: RedisClient | None, breaker: RedisBreaker, clock: Clock, settings: Settings
 ) -> AsyncIterator[Lock]:
-    """The stampede lock; Redis' stops its wake-up subscription on shutdown."""
+    """The stampede lock; Redis' stops its wake-up subscription on shutdown. Under `skycache
+    serve` (SKYCACHE_RUN_DIR set), a lock in files the workers share stands in while Redis
+    is unreachable, so an instance still fetches a cold city once, not once per worker."""
     if redis is None:
         yield MemoryLock(clock=clock)
         return
     lock = RedisLock(redis)
+    guarded = BreakerLock(lock, breaker)
     try:
-        yield BreakerLock(lock, breaker)
+        if settings.run_dir:
+            yield FallbackLock(guarded, HostLock(Path(settings.run_dir) / "locks", clock=clock))
+        else:
+            yield guarded
     finally:
         await lock.aclose()
 

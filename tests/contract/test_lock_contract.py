@@ -1,27 +1,45 @@
-"""The Lock contract, held by the in-memory and the Redis adapter (on Redis, a Redis
-Cluster and Valkey)."""
+"""The Lock contract, held by the in-memory, the host (lease files) and the Redis adapter
+(on Redis, a Redis Cluster, Sentinel and Valkey)."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 
+from adapters.host.lock import HostLock
 from adapters.memory.lock import MemoryLock
 from adapters.redis.lock import RedisLock
 from adapters.redis.topology import RedisClient
 from ports.lock import Held, Lease, Lock, Signal
 from tests.contract.elapse import Elapse
+from tests.contract.servers import REDIS_CLIENTS, REDIS_SERVERS
 from tests.unit.fakes import FakeClock
 
 
+@pytest.fixture(params=["memory", "host", *REDIS_SERVERS])
+def backend(request: pytest.FixtureRequest) -> str | RedisClient:
+    """ "memory", "host", or a client on the Redis server the param names."""
+    if request.param in ("memory", "host"):
+        return str(request.param)
+    client: RedisClient = request.getfixturevalue(REDIS_CLIENTS[request.param])
+    return client
+
+
 @pytest.fixture
-async def lock(shared_redis: RedisClient | None, clock: FakeClock) -> AsyncIterator[Lock]:
-    if shared_redis is None:
+async def lock(backend: str | RedisClient, clock: FakeClock, tmp_path: Path) -> AsyncIterator[Lock]:
+    """The host lock runs on the real clock, as Redis does: its expiries are shared with
+    other processes, so `elapse` sleeps for it."""
+    if backend == "memory":
         yield MemoryLock(clock=clock)
         return
-    lock = RedisLock(shared_redis)
+    if backend == "host":
+        yield HostLock(tmp_path / "locks")
+        return
+    assert not isinstance(backend, str)
+    lock = RedisLock(backend)
     try:
         yield lock
     finally:

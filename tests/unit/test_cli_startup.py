@@ -84,6 +84,33 @@ def test_a_given_metrics_directory_is_kept_but_emptied_of_old_values(
     assert (tmp_path / "notes.txt").exists()
 
 
+def test_the_run_directory_is_made_for_the_run_and_removed_after(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv(startup.RUN_DIR_ENV, raising=False)
+    with startup.run_dir() as path:
+        assert os.environ[startup.RUN_DIR_ENV] == str(path)
+        (path / "locks").mkdir()
+        (path / "locks" / "a.lease").write_text("-")
+    assert not path.exists()
+    assert startup.RUN_DIR_ENV not in os.environ
+
+
+def test_a_given_run_directory_is_kept_but_emptied_of_old_leases_and_copies(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    for part in ("locks", "copies"):
+        (tmp_path / part).mkdir()
+        (tmp_path / part / "old").write_text("from a previous boot")
+    (tmp_path / "notes.txt").write_text("not ours")
+    monkeypatch.setenv(startup.RUN_DIR_ENV, str(tmp_path))
+    with startup.run_dir() as path:
+        assert path == tmp_path
+        assert not (tmp_path / "locks").exists()
+        assert not (tmp_path / "copies").exists()
+    assert (tmp_path / "notes.txt").exists()
+
+
 def test_the_sigterm_handler_is_restored_after_the_run(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(startup.MULTIPROC_ENV, raising=False)
     before = signal.getsignal(signal.SIGTERM)
