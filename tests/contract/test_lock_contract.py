@@ -13,9 +13,10 @@ from adapters.host.lock import HostLock
 from adapters.memory.lock import MemoryLock
 from adapters.redis.lock import RedisLock
 from adapters.redis.topology import RedisClient
-from ports.lock import Held, Lease, Lock, Signal
+from ports.lock import Held, Lock, Signal
 from tests.contract.elapse import Elapse
 from tests.contract.servers import REDIS_CLIENTS, REDIS_SERVERS
+from tests.support.locks import lease_of
 from tests.unit.fakes import FakeClock
 
 
@@ -44,12 +45,6 @@ async def lock(backend: str | RedisClient, clock: FakeClock, tmp_path: Path) -> 
         yield lock
     finally:
         await lock.aclose()
-
-
-async def lease_of(lock: Lock, key: str, ttl_s: float = 5.0) -> Lease:
-    attempt = await lock.acquire(key, ttl_s)
-    assert not isinstance(attempt, Held), "expected to take the lock"
-    return attempt
 
 
 async def test_only_one_caller_holds_a_key(lock: Lock) -> None:

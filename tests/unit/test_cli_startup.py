@@ -7,6 +7,8 @@ import os
 import signal
 import subprocess
 import sys
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import pytest
@@ -61,15 +63,27 @@ def test_required_redis_that_does_not_answer_stops_serve_with_one_line() -> None
     assert "Traceback" not in done.stdout + done.stderr
 
 
-def test_the_metrics_directory_is_made_for_the_run_and_removed_after(
+@pytest.mark.parametrize(
+    ("make", "variable", "inside"),
+    [
+        (startup.metrics_dir, startup.MULTIPROC_ENV, "counter_1.db"),
+        (startup.run_dir, startup.RUN_DIR_ENV, "locks/a.lease"),
+    ],
+    ids=["metrics", "run"],
+)
+def test_a_per_run_directory_is_made_for_the_run_and_removed_after(
     monkeypatch: pytest.MonkeyPatch,
+    make: Callable[[], AbstractContextManager[Path]],
+    variable: str,
+    inside: str,
 ) -> None:
-    monkeypatch.delenv(startup.MULTIPROC_ENV, raising=False)
-    with startup.metrics_dir() as path:
-        assert os.environ[startup.MULTIPROC_ENV] == str(path)
-        (path / "counter_1.db").write_bytes(b"")
+    monkeypatch.delenv(variable, raising=False)
+    with make() as path:
+        assert os.environ[variable] == str(path)
+        (path / inside).parent.mkdir(parents=True, exist_ok=True)
+        (path / inside).write_bytes(b"")
     assert not path.exists()
-    assert startup.MULTIPROC_ENV not in os.environ
+    assert variable not in os.environ
 
 
 def test_a_given_metrics_directory_is_kept_but_emptied_of_old_values(
@@ -82,18 +96,6 @@ def test_a_given_metrics_directory_is_kept_but_emptied_of_old_values(
         assert path == tmp_path
         assert not (tmp_path / "counter_99.db").exists()
     assert (tmp_path / "notes.txt").exists()
-
-
-def test_the_run_directory_is_made_for_the_run_and_removed_after(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.delenv(startup.RUN_DIR_ENV, raising=False)
-    with startup.run_dir() as path:
-        assert os.environ[startup.RUN_DIR_ENV] == str(path)
-        (path / "locks").mkdir()
-        (path / "locks" / "a.lease").write_text("-")
-    assert not path.exists()
-    assert startup.RUN_DIR_ENV not in os.environ
 
 
 def test_a_given_run_directory_is_kept_but_emptied_of_old_leases_and_copies(

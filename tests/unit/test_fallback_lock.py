@@ -7,7 +7,8 @@ import pytest
 from adapters.memory.lock import MemoryLock
 from adapters.resilience.fallback_lock import FallbackLock
 from domain.model.errors import CacheUnavailable
-from ports.lock import Held, Lease, Lock, Signal, Watch
+from ports.lock import Held, Lease, Signal, Watch
+from tests.support.locks import heard, lease_of
 from tests.unit.fakes import FakeClock
 
 
@@ -44,12 +45,6 @@ def lock(primary: SwitchableLock, fallback: MemoryLock) -> FallbackLock:
     return FallbackLock(primary, fallback)
 
 
-async def lease_of(lock: Lock, key: str) -> Lease:
-    attempt = await lock.acquire(key, 5.0)
-    assert not isinstance(attempt, Held)
-    return attempt
-
-
 async def test_while_the_primary_answers_the_fallback_is_left_alone(
     lock: FallbackLock, primary: SwitchableLock, fallback: MemoryLock
 ) -> None:
@@ -71,13 +66,8 @@ async def test_while_the_primary_is_down_the_fallback_grants_the_leases(
 async def test_a_watch_hears_a_release_by_either_lock(
     lock: FallbackLock, primary: SwitchableLock, fallback: MemoryLock, released_by: str
 ) -> None:
-    watch = lock.watch("boise")
-    try:
-        lease = await lease_of(primary if released_by == "primary" else fallback, "boise")
-        await lease.release(Signal.FAILED)
-        assert await watch.wait(1.0) is Signal.FAILED
-    finally:
-        watch.close()
+    holder = primary if released_by == "primary" else fallback
+    assert await heard(lock, holder, "boise", Signal.FAILED) is Signal.FAILED
 
 
 async def test_a_watch_with_no_news_from_either_times_out(lock: FallbackLock) -> None:
@@ -92,10 +82,4 @@ async def test_with_the_primary_down_a_watch_hears_the_fallback_alone(
     lock: FallbackLock, primary: SwitchableLock
 ) -> None:
     primary.down = True
-    watch = lock.watch("boise")
-    try:
-        lease = await lease_of(lock, "boise")
-        await lease.release(Signal.DONE)
-        assert await watch.wait(1.0) is Signal.DONE
-    finally:
-        watch.close()
+    assert await heard(lock, lock, "boise", Signal.DONE) is Signal.DONE

@@ -34,6 +34,16 @@ def worker(shared: DownForLocations, tmp_path: Path, clock: FakeClock) -> HostCo
     return HostCopies(shared, shared, tmp_path / "copies", clock=clock)
 
 
+@pytest.fixture
+async def copied(shared: DownForLocations, tmp_path: Path, clock: FakeClock) -> HostCopies:
+    """A worker whose write of Boise (TTL 300 s) the shared cache, down, refused."""
+    copies = worker(shared, tmp_path, clock)
+    shared.down = True
+    with pytest.raises(CacheUnavailable):  # the refusal still surfaces to the writer
+        await copies.put("boise", BOISE, 300)
+    return copies
+
+
 async def test_while_the_shared_cache_answers_no_copy_is_written(
     shared: DownForLocations, tmp_path: Path, clock: FakeClock
 ) -> None:
@@ -49,7 +59,7 @@ async def test_a_write_the_shared_cache_refused_is_read_by_a_sibling_worker(
     shared.down = True
     with pytest.raises(CacheUnavailable):  # the refusal still surfaces to the writer
         await worker(shared, tmp_path, clock).put("boise", BOISE, 300)
-    assert await worker(shared, tmp_path, clock).get("boise") == BOISE
+    assert await worker(shared, tmp_path, clock).get("boise") == BOISE  # another worker
 
 
 async def test_a_read_with_no_copy_is_refused_as_before(
@@ -60,39 +70,23 @@ async def test_a_read_with_no_copy_is_refused_as_before(
         await worker(shared, tmp_path, clock).get("boise")
 
 
-async def test_a_copy_lives_no_longer_than_its_ttl(
-    shared: DownForLocations, tmp_path: Path, clock: FakeClock
-) -> None:
-    shared.down = True
-    copies = worker(shared, tmp_path, clock)
-    with pytest.raises(CacheUnavailable):
-        await copies.put("boise", BOISE, 300)
+async def test_a_copy_lives_no_longer_than_its_ttl(copied: HostCopies, clock: FakeClock) -> None:
     clock.advance(301)
     with pytest.raises(CacheUnavailable):
-        await copies.get("boise")
+        await copied.get("boise")
 
 
 async def test_the_shared_cache_is_read_again_once_it_answers(
-    shared: DownForLocations, tmp_path: Path, clock: FakeClock
+    copied: HostCopies, shared: DownForLocations
 ) -> None:
-    copies = worker(shared, tmp_path, clock)
-    shared.down = True
-    with pytest.raises(CacheUnavailable):
-        await copies.put("boise", BOISE, 300)
     shared.down = False
-    assert await copies.get("boise") is None  # Redis came back without it: a miss
+    assert await copied.get("boise") is None  # Redis came back without it: a miss
 
 
-async def test_a_delete_removes_the_copy(
-    shared: DownForLocations, tmp_path: Path, clock: FakeClock
-) -> None:
-    copies = worker(shared, tmp_path, clock)
-    shared.down = True
+async def test_a_delete_removes_the_copy(copied: HostCopies) -> None:
+    await copied.delete("boise")
     with pytest.raises(CacheUnavailable):
-        await copies.put("boise", BOISE, 300)
-    await copies.delete("boise")
-    with pytest.raises(CacheUnavailable):
-        await copies.get("boise")
+        await copied.get("boise")
 
 
 async def test_locations_are_shared_the_same_way(
@@ -104,17 +98,11 @@ async def test_locations_are_shared_the_same_way(
     assert await worker(shared, tmp_path, clock).get_location("boise") == BOISE_LOCATION
 
 
-async def test_an_unreadable_copy_is_a_miss(
-    shared: DownForLocations, tmp_path: Path, clock: FakeClock
-) -> None:
-    copies = worker(shared, tmp_path, clock)
-    shared.down = True
-    with pytest.raises(CacheUnavailable):
-        await copies.put("boise", BOISE, 300)
+async def test_an_unreadable_copy_is_a_miss(copied: HostCopies, tmp_path: Path) -> None:
     for path in (tmp_path / "copies").iterdir():
         path.write_bytes(b"\x00garbage")
     with pytest.raises(CacheUnavailable):
-        await copies.get("boise")
+        await copied.get("boise")
 
 
 async def test_copies_past_their_ttl_are_swept_away(

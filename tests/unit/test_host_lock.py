@@ -9,14 +9,9 @@ import time
 from pathlib import Path
 
 from adapters.host.lock import IDLE_FILE_S, SWEEP_EVERY_S, HostLock
-from ports.lock import Held, Lease, Signal
+from ports.lock import Held, Signal
+from tests.support.locks import heard, lease_of
 from tests.unit.fakes import FakeClock
-
-
-async def lease_of(lock: HostLock, key: str, ttl_s: float = 5.0) -> Lease:
-    attempt = await lock.acquire(key, ttl_s)
-    assert not isinstance(attempt, Held)
-    return attempt
 
 
 def files(directory: Path) -> list[Path]:
@@ -56,13 +51,7 @@ async def test_sibling_workers_share_one_lease_per_key(tmp_path: Path) -> None:
 
 async def test_a_watch_hears_a_sibling_workers_release(tmp_path: Path) -> None:
     first, second = HostLock(tmp_path), HostLock(tmp_path)
-    watch = second.watch("san jose")
-    try:
-        lease = await lease_of(first, "san jose")
-        await lease.release(Signal.FAILED)
-        assert await watch.wait(1.0) is Signal.FAILED
-    finally:
-        watch.close()
+    assert await heard(second, first, "san jose", Signal.FAILED) is Signal.FAILED
 
 
 async def test_any_key_gets_a_safe_file_name_in_the_directory(tmp_path: Path) -> None:
