@@ -32,6 +32,7 @@ def _serve(args: argparse.Namespace) -> int:
     secrets = settings.secrets()
     logging_setup.configure(settings.log_level, secrets)
     try:
+        startup.check_run_dir(settings)
         cache = startup.check_backend(settings)
         workers = startup.worker_count(args.workers, cache, settings)
         startup.check_port_free(args.host, args.port)

@@ -58,6 +58,19 @@ RUN_DIR_ENV = "SKYCACHE_RUN_DIR"
 RUN_DIR_PARTS = ("locks", "copies")  # the subdirectories entrypoints/wiring/storage.py uses
 
 
+def check_run_dir(settings: Settings) -> None:
+    """A one-line StartupError when SKYCACHE_RUN_DIR is set but cannot be made or written."""
+    if not settings.run_dir:
+        return
+    path = Path(settings.run_dir)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        tempfile.TemporaryFile(dir=path).close()
+    except OSError as e:
+        reason = e.strerror or type(e).__name__
+        raise StartupError(f"cannot use SKYCACHE_RUN_DIR={settings.run_dir}: {reason}") from None
+
+
 @contextlib.contextmanager
 def run_dir() -> Iterator[Path]:
     """A directory for what the workers of this run share on the host while Redis is

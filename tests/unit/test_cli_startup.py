@@ -146,3 +146,14 @@ def test_a_cache_per_process_gets_one_worker_and_a_warning_saying_why(
 
 def test_skycache_cache_memory_needs_no_redis_probe() -> None:
     assert startup.check_backend(Settings.from_env({"SKYCACHE_CACHE": "memory"})) == "memory"
+
+
+def test_a_run_directory_that_cannot_be_made_stops_serve_with_one_line(tmp_path: Path) -> None:
+    (tmp_path / "a-file").write_text("not a directory")
+    wanted = tmp_path / "a-file" / "run"
+    done = serve({"SKYCACHE_CACHE": "memory", "SKYCACHE_RUN_DIR": str(wanted)})
+    assert done.returncode == 2
+    lines = done.stderr.splitlines()
+    assert len(lines) == 1, done.stderr
+    assert f"cannot use SKYCACHE_RUN_DIR={wanted}" in lines[0]
+    assert "Traceback" not in done.stdout + done.stderr
