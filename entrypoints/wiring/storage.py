@@ -6,8 +6,6 @@ import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-from litestar.stores.base import Store
-
 from adapters.host.copies import HostCopies
 from adapters.host.lock import HostLock
 from adapters.memory.cache import MemoryCache
@@ -172,9 +170,9 @@ async def open_lock(
 
 
 def share_rate_limits(
-    store: Store, redis: RedisClient | None, breaker: RedisBreaker
-) -> SharedOrLocalStore | Store:
+    store: SharedOrLocalStore, redis: RedisClient | None, breaker: RedisBreaker
+) -> SharedOrLocalStore:
     """Counts in Redis once it is open, so every worker shares one limit."""
-    if redis is not None and isinstance(store, SharedOrLocalStore):
+    if redis is not None:
         store.attach(redis, breaker)
     return store
