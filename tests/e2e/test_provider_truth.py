@@ -138,18 +138,27 @@ async def test_open_meteos_own_not_found_is_still_a_negative_entry(
 async def test_a_city_cached_by_the_simulated_provider_is_fetched_anew_by_open_meteo(
     start_app: StartApp, fake_open_meteo: FakeOpenMeteo
 ) -> None:
-    simulated = start_app({"WEATHER_PROVIDER": "simulated", "NEAR_CACHE_TTL": "0"})
+    # The near cache stays at its default: it lives in a process, so a restart empties it.
+    simulated = start_app({"WEATHER_PROVIDER": "simulated"})
     async with httpx.AsyncClient(base_url=simulated.url, timeout=15) as client:
-        assert (await ask(client, "San Jose")).json()["provider"] == "simulated"
+        for city in ("San Jose", "Boise", "Denver"):
+            assert (await ask(client, city)).json()["provider"] == "simulated"
         assert (await ask(client, "Nowhere Special")).status_code == 404
     simulated.stop()
 
-    real = start_app({"NEAR_CACHE_TTL": "0"})  # WEATHER_PROVIDER=open-meteo
+    real = start_app({})  # WEATHER_PROVIDER=open-meteo
     async with httpx.AsyncClient(base_url=real.url, timeout=15) as client:
         san_jose = await ask(client, "San Jose")
         nowhere = await ask(client, "Nowhere Special")
+        batch = await client.post("/weather/batch", json={"cities": ["Boise", "Denver"]})
 
     assert (san_jose.status_code, san_jose.headers["x-cache"]) == (200, "MISS")
     assert san_jose.json()["provider"] == "open-meteo"
     assert (nowhere.status_code, nowhere.headers["x-cache"]) == (404, "MISS")  # asked anew
-    assert (await fake_open_meteo.acalls())["geocoding"] == 2
+    # The batch's reads share one MGET: what it finds is the simulated provider's, a miss.
+    results = batch.json()["results"]
+    assert [(r["cache"], r["weather"]["provider"]) for r in results] == [
+        ("MISS", "open-meteo"),
+        ("MISS", "open-meteo"),
+    ]
+    assert await fake_open_meteo.acalls() == {"geocoding": 4, "forecast": 3}

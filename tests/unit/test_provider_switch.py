@@ -160,3 +160,16 @@ async def test_a_host_copy_of_another_provider_is_a_miss_after_the_switch(
 
     assert (result.outcome, result.weather.provider) == (CacheOutcome.MISS, "open-meteo")
     assert open_meteo.calls == ["san jose"]
+
+
+async def test_the_fresh_hit_fast_path_leaves_another_providers_entry_to_a_full_call(
+    clock: FakeClock,
+) -> None:
+    cache = MemoryCache(clock=clock)
+    await serving(cache, SimulatedProvider(), clock)(SAN_JOSE)
+    open_meteo = serving(cache, named("open-meteo"), clock)
+
+    assert await open_meteo.cached_hit(SAN_JOSE) is None  # fresh, but not ours
+    assert (await open_meteo(SAN_JOSE)).outcome is CacheOutcome.MISS
+    hit = await open_meteo.cached_hit(SAN_JOSE)
+    assert hit is not None and hit.weather.provider == "open-meteo"
