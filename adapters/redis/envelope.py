@@ -44,7 +44,8 @@ class _EntryV1(_PlainEntryV1, tag=1):
     """`unusable` and `provider` came later, as trailing fields with defaults: envelopes
     written before them still decode (with no provider: an entry nobody owns). Only
     entries without weather are encoded with them (an entry with weather names its
-    provider in it), so those stay byte for byte what they were."""
+    provider in it), so those stay byte for byte what they were; and the version before
+    still reads these (msgspec drops trailing fields a struct does not have)."""
 
     unusable: str | None = None
     provider: str | None = None

@@ -76,10 +76,17 @@ async def test_a_fallbacks_not_found_fails_the_refresh_and_keeps_the_stale_copy(
     assert kept is not None and kept.weather is not None
     assert kept.weather.temperature == 22.5
     assert kept.failures == 1 and kept.retry_after == chain.clock.now() + 5  # backed off
+    chain.clock.advance(4.9)  # just inside the back-off: no refresh is tried
     again = await chain.get_weather(SAN_JOSE)
     await chain.get_weather.drain()
     assert again.outcome is CacheOutcome.STALE
-    assert chain.second.calls == ["san jose"]  # the back-off held the second refresh back
+    assert chain.second.calls == ["san jose"]
+    chain.clock.advance(0.1)  # the back-off is over: one more refresh, failed the same way
+    await chain.get_weather(SAN_JOSE)
+    await chain.get_weather.drain()
+    assert chain.second.calls == ["san jose"] * 2
+    kept = await chain.cache.get(SAN_JOSE.key)
+    assert kept is not None and kept.weather is not None and kept.failures == 2
 
 
 async def test_after_the_failed_refresh_the_first_provider_back_refreshes_the_copy(

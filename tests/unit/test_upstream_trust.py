@@ -6,10 +6,11 @@ from __future__ import annotations
 import email.utils
 import time
 
+import msgspec
 import pytest
 
 from adapters.providers.http import HttpLimits, retry_after_s_of
-from adapters.redis.envelope import decode_entry, encode_entry
+from adapters.redis.envelope import _PlainEntryV1, decode_entry, encode_entry
 from domain.model.entry import CacheEntry
 from domain.model.policy import CachePolicy
 from domain.model.provenance import ProviderChain
@@ -90,6 +91,15 @@ def test_a_negative_entry_round_trips_with_the_provider_that_said_it() -> None:
     assert decoded == negative
     assert ProviderChain.named("open-meteo,openweathermap").owns(decoded)
     assert not ProviderChain.named("openweathermap,open-meteo").owns(decoded)
+
+
+def test_the_version_before_still_reads_a_negative_entry_that_names_its_provider() -> None:
+    class PreviousEntry(_PlainEntryV1, tag=1):  # the envelope before `provider`
+        unusable: str | None = None
+
+    raw = encode_entry(CachePolicy().negative_entry(NOW, provider="open-meteo"))
+    read = msgspec.msgpack.decode(raw, type=PreviousEntry)
+    assert (read.weather, read.unusable, read.fetched_ms) == (None, None, round(NOW * 1000))
 
 
 def test_an_unusable_entry_and_null_fields_round_trip_through_the_envelope() -> None:
