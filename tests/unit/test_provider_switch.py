@@ -8,19 +8,25 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import httpx
 import pytest
 
 from adapters.host.copies import HostCopies
 from adapters.memory.cache import MemoryCache
 from adapters.memory.fallback_cache import FallbackCache
+from adapters.memory.metrics import MemoryMetrics
 from adapters.providers.simulated import SimulatedProvider
 from adapters.resilience.failover import FailoverProvider
+from adapters.system_clock import SystemClock
 from domain.model.entry import CacheEntry
 from domain.model.errors import CityNotFound, UpstreamUnavailable
 from domain.model.outcome import CacheOutcome
 from domain.model.policy import CachePolicy
+from domain.model.provenance import ProviderChain
 from domain.model.query import WeatherQuery
 from domain.use_cases.get_weather import GetWeather
+from entrypoints.settings import Settings
+from entrypoints.wiring.upstream import provider as build_provider
 from ports.cache import Cache
 from ports.provider import WeatherProvider
 from tests.unit.fakes import FakeClock, FakeProvider
@@ -173,3 +179,16 @@ async def test_the_fresh_hit_fast_path_leaves_another_providers_entry_to_a_full_
     assert (await open_meteo(SAN_JOSE)).outcome is CacheOutcome.MISS
     hit = await open_meteo.cached_hit(SAN_JOSE)
     assert hit is not None and hit.weather.provider == "open-meteo"
+
+
+@pytest.mark.parametrize(
+    "setting", ["simulated", "open-meteo,openweathermap", "openweathermap,simulated"]
+)
+async def test_the_chain_get_weather_reads_from_the_built_provider_is_weather_provider(
+    setting: str,
+) -> None:
+    settings = Settings.from_env({"WEATHER_PROVIDER": setting, "OPENWEATHER_API_KEY": "k"})
+    async with httpx.AsyncClient() as http:
+        provider = build_provider(settings, http, MemoryCache(), MemoryMetrics(), SystemClock())
+
+    assert ProviderChain.named(provider.name).names == settings.providers
