@@ -41,11 +41,14 @@ class _PlainEntryV1(msgspec.Struct, array_like=True, tag=1):
 
 
 class _EntryV1(_PlainEntryV1, tag=1):
-    """`unusable` came later, as a trailing field with a default: envelopes written before
-    it still decode. Only unusable entries are encoded with it, so every other entry stays
-    byte for byte what it was (and readable by the version before)."""
+    """`unusable` and `provider` came later, as trailing fields with defaults: envelopes
+    written before them still decode (with no provider: an entry nobody owns). Only
+    entries without weather are encoded with them (an entry with weather names its
+    provider in it), so those stay byte for byte what they were; and the version before
+    still reads these (msgspec drops trailing fields a struct does not have)."""
 
     unusable: str | None = None
+    provider: str | None = None
 
 
 class _LocationV1(msgspec.Struct, array_like=True, tag=1):
@@ -98,8 +101,8 @@ def encode_entry(entry: CacheEntry) -> bytes:
         entry.failures,
         _ms(entry.fetch_s),
     )
-    if entry.unusable is not None:
-        return _encoder.encode(_EntryV1(*fields, entry.unusable))
+    if weather is None:
+        return _encoder.encode(_EntryV1(*fields, entry.unusable, entry.provider))
     return _encoder.encode(_PlainEntryV1(*fields))
 
 
@@ -132,6 +135,7 @@ def decode_entry(raw: bytes) -> CacheEntry:
         failures=env.failures,
         fetch_s=env.fetch_ms / 1000,
         unusable=env.unusable,
+        provider=env.provider,
     )
 
 

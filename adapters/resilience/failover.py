@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from domain.model.errors import (
+    CityNotFound,
     UnusableAnswer,
     UpstreamBadResponse,
     UpstreamBudgetSpent,
@@ -21,9 +22,12 @@ class FailoverProvider(WeatherProvider):
     - providers are asked in their configured order; one that raises UpstreamUnavailable
       (5xx, 429, timeouts, a bad body or key, its breaker open) hands over to the next;
     - the answer keeps the name of the provider that gave it (Weather.provider);
-    - CityNotFound is final, whichever provider said it: asking the next one too would
-      double the upstream calls for every typo and every junk name a client sends, and
-      the negative answer is cached for NEGATIVE_TTL anyway;
+    - the first provider's CityNotFound is final: asking the next one too would double
+      the upstream calls for every typo and every junk name a client sends, and the
+      negative answer is cached for NEGATIVE_TTL anyway;
+    - a later provider's CityNotFound, heard only because those before it failed, ends
+      the search too but is not final (CityNotFound.final False): that provider may not
+      know a city the first one does, so it must neither be cached nor replace a copy;
     - each provider is expected to fail fast by itself while it is known to be down (the
       ProtectedProvider around it does, without I/O, while its breaker is open), so no
       provider is skipped here on healthy(): a breaker that is half-open reports
@@ -45,11 +49,20 @@ class FailoverProvider(WeatherProvider):
                 return await provider.current(query)
             except UpstreamUnavailable as error:
                 errors.append((provider.name, error))
+            except CityNotFound as error:
+                if not errors:
+                    raise
+                raise _unconfirmed(provider.name, errors) from error
         raise _every_one_failed(errors) from errors[-1][1]
 
     def healthy(self) -> bool:
         """Whether some provider can answer: one sick provider is what failover is for."""
         return any(p.healthy() for p in self.providers)
+
+
+def _unconfirmed(name: str, errors: list[tuple[str, UpstreamUnavailable]]) -> CityNotFound:
+    failed = "; ".join(f"{failed}: {e.reason}" for failed, e in errors)
+    return CityNotFound(f"{name} knows no such city ({failed})", final=False)
 
 
 def _every_one_failed(errors: list[tuple[str, UpstreamUnavailable]]) -> UpstreamUnavailable:

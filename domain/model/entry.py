@@ -16,6 +16,9 @@ class CacheEntry:
     Times are epoch seconds so that every process sharing the cache agrees on them.
     `retry_after` and `failures` implement refresh back-off after an upstream error.
     `fetch_s` is how long the fetch took, the delta used by probabilistic early refresh.
+    `provider` says whose answer an entry without weather records: the provider that said
+    the city is unknown, or the chain whose answer was unusable (an entry with weather
+    names its provider in it). None, in entries written before they said so, is nobody's.
     """
 
     weather: Weather | None
@@ -26,6 +29,7 @@ class CacheEntry:
     failures: int = 0
     fetch_s: float = 0.0
     unusable: str | None = None
+    provider: str | None = None
 
     @property
     def is_negative(self) -> bool:

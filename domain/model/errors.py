@@ -31,7 +31,9 @@ class CityNotFound(SkycacheError):
 
     `outcome` says how the use case learned it (NEGATIVE from the cache, MISS or COALESCED
     from a fetch), for the X-Cache header; None where no cache was involved (providers).
-    `fresh_for_s` is how long the cache remembers the answer, for caches downstream."""
+    `fresh_for_s` is how long the cache remembers the answer, for caches downstream.
+    `final` is False when a fallback provider said it, asked only because the first one
+    failed: an answer for this request, never cached, never replacing a cached copy."""
 
     def __init__(
         self,
@@ -39,10 +41,12 @@ class CityNotFound(SkycacheError):
         *,
         outcome: CacheOutcome | None = None,
         fresh_for_s: float | None = None,
+        final: bool = True,
     ) -> None:
         super().__init__(message)
         self.outcome = outcome
         self.fresh_for_s = fresh_for_s
+        self.final = final
 
 
 class UpstreamUnavailable(SkycacheError):

@@ -54,11 +54,13 @@ class CachePolicy:
             fetch_s=fetch_s,
         )
 
-    def negative_entry(self, now: float) -> CacheEntry:
+    def negative_entry(self, now: float, *, provider: str) -> CacheEntry:
         until = now + self.negative_ttl_s
-        return CacheEntry(weather=None, fetched_at=now, fresh_until=until, stale_until=until)
+        return CacheEntry(
+            weather=None, fetched_at=now, fresh_until=until, stale_until=until, provider=provider
+        )
 
-    def unusable_entry(self, now: float, reason: str) -> CacheEntry:
+    def unusable_entry(self, now: float, reason: str, *, provider: str) -> CacheEntry:
         until = now + self.unusable_ttl_s
         return CacheEntry(
             weather=None,
@@ -66,6 +68,7 @@ class CachePolicy:
             fresh_until=until,
             stale_until=until,
             unusable=reason[:MAX_REASON],
+            provider=provider,
         )
 
     def after_failed_refresh(self, entry: CacheEntry, now: float) -> CacheEntry:

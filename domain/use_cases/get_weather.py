@@ -12,6 +12,7 @@ from domain.model.entry import CacheEntry
 from domain.model.errors import (
     CacheUnavailable,
     CityNotFound,
+    SkycacheError,
     UnusableAnswer,
     UpstreamBudgetSpent,
     UpstreamUnavailable,
@@ -19,6 +20,7 @@ from domain.model.errors import (
 )
 from domain.model.outcome import CacheOutcome, CounterName, WeatherResult
 from domain.model.policy import CachePolicy, Freshness
+from domain.model.provenance import ProviderChain
 from domain.model.query import WeatherQuery
 from domain.model.weather import Weather
 from domain.use_cases.stampede import Role, StampedeGuard
@@ -67,6 +69,10 @@ class GetWeather:
       last good copy this process holds is served STALE and written back with a back-off:
       the shared cache lost it (flushed, restarted empty), the upstream cannot replace it;
     - the cache being down is a miss, never an error;
+    - only entries the configured providers produced are read (ProviderChain.owns): any
+      other, a simulated provider's or another chain's, is a miss, as if it were absent;
+    - "no such city" is cached only on the first provider's word; a fallback's (the first
+      failed) answers a miss uncached, and fails a refresh (stale copy kept, back-off);
     - upstream calls are admitted by priority (domain.model.admission): refreshes first, then
       misses for places already geocoded (`locations`), then names never seen, whose
       fetch also spends the miss budget of the `client` that started it; hits and
@@ -100,6 +106,7 @@ class GetWeather:
         self._locations = locations
         self._misses = misses
         self._refreshes: dict[str, asyncio.Task[None]] = {}
+        self._chain = ProviderChain.named(provider.name)
 
     async def __call__(self, query: WeatherQuery, client: str | None = None) -> WeatherResult:
         """`client` (an address) is who asks, for the miss budget; not part of the key."""
@@ -155,17 +162,24 @@ class GetWeather:
                 entry, role = await self._guard.run(
                     query.key, lambda: self._load(query, payer=payer), lambda: self._peek(query.key)
                 )
-        except UpstreamUnavailable:
-            self._count_failed_miss()
-            served = await self._last_good(query, missed=True)
-            if served is None:
-                raise
-            return served
+        except UpstreamUnavailable as error:
+            return await self._failed_miss(query, error)
+        except CityNotFound as error:
+            # A fallback's word while the first provider failed (a final one was cached).
+            return await self._failed_miss(query, _unconfirmed_miss(error))
         outcome = CacheOutcome.MISS if role is Role.OWNER else CacheOutcome.COALESCED
         if entry.is_unusable:
             self._count_failed_miss()
             return await self._unusable(query, entry, outcome, self._clock.now())
         return self._answer(entry, outcome, self._clock.now())
+
+    async def _failed_miss(self, query: WeatherQuery, error: SkycacheError) -> WeatherResult:
+        """The last good copy if this process holds one, else `error`."""
+        self._count_failed_miss()
+        served = await self._last_good(query, missed=True)
+        if served is None:
+            raise error
+        return served
 
     async def _unusable(
         self, query: WeatherQuery, entry: CacheEntry, outcome: CacheOutcome, now: float
@@ -188,7 +202,7 @@ class GetWeather:
         `missed`: the request was already counted as a failed miss, so it is not also a hit."""
         copy = await self._cache.last_good(query.key)
         now = self._clock.now()
-        if copy is None or copy.weather is None:
+        if copy is None or copy.weather is None or not self._chain.owns(copy):
             return None
         if self._policy.state(copy, now) is Freshness.EXPIRED:
             return None
@@ -241,12 +255,19 @@ class GetWeather:
         started = self._clock.now()
         try:
             weather = await self._call(query)
-        except CityNotFound:
-            entry = self._policy.negative_entry(self._clock.now())
+        except CityNotFound as error:
+            if error.final:
+                entry = self._policy.negative_entry(self._clock.now(), provider=self._chain.first)
+            elif stale is not None:
+                raise UpstreamUnavailable(str(error)) from error  # a failed refresh
+            else:
+                raise
         except UnusableAnswer as error:
             if stale is not None:
                 raise
-            entry = self._policy.unusable_entry(self._clock.now(), error.reason)
+            entry = self._policy.unusable_entry(
+                self._clock.now(), error.reason, provider=self._chain.name
+            )
         else:
             now = self._clock.now()
             entry = self._policy.fresh_entry(
@@ -303,14 +324,19 @@ class GetWeather:
 
     async def _read(self, key: str) -> CacheEntry | None:
         try:
-            return await self._cache.get(key)
+            entry = await self._cache.get(key)
         except CacheUnavailable:
             return None
+        return entry if entry is not None and self._chain.owns(entry) else None
 
     async def _write(self, key: str, entry: CacheEntry) -> None:
         ttl_s = self._policy.storage_ttl_s(entry, self._clock.now())
         with contextlib.suppress(CacheUnavailable):
             await self._cache.put(key, entry, ttl_s)
+
+
+def _unconfirmed_miss(error: CityNotFound) -> CityNotFound:
+    return CityNotFound(str(error), outcome=CacheOutcome.MISS, fresh_for_s=0.0, final=False)
 
 
 def _changed(entry: CacheEntry, *, since: CacheEntry) -> bool:

@@ -99,6 +99,9 @@ def _headers(exc: SkycacheError, ceiling: float) -> dict[str, str] | None:
         return _NO_STORE | {"Retry-After": wait, "X-Cache": "MISS"}
     if isinstance(exc, TooManyMisses):
         return _NO_STORE | {"Retry-After": retry_after(exc.retry_after_s, ceiling)}
+    if isinstance(exc, CityNotFound) and not exc.final:
+        # A fallback's word while the first provider failed: not remembered anywhere.
+        return _NO_STORE | {"X-Cache": "MISS"}
     if isinstance(exc, CityNotFound) and exc.outcome is not None:
         # Caches downstream may remember "no such city" as long as Skycache does.
         remembered = round(exc.fresh_for_s or 0)

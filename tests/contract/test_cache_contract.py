@@ -71,6 +71,19 @@ async def test_a_negative_entry_comes_back_negative(cache: AnyCache) -> None:
     assert found is not None and found.is_negative
 
 
+async def test_an_entry_without_weather_keeps_the_provider_that_gave_it(
+    cache: AnyCache,
+) -> None:
+    said = CacheEntry(
+        weather=None, fetched_at=NOW, fresh_until=NOW + 600, stale_until=NOW + 600, provider="x"
+    )
+    await cache.put("atlantis", said, 60)
+    await cache.put("boise", unusable(provider="open-meteo,openweathermap"), 60)
+    assert await cache.get("atlantis") == said
+    found = await cache.get("boise")
+    assert found is not None and found.provider == "open-meteo,openweathermap"
+
+
 async def test_keys_are_independent_and_may_be_any_script(
     cache: AnyCache,
 ) -> None:
@@ -120,9 +133,16 @@ async def test_a_reachable_backend_answers_ping(cache: AnyCache) -> None:
     assert await cache.ping() is True
 
 
-def unusable(reason: str = "forecast upstream sent an unusable body") -> CacheEntry:
+def unusable(
+    reason: str = "forecast upstream sent an unusable body", provider: str | None = None
+) -> CacheEntry:
     return CacheEntry(
-        weather=None, fetched_at=NOW, fresh_until=NOW + 60, stale_until=NOW + 60, unusable=reason
+        weather=None,
+        fetched_at=NOW,
+        fresh_until=NOW + 60,
+        stale_until=NOW + 60,
+        unusable=reason,
+        provider=provider,
     )
 
 

@@ -67,24 +67,27 @@ async def test_a_failing_provider_hands_over_to_the_next(
     assert (first.calls, second.calls) == (["san jose"], ["san jose"])
 
 
-async def test_an_unknown_city_is_final_and_never_asked_of_the_next_provider(
+async def test_the_first_providers_unknown_city_is_final_and_never_asked_of_the_next(
     first: FakeProvider, second: FakeProvider
 ) -> None:
-    with pytest.raises(CityNotFound):
+    with pytest.raises(CityNotFound) as raised:
         await FailoverProvider([first, second]).current(WeatherQuery.parse("Atlantis"))
 
+    assert raised.value.final is True
     assert second.calls == []
 
 
-async def test_an_unknown_city_from_the_stand_in_is_final_too(
+async def test_a_stand_ins_unknown_city_ends_the_search_but_is_not_final(
     first: FakeProvider, second: FakeProvider
 ) -> None:
     first.failing = UpstreamUnavailable("503")
     third = named("third")
 
-    with pytest.raises(CityNotFound):
+    with pytest.raises(CityNotFound) as raised:
         await FailoverProvider([first, second, third]).current(WeatherQuery.parse("Atlantis"))
 
+    assert raised.value.final is False  # the first could not be asked: not to be cached
+    assert str(raised.value) == "second knows no such city (first: 503)"
     assert third.calls == []
 
 

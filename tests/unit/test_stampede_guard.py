@@ -169,7 +169,13 @@ async def test_a_refresh_another_worker_completed_meanwhile_is_not_run_again() -
     await service.get_weather(SAN_JOSE)
     service.clock.advance(301)
     await service.get_weather(SAN_JOSE)
-    weather = Weather(city="San Jose", temperature=25.0, humidity=50, description="Clear sky")
+    weather = Weather(
+        city="San Jose",
+        temperature=25.0,
+        humidity=50,
+        description="Clear sky",
+        provider=service.provider.name,
+    )
     renewed = service.policy.fresh_entry(weather, service.clock.now(), jitter_fraction=0)
     await service.cache.put(SAN_JOSE.key, renewed, 600)
     await service.get_weather.drain()

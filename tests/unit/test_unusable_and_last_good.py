@@ -122,7 +122,7 @@ async def test_an_answer_from_the_last_good_copy_is_counted_once_as_a_stale_hit(
     world.provider.failing = MISSING_TEMPERATURE
     await world.get_weather(SAN_JOSE)  # the fetch is unusable: the copy serves
     shared.flush()
-    remembered = CachePolicy().unusable_entry(world.clock.now(), "remembered")
+    remembered = CachePolicy().unusable_entry(world.clock.now(), "remembered", provider="fake")
     await shared.put("san jose", remembered, 60)
     before = await world.counts()
     await world.get_weather(SAN_JOSE)  # a remembered 502, but the copy serves again

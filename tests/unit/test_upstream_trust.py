@@ -6,11 +6,14 @@ from __future__ import annotations
 import email.utils
 import time
 
+import msgspec
 import pytest
 
 from adapters.providers.http import HttpLimits, retry_after_s_of
-from adapters.redis.envelope import decode_entry, encode_entry
+from adapters.redis.envelope import _PlainEntryV1, decode_entry, encode_entry
 from domain.model.entry import CacheEntry
+from domain.model.policy import CachePolicy
+from domain.model.provenance import ProviderChain
 from domain.model.weather import Weather
 from domain.model.wmo_codes import describe
 from entrypoints.http.errors import retry_after
@@ -73,19 +76,34 @@ def test_a_weather_code_describes_itself_when_it_is_a_whole_wmo_code(
 NOW = 1_717_243_200.125
 
 
-def test_an_envelope_written_before_unusable_entries_existed_still_decodes() -> None:
-    # A negative entry as the previous version wrote it: [tag, nil, fetched, fresh, stale,
+def test_an_envelope_written_before_entries_named_their_provider_decodes_as_nobodys() -> None:
+    # A negative entry as a previous version wrote it: [tag, nil, fetched, fresh, stale,
     # retry_after, failures, fetch] in msgpack.
     old = b"\x98\x01\xc0\xcd\x03\xe8\xcd\x03\xe8\xcd\x07\xd0\x00\x00\x00"
     entry = decode_entry(old)
-    assert entry.is_negative and entry.unusable is None
-    assert encode_entry(entry) == old  # and entries that are not unusable encode as before
+    assert entry.is_negative and entry.unusable is None and entry.provider is None
+    assert not ProviderChain.named("open-meteo").owns(entry)  # fetched anew, not served
+
+
+def test_a_negative_entry_round_trips_with_the_provider_that_said_it() -> None:
+    negative = CachePolicy().negative_entry(NOW, provider="open-meteo")
+    decoded = decode_entry(encode_entry(negative))
+    assert decoded == negative
+    assert ProviderChain.named("open-meteo,openweathermap").owns(decoded)
+    assert not ProviderChain.named("openweathermap,open-meteo").owns(decoded)
+
+
+def test_the_version_before_still_reads_a_negative_entry_that_names_its_provider() -> None:
+    class PreviousEntry(_PlainEntryV1, tag=1):  # the envelope before `provider`
+        unusable: str | None = None
+
+    raw = encode_entry(CachePolicy().negative_entry(NOW, provider="open-meteo"))
+    read = msgspec.msgpack.decode(raw, type=PreviousEntry)
+    assert (read.weather, read.unusable, read.fetched_ms) == (None, None, round(NOW * 1000))
 
 
 def test_an_unusable_entry_and_null_fields_round_trip_through_the_envelope() -> None:
-    unusable = CacheEntry(
-        weather=None, fetched_at=NOW, fresh_until=NOW + 60, stale_until=NOW + 60, unusable="x"
-    )
+    unusable = CachePolicy().unusable_entry(NOW, "x", provider="open-meteo,openweathermap")
     sparse = CacheEntry(
         weather=Weather(city="Boise", temperature=3.5, humidity=None, description=None),
         fetched_at=NOW,
