@@ -13,7 +13,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # adds the test and load-test tools from requirements-test.lock (about 320 MB in all). The
 # locks pin every package with its files' sha256, checked by pip (--require-hashes); the
 # project itself is then installed editable with --no-deps, as a local tree has no hash.
-$(BIN)/skycache: pyproject.toml requirements.lock
+$(BIN)/skycache: pyproject.toml setup.py requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet --require-hashes -r requirements.lock
