@@ -10,7 +10,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from entrypoints.settings import Settings, is_secret
+from adapters.providers.spec import ProviderSetting
+from entrypoints.settings import is_secret, own_fields, provider_variables
 from entrypoints.settings_help import EXTERNAL, HELP, SHOWN_DEFAULTS
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "CONFIGURATION.md"
@@ -47,15 +48,17 @@ def _default(field: dataclasses.Field[Any]) -> str:
     return f"`{value}`"
 
 
+def _provider_default(setting: ProviderSetting) -> str:
+    return f"`{setting.default}`" if setting.default else "*(none)*"
+
+
 def _row(name: str, default: str, meaning: str) -> str:
     return f"| `{name}` | {default} | {meaning.replace('|', chr(92) + '|')} |"
 
 
 def render() -> str:
-    rows = [
-        _row(f.metadata["env"], _default(f), HELP[f.metadata["env"]])
-        for f in dataclasses.fields(Settings)
-    ]
+    rows = [_row(f.metadata["env"], _default(f), HELP[f.metadata["env"]]) for f in own_fields()]
+    rows += [_row(s.env, _provider_default(s), s.help) for s in provider_variables()]
     rows += [_row(name, default, meaning) for name, (default, meaning) in EXTERNAL.items()]
     return _HEADER + "\n".join(rows) + "\n"
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-# One entry per variable Settings reads, plus the two read by libraries (EXTERNAL); a test
-# fails when a Settings field has none, or an entry names no variable.
+# One entry per variable Settings reads itself (the providers' own variables carry their help
+# in their SPEC), plus the two read by libraries (EXTERNAL); a test fails when a Settings
+# field has none, or an entry names no variable.
 HELP: dict[str, str] = {
     "WEATHER_TTL": ("Seconds a fetched weather stays fresh (≥ 1)."),
     "WEATHER_STALE_TTL": (
@@ -75,13 +76,6 @@ HELP: dict[str, str] = {
         "`open-meteo`, `openweathermap`, `simulated`, or a comma list to fail over through in "
         "order (`open-meteo,openweathermap`)."
     ),
-    "OPEN_METEO_GEOCODING_URL": ("Geocoding API base URL."),
-    "OPEN_METEO_FORECAST_URL": ("Forecast API base URL."),
-    "OPENWEATHER_API_KEY": (
-        "Required when `WEATHER_PROVIDER` includes `openweathermap`; never logged (see "
-        '"Secrets" below).'
-    ),
-    "OPENWEATHER_URL": ("OpenWeatherMap base URL."),
     "UPSTREAM_TIMEOUT": (
         "Seconds for one upstream call, every byte of the body included: each HTTP request, and "
         "geocoding plus forecast together (connect at most 2 s). It also bounds how long one "
@@ -128,8 +122,6 @@ HELP: dict[str, str] = {
         "While Redis is down (or with `SKYCACHE_CACHE=memory`) each worker spends 1/N of every "
         "budget alone; N is this, e.g. instances x workers. `0` = the `--workers` count."
     ),
-    "SIMULATED_LATENCY": ("Seconds each simulated-provider call takes."),
-    "SIMULATED_FAILURE_RATE": ("Share of simulated calls that fail (0 to 1)."),
     "NEAR_CACHE_TTL": (
         "Seconds a worker answers a hot city from memory without touching Redis (0 = off)."
     ),
