@@ -7,13 +7,13 @@ PORT ?= 8000
 WORKERS ?= 2
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test check lint lock redis-server chromium nginx prometheus bench
+.PHONY: run test check lint lock docs redis-server chromium nginx prometheus bench
 
 # `make run` installs what serving needs (about 120 MB) from requirements.lock; `make test`
 # adds the test and load-test tools from requirements-test.lock (about 320 MB in all). The
 # locks pin every package with its files' sha256, checked by pip (--require-hashes); the
 # project itself is then installed editable with --no-deps, as a local tree has no hash.
-$(BIN)/skycache: pyproject.toml requirements.lock
+$(BIN)/skycache: pyproject.toml setup.py requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet --require-hashes -r requirements.lock
@@ -59,6 +59,10 @@ test: $(VENV)/.test-extras redis-server chromium nginx prometheus lint
 # The inner loop, under a minute: lint and types, then the unit and contract tests.
 check: lint redis-server
 	$(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadgroup tests/unit tests/contract
+
+# docs/CONFIGURATION.md from Settings and its help text (a test fails while it is stale).
+docs: $(BIN)/skycache
+	$(BIN)/python -m entrypoints.config_docs
 
 # A few minutes on loopback: the hit path against its ceiling (see docs/BENCHMARKS.md).
 bench: $(VENV)/.test-extras redis-server

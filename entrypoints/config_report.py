@@ -11,7 +11,13 @@ from collections.abc import Mapping
 from typing import Any
 
 from adapters.observability.redaction import MASK, redact
-from entrypoints.settings import Settings, SettingsError, is_secret
+from entrypoints.settings import (
+    Settings,
+    SettingsError,
+    is_secret,
+    own_fields,
+    provider_variables,
+)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -25,11 +31,9 @@ def rows(settings: Settings, env: Mapping[str, str]) -> list[Row]:
     """One row per environment variable Settings reads, in the order it declares them."""
     table = []
     derived = _derived_defaults(settings)
-    for f in dataclasses.fields(Settings):
+    for f in own_fields():
         name = f.metadata["env"]
         value = getattr(settings, f.name)
-        # Each reader treats a blank variable as unset, and so does this.
-        source = "env" if env.get(name, "").strip() else "default"
         if value is None:
             value = derived.get(name, value)
         elif is_secret(f):
@@ -38,8 +42,18 @@ def rows(settings: Settings, env: Mapping[str, str]) -> list[Row]:
             value = redact(value)
         elif isinstance(value, tuple):  # host:port addresses, as they are written
             value = ",".join(f"{host}:{port}" for host, port in value)
-        table.append(Row(name, value, source))
+        table.append(Row(name, value, _source(name, env)))
+    for variable in provider_variables():
+        value = settings.provider_options[variable.env]
+        if variable.kind == "secret":
+            value = MASK if value else ""
+        table.append(Row(variable.env, redact(value), _source(variable.env, env)))
     return table
+
+
+def _source(name: str, env: Mapping[str, str]) -> str:
+    # Each reader treats a blank variable as unset, and so does this.
+    return "env" if env.get(name, "").strip() else "default"
 
 
 def _derived_defaults(settings: Settings) -> dict[str, str]:

@@ -32,7 +32,7 @@ def free_port() -> int:
 
 def serve_command(port: int, *, workers: int = 1) -> list[str]:
     """`skycache serve` on loopback, run by this interpreter."""
-    return [sys.executable, "-m", "entrypoints.cli", "serve", "--host", "127.0.0.1",
+    return [sys.executable, "-m", "skycache", "serve", "--host", "127.0.0.1",
             "--port", str(port), "--workers", str(workers)]  # fmt: skip
 
 

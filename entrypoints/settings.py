@@ -11,6 +11,8 @@ from typing import Any
 from urllib.parse import unquote, urlparse
 
 from adapters.observability.redaction import redact
+from adapters.providers import registry
+from adapters.providers.spec import ProviderSetting
 
 
 class SettingsError(ValueError):
@@ -113,26 +115,48 @@ def _addresses(name: str) -> Any:
     return field(default=(), metadata={"env": name, "read": read})
 
 
-PROVIDERS = ("open-meteo", "openweathermap", "simulated")
-
-
 def _providers(name: str, default: str) -> Any:
     """One provider, or an ordered comma list of them to fail over through."""
 
     def read(env: Mapping[str, str]) -> str:
+        known = tuple(registry.by_name())
         raw = env.get(name, "").strip().lower() or default
         names = [part.strip() for part in raw.split(",")]
         for item in names:
-            if item not in PROVIDERS:
+            if item not in known:
                 raise SettingsError(
                     f"{name}={raw!r}: {item!r} is not a provider; "
-                    f"use one or a comma list of {', '.join(PROVIDERS)}"
+                    f"use one or a comma list of {', '.join(known)}"
                 )
         if len(set(names)) < len(names):
             raise SettingsError(f"{name}={raw!r} names a provider twice")
         return ",".join(names)
 
     return field(default=default, metadata={"env": name, "read": read})
+
+
+def _provider_option(setting: ProviderSetting, env: Mapping[str, str]) -> str:
+    """One provider variable, checked like the settings of its kind; numbers kept as text."""
+    name = setting.env
+    if setting.kind == "url":
+        return str(_url(name, setting.default, ("http", "https")).metadata["read"](env))
+    if setting.kind == "secret":
+        return env.get(name, "").strip()
+    if setting.kind == "text":
+        return env.get(name, "").strip() or setting.default
+    value = _number(name, float(setting.default), minimum=setting.minimum).metadata["read"](env)
+    if value > setting.maximum:
+        raise SettingsError(f"{name} must be between {setting.minimum:g} and {setting.maximum:g}")
+    return f"{value:g}"
+
+
+def _provider_options() -> Any:
+    """Every provider's own variables (adapters/providers/*.py SPEC.settings), by name."""
+
+    def read(env: Mapping[str, str]) -> Mapping[str, str]:
+        return {s.env: _provider_option(s, env) for s in registry.provider_settings()}
+
+    return field(default_factory=lambda: read({}), repr=False, metadata={"read": read})
 
 
 def _grid(name: str, default: str) -> Any:
@@ -241,17 +265,7 @@ class Settings:
     local_copy_size: int = _number("LOCAL_COPY_SIZE", 10_000, integer=True)
     rate_limit: str = _rate_limit("RATE_LIMIT")
     metrics_flush_s: float = _number("METRICS_FLUSH_INTERVAL", 1.0, minimum=0.05)
-    weather_provider: str = _providers("WEATHER_PROVIDER", "open-meteo")
-    geocoding_url: str = _url(
-        "OPEN_METEO_GEOCODING_URL", "https://geocoding-api.open-meteo.com", ("http", "https")
-    )
-    forecast_url: str = _url(
-        "OPEN_METEO_FORECAST_URL", "https://api.open-meteo.com", ("http", "https")
-    )
-    openweather_api_key: str = _secret("OPENWEATHER_API_KEY")
-    openweather_url: str = _url(
-        "OPENWEATHER_URL", "https://api.openweathermap.org", ("http", "https")
-    )
+    weather_provider: str = _providers("WEATHER_PROVIDER", registry.SPECS[0].name)
     upstream_timeout_s: float = _number("UPSTREAM_TIMEOUT", 5.0, minimum=0.01)
     upstream_max_body: int = _number("UPSTREAM_MAX_BODY", 1_048_576, minimum=1024, integer=True)
     upstream_retry_after_max_s: float = _number("UPSTREAM_RETRY_AFTER_MAX", 3_600.0, minimum=1.0)
@@ -267,8 +281,6 @@ class Settings:
     upstream_budget_shares: int = _number("UPSTREAM_BUDGET_SHARES", 0, integer=True)
     workers: int = _number("SKYCACHE_WORKERS", 1, minimum=1, integer=True)
     run_dir: str = _text("SKYCACHE_RUN_DIR", "")
-    simulated_latency_s: float = _number("SIMULATED_LATENCY", 0.05)
-    simulated_failure_rate: float = _number("SIMULATED_FAILURE_RATE", 0.0)
     near_cache_ttl_s: float = _number("NEAR_CACHE_TTL", 1.0)
     near_cache_size: int = _number("NEAR_CACHE_SIZE", 4096, integer=True)
     coord_grid: float = _grid("COORD_GRID", "0.01")
@@ -278,18 +290,21 @@ class Settings:
     status_page: bool = _flag("STATUS_PAGE", True)
     admin_token: str = _secret("ADMIN_TOKEN")
     metrics_token: str = _secret("METRICS_TOKEN")
+    # Last: each provider's own variables (URLs, keys), declared in its SPEC.
+    provider_options: Mapping[str, str] = _provider_options()
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         source = os.environ if env is None else env
         values = {f.name: _reader(f)(source) for f in dataclasses.fields(cls)}
         settings = cls(**values)
-        if settings.simulated_failure_rate > 1:
-            raise SettingsError("SIMULATED_FAILURE_RATE must be between 0 and 1")
         if settings.upstream_retries > 1:
             raise SettingsError("UPSTREAM_RETRIES must be 0 or 1")
-        if "openweathermap" in settings.providers and not settings.openweather_api_key:
-            raise SettingsError("WEATHER_PROVIDER uses openweathermap: set OPENWEATHER_API_KEY")
+        specs = registry.by_name()
+        for name in settings.providers:
+            for needed in (s for s in specs[name].settings if s.required):
+                if not settings.provider_options[needed.env]:
+                    raise SettingsError(f"WEATHER_PROVIDER uses {name}: set {needed.env}")
         if settings.redis_sentinels and settings.redis_cluster_nodes:
             raise SettingsError("REDIS_SENTINELS and REDIS_CLUSTER_NODES: set one, not both")
         database = urlparse(settings.redis_url).path.strip("/") or "0"
@@ -300,6 +315,9 @@ class Settings:
     def secrets(self) -> tuple[str, ...]:
         """Every secret value configured, to be masked wherever it might appear."""
         values = [getattr(self, f.name) for f in dataclasses.fields(self) if is_secret(f)]
+        values += [
+            self.provider_options[s.env] for s in registry.provider_settings() if s.kind == "secret"
+        ]
         password = urlparse(self.redis_url).password
         if password:
             values += [password, unquote(password)]
@@ -320,6 +338,16 @@ def is_secret(f: dataclasses.Field[Any]) -> bool:
     return bool(f.metadata.get("secret"))
 
 
+def own_fields() -> list[dataclasses.Field[Any]]:
+    """Settings' fields that are one variable each (all but the providers' options)."""
+    return [f for f in dataclasses.fields(Settings) if "env" in f.metadata]
+
+
+def provider_variables() -> tuple[ProviderSetting, ...]:
+    """The variables the providers declare, in the registry's order."""
+    return registry.provider_settings()
+
+
 def documented_variables() -> list[str]:
-    """Every environment variable the service reads, for the README's table check."""
-    return [f.metadata["env"] for f in dataclasses.fields(Settings)]
+    """Every environment variable Settings reads: its own, then the providers'."""
+    return [f.metadata["env"] for f in own_fields()] + [s.env for s in provider_variables()]

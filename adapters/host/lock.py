@@ -1,6 +1,6 @@
 """Host lock: a lease per key in a file that every worker of this instance shares.
 
-The fallback while the Redis lock is unreachable (adapters/resilience/host_fallback_lock.py):
+The fallback while the Redis lock is unreachable (adapters/resilience/fallback_lock.py):
 the workers of one instance then still agree on one fetch per city. A file holds the
 holder's token, the lease's expiry on the host's monotonic clock (CLOCK_MONOTONIC is one
 clock for every process of a Linux host), and the id and Signal of the last release. A

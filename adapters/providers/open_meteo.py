@@ -7,10 +7,12 @@ import msgspec
 
 from adapters.providers.bounds import Celsius, Latitude, Longitude, Name, Percent, Short, Timestamp
 from adapters.providers.http import DEFAULT_LIMITS, HttpLimits, HttpProvider, get_json
+from adapters.providers.spec import ProviderContext, ProviderSetting, ProviderSpec
 from domain.model.errors import CityNotFound, UpstreamBadResponse
 from domain.model.query import WeatherQuery
 from domain.model.weather import Location, Weather
 from domain.model.wmo_codes import describe
+from domain.use_cases.geocoding import CachedGeocoder
 from ports.provider import Geocoder
 
 GEOCODING_URL = "https://geocoding-api.open-meteo.com"
@@ -130,3 +132,38 @@ def _weather(location: Location, current: _Current, provider: str) -> Weather:
         observed_at=current.time,
         provider=provider,
     )
+
+
+def _build(context: ProviderContext) -> OpenMeteoProvider:
+    geocoder = OpenMeteoGeocoder(
+        context.http, base_url=context.options["OPEN_METEO_GEOCODING_URL"], limits=context.limits
+    )
+    return OpenMeteoProvider(
+        context.http,
+        CachedGeocoder(geocoder, context.locations),
+        base_url=context.options["OPEN_METEO_FORECAST_URL"],
+        limits=context.limits,
+    )
+
+
+SPEC = ProviderSpec(
+    name="open-meteo",
+    build=_build,
+    settings=(
+        ProviderSetting(
+            env="OPEN_METEO_GEOCODING_URL",
+            kind="url",
+            default=GEOCODING_URL,
+            help="Open-Meteo's geocoding API base URL.",
+        ),
+        ProviderSetting(
+            env="OPEN_METEO_FORECAST_URL",
+            kind="url",
+            default=FORECAST_URL,
+            help="Open-Meteo's forecast API base URL.",
+        ),
+    ),
+    endpoints={"/v1/search": "geocoding", "/v1/forecast": "forecast"},
+    # Open-Meteo's terms for non-commercial use, per client address.
+    free_tier={"minute": 600, "hour": 5_000, "day": 10_000},
+)

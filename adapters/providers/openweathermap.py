@@ -16,6 +16,7 @@ from adapters.providers.http import (
     decode,
     fetch,
 )
+from adapters.providers.spec import ProviderContext, ProviderSetting, ProviderSpec
 from domain.model.errors import CityNotFound, UpstreamRejectedKey
 from domain.model.query import WeatherQuery
 from domain.model.weather import Weather
@@ -124,3 +125,36 @@ def _weather(query: WeatherQuery, current: _Current, provider: str) -> Weather:
         observed_at=datetime.fromtimestamp(current.dt, UTC).strftime("%Y-%m-%dT%H:%M"),
         provider=provider,
     )
+
+
+def _build(context: ProviderContext) -> OpenWeatherMapProvider:
+    return OpenWeatherMapProvider(
+        context.http,
+        api_key=context.options["OPENWEATHER_API_KEY"],
+        base_url=context.options["OPENWEATHER_URL"],
+        limits=context.limits,
+    )
+
+
+SPEC = ProviderSpec(
+    name="openweathermap",
+    build=_build,
+    settings=(
+        ProviderSetting(
+            env="OPENWEATHER_API_KEY",
+            kind="secret",
+            required=True,
+            help="OpenWeatherMap's API key, needed when `WEATHER_PROVIDER` names "
+            "openweathermap; never logged (docs/SECURITY.md).",
+        ),
+        ProviderSetting(
+            env="OPENWEATHER_URL",
+            kind="url",
+            default=OPENWEATHER_URL,
+            help="OpenWeatherMap's API base URL.",
+        ),
+    ),
+    endpoints={"/data/2.5/weather": "openweathermap"},
+    # The free plan: 60 calls a minute, 1,000,000 a month.
+    free_tier={"minute": 60, "month": 1_000_000},
+)

@@ -7,6 +7,7 @@ import hashlib
 import random
 from collections.abc import Callable
 
+from adapters.providers.spec import ProviderContext, ProviderSetting, ProviderSpec
 from domain.model.errors import CityNotFound, UpstreamUnavailable
 from domain.model.query import WeatherQuery
 from domain.model.weather import Weather
@@ -78,3 +79,32 @@ def _weather_for(query: WeatherQuery, provider: str) -> Weather:
         longitude=point.longitude if point else round(-180 + (word[4] % 3_600_000) / 10_000, 4),
         provider=provider,
     )
+
+
+def _build(context: ProviderContext) -> SimulatedProvider:
+    return SimulatedProvider(
+        latency_s=float(context.options["SIMULATED_LATENCY"]),
+        failure_rate=float(context.options["SIMULATED_FAILURE_RATE"]),
+    )
+
+
+# No HTTP call, so no endpoints and no free tier to protect.
+SPEC = ProviderSpec(
+    name="simulated",
+    build=_build,
+    settings=(
+        ProviderSetting(
+            env="SIMULATED_LATENCY",
+            kind="number",
+            default="0.05",
+            help="Seconds each simulated-provider call takes.",
+        ),
+        ProviderSetting(
+            env="SIMULATED_FAILURE_RATE",
+            kind="number",
+            default="0",
+            maximum=1.0,
+            help="Share of simulated calls that fail (0 to 1).",
+        ),
+    ),
+)

@@ -7,11 +7,10 @@ from collections.abc import AsyncIterator
 import httpx
 
 from adapters.observability.prometheus_instruments import Instruments
+from adapters.providers import registry
 from adapters.providers.budgeted_transport import BudgetedTransport
 from adapters.providers.http import HttpLimits
-from adapters.providers.open_meteo import OpenMeteoGeocoder, OpenMeteoProvider
-from adapters.providers.openweathermap import OpenWeatherMapProvider
-from adapters.providers.simulated import SimulatedProvider
+from adapters.providers.spec import ProviderContext
 from adapters.redis.breaker import RedisBreaker
 from adapters.redis.budget import RedisWindows
 from adapters.redis.keys import BUDGET_PREFIX, MISSES_PREFIX
@@ -21,7 +20,6 @@ from adapters.resilience.counted_provider import CountedAttempts, CountedProvide
 from adapters.resilience.failover import FailoverProvider
 from adapters.resilience.protected_provider import ProtectedProvider, ProtectionConfig
 from domain.model.admission import PROBE_EVERY_S, BudgetLimit
-from domain.use_cases.geocoding import CachedGeocoder
 from entrypoints.settings import Settings
 from ports.budget import MissBudget, UpstreamBudget
 from ports.cache import LocationCache
@@ -29,26 +27,6 @@ from ports.clock import Clock
 from ports.metrics import Metrics
 from ports.provider import WeatherProvider
 
-# Upstream URL paths, named for the metrics' `endpoint` label.
-UPSTREAM_ENDPOINTS = {
-    "/v1/search": "geocoding",
-    "/v1/forecast": "forecast",
-    "/data/2.5/weather": "openweathermap",
-}
-# Which provider's budget each upstream URL path spends from.
-UPSTREAM_BUDGETS = {
-    "/v1/search": "open-meteo",
-    "/v1/forecast": "open-meteo",
-    "/data/2.5/weather": "openweathermap",
-}
-# The providers' published free tiers, in HTTP calls: Open-Meteo's terms (600 a minute,
-# 5,000 an hour, 10,000 a day) and OpenWeatherMap's free plan (60 a minute, 1,000,000 a
-# month); the simulated provider makes no HTTP call.
-FREE_TIERS: dict[str, dict[str, int]] = {
-    "open-meteo": {"minute": 600, "hour": 5_000, "day": 10_000},
-    "openweathermap": {"minute": 60, "month": 1_000_000},
-    "simulated": {},
-}
 # A month is taken as 31 days, so that no calendar month can hold more than its limit.
 PERIODS_S = {"minute": 60.0, "hour": 3_600.0, "day": 86_400.0, "month": 31 * 86_400.0}
 RATE_UNITS_S = {"second": 1.0, "minute": 60.0, "hour": 3_600.0, "day": 86_400.0}
@@ -65,9 +43,9 @@ async def open_http_client(
     limits = httpx.Limits(max_connections=100, max_keepalive_connections=20)
     # With a transport of our own, the limits belong to it, not to the client.
     transport: httpx.AsyncBaseTransport = httpx.AsyncHTTPTransport(limits=limits)
-    transport = instruments.observe_transport(transport, UPSTREAM_ENDPOINTS)
+    transport = instruments.observe_transport(transport, registry.endpoint_labels())
     # Outermost: a request the budget refuses is not an upstream call in the metrics.
-    transport = BudgetedTransport(transport, budget, UPSTREAM_BUDGETS)
+    transport = BudgetedTransport(transport, budget, registry.budget_owners())
     client = httpx.AsyncClient(
         timeout=timeout, transport=transport, headers={"User-Agent": "skycache"}
     )
@@ -87,8 +65,9 @@ def budget_limits(settings: Settings) -> dict[str, tuple[BudgetLimit, ...]]:
         "month": settings.upstream_max_per_month,
     }
     limits = {}
+    specs = registry.by_name()
     for name in settings.providers:
-        calls = {label: FREE_TIERS[name].get(label, 0) for label in PERIODS_S}
+        calls = {label: specs[name].free_tier.get(label, 0) for label in PERIODS_S}
         calls |= {label: count for label, count in chosen.items() if count is not None}
         limits[name] = tuple(
             BudgetLimit(calls[label], period, label)
@@ -126,8 +105,9 @@ def upstream_budget(
 def miss_limit(settings: Settings) -> BudgetLimit | None:
     rate = settings.upstream_misses_per_client
     if rate is None:
-        only_simulated = set(settings.providers) == {"simulated"}
-        rate = "0" if only_simulated else DEFAULT_MISSES_PER_CLIENT  # no quota to protect
+        specs = registry.by_name()
+        no_quota = not any(specs[name].free_tier for name in settings.providers)
+        rate = "0" if no_quota else DEFAULT_MISSES_PER_CLIENT  # nothing to protect
     if rate == "0":
         return None
     count, unit = rate.split("/")
@@ -198,20 +178,7 @@ def http_limits(settings: Settings) -> HttpLimits:
 def upstream(
     name: str, settings: Settings, http: httpx.AsyncClient, locations: LocationCache
 ) -> WeatherProvider:
-    """The adapter WEATHER_PROVIDER names; a new provider adds its branch here."""
-    limits = http_limits(settings)
-    if name == "openweathermap":
-        return OpenWeatherMapProvider(
-            http,
-            api_key=settings.openweather_api_key,
-            base_url=settings.openweather_url,
-            limits=limits,
-        )
-    if name == "simulated":
-        return SimulatedProvider(
-            latency_s=settings.simulated_latency_s, failure_rate=settings.simulated_failure_rate
-        )
-    geocoder = CachedGeocoder(
-        OpenMeteoGeocoder(http, base_url=settings.geocoding_url, limits=limits), locations
-    )
-    return OpenMeteoProvider(http, geocoder, base_url=settings.forecast_url, limits=limits)
+    """The adapter WEATHER_PROVIDER names, built by its spec (adapters/providers/registry.py)."""
+    spec = registry.by_name()[name]
+    options = {s.env: settings.provider_options[s.env] for s in spec.settings}
+    return spec.build(ProviderContext(http, locations, http_limits(settings), options))

@@ -62,7 +62,7 @@ def test_a_bad_address_is_a_one_line_usage_error(
     tmp_path: Path, argument: str, value: str, complaint: str
 ) -> None:
     args = {"--listen": "127.0.0.1:8080", "--instance": "127.0.0.1:8000"} | {argument: value}
-    command = [sys.executable, "-m", "entrypoints.cli", "edge-config", "--dir", str(tmp_path)]
+    command = [sys.executable, "-m", "skycache", "edge-config", "--dir", str(tmp_path)]
     for name, given in args.items():
         command += [name, given]
     result = subprocess.run(command, capture_output=True, text=True)

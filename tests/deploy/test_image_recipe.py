@@ -131,3 +131,32 @@ def test_the_installed_app_serves_passes_its_healthcheck_and_stops_on_sigterm(
     output = log.read_text()
     assert "Application shutdown complete." in output, output[-4000:]
     assert "Traceback" not in output, output[-4000:]
+
+
+def test_the_installed_skycache_claims_one_top_level_name(image_venv: Path, tmp_path: Path) -> None:
+    """The layers live under skycache/_layers/: an unrelated distribution named `entrypoints`
+    (or `adapters`, `domain`, `ports`) installs beside Skycache without either overwriting
+    the other's files, and only Skycache's own process puts its layers on sys.path."""
+    dist = next((image_venv / "lib").glob("python3*/site-packages/skycache-*.dist-info"))
+    top_level = {
+        line.split("/")[0]
+        for line in (dist / "RECORD").read_text().splitlines()
+        if not line.startswith(("skycache-", "../"))
+    }
+    assert top_level == {"skycache"}
+    outside = subprocess.run(
+        [_bin(image_venv, "python"), "-c", "import entrypoints"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert "No module named 'entrypoints'" in outside.stderr
+    inside = subprocess.run(
+        [_bin(image_venv, "python"), "-m", "skycache", "config", "--json"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert inside.returncode == 0 and '"WEATHER_TTL"' in inside.stdout, inside.stderr

@@ -107,7 +107,7 @@ async def test_warming_20_cities_makes_20_calls_with_duplicate_requests_meanwhil
 
 
 def cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    command = [sys.executable, "-m", "entrypoints.cli", *args]
+    command = [sys.executable, "-m", "skycache", *args]
     return subprocess.run(
         command, env={**os.environ, **env}, cwd=ROOT, capture_output=True, text=True, timeout=60
     )

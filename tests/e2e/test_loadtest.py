@@ -59,7 +59,7 @@ def _accepted(check: str, bodies: list[object]) -> list[bool]:
 def _loadtest(
     out: Path, env: dict[str, str], run_time: str, *options: str
 ) -> subprocess.CompletedProcess[str]:
-    command = [sys.executable, "-m", "entrypoints.cli", "loadtest", "--out", str(out), *options]
+    command = [sys.executable, "-m", "skycache", "loadtest", "--out", str(out), *options]
     command += ["--users", "20", "--spawn-rate", "20", "--run-time", run_time]
     # A short flush interval keeps the wait for the workers' counters short; a roomier Redis
     # timeout keeps a worker's start-up PING from failing while Locust shares the two cores.

@@ -130,7 +130,7 @@ async def test_a_run_with_a_redis_password_and_an_api_key_never_shows_either(
 
 def run_cli(*args: str, env: dict[str, str]) -> str:
     done = subprocess.run(
-        [sys.executable, "-m", "entrypoints.cli", *args],
+        [sys.executable, "-m", "skycache", *args],
         cwd=ROOT,
         env={**os.environ, **env},
         capture_output=True,

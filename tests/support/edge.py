@@ -25,7 +25,7 @@ def nginx_binary() -> str:
 
 def edge_config(listen: str, instances: Sequence[str], state: Path) -> str:
     """What `skycache edge-config` prints, run as a user would run it."""
-    command = [sys.executable, "-m", "entrypoints.cli", "edge-config", "--listen", listen]
+    command = [sys.executable, "-m", "skycache", "edge-config", "--listen", listen]
     for instance in instances:
         command += ["--instance", instance]
     command += ["--dir", str(state)]

@@ -26,7 +26,7 @@ def skycache(*args: str, env: dict[str, str] | None = None) -> subprocess.Comple
     # A clean environment: the variables the runner's shell may set would change the sources.
     base = {k: v for k, v in os.environ.items() if k not in documented_variables()}
     return subprocess.run(
-        [sys.executable, "-m", "entrypoints.cli", *args],
+        [sys.executable, "-m", "skycache", *args],
         cwd=ROOT,
         env={**base, **(env or {})},
         capture_output=True,

@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def serve(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     port = str(free_port())
-    command = [sys.executable, "-m", "entrypoints.cli", "serve", "--port", port, "--workers", "2"]
+    command = [sys.executable, "-m", "skycache", "serve", "--port", port, "--workers", "2"]
     return subprocess.run(
         command,
         cwd=ROOT,

@@ -15,10 +15,10 @@ from adapters.memory.lock import MemoryLock
 from adapters.memory.metrics import MemoryMetrics
 from adapters.observability.prometheus_instruments import Instruments
 from adapters.observability.prometheus_metrics import Batch
+from adapters.providers.registry import endpoint_labels
 from domain.model.outcome import CounterName
 from entrypoints.http.observed_app import ObservedApp
 from entrypoints.logging_setup import JsonFormatter
-from entrypoints.wiring.upstream import UPSTREAM_ENDPOINTS
 from ports.lock import Held, Signal
 
 
@@ -116,7 +116,7 @@ async def test_upstream_calls_are_observed_by_endpoint_and_failures_logged(
             raise httpx.ConnectTimeout("slow", request=request)
         return httpx.Response(500 if "fail" in str(request.url) else 200, json={})
 
-    transport = instruments.observe_transport(httpx.MockTransport(upstream), UPSTREAM_ENDPOINTS)
+    transport = instruments.observe_transport(httpx.MockTransport(upstream), endpoint_labels())
     async with httpx.AsyncClient(transport=transport, base_url="http://upstream") as client:
         await client.get("/v1/search")
         await client.get("/v1/search", params={"name": "fail"})

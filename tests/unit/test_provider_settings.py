@@ -50,12 +50,13 @@ def test_openweathermap_without_an_api_key_stops_start_up() -> None:
 def test_the_api_key_never_shows_in_the_settings_repr() -> None:
     env = {"WEATHER_PROVIDER": "openweathermap", "OPENWEATHER_API_KEY": "s3cr3t-key"}
     settings = Settings.from_env(env)
-    assert settings.openweather_api_key == "s3cr3t-key"
+    assert settings.provider_options["OPENWEATHER_API_KEY"] == "s3cr3t-key"
     assert "s3cr3t-key" not in repr(settings)
 
 
 def test_openweathermap_url_has_a_default_and_must_be_http() -> None:
-    assert Settings.from_env({}).openweather_url == "https://api.openweathermap.org"
+    default = Settings.from_env({}).provider_options["OPENWEATHER_URL"]
+    assert default == "https://api.openweathermap.org"
     with pytest.raises(SettingsError, match="OPENWEATHER_URL"):
         Settings.from_env({"OPENWEATHER_URL": "ftp://example.org"})
 
