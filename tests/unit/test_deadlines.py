@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from domain.model.deadlines import Deadlines
+from entrypoints.config_report import rows
 from entrypoints.settings import Settings, SettingsError
 from entrypoints.wiring.upstream import protection_config
 
@@ -63,6 +64,11 @@ def test_unset_the_wait_timeout_is_the_waiters_deadline() -> None:
     settings = Settings.from_env({"UPSTREAM_TIMEOUT": "2", "LOCK_TTL": "1"})
     assert settings.lock_wait_timeout_s is None
     assert settings.wait_timeout_s == settings.deadlines.waiter_s
+
+
+def test_skycache_config_shows_the_derived_wait_timeout() -> None:
+    shown = {row.variable: row.value for row in rows(Settings.from_env({}), {})}
+    assert shown["LOCK_WAIT_TIMEOUT"] == "27.75 (derived)"
 
 
 def test_a_wait_timeout_above_the_waiters_deadline_is_honoured() -> None:
