@@ -7,8 +7,8 @@ from dataclasses import dataclass
 # The owner's Redis round trips outside its provider calls: the re-read under the lease,
 # the miss budget, the write of the answer and the lease's release.
 OWNER_ROUND_TRIPS = 4
-# The time a provider attempt may spend between its HTTP requests (the geocoding cache,
-# the shared budget), and a slot's hand-over to the next caller: a tenth of a request.
+# The time a provider attempt may spend between its HTTP requests (the geocoding cache's
+# read and write), and a slot's hand-over to the next caller: a tenth of a request.
 SLACK = 0.1
 
 
