@@ -57,8 +57,8 @@ def _source(name: str, env: Mapping[str, str]) -> str:
 
 
 def _derived_defaults(settings: Settings) -> dict[str, str]:
-    """What an unset budget variable means in force: each provider's free tier, and the
-    miss budget the providers call for."""
+    """What an unset variable means in force: each provider's free tier, the miss budget
+    the providers call for, and the waiters' deadline (docs/TIMING.md)."""
     # Imported here: the container imports prometheus_client, whose first import decides
     # multiprocess mode, and the CLI must not import it before its workers start.
     from entrypoints.wiring.upstream import budget_limits, miss_limit
@@ -75,6 +75,7 @@ def _derived_defaults(settings: Settings) -> dict[str, str]:
     shown["UPSTREAM_MISSES_PER_CLIENT"] = (
         f"{misses.calls}/{misses.label}" if misses else "unlimited (simulated only)"
     )
+    shown["LOCK_WAIT_TIMEOUT"] = f"{settings.deadlines.waiter_s:g} (derived)"
     return shown
 
 

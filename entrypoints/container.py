@@ -80,7 +80,7 @@ class Container(containers.DeclarativeContainer):
         instruments.provided.observe_lock.call(lock),
         clock=clock,
         lock_ttl_s=settings.provided.lock_ttl_s,
-        wait_timeout_s=settings.provided.lock_wait_timeout_s,
+        wait_timeout_s=settings.provided.wait_timeout_s,
     )
     get_weather = providers.Singleton(
         GetWeather,

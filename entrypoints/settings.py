@@ -13,6 +13,7 @@ from urllib.parse import unquote, urlparse
 from adapters.observability.redaction import redact
 from adapters.providers import registry
 from adapters.providers.spec import ProviderSetting
+from domain.model.deadlines import Deadlines
 
 
 class SettingsError(ValueError):
@@ -23,8 +24,12 @@ class StartupError(RuntimeError):
     """The service cannot start as configured; the message says why in one line."""
 
 
-def _number(name: str, default: float, *, minimum: float = 0.0, integer: bool = False) -> Any:
-    def read(env: Mapping[str, str]) -> float | int:
+def _number(
+    name: str, default: float | None, *, minimum: float = 0.0, integer: bool = False
+) -> Any:
+    """A number of at least `minimum`; `default` when unset (None: derived elsewhere)."""
+
+    def read(env: Mapping[str, str]) -> float | int | None:
         raw = env.get(name, "").strip()
         if not raw:
             return default
@@ -252,7 +257,8 @@ class Settings:
     refresh_backoff_max_s: float = _number("REFRESH_BACKOFF_MAX", 300.0, minimum=0.1)
     xfetch_beta: float = _number("XFETCH_BETA", 0.0)
     lock_ttl_s: float = _number("LOCK_TTL", 5.0, minimum=0.1)
-    lock_wait_timeout_s: float = _number("LOCK_WAIT_TIMEOUT", 10.0, minimum=0.1)
+    # None: the waiter's deadline in `deadlines`, which is the least a waiter may need.
+    lock_wait_timeout_s: float | None = _number("LOCK_WAIT_TIMEOUT", None, minimum=0.1)
     cache_backend: str = _choice("SKYCACHE_CACHE", "auto", ("auto", "redis", "memory"))
     redis_url: str = _url("REDIS_URL", "redis://localhost:6379/0", ("redis", "rediss"))
     redis_sentinels: tuple[tuple[str, int], ...] = _addresses("REDIS_SENTINELS")
@@ -305,6 +311,7 @@ class Settings:
             for needed in (s for s in specs[name].settings if s.required):
                 if not settings.provider_options[needed.env]:
                     raise SettingsError(f"WEATHER_PROVIDER uses {name}: set {needed.env}")
+        _check_wait_timeout(settings)
         if settings.redis_sentinels and settings.redis_cluster_nodes:
             raise SettingsError("REDIS_SENTINELS and REDIS_CLUSTER_NODES: set one, not both")
         database = urlparse(settings.redis_url).path.strip("/") or "0"
@@ -324,9 +331,35 @@ class Settings:
         return tuple(value for value in values if value)
 
     @property
+    def deadlines(self) -> Deadlines:
+        """Every time bound of a fetch, from UPSTREAM_TIMEOUT, LOCK_TTL and REDIS_TIMEOUT."""
+        return Deadlines(
+            request_s=self.upstream_timeout_s,
+            calls=tuple(registry.by_name()[name].requests_per_call for name in self.providers),
+            redis_s=self.redis_timeout_s,
+            lease_s=self.lock_ttl_s,
+        )
+
+    @property
+    def wait_timeout_s(self) -> float:
+        """How long a request waits for another's fetch: LOCK_WAIT_TIMEOUT, else derived."""
+        return self.lock_wait_timeout_s or self.deadlines.waiter_s
+
+    @property
     def providers(self) -> tuple[str, ...]:
         """WEATHER_PROVIDER's names, in failover order."""
         return tuple(self.weather_provider.split(","))
+
+
+def _check_wait_timeout(settings: Settings) -> None:
+    """A waiter that gives up before its owner may still answer turns a slow answer into
+    a 503 (docs/TIMING.md): refused, rather than honoured."""
+    chosen, needed = settings.lock_wait_timeout_s, settings.deadlines.waiter_s
+    if chosen is not None and chosen < needed:
+        raise SettingsError(
+            f"LOCK_WAIT_TIMEOUT={chosen:g} is shorter than the {needed:.2f} s another "
+            "request's fetch may take (docs/TIMING.md): raise it, or leave it unset"
+        )
 
 
 def _reader(f: dataclasses.Field[Any]) -> Callable[[Mapping[str, str]], Any]:

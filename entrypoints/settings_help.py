@@ -30,7 +30,11 @@ HELP: dict[str, str] = {
     "LOCK_TTL": (
         "Seconds a fetch lease lives unless its holder extends it (it does, every third of it)."
     ),
-    "LOCK_WAIT_TIMEOUT": ("Longest a request waits for another worker's fetch before a 503."),
+    "LOCK_WAIT_TIMEOUT": (
+        "Longest a request waits for another worker's fetch before a 503; unset, as long as "
+        "that fetch may take plus one `LOCK_TTL` (27.75 s at the defaults); a value below "
+        "that is refused at start-up (see `docs/TIMING.md`)."
+    ),
     "SKYCACHE_CACHE": (
         "`redis` (refuse to start without it), `memory` (per process), `auto` (Redis if it "
         "answers, else memory with a loud warning)."
@@ -77,12 +81,10 @@ HELP: dict[str, str] = {
         "order (`open-meteo,openweathermap`)."
     ),
     "UPSTREAM_TIMEOUT": (
-        "Seconds for one upstream call, every byte of the body included: each HTTP request, and "
-        "geocoding plus forecast together (connect at most 2 s). It also bounds how long one "
-        "call holds its upstream slot (geocoding and forecast together: at most a tenth more), "
-        "so one slow answer delays other cities by about this at most; a request waits at most "
-        "1.2 times this for a free slot, and a retry (of a quick failure, never of a timeout) "
-        "must start within this of the request's arrival: about twice this in all."
+        "Seconds for one upstream HTTP request, every byte of the body included (connect at "
+        "most 2 s); a provider call allows its requests in sequence (Open-Meteo: geocoding, "
+        "then forecast), and every other bound of a fetch follows from this one "
+        "(`docs/TIMING.md`)."
     ),
     "UPSTREAM_MAX_BODY": (
         "Largest upstream response body in bytes (after decompression); a larger one is "
@@ -189,6 +191,7 @@ EXTERNAL: dict[str, tuple[str, str]] = {
 # What the table shows as the default where the field's own default is a placeholder (None,
 # 0 or empty) whose meaning depends on other settings.
 SHOWN_DEFAULTS: dict[str, str] = {
+    "LOCK_WAIT_TIMEOUT": "derived: docs/TIMING.md",
     "UPSTREAM_MAX_PER_MINUTE": "the provider's free tier",
     "UPSTREAM_MAX_PER_HOUR": "the provider's free tier",
     "UPSTREAM_MAX_PER_DAY": "the provider's free tier",

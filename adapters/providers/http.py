@@ -24,6 +24,7 @@ from domain.model.errors import (
     UpstreamBadResponse,
     UpstreamRateLimited,
     UpstreamRejectedKey,
+    UpstreamTimedOut,
     UpstreamUnavailable,
     UpstreamUnreadable,
 )
@@ -38,7 +39,7 @@ T = TypeVar("T")
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class HttpLimits:
-    timeout_s: float = 5.0  # the whole call: connect, headers and every byte of the body
+    timeout_s: float = 5.0  # one request: connect, headers and every byte of the body
     max_body_bytes: int = 1_048_576  # decoded; a real answer is a few KB
     retry_after_max_s: float = 3_600.0  # a 429 cannot keep us away longer than this
 
@@ -95,7 +96,7 @@ async def fetch(
             async with client.stream("GET", url, params=params) as response:
                 content = await _read_capped(what, response, limits.max_body_bytes)
     except (TimeoutError, httpx.TimeoutException) as e:
-        raise UpstreamUnavailable(f"{what} upstream timed out") from e
+        raise UpstreamTimedOut(f"{what} upstream timed out") from e
     except httpx.DecodingError as e:  # a body whose Content-Encoding does not decode
         raise UpstreamUnreadable(f"{what} upstream sent an undecodable body") from e
     except (httpx.HTTPError, httpx.InvalidURL) as e:

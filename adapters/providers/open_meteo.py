@@ -166,4 +166,5 @@ SPEC = ProviderSpec(
     endpoints={"/v1/search": "geocoding", "/v1/forecast": "forecast"},
     # Open-Meteo's terms for non-commercial use, per client address.
     free_tier={"minute": 600, "hour": 5_000, "day": 10_000},
+    requests_per_call=2,  # geocoding, then forecast
 )

@@ -55,3 +55,6 @@ class ProviderSpec:
     # The published free tier, in HTTP calls per window ("minute", "hour", "day", "month"):
     # the budget's defaults. Empty: no quota (a source that makes no HTTP call).
     free_tier: Mapping[str, int] = field(default_factory=dict)
+    # HTTP requests one answer takes, made one after the other (Open-Meteo geocodes, then
+    # forecasts): a provider call's deadline allows them in sequence (docs/TIMING.md).
+    requests_per_call: int = 1

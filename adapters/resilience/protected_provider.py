@@ -14,6 +14,7 @@ from domain.model.errors import (
     CityNotFound,
     UpstreamBudgetSpent,
     UpstreamRateLimited,
+    UpstreamTimedOut,
     UpstreamUnavailable,
 )
 from domain.model.query import WeatherQuery
@@ -32,14 +33,18 @@ class ProtectedProvider(WeatherProvider):
 
     - at most `concurrency` calls in flight; a caller waits `queue_timeout_s` at most for
       a slot (in arrival order: asyncio's semaphore is fair);
-    - one attempt holds its slot `call_timeout_s` at most, body included, so a slow answer
-      holds up the callers behind it no longer than that;
-    - a transient failure is retried `retries` times (0 or 1), after a jittered pause, if
-      the retry can start within `retry_within_s` of the caller's arrival (so never after
-      a timeout); never a 4xx, a bad body or a 429;
-    - a circuit breaker counts failed attempts: transport failures, timeouts, 5xx (see
-      blames_provider); CityNotFound is a success; a body we cannot use leaves it as it
-      was; while open it fails fast; when half-open exactly one call probes the upstream;
+    - one attempt holds its slot `call_timeout_s` at most, bodies included: a backstop
+      past its HTTP requests' own timeouts, so a slow answer holds up the callers behind
+      it no longer than that;
+    - the whole call, slot waits and retry included, ends within `deadline_s`;
+    - a transient failure (never a timeout, a 4xx, a bad body or a 429) is retried
+      `retries` times (0 or 1), after a jittered pause, only if a whole attempt still
+      fits before the call's deadline;
+    - a circuit breaker counts failed attempts: transport failures, HTTP timeouts, 5xx
+      (see blames_provider), once per attempt; CityNotFound is a success; a body we cannot
+      use leaves it as it was, and so does the backstop (each request answered in time:
+      the time went elsewhere); while open it fails fast; when half-open exactly one call
+      probes the upstream;
     - after a 429, no call until its window passes; a daily-limit 429 also closes the
       shared `budget`, which lets one probe through now and then, cluster-wide;
     - a call the budget refused (nothing sent) moves neither the breaker nor the window;
@@ -86,26 +91,26 @@ class ProtectedProvider(WeatherProvider):
             self._refuse_early()
         except UpstreamUnavailable as refusal:
             raise _unsent(refusal) from None
-        retry_by = _now() + self.config.retry_within_s
+        deadline = _now() + self.config.deadline_s
         try:
             return await self._attempt(query, self.config.queue_timeout_s)
         except _Refused as refused:
             raise _unsent(refused.error) from None
         except UpstreamUnavailable as error:
-            if not self._may_retry(error, retry_by):
+            if not self._may_retry(error, deadline):
                 raise
             first = error
         await self._sleep(self._uniform(*self.config.retry_delay_s))
         try:
-            return await self._attempt(query, retry_by - _now())
+            return await self._attempt(query, deadline - self.config.call_timeout_s - _now())
         except _Refused:
             raise first from None  # the retry was turned away: report what really failed
 
-    def _may_retry(self, error: UpstreamUnavailable, retry_by: float) -> bool:
+    def _may_retry(self, error: UpstreamUnavailable, deadline: float) -> bool:
         if self.config.retries < 1 or not is_transient(error):
             return False
-        if _now() + self.config.retry_delay_s[1] > retry_by:
-            return False  # no time left for a whole call: the caller hears the failure now
+        if _now() + self.config.retry_delay_s[1] + self.config.call_timeout_s > deadline:
+            return False  # no time left for a whole attempt: the caller hears the failure now
         try:
             self._refuse_early()  # this failure may have opened the breaker: no idle pause
         except UpstreamUnavailable:
@@ -160,11 +165,13 @@ class ProtectedProvider(WeatherProvider):
                 self.breaker.release()  # it answered: this city's problem, not the provider's
             raise
         except TimeoutError:
-            timed_out = UpstreamUnavailable(
+            # Every HTTP request has its own timeout, which counts against the breaker;
+            # past them all, the time went to our side (the geocoding cache, the budget,
+            # a busy event loop), which says nothing about the upstream.
+            self.breaker.release()
+            raise UpstreamTimedOut(
                 f"{self.name} upstream timed out: no answer within {timeout_s:g} s"
-            )
-            self.breaker.failed(timed_out)
-            raise timed_out from None
+            ) from None
         except BaseException:
             self.breaker.release()  # cancelled or a bug: says nothing about the upstream
             raise

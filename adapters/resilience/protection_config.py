@@ -8,6 +8,7 @@ from domain.model.errors import (
     UpstreamBadResponse,
     UpstreamRateLimited,
     UpstreamRejectedKey,
+    UpstreamTimedOut,
     UpstreamUnavailable,
     UpstreamUnreadable,
     WaitTimedOut,
@@ -16,16 +17,19 @@ from domain.model.errors import (
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ProtectionConfig:
+    """Its time bounds come from domain.model.deadlines.Deadlines (see protection_config
+    in entrypoints/wiring/upstream.py); the defaults here are Deadlines() for Open-Meteo."""
+
     concurrency: int = 1  # Open-Meteo's free tier serves one request at a time per IP
-    # One attempt (geocoding and forecast together, bodies included) holds a slot at most
-    # this long, so one slow upstream answer delays the calls queued behind it no longer.
-    call_timeout_s: float = 5.5
-    # Longest wait for a free slot before "upstream busy": one whole call, and a moment
+    # One attempt (geocoding and forecast in sequence, bodies included) holds a slot at
+    # most this long: a backstop, since each HTTP request has its own timeout.
+    call_timeout_s: float = 10.5
+    # Longest wait for a free slot before "upstream busy": one whole attempt, and a moment
     # for the caller in the slot to give it up.
-    queue_timeout_s: float = 6.0
-    # A retry starts only this soon after the caller arrived, so that it still ends within
-    # twice call_timeout_s: a call that timed out, having used its whole time, never is.
-    retry_within_s: float = 5.0
+    queue_timeout_s: float = 11.0
+    # The whole call, slot wait and retry included: a retry is made only if a whole
+    # attempt still fits before it.
+    deadline_s: float = 21.5
     retries: int = 1
     retry_delay_s: tuple[float, float] = (0.05, 0.15)
     breaker_failures: int = 5
@@ -33,9 +37,11 @@ class ProtectionConfig:
 
 
 def is_transient(error: UpstreamUnavailable) -> bool:
-    """Timeouts, refused or dropped connections and 5xx: worth one more try, unlike a 4xx,
-    a body we cannot use or a 429 (get_json raises those as the subclasses excluded here)."""
-    return not isinstance(error, UpstreamBadResponse | UpstreamRateLimited | WaitTimedOut)
+    """Refused or dropped connections and 5xx: worth one more try, unlike a 4xx, a body we
+    cannot use or a 429 (get_json raises those as the subclasses excluded here), and a
+    timeout: that upstream is slow, not flaky, and asking again doubles its load."""
+    excluded = UpstreamBadResponse | UpstreamRateLimited | UpstreamTimedOut | WaitTimedOut
+    return not isinstance(error, excluded)
 
 
 def blames_provider(error: UpstreamUnavailable) -> bool:

@@ -102,6 +102,10 @@ class UpstreamRejectedKey(UpstreamBadResponse):
     fixes the key, so unlike other bad responses this one counts against its breaker."""
 
 
+class UpstreamTimedOut(UpstreamUnavailable):
+    """An HTTP request to the provider got no whole answer within UPSTREAM_TIMEOUT."""
+
+
 class UpstreamRateLimited(UpstreamUnavailable):
     """The provider refused us for exceeding its quota (HTTP 429)."""
 

@@ -8,6 +8,7 @@ import enum
 from collections.abc import Awaitable, Callable
 from typing import Generic, TypeVar
 
+from domain.model.deadlines import Deadlines
 from domain.model.errors import CacheUnavailable, UpstreamUnavailable, WaitTimedOut
 from ports.clock import Clock
 from ports.lock import Held, Lease, Lock, Signal
@@ -15,6 +16,7 @@ from ports.lock import Held, Lease, Lock, Signal
 T = TypeVar("T")
 Load = Callable[[], Awaitable[T]]
 Peek = Callable[[], Awaitable[T | None]]
+_DEFAULTS = Deadlines()
 
 
 class Role(enum.Enum):
@@ -30,7 +32,8 @@ class StampedeGuard(Generic[T]):
       holder's lease could have lapsed (a dead holder is replaced by exactly one taker);
     - a background refresh that finds the lease held elsewhere is not tried again in this
       process before that lease could have lapsed;
-    - waiters never fetch past their deadline: they raise WaitTimedOut instead;
+    - waiters never fetch past their deadline: they raise WaitTimedOut instead; that
+      deadline outlasts what the owner is allowed (domain.model.deadlines);
     - if the lock backend is down, callers still coalesce inside the process.
     """
 
@@ -39,8 +42,8 @@ class StampedeGuard(Generic[T]):
         lock: Lock,
         *,
         clock: Clock,
-        lock_ttl_s: float = 5.0,
-        wait_timeout_s: float = 10.0,
+        lock_ttl_s: float = _DEFAULTS.lease_s,
+        wait_timeout_s: float = _DEFAULTS.waiter_s,
     ):
         self._lock = lock
         self._clock = clock

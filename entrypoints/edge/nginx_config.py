@@ -145,7 +145,7 @@ http {{
         proxy_set_header X-Forwarded-For $remote_addr;
         proxy_set_header X-Forwarded-Proto $scheme;
         proxy_connect_timeout 2s;
-        # Longer than Skycache's own bound on a request (twice UPSTREAM_TIMEOUT, plus Redis).
+        # Longer than a request may wait at Skycache's defaults (docs/TIMING.md: 27.75 s).
         proxy_read_timeout 30s;
         proxy_send_timeout 10s;
         # A refused or reset instance: the request goes to the other one. Skycache's own

@@ -124,17 +124,16 @@ def miss_budget(
     return ClientMissBudget(limit, windows, clock)
 
 
-def protection_config(settings: Settings) -> ProtectionConfig:
+def protection_config(settings: Settings, name: str | None = None) -> ProtectionConfig:
+    """Provider `name`'s protection, its time bounds from settings.deadlines (docs/TIMING.md):
+    each HTTP request has UPSTREAM_TIMEOUT, an attempt its requests in sequence."""
+    deadlines = settings.deadlines
+    calls = registry.by_name()[name or settings.providers[0]].requests_per_call
     return ProtectionConfig(
         concurrency=settings.upstream_concurrency,
-        # Each HTTP call (body included) has UPSTREAM_TIMEOUT; a provider call (geocoding
-        # and forecast) holds its slot a tenth longer at most: a backstop, so that a slow
-        # single request times out in the HTTP layer, reported (and counted) as the
-        # upstream's. A caller may wait out one such call and still make its own; a retry
-        # must start within UPSTREAM_TIMEOUT of the caller's arrival.
-        call_timeout_s=1.1 * settings.upstream_timeout_s,
-        queue_timeout_s=1.2 * settings.upstream_timeout_s,
-        retry_within_s=settings.upstream_timeout_s,
+        call_timeout_s=deadlines.attempt_s(calls),
+        queue_timeout_s=deadlines.queue_s(calls),
+        deadline_s=deadlines.provider_s(calls),
         retries=settings.upstream_retries,
         breaker_failures=settings.breaker_failures,
         breaker_reset_s=settings.breaker_reset_s,
@@ -156,7 +155,7 @@ def provider(
         CountedProvider(
             ProtectedProvider(
                 CountedAttempts(upstream(name, settings, http, locations), metrics),
-                protection_config(settings),
+                protection_config(settings, name),
                 clock=clock,
                 budget=budget,
             ),

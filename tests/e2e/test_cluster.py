@@ -77,7 +77,7 @@ async def test_a_fetch_slower_than_the_lease_is_still_the_only_one_on_the_cluste
     instances: StartInstances, fake_open_meteo: FakeOpenMeteo
 ) -> None:
     # Without its keep-alive the owner's 5 s lease would lapse 2 s before its fetch ends.
-    urls = await warmed(instances(LOCK_TTL="5", LOCK_WAIT_TIMEOUT="20"), fake_open_meteo)
+    urls = await warmed(instances(LOCK_TTL="5"), fake_open_meteo)
     await fake_open_meteo.aset(latency_s=7, endpoint="forecast")
     async with asyncio.timeout(60):
         replies = await burst(urls, weather_target("Denver"), 200)
@@ -91,7 +91,7 @@ async def test_100_cold_cities_spread_over_the_shards_make_one_fetch_each(
 ) -> None:
     # Every name is new to the service: no per-client cap on those; room for 100 fetches.
     env = {"UPSTREAM_MISSES_PER_CLIENT": "0", "UPSTREAM_CONCURRENCY": "8"}
-    urls = await warmed(instances(LOCK_WAIT_TIMEOUT="30", **env), fake_open_meteo)
+    urls = await warmed(instances(**env), fake_open_meteo)
     await fake_open_meteo.aset(accept_any=True)
     await fake_open_meteo.aset(latency_s=0.3, endpoint="forecast")
     cities = [f"Clustertown {chr(65 + n // 26)}{chr(65 + n % 26)}" for n in range(100)]
@@ -107,7 +107,7 @@ async def test_a_lost_wake_up_costs_at_most_one_lease_and_still_one_fetch(
     instances: StartInstances, fake_open_meteo: FakeOpenMeteo, redis_cluster: LocalRedisCluster
 ) -> None:
     lease_s, fetch_s = 3.0, 2.0
-    apps = instances(LOCK_TTL=str(lease_s), LOCK_WAIT_TIMEOUT="20")
+    apps = instances(LOCK_TTL=str(lease_s))
     urls = await warmed(apps, fake_open_meteo)
     await fake_open_meteo.aset(latency_s=fetch_s, endpoint="forecast")
     async with asyncio.timeout(60):
@@ -118,7 +118,7 @@ async def test_a_lost_wake_up_costs_at_most_one_lease_and_still_one_fetch(
         replies = await stampede
     assert Counter(r.status for r in replies) == {200: 200}
     assert await fake_open_meteo.acalls() == {"geocoding": 1, "forecast": 1}
-    # Not the 20 s wait timeout: at most the fetch plus one lease (and a loaded box's slack).
+    # Not the wait timeout: at most the fetch plus one lease (and a loaded box's slack).
     assert max(r.latency_s for r in replies) < fetch_s + lease_s + 2.0
 
 

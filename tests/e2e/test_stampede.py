@@ -61,7 +61,7 @@ async def test_a_fetch_slower_than_the_lock_ttl_is_still_the_only_one(
     start_app: StartApp, fake_open_meteo: FakeOpenMeteo
 ) -> None:
     # Without its keep-alive the owner's 5 s lease would lapse 2 s before its fetch ends.
-    env = {**ENV, "LOCK_TTL": "5", "LOCK_WAIT_TIMEOUT": "20"}
+    env = {**ENV, "LOCK_TTL": "5"}
     apps = [start_app(env), start_app(env)]
     await warmed([app.url for app in apps], fake_open_meteo)
     await fake_open_meteo.aset(latency_s=7, endpoint="forecast")

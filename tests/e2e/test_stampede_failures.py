@@ -6,12 +6,16 @@ import asyncio
 from collections import Counter
 
 import pytest
+from redis.asyncio import Redis
 
+from adapters.redis.keys import lease_key
+from domain.model.query import WeatherQuery
 from tests.e2e.conftest import LOAD_TEST, StartApp
 from tests.e2e.stampede import ENV, warmed
 from tests.support.app_server import AppServer
 from tests.support.fake_open_meteo import FakeOpenMeteo
 from tests.support.http_load import Reply, burst, get_once, weather_target
+from tests.support.waiting import eventually
 
 pytestmark = LOAD_TEST
 
@@ -32,7 +36,7 @@ async def first_fetch_in_flight(owner: AppServer, fake: FakeOpenMeteo) -> asynci
 async def test_a_killed_lock_owner_is_replaced_by_exactly_one_takeover_fetch(
     start_app: StartApp, fake_open_meteo: FakeOpenMeteo
 ) -> None:
-    env = {**ENV, "LOCK_TTL": "1", "LOCK_WAIT_TIMEOUT": "20"}
+    env = {**ENV, "LOCK_TTL": "1"}
     owner, *survivors = start_app(env), start_app(env), start_app(env)
     await warmed([s.url for s in survivors], fake_open_meteo)
     await fake_open_meteo.aset(latency_s=3, endpoint="forecast")
@@ -62,28 +66,43 @@ async def fetch_in_flight_elsewhere(
     return other, await first_fetch_in_flight(owner, fake)
 
 
-async def test_waiters_give_up_at_the_wait_timeout_with_a_json_503(
-    start_app: StartApp, fake_open_meteo: FakeOpenMeteo
+async def test_a_waiter_on_another_instance_gets_an_answer_that_took_the_owner_11_s(
+    start_app: StartApp, fake_open_meteo: FakeOpenMeteo, redis_client: Redis
 ) -> None:
-    env = {**ENV, "LOCK_TTL": "5", "LOCK_WAIT_TIMEOUT": "1"}
-    other, fetch = await fetch_in_flight_elsewhere(start_app, fake_open_meteo, env, latency_s=3)
-    async with asyncio.timeout(30):
-        replies = await burst([other.url], CITY, 50)
-        owners = await fetch
-    assert Counter(r.status for r in replies) == {503: 50}
-    assert {r.json()["error"] for r in replies} == {"upstream_wait_timed_out"}
-    assert all(r.headers["content-type"].startswith("application/json") for r in replies)
-    assert all("retry-after" in r.headers for r in replies)
-    # They gave up rather than fetching themselves: the owner's call is still the only one.
-    assert (owners.status, owners.cache) == (200, "MISS")
-    assert await fake_open_meteo.acalls() == {"geocoding": 1, "forecast": 1}
+    """At the defaults, 2.7 s a request: the owner waits out another city's two calls for
+    its slot, then makes its own, about 10.8 s in all; a waiter that came as the owner took
+    the lease used to give up at 10 s."""
+    env = {**ENV, "UPSTREAM_TIMEOUT": "5"}  # the default
+    owner, other = start_app(env), start_app(env)
+    await warmed([owner.url, other.url], fake_open_meteo, 100)
+    await fake_open_meteo.aset(latency_s=2.7)
+    lease = lease_key(WeatherQuery.parse("Chicago").key)
+
+    async def calls_made(endpoint: str) -> bool:
+        return (await fake_open_meteo.acalls())[endpoint] >= 1
+
+    async def lease_taken() -> bool:
+        return bool(await redis_client.exists(lease))
+
+    async with asyncio.timeout(60):
+        ahead = asyncio.create_task(get_once(owner.url, weather_target("Denver")))
+        await eventually(lambda: calls_made("geocoding"), 10, "Denver's geocoding call")
+        fetch = asyncio.create_task(get_once(owner.url, CITY))  # queued behind Denver's
+        await eventually(lease_taken, 10, "Chicago's lease")
+        replies = await burst([other.url], CITY, 20)
+        owners, denver = await fetch, await ahead
+    assert (denver.status, owners.status, owners.cache) == (200, 200, "MISS")
+    assert Counter((r.status, r.cache) for r in replies) == {(200, "COALESCED"): 20}
+    # Four 2.7 s calls one after another: the waiters' answer came after all of them.
+    assert min(r.done_at for r in replies) >= denver.sent_at + 4 * 2.7
+    assert await fake_open_meteo.acalls() == {"geocoding": 2, "forecast": 2}
 
 
 async def test_a_failed_fetch_fails_its_waiters_at_once_not_at_their_deadline(
     start_app: StartApp, fake_open_meteo: FakeOpenMeteo
 ) -> None:
-    # No retry, so the owner's one call fails; waiters would otherwise wait 20 s.
-    env = {**ENV, "LOCK_WAIT_TIMEOUT": "20", "UPSTREAM_RETRIES": "0"}
+    # No retry, so the owner's one call fails; waiters would otherwise wait a minute.
+    env = {**ENV, "UPSTREAM_RETRIES": "0"}
     fault = {"latency_s": 1, "mode": "error500"}
     other, fetch = await fetch_in_flight_elsewhere(start_app, fake_open_meteo, env, **fault)
     async with asyncio.timeout(10):

@@ -15,6 +15,7 @@ from domain.model.errors import (
     CityNotFound,
     UnusableAnswer,
     UpstreamRateLimited,
+    UpstreamTimedOut,
     UpstreamUnavailable,
     UpstreamUnreadable,
 )
@@ -153,7 +154,7 @@ async def test_a_hung_upstream_times_out_as_unavailable(
         with pytest.raises(UpstreamUnavailable) as raised:
             await open_meteo(client, fake_open_meteo.url).current(SAN_JOSE)
 
-    assert type(raised.value) is UpstreamUnavailable
+    assert type(raised.value) is UpstreamTimedOut  # counted against the breaker, not retried
     assert raised.value.reason == f"{endpoint} upstream timed out"
 
 

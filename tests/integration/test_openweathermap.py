@@ -15,6 +15,7 @@ from domain.model.errors import (
     UpstreamBadResponse,
     UpstreamRateLimited,
     UpstreamRejectedKey,
+    UpstreamTimedOut,
     UpstreamUnavailable,
     UpstreamUnreadable,
 )
@@ -148,7 +149,7 @@ async def test_a_hung_upstream_times_out_as_unavailable(
         with pytest.raises(UpstreamUnavailable) as raised:
             await owm(client, fake_openweathermap).current(SAN_JOSE)
 
-    assert type(raised.value) is UpstreamUnavailable
+    assert type(raised.value) is UpstreamTimedOut  # counted against the breaker, not retried
     assert raised.value.reason == "openweathermap upstream timed out"
 
 

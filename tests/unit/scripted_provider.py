@@ -6,14 +6,19 @@ import asyncio
 from collections.abc import Iterable
 
 from adapters.resilience.protected_provider import ProtectedProvider, ProtectionConfig
-from domain.model.errors import UpstreamBadResponse, UpstreamRateLimited, UpstreamUnavailable
+from domain.model.errors import (
+    UpstreamBadResponse,
+    UpstreamRateLimited,
+    UpstreamTimedOut,
+    UpstreamUnavailable,
+)
 from domain.model.query import WeatherQuery
 from domain.model.weather import Weather
 from tests.unit.fakes import FakeClock
 
 BOSTON = WeatherQuery.parse("Boston")
 SERVER_ERROR = UpstreamUnavailable("forecast upstream answered 500: Internal server error")
-TIMED_OUT = UpstreamUnavailable("forecast upstream timed out")
+TIMED_OUT = UpstreamTimedOut("forecast upstream timed out")
 REFUSED = UpstreamUnavailable("forecast upstream connection failed (ConnectError)")
 BAD_BODY = UpstreamBadResponse("forecast upstream sent an unusable body")
 CLIENT_ERROR = UpstreamBadResponse("forecast upstream answered 400")

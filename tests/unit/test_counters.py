@@ -21,8 +21,8 @@ from ports.provider import WeatherProvider
 from tests.unit.fakes import FakeClock
 from tests.unit.scripted_provider import (
     RATE_LIMITED,
+    REFUSED,
     SERVER_ERROR,
-    TIMED_OUT,
     Outcome,
     Pauses,
     ScriptedProvider,
@@ -185,7 +185,7 @@ async def test_an_unknown_city_costs_one_api_call_then_is_a_negative_hit() -> No
 
 
 async def test_a_retried_call_is_one_api_call_and_two_attempts() -> None:
-    service = Service(upstream(TIMED_OUT), retries=1)
+    service = Service(upstream(SERVER_ERROR), retries=1)
 
     assert await service.ask(BOSTON) is CacheOutcome.MISS
 
@@ -279,7 +279,7 @@ async def test_the_scripted_sequence_adds_up() -> None:
     scripted = upstream(
         None,  # Boston: miss
         CityNotFound("Nowhere"),  # negative, learned by a miss
-        TIMED_OUT,  # Denver: a retry, then an answer
+        REFUSED,  # Denver: a retry, then an answer
         None,
         None,  # Boston's background refresh once stale
         None,  # Austin: one call for three coalesced requests

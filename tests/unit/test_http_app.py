@@ -6,7 +6,13 @@ import pytest
 from dependency_injector import providers
 from litestar.testing import AsyncTestClient
 
-from domain.model.errors import UpstreamBadResponse, UpstreamRateLimited, UpstreamUnavailable
+from domain.model.errors import (
+    UpstreamBadResponse,
+    UpstreamRateLimited,
+    UpstreamTimedOut,
+    UpstreamUnavailable,
+    WaitTimedOut,
+)
 from entrypoints.container import Container, app_wiring
 from entrypoints.http.app import create_app
 from entrypoints.settings import Settings
@@ -101,6 +107,8 @@ async def test_bad_cities_get_a_json_4xx_that_does_not_echo_them(
         (UpstreamUnavailable("forecast upstream answered 503"), 503, "upstream_unavailable"),
         (UpstreamRateLimited("quota", retry_after_s=60), 503, "upstream_rate_limited"),
         (UpstreamBadResponse("forecast upstream sent invalid JSON"), 502, "upstream_bad_response"),
+        (UpstreamTimedOut("forecast upstream timed out"), 503, "upstream_unavailable"),
+        (WaitTimedOut("timed out waiting for another's fetch"), 503, "upstream_wait_timed_out"),
     ],
 )
 async def test_upstream_failures_without_a_copy_are_json_5xx_never_500(

@@ -10,6 +10,7 @@ from domain.model.errors import (
     UnusableAnswer,
     UpstreamBadResponse,
     UpstreamRejectedKey,
+    UpstreamTimedOut,
     UpstreamUnavailable,
     UpstreamUnreadable,
 )
@@ -74,7 +75,7 @@ async def test_a_call_holds_its_slot_no_longer_than_the_call_timeout_so_the_next
     hung = ScriptedProvider()
     hung.gate = asyncio.Event()  # never set: the first call's body never finishes
     provider = protected(
-        hung, clock, concurrency=1, call_timeout_s=0.1, queue_timeout_s=0.11, retry_within_s=0.1
+        hung, clock, concurrency=1, call_timeout_s=0.1, queue_timeout_s=0.11, deadline_s=0.21
     )
     slow = asyncio.create_task(provider.current(BOSTON))
     await asyncio.sleep(0.01)  # the slow call takes the slot first
@@ -86,26 +87,28 @@ async def test_a_call_holds_its_slot_no_longer_than_the_call_timeout_so_the_next
         await slow
 
 
-async def test_a_call_that_timed_out_is_not_retried_a_quick_failure_is(
+async def test_an_http_timeout_counts_once_against_the_breaker_and_is_not_retried(
     clock: FakeClock, pauses: Pauses
 ) -> None:
-    hung = ScriptedProvider()
-    hung.gate = asyncio.Event()
-    slow = protected(hung, clock, pauses, call_timeout_s=0.1, retry_within_s=0.2)
-    with pytest.raises(UpstreamUnavailable, match="timed out"):
-        await slow.current(BOSTON)
-    assert hung.calls == 1 and pauses.taken == []  # it used its whole time: no retry
-
-    quick = ScriptedProvider([SERVER_ERROR, None])
-    await protected(quick, clock, pauses, call_timeout_s=0.1, retry_within_s=0.2).current(BOSTON)
-    assert quick.calls == 2
-
-
-async def test_a_retry_that_would_start_too_late_is_not_made(
-    clock: FakeClock, pauses: Pauses
-) -> None:
+    # The upstream is slow, not flaky: asking again would double its load and the wait.
     inner = ScriptedProvider([TIMED_OUT, None])
-    provider = protected(inner, clock, pauses, retry_within_s=0.1)  # the pause is up to 0.15 s
+    provider = protected(inner, clock, pauses)
+    with pytest.raises(UpstreamTimedOut):
+        await provider.current(BOSTON)
+    assert inner.calls == 1 and pauses.taken == []
+    assert provider.breaker.consecutive_failures == 1
+
+
+async def test_a_retry_is_made_only_if_a_whole_attempt_still_fits_before_the_deadline(
+    clock: FakeClock, pauses: Pauses
+) -> None:
+    # The pause is up to 0.15 s: 0.15 + 0.1 is past a 0.2 s deadline, within a 0.3 s one.
+    tight = ScriptedProvider([SERVER_ERROR, None])
+    provider = protected(tight, clock, pauses, call_timeout_s=0.1, deadline_s=0.2)
     with pytest.raises(UpstreamUnavailable):
         await provider.current(BOSTON)
-    assert inner.calls == 1
+    assert tight.calls == 1
+
+    roomy = ScriptedProvider([SERVER_ERROR, None])
+    await protected(roomy, clock, pauses, call_timeout_s=0.1, deadline_s=0.3).current(BOSTON)
+    assert roomy.calls == 2

@@ -1,0 +1,74 @@
+"""A waiter's deadline, derived from its owner's allowance, on the event loop's real clock."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from adapters.memory.lock import MemoryLock
+from adapters.system_clock import SystemClock
+from domain.model.deadlines import Deadlines
+from domain.model.errors import WaitTimedOut
+from domain.use_cases.stampede import Role, StampedeGuard
+
+# Small enough to run in real time: a waiter allows 0.2 + 0.47 + 0.01 = 0.68 s.
+DEADLINES = Deadlines(request_s=0.1, redis_s=0.01, lease_s=0.2)
+
+
+class Owner:
+    """The owner's fetch: it takes `takes_s` (None: never ends), then stores its answer."""
+
+    def __init__(self, takes_s: float | None) -> None:
+        self.takes_s = takes_s
+        self.calls = 0
+        self.stored: str | None = None
+
+    async def load(self) -> str:
+        self.calls += 1
+        if self.takes_s is None:
+            await asyncio.Event().wait()
+        await asyncio.sleep(self.takes_s or 0)
+        self.stored = "answer"
+        return self.stored
+
+    async def peek(self) -> str | None:
+        return self.stored
+
+
+def two_processes() -> tuple[StampedeGuard[str], StampedeGuard[str]]:
+    clock = SystemClock()
+    lock = MemoryLock(clock=clock)
+    return tuple(  # type: ignore[return-value]
+        StampedeGuard[str](
+            lock, clock=clock, lock_ttl_s=DEADLINES.lease_s, wait_timeout_s=DEADLINES.waiter_s
+        )
+        for _ in range(2)
+    )
+
+
+async def test_a_waiter_gets_the_answer_of_an_owner_that_uses_its_whole_allowance() -> None:
+    first, second = two_processes()
+    owner = Owner(takes_s=DEADLINES.owner_s)
+    fetch = asyncio.create_task(first.run("k", owner.load, owner.peek))
+    await asyncio.sleep(0)  # the owner takes the lease
+    async with asyncio.timeout(5):
+        waited = await second.run("k", owner.load, owner.peek)
+        assert await fetch == ("answer", Role.OWNER)
+    assert waited == ("answer", Role.COALESCED)
+    assert owner.calls == 1  # the lease outlived its TTL: kept alive, never taken over
+
+
+async def test_a_waiter_whose_owner_overruns_its_allowance_gives_up_at_its_deadline() -> None:
+    first, second = two_processes()
+    owner = Owner(takes_s=None)
+    fetch = asyncio.create_task(first.run("k", owner.load, owner.peek))
+    await asyncio.sleep(0)
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    async with asyncio.timeout(5):
+        with pytest.raises(WaitTimedOut):
+            await second.run("k", owner.load, owner.peek)
+    assert loop.time() - started >= DEADLINES.waiter_s  # not a moment before it
+    assert owner.calls == 1
+    fetch.cancel()
