@@ -44,7 +44,7 @@ def _serve(args: argparse.Namespace) -> int:
         "starting on %s:%d", args.host, args.port, extra=configuration
     )
     # Before any worker imports prometheus_client: that import decides multiprocess mode.
-    with startup.metrics_dir(), startup.run_dir():
+    with startup.instance_dir():
         uvicorn.run(
             "entrypoints.http.asgi:create_app_from_env",
             factory=True,

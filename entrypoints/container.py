@@ -112,7 +112,7 @@ class Container(containers.DeclarativeContainer):
         max_items=settings.provided.near_cache_size,
     )
     rate_limit_store = providers.Singleton(SharedOrLocalStore)
-    top_cities = providers.Singleton(status.top_cities)
+    top_cities = providers.Singleton(status.top_cities, settings)
     shared_rate_limits = providers.Resource(
         storage.share_rate_limits, rate_limit_store, redis, redis_breaker
     )

@@ -7,6 +7,7 @@ import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
@@ -14,6 +15,11 @@ from adapters.observability.redaction import redact
 from adapters.providers import registry
 from adapters.providers.spec import ProviderSetting
 from domain.model.deadlines import Deadlines
+
+# The parts of SKYCACHE_RUN_DIR, the one directory an instance's workers share: the
+# Prometheus values (PROMETHEUS_MULTIPROC_DIR points there), and while Redis is unreachable
+# the lock files and copies that stand in for it.
+RUN_DIR_PARTS = ("metrics", "locks", "copies")
 
 
 class SettingsError(ValueError):
@@ -329,6 +335,12 @@ class Settings:
         if password:
             values += [password, unquote(password)]
         return tuple(value for value in values if value)
+
+    def run_path(self, part: str) -> Path | None:
+        """One of RUN_DIR_PARTS inside SKYCACHE_RUN_DIR; None when no directory is shared
+        (the app started some other way than `skycache serve`)."""
+        assert part in RUN_DIR_PARTS, part
+        return Path(self.run_dir) / part if self.run_dir else None
 
     @property
     def deadlines(self) -> Deadlines:

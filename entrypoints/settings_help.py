@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 # One entry per variable Settings reads itself (the providers' own variables carry their help
-# in their SPEC), plus the two read by libraries (EXTERNAL); a test fails when a Settings
+# in their SPEC), plus the one read by uvicorn (EXTERNAL); a test fails when a Settings
 # field has none, or an entry names no variable.
 HELP: dict[str, str] = {
     "WEATHER_TTL": ("Seconds a fetched weather stays fresh (≥ 1)."),
@@ -160,24 +160,19 @@ HELP: dict[str, str] = {
         "image's `CMD` starts `${SKYCACHE_WORKERS:-2}` workers."
     ),
     "SKYCACHE_RUN_DIR": (
-        "A directory the workers of one instance share: while Redis is unreachable, their "
-        "stampede lock is a file per city in it, so the instance still fetches a cold city "
-        "once, not once per worker. `skycache serve` makes a fresh one and removes it at exit; "
-        "a given one is kept (its old lock files and copies removed at start). Unset in a "
-        "worker (the app started another way), each worker coalesces only its own requests "
-        "during an outage."
+        "The one directory the workers of an instance share: `metrics/`, the Prometheus "
+        "values every worker writes for `/metrics` (`skycache serve` points "
+        "`PROMETHEUS_MULTIPROC_DIR` there), and, while Redis is unreachable, `locks/` (the "
+        "stampede lock as a file per city, so the instance still fetches a cold city once, "
+        "not once per worker) and `copies/`. `skycache serve` makes a fresh one and removes "
+        "it at exit; a given one is kept, its parts emptied at start. Unset in a worker (the "
+        "app started another way), each worker coalesces only its own requests during an "
+        "outage and counts its own metrics."
     ),
 }
 
-# Read outside Settings (by prometheus_client in each worker, by uvicorn): name, default, help.
+# Read outside Settings (by uvicorn): name, default, help.
 EXTERNAL: dict[str, tuple[str, str]] = {
-    "PROMETHEUS_MULTIPROC_DIR": (
-        "*(a temp dir per run)*",
-        (
-            "Where workers write metric values for `/metrics`. Unset: a fresh temp dir, "
-            "removed at exit. Set: kept, old `*.db` files removed at start."
-        ),
-    ),
     "FORWARDED_ALLOW_IPS": (
         "`127.0.0.1`",
         (

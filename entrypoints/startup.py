@@ -16,46 +16,16 @@ from types import FrameType
 from typing import Any
 
 from adapters.observability.redaction import redact
-from entrypoints.settings import Settings, StartupError
+from entrypoints.settings import RUN_DIR_PARTS, Settings, StartupError
 from entrypoints.wiring.storage import redis_failure, unanswered, where_redis_is
 
 log = logging.getLogger("skycache")
 
 # Read by prometheus_client when first imported; so this module must not import it (nor
 # adapters.observability.prometheus_instruments), or a single-worker run would miss
-# multiprocess mode.
+# multiprocess mode. `instance_dir()` points it into the instance's directory.
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
-
-
-@contextlib.contextmanager
-def metrics_dir() -> Iterator[Path]:
-    """Point every worker at one directory for Prometheus values, cleared for this run.
-
-    Without PROMETHEUS_MULTIPROC_DIR a fresh temporary directory is made and removed at
-    exit. A given one is kept, but emptied of old values first: counters left by a
-    previous run would otherwise be summed into this one's.
-    """
-    given = os.environ.get(MULTIPROC_ENV)
-    if given:
-        path = Path(given)
-        path.mkdir(parents=True, exist_ok=True)
-        for stale in path.glob("*.db"):
-            stale.unlink(missing_ok=True)
-        yield path
-        return
-    path = Path(tempfile.mkdtemp(prefix="skycache-metrics-"))
-    os.environ[MULTIPROC_ENV] = str(path)
-    previous = signal.signal(signal.SIGTERM, _remove_then_die(path))
-    try:
-        yield path
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-        os.environ.pop(MULTIPROC_ENV, None)
-        shutil.rmtree(path, ignore_errors=True)
-
-
 RUN_DIR_ENV = "SKYCACHE_RUN_DIR"
-RUN_DIR_PARTS = ("locks", "copies")  # the subdirectories entrypoints/wiring/storage.py uses
 
 
 def check_run_dir(settings: Settings) -> None:
@@ -72,38 +42,43 @@ def check_run_dir(settings: Settings) -> None:
 
 
 @contextlib.contextmanager
-def run_dir() -> Iterator[Path]:
-    """A directory for what the workers of this run share on the host while Redis is
-    unreachable: the lock files and copies that stand in for it (adapters/host/).
+def instance_dir() -> Iterator[Path]:
+    """The one directory the workers of this instance share (see RUN_DIR_PARTS): the
+    Prometheus values every worker writes for `/metrics` and the top cities, and, while
+    Redis is unreachable, the lock files and copies that stand in for it (adapters/host/).
 
-    Without SKYCACHE_RUN_DIR a fresh temporary directory is made and removed at exit (a
-    SIGTERM ends in SystemExit, which passes through here). A given one is kept, but its
-    lock files and copies are removed first: a lease left by a previous run (or boot,
-    whose monotonic clock its expiry was on) must not hold a key now."""
+    Without SKYCACHE_RUN_DIR a fresh temporary directory is made and removed at exit. A
+    given one is kept, but what a previous run left in its parts is removed first: counters
+    would be summed into this run's, and a lease from a previous run (or boot, whose
+    monotonic clock its expiry was on) must not hold a key now."""
     given = os.environ.get(RUN_DIR_ENV)
-    if given:
-        path = Path(given)
-        path.mkdir(parents=True, exist_ok=True)
-        for left_over in RUN_DIR_PARTS:
-            shutil.rmtree(path / left_over, ignore_errors=True)
-        yield path
-        return
-    path = Path(tempfile.mkdtemp(prefix="skycache-run-"))
-    os.environ[RUN_DIR_ENV] = str(path)
+    path = Path(given) if given else Path(tempfile.mkdtemp(prefix="skycache-run-"))
+    path.mkdir(parents=True, exist_ok=True)
+    for part in RUN_DIR_PARTS:
+        shutil.rmtree(path / part, ignore_errors=True)
+    metrics = path / "metrics"
+    metrics.mkdir()
+    os.environ[RUN_DIR_ENV], os.environ[MULTIPROC_ENV] = str(path), str(metrics)
+    made = None if given else path
+    previous = signal.signal(signal.SIGTERM, _exit_cleanly(removing=made))
     try:
         yield path
     finally:
-        os.environ.pop(RUN_DIR_ENV, None)
-        shutil.rmtree(path, ignore_errors=True)
+        signal.signal(signal.SIGTERM, previous)
+        os.environ.pop(MULTIPROC_ENV, None)
+        if made:
+            os.environ.pop(RUN_DIR_ENV, None)
+            shutil.rmtree(made, ignore_errors=True)
 
 
-def _remove_then_die(path: Path) -> Callable[[int, FrameType | None], None]:
+def _exit_cleanly(*, removing: Path | None) -> Callable[[int, FrameType | None], None]:
     # A single-worker uvicorn re-raises SIGTERM after its graceful shutdown, to die of it
     # (status 143), where a multi-worker one returns (status 0). A stop that drained cleanly
-    # is a success either way, so this exits 0, removing the directory on the way out; a
-    # SIGTERM before uvicorn took over its handling lands here too, with nothing to drain.
+    # is a success either way, so this exits 0, removing a directory made for the run on the
+    # way out; a SIGTERM before uvicorn took over its handling lands here too.
     def handler(signum: int, _: FrameType | None) -> None:
-        shutil.rmtree(path, ignore_errors=True)
+        if removing:
+            shutil.rmtree(removing, ignore_errors=True)
         raise SystemExit(0)
 
     return handler

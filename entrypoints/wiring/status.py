@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
-from pathlib import Path
 
 from redis.asyncio import Redis
 
@@ -15,7 +13,6 @@ from adapters.resilience.protected_provider import ProtectedProvider
 from entrypoints.http.services import LiveReadings
 from entrypoints.http.top_cities import TopCities
 from entrypoints.settings import Settings
-from entrypoints.startup import MULTIPROC_ENV
 from entrypoints.wiring.upstream import budget_limits
 from ports.provider import WeatherProvider
 
@@ -55,8 +52,7 @@ def _protected(provider: WeatherProvider) -> Iterator[ProtectedProvider]:
         yield provider
 
 
-def top_cities() -> TopCities:
-    """Shared with the instance's other workers through the Prometheus directory
+def top_cities(settings: Settings) -> TopCities:
+    """Shared with the instance's other workers through the metrics part of the directory
     `skycache serve` gives them all (none in a test's in-process app)."""
-    directory = os.environ.get(MULTIPROC_ENV)
-    return TopCities(directory=Path(directory) if directory else None)
+    return TopCities(directory=settings.run_path("metrics"))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 from adapters.host.copies import HostCopies
 from adapters.host.lock import HostLock
@@ -143,9 +142,9 @@ def cache(
         return MemoryCache(clock=clock)
     shared = RedisCache(redis, metrics=metrics)
     guarded: BreakerCache | HostCopies = BreakerCache(shared, shared, breaker)
-    if settings.run_dir:
+    if copies := settings.run_path("copies"):
         # What one worker fetches while Redis is down, its siblings read (see open_lock).
-        guarded = HostCopies(guarded, guarded, Path(settings.run_dir) / "copies", clock=clock)
+        guarded = HostCopies(guarded, guarded, copies, clock=clock)
     return FallbackCache(guarded, guarded, max_items=settings.local_copy_size, clock=clock)
 
 
@@ -161,8 +160,8 @@ async def open_lock(
     lock = RedisLock(redis)
     guarded = BreakerLock(lock, breaker)
     try:
-        if settings.run_dir:
-            yield FallbackLock(guarded, HostLock(Path(settings.run_dir) / "locks", clock=clock))
+        if locks := settings.run_path("locks"):
+            yield FallbackLock(guarded, HostLock(locks, clock=clock))
         else:
             yield guarded
     finally:

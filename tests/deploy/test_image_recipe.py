@@ -144,8 +144,11 @@ def test_the_installed_skycache_claims_one_top_level_name(image_venv: Path, tmp_
         if not line.startswith(("skycache-", "../"))
     }
     assert top_level == {"skycache"}
+    # As a user's shell would run it: no PYTHONPATH pointing into a checkout.
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     outside = subprocess.run(
         [_bin(image_venv, "python"), "-c", "import entrypoints"],
+        env=env,
         cwd=tmp_path,
         capture_output=True,
         text=True,
@@ -154,6 +157,7 @@ def test_the_installed_skycache_claims_one_top_level_name(image_venv: Path, tmp_
     assert "No module named 'entrypoints'" in outside.stderr
     inside = subprocess.run(
         [_bin(image_venv, "python"), "-m", "skycache", "config", "--json"],
+        env=env,
         cwd=tmp_path,
         capture_output=True,
         text=True,

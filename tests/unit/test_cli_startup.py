@@ -7,14 +7,12 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import Callable
-from contextlib import AbstractContextManager
 from pathlib import Path
 
 import pytest
 
 from entrypoints import startup
-from entrypoints.settings import Settings
+from entrypoints.settings import RUN_DIR_PARTS, Settings
 from tests.support.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -63,60 +61,49 @@ def test_required_redis_that_does_not_answer_stops_serve_with_one_line() -> None
     assert "Traceback" not in done.stdout + done.stderr
 
 
-@pytest.mark.parametrize(
-    ("make", "variable", "inside"),
-    [
-        (startup.metrics_dir, startup.MULTIPROC_ENV, "counter_1.db"),
-        (startup.run_dir, startup.RUN_DIR_ENV, "locks/a.lease"),
-    ],
-    ids=["metrics", "run"],
-)
-def test_a_per_run_directory_is_made_for_the_run_and_removed_after(
+def test_the_instance_directory_is_made_for_the_run_and_removed_after(
     monkeypatch: pytest.MonkeyPatch,
-    make: Callable[[], AbstractContextManager[Path]],
-    variable: str,
-    inside: str,
 ) -> None:
-    monkeypatch.delenv(variable, raising=False)
-    with make() as path:
-        assert os.environ[variable] == str(path)
-        (path / inside).parent.mkdir(parents=True, exist_ok=True)
-        (path / inside).write_bytes(b"")
+    monkeypatch.delenv(startup.RUN_DIR_ENV, raising=False)
+    monkeypatch.delenv(startup.MULTIPROC_ENV, raising=False)
+    with startup.instance_dir() as path:
+        assert os.environ[startup.RUN_DIR_ENV] == str(path)
+        # Prometheus' values are one of its parts: one directory per instance, not two.
+        assert os.environ[startup.MULTIPROC_ENV] == str(path / "metrics")
+        (path / "metrics" / "counter_1.db").write_bytes(b"")
+        (path / "locks").mkdir()
+        (path / "locks" / "a.lease").write_bytes(b"")
     assert not path.exists()
-    assert variable not in os.environ
+    assert startup.RUN_DIR_ENV not in os.environ
+    assert startup.MULTIPROC_ENV not in os.environ
 
 
-def test_a_given_metrics_directory_is_kept_but_emptied_of_old_values(
+def test_a_given_instance_directory_is_kept_but_emptied_of_what_a_run_left(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    (tmp_path / "counter_99.db").write_bytes(b"old")
-    (tmp_path / "notes.txt").write_text("not ours")
-    monkeypatch.setenv(startup.MULTIPROC_ENV, str(tmp_path))
-    with startup.metrics_dir() as path:
-        assert path == tmp_path
-        assert not (tmp_path / "counter_99.db").exists()
-    assert (tmp_path / "notes.txt").exists()
-
-
-def test_a_given_run_directory_is_kept_but_emptied_of_old_leases_and_copies(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    for part in ("locks", "copies"):
+    for part in RUN_DIR_PARTS:
         (tmp_path / part).mkdir()
-        (tmp_path / part / "old").write_text("from a previous boot")
+        (tmp_path / part / "old.db").write_text("from a previous run or boot")
     (tmp_path / "notes.txt").write_text("not ours")
     monkeypatch.setenv(startup.RUN_DIR_ENV, str(tmp_path))
-    with startup.run_dir() as path:
+    with startup.instance_dir() as path:
         assert path == tmp_path
-        assert not (tmp_path / "locks").exists()
-        assert not (tmp_path / "copies").exists()
+        assert not any((tmp_path / part / "old.db").exists() for part in RUN_DIR_PARTS)
+        assert (tmp_path / "metrics").is_dir()
     assert (tmp_path / "notes.txt").exists()
+    assert os.environ[startup.RUN_DIR_ENV] == str(tmp_path)
 
 
-def test_the_sigterm_handler_is_restored_after_the_run(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv(startup.MULTIPROC_ENV, raising=False)
+@pytest.mark.parametrize("given", [False, True], ids=["made", "given"])
+def test_the_sigterm_handler_is_restored_after_the_run(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, given: bool
+) -> None:
+    if given:
+        monkeypatch.setenv(startup.RUN_DIR_ENV, str(tmp_path))
+    else:
+        monkeypatch.delenv(startup.RUN_DIR_ENV, raising=False)
     before = signal.getsignal(signal.SIGTERM)
-    with startup.metrics_dir():
+    with startup.instance_dir():
         assert signal.getsignal(signal.SIGTERM) is not before
     assert signal.getsignal(signal.SIGTERM) is before
 
