@@ -15,10 +15,12 @@ from typing import Any
 
 import httpx
 import pytest
+from redis.asyncio import Redis
 
 from tests.e2e.conftest import LOAD_TEST, StartApp
-from tests.support.age_aware_cache import directives
+from tests.support.age_aware_cache import AgeAwareCache, directives
 from tests.support.app_server import AppServer
+from tests.support.cached_entries import fresh_until
 from tests.support.edge import Edge
 from tests.support.fake_open_meteo import FakeOpenMeteo
 from tests.support.fake_open_meteo.cities import HOT_CITIES
@@ -218,3 +220,21 @@ async def test_during_an_upstream_outage_clients_at_the_edge_see_stale_and_its_t
         # The body's age as of its Date, plus how long ago that was: the entry's true age.
         told = reply.json()["age_seconds"] + received - epoch(reply.headers["date"])
         assert abs(told - (received - fetched_s)) <= 2, reply.headers
+
+
+async def test_an_age_aware_client_of_the_edge_keeps_its_copy_as_long_as_skycache(
+    tier: Tier, redis_client: Redis
+) -> None:
+    """nginx sends no Age and keeps Skycache's Date with its copy: a client that reads the
+    edge's hit 1.5 s after the miss counts that time from Date, as RFC 9111 says."""
+    async with httpx.AsyncClient(base_url=tier.url) as client:
+        first = await client.get("/weather", params={"city": "Omaha"})
+        until = await fresh_until(redis_client, "Omaha")
+        await asyncio.sleep(1.5)
+        cache = AgeAwareCache(client)
+        hit, _ = await cache.get("/weather?city=Omaha")
+    assert (first.headers["x-edge-cache"], hit.headers["x-edge-cache"]) == ("MISS", "HIT")
+    assert hit.headers["date"] == first.headers["date"]
+    stored = cache.stored("/weather?city=Omaha")
+    assert stored is not None
+    assert until - 1.2 < stored.fresh_until() <= until + 0.01

@@ -11,22 +11,15 @@ import httpx
 import pytest
 from redis.asyncio import Redis
 
-from adapters.redis.envelope import decode_entry
-from adapters.redis.keys import weather_key
-from domain.model.query import WeatherQuery
 from tests.e2e.conftest import StartApp
 from tests.support.age_aware_cache import AgeAwareCache
+from tests.support.cached_entries import fresh_until
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 
 TTL_S = 3
 ENV = {"WEATHER_TTL": str(TTL_S), "WEATHER_TTL_JITTER": "0"}
 URL = "/weather?city=Austin"
-
-
-async def fresh_until(redis_client: Redis, city: str) -> float:
-    raw = await redis_client.get(weather_key(WeatherQuery.parse(city).key))
-    return decode_entry(raw).fresh_until
 
 
 async def held_until(cache: AgeAwareCache, until_s: float) -> float:
