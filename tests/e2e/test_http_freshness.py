@@ -64,6 +64,8 @@ async def test_an_age_aware_cache_keeps_a_miss_and_a_hit_fresh_as_long_as_skycac
         assert asked_at >= expiry - 0.001
 
 
+@pytest.mark.slow
+@pytest.mark.xdist_group("load")  # 1,000 requests: never beside another load
 async def test_no_answer_says_it_was_modified_after_its_date_in_1000(
     start_app: StartApp,
 ) -> None:
