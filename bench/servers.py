@@ -12,7 +12,8 @@ from entrypoints.launcher import Launcher, free_port, serve_command
 ROOT = Path(__file__).resolve().parents[1]
 # The same serving options as `skycache serve` (entrypoints/cli.py), so that only the
 # application differs between a baseline and the service.
-UVICORN_FLAGS = ["--loop", "uvloop", "--http", "httptools", "--no-access-log", "--no-server-header"]
+UVICORN_FLAGS = ["--loop", "uvloop", "--http", "httptools", "--no-access-log", "--no-server-header",
+                 "--no-date-header"]  # fmt: skip
 
 
 def uvicorn_command(app: str, workers: int, port: int) -> list[str]:

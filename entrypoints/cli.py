@@ -60,6 +60,8 @@ def _serve(args: argparse.Namespace) -> int:
             # No `server: uvicorn` header: it tells a scanner what to try, and costs
             # every response a header.
             server_header=False,
+            # Ours instead (entrypoints/http/dates.py): uvicorn's lags by a second or more.
+            date_header=False,
             timeout_graceful_shutdown=10,
         )
     return 0

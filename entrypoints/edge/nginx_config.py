@@ -84,6 +84,9 @@ _CACHE_RULES = """            proxy_cache skycache_edge;
             proxy_cache_revalidate on;
             proxy_cache_background_update on;
             proxy_cache_use_stale updating error timeout http_500 http_502 http_503 http_504;
+            # Skycache's Date, kept with the copy: nginx sends no Age, so a client sees how
+            # long the copy has been here from it (RFC 9111 4.2.3), max-age counting from it.
+            proxy_pass_header Date;
 """
 
 _TEMPLATE = """\

@@ -20,6 +20,7 @@ from entrypoints.http.api_docs import openapi_config
 from entrypoints.http.batch import weather_batch
 from entrypoints.http.caching_headers import NO_STORE
 from entrypoints.http.cors import CorsFastPath, cors_config
+from entrypoints.http.dates import DatedAnswers
 from entrypoints.http.errors import EXCEPTION_HANDLERS, RETRY_AFTER_MAX_KEY
 from entrypoints.http.fresh_hits import fresh_hits
 from entrypoints.http.head import HeadAsGet
@@ -98,7 +99,8 @@ def create_app(wiring: AppWiring) -> Litestar:
 
 def create_asgi(wiring: AppWiring) -> ASGIApp:
     """The app behind its fast path: near-cache hits, then fresh cache hits, skip Litestar.
-    HEAD is turned into GET before either sees it, its body dropped on the way out.
+    HEAD is turned into GET before either sees it, its body dropped on the way out; every
+    answer leaves with a Date.
 
     Requests that reach the app are counted, timed and logged by ObservedApp; fast-path
     hits are only counted (batched) and logged, which keeps a near hit ~1 µs long."""
@@ -124,4 +126,4 @@ def create_asgi(wiring: AppWiring) -> ASGIApp:
     cors = cors_config(wiring.settings.cors_allow_origins)
     if cors is not None:
         inner = CorsFastPath(inner, cors)
-    return RequestLimits(HeadAsGet(inner))
+    return DatedAnswers(RequestLimits(HeadAsGet(inner)))

@@ -1,106 +1,108 @@
-"""What caches downstream need of a /weather answer (RFC 9111, RFC 5861): its freshness,
-its validators (ETag, Last-Modified), and whether a conditional request is answered 304."""
+"""What caches downstream need of a /weather answer (RFC 9110, 9111, 5861): its validators
+(ETag, Last-Modified), its Date and freshness (conditional requests: conditional.py).
+
+The model (docs/API.md, "HTTP caching"): an answer is generated when it is sent, and says
+so in its Date; it carries no Age. Its max-age is what is left of the entry's freshness
+counted from that Date, so a cache that reads Age and Date (RFC 9111 4.2.3) and nginx,
+which reads neither, both keep it until the entry turns stale and not a second longer.
+"""
 
 from __future__ import annotations
 
 import base64
-import functools
 import hashlib
 import math
-from collections.abc import Iterable
-from email.utils import formatdate, parsedate_to_datetime
+from typing import NamedTuple
 
 import msgspec
 from litestar.datastructures import CacheControlHeader
 
 from domain.model.outcome import WeatherResult
+from entrypoints.http.dates import http_date
 
 # For /stats, /healthz, /metrics: each answer is of its moment.
 NO_STORE = CacheControlHeader(no_store=True)
+# A stale answer may be kept this long: enough for a cache in front to replace a fresh
+# copy it holds (nginx keeps nothing with max-age=0), short enough to see the refresh soon.
+STALE_MAX_AGE_S = 1
 _ENCODER = msgspec.json.Encoder()
 _MAX_TAGS = 4096
 _TAGS: dict[int, tuple[object, bytes, bytes]] = {}
 
 
-def cache_control(max_age_s: float, stale_window_s: float) -> bytes:
-    """max-age is what is left of the entry's freshness (0 once stale); a cache may then
-    serve it stale, while it revalidates or when Skycache fails, as long as Skycache would.
+class Lifetime(NamedTuple):
+    """An answer's times, in epoch seconds, fixed when it is rendered."""
 
-    An Age-aware cache counts max-age from the Age we send as well, so it refreshes a
-    little early: never later than Skycache itself would (README, "HTTP caching")."""
-    # Rounded: the near cache reads its own clock, a hair after the entry's.
+    fresh_until: float | None  # None: a stale answer
+    stale_until: float  # after this, not even served stale
+    modified_s: int  # Last-Modified: the fetch, or (stale) the moment it was rendered
+
+
+class Moment(NamedTuple):
+    """The headers of one answer that depend on when it is sent."""
+
+    date: tuple[bytes, bytes]
+    cache_control: tuple[bytes, bytes]
+    last_modified: tuple[bytes, bytes]
+
+
+def lifetime(result: WeatherResult, now: float) -> Lifetime:
+    """The result's durations, counted from `now`, the moment it is rendered."""
+    stale_until = now + result.stale_for_s
+    if result.stale:
+        return Lifetime(None, stale_until, math.floor(now))
+    return Lifetime(now + result.fresh_for_s, stale_until, math.floor(result.fetched_at))
+
+
+def moment(life: Lifetime, now: float) -> Moment:
+    """Date is `now` in whole seconds; max-age counts from it to the last whole second of
+    freshness, so Date + max-age is never after the entry turns stale (RFC 9111 4.2.1);
+    Last-Modified is never after Date (RFC 9110 8.8.2.1)."""
+    date_s = math.floor(now)
+    left_s = max(math.floor(life.stale_until) - date_s, 0)
+    if life.fresh_until is None:
+        max_age_s = min(STALE_MAX_AGE_S, left_s)
+    else:
+        max_age_s = min(max(math.floor(life.fresh_until) - date_s, 0), left_s)
+    return Moment(
+        (b"date", http_date(date_s)),
+        (b"cache-control", cache_control(max_age_s, left_s - max_age_s)),
+        (b"last-modified", http_date(min(life.modified_s, date_s))),
+    )
+
+
+def cache_control(max_age_s: int, stale_window_s: int) -> bytes:
+    """After max-age a cache may serve the answer stale, while it revalidates or when
+    Skycache fails, as long as Skycache itself would."""
     return b"public, max-age=%d, stale-while-revalidate=%d, stale-if-error=%d" % (
-        round(max_age_s),
+        max_age_s,
         stale_window_s,
         stale_window_s,
     )
 
 
-def max_age(result: WeatherResult) -> float:
-    return 0.0 if result.stale else result.fresh_for_s
-
-
-def stale_window(result: WeatherResult) -> float:
-    """How long after max-age runs out the answer may still be served stale."""
-    return max(result.stale_for_s - max_age(result), 0.0)
-
-
 def etag(result: WeatherResult, representation: bytes) -> bytes:
-    """Strong, and a function of the weather only: equal across workers and restarts, and
-    unchanged by a refresh that brings the same weather. `representation` tells apart the
-    renderings of one weather (units).
+    """Strong, so it names the very bytes of the body: the weather and its rendering
+    (`representation`: the units), whether it is stale, and its age in whole seconds, which
+    is all WeatherResponse.from_domain reads. A stale body never matches a fresh one's tag.
 
     A hot city's reads return the very same Weather until its entry is rewritten
-    (adapters/redis/cache.py, DecodedEntries), so its tag is computed once, not on every
-    hit (about 1.9 µs of a Redis hit's ~80)."""
+    (adapters/redis/cache.py, DecodedEntries), so the weather's part is hashed once, not on
+    every hit; the rest is formatted."""
+    state = b"s" if result.stale else b"f"
+    return b'"%s.%s%d"' % (_weather_tag(result, representation), state, int(result.age_s))
+
+
+def _weather_tag(result: WeatherResult, representation: bytes) -> bytes:
     weather = result.weather
     known = _TAGS.get(id(weather))
     if known is not None and known[0] is weather and known[1] == representation:
         return known[2]
     digest = hashlib.blake2b(_ENCODER.encode(weather), digest_size=12)
     digest.update(representation)
-    tag = b'"' + base64.urlsafe_b64encode(digest.digest()) + b'"'
+    tag = base64.urlsafe_b64encode(digest.digest())
     if len(_TAGS) >= _MAX_TAGS:
         _TAGS.clear()
     # The Weather is kept with its tag: its id cannot be reused while it is in here.
     _TAGS[id(weather)] = (weather, representation, tag)
     return tag
-
-
-def last_modified(result: WeatherResult) -> bytes:
-    return _http_date(math.floor(result.fetched_at))
-
-
-@functools.lru_cache(maxsize=4096)
-def _http_date(epoch_s: int) -> bytes:
-    # email.utils.formatdate costs ~3 µs; an entry keeps its fetch time for its life.
-    return formatdate(epoch_s, usegmt=True).encode()
-
-
-def not_modified(headers: Iterable[tuple[bytes, bytes]], tag: bytes, modified: bytes) -> bool:
-    """RFC 9110 13.2.2: If-None-Match decides when present (weak comparison, so a W/ tag
-    a cache weakened still matches); If-Modified-Since only without it."""
-    since = None
-    for name, value in headers:
-        if name == b"if-none-match":
-            return _matches(value, tag)
-        if name == b"if-modified-since":
-            since = value
-    return since is not None and _not_after(modified, since)
-
-
-def _matches(value: bytes, tag: bytes) -> bool:
-    for candidate in value.split(b","):
-        candidate = candidate.strip()
-        if candidate == b"*" or candidate.removeprefix(b"W/") == tag:
-            return True
-    return False
-
-
-def _not_after(modified: bytes, since: bytes) -> bool:
-    try:
-        return parsedate_to_datetime(modified.decode()) <= parsedate_to_datetime(
-            since.decode("latin-1")
-        )
-    except (TypeError, ValueError, IndexError):  # an unreadable date is ignored (RFC 9110)
-        return False

@@ -25,50 +25,41 @@ from litestar.types import (
 )
 
 from domain.model.outcome import CacheOutcome, WeatherResult
-from entrypoints.http import caching_headers
-from entrypoints.http.weather_response import (
-    HIT,
-    WEATHER_PATH,
-    Freshness,
-    Rendered,
-    freshness,
-    messages,
-    send_answer,
-)
+from entrypoints.http.caching_headers import Moment
+from entrypoints.http.weather_response import HIT, WEATHER_PATH, Rendered, messages, send_answer
 
 log = logging.getLogger("skycache.http")
 
 
 class _Item(NamedTuple):
-    """Everything a hit sends but its Age and max-age, built once at store time."""
+    """A stored answer, and the Date, Cache-Control and Last-Modified of its last hit, by
+    whole seconds: a hot entry reuses them all second long rather than format them on
+    every hit."""
 
     expires_at: float
-    fetched_at: float  # on the near cache's clock: Age counts from the fetch, not the store
-    fresh_until: float  # on the near cache's clock: max-age counts down to it
-    stale_window_s: float  # how long caches downstream may serve it stale after that
     answer: Rendered
-    # The Cache-Control of the last hit, by whole seconds of max-age: a hot entry reuses
-    # it all second long rather than format it on every hit.
-    last_fresh: list[tuple[int, Freshness]]
+    last: list[tuple[int, Moment]]
 
-    def fresh(self, now: float) -> Freshness:
-        seconds = round(self.fresh_until - now)
-        last = self.last_fresh[0]
-        if last[0] != seconds:
-            last = (seconds, freshness(seconds, self.stale_window_s))
-            self.last_fresh[0] = last
+    def moment(self, now: float) -> Moment:
+        second = int(now)
+        last = self.last[0]
+        if last[0] != second:
+            last = (second, self.answer.moment(now))
+            self.last[0] = last
         return last[1]
 
 
 class NearCache:
-    """An LRU of raw query string -> rendered 200 response, each kept at most `ttl_s`."""
+    """An LRU of raw query string -> rendered 200 response, each kept at most `ttl_s`.
+
+    `clock` is the wall clock: an answer's Date and max-age are epoch times."""
 
     def __init__(
         self,
         *,
         ttl_s: float = 1.0,
         max_items: int = 4096,
-        clock: Callable[[], float] = time.monotonic,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.ttl_s = ttl_s
         self._max_items = max_items
@@ -79,11 +70,10 @@ class NearCache:
     def enabled(self) -> bool:
         return self.ttl_s > 0 and self._max_items > 0
 
-    def get(self, query: bytes) -> tuple[float, bytes] | None:
-        """(age in seconds, body), or None when absent or expired."""
-        now = self._clock()
-        item = self._lookup(query, now)
-        return None if item is None else (now - item.fetched_at, item.answer.body["body"])
+    def get(self, query: bytes) -> bytes | None:
+        """The body, or None when absent or expired."""
+        item = self._lookup(query, self._clock())
+        return None if item is None else item.answer.body["body"]
 
     def answer(
         self, query: bytes, headers: Iterable[tuple[bytes, bytes]]
@@ -94,37 +84,23 @@ class NearCache:
         item = self._lookup(query, now)
         if item is None:
             return None
-        return messages(headers, HIT, now - item.fetched_at, item.fresh(now), item.answer)
+        return messages(headers, HIT, item.moment(now), item.answer)
 
     def keep(self, query: bytes, result: WeatherResult, answer: Rendered) -> None:
         """Stores the rendered answer of a result, unless it is stale."""
         if result.outcome is not CacheOutcome.STALE:
-            self.put(
-                query,
-                answer,
-                age_s=result.age_s,
-                fresh_for_s=result.fresh_for_s,
-                stale_window_s=caching_headers.stale_window(result),
-            )
+            self.put(query, answer)
 
-    def put(
-        self,
-        query: bytes,
-        answer: Rendered,
-        *,
-        age_s: float,
-        fresh_for_s: float,
-        stale_window_s: float = 0.0,
-    ) -> None:
-        """Kept for `ttl_s`, or less when the entry turns stale sooner."""
-        ttl_s = min(self.ttl_s, fresh_for_s)
-        if not self.enabled or ttl_s <= 0:
+    def put(self, query: bytes, answer: Rendered) -> None:
+        """Kept for `ttl_s`, or less when the answer turns stale sooner."""
+        fresh_until = answer.life.fresh_until
+        if not self.enabled or fresh_until is None:
             return
         now = self._clock()
-        fresh = (-1, freshness(0, 0))  # no hit yet
-        self._items[query] = _Item(
-            now + ttl_s, now - age_s, now + fresh_for_s, stale_window_s, answer, [fresh]
-        )
+        expires_at = min(now + self.ttl_s, fresh_until)
+        if expires_at <= now:
+            return
+        self._items[query] = _Item(expires_at, answer, [(int(now), answer.moment(now))])
         self._items.move_to_end(query)
         if len(self._items) > self._max_items:
             self._items.popitem(last=False)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import msgspec
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+from entrypoints.http.dates import date_now
 from entrypoints.http.schemas import ErrorResponse
 
 _BODY = msgspec.json.encode(
@@ -29,7 +30,8 @@ class JsonErrorsHttpToolsProtocol(HttpToolsProtocol):
     def send_400_response(self, msg: str) -> None:
         # `msg` is uvicorn's own fixed text, logged by the caller; the body never echoes input.
         content = [_HEAD]
-        for name, value in self.server_state.default_headers:  # date (and server, if on)
+        # uvicorn's own Date is off (entrypoints/http/dates.py): this answer gets ours.
+        for name, value in [(b"date", date_now()), *self.server_state.default_headers]:
             content.extend([name, b": ", value, b"\r\n"])
         content.extend([b"\r\n", _BODY])
         self.transport.write(b"".join(content))

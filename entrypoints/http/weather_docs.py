@@ -24,18 +24,21 @@ def _header(description: str, schema: Schema = _TEXT) -> OpenAPIHeader:
 
 
 CACHE_CONTROL = _header(
-    "public, max-age=<seconds left fresh; 0 once stale>, stale-while-revalidate=<s>, "
-    "stale-if-error=<s>: a cache downstream may serve it stale as long as Skycache would"
+    "public, max-age=<whole seconds from Date to the end of freshness; 1 once stale>, "
+    "stale-while-revalidate=<s>, stale-if-error=<s>: a cache downstream may serve it stale "
+    "as long as Skycache would. No Age header: the answer is as of its Date"
 )
 VALIDATORS: dict[str, OpenAPIHeader | Reference] = {
     "Cache-Control": CACHE_CONTROL,
-    "ETag": _header("Strong; changes exactly when the weather (or the units) changes"),
-    "Last-Modified": _header("When the entry was fetched from the provider (an HTTP date)"),
+    "Date": _header("When Skycache sent it; the body's age_seconds is as of this moment"),
+    "ETag": _header("Strong: names the body's bytes (weather, units, stale or not, age)"),
+    "Last-Modified": _header(
+        "When the entry was fetched (a stale answer: when it was made); never after Date"
+    ),
     "X-Cache": _header(
         "How it was answered",
         Schema(type=OpenAPIType.STRING, enum=["HIT", "MISS", "STALE", "COALESCED"]),
     ),
-    "Age": _header("Seconds since the entry was fetched", _SECONDS),
 }
 NOT_MODIFIED = OpenAPIResponse(
     description="Not Modified: the If-None-Match tag (or If-Modified-Since date) still "

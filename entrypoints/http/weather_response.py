@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 from typing import NamedTuple
 
@@ -9,8 +10,8 @@ import msgspec
 from litestar.types import HTTPResponseBodyEvent, HTTPResponseStartEvent, Receive, Scope, Send
 
 from domain.model.outcome import CacheOutcome, WeatherResult
-from entrypoints.http import caching_headers
-from entrypoints.http.caching_headers import cache_control, etag, last_modified, not_modified
+from entrypoints.http.caching_headers import Lifetime, Moment, etag, lifetime, moment
+from entrypoints.http.conditional import not_modified
 from entrypoints.http.schemas import WeatherResponse
 from entrypoints.http.units import METRIC, Units
 
@@ -23,92 +24,72 @@ _NO_BODY: HTTPResponseBodyEvent = {"type": "http.response.body", "body": b"", "m
 
 
 class Rendered(NamedTuple):
-    """What every send of one answer shares, built once: a send adds X-Cache, Age and the
-    Cache-Control of the moment."""
+    """What every send of one answer shares, built once: a send adds X-Cache and the
+    Date, Cache-Control and Last-Modified of its moment."""
 
     tag: tuple[bytes, bytes]  # the ETag header
-    modified: tuple[bytes, bytes]  # the Last-Modified header
     length: tuple[bytes, bytes]
     body: HTTPResponseBodyEvent  # the http.response.body message
+    life: Lifetime
+
+    def moment(self, now: float) -> Moment:
+        return moment(self.life, now)
 
 
 def encode_body(result: WeatherResult, units: Units = METRIC) -> bytes:
     return _ENCODER.encode(WeatherResponse.from_domain(result, units))
 
 
-def render(result: WeatherResult, units: Units = METRIC) -> Rendered:
+def render(result: WeatherResult, units: Units = METRIC, now: float | None = None) -> Rendered:
+    """`now`: the moment the result's durations count from (the wall clock by default)."""
     body = encode_body(result, units)
     return Rendered(
         (b"etag", etag(result, units.encode())),
-        (b"last-modified", last_modified(result)),
         (b"content-length", b"%d" % len(body)),
         {"type": "http.response.body", "body": body, "more_body": False},
+        lifetime(result, time.time() if now is None else now),
     )
 
 
-Freshness = tuple[bytes, bytes]  # the Cache-Control header of one moment
-
-
-def freshness(max_age_s: float, stale_window_s: float) -> Freshness:
-    return (b"cache-control", cache_control(max_age_s, stale_window_s))
-
-
-def start(
-    x_cache: bytes, age_s: float, fresh: Freshness, answer: Rendered
-) -> HTTPResponseStartEvent:
-    """The status and headers of a 200: freshness and validators, X-Cache, Age in whole
-    seconds, the length."""
+def start(x_cache: bytes, at: Moment, answer: Rendered) -> HTTPResponseStartEvent:
+    """The status and headers of a 200: Date, freshness and validators, X-Cache, the length."""
     return {
         "type": "http.response.start",
         "status": 200,
         "headers": [
             _JSON,
-            fresh,
+            at.date,
+            at.cache_control,
             answer.tag,
-            answer.modified,
+            at.last_modified,
             (b"x-cache", x_cache),
-            (b"age", b"%d" % age_s),
             answer.length,
         ],
     }
 
 
-def unchanged(
-    x_cache: bytes, age_s: float, fresh: Freshness, answer: Rendered
-) -> HTTPResponseStartEvent:
+def unchanged(x_cache: bytes, at: Moment, answer: Rendered) -> HTTPResponseStartEvent:
     """A 304: the headers a 200 would carry but those of its body (RFC 9110, 15.4.5)."""
     return {
         "type": "http.response.start",
         "status": 304,
-        "headers": [
-            fresh,
-            answer.tag,
-            answer.modified,
-            (b"x-cache", x_cache),
-            (b"age", b"%d" % age_s),
-        ],
+        "headers": [at.date, at.cache_control, answer.tag, at.last_modified, (b"x-cache", x_cache)],
     }
 
 
 def messages(
-    headers: Iterable[tuple[bytes, bytes]],
-    x_cache: bytes,
-    age_s: float,
-    fresh: Freshness,
-    answer: Rendered,
+    headers: Iterable[tuple[bytes, bytes]], x_cache: bytes, at: Moment, answer: Rendered
 ) -> tuple[HTTPResponseStartEvent, HTTPResponseBodyEvent]:
     """A 304 with no body when the request's validators match, else the 200."""
-    if not_modified(headers, answer.tag[1], answer.modified[1]):
-        return unchanged(x_cache, age_s, fresh, answer), _NO_BODY
-    return start(x_cache, age_s, fresh, answer), answer.body
+    if not_modified(headers, answer.tag[1], at.last_modified[1]):
+        return unchanged(x_cache, at, answer), _NO_BODY
+    return start(x_cache, at, answer), answer.body
 
 
 async def send_answer(scope: Scope, send: Send, result: WeatherResult, answer: Rendered) -> None:
     """The answer to a request for `result`, rendered as `answer`."""
-    fresh = freshness(caching_headers.max_age(result), caching_headers.stale_window(result))
-    head, body = messages(
-        scope["headers"], result.outcome.value.encode(), result.age_s, fresh, answer
-    )
+    at = answer.moment(time.time())
+    head, body = messages(scope["headers"], result.outcome.value.encode(), at, answer)
     await send(head)
     await send(body)
 

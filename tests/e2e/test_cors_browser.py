@@ -90,7 +90,9 @@ def pages(start_app: StartApp) -> Iterator[tuple[str, str]]:
     # The app's port is known only once it runs; the pages are made for it afterwards.
     allowed_server, refused_server = serve(), serve()
     allowed, refused = next(allowed_server), next(refused_server)
-    app = start_app({"CORS_ALLOW_ORIGINS": allowed})
+    # The near cache keeps the first answer's very bytes, which its ETag names, for the
+    # page's conditional request however slowly the browser gets to it.
+    app = start_app({"CORS_ALLOW_ORIGINS": allowed, "NEAR_CACHE_TTL": "60"})
     Page.body = (PAGE % {"api": app.url}).encode()  # both serve the page fetching from it
     try:
         yield allowed, refused

@@ -9,14 +9,18 @@ import time
 from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from redis.asyncio import Redis
 
 from tests.e2e.conftest import LOAD_TEST, StartApp
+from tests.support.age_aware_cache import AgeAwareCache, directives
 from tests.support.app_server import AppServer
+from tests.support.cached_entries import fresh_until
 from tests.support.edge import Edge
 from tests.support.fake_open_meteo import FakeOpenMeteo
 from tests.support.fake_open_meteo.cities import HOT_CITIES
@@ -176,3 +180,61 @@ async def test_with_both_instances_down_for_5_s_warm_cities_are_still_answered(
     assert Counter(r.status for r in replies) == {200: len(replies)}
     edge = Counter(r.headers["x-edge-cache"] for r in replies)
     assert edge["STALE"] + edge["UPDATING"] > 0, edge  # served past max-age
+
+
+def epoch(http_date: str) -> float:
+    return parsedate_to_datetime(http_date).timestamp()
+
+
+async def test_during_an_upstream_outage_clients_at_the_edge_see_stale_and_its_true_age(
+    tier: Tier, fake_open_meteo: FakeOpenMeteo
+) -> None:
+    async with httpx.AsyncClient(base_url=tier.url) as client:
+        first = await client.get("/weather", params={"city": "Chicago"})
+        fetched_s = epoch(first.headers["last-modified"])  # the fetch, in whole seconds
+        await fake_open_meteo.aset(mode="error500")  # the upstream is down from now on
+        await asyncio.sleep(FRESH_S + 1.2)  # past the entry's freshness and the edge's copy
+        replies = []
+        async with asyncio.timeout(20):
+            for _ in range(40):  # 4 s of a client asking every 0.1 s
+                replies.append(
+                    (await client.get("/weather", params={"city": "Chicago"}), time.time())
+                )
+                await asyncio.sleep(0.1)
+    assert {reply.status_code for reply, _ in replies} == {200}
+    stale = [reply.json()["stale"] for reply, _ in replies]
+    # The copy the edge held may be served while it revalidates (stale-while-revalidate),
+    # at most until Skycache's first stale answer replaces it; never after.
+    seen_at = stale.index(True)
+    assert seen_at <= 2, stale
+    assert all(stale[seen_at:]), stale
+    for reply, received in replies[:seen_at]:
+        assert reply.headers["x-edge-cache"] in {"STALE", "UPDATING"}
+        # Its Date is Skycache's: a client sees that it is past its max-age.
+        max_age = int(directives(reply.headers["cache-control"])["max-age"])
+        assert epoch(reply.headers["date"]) + max_age < received
+    edge = Counter(reply.headers["x-edge-cache"] for reply, _ in replies[seen_at:])
+    assert edge["HIT"] > 0, edge  # the stale answer itself is kept, a second at a time
+    for reply, received in replies:
+        assert "age" not in reply.headers
+        # The body's age as of its Date, plus how long ago that was: the entry's true age.
+        told = reply.json()["age_seconds"] + received - epoch(reply.headers["date"])
+        assert abs(told - (received - fetched_s)) <= 2, reply.headers
+
+
+async def test_an_age_aware_client_of_the_edge_keeps_its_copy_as_long_as_skycache(
+    tier: Tier, redis_client: Redis
+) -> None:
+    """nginx sends no Age and keeps Skycache's Date with its copy: a client that reads the
+    edge's hit 1.5 s after the miss counts that time from Date, as RFC 9111 says."""
+    async with httpx.AsyncClient(base_url=tier.url) as client:
+        first = await client.get("/weather", params={"city": "Omaha"})
+        until = await fresh_until(redis_client, "Omaha")
+        await asyncio.sleep(1.5)
+        cache = AgeAwareCache(client)
+        hit, _ = await cache.get("/weather?city=Omaha")
+    assert (first.headers["x-edge-cache"], hit.headers["x-edge-cache"]) == ("MISS", "HIT")
+    assert hit.headers["date"] == first.headers["date"]
+    stored = cache.stored("/weather?city=Omaha")
+    assert stored is not None
+    assert until - 1.2 < stored.fresh_until() <= until + 0.01

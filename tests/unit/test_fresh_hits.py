@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 import pytest
 from dependency_injector import providers
 from litestar.testing import AsyncTestClient
 
+from domain.model.errors import UpstreamUnavailable
 from domain.model.query import DEFAULT_GRID, GridPoint
 from entrypoints.container import Container, app_wiring
 from entrypoints.http.app import create_asgi
@@ -67,7 +69,7 @@ async def test_without_a_near_cache_a_fresh_hit_is_the_same_answer_by_either_pat
     framework = await client.get("/weather?city=Boise&v=2")  # anything else: Litestar's
     assert [r.headers["x-cache"] for r in (miss, fast, framework)] == ["MISS", "HIT", "HIT"]
     assert fast.content == framework.content == miss.content
-    assert fast.headers["age"] == framework.headers["age"] == "0"
+    assert fast.headers["etag"] == framework.headers["etag"] == miss.headers["etag"]
     assert provider.calls == ["boise"]
     assert len(near) == 0
     stats = (await client.get("/stats")).json()
@@ -127,3 +129,50 @@ async def test_the_route_and_the_fast_path_send_the_same_headers_in_the_same_ord
     assert (miss.headers["x-cache"], fast.headers["x-cache"]) == ("MISS", "HIT")
     without_cache = [(n, v) for n, v in miss.headers.raw if n != b"x-cache"]
     assert without_cache == [(n, v) for n, v in fast.headers.raw if n != b"x-cache"]
+
+
+async def test_every_answer_carries_one_date_and_none_before_its_last_modified(
+    service: Service,
+) -> None:
+    client, *_ = service
+    answers = [
+        await client.get("/weather?city=Boise"),  # the route's miss
+        await client.get("/weather?city=Boise"),  # the near cache's hit
+        await client.get("/weather?city=Boise&units=imperial"),  # the fast path's hit
+        await client.get("/weather?city=Atlantis"),  # a 404
+        await client.get("/weather?city=%3C"),  # a 400
+        await client.get("/stats"),
+        await client.head("/weather?city=Boise"),
+    ]
+    for answer in answers:
+        dates = [v for n, v in answer.headers.raw if n.lower() == b"date"]
+        assert len(dates) == 1, answer.headers
+        if "last-modified" in answer.headers:
+            modified = parsedate_to_datetime(answer.headers["last-modified"])
+            assert modified <= parsedate_to_datetime(dates[0].decode())
+
+
+@pytest.mark.parametrize("service", ["0", "60"], indirect=True)
+async def test_a_revalidation_of_a_fresh_copy_is_answered_with_the_stale_body(
+    service: Service,
+) -> None:
+    client, _, clock, provider = service
+    fresh = await client.get("/weather?city=Boise")
+    provider.failing = UpstreamUnavailable("down")  # an outage: every refresh fails
+    clock.advance(301)  # past WEATHER_TTL: the entry is stale, the fresh copy is not it
+    validators = {
+        "if-none-match": fresh.headers["etag"],
+        "if-modified-since": fresh.headers["last-modified"],
+    }
+    for asked in ({"if-none-match": validators["if-none-match"]}, validators):
+        stale = await client.get("/weather?city=Boise&units=metric", headers=asked)
+        assert (stale.status_code, stale.headers["x-cache"]) == (200, "STALE")
+        assert stale.json()["stale"] is True
+        assert stale.headers["etag"] != fresh.headers["etag"]
+    only_since = {"if-modified-since": validators["if-modified-since"]}
+    stale = await client.get("/weather?city=Boise&units=metric", headers=only_since)
+    assert (stale.status_code, stale.json()["stale"]) == (200, True)
+    again = await client.get(
+        "/weather?city=Boise&units=metric", headers={"if-none-match": stale.headers["etag"]}
+    )
+    assert (again.status_code, again.headers["x-cache"]) == (304, "STALE")

@@ -1,0 +1,51 @@
+"""Date on every answer, from this process's clock when the answer is sent.
+
+uvicorn's own Date is refreshed by its main loop about once a second, later under load, so
+it could say an answer was sent before the entry in it was fetched (Last-Modified after
+Date, which RFC 9110 8.8.2.1 forbids). `skycache serve` turns it off; /weather answers set
+their own Date, consistent with their max-age; everything else gets one here.
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+from collections.abc import Callable
+from email.utils import formatdate
+from typing import cast
+
+from litestar.enums import ScopeType
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+
+@functools.lru_cache(maxsize=4096)
+def http_date(epoch_s: int) -> bytes:
+    # email.utils.formatdate costs ~3 µs; a hot answer asks for the same second again.
+    return formatdate(epoch_s, usegmt=True).encode()
+
+
+def date_now(clock: Callable[[], float] = time.time) -> bytes:
+    return http_date(int(clock()))
+
+
+class DatedAnswers:
+    """ASGI wrapper: an answer started without a Date gets one (RFC 9110 6.6.1)."""
+
+    def __init__(self, app: ASGIApp, clock: Callable[[], float] = time.time) -> None:
+        self._app = app
+        self._clock = clock
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != ScopeType.HTTP:
+            await self._app(scope, receive, send)
+            return
+
+        async def dated(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = message.get("headers", ())
+                if not any(name.lower() == b"date" for name, _ in headers):
+                    dated_headers = [(b"date", date_now(self._clock)), *headers]
+                    message = cast(Message, {**message, "headers": dated_headers})
+            await send(message)
+
+        await self._app(scope, receive, dated)
