@@ -13,8 +13,11 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # adds the test and load-test tools from requirements-test.lock (about 320 MB in all). The
 # locks pin every package with its files' sha256, checked by pip (--require-hashes); the
 # project itself is then installed editable with --no-deps, as a local tree has no hash.
+# The venv is made afresh (--clear) whenever this runs: a build cut short (a Ctrl-C during
+# the pip upgrade leaves a pip that cannot start) is redone, never patched. bin/skycache
+# is its last file, and make deletes it when interrupted while this runs.
 $(BIN)/skycache: pyproject.toml requirements.lock
-	$(PYTHON) -m venv $(VENV)
+	$(PYTHON) -m venv --clear $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet --require-hashes -r requirements.lock
 	$(BIN)/pip install --quiet --no-deps -e .
