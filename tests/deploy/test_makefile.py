@@ -14,7 +14,12 @@ import pytest
 from tests.deploy.recipe import lock_versions
 
 ROOT = Path(__file__).resolve().parents[2]
-LOCKS = ("requirements.lock", "requirements-test.lock", "requirements-bench.lock")
+LOCKS = (
+    "requirements.lock",
+    "requirements-test.lock",
+    "requirements-bench.lock",
+    "requirements-build.lock",
+)
 
 
 def recipe(target: str) -> tuple[str, list[str]]:
