@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from tests.e2e.conftest import LOAD_TEST, StartApp
-from tests.support.app_server import AppServer
+from tests.support.app_server import ROOT, AppServer
 from tests.support.edge import Edge
 from tests.support.fake_open_meteo import FakeOpenMeteo
 from tests.support.fake_open_meteo.cities import HOT_CITIES
@@ -154,6 +154,20 @@ async def test_stats_health_and_admin_are_never_answered_from_the_edge_cache(
             for _ in range(3):
                 response = await client.get(path)
                 assert "x-edge-cache" not in response.headers, path
+
+
+async def test_a_batch_post_always_reaches_skycache_as_the_readme_says(tier: Tier) -> None:
+    body = {"cities": ["Paris", "Berlin"]}
+    async with httpx.AsyncClient(base_url=tier.url, timeout=30) as client:
+        answers = [await client.post("/weather/batch", json=body) for _ in range(3)]
+        before = await stats_when(tier.apps[0].url, lambda s: requests_seen(s) >= 6)
+    assert [a.status_code for a in answers] == [200, 200, 200]
+    assert [a.headers.get("x-edge-cache") for a in answers] == [None, None, None]
+    assert all("no-store" in a.headers["cache-control"] for a in answers)
+    assert requests_seen(before) == 6  # each batch's two cities, three times: none at the edge
+    readme = " ".join((ROOT / "README.md").read_text().split())
+    assert "It caches only `GET /weather`" in readme
+    assert "`/weather/batch` is a POST marked `no-store`: it passes through uncached" in readme
 
 
 async def test_with_both_instances_down_for_5_s_warm_cities_are_still_answered(
