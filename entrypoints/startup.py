@@ -16,9 +16,13 @@ from types import FrameType
 from typing import Any
 
 from adapters.observability.redaction import redact
-from adapters.redis.client import DB_OUT_OF_RANGE
 from entrypoints.settings import Settings, StartupError, redis_database
-from entrypoints.wiring.storage import redis_failure, unanswered, where_redis_is
+from entrypoints.wiring.storage import (
+    DB_OUT_OF_RANGE,
+    redis_failure,
+    unanswered,
+    where_redis_is,
+)
 
 log = logging.getLogger("skycache")
 

@@ -15,7 +15,14 @@ from adapters.memory.metrics import MemoryMetrics
 from adapters.observability.redaction import redact
 from adapters.redis.breaker import BreakerCache, BreakerLock, RedisBreaker
 from adapters.redis.cache import RedisCache
-from adapters.redis.client import create_redis_client, ping_failure, warm_pool
+
+# Re-exported: what redis_failure says of a database index the server lacks.
+from adapters.redis.client import DB_OUT_OF_RANGE as DB_OUT_OF_RANGE
+from adapters.redis.client import (
+    create_redis_client,
+    ping_failure,
+    warm_pool,
+)
 from adapters.redis.lock import RedisLock
 from adapters.redis.metrics import RedisMetrics
 from adapters.redis.rate_limit_store import SharedOrLocalStore
