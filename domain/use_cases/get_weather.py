@@ -12,6 +12,7 @@ from domain.model.entry import CacheEntry
 from domain.model.errors import (
     CacheUnavailable,
     CityNotFound,
+    TooManyMisses,
     UnusableAnswer,
     UpstreamBudgetSpent,
     UpstreamUnavailable,
@@ -161,6 +162,11 @@ class GetWeather:
             if served is None:
                 raise
             return served
+        except TooManyMisses:
+            # It needed a fetch, so it is a miss; the refusal is the client's, not the
+            # upstream's: no upstream error.
+            self._metrics.incr(CounterName.CACHE_MISSES)
+            raise
         outcome = CacheOutcome.MISS if role is Role.OWNER else CacheOutcome.COALESCED
         if entry.is_unusable:
             self._count_failed_miss()
