@@ -156,6 +156,17 @@ def cache(
     return FallbackCache(guarded, guarded, max_items=settings.local_copy_size, clock=clock)
 
 
+def shared_cache(
+    cache: Cache, redis: RedisClient | None, breaker: RedisBreaker, metrics: Metrics
+) -> Cache:
+    """Where an entry must be for every worker and instance to read it: Redis behind the
+    breaker (none of this process's copies in front), or without Redis `cache` itself."""
+    if redis is None:
+        return cache
+    shared = RedisCache(redis, metrics=metrics)
+    return BreakerCache(shared, shared, breaker)
+
+
 async def open_lock(
     redis: RedisClient | None, breaker: RedisBreaker, clock: Clock, settings: Settings
 ) -> AsyncIterator[Lock]:
