@@ -48,7 +48,7 @@ class Warmed:
     stored: bool = False  # read back from the shared cache after the warm: every instance sees it
 
 
-NOT_STORED = "the shared cache did not answer: only this process holds it"
+NOT_STORED = "not in the shared cache (down, or it did not take it): only this process has it"
 
 
 class WarmCities:
