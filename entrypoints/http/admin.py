@@ -18,6 +18,7 @@ from litestar.connection import ASGIConnection
 from litestar.di import NamedDependency
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, JSONBody
 from litestar.types import Guard
 
@@ -91,6 +92,11 @@ _NOT_PURGED = ["the shared cache (Redis), read by every worker and instance"]
     "/cache/{city:str}",
     status_code=200,
     summary="Forget one city's weather on every instance (near caches within a second)",
+    responses={
+        503: ResponseSpec(
+            PurgeIncomplete, description="The shared cache did not answer: what was not purged"
+        )
+    },
 )
 async def purge(
     city: FromPath[str], request: Request[Any, Any, Any], services: NamedDependency[HttpServices]

@@ -57,6 +57,9 @@ async def test_without_admin_token_the_routes_do_not_exist(provider: FakeProvide
 async def test_with_a_token_the_routes_are_in_the_schema(client: AsyncTestClient) -> None:
     schema = (await client.get("/schema/openapi.json")).json()
     assert {"/admin/cache/{city}", "/admin/warm"} <= set(schema["paths"])
+    refused = schema["paths"]["/admin/cache/{city}"]["delete"]["responses"]["503"]
+    body = refused["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
+    assert set(schema["components"]["schemas"][body]["properties"]) >= {"purged", "not_purged"}
 
 
 @pytest.mark.parametrize(
