@@ -13,8 +13,11 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # adds the test and load-test tools from requirements-test.lock (about 320 MB in all). The
 # locks pin every package with its files' sha256, checked by pip (--require-hashes); the
 # project itself is then installed editable with --no-deps, as a local tree has no hash.
+# The venv is made afresh (--clear) whenever this runs: a build cut short (a Ctrl-C during
+# the pip upgrade leaves a pip that cannot start) is redone, never patched. bin/skycache
+# is its last file, and make deletes it when interrupted while this runs.
 $(BIN)/skycache: pyproject.toml setup.py requirements.lock
-	$(PYTHON) -m venv $(VENV)
+	$(PYTHON) -m venv --clear $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet --require-hashes -r requirements.lock
 	$(BIN)/pip install --quiet --no-deps -e .
@@ -74,7 +77,8 @@ bench: $(VENV)/.test-extras redis-server
 # (pip-tools' pip-compile found the same pins and hashes in 15 s, for this platform only: no
 # markers for the others). Pins already in a lock are kept while pyproject.toml allows them
 # (UPGRADE=--upgrade takes the newest); the test and bench locks are constrained to the
-# runtime lock's pins, so the venvs agree.
+# runtime lock's pins, so the venvs agree. The build lock pins the build backend
+# pyproject.toml's [build-system] names, for the image (deploy/Dockerfile).
 UV_VERSION := 0.13.9
 COMPILE = $(BIN)/uv pip compile pyproject.toml --universal --python-version 3.11 \
 	--generate-hashes --no-header --quiet $(UPGRADE)
@@ -83,3 +87,6 @@ lock: $(VENV)/.test-extras
 	$(COMPILE) -o requirements.lock
 	$(COMPILE) --extra test -c requirements.lock -o requirements-test.lock
 	$(COMPILE) --extra test --extra bench -c requirements-test.lock -o requirements-bench.lock
+	$(BIN)/python -c 'import tomllib; print(*tomllib.load(open("pyproject.toml", "rb"))["build-system"]["requires"], sep="\n")' \
+		| $(BIN)/uv pip compile - --universal --python-version 3.11 --generate-hashes \
+		--no-header --quiet -o requirements-build.lock

@@ -53,7 +53,7 @@ class Landing:
 
     async def __aexit__(self, *_: object) -> None:
         self._task.cancel()
-        await self._pubsub.aclose()  # type: ignore[no-untyped-call]  # redis-py leaves PubSub.aclose unannotated
+        await self._pubsub.aclose()  # type: ignore[no-untyped-call, unused-ignore]  # unannotated before redis 8.2
 
 
 def ms(seconds: Sequence[float]) -> str:

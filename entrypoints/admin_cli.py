@@ -50,7 +50,10 @@ def run_purge(args: argparse.Namespace) -> int:
         return 2
 
     async def purge(services: HttpServices) -> int:
-        await services.purge_city(queries[0])
+        if not (await services.purge_city(queries[0])).shared:
+            print("skycache: the shared cache did not answer: nothing purged there",
+                  file=sys.stderr)  # fmt: skip
+            return 1
         print(f"purged {queries[0].city}")
         return 0
 
@@ -66,7 +69,7 @@ def run_warm(args: argparse.Namespace) -> int:
         warmed = await services.warm_cities(queries)
         for each in warmed:
             print(f"{each.city}: {each.outcome}" + (f" ({each.detail})" if each.detail else ""))
-        return 1 if any(each.outcome == "failed" for each in warmed) else 0
+        return 0 if all(each.stored for each in warmed) else 1
 
     return _run(warm)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+import importlib.metadata
 import logging
 import os
 import sys
@@ -136,6 +137,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Skycache: a Redis-cached weather API in front of Open-Meteo.",
         epilog="Run `skycache COMMAND --help` for a command's options.",
     )
+    parser.add_argument("-V", "--version", action="version", version=f"skycache {_version()}")
     commands = parser.add_subparsers(dest="command", required=True)
     _add_serve(commands)
     config = add_command(
@@ -163,6 +165,14 @@ def build_parser() -> argparse.ArgumentParser:
     add_loadtest_arguments(loadtest)
     admin_cli.add_commands(functools.partial(add_command, commands))
     return parser
+
+
+def _version() -> str:
+    """The installed distribution's version: what pip, the image and bug reports see."""
+    try:
+        return importlib.metadata.version("skycache")
+    except importlib.metadata.PackageNotFoundError:
+        return "(not installed: run `pip install .`)"
 
 
 def main(argv: list[str] | None = None) -> int:

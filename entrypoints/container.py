@@ -95,7 +95,8 @@ class Container(containers.DeclarativeContainer):
     )
     get_stats = providers.Singleton(GetStats, metrics)
     purge_city = providers.Singleton(PurgeCity, cache)
-    warm_cities = providers.Singleton(WarmCities, get_weather)
+    shared_cache = providers.Singleton(storage.shared_cache, cache, redis, redis_breaker, metrics)
+    warm_cities = providers.Singleton(WarmCities, get_weather, shared_cache)
     cache_kind = providers.Callable(_cache_kind, redis)
     check_health = providers.Singleton(
         CheckHealth,

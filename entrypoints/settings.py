@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -46,6 +47,8 @@ def _number(
             raise SettingsError(f"{name}={raw!r} is not {kind}") from None
         if not value >= minimum:  # also rejects nan
             raise SettingsError(f"{name}={raw!r} must be at least {minimum:g}")
+        if not math.isfinite(value):  # inf, 1e999: a TTL or timeout that never ends
+            raise SettingsError(f"{name}={raw!r} must be a finite number")
         return value
 
     return field(default=default, metadata={"env": name, "read": read})
@@ -82,9 +85,15 @@ def _url(name: str, default: str, schemes: tuple[str, ...]) -> Any:
     def read(env: Mapping[str, str]) -> str:
         value = env.get(name, "").strip() or default
         parsed = urlparse(value)
+        shown = redact(value)
         if parsed.scheme not in schemes or not parsed.hostname:
-            shown = redact(value)
             raise SettingsError(f"{name}={shown!r} must be a {'/'.join(schemes)} URL with a host")
+        try:
+            port = parsed.port  # ValueError: not a number, or past 65535
+        except ValueError:
+            port = 0
+        if port == 0:
+            raise SettingsError(f"{name}={shown!r}: the port must be a number from 1 to 65535")
         return value.rstrip("/")
 
     return field(default=default, metadata={"env": name, "read": read})
@@ -320,8 +329,8 @@ class Settings:
         _check_wait_timeout(settings)
         if settings.redis_sentinels and settings.redis_cluster_nodes:
             raise SettingsError("REDIS_SENTINELS and REDIS_CLUSTER_NODES: set one, not both")
-        database = urlparse(settings.redis_url).path.strip("/") or "0"
-        if settings.redis_cluster_nodes and database != "0":
+        database = redis_database(settings.redis_url)
+        if settings.redis_cluster_nodes and database != 0:
             raise SettingsError("REDIS_CLUSTER_NODES is set: a cluster has only database 0")
         return settings
 
@@ -372,6 +381,15 @@ def _check_wait_timeout(settings: Settings) -> None:
             f"LOCK_WAIT_TIMEOUT={chosen:g} is shorter than the {needed:.2f} s another "
             "request's fetch may take (docs/TIMING.md): raise it, or leave it unset"
         )
+
+
+def redis_database(url: str) -> int:
+    """REDIS_URL's database index (its path; 0 when none). Whether the server has that
+    many databases only the server knows: startup asks it."""
+    path = urlparse(url).path.strip("/") or "0"
+    if not path.isdigit():
+        raise SettingsError(f"REDIS_URL: the database index {path!r} must be a whole number")
+    return int(path)
 
 
 def _reader(f: dataclasses.Field[Any]) -> Callable[[Mapping[str, str]], Any]:

@@ -16,8 +16,13 @@ from types import FrameType
 from typing import Any
 
 from adapters.observability.redaction import redact
-from entrypoints.settings import RUN_DIR_PARTS, Settings, StartupError
-from entrypoints.wiring.storage import redis_failure, unanswered, where_redis_is
+from entrypoints.settings import RUN_DIR_PARTS, Settings, StartupError, redis_database
+from entrypoints.wiring.storage import (
+    DB_OUT_OF_RANGE,
+    redis_failure,
+    unanswered,
+    where_redis_is,
+)
 
 log = logging.getLogger("skycache")
 
@@ -94,6 +99,12 @@ def check_backend(settings: Settings) -> str:
     failure = asyncio.run(redis_failure(settings))
     if failure is None:
         return "redis"
+    if failure == DB_OUT_OF_RANGE:  # Redis answers: a setting to fix, whatever the backend
+        raise StartupError(
+            f"REDIS_URL: the database index {redis_database(settings.redis_url)} is out of "
+            f"range on the Redis at {where_redis_is(settings)} ({failure}; its `databases` "
+            "setting bounds it)"
+        )
     if settings.cache_backend == "redis":
         raise StartupError(f"{unanswered(settings)} ({failure})")
     return "memory"

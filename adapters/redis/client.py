@@ -12,7 +12,7 @@ from redis.asyncio.cluster import ClusterNode, RedisCluster
 from redis.asyncio.connection import parse_url
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
-from redis.exceptions import ConnectionError, RedisError
+from redis.exceptions import ConnectionError, RedisError, ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from adapters.redis.sentinel import create_sentinel_client
@@ -20,6 +20,9 @@ from adapters.redis.topology import RedisClient, RedisTopology
 from domain.model.errors import CacheUnavailable
 
 DEFAULT_POOL_MAX = 200
+# What ping_failure says when Redis answers but has no database of REDIS_URL's index: a
+# setting to fix, not an outage to wait out.
+DB_OUT_OF_RANGE = "ERR DB index is out of range"
 
 
 def create_redis_client(
@@ -92,6 +95,8 @@ async def ping_failure(client: RedisClient, attempts: int = 3) -> str | None:
             return None if await client.ping() else "no PONG"
         except RedisTimeoutError as e:
             failure = type(e).__name__
+        except ResponseError as e:  # the SELECT redis-py sends on connecting
+            return DB_OUT_OF_RANGE if "DB index is out of range" in str(e) else type(e).__name__
         except Exception as e:
             return type(e).__name__
     return failure

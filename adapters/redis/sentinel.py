@@ -44,7 +44,7 @@ def create_sentinel_client(
     Redis failure (breaker, last good copy), never as a 500. FollowingSentinelPool also
     moves pooled connections and the pub/sub reader once the Sentinels name a new primary.
     """
-    sentinels = Sentinel(  # type: ignore[no-untyped-call]  # redis-py leaves it unannotated
+    sentinels = Sentinel(  # type: ignore[no-untyped-call, unused-ignore]  # unannotated before redis 8.2
         list(topology.sentinels),
         # The Sentinels answer only "where is the primary": the same short timeouts.
         sentinel_kwargs={"socket_timeout": timeout_s, "socket_connect_timeout": connect_timeout_s},

@@ -88,7 +88,7 @@ class Wakeups:
                     self._dispatch(message)
         finally:
             with contextlib.suppress(RedisError, OSError):
-                await pubsub.aclose()  # type: ignore[no-untyped-call]  # redis-py leaves PubSub.aclose unannotated
+                await pubsub.aclose()  # type: ignore[no-untyped-call, unused-ignore]  # unannotated before redis 8.2
 
     def _subscribed(self) -> None:
         # The subscription is live once Redis confirms it, not when PSUBSCRIBE is sent.

@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from domain.model.errors import CityNotFound, UpstreamUnavailable
+from domain.model.errors import CacheUnavailable, CityNotFound, UpstreamUnavailable
 from domain.model.query import WeatherQuery, display_name
 from domain.use_cases.get_weather import GetWeather
 from ports.cache import Cache
@@ -15,18 +15,29 @@ from ports.cache import Cache
 WARM_CONCURRENCY = 4
 
 
+@dataclass(frozen=True, slots=True)
+class Purged:
+    city: str
+    shared: bool  # False: the shared cache did not answer, only this process's copies went
+
+
 class PurgeCity:
     """Forgets a city's weather in the shared cache and in this process's last good copy.
 
     Every worker and instance sharing the cache misses on its next request, once its near
     cache (about a second, NEAR_CACHE_TTL) lets go; another worker's last good copy may
-    still answer while the upstream fails, as it would after a flush."""
+    still answer while the upstream fails, as it would after a flush. While the shared
+    cache is down only this process's copies are forgotten, and the result says so."""
 
     def __init__(self, cache: Cache) -> None:
         self._cache = cache
 
-    async def __call__(self, query: WeatherQuery) -> None:
-        await self._cache.delete(query.key)
+    async def __call__(self, query: WeatherQuery) -> Purged:
+        try:
+            await self._cache.delete(query.key)  # this process's copies first, then shared
+        except CacheUnavailable:
+            return Purged(display_name(query), shared=False)
+        return Purged(display_name(query), shared=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +45,10 @@ class Warmed:
     city: str
     outcome: str  # the X-Cache it would have had (MISS: fetched now), or "not_found"/"failed"
     detail: str | None = None
+    stored: bool = False  # read back from the shared cache after the warm: every instance sees it
+
+
+NOT_STORED = "not in the shared cache (down, or it did not take it): only this process has it"
 
 
 class WarmCities:
@@ -43,10 +58,15 @@ class WarmCities:
     - through GetWeather, so through the stampede guard: a city named twice, or asked for
       by clients meanwhile, is fetched once (COALESCED), cluster-wide;
     - and through the upstream budget: a fetch it refuses is reported, never forced;
-    - at most WARM_CONCURRENCY fetches at once, each city's result reported in order."""
+    - at most WARM_CONCURRENCY fetches at once, each city's result reported in order;
+    - each answer is read back from `shared` (where every instance reads), so `stored`
+      says whether the warm reached them: GetWeather answers even when it could not store."""
 
-    def __init__(self, get_weather: GetWeather, *, concurrency: int = WARM_CONCURRENCY) -> None:
+    def __init__(
+        self, get_weather: GetWeather, shared: Cache, *, concurrency: int = WARM_CONCURRENCY
+    ) -> None:
         self._get_weather = get_weather
+        self._shared = shared
         self._slots = asyncio.Semaphore(concurrency)
 
     async def __call__(self, queries: Sequence[WeatherQuery]) -> list[Warmed]:
@@ -55,9 +75,17 @@ class WarmCities:
     async def _warm(self, query: WeatherQuery) -> Warmed:
         async with self._slots:
             try:
-                result = await self._get_weather(query)
+                outcome = (await self._get_weather(query)).outcome.value
             except CityNotFound:
-                return Warmed(display_name(query), "not_found")
+                outcome = "not_found"
             except UpstreamUnavailable as error:
                 return Warmed(display_name(query), "failed", str(error))
-        return Warmed(display_name(query), result.outcome.value)
+        if not await self._stored(query):
+            return Warmed(display_name(query), outcome, NOT_STORED, stored=False)
+        return Warmed(display_name(query), outcome, stored=True)
+
+    async def _stored(self, query: WeatherQuery) -> bool:
+        try:
+            return await self._shared.get(query.key) is not None
+        except CacheUnavailable:
+            return False

@@ -13,6 +13,7 @@ from domain.model.errors import (
     CacheUnavailable,
     CityNotFound,
     SkycacheError,
+    TooManyMisses,
     UnusableAnswer,
     UpstreamBudgetSpent,
     UpstreamUnavailable,
@@ -167,6 +168,11 @@ class GetWeather:
         except CityNotFound as error:
             # A fallback's word while the first provider failed (a final one was cached).
             return await self._failed_miss(query, _unconfirmed_miss(error))
+        except TooManyMisses:
+            # It needed a fetch, so it is a miss; the refusal is the client's, not the
+            # upstream's: no upstream error.
+            self._metrics.incr(CounterName.CACHE_MISSES)
+            raise
         outcome = CacheOutcome.MISS if role is Role.OWNER else CacheOutcome.COALESCED
         if entry.is_unusable:
             self._count_failed_miss()

@@ -6,12 +6,19 @@ import argparse
 import sys
 from pathlib import Path
 
-from entrypoints.edge.nginx_config import parse_address, render, state_dirs
+from entrypoints.edge.nginx_config import parse_address, parse_state_dir, render, state_dirs
 
 
 def _address(text: str) -> object:
     try:
         return parse_address(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def _state_dir(text: str) -> Path:
+    try:
+        return parse_state_dir(text)
     except ValueError as error:
         raise argparse.ArgumentTypeError(str(error)) from None
 
@@ -30,7 +37,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--dir",
-        type=Path,
+        type=_state_dir,
         required=True,
         help="writable state directory: cache, temp files, pid, logs (made if missing)",
     )

@@ -13,11 +13,12 @@ import logging
 from typing import Annotated, Any
 
 import msgspec
-from litestar import Request, Router, delete, post
+from litestar import Request, Response, Router, delete, post
 from litestar.connection import ASGIConnection
 from litestar.di import NamedDependency
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, JSONBody
 from litestar.types import Guard
 
@@ -61,6 +62,7 @@ class WarmedCity(msgspec.Struct):
     city: str
     outcome: str  # HIT, MISS, STALE, COALESCED; not_found or failed
     detail: str | None = None
+    stored: bool = False  # in the shared cache now, for every instance
 
 
 class WarmResponse(msgspec.Struct):
@@ -71,18 +73,44 @@ class PurgeResponse(msgspec.Struct):
     purged: str
 
 
+class PurgeIncomplete(msgspec.Struct):
+    """503: the shared cache did not answer; what was forgotten and what still holds it."""
+
+    status_code: int
+    error: str
+    detail: str
+    city: str
+    purged: list[str]
+    not_purged: list[str]
+
+
+_PURGED_HERE = ["this process's copies"]
+_NOT_PURGED = ["the shared cache (Redis), read by every worker and instance"]
+
+
 @delete(
     "/cache/{city:str}",
     status_code=200,
     summary="Forget one city's weather on every instance (near caches within a second)",
+    responses={
+        503: ResponseSpec(
+            PurgeIncomplete, description="The shared cache did not answer: what was not purged"
+        )
+    },
 )
 async def purge(
     city: FromPath[str], request: Request[Any, Any, Any], services: NamedDependency[HttpServices]
-) -> PurgeResponse:
+) -> PurgeResponse | Response[PurgeIncomplete]:
     query = WeatherQuery.parse(city)
-    await services.purge_city(query)
-    log.info("admin purge", extra={"city": query.key, "client": _client(request)})
-    return PurgeResponse(purged=display_name(query))
+    purged = await services.purge_city(query)
+    extra = {"city": query.key, "client": _client(request), "shared": purged.shared}
+    log.log(logging.INFO if purged.shared else logging.WARNING, "admin purge", extra=extra)
+    if purged.shared:
+        return PurgeResponse(purged=display_name(query))
+    detail = "the shared cache did not answer: purge again once it does"
+    body = PurgeIncomplete(503, "shared_cache_unavailable", detail, purged.city,
+                           _PURGED_HERE, _NOT_PURGED)  # fmt: skip
+    return Response(body, status_code=503, headers={"Retry-After": "5"})
 
 
 @post(
@@ -100,7 +128,7 @@ async def warm(
     outcomes = [w.outcome for w in warmed]
     log.info("admin warm", extra={"cities": len(queries), "client": _client(request),
                                   "fetched": outcomes.count("MISS")})  # fmt: skip
-    return WarmResponse([WarmedCity(w.city, w.outcome, w.detail) for w in warmed])
+    return WarmResponse([WarmedCity(w.city, w.outcome, w.detail, w.stored) for w in warmed])
 
 
 def admin_routers(settings: Settings) -> list[Router]:

@@ -123,7 +123,8 @@ def create_asgi(wiring: AppWiring) -> ASGIApp:
         inner = NearCacheFastPath(observed, near, on_hit=on_hit, lookup=lookup, on_request=count)
     elif count is not None:
         inner = CountCities(inner, wiring.top_cities)
+    limited = RequestLimits(HeadAsGet(inner))
     cors = cors_config(wiring.settings.cors_allow_origins)
-    if cors is not None:
-        inner = CorsFastPath(inner, cors)
-    return DatedAnswers(RequestLimits(HeadAsGet(inner)))
+    # Outside the limits: their 414 and 431 carry the CORS headers and Vary as well, so a
+    # browser's script can read why it was refused. Outermost, every answer gets our Date.
+    return DatedAnswers(limited if cors is None else CorsFastPath(limited, cors))

@@ -24,6 +24,10 @@ from entrypoints.loadtest.service import local_service
 from entrypoints.settings import Settings, SettingsError
 
 LOCUSTFILE = Path(__file__).resolve().parents[2] / "deploy" / "locustfile.py"
+NO_LOCUST = (
+    "Locust is not installed; it comes with the test tools: "
+    "pip install '.[test]' (or make test, which installs them from the lock)"
+)
 TOTALS = "locust_totals.json"  # written by the locustfile as Locust quits
 _DURATION = re.compile(r"(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s?)?")
 
@@ -65,6 +69,10 @@ def run(args: argparse.Namespace) -> int:
     except (SettingsError, OSError, SyntaxError, ValueError) as error:
         print(f"skycache loadtest: {error}", file=sys.stderr)
         return 2
+    locust = _locust_binary()
+    if locust is None:
+        print(f"skycache loadtest: {NO_LOCUST}", file=sys.stderr)
+        return 2
     args.out.mkdir(parents=True, exist_ok=True)
     with ExitStack() as stack:
         try:
@@ -80,7 +88,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"skycache loadtest: {error}", file=sys.stderr)
             return 2
         before = _api_calls(host)
-        locust_rc, elapsed_s = _run_locust(args, host)
+        locust_rc, elapsed_s = _run_locust(args, host, locust)
         # Workers flush their counters to Redis every METRICS_FLUSH_INTERVAL.
         time.sleep(min(2 * settings.metrics_flush_s, 5.0))
         after = _api_calls(host)
@@ -104,9 +112,9 @@ def run(args: argparse.Namespace) -> int:
     return 1 if reasons else 0
 
 
-def _run_locust(args: argparse.Namespace, host: str) -> tuple[int, float]:
+def _run_locust(args: argparse.Namespace, host: str, locust: str) -> tuple[int, float]:
     command = [
-        _locust_binary(),
+        locust,
         "--headless",
         *("-f", str(args.locustfile), "-H", host),
         *("--users", str(args.users), "--spawn-rate", str(args.spawn_rate)),
@@ -125,9 +133,10 @@ def _run_locust(args: argparse.Namespace, host: str) -> tuple[int, float]:
     return code, time.monotonic() - started
 
 
-def _locust_binary() -> str:
+def _locust_binary() -> str | None:
+    """Locust beside this Python (its venv), else on PATH; None when neither has it."""
     beside = Path(sys.executable).with_name("locust")
-    return str(beside) if beside.exists() else shutil.which("locust") or "locust"
+    return str(beside) if beside.exists() else shutil.which("locust")
 
 
 def _api_calls(host: str) -> int | None:

@@ -14,7 +14,14 @@ from adapters.memory.metrics import MemoryMetrics
 from adapters.observability.redaction import redact
 from adapters.redis.breaker import BreakerCache, BreakerLock, RedisBreaker
 from adapters.redis.cache import RedisCache
-from adapters.redis.client import create_redis_client, ping_failure, warm_pool
+
+# Re-exported: what redis_failure says of a database index the server lacks.
+from adapters.redis.client import DB_OUT_OF_RANGE as DB_OUT_OF_RANGE
+from adapters.redis.client import (
+    create_redis_client,
+    ping_failure,
+    warm_pool,
+)
 from adapters.redis.lock import RedisLock
 from adapters.redis.metrics import RedisMetrics
 from adapters.redis.rate_limit_store import SharedOrLocalStore
@@ -146,6 +153,17 @@ def cache(
         # What one worker fetches while Redis is down, its siblings read (see open_lock).
         guarded = HostCopies(guarded, guarded, copies, clock=clock)
     return FallbackCache(guarded, guarded, max_items=settings.local_copy_size, clock=clock)
+
+
+def shared_cache(
+    cache: Cache, redis: RedisClient | None, breaker: RedisBreaker, metrics: Metrics
+) -> Cache:
+    """Where an entry must be for every worker and instance to read it: Redis behind the
+    breaker (none of this process's copies in front), or without Redis `cache` itself."""
+    if redis is None:
+        return cache
+    shared = RedisCache(redis, metrics=metrics)
+    return BreakerCache(shared, shared, breaker)
 
 
 async def open_lock(

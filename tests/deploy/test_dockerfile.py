@@ -7,6 +7,7 @@ import shlex
 import socket
 import subprocess
 import threading
+import tomllib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -21,6 +22,7 @@ from tests.deploy.recipe import (
     dockerfile_stages,
     exec_form,
     final_stage,
+    lock_versions,
     probe,
     run_command,
     shell_script,
@@ -61,6 +63,24 @@ def test_dependencies_come_from_the_hashed_lock_then_the_project_without_extras(
     assert "-e" not in words and not any("[" in word for word in words)
     copied = " ".join(stage_named("build").args_of("COPY")).split()
     assert "requirements.lock" in copied and "pyproject.toml" in copied
+
+
+def test_the_build_stage_copies_every_file_pyproject_names() -> None:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    named = {project["readme"], *project["license-files"]}
+    copied = " ".join(stage_named("build").args_of("COPY")).split()
+    assert named == {"README.md", "LICENSE"} and named <= set(copied)
+
+
+def test_the_build_backend_is_the_pinned_one_from_the_hashed_build_lock() -> None:
+    (backend,) = tomllib.loads((ROOT / "pyproject.toml").read_text())["build-system"]["requires"]
+    name, version = backend.split("==")  # an exact pin, not a range
+    assert lock_versions("requirements-build.lock") == {name: version}
+    locked, project = (shlex.split(step) for step in _install_line().split("&&"))
+    assert "requirements-build.lock" in locked and "--require-hashes" in locked
+    # Built with what that lock installed, not with a backend pip fetches unchecked.
+    assert "--no-build-isolation" in project
+    assert "requirements-build.lock" in " ".join(stage_named("build").args_of("COPY")).split()
 
 
 def test_the_command_is_the_real_cli_with_flags_its_parser_accepts() -> None:

@@ -42,6 +42,50 @@ def test_nginx_accepts_the_commands_output_as_it_is(tmp_path: Path) -> None:
     assert (tmp_path / "logs").is_dir() and (tmp_path / "temp" / "proxy").is_dir()
 
 
+def test_a_state_directory_with_spaces_is_quoted_and_nginx_runs_on_it(tmp_path: Path) -> None:
+    state = tmp_path / "edge state" / "two  spaces"
+    config = tmp_path / "nginx.conf"
+    config.write_text(edge_config("127.0.0.1:18080", ["127.0.0.1:18001"], state))
+    checked = subprocess.run(
+        [nginx_binary(), "-t", "-p", str(state), "-c", str(config), "-g", "daemon off;"],
+        capture_output=True,
+        text=True,
+    )
+    assert checked.returncode == 0, checked.stderr
+    assert f'pid "{state}/nginx.pid";' in config.read_text()
+    assert (state / "logs" / "error.log").is_file()  # nginx opened the quoted path itself
+
+
+@pytest.mark.parametrize(
+    ("directory", "complaint"),
+    [
+        ("/srv/edge;\nuser root", "control character"),
+        ("/srv/edge\rx", "control character"),
+        ("/srv/edge; include /etc/shadow", "may not contain"),
+        ("/srv/edge}", "may not contain"),
+        ("/srv/{edge", "may not contain"),
+        ('/srv/"edge', "may not contain"),
+        ("/srv/'edge", "may not contain"),
+        ("/srv/ed\\ge", "may not contain"),
+        ("/srv/$edge", "may not contain"),
+    ],
+)
+def test_a_state_directory_nginx_would_misread_is_refused_in_one_line(
+    tmp_path: Path, directory: str, complaint: str
+) -> None:
+    where = tmp_path / directory.lstrip("/")
+    command = [sys.executable, "-m", "skycache", "edge-config"]
+    command += ["--listen", "127.0.0.1:8080", "--instance", "127.0.0.1:8000", "--dir", str(where)]
+    result = subprocess.run(command, capture_output=True, text=True, cwd=tmp_path)
+    assert result.returncode == 2
+    last = result.stderr.splitlines()[-1]
+    assert last.startswith("skycache edge-config: error: argument --dir") and complaint in last
+    assert result.stdout == ""
+    assert list(tmp_path.iterdir()) == []  # nothing made
+    with pytest.raises(ValueError, match=complaint):
+        render(parse_address("127.0.0.1:8080"), [parse_address("127.0.0.1:8000")], where)
+
+
 def test_only_weather_is_cached_and_freshness_comes_from_skycaches_headers() -> None:
     text = _shipped_render()
     cached = re.findall(r"location = (\S+) \{[^}]*proxy_cache skycache_edge;", text)

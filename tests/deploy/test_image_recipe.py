@@ -88,6 +88,40 @@ def test_every_installed_package_is_pinned_by_the_lock(image_venv: Path) -> None
     assert {n: v for n, v in installed.items() if locked.get(n) != v} == {}
 
 
+def test_the_built_metadata_carries_the_version_and_the_mit_licence(image_venv: Path) -> None:
+    declared = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
+    shown = subprocess.run(
+        [_bin(image_venv, "skycache"), "--version"], capture_output=True, text=True, timeout=30
+    )
+    assert shown.stdout == f"skycache {declared}\n"
+    read = (
+        "import importlib.metadata as m, json; d = m.metadata('skycache'); "
+        "print(json.dumps([d['License-Expression'], d.get_all('License-File')]))"
+    )
+    # cwd outside the repo: its editable install's skycache.egg-info would answer first.
+    fields = subprocess.run(
+        [_bin(image_venv, "python"), "-c", read],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        cwd=image_venv,
+    )
+    assert json.loads(fields.stdout) == ["MIT", ["LICENSE"]], fields.stderr
+    show = (
+        "import importlib.metadata as m; print(next(f for f in m.files('skycache')"
+        " if f.parts[-2:] == ('licenses', 'LICENSE')).read_text())"
+    )
+    licence = subprocess.run(
+        [_bin(image_venv, "python"), "-c", show],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+        cwd=image_venv,
+    ).stdout
+    assert "MIT License" in licence and "Copyright (c) 2026 The Skycache authors" in licence
+
+
 @pytest.fixture
 def served(image_venv: Path, tmp_path: Path) -> Iterator[tuple[Launcher, int, Path]]:
     port, log = free_port(), tmp_path / "skycache.log"

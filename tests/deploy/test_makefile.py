@@ -4,12 +4,22 @@ from locks that pin every package with its hashes."""
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
+import sys
 from pathlib import Path
+
+import pytest
 
 from tests.deploy.recipe import lock_versions
 
 ROOT = Path(__file__).resolve().parents[2]
-LOCKS = ("requirements.lock", "requirements-test.lock", "requirements-bench.lock")
+LOCKS = (
+    "requirements.lock",
+    "requirements-test.lock",
+    "requirements-bench.lock",
+    "requirements-build.lock",
+)
 
 
 def recipe(target: str) -> tuple[str, list[str]]:
@@ -55,3 +65,58 @@ def test_every_pin_of_every_lock_carries_its_hashes() -> None:
         pins = [entry for entry in entries if "==" in entry.split("\n")[0]]
         assert pins, f"{name} pins nothing"
         assert all("--hash=sha256:" in entry for entry in pins), name
+
+
+TINY_PROJECT = """
+[build-system]
+requires = ["setuptools==80.9.0"]
+build-backend = "setuptools.build_meta"
+
+[project]
+name = "skycache"
+version = "0.0.1"
+scripts = {skycache = "tiny:main"}
+
+[tool.setuptools]
+py-modules = ["tiny"]
+"""
+
+
+def _one_pin(lock: str, name: str) -> str:
+    """`name`'s entry in a lock, with its hashes (a package with no dependencies)."""
+    (entry,) = [e for e in re.split(r"\n(?=[A-Za-z0-9])", (ROOT / lock).read_text())
+                if e.startswith(f"{name}==")]  # fmt: skip
+    return entry + "\n"
+
+
+@pytest.mark.slow
+def test_make_run_rebuilds_a_venv_left_half_built_by_an_interrupted_first_run(
+    tmp_path: Path,
+) -> None:
+    # The real Makefile over a one-module project and a one-package lock (from the real one).
+    shutil.copy(ROOT / "Makefile", tmp_path / "Makefile")
+    (tmp_path / "pyproject.toml").write_text(TINY_PROJECT)
+    (tmp_path / "tiny.py").write_text("def main() -> None:\n    print('tiny')\n")
+    (tmp_path / "requirements.lock").write_text(_one_pin("requirements.lock", "idna"))
+    python = str(Path(sys.base_prefix) / "bin" / "python3")
+    # What a Ctrl-C during the first run's `pip install --upgrade pip` leaves: a venv whose
+    # pip is half replaced and cannot start, and no bin/skycache.
+    subprocess.run([python, "-m", "venv", tmp_path / ".venv"], check=True, timeout=120)
+    (pip_package,) = (tmp_path / ".venv" / "lib").glob("python3*/site-packages/pip")
+    shutil.rmtree(pip_package / "_internal" / "cli")
+
+    again = subprocess.run(
+        ["make", "-C", str(tmp_path), f"PYTHON={python}", ".venv/bin/skycache"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert again.returncode == 0, again.stdout[-2000:] + again.stderr[-2000:]
+    ran = subprocess.run(
+        [tmp_path / ".venv" / "bin" / "skycache"], capture_output=True, text=True, timeout=30
+    )
+    assert ran.stdout == "tiny\n"
+    installed = subprocess.run(
+        [tmp_path / ".venv" / "bin" / "pip", "--version"], capture_output=True, timeout=60
+    )
+    assert installed.returncode == 0  # pip itself works again

@@ -19,6 +19,8 @@ from tests.e2e.conftest import StartApp
 from tests.support.app_server import ROOT, AppServer
 from tests.support.fake_open_meteo import FakeOpenMeteo
 from tests.support.fake_open_meteo.cities import CITIES
+from tests.support.redis_server import LocalRedisServer
+from tests.support.waiting import eventually
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 
@@ -145,3 +147,32 @@ def test_the_cli_refuses_bad_names_and_a_missing_redis(app_env: dict[str, str]) 
 def test_the_cli_says_what_the_commands_do() -> None:
     helped = cli({}, "warm", "--help")
     assert helped.returncode == 0 and "stampede guard" in helped.stdout
+
+
+@pytest.mark.slow
+async def test_with_redis_down_a_purge_says_what_it_did_not_purge_and_a_warm_what_it_did_not_store(
+    start_app: StartApp, own_redis_server: LocalRedisServer
+) -> None:
+    env = {"ADMIN_TOKEN": TOKEN, "REDIS_URL": own_redis_server.url, "NEAR_CACHE_TTL": "0"}
+    app = start_app(env)
+    async with httpx.AsyncClient(base_url=app.url, timeout=10, headers=ADMIN) as client:
+        assert (await client.get("/weather", params={"city": "Boise"})).status_code == 200
+        own_redis_server.kill()
+        purged = await client.delete("/admin/cache/Boise")
+        warmed = await client.post("/admin/warm", json={"cities": ["Topeka"]})
+        own_redis_server.start()
+
+        async def stored_again() -> bool:
+            again = await client.post("/admin/warm", json={"cities": ["Eugene"]})
+            return bool(again.json()["warmed"][0]["stored"])
+
+        await eventually(stored_again, 15, "a warm stored in Redis once it is back")
+        purged_after = await client.delete("/admin/cache/Eugene")
+
+    assert purged.status_code == 503
+    assert purged.json()["error"] == "shared_cache_unavailable"
+    assert purged.json()["not_purged"] and purged.json()["purged"]
+    (topeka,) = warmed.json()["warmed"]
+    assert (topeka["outcome"], topeka["stored"]) == ("MISS", False)
+    assert purged_after.status_code == 200 and purged_after.json() == {"purged": "Eugene"}
+    assert "Traceback" not in log_of(app)

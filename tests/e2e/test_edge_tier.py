@@ -19,7 +19,7 @@ from redis.asyncio import Redis
 
 from tests.e2e.conftest import LOAD_TEST, StartApp
 from tests.support.age_aware_cache import AgeAwareCache, directives
-from tests.support.app_server import AppServer
+from tests.support.app_server import ROOT, AppServer
 from tests.support.cached_entries import fresh_until
 from tests.support.edge import Edge
 from tests.support.fake_open_meteo import FakeOpenMeteo
@@ -158,6 +158,20 @@ async def test_stats_health_and_admin_are_never_answered_from_the_edge_cache(
             for _ in range(3):
                 response = await client.get(path)
                 assert "x-edge-cache" not in response.headers, path
+
+
+async def test_a_batch_post_always_reaches_skycache_as_the_docs_say(tier: Tier) -> None:
+    body = {"cities": ["Paris", "Berlin"]}
+    async with httpx.AsyncClient(base_url=tier.url, timeout=30) as client:
+        answers = [await client.post("/weather/batch", json=body) for _ in range(3)]
+        before = await stats_when(tier.apps[0].url, lambda s: requests_seen(s) >= 6)
+    assert [a.status_code for a in answers] == [200, 200, 200]
+    assert [a.headers.get("x-edge-cache") for a in answers] == [None, None, None]
+    assert all("no-store" in a.headers["cache-control"] for a in answers)
+    assert requests_seen(before) == 6  # each batch's two cities, three times: none at the edge
+    operations = " ".join((ROOT / "docs" / "OPERATIONS.md").read_text().split())
+    assert "It caches only `GET /weather`" in operations
+    assert "`/weather/batch` is a POST marked `no-store`: it passes through uncached" in operations
 
 
 async def test_with_both_instances_down_for_5_s_warm_cities_are_still_answered(

@@ -10,10 +10,12 @@ import pytest
 from dependency_injector import providers
 from litestar.testing import AsyncTestClient
 
+from domain.use_cases.admin import NOT_STORED
 from entrypoints.container import Container, app_wiring
 from entrypoints.http.app import create_asgi
 from entrypoints.http.observed_app import route_of
 from entrypoints.settings import Settings
+from tests.support.ports import free_port
 from tests.unit.fakes import FakeProvider
 
 TOKEN = "s3cret-admin-token-0123456789"
@@ -55,6 +57,9 @@ async def test_without_admin_token_the_routes_do_not_exist(provider: FakeProvide
 async def test_with_a_token_the_routes_are_in_the_schema(client: AsyncTestClient) -> None:
     schema = (await client.get("/schema/openapi.json")).json()
     assert {"/admin/cache/{city}", "/admin/warm"} <= set(schema["paths"])
+    refused = schema["paths"]["/admin/cache/{city}"]["delete"]["responses"]["503"]
+    body = refused["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
+    assert set(schema["components"]["schemas"][body]["properties"]) >= {"purged", "not_purged"}
 
 
 @pytest.mark.parametrize(
@@ -129,8 +134,8 @@ async def test_warm_reports_unknown_cities_and_refuses_bad_bodies(
 ) -> None:
     warmed = await client.post("/admin/warm", json={"cities": ["Boise", "Atlantis"]}, headers=ADMIN)
     assert warmed.json()["warmed"] == [
-        {"city": "Boise", "outcome": "MISS", "detail": None},
-        {"city": "Atlantis", "outcome": "not_found", "detail": None},
+        {"city": "Boise", "outcome": "MISS", "detail": None, "stored": True},
+        {"city": "Atlantis", "outcome": "not_found", "detail": None, "stored": True},
     ]
     for body in ({"cities": []}, {"cities": ["x"] * 101}, {"town": ["Boise"]}, ["Boise"]):
         refused = await client.post("/admin/warm", json=body, headers=ADMIN)
@@ -151,3 +156,47 @@ async def test_metrics_token_puts_metrics_behind_its_own_bearer(provider: FakePr
 def test_every_purge_is_one_route_label_in_the_metrics_whatever_the_city() -> None:
     assert {route_of(f"/admin/cache/{c}") for c in ("Boise", "x" * 90)} == {"/admin/cache"}
     assert route_of("/admin/warm") == "/admin/warm"
+
+
+@pytest.fixture
+async def redis_down_client(provider: FakeProvider) -> AsyncIterator[AsyncTestClient]:
+    # SKYCACHE_CACHE=redis starts on a Redis that does not answer (a closed loopback port),
+    # as a worker restarted during an outage does: the real client, failing for real.
+    env = {"ADMIN_TOKEN": TOKEN, "SKYCACHE_CACHE": "redis"}
+    env["REDIS_URL"] = f"redis://127.0.0.1:{free_port()}/0"
+    async with client_for(env, provider) as test_client:
+        yield test_client
+
+
+async def test_a_purge_while_redis_is_down_is_a_503_saying_what_was_and_was_not_purged(
+    redis_down_client: AsyncTestClient, provider: FakeProvider
+) -> None:
+    served = await redis_down_client.get("/weather", params={"city": "Boise"})
+    assert served.status_code == 200  # fetched, kept in this process's copy only
+    purged = await redis_down_client.delete("/admin/cache/Boise", headers=ADMIN)
+    assert purged.status_code == 503 and purged.headers["Retry-After"] == "5"
+    assert purged.json() == {
+        "status_code": 503,
+        "error": "shared_cache_unavailable",
+        "detail": "the shared cache did not answer: purge again once it does",
+        "city": "Boise",
+        "purged": ["this process's copies"],
+        "not_purged": ["the shared cache (Redis), read by every worker and instance"],
+    }
+    # What it says was purged was: the process's copy no longer answers the outage.
+    again = await redis_down_client.get("/weather", params={"city": "Boise"})
+    assert again.headers["X-Cache"] == "MISS" and provider.calls == ["boise", "boise"]
+
+
+async def test_a_warm_while_redis_is_down_says_nothing_reached_the_shared_cache(
+    redis_down_client: AsyncTestClient, provider: FakeProvider
+) -> None:
+    warmed = await redis_down_client.post(
+        "/admin/warm", json={"cities": ["Boise", "Atlantis"]}, headers=ADMIN
+    )
+    assert warmed.status_code == 200
+    assert warmed.json()["warmed"] == [
+        {"city": city, "outcome": outcome, "detail": NOT_STORED, "stored": False}
+        for city, outcome in (("Boise", "MISS"), ("Atlantis", "not_found"))
+    ]
+    assert provider.calls == ["boise", "atlantis"]  # fetched all the same

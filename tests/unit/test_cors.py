@@ -12,6 +12,7 @@ from litestar.testing import AsyncTestClient
 
 from entrypoints.container import Container, app_wiring
 from entrypoints.http.app import create_asgi
+from entrypoints.http.limits import MAX_HEADER_BYTES, MAX_TARGET_BYTES
 from entrypoints.settings import Settings, SettingsError
 from tests.unit.fakes import FakeClock, FakeProvider
 
@@ -78,6 +79,32 @@ async def test_a_preflight_is_answered_for_an_allowed_origin_only(
     assert "if-none-match" in allowed.headers["access-control-allow-headers"].lower()
     assert refused.status_code == 400
     assert "access-control-allow-origin" not in refused.headers
+
+
+@pytest.mark.parametrize(
+    ("request_headers", "params", "status"),
+    [
+        ({}, {"city": "x" * (MAX_TARGET_BYTES + 1)}, 414),
+        ({"x-filler": "y" * (MAX_HEADER_BYTES + 1)}, {"city": "Boise"}, 431),
+        ({}, {"city": "x" * 1000}, 400),  # inside the limit: the route's own 400
+    ],
+)
+async def test_answers_refused_before_routing_carry_cors_headers_and_vary(
+    client: AsyncTestClient[Any],
+    request_headers: dict[str, str],
+    params: dict[str, str],
+    status: int,
+) -> None:
+    for origin, allowed in ((ALLOWED, True), ("http://evil.test", False)):
+        answer = await client.get(
+            "/weather", params=params, headers=request_headers | {"origin": origin}
+        )
+        assert answer.status_code == status and answer.json()["status_code"] == status
+        assert answer.headers["vary"] == "Origin"
+        granted = answer.headers.get("access-control-allow-origin")
+        assert granted == (ALLOWED if allowed else None)
+        if allowed:
+            assert "Retry-After" in answer.headers["access-control-expose-headers"]
 
 
 async def test_without_cors_allow_origins_no_answer_carries_cors_headers() -> None:
