@@ -5,13 +5,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 
-from domain.model.admission import Priority, admitted_as
+from domain.model.admission import Priority, admitted_as, counting_sent, note_sent
 from domain.model.entry import CacheEntry
 from domain.model.errors import (
     CacheUnavailable,
     CityNotFound,
+    TooManyMisses,
     UnusableAnswer,
     UpstreamBudgetSpent,
     UpstreamUnavailable,
@@ -68,9 +69,11 @@ class GetWeather:
       the shared cache lost it (flushed, restarted empty), the upstream cannot replace it;
     - the cache being down is a miss, never an error;
     - upstream calls are admitted by priority (domain.model.admission): refreshes first, then
-      misses for places already geocoded (`locations`), then names never seen, whose
-      fetch also spends the miss budget of the `client` that started it; hits and
-      requests that share another's fetch spend nothing;
+      misses for places already geocoded (`locations`), then names never seen;
+    - every fetch, a refresh too, spends the miss budget of the `client` whose read started
+      it, taken before any lease and given back when none of its calls reached the
+      upstream (refused by our budget, no free slot, another's fetch answered); hits and
+      requests joining a fetch in flight spend nothing;
     - a refresh our own budget refused counts no failure: it waits for room, stale served;
     - counted: every request as a hit or a miss (a failed fetch too, even one the last good
       copy then answers), and every upstream call that went out (one the provider turned
@@ -109,10 +112,10 @@ class GetWeather:
         if entry is not None and state is Freshness.FRESH:
             if entry.is_unusable:
                 return await self._unusable(query, entry, CacheOutcome.HIT, now)
-            return self._hit(query, entry, now)
+            return self._hit(query, entry, now, client)
         if entry is not None and state is Freshness.STALE and entry.weather is not None:
             if self._policy.may_refresh(entry, now):
-                self._refresh_in_background(query, entry)
+                self._refresh_in_background(query, entry, client)
             return self._answer(entry, CacheOutcome.STALE, now)
         return await self._fetch(query, client)
 
@@ -124,20 +127,27 @@ class GetWeather:
         """The answer when the cache holds a fresh, known city: a HIT, exactly as a call
         would give it (counted, an early refresh perhaps started). Anything else is None,
         with nothing counted or started, for a full call to handle: this is the one-read
-        path a server can take for its hot hits before any other work."""
+        path a server can take for its hot hits before any other work. A hit that would
+        start an early refresh is left to the full call: it knows the client to charge."""
         entry = await self._read(query.key)
         now = self._clock.now()
         if entry is None or entry.weather is None:
             return None
-        if self._policy.state(entry, now) is not Freshness.FRESH:
+        if self._policy.state(entry, now) is not Freshness.FRESH or self._wants_refresh(entry):
             return None
-        return self._hit(query, entry, now)
+        return self._answer(entry, CacheOutcome.HIT, now)
 
-    def _hit(self, query: WeatherQuery, entry: CacheEntry, now: float) -> WeatherResult:
-        if self._policy.may_refresh(entry, now) and self._policy.wants_early_refresh(
+    def _wants_refresh(self, entry: CacheEntry) -> bool:
+        now = self._clock.now()
+        return self._policy.may_refresh(entry, now) and self._policy.wants_early_refresh(
             entry, now, self._uniform()
-        ):
-            self._refresh_in_background(query, entry)
+        )
+
+    def _hit(
+        self, query: WeatherQuery, entry: CacheEntry, now: float, client: str | None
+    ) -> WeatherResult:
+        if self._wants_refresh(entry):
+            self._refresh_in_background(query, entry, client)
         return self._answer(entry, CacheOutcome.HIT, now)
 
     async def drain(self) -> None:
@@ -147,14 +157,15 @@ class GetWeather:
 
     async def _fetch(self, query: WeatherQuery, client: str | None) -> WeatherResult:
         priority = await self._priority_of(query)
-        # Only the caller whose request makes the upstream call pays a miss for it.
-        payer = client if priority is Priority.UNKNOWN else None
+        # A request joining this process's fetch in flight pays nothing.
+        payer = None if self._guard.busy(query.key) else client
         try:
             # The fetch task, started inside, inherits the priority its calls are paid at.
-            with admitted_as(priority):
-                entry, role = await self._guard.run(
-                    query.key, lambda: self._load(query, payer=payer), lambda: self._peek(query.key)
-                )
+            async with self._paid_by(payer):
+                with admitted_as(priority):
+                    entry, role = await self._guard.run(
+                        query.key, lambda: self._load(query), lambda: self._peek(query.key)
+                    )
         except UpstreamUnavailable:
             self._count_failed_miss()
             served = await self._last_good(query, missed=True)
@@ -231,13 +242,23 @@ class GetWeather:
         for counter in _FAILED_MISS:
             self._metrics.incr(counter)
 
-    async def _load(
-        self, query: WeatherQuery, *, payer: str | None = None, stale: CacheEntry | None = None
-    ) -> CacheEntry:
-        """`payer`: the client whose miss budget this fetch spends. `stale`: the copy a
-        refresh replaces, which an unusable answer must not replace."""
-        if payer is not None and self._misses is not None:
-            await self._misses.take(payer)
+    @contextlib.asynccontextmanager
+    async def _paid_by(self, client: str | None) -> AsyncIterator[None]:
+        """Charges `client` for the fetch inside (raising TooManyMisses before it starts, so
+        a refused request takes no lease), and refunds it if no call reached the upstream."""
+        if client is None or self._misses is None:
+            yield
+            return
+        taken_at = await self._misses.take(client)
+        with counting_sent() as sent:
+            try:
+                yield
+            finally:
+                if not sent.calls:
+                    await self._misses.refund(client, taken_at)
+
+    async def _load(self, query: WeatherQuery, *, stale: CacheEntry | None = None) -> CacheEntry:
+        """`stale`: the copy a refresh replaces, which an unusable answer must not replace."""
         started = self._clock.now()
         try:
             weather = await self._call(query)
@@ -256,16 +277,29 @@ class GetWeather:
         return entry
 
     async def _call(self, query: WeatherQuery) -> Weather:
-        return await counted_if_sent(
-            self._provider.current(query), lambda: self._metrics.incr(CounterName.API_CALLS)
-        )
+        return await counted_if_sent(self._provider.current(query), self._count_call)
 
-    def _refresh_in_background(self, query: WeatherQuery, stale: CacheEntry) -> None:
+    def _count_call(self) -> None:
+        self._metrics.incr(CounterName.API_CALLS)
+        note_sent()  # a provider without HTTP calls (the simulated one) reaches no transport
+
+    def _refresh_in_background(
+        self, query: WeatherQuery, stale: CacheEntry, client: str | None
+    ) -> None:
         if query.key in self._refreshes or self._guard.busy(query.key):
             return
-        task = asyncio.create_task(self._refresh(query, stale))
+        task = asyncio.create_task(self._paid_refresh(query, stale, client))
         self._refreshes[query.key] = task
         task.add_done_callback(lambda _: self._refreshes.pop(query.key, None))
+
+    async def _paid_refresh(
+        self, query: WeatherQuery, stale: CacheEntry, client: str | None
+    ) -> None:
+        """Charged to the reader who started it; refused, it is left to the next reader (no
+        back-off: another client's read of the same city must still refresh it)."""
+        with contextlib.suppress(TooManyMisses):
+            async with self._paid_by(client):
+                await self._refresh(query, stale)
 
     async def _refresh(self, query: WeatherQuery, stale: CacheEntry) -> None:
         async def load() -> CacheEntry:
