@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 
-from domain.model.admission import Priority, admitted_as, counting_sent, note_sent
+from domain.model.admission import Priority, admitted_as, note_sent
 from domain.model.entry import CacheEntry
 from domain.model.errors import (
     CacheUnavailable,
@@ -22,6 +22,7 @@ from domain.model.outcome import CacheOutcome, CounterName, WeatherResult
 from domain.model.policy import CachePolicy, Freshness
 from domain.model.query import WeatherQuery
 from domain.model.weather import Weather
+from domain.use_cases.paying import FetchPayer
 from domain.use_cases.stampede import Role, StampedeGuard
 from ports.budget import MissBudget
 from ports.cache import Cache, LocationCache
@@ -71,9 +72,7 @@ class GetWeather:
     - upstream calls are admitted by priority (domain.model.admission): refreshes first, then
       misses for places already geocoded (`locations`), then names never seen;
     - every fetch, a refresh too, spends the miss budget of the `client` whose read started
-      it, taken before any lease and given back when none of its calls reached the
-      upstream (refused by our budget, no free slot, another's fetch answered); hits and
-      requests joining a fetch in flight spend nothing;
+      it (domain.use_cases.paying); hits and requests joining a fetch in flight spend nothing;
     - a refresh our own budget refused counts no failure: it waits for room, stale served;
     - counted: every request as a hit or a miss (a failed fetch too, even one the last good
       copy then answers), and every upstream call that went out (one the provider turned
@@ -101,7 +100,7 @@ class GetWeather:
         self._policy = policy
         self._uniform = uniform
         self._locations = locations
-        self._misses = misses
+        self._payer = FetchPayer(misses)
         self._refreshes: dict[str, asyncio.Task[None]] = {}
 
     async def __call__(self, query: WeatherQuery, client: str | None = None) -> WeatherResult:
@@ -157,11 +156,9 @@ class GetWeather:
 
     async def _fetch(self, query: WeatherQuery, client: str | None) -> WeatherResult:
         priority = await self._priority_of(query)
-        # A request joining this process's fetch in flight pays nothing.
-        payer = None if self._guard.busy(query.key) else client
         try:
             # The fetch task, started inside, inherits the priority its calls are paid at.
-            async with self._paid_by(payer):
+            async with self._payer.fetch(query.key, client, lambda: self._guard.busy(query.key)):
                 with admitted_as(priority):
                     entry, role = await self._guard.run(
                         query.key, lambda: self._load(query), lambda: self._peek(query.key)
@@ -242,21 +239,6 @@ class GetWeather:
         for counter in _FAILED_MISS:
             self._metrics.incr(counter)
 
-    @contextlib.asynccontextmanager
-    async def _paid_by(self, client: str | None) -> AsyncIterator[None]:
-        """Charges `client` for the fetch inside (raising TooManyMisses before it starts, so
-        a refused request takes no lease), and refunds it if no call reached the upstream."""
-        if client is None or self._misses is None:
-            yield
-            return
-        taken_at = await self._misses.take(client)
-        with counting_sent() as sent:
-            try:
-                yield
-            finally:
-                if not sent.calls:
-                    await self._misses.refund(client, taken_at)
-
     async def _load(self, query: WeatherQuery, *, stale: CacheEntry | None = None) -> CacheEntry:
         """`stale`: the copy a refresh replaces, which an unusable answer must not replace."""
         started = self._clock.now()
@@ -298,7 +280,7 @@ class GetWeather:
         """Charged to the reader who started it; refused, it is left to the next reader (no
         back-off: another client's read of the same city must still refresh it)."""
         with contextlib.suppress(TooManyMisses):
-            async with self._paid_by(client):
+            async with self._payer.fetch(query.key, client, lambda: False):
                 await self._refresh(query, stale)
 
     async def _refresh(self, query: WeatherQuery, stale: CacheEntry) -> None:

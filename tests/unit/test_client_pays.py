@@ -15,6 +15,7 @@ from domain.model.errors import TooManyMisses, UpstreamBudgetSpent, UpstreamUnav
 from domain.model.outcome import CacheOutcome
 from domain.model.policy import CachePolicy
 from domain.model.query import WeatherQuery
+from ports.budget import MissBudget
 from ports.lock import Held, Lease
 from tests.unit.fakes import FakeClock, FakeProvider
 from tests.unit.use_case import get_weather_over
@@ -33,6 +34,22 @@ class CountingLock(MemoryLock):
         return await super().acquire(key, ttl_s)
 
 
+class SlowMisses(MissBudget):
+    """The miss budget over a round trip: each answer takes a few turns of the loop, as
+    Redis' would, so other requests arrive while a charge is being taken."""
+
+    def __init__(self, budget: ClientMissBudget) -> None:
+        self._budget = budget
+
+    async def take(self, client: str) -> float:
+        for _ in range(3):
+            await asyncio.sleep(0)
+        return await self._budget.take(client)
+
+    async def refund(self, client: str, taken_at: float) -> None:
+        await self._budget.refund(client, taken_at)
+
+
 class World:
     def __init__(self, fetches_per_minute: int) -> None:
         self.clock = FakeClock()
@@ -40,7 +57,7 @@ class World:
         self.lock = CountingLock(self.clock)
         self.provider = FakeProvider()
         limit = BudgetLimit(fetches_per_minute, 60.0, "minute")
-        self.misses = ClientMissBudget(limit, SharedWindows(), self.clock)
+        self.misses = SlowMisses(ClientMissBudget(limit, SharedWindows(), self.clock))
         self.get_weather = get_weather_over(
             self.cache,
             self.provider,
@@ -86,19 +103,33 @@ async def test_a_request_its_budget_refuses_takes_no_lease() -> None:
 
 
 async def test_requests_joining_a_fetch_in_flight_pay_nothing() -> None:
+    """All ten arrive while the first one's charge is still being taken."""
     world = World(fetches_per_minute=1)
     world.provider.gate = asyncio.Event()
-    asking = [
-        asyncio.create_task(world.read("San Jose", ATTACKER)),
-        *(asyncio.create_task(world.read("San Jose", ATTACKER)) for _ in range(9)),
-    ]
-    await asyncio.sleep(0)
+    asking = [asyncio.create_task(world.read("San Jose", ATTACKER)) for _ in range(10)]
+    for _ in range(10):
+        await asyncio.sleep(0)
     world.provider.gate.set()
 
     outcomes = await asyncio.gather(*asking)
 
     assert sorted(o.value for o in outcomes) == ["COALESCED"] * 9 + ["MISS"]
     assert world.provider.calls == ["san jose"]
+    with pytest.raises(TooManyMisses):  # the one fetch was paid
+        await world.read("Boise", ATTACKER)
+
+
+async def test_a_client_refused_leaves_the_fetch_to_the_next_who_pays_for_it() -> None:
+    world = World(fetches_per_minute=1)
+    await world.read("Boise", ATTACKER)
+    attacker = asyncio.create_task(world.read("San Jose", ATTACKER))
+    victim = asyncio.create_task(world.read("San Jose", VICTIM))
+
+    with pytest.raises(TooManyMisses):
+        await attacker
+    assert await victim is CacheOutcome.MISS
+    with pytest.raises(TooManyMisses):
+        await world.read("Atlantis", VICTIM)
 
 
 async def test_a_refresh_is_paid_by_the_reader_that_started_it() -> None:
