@@ -7,9 +7,9 @@ from redis.asyncio import Redis
 
 from adapters.redis.breaker import RedisBreaker
 from adapters.redis.budget import RedisWindows
-from adapters.redis.shared_budget import SharedUpstreamBudget, SharedWindows
+from adapters.redis.shared_budget import ClientMissBudget, SharedUpstreamBudget, SharedWindows
 from domain.model.admission import BudgetLimit, Priority
-from domain.model.errors import UpstreamBudgetSpent
+from domain.model.errors import TooManyMisses, UpstreamBudgetSpent
 from tests.support.redis_server import LocalRedisServer
 from tests.unit.fakes import FakeClock
 
@@ -125,3 +125,19 @@ async def test_the_budget_survives_a_restart_empty(own_redis_server: LocalRedisS
         assert await admitted(budget) == 10
     finally:
         await client.aclose()
+
+
+async def test_a_clients_fetches_survive_a_flush(redis_client: Redis) -> None:
+    clock = FakeClock()
+    windows = SharedWindows(
+        shares=2, redis=RedisWindows(redis_client, probe_every_s=600, prefix="m:", settle=False)
+    )
+    misses = ClientMissBudget(BudgetLimit(3, 60.0, "minute"), windows, clock)
+    for _ in range(3):
+        await misses.take("127.0.0.1")
+    await redis_client.flushdb()
+
+    with pytest.raises(TooManyMisses):
+        await misses.take("127.0.0.1")
+    await misses.take("127.0.0.2")  # without shares: a new client's first minute is whole
+    await misses.take("127.0.0.2")
