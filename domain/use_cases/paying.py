@@ -18,7 +18,8 @@ class FetchPayer:
       nor does one that arrives while another request's charge for the key is being
       taken: it waits for that charge, then joins the fetch it admitted;
     - the charge is given back when none of the fetch's calls reached the upstream (our
-      budget refused them, no free call slot, another worker's fetch answered).
+      budget refused them, no free call slot, another worker's fetch answered), unless
+      the client left before the fetch ended.
     """
 
     def __init__(self, misses: MissBudget | None) -> None:
@@ -36,11 +37,17 @@ class FetchPayer:
             yield
             return
         taken_at = await self._charge(misses, key, client, joining)
+        left = False
         with counting_sent() as sent:
             try:
                 yield
+            except asyncio.CancelledError:
+                # The client left; the fetch it started goes on (shielded) and may yet
+                # be sent: it stays paid, or leaving early would make every fetch free.
+                left = True
+                raise
             finally:
-                if taken_at is not None and not sent.calls:
+                if taken_at is not None and not sent.calls and not left:
                     await misses.refund(client, taken_at)
 
     async def _charge(

@@ -119,6 +119,23 @@ async def test_requests_joining_a_fetch_in_flight_pay_nothing() -> None:
         await world.read("Boise", ATTACKER)
 
 
+async def test_a_client_that_leaves_before_its_fetch_ends_still_pays_for_it() -> None:
+    world = World(fetches_per_minute=1)
+    world.provider.gate = asyncio.Event()
+    leaving = asyncio.create_task(world.read("San Jose", ATTACKER))
+    for _ in range(10):
+        await asyncio.sleep(0)
+    leaving.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await leaving
+    world.provider.gate.set()
+    await asyncio.sleep(0)
+
+    with pytest.raises(TooManyMisses):
+        await world.read("Boise", ATTACKER)
+    assert world.provider.calls == ["san jose"]
+
+
 async def test_a_client_refused_leaves_the_fetch_to_the_next_who_pays_for_it() -> None:
     world = World(fetches_per_minute=1)
     await world.read("Boise", ATTACKER)
