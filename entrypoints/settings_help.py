@@ -116,9 +116,10 @@ HELP: dict[str, str] = {
         "Same, in any 31 days (OpenWeatherMap: 1,000,000; Open-Meteo: unlimited)."
     ),
     "UPSTREAM_MISSES_PER_CLIENT": (
-        "Misses for names never seen (not yet geocoded) per client address, answered 429 with "
-        "`Retry-After` beyond it; hits and known places are free. Written like `RATE_LIMIT`; "
-        "`0` = off. Off by default with `WEATHER_PROVIDER=simulated`."
+        "Upstream fetches per client address (misses, and the refreshes its reads start), "
+        "answered 429 with `Retry-After` beyond it; hits are free, and a fetch that reached "
+        "no upstream is given back. Written like `RATE_LIMIT`; `0` = off. Off by default with "
+        "`WEATHER_PROVIDER=simulated`."
     ),
     "UPSTREAM_BUDGET_SHARES": (
         "While Redis is down (or with `SKYCACHE_CACHE=memory`) each worker spends 1/N of every "

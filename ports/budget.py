@@ -28,6 +28,13 @@ class UpstreamBudget(Protocol):
 
 
 class MissBudget(Protocol):
-    async def take(self, client: str) -> None:
-        """Count one miss for a name never seen, or raise domain.model.errors.TooManyMisses."""
+    """Each client's upstream fetches: its misses and the refreshes its reads start."""
+
+    async def take(self, client: str) -> float:
+        """Count one fetch for `client`, or raise domain.model.errors.TooManyMisses;
+        returns the time it was counted at, for `refund`."""
+        ...
+
+    async def refund(self, client: str, taken_at: float) -> None:
+        """Take back the fetch counted at `taken_at`: it never reached the upstream."""
         ...

@@ -5,7 +5,8 @@ the workers of one instance then still agree on one fetch per city. A file holds
 holder's token, the lease's expiry on the host's monotonic clock (CLOCK_MONOTONIC is one
 clock for every process of a Linux host), and the id and Signal of the last release. A
 dead holder's lease lapses at its expiry, like a Redis one. Waiters have no pub/sub: a
-watch polls the file for a new release id, every POLL_S.
+watch polls the file for a new release id, every POLL_S. Files of idle keys are swept in
+a thread: walking thousands of them must never hold up the requests on the event loop.
 """
 
 from __future__ import annotations
@@ -60,6 +61,7 @@ class HostLock(Lock):
         self._files = LeaseFiles(directory)
         self._clock = clock or SystemClock()
         self._swept_at = self._clock.monotonic()
+        self._sweeping: asyncio.Task[None] | None = None
 
     async def acquire(self, key: str, ttl_s: float) -> Lease | Held:
         self._sweep_now_and_then()
@@ -96,10 +98,21 @@ class HostLock(Lock):
             self._files.write(fd, str(_State(released=secrets.token_hex(8), signal=signal.value)))
 
     def _sweep_now_and_then(self) -> None:
-        """Bounds the directory: one file per key used lately, not per key ever seen."""
+        """Bounds the directory: one file per key used lately, not per key ever seen.
+        Started, never awaited: the sweep runs in a thread while requests go on."""
         if self._clock.monotonic() - self._swept_at < SWEEP_EVERY_S:
             return
+        if self._sweeping is not None and not self._sweeping.done():
+            return
         self._swept_at = self._clock.monotonic()
+        self._sweeping = asyncio.create_task(asyncio.to_thread(self._sweep))
+
+    async def sweep_done(self) -> None:
+        """Wait for a sweep in progress, if any (shutdown, tests)."""
+        if self._sweeping is not None:
+            await self._sweeping
+
+    def _sweep(self) -> None:
         for path in self._files.paths():
             try:
                 with self._files.locked(path, create=False) as fd:

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 import httpx
 
-from domain.model.admission import current_priority
+from domain.model.admission import current_priority, note_sent
 from ports.budget import UpstreamBudget
 
 
@@ -31,6 +31,7 @@ class BudgetedTransport(httpx.AsyncBaseTransport):
         if upstream is None:
             return await self._inner.handle_async_request(request)
         probe = await self._budget.spend(upstream, current_priority())
+        note_sent()  # paid for and sent: whatever comes back, it reached the upstream
         response = await self._inner.handle_async_request(request)
         if probe and response.status_code != 429:
             await self._budget.reopen(upstream)  # it answered: its quota is back

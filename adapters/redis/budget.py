@@ -12,100 +12,77 @@ on a Redis Cluster the script's keys are in one slot.
 from __future__ import annotations
 
 import math
+import secrets
+from dataclasses import dataclass
 
-from adapters.redis.budget_windows import Ceiling, Verdict
+from adapters.redis.budget_scripts import REFUND, SPEND
+from adapters.redis.budget_windows import Ceiling, Closure, Mine, Verdict
 from adapters.redis.client import unavailable_on_error
 from adapters.redis.keys import BUDGET_PREFIX
 from adapters.redis.topology import RedisClient
 
-# KEYS[1]: the closure hash (until, probe_at); KEYS[2..]: one hash of buckets per window.
-# ARGV: now, cost, probe_every_s, then (period_s, bucket_s, ceiling) per window.
-# Returns {granted (0/1), probe (0/1), wait_s as a string}.
-_SPEND = """
-local now = tonumber(ARGV[1])
-local cost = tonumber(ARGV[2])
-local probe = 0
-local closed = redis.call('HMGET', KEYS[1], 'until', 'probe_at')
-local closed_until = tonumber(closed[1])
-if closed_until and now < closed_until then
-  local probe_at = tonumber(closed[2]) or 0
-  if now < probe_at then
-    return {0, 0, tostring(math.min(probe_at, closed_until) - now)}
-  end
-  probe = 1
-end
-local wait = 0
-for i = 2, #KEYS do
-  local at = 4 + (i - 2) * 3
-  local period, width, ceiling = tonumber(ARGV[at]), tonumber(ARGV[at + 1]), tonumber(ARGV[at + 2])
-  local oldest = math.floor((now - period) / width)
-  local flat = redis.call('HGETALL', KEYS[i])
-  local used, buckets = 0, {}
-  for j = 1, #flat, 2 do
-    local bucket, count = tonumber(flat[j]), tonumber(flat[j + 1])
-    if bucket < oldest then
-      redis.call('HDEL', KEYS[i], flat[j])
-    else
-      used = used + count
-      buckets[#buckets + 1] = {bucket, count}
-    end
-  end
-  local excess = used + cost - ceiling
-  if excess > 0 then
-    local w = period
-    if cost <= ceiling then
-      table.sort(buckets, function(a, b) return a[1] < b[1] end)
-      for _, pair in ipairs(buckets) do
-        excess = excess - pair[2]
-        if excess <= 0 then
-          w = (pair[1] + 1) * width + period - now
-          break
-        end
-      end
-    end
-    wait = math.max(wait, w)
-  end
-end
-if wait > 0 then
-  return {0, 0, tostring(wait)}
-end
-for i = 2, #KEYS do
-  local at = 4 + (i - 2) * 3
-  local period, width = tonumber(ARGV[at]), tonumber(ARGV[at + 1])
-  redis.call('HINCRBY', KEYS[i], string.format('%d', math.floor(now / width)), cost)
-  redis.call('PEXPIRE', KEYS[i], math.ceil((period + width) * 1000))
-end
-if probe == 1 then
-  redis.call('HSET', KEYS[1], 'probe_at', tostring(now + tonumber(ARGV[3])))
-end
-return {1, probe, '0'}
-"""
+
+@dataclass(frozen=True, slots=True)
+class Ask:
+    """One call's question: the `shared` ceilings, and this worker's `own` (its share of
+    the same windows) with what it has spent of them (`mine`) and how many `shares`."""
+
+    shared: tuple[Ceiling, ...]
+    own: tuple[Ceiling, ...]
+    mine: Mine
+    shares: int
 
 
 class RedisWindows:
-    """LocalWindows' twin (same rules, same answers), its state in Redis."""
+    """LocalWindows' twin (same rules, same answers), its state in Redis.
+
+    A worker's first call on a name since its keys were made puts back what the worker
+    has spent (its `Mine`): a FLUSHDB or a restart empty forgets no worker's spend for
+    longer than that worker's next call. With `settle`, until every one of the `shares`
+    workers has done so (at most one shortest window), each spends only its share."""
 
     def __init__(
-        self, client: RedisClient, *, probe_every_s: float, prefix: str = BUDGET_PREFIX
+        self,
+        client: RedisClient,
+        *,
+        probe_every_s: float,
+        prefix: str = BUDGET_PREFIX,
+        settle: bool = True,
     ) -> None:
         self._client = client
         self._probe_every_s = probe_every_s
         self._prefix = prefix
-        self._spend = client.register_script(_SPEND)
+        self._settle = settle
+        self._worker = secrets.token_hex(8)
+        self._spend = client.register_script(SPEND)
+        self._refund = client.register_script(REFUND)
 
     def _key(self, name: str, suffix: str) -> str:
         return f"{self._prefix}{{{name}}}:{suffix}"
 
-    async def spend(
-        self, name: str, ceilings: tuple[Ceiling, ...], now: float, cost: int = 1
-    ) -> Verdict:
-        keys = [self._key(name, "closed"), *(self._key(name, c.limit.label) for c in ceilings)]
-        args: list[str | int | float] = [repr(now), cost, repr(self._probe_every_s)]
-        for c in ceilings:
-            args += [repr(c.limit.period_s), repr(c.bucket_s), c.ceiling]
+    async def spend(self, name: str, ask: Ask, now: float, cost: int = 1) -> Verdict:
+        keys = [
+            self._key(name, "closed"),
+            self._key(name, "workers"),
+            *(self._key(name, c.limit.label) for c in ask.shared),
+        ]
+        closure = ask.mine.closure or Closure(0.0, 0.0)
+        args: list[str | int | float] = [
+            repr(now), cost, repr(self._probe_every_s), self._worker, ask.shares,
+            int(self._settle), repr(closure.until), repr(closure.probe_at),
+        ]  # fmt: skip
+        for c, own, buckets in zip(ask.shared, ask.own, ask.mine.buckets, strict=True):
+            args += [repr(c.limit.period_s), repr(c.bucket_s), c.ceiling, own.ceiling]
+            args += [len(buckets), *(n for pair in buckets for n in pair)]
         with unavailable_on_error("budget script"):
             granted, probe, wait = await self._spend(keys=keys, args=args)
         return Verdict(bool(granted), probe=bool(probe), wait_s=float(wait))
+
+    async def refund(self, name: str, ceilings: tuple[Ceiling, ...], at: float) -> None:
+        keys = [self._key(name, c.limit.label) for c in ceilings]
+        args: list[str | int | float] = [repr(at), 1, *(repr(c.bucket_s) for c in ceilings)]
+        with unavailable_on_error("budget refund"):
+            await self._refund(keys=keys, args=args)
 
     async def close(self, name: str, until: float, now: float) -> None:
         key = self._key(name, "closed")

@@ -36,9 +36,18 @@ class Verdict:
 
 
 @dataclass(slots=True)
-class _Closure:
+class Closure:
     until: float
     probe_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class Mine:
+    """What this process has spent of one name, to put back into a Redis that lost it:
+    per window (in the order of the ceilings asked about), its buckets; and its closure."""
+
+    buckets: tuple[tuple[tuple[int, int], ...], ...]
+    closure: Closure | None = None
 
 
 @dataclass(slots=True)
@@ -48,7 +57,7 @@ class LocalWindows:
     probe_every_s: float
     _counts: dict[tuple[str, str], dict[int, int]] = field(default_factory=dict)
     _periods: dict[tuple[str, str], Ceiling] = field(default_factory=dict)
-    _closed: dict[str, _Closure] = field(default_factory=dict)
+    _closed: dict[str, Closure] = field(default_factory=dict)
     _next_sweep: float = 0.0
 
     def spend(self, name: str, ceilings: tuple[Ceiling, ...], now: float, cost: int = 1) -> Verdict:
@@ -69,12 +78,28 @@ class LocalWindows:
 
     def count(self, name: str, ceilings: tuple[Ceiling, ...], now: float, cost: int = 1) -> None:
         """Count calls admitted elsewhere (by the shared windows), unchecked."""
+        self._sweep(now)
         for c in ceilings:
             key = (name, c.limit.label)
             buckets = self._counts.setdefault(key, {})
             self._periods[key] = c
             bucket = math.floor(now / c.bucket_s)
             buckets[bucket] = buckets.get(bucket, 0) + cost
+
+    def uncount(self, name: str, ceilings: tuple[Ceiling, ...], at: float, cost: int = 1) -> None:
+        """Take back `cost` calls counted at `at`, if their bucket is still kept."""
+        for c in ceilings:
+            buckets = self._counts.get((name, c.limit.label), {})
+            bucket = math.floor(at / c.bucket_s)
+            if buckets.get(bucket, 0) > 0:
+                buckets[bucket] = max(buckets[bucket] - cost, 0)
+
+    def mine(self, name: str, ceilings: tuple[Ceiling, ...], now: float) -> Mine:
+        buckets = tuple(
+            tuple(sorted(self._expire((name, c.limit.label), c, now).items())) for c in ceilings
+        )
+        closure = self._closed.get(name)
+        return Mine(buckets, closure if closure is not None and now < closure.until else None)
 
     def _wait_s(self, name: str, c: Ceiling, now: float, cost: int) -> float:
         """0 when `cost` more calls fit under the ceiling, else the seconds until they do."""
@@ -101,7 +126,7 @@ class LocalWindows:
             self._expire(key, c, now)
 
     def close(self, name: str, until: float, now: float) -> None:
-        self._closed[name] = _Closure(until=until, probe_at=now + self.probe_every_s)
+        self._closed[name] = Closure(until=until, probe_at=now + self.probe_every_s)
 
     def reopen(self, name: str) -> None:
         self._closed.pop(name, None)

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import TypeVar
 
 from adapters.redis.breaker import RedisBreaker
-from adapters.redis.budget import RedisWindows
+from adapters.redis.budget import Ask, RedisWindows
 from adapters.redis.budget_windows import Ceiling, LocalWindows, Verdict
 from domain.model.admission import PROBE_EVERY_S, Admission, BudgetLimit, Priority
 from domain.model.errors import CacheUnavailable, TooManyMisses, UpstreamBudgetSpent
@@ -46,13 +46,23 @@ class SharedWindows:
         """`shared` applies in Redis, `own` (the shares) when counting alone."""
         if self._redis is not None:
             with contextlib.suppress(CacheUnavailable), self._guarded("budget"):
-                verdict = await self._redis.spend(name, shared, now)
+                ask = Ask(shared, own, self._local.mine(name, own, now), self.shares)
+                verdict = await self._redis.spend(name, ask, now)
                 if verdict.granted:
                     # Also counted here: if Redis fails mid-window, this worker's share
                     # starts from what it has already spent, not from nothing.
                     self._local.count(name, own, now)
                 return verdict
         return self._local.spend(name, own, now)
+
+    async def refund(
+        self, name: str, shared: tuple[Ceiling, ...], own: tuple[Ceiling, ...], at: float
+    ) -> None:
+        """Take back one call granted at `at`: it was never made."""
+        self._local.uncount(name, own, at)
+        if self._redis is not None:
+            with contextlib.suppress(CacheUnavailable), self._guarded("budget refund"):
+                await self._redis.refund(name, shared, at)
 
     async def close(self, name: str, until: float, now: float) -> None:
         # Locally too: a Redis outage later must not forget that the upstream is closed.
@@ -122,7 +132,7 @@ class SharedUpstreamBudget(UpstreamBudget):
 
 
 class ClientMissBudget(MissBudget):
-    """Each client's misses for names never seen, within `limit`."""
+    """Each client's fetches (its misses, and the refreshes its reads start), within `limit`."""
 
     def __init__(self, limit: BudgetLimit, windows: SharedWindows, clock: Clock) -> None:
         self._shared = (Ceiling(limit, limit.calls),)
@@ -132,11 +142,16 @@ class ClientMissBudget(MissBudget):
         self._windows = windows
         self._clock = clock
 
-    async def take(self, client: str) -> None:
-        verdict = await self._windows.spend(client, self._shared, self._own, self._clock.now())
+    async def take(self, client: str) -> float:
+        now = self._clock.now()
+        verdict = await self._windows.spend(client, self._shared, self._own, now)
         if not verdict.granted:
             why = (
-                f"more than {self._limit.calls} names never seen per {self._limit.label} "
-                "from this client; cached cities are still answered; retry in"
+                f"more than {self._limit.calls} upstream fetches per {self._limit.label} "
+                "for this client; cached cities are still answered; retry in"
             )
             raise _refused(TooManyMisses, verdict, why)
+        return now
+
+    async def refund(self, client: str, taken_at: float) -> None:
+        await self._windows.refund(client, self._shared, self._own, taken_at)

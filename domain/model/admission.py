@@ -82,3 +82,33 @@ def found(priority: Priority = Priority.KNOWN) -> None:
     Only ever raises the priority, and only in the current task (the fetch's own)."""
     if _RANK[priority] < _RANK[_PRIORITY.get()]:
         _PRIORITY.set(priority)
+
+
+@dataclass(slots=True)
+class Sent:
+    """How many upstream calls a fetch has sent so far."""
+
+    calls: int = 0
+
+
+# Like the priority: set by the use case, counted where each HTTP call goes out, so the
+# client who pays for a fetch is refunded when none of its calls reached the upstream.
+_SENT: ContextVar[Sent | None] = ContextVar("upstream_sent", default=None)
+
+
+@contextlib.contextmanager
+def counting_sent() -> Iterator[Sent]:
+    """Upstream calls sent inside (and in tasks started inside) are counted in the Sent."""
+    sent = Sent()
+    token = _SENT.set(sent)
+    try:
+        yield sent
+    finally:
+        _SENT.reset(token)
+
+
+def note_sent() -> None:
+    """One upstream call went out (or its provider answered without HTTP)."""
+    sent = _SENT.get()
+    if sent is not None:
+        sent.calls += 1

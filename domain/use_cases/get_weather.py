@@ -7,7 +7,7 @@ import contextlib
 import random
 from collections.abc import Callable
 
-from domain.model.admission import Priority, admitted_as
+from domain.model.admission import Priority, admitted_as, note_sent
 from domain.model.entry import CacheEntry
 from domain.model.errors import (
     CacheUnavailable,
@@ -24,6 +24,7 @@ from domain.model.policy import CachePolicy, Freshness
 from domain.model.provenance import ProviderChain
 from domain.model.query import WeatherQuery
 from domain.model.weather import Weather
+from domain.use_cases.paying import FetchPayer
 from domain.use_cases.stampede import Role, StampedeGuard
 from ports.budget import MissBudget
 from ports.cache import Cache, LocationCache
@@ -75,9 +76,9 @@ class GetWeather:
     - "no such city" is cached only on the first provider's word; a fallback's (the first
       failed) answers a miss uncached, and fails a refresh (stale copy kept, back-off);
     - upstream calls are admitted by priority (domain.model.admission): refreshes first, then
-      misses for places already geocoded (`locations`), then names never seen, whose
-      fetch also spends the miss budget of the `client` that started it; hits and
-      requests that share another's fetch spend nothing;
+      misses for places already geocoded (`locations`), then names never seen;
+    - every fetch, a refresh too, spends the miss budget of the `client` whose read started
+      it (domain.use_cases.paying); hits and requests joining a fetch in flight spend nothing;
     - a refresh our own budget refused counts no failure: it waits for room, stale served;
     - counted: every request as a hit or a miss (a failed fetch too, even one the last good
       copy then answers), and every upstream call that went out (one the provider turned
@@ -105,7 +106,7 @@ class GetWeather:
         self._policy = policy
         self._uniform = uniform
         self._locations = locations
-        self._misses = misses
+        self._payer = FetchPayer(misses)
         self._refreshes: dict[str, asyncio.Task[None]] = {}
         self._chain = ProviderChain.named(provider.name)
 
@@ -117,10 +118,10 @@ class GetWeather:
         if entry is not None and state is Freshness.FRESH:
             if entry.is_unusable:
                 return await self._unusable(query, entry, CacheOutcome.HIT, now)
-            return self._hit(query, entry, now)
+            return self._hit(query, entry, now, client)
         if entry is not None and state is Freshness.STALE and entry.weather is not None:
             if self._policy.may_refresh(entry, now):
-                self._refresh_in_background(query, entry)
+                self._refresh_in_background(query, entry, client)
             return self._answer(entry, CacheOutcome.STALE, now)
         return await self._fetch(query, client)
 
@@ -132,20 +133,27 @@ class GetWeather:
         """The answer when the cache holds a fresh, known city: a HIT, exactly as a call
         would give it (counted, an early refresh perhaps started). Anything else is None,
         with nothing counted or started, for a full call to handle: this is the one-read
-        path a server can take for its hot hits before any other work."""
+        path a server can take for its hot hits before any other work. A hit that would
+        start an early refresh is left to the full call: it knows the client to charge."""
         entry = await self._read(query.key)
         now = self._clock.now()
         if entry is None or entry.weather is None:
             return None
-        if self._policy.state(entry, now) is not Freshness.FRESH:
+        if self._policy.state(entry, now) is not Freshness.FRESH or self._wants_refresh(entry):
             return None
-        return self._hit(query, entry, now)
+        return self._answer(entry, CacheOutcome.HIT, now)
 
-    def _hit(self, query: WeatherQuery, entry: CacheEntry, now: float) -> WeatherResult:
-        if self._policy.may_refresh(entry, now) and self._policy.wants_early_refresh(
+    def _wants_refresh(self, entry: CacheEntry) -> bool:
+        now = self._clock.now()
+        return self._policy.may_refresh(entry, now) and self._policy.wants_early_refresh(
             entry, now, self._uniform()
-        ):
-            self._refresh_in_background(query, entry)
+        )
+
+    def _hit(
+        self, query: WeatherQuery, entry: CacheEntry, now: float, client: str | None
+    ) -> WeatherResult:
+        if self._wants_refresh(entry):
+            self._refresh_in_background(query, entry, client)
         return self._answer(entry, CacheOutcome.HIT, now)
 
     async def drain(self) -> None:
@@ -155,14 +163,13 @@ class GetWeather:
 
     async def _fetch(self, query: WeatherQuery, client: str | None) -> WeatherResult:
         priority = await self._priority_of(query)
-        # Only the caller whose request makes the upstream call pays a miss for it.
-        payer = client if priority is Priority.UNKNOWN else None
         try:
             # The fetch task, started inside, inherits the priority its calls are paid at.
-            with admitted_as(priority):
-                entry, role = await self._guard.run(
-                    query.key, lambda: self._load(query, payer=payer), lambda: self._peek(query.key)
-                )
+            async with self._payer.fetch(query.key, client, lambda: self._guard.busy(query.key)):
+                with admitted_as(priority):
+                    entry, role = await self._guard.run(
+                        query.key, lambda: self._load(query), lambda: self._peek(query.key)
+                    )
         except UpstreamUnavailable as error:
             return await self._failed_miss(query, error)
         except CityNotFound as error:
@@ -251,13 +258,8 @@ class GetWeather:
         for counter in _FAILED_MISS:
             self._metrics.incr(counter)
 
-    async def _load(
-        self, query: WeatherQuery, *, payer: str | None = None, stale: CacheEntry | None = None
-    ) -> CacheEntry:
-        """`payer`: the client whose miss budget this fetch spends. `stale`: the copy a
-        refresh replaces, which an unusable answer must not replace."""
-        if payer is not None and self._misses is not None:
-            await self._misses.take(payer)
+    async def _load(self, query: WeatherQuery, *, stale: CacheEntry | None = None) -> CacheEntry:
+        """`stale`: the copy a refresh replaces, which an unusable answer must not replace."""
         started = self._clock.now()
         try:
             weather = await self._call(query)
@@ -283,16 +285,29 @@ class GetWeather:
         return entry
 
     async def _call(self, query: WeatherQuery) -> Weather:
-        return await counted_if_sent(
-            self._provider.current(query), lambda: self._metrics.incr(CounterName.API_CALLS)
-        )
+        return await counted_if_sent(self._provider.current(query), self._count_call)
 
-    def _refresh_in_background(self, query: WeatherQuery, stale: CacheEntry) -> None:
+    def _count_call(self) -> None:
+        self._metrics.incr(CounterName.API_CALLS)
+        note_sent()  # a provider without HTTP calls (the simulated one) reaches no transport
+
+    def _refresh_in_background(
+        self, query: WeatherQuery, stale: CacheEntry, client: str | None
+    ) -> None:
         if query.key in self._refreshes or self._guard.busy(query.key):
             return
-        task = asyncio.create_task(self._refresh(query, stale))
+        task = asyncio.create_task(self._paid_refresh(query, stale, client))
         self._refreshes[query.key] = task
         task.add_done_callback(lambda _: self._refreshes.pop(query.key, None))
+
+    async def _paid_refresh(
+        self, query: WeatherQuery, stale: CacheEntry, client: str | None
+    ) -> None:
+        """Charged to the reader who started it; refused, it is left to the next reader (no
+        back-off: another client's read of the same city must still refresh it)."""
+        with contextlib.suppress(TooManyMisses):
+            async with self._payer.fetch(query.key, client, lambda: False):
+                await self._refresh(query, stale)
 
     async def _refresh(self, query: WeatherQuery, stale: CacheEntry) -> None:
         async def load() -> CacheEntry:

@@ -107,8 +107,8 @@ _ERRORS = [
     ),
     (
         429,
-        "Too many names never seen from this client (UPSTREAM_MISSES_PER_CLIENT), or too many "
-        "requests (only when RATE_LIMIT is set)",
+        "Too many upstream fetches (misses, refreshes) from this client "
+        "(UPSTREAM_MISSES_PER_CLIENT), or too many requests (only when RATE_LIMIT is set)",
         "http_429",
         "rate limit exceeded",
     ),

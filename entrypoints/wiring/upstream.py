@@ -78,14 +78,19 @@ def budget_limits(settings: Settings) -> dict[str, tuple[BudgetLimit, ...]]:
 
 
 def _windows(
-    settings: Settings, redis: RedisClient | None, breaker: RedisBreaker, prefix: str
+    settings: Settings,
+    redis: RedisClient | None,
+    breaker: RedisBreaker,
+    prefix: str,
+    *,
+    settle: bool,
 ) -> SharedWindows:
     """In Redis when it is open (behind its breaker), else this process's share."""
     if redis is None:
         return SharedWindows(shares=_shares(settings), probe_every_s=PROBE_EVERY_S)
     return SharedWindows(
         shares=_shares(settings),
-        redis=RedisWindows(redis, probe_every_s=PROBE_EVERY_S, prefix=prefix),
+        redis=RedisWindows(redis, probe_every_s=PROBE_EVERY_S, prefix=prefix, settle=settle),
         breaker=breaker,
         probe_every_s=PROBE_EVERY_S,
     )
@@ -98,7 +103,7 @@ def _shares(settings: Settings) -> int:
 def upstream_budget(
     settings: Settings, redis: RedisClient | None, breaker: RedisBreaker, clock: Clock
 ) -> UpstreamBudget:
-    windows = _windows(settings, redis, breaker, BUDGET_PREFIX)
+    windows = _windows(settings, redis, breaker, BUDGET_PREFIX, settle=True)
     return SharedUpstreamBudget(budget_limits(settings), windows, clock)
 
 
@@ -120,7 +125,8 @@ def miss_budget(
     limit = miss_limit(settings)
     if limit is None:
         return None
-    windows = _windows(settings, redis, breaker, MISSES_PREFIX)
+    # Not settled by shares: a new client's first minute would be split between workers.
+    windows = _windows(settings, redis, breaker, MISSES_PREFIX, settle=False)
     return ClientMissBudget(limit, windows, clock)
 
 

@@ -165,3 +165,23 @@ async def test_each_client_has_its_own_miss_budget(
         await misses.take("127.0.0.1")
     assert refused.value.retry_after_s == pytest.approx(61)
     await misses.take("127.0.0.2")
+
+
+async def test_a_fetch_given_back_frees_its_place_and_only_its_own(
+    windows: SharedWindows, clock: FakeClock
+) -> None:
+    misses = ClientMissBudget(BudgetLimit(3, 60.0, "minute"), windows, clock)
+    first = await misses.take("127.0.0.1")
+    clock.advance(10)
+    for _ in range(2):
+        await misses.take("127.0.0.1")
+    await misses.refund("127.0.0.1", first)
+
+    await misses.take("127.0.0.1")  # the place given back
+    with pytest.raises(TooManyMisses):
+        await misses.take("127.0.0.1")
+    await misses.refund("127.0.0.1", first)  # given back twice: its bucket has no more
+    clock.advance(40)
+    with pytest.raises(TooManyMisses) as refused:
+        await misses.take("127.0.0.1")
+    assert refused.value.retry_after_s == pytest.approx(21)  # the 10th second's three leave

@@ -134,9 +134,15 @@ async def test_a_flood_of_invented_names_costs_one_clients_miss_budget_while_oth
     start_app: StartApp, fake_open_meteo: FakeOpenMeteo
 ) -> None:
     await fake_open_meteo.aset(accept_any=True)  # every invented name exists: two calls each
-    env = {**QUIET, "WEATHER_TTL": "3", "UPSTREAM_MISSES_PER_CLIENT": f"{MISSES_PER_CLIENT}/minute"}
+    # The victim pays for the refreshes its reads start: a TTL of a minute keeps them (10
+    # cities) and its newcomers within its own budget however long the attack takes.
+    env = {
+        **QUIET,
+        "WEATHER_TTL": "60",
+        "UPSTREAM_MISSES_PER_CLIENT": f"{MISSES_PER_CLIENT}/minute",
+    }
     app = start_app(env, workers=2)
-    filler = Connection(app.url, source="127.0.0.2")
+    filler = Connection(app.url, source="127.0.0.3")
     for city in HOT_CITIES:  # the other client's cities, cached before the attack
         assert (await filler.get(weather_target(city))).status == 200
     await filler.aclose()
@@ -200,7 +206,8 @@ async def test_a_flood_of_invented_names_costs_one_clients_miss_budget_while_oth
     assert set(victim_statuses) == {200}, victim_statuses
     assert newcomer_misses >= 1  # never-seen cities, yet not refused: another client
     outcomes = Counter(r.cache for r in served)
-    assert outcomes["HIT"] > 0 and outcomes["STALE"] > 0
+    # Its hot cities' refreshes under an attack: test_budget_losing_keys.py (cells).
+    assert outcomes["HIT"] > 0
     print(
         "\nattack:",
         json.dumps(

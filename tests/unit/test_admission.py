@@ -125,19 +125,19 @@ async def test_a_name_never_seen_is_fetched_at_the_lowest_priority_and_spends_a_
     assert world.provider.calls == ["san jose", "boise"]  # the refused miss cost nothing
 
 
-async def test_a_known_place_is_fetched_as_known_and_costs_the_client_nothing(
+async def test_a_known_place_is_fetched_as_known_and_paid_by_the_client_that_asked(
     world: World,
 ) -> None:
     await world.geocoded(SAN_JOSE)
     await world.geocoded(BOISE)
-    for name in ("Atlantis", "Lemuria"):  # the client's two misses, spent
-        with pytest.raises(CityNotFound):
-            await world.get_weather(WeatherQuery.parse(name), client="127.0.0.1")
-
     await world.get_weather(SAN_JOSE, client="127.0.0.1")
     await world.get_weather(BOISE, client="127.0.0.1")
+    assert world.provider.priorities == [Priority.KNOWN, Priority.KNOWN]
 
-    assert world.provider.priorities[-2:] == [Priority.KNOWN, Priority.KNOWN]
+    with pytest.raises(TooManyMisses):  # its two fetches are spent, known places or not
+        await world.get_weather(WeatherQuery.parse("Atlantis"), client="127.0.0.1")
+    with pytest.raises(CityNotFound):
+        await world.get_weather(WeatherQuery.parse("Atlantis"), client="127.0.0.2")
 
 
 async def test_hits_never_touch_the_miss_budget(world: World) -> None:

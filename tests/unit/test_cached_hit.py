@@ -55,7 +55,7 @@ async def test_an_unknown_city_is_none_not_an_error(world: World) -> None:
     assert await world.counts() == before
 
 
-async def test_an_early_refresh_starts_just_as_a_call_would() -> None:
+async def test_an_early_refresh_is_left_to_the_full_call_which_starts_it() -> None:
     world = World()
     # XFetch with a huge beta and a slow last fetch: an early refresh is always due.
     policy = CachePolicy(fresh_ttl_s=300, jitter_max_s=0, xfetch_beta=1e9)
@@ -65,7 +65,10 @@ async def test_an_early_refresh_starts_just_as_a_call_would() -> None:
     weather = await world.provider.current(SAN_JOSE)
     entry = policy.fresh_entry(weather, world.clock.now(), jitter_fraction=0, fetch_s=1.0)
     await world.cache.put(SAN_JOSE.key, entry, 3600)
-    result = await world.get_weather.cached_hit(SAN_JOSE)
+    # The one-read path leaves it to the full call, which knows whom to charge for it.
+    assert await world.get_weather.cached_hit(SAN_JOSE) is None
+    assert world.provider.calls == ["san jose"]
+    result = await world.get_weather(SAN_JOSE, client="127.0.0.1")
     await world.get_weather.drain()
-    assert result is not None and result.outcome is CacheOutcome.HIT
+    assert result.outcome is CacheOutcome.HIT
     assert world.provider.calls == ["san jose", "san jose"]

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
+import pytest
+
+from adapters.host.lease_files import LeaseFiles
 from adapters.host.lock import IDLE_FILE_S, SWEEP_EVERY_S, HostLock
 from ports.lock import Held, Signal
 from tests.support.locks import heard, lease_of
@@ -74,6 +79,7 @@ async def test_files_of_idle_keys_are_swept_and_those_of_held_keys_kept(tmp_path
         os.utime(path, (long_ago, long_ago))
     clock.advance(SWEEP_EVERY_S + 1)
     await lease_of(lock, "austin")  # an acquire sweeps, now and then
+    await lock.sweep_done()
     assert len(files(tmp_path)) == 2  # denver's, still held, and austin's
     assert isinstance(await lock.acquire("denver", 5.0), Held)
 
@@ -84,3 +90,34 @@ async def test_a_worker_killed_while_it_holds_a_keys_file_blocks_nobody(tmp_path
     (path,) = files(tmp_path)
     hold_and_die(path)
     await lease_of(lock, "boise")  # the kernel dropped the dead worker's flock
+
+
+async def test_a_sweep_runs_beside_the_requests_never_in_their_way(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = FakeClock()
+    lock = HostLock(tmp_path, clock=clock)
+    walking, release = threading.Event(), threading.Event()
+    walks: list[int] = []
+    listed = LeaseFiles.paths
+
+    def slow_paths(files: LeaseFiles) -> list[Path]:
+        walks.append(threading.get_ident())
+        walking.set()
+        release.wait(timeout=10)  # a directory of many thousand files, walked slowly
+        return listed(files)
+
+    monkeypatch.setattr(LeaseFiles, "paths", slow_paths)
+    clock.advance(SWEEP_EVERY_S + 1)
+    await lease_of(lock, "austin")  # starts the sweep
+    assert await asyncio.to_thread(walking.wait, 10)
+
+    for i in range(200):  # answered while the sweep is stuck in its walk
+        await (await lease_of(lock, f"city {i}")).release(Signal.DONE)
+    clock.advance(SWEEP_EVERY_S + 1)
+    await lease_of(lock, "boise")  # due again, but one sweep at a time
+    release.set()
+    await lock.sweep_done()
+
+    assert len(walks) == 1
+    assert walks[0] != threading.get_ident()  # not the event loop's thread
