@@ -281,6 +281,7 @@ class Settings:
     upstream_budget_shares: int = _number("UPSTREAM_BUDGET_SHARES", 0, integer=True)
     workers: int = _number("SKYCACHE_WORKERS", 1, minimum=1, integer=True)
     run_dir: str = _text("SKYCACHE_RUN_DIR", "")
+    shutdown_delay_s: float = _number("SHUTDOWN_DELAY", 0.0)
     near_cache_ttl_s: float = _number("NEAR_CACHE_TTL", 1.0)
     near_cache_size: int = _number("NEAR_CACHE_SIZE", 4096, integer=True)
     coord_grid: float = _grid("COORD_GRID", "0.01")
