@@ -12,6 +12,10 @@ import uvicorn
 
 from entrypoints.http.probes import Phase, Readiness
 
+# How long uvicorn waits for requests in flight once it stops listening
+# (its timeout_graceful_shutdown); the Kubernetes grace period is counted from it.
+DRAIN_TIMEOUT_S = 10
+
 
 @contextlib.contextmanager
 def drain_on_sigterm(readiness: Readiness, delay_s: float) -> Iterator[None]:
