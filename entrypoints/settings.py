@@ -23,6 +23,10 @@ class StartupError(RuntimeError):
     """The service cannot start as configured; the message says why in one line."""
 
 
+# Every stop waits this long before draining: past a minute, an orchestrator kills first.
+MAX_SHUTDOWN_DELAY_S = 60
+
+
 def _number(name: str, default: float, *, minimum: float = 0.0, integer: bool = False) -> Any:
     def read(env: Mapping[str, str]) -> float | int:
         raw = env.get(name, "").strip()
@@ -301,6 +305,8 @@ class Settings:
         settings = cls(**values)
         if settings.upstream_retries > 1:
             raise SettingsError("UPSTREAM_RETRIES must be 0 or 1")
+        if settings.shutdown_delay_s > MAX_SHUTDOWN_DELAY_S:
+            raise SettingsError(f"SHUTDOWN_DELAY must be at most {MAX_SHUTDOWN_DELAY_S}")
         specs = registry.by_name()
         for name in settings.providers:
             for needed in (s for s in specs[name].settings if s.required):

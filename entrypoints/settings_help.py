@@ -161,8 +161,8 @@ HELP: dict[str, str] = {
         "Seconds between SIGTERM and closing the listener: `/readyz` answers `503` from the "
         "signal on while requests are still accepted, so a load balancer polling it stops "
         "routing here first; then requests in flight drain (up to 10 s) and the process "
-        "exits. `0`: the listener closes at once. On Kubernetes the pod's `preStop` sleep "
-        "does this wait instead (docs/OPERATIONS.md, Kubernetes)."
+        "exits. `0`: the listener closes at once; at most `60`. On Kubernetes the pod's "
+        "`preStop` sleep does this wait instead (docs/OPERATIONS.md, Kubernetes)."
     ),
     "SKYCACHE_RUN_DIR": (
         "A directory the workers of one instance share: while Redis is unreachable, their "

@@ -4,6 +4,7 @@ and how SIGTERM reaches uvicorn through the readiness switch."""
 from __future__ import annotations
 
 import asyncio
+import re
 import signal
 from collections.abc import AsyncIterator, Iterator
 
@@ -16,7 +17,7 @@ from entrypoints.container import Container, app_wiring
 from entrypoints.http.app import create_app
 from entrypoints.http.drain_signal import drain_on_sigterm
 from entrypoints.http.probes import READINESS_KEY, Phase, Readiness
-from entrypoints.settings import Settings
+from entrypoints.settings import Settings, SettingsError
 from tests.unit.fakes import FakeProvider
 
 
@@ -101,3 +102,24 @@ async def test_outside_uvicorn_the_process_signal_handlers_are_left_alone() -> N
     before = signal.getsignal(signal.SIGTERM)
     with drain_on_sigterm(Readiness(), 0.1):
         assert signal.getsignal(signal.SIGTERM) is before
+
+
+@pytest.mark.parametrize("given", ["0", "60"])
+def test_shutdown_delay_is_accepted_from_0_to_60_seconds(given: str) -> None:
+    assert Settings.from_env({"SHUTDOWN_DELAY": given}).shutdown_delay_s == float(given)
+
+
+@pytest.mark.parametrize(
+    ("given", "complaint"),
+    [
+        ("-0.1", "SHUTDOWN_DELAY='-0.1' must be at least 0"),
+        ("60.5", "SHUTDOWN_DELAY must be at most 60"),
+        ("inf", "SHUTDOWN_DELAY must be at most 60"),
+        ("soon", "SHUTDOWN_DELAY='soon' is not a number"),
+    ],
+)
+def test_a_shutdown_delay_outside_0_to_60_stops_start_up_naming_it(
+    given: str, complaint: str
+) -> None:
+    with pytest.raises(SettingsError, match=re.escape(complaint)):
+        Settings.from_env({"SHUTDOWN_DELAY": given})
