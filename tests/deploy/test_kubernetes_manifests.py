@@ -4,6 +4,8 @@ needs (probes, drain timing, writable places, secrets by reference only)."""
 
 from __future__ import annotations
 
+import contextlib
+import io
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +14,7 @@ from typing import Any
 import pytest
 import yaml
 
+from entrypoints.cli import main
 from entrypoints.edge.nginx_config import parse_address, render
 from entrypoints.http.drain_signal import DRAIN_TIMEOUT_S
 from entrypoints.kubernetes.environment import secret_variables
@@ -35,8 +38,12 @@ VARIANTS = [
 
 
 def manifests(*args: str) -> str:
-    command = [sys.executable, "-m", "skycache", "k8s-manifests", *args]
-    return subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    """What `skycache k8s-manifests ARGS` prints (run in-process: the bad-option tests below
+    run the real command)."""
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        assert main(["k8s-manifests", *args]) == 0
+    return printed.getvalue()
 
 
 def objects(*args: str) -> dict[str, dict[str, Any]]:
