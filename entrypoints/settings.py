@@ -23,7 +23,8 @@ class StartupError(RuntimeError):
     """The service cannot start as configured; the message says why in one line."""
 
 
-# Every stop waits this long before draining: past a minute, an orchestrator kills first.
+# SHUTDOWN_DELAY's ceiling: every stop waits that long before it drains, and an orchestrator
+# that allows the usual 30 s would kill the process long before a minute was over.
 MAX_SHUTDOWN_DELAY_S = 60
 
 
