@@ -41,7 +41,12 @@ def metrics_dir() -> Iterator[Path]:
         path.mkdir(parents=True, exist_ok=True)
         for stale in path.glob("*.db"):
             stale.unlink(missing_ok=True)
-        yield path
+        # Kept, so nothing to remove on the way out; still a clean stop's exit status 0.
+        previous = signal.signal(signal.SIGTERM, _remove_then_die(None))
+        try:
+            yield path
+        finally:
+            signal.signal(signal.SIGTERM, previous)
         return
     path = Path(tempfile.mkdtemp(prefix="skycache-metrics-"))
     os.environ[MULTIPROC_ENV] = str(path)
@@ -97,13 +102,14 @@ def run_dir() -> Iterator[Path]:
         shutil.rmtree(path, ignore_errors=True)
 
 
-def _remove_then_die(path: Path) -> Callable[[int, FrameType | None], None]:
+def _remove_then_die(path: Path | None) -> Callable[[int, FrameType | None], None]:
     # A single-worker uvicorn re-raises SIGTERM after its graceful shutdown, to die of it
     # (status 143), where a multi-worker one returns (status 0). A stop that drained cleanly
     # is a success either way, so this exits 0, removing the directory on the way out; a
     # SIGTERM before uvicorn took over its handling lands here too, with nothing to drain.
     def handler(signum: int, _: FrameType | None) -> None:
-        shutil.rmtree(path, ignore_errors=True)
+        if path is not None:
+            shutil.rmtree(path, ignore_errors=True)
         raise SystemExit(0)
 
     return handler
