@@ -15,6 +15,9 @@ from typing import Any
 from entrypoints import admin_cli, config_report, logging_setup, startup
 from entrypoints.edge import add_arguments as add_edge_arguments
 from entrypoints.edge import run as run_edge_config
+from entrypoints.http.drain_signal import DRAIN_TIMEOUT_S
+from entrypoints.kubernetes import add_arguments as add_kubernetes_arguments
+from entrypoints.kubernetes import run as run_kubernetes_manifests
 from entrypoints.loadtest import add_arguments as add_loadtest_arguments
 from entrypoints.loadtest import run as run_loadtest
 from entrypoints.settings import Settings, SettingsError, StartupError
@@ -63,7 +66,7 @@ def _serve(args: argparse.Namespace) -> int:
             server_header=False,
             # Ours instead (entrypoints/http/dates.py): uvicorn's lags by a second or more.
             date_header=False,
-            timeout_graceful_shutdown=10,
+            timeout_graceful_shutdown=DRAIN_TIMEOUT_S,
         )
     return 0
 
@@ -159,6 +162,16 @@ def build_parser() -> argparse.ArgumentParser:
         "as it is: nginx -p DIR -c FILE -g 'daemon off;'.",
     )
     add_edge_arguments(edge)
+    kubernetes = add_command(
+        commands,
+        "k8s-manifests",
+        run_kubernetes_manifests,
+        help="print the Kubernetes manifests (Deployment, Service, PDB, HPA, ConfigMap)",
+        description="Print Kubernetes manifests for Skycache beside a managed Redis: apply "
+        "them as they are (kubectl apply -f -). Secrets are referenced by name, never "
+        "printed.",
+    )
+    add_kubernetes_arguments(kubernetes)
     loadtest = add_command(
         commands, "loadtest", run_loadtest, help="run a bounded headless Locust load test"
     )

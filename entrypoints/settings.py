@@ -31,6 +31,11 @@ class StartupError(RuntimeError):
     """The service cannot start as configured; the message says why in one line."""
 
 
+# SHUTDOWN_DELAY's ceiling: every stop waits that long before it drains, and an orchestrator
+# that allows the usual 30 s would kill the process long before a minute was over.
+MAX_SHUTDOWN_DELAY_S = 60
+
+
 def _number(
     name: str, default: float | None, *, minimum: float = 0.0, integer: bool = False
 ) -> Any:
@@ -302,6 +307,7 @@ class Settings:
     upstream_budget_shares: int = _number("UPSTREAM_BUDGET_SHARES", 0, integer=True)
     workers: int = _number("SKYCACHE_WORKERS", 1, minimum=1, integer=True)
     run_dir: str = _text("SKYCACHE_RUN_DIR", "")
+    shutdown_delay_s: float = _number("SHUTDOWN_DELAY", 0.0)
     near_cache_ttl_s: float = _number("NEAR_CACHE_TTL", 1.0)
     near_cache_size: int = _number("NEAR_CACHE_SIZE", 4096, integer=True)
     coord_grid: float = _grid("COORD_GRID", "0.01")
@@ -321,6 +327,8 @@ class Settings:
         settings = cls(**values)
         if settings.upstream_retries > 1:
             raise SettingsError("UPSTREAM_RETRIES must be 0 or 1")
+        if settings.shutdown_delay_s > MAX_SHUTDOWN_DELAY_S:
+            raise SettingsError(f"SHUTDOWN_DELAY must be at most {MAX_SHUTDOWN_DELAY_S}")
         specs = registry.by_name()
         for name in settings.providers:
             for needed in (s for s in specs[name].settings if s.required):

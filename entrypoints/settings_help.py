@@ -160,6 +160,13 @@ HELP: dict[str, str] = {
         "workers, which divide the upstream budget by it while Redis is down. The Docker "
         "image's `CMD` starts `${SKYCACHE_WORKERS:-2}` workers."
     ),
+    "SHUTDOWN_DELAY": (
+        "Seconds between SIGTERM and closing the listener: `/readyz` answers `503` from the "
+        "signal on while requests are still accepted, so a load balancer polling it stops "
+        "routing here first; then requests in flight drain (up to 10 s) and the process "
+        "exits. `0`: the listener closes at once; at most `60`. On Kubernetes the pod's "
+        "`preStop` sleep does this wait instead (docs/OPERATIONS.md, Kubernetes)."
+    ),
     "SKYCACHE_RUN_DIR": (
         "The one directory the workers of an instance share: `metrics/`, the Prometheus "
         "values every worker writes for `/metrics` (`skycache serve` points "

@@ -21,6 +21,7 @@ from entrypoints.http.batch import weather_batch
 from entrypoints.http.caching_headers import NO_STORE
 from entrypoints.http.cors import CorsFastPath, cors_config
 from entrypoints.http.dates import DatedAnswers
+from entrypoints.http.drain_signal import drain_on_sigterm
 from entrypoints.http.errors import EXCEPTION_HANDLERS, RETRY_AFTER_MAX_KEY
 from entrypoints.http.fresh_hits import fresh_hits
 from entrypoints.http.head import HeadAsGet
@@ -28,6 +29,7 @@ from entrypoints.http.limits import RequestLimits
 from entrypoints.http.metrics_route import metrics_routes
 from entrypoints.http.near_cache import NearCacheFastPath
 from entrypoints.http.observed_app import ObservedApp
+from entrypoints.http.probes import PROBE_ROUTES, READINESS_KEY, Readiness
 from entrypoints.http.rate_limit import rate_limiting
 from entrypoints.http.schemas import HealthResponse, StatsResponse
 from entrypoints.http.services import SERVICES_KEY, AppWiring, HttpServices, services_in
@@ -64,6 +66,9 @@ def _services(state: State) -> HttpServices:
 def create_app(wiring: AppWiring) -> Litestar:
     """Build the app around its wiring; services open in the lifespan, not at import."""
 
+    settings = wiring.settings
+    readiness = Readiness()
+
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         async with wiring.open_services() as services:
@@ -71,12 +76,13 @@ def create_app(wiring: AppWiring) -> Litestar:
             # What exists now lives as long as the process: frozen, it is left out of every
             # full collection, which otherwise stalls the loop 30-80 ms under load.
             gc.freeze()
-            yield
+            with drain_on_sigterm(readiness, settings.shutdown_delay_s):
+                readiness.serving()
+                yield
 
-    settings = wiring.settings
     limiting = rate_limiting(settings.rate_limit, wiring.rate_limit_store)
     routes = [weather, weather_batch, stats, healthz, *metrics_routes(settings.metrics_token)]
-    routes += [*status_routes(wiring), *admin_routers(settings)]
+    routes += [*PROBE_ROUTES, *status_routes(wiring), *admin_routers(settings)]
     return Litestar(
         route_handlers=routes,
         lifespan=[lifespan],
@@ -86,6 +92,7 @@ def create_app(wiring: AppWiring) -> Litestar:
             {
                 RETRY_AFTER_MAX_KEY: settings.upstream_retry_after_max_s,
                 COORD_GRID_KEY: grid_of(settings.coord_grid),
+                READINESS_KEY: readiness,
             }
         ),
         dependencies={"services": Provide(_services, sync_to_thread=False)},

@@ -21,6 +21,8 @@ _ROUTES = frozenset(
         "/weather/batch",
         "/stats",
         "/healthz",
+        "/livez",
+        "/readyz",
         "/metrics",
         "/status",
         "/status/data",

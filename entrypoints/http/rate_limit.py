@@ -14,7 +14,7 @@ from litestar.types import Receive, Scope, Send
 
 STORE_NAME = "rate_limit"
 # Probes, scrapers and the status page's polls are not clients to throttle.
-UNLIMITED_PATHS = ["^/healthz$", "^/metrics$", "^/status(/data)?$"]
+UNLIMITED_PATHS = ["^/healthz$", "^/livez$", "^/readyz$", "^/metrics$", "^/status(/data)?$"]
 
 
 class ClientRateLimit(RateLimitMiddleware):

@@ -18,6 +18,7 @@ from entrypoints.http.schemas import (
     BatchResponse,
     ErrorResponse,
     HealthResponse,
+    ProbeResponse,
     StatsResponse,
     WeatherResponse,
 )
@@ -192,4 +193,26 @@ HEALTH_ANSWERS = {
         HealthResponse(redis_ok=True, provider_ok=True, cache="redis"),
         "all well",
     )
+}
+LIVE_ANSWERS = {
+    200: _answer(
+        ProbeResponse,
+        "Always 200 while the process answers: Redis and the upstream are not asked",
+        ProbeResponse(status="alive"),
+        "alive",
+    )
+}
+READY_ANSWERS = {
+    200: _answer(
+        ProbeResponse,
+        "Route requests here, whether or not Redis and the upstream answer",
+        ProbeResponse(status="ready"),
+        "ready",
+    ),
+    503: _answer(
+        ProbeResponse,
+        "Not yet serving, or draining after SIGTERM: route requests elsewhere",
+        ProbeResponse(status="draining"),
+        "draining",
+    ),
 }

@@ -163,6 +163,16 @@ class StatsResponse(msgspec.Struct, kw_only=True):
     ] = {}
 
 
+class ProbeResponse(msgspec.Struct, kw_only=True):
+    status: Annotated[
+        str,
+        Meta(
+            description="alive (/livez); ready, starting or draining (/readyz)",
+            examples=["ready"],
+        ),
+    ]
+
+
 class HealthResponse(msgspec.Struct, kw_only=True):
     redis_ok: Annotated[bool, Meta(examples=[True])]
     provider_ok: Annotated[bool, Meta(description="Breaker closed, no 429 window", examples=[True])]

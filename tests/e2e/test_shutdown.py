@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from pathlib import Path
 
 import httpx
 import pytest
@@ -71,3 +72,16 @@ async def test_sigterm_to_the_main_process_alone_drains_and_exits_0(
         response = await in_flight
     assert response.status_code == 200
     assert exit_status == 0
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+async def test_with_a_given_run_directory_sigterm_still_exits_0_and_keeps_it(
+    start_app: StartApp, tmp_path: Path, workers: int
+) -> None:
+    # As the Kubernetes manifests run it: SKYCACHE_RUN_DIR on an emptyDir.
+    run = tmp_path / "run"
+    app = start_app({"SKYCACHE_RUN_DIR": str(run)}, workers=workers)
+    async with httpx.AsyncClient(base_url=app.url, timeout=10) as client:
+        assert (await client.get("/weather", params={"city": "Boise"})).status_code == 200
+    assert await asyncio.to_thread(app.terminate, 15) == 0
+    assert (run / "metrics").is_dir()
