@@ -69,8 +69,8 @@ bench: $(VENV)/.test-extras redis-server
 # After a change to pyproject.toml's dependencies: uv resolves each lock in about a second
 # (pip-tools' pip-compile found the same pins and hashes in 15 s, for this platform only: no
 # markers for the others). Pins already in a lock are kept while pyproject.toml allows them
-# (UPGRADE=--upgrade takes the newest); the test and bench locks are constrained to the
-# runtime lock's pins, so the venvs agree.
+# (UPGRADE=--upgrade takes the newest); the test, bench and otel (the image's tracing extra)
+# locks are constrained to the runtime lock's pins, so the venvs agree.
 UV_VERSION := 0.13.9
 COMPILE = $(BIN)/uv pip compile pyproject.toml --universal --python-version 3.11 \
 	--generate-hashes --no-header --quiet $(UPGRADE)
@@ -79,3 +79,4 @@ lock: $(VENV)/.test-extras
 	$(COMPILE) -o requirements.lock
 	$(COMPILE) --extra test -c requirements.lock -o requirements-test.lock
 	$(COMPILE) --extra test --extra bench -c requirements-test.lock -o requirements-bench.lock
+	$(COMPILE) --extra otel -c requirements-test.lock -o requirements-otel.lock

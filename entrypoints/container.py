@@ -29,7 +29,7 @@ from entrypoints.http.access_log import AccessLog
 from entrypoints.http.near_cache import NearCache
 from entrypoints.http.services import AppWiring, HttpServices
 from entrypoints.settings import Settings
-from entrypoints.wiring import status, storage, upstream
+from entrypoints.wiring import status, storage, tracing, upstream
 from ports.metrics import Metrics
 
 T = TypeVar("T")
@@ -77,7 +77,7 @@ class Container(containers.DeclarativeContainer):
     )
     stampede_guard: providers.Singleton[StampedeGuard[CacheEntry]] = providers.Singleton(
         StampedeGuard,
-        instruments.provided.observe_lock.call(lock),
+        providers.Callable(tracing.traced_lock, instruments.provided.observe_lock.call(lock)),
         clock=clock,
         lock_ttl_s=settings.provided.lock_ttl_s,
         wait_timeout_s=settings.provided.lock_wait_timeout_s,

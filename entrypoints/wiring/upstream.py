@@ -23,6 +23,7 @@ from adapters.resilience.protected_provider import ProtectedProvider, Protection
 from domain.model.admission import PROBE_EVERY_S, BudgetLimit
 from domain.use_cases.geocoding import CachedGeocoder
 from entrypoints.settings import Settings
+from entrypoints.wiring import tracing
 from ports.budget import MissBudget, UpstreamBudget
 from ports.cache import LocationCache
 from ports.clock import Clock
@@ -65,9 +66,10 @@ async def open_http_client(
     limits = httpx.Limits(max_connections=100, max_keepalive_connections=20)
     # With a transport of our own, the limits belong to it, not to the client.
     transport: httpx.AsyncBaseTransport = httpx.AsyncHTTPTransport(limits=limits)
+    transport = tracing.traced_transport(transport, UPSTREAM_ENDPOINTS)
     transport = instruments.observe_transport(transport, UPSTREAM_ENDPOINTS)
     # Outermost: a request the budget refuses is not an upstream call in the metrics.
-    transport = BudgetedTransport(transport, budget, UPSTREAM_BUDGETS)
+    transport = BudgetedTransport(transport, tracing.traced_budget(budget), UPSTREAM_BUDGETS)
     client = httpx.AsyncClient(
         timeout=timeout, transport=transport, headers={"User-Agent": "skycache"}
     )

@@ -1,0 +1,51 @@
+"""Tracing, when the standard OpenTelemetry variables ask for it; with them unset nothing
+of OpenTelemetry is imported and every port and transport is left as it was."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+
+import httpx
+
+from ports.budget import UpstreamBudget
+from ports.lock import Lock
+
+
+def wanted(environ: Mapping[str, str] = os.environ) -> bool:
+    """On when an OTLP endpoint is named, unless OTEL_SDK_DISABLED says otherwise."""
+    if environ.get("OTEL_SDK_DISABLED", "").strip().lower() == "true":
+        return False
+    return bool(
+        environ.get("OTEL_EXPORTER_OTLP_ENDPOINT")
+        or environ.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
+    )
+
+
+def traced_lock(lock: Lock) -> Lock:
+    if not wanted():
+        return lock
+    from adapters.observability.traced_lock import TracedLock
+    from adapters.observability.tracing import tracer
+
+    return TracedLock(lock, tracer())
+
+
+def traced_budget(budget: UpstreamBudget) -> UpstreamBudget:
+    if not wanted():
+        return budget
+    from adapters.observability.traced_budget import TracedBudget
+    from adapters.observability.tracing import tracer
+
+    return TracedBudget(budget, tracer())
+
+
+def traced_transport(
+    transport: httpx.AsyncBaseTransport, endpoints: Mapping[str, str]
+) -> httpx.AsyncBaseTransport:
+    if not wanted():
+        return transport
+    from adapters.observability.traced_transport import TracedTransport
+    from adapters.observability.tracing import tracer
+
+    return TracedTransport(transport, tracer(), endpoints)
