@@ -76,7 +76,7 @@ class Container(containers.DeclarativeContainer):
         xfetch_beta=settings.provided.xfetch_beta,
     )
     stampede_guard: providers.Singleton[StampedeGuard[CacheEntry]] = providers.Singleton(
-        StampedeGuard,
+        tracing.stampede_guard,
         providers.Callable(tracing.traced_lock, instruments.provided.observe_lock.call(lock)),
         clock=clock,
         lock_ttl_s=settings.provided.lock_ttl_s,

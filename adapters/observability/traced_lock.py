@@ -12,6 +12,7 @@ ACQUIRE_SPAN = "skycache.lease.acquire"
 WAIT_SPAN = "skycache.lease.wait"
 OUTCOME = "skycache.lease.outcome"
 KEY = "skycache.cache.key"
+SCOPE = "skycache.lease.scope"  # "cluster": another holder's lease; "process": this one's fetch
 
 WAIT_OUTCOMES = {Signal.DONE: "woken", Signal.FAILED: "holder_failed", Signal.TIMEOUT: "timed_out"}
 # The key whose last wait, in this task, heard nothing: a lease taken next was taken over.
@@ -49,7 +50,11 @@ class _TracedWatch(Watch):
         self._tracer = tracer
 
     async def wait(self, timeout_s: float) -> Signal:
-        attributes: dict[str, str | float] = {KEY: self._key, "skycache.lease.wait_s": timeout_s}
+        attributes: dict[str, str | float] = {
+            KEY: self._key,
+            SCOPE: "cluster",
+            "skycache.lease.wait_s": timeout_s,
+        }
         with self._tracer.start_as_current_span(WAIT_SPAN, attributes=attributes) as span:
             signal = await self._inner.wait(timeout_s)
             span.set_attribute(OUTCOME, WAIT_OUTCOMES[signal])

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from typing import Any
 
 import httpx
 
+from domain.model.entry import CacheEntry
+from domain.use_cases.stampede import StampedeGuard
 from ports.budget import UpstreamBudget
 from ports.lock import Lock
 
@@ -29,6 +32,15 @@ def traced_lock(lock: Lock) -> Lock:
     from adapters.observability.tracing import tracer
 
     return TracedLock(lock, tracer())
+
+
+def stampede_guard(lock: Lock, **options: Any) -> StampedeGuard[CacheEntry]:
+    if not wanted():
+        return StampedeGuard(lock, **options)
+    from adapters.observability.traced_guard import TracedStampedeGuard
+    from adapters.observability.tracing import tracer
+
+    return TracedStampedeGuard(lock, tracer=tracer(), **options)
 
 
 def traced_budget(budget: UpstreamBudget) -> UpstreamBudget:

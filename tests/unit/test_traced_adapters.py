@@ -1,5 +1,6 @@
-"""The tracing decorators: lease waits and how they ended, upstream attempts with their
-resends, and the budget's admission decisions."""
+"""The tracing decorators: lease waits (on another holder's lease, or on this process's
+own fetch) and how they ended, upstream attempts with their resends, and the budget's
+admission decisions."""
 
 from __future__ import annotations
 
@@ -11,11 +12,12 @@ from opentelemetry import context, trace
 
 from adapters.memory.lock import MemoryLock
 from adapters.observability.traced_budget import TracedBudget
+from adapters.observability.traced_guard import TracedStampedeGuard
 from adapters.observability.traced_lock import TracedLock
 from adapters.observability.traced_transport import TracedTransport
 from adapters.observability.tracing import SERVER_SPAN
 from domain.model.admission import Priority, admitted_as
-from domain.model.errors import UpstreamBudgetSpent
+from domain.model.errors import UpstreamBudgetSpent, UpstreamUnavailable
 from ports.lock import Held, Signal
 from tests.support.spans import Spans
 from tests.unit.fakes import FakeClock
@@ -164,3 +166,57 @@ async def test_the_admission_decision_is_on_its_span_and_on_the_requests(
     assert budget_span.attributes["skycache.admission.priority"] == "known"
     (server,) = spans.named("GET /weather")
     assert server.attributes is not None and server.attributes["skycache.admission"] == decision
+
+
+async def test_requests_joining_this_processs_fetch_each_get_a_wait_span(spans: Spans) -> None:
+    guard: TracedStampedeGuard[str] = TracedStampedeGuard(
+        MemoryLock(), tracer=spans.tracer, clock=FakeClock()
+    )
+    gate = asyncio.Event()
+
+    async def load() -> str:
+        await gate.wait()
+        return "sunny"
+
+    async def peek() -> str | None:
+        return None
+
+    runs = [asyncio.create_task(guard.run("faro", load, peek)) for _ in range(3)]
+    await asyncio.sleep(0.01)
+    gate.set()
+    assert [role.value for _, role in await asyncio.gather(*runs)] == [
+        "owner",
+        "coalesced",
+        "coalesced",
+    ]
+    waits = spans.named("skycache.lease.wait")
+    assert [w.attributes for w in waits] == [
+        {
+            "skycache.cache.key": "faro",
+            "skycache.lease.scope": "process",
+            "skycache.lease.outcome": "woken",
+        }
+    ] * 2
+
+
+async def test_a_joined_fetch_that_fails_ends_its_waits_holder_failed(spans: Spans) -> None:
+    guard: TracedStampedeGuard[str] = TracedStampedeGuard(
+        MemoryLock(), tracer=spans.tracer, clock=FakeClock()
+    )
+    gate = asyncio.Event()
+
+    async def load() -> str:
+        await gate.wait()
+        raise UpstreamUnavailable("down")
+
+    async def peek() -> str | None:
+        return None
+
+    runs = [asyncio.create_task(guard.run("faro", load, peek)) for _ in range(2)]
+    await asyncio.sleep(0.01)
+    gate.set()
+    results = await asyncio.gather(*runs, return_exceptions=True)
+    assert all(isinstance(r, UpstreamUnavailable) for r in results)
+    (wait,) = spans.named("skycache.lease.wait")
+    assert wait.attributes is not None
+    assert wait.attributes["skycache.lease.outcome"] == "holder_failed"
