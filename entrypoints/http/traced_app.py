@@ -47,12 +47,20 @@ class TracedApp:
         self._app = app
         self._tracer = tracer
         self._grid = grid
+        # The headers the configured propagators read (traceparent, tracestate, baggage by
+        # default): most requests carry none, and then extracting is skipped.
+        self._fields = frozenset(f.encode("latin-1") for f in propagate.get_global_textmap().fields)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != ScopeType.HTTP:
             await self._app(scope, receive, send)
             return
-        parent = propagate.extract(scope["headers"], getter=_GETTER)
+        headers = scope["headers"]
+        fields = self._fields
+        if any(name in fields for name, _ in headers):
+            parent = propagate.extract(headers, getter=_GETTER)
+        else:
+            parent = context.get_current()
         span = self._start(scope, parent)
         ctx = trace.set_span_in_context(span, parent)
         token = context.attach(context.set_value(SERVER_SPAN, span, ctx))
@@ -70,32 +78,35 @@ class TracedApp:
     def _start(self, scope: HTTPScope, parent: context.Context) -> trace.Span:
         method = scope["method"] if scope["method"] in _METHODS else "_OTHER"
         route = route_of(scope["path"])
-        attributes: dict[str, str | int] = {
-            "http.request.method": method,
-            "url.path": scope["path"][:_MAX_PATH],
-            "url.scheme": scope.get("scheme", "http"),
-        }
-        if route != "unmatched":
-            attributes["http.route"] = route
-        if method == "_OTHER":
-            attributes["http.request.method_original"] = scope["method"][:32]
-        client = scope.get("client")
-        if client:
-            attributes["client.address"] = client[0]
+        # The method is what a sampler may look at; the rest only a sampled span needs.
         span = self._tracer.start_span(
             f"{method} {route}" if route != "unmatched" else method,
             context=parent,
             kind=SpanKind.SERVER,
-            attributes=attributes,
+            attributes={"http.request.method": method},
         )
-        if span.is_recording() and scope["path"] == WEATHER_PATH:
-            self._add_key(span, scope["query_string"])
+        if span.is_recording():
+            span.set_attributes(_request_attributes(scope, method, route))
+            if scope["path"] == WEATHER_PATH:
+                self._add_key(span, scope["query_string"])
         return span
 
     def _add_key(self, span: trace.Span, query_string: bytes) -> None:
         found = params_of(query_string, self._grid)  # None for input the app answers with a 4xx
         if found is not None:
             span.set_attribute(KEY, found.query.key)
+
+
+def _request_attributes(scope: HTTPScope, method: str, route: str) -> dict[str, str]:
+    attributes = {"url.path": scope["path"][:_MAX_PATH], "url.scheme": scope.get("scheme", "http")}
+    if route != "unmatched":
+        attributes["http.route"] = route
+    if method == "_OTHER":
+        attributes["http.request.method_original"] = scope["method"][:32]
+    client = scope.get("client")
+    if client:
+        attributes["client.address"] = client[0]
+    return attributes
 
 
 def _traced(send: Send, span: trace.Span) -> Send:
