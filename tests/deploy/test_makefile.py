@@ -9,7 +9,12 @@ from pathlib import Path
 from tests.deploy.recipe import lock_versions
 
 ROOT = Path(__file__).resolve().parents[2]
-LOCKS = ("requirements.lock", "requirements-test.lock", "requirements-bench.lock")
+LOCKS = (
+    "requirements.lock",
+    "requirements-test.lock",
+    "requirements-bench.lock",
+    "requirements-otel.lock",
+)
 
 
 def recipe(target: str) -> tuple[str, list[str]]:
@@ -47,6 +52,12 @@ def test_make_test_adds_the_hashed_test_lock_to_the_same_venv() -> None:
 def test_the_test_lock_pins_the_runtime_packages_as_the_runtime_lock_does() -> None:
     runtime, test = (lock_versions(name) for name in LOCKS[:2])
     assert {name: test.get(name) for name in runtime} == runtime
+
+
+def test_the_images_otel_lock_pins_what_the_runtime_and_test_locks_pin() -> None:
+    runtime, test, otel = (lock_versions(name) for name in (*LOCKS[:2], LOCKS[3]))
+    assert {name: otel.get(name) for name in runtime} == runtime
+    assert {name: test.get(name) for name in otel} == otel
 
 
 def test_every_pin_of_every_lock_carries_its_hashes() -> None:
