@@ -23,9 +23,11 @@ def start_tracing(exporter: SpanExporter | None = None) -> TracerProvider:
 
     The SDK reads the standard variables itself: OTEL_EXPORTER_OTLP_ENDPOINT and the
     exporter's others, OTEL_TRACES_SAMPLER(_ARG), OTEL_RESOURCE_ATTRIBUTES, OTEL_BSP_*."""
-    resource = Resource.create(
-        {} if os.environ.get("OTEL_SERVICE_NAME") else {SERVICE_NAME: TRACER_NAME}
-    )
+    # The pid tells a host's workers apart (OTEL_RESOURCE_ATTRIBUTES names the instance).
+    ours: dict[str, str | int] = {"process.pid": os.getpid()}
+    if not os.environ.get("OTEL_SERVICE_NAME"):
+        ours[SERVICE_NAME] = TRACER_NAME
+    resource = Resource.create(ours)
     provider = TracerProvider(resource=resource)
     provider.add_span_processor(BatchSpanProcessor(exporter or OTLPSpanExporter()))
     trace.set_tracer_provider(provider)

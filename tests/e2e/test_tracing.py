@@ -152,3 +152,18 @@ async def test_a_cold_stampede_over_two_processes_shows_one_upstream_span_and_wo
     }
     (miss,) = [s for s in requests if s.attributes["skycache.cache.outcome"] == "MISS"]
     assert fetch.trace_id == miss.trace_id
+
+
+@pytest.mark.e2e
+@pytest.mark.integration
+async def test_each_worker_exports_its_own_spans(
+    start_app: StartApp, receiver: OtlpReceiver
+) -> None:
+    app = start_app(tracing_env(receiver, "a"), workers=2)
+    async with asyncio.timeout(30):
+        replies = await burst([app.url], "/healthz", 200)
+    assert Counter(r.status for r in replies) == {200: 200}
+    spans = await spans_when(receiver, lambda s: sum(x.name == "GET /healthz" for x in s) >= 200)
+    pids = {s.resource["process.pid"] for s in spans if s.name == "GET /healthz"}
+    assert len(pids) == 2, pids  # both workers answered, each through its own exporter
+    assert app.pid not in pids  # and the parent made none
