@@ -1,5 +1,6 @@
 """TracedStampedeGuard: a wait span for each request that joins a fetch this process is
-already running (those never reach the lock, so TracedLock cannot see them)."""
+already running (those never reach the lock, so TracedLock cannot see them), and a span
+around each background refresh."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from ports.clock import Clock
 from ports.lock import Lock
 
 T = TypeVar("T")
+REFRESH_SPAN = "skycache.refresh"
 
 
 class TracedStampedeGuard(StampedeGuard[T]):
@@ -47,3 +49,9 @@ class TracedStampedeGuard(StampedeGuard[T]):
                 raise
             span.set_attribute(OUTCOME, "woken")
             return found
+
+    async def refresh(self, key: str, load: Load[T], peek: Peek[T]) -> None:
+        # Started by a stale hit, in a task that inherits its context: a child of that
+        # request's span, so it is kept whenever the request is (parent-based sampling).
+        with self._tracer.start_as_current_span(REFRESH_SPAN, attributes={KEY: key}):
+            await super().refresh(key, load, peek)

@@ -21,8 +21,9 @@ _FAILURES: ContextVar[dict[str, int] | None] = ContextVar(
 
 
 class TracedTransport(httpx.AsyncBaseTransport):
-    """Spans per the HTTP client conventions: named by method, with url.full (its
-    credentials masked), the status, error.type and http.request.resend_count on a retry."""
+    """Spans per the HTTP client conventions: "{method} {url.template}" for the paths
+    `endpoints` names, else the method; url.full with its credentials masked, the status,
+    error.type, and http.request.resend_count on a retry."""
 
     def __init__(
         self, inner: httpx.AsyncBaseTransport, tracer: trace.Tracer, endpoints: Mapping[str, str]
@@ -35,10 +36,15 @@ class TracedTransport(httpx.AsyncBaseTransport):
         url = redact(str(request.url))
         failures = _failures()
         resends = failures.get(url, 0)
+        path = request.url.path
+        endpoint = self._endpoints.get(path)
+        attributes = _attributes(request, url, endpoint or "other")
+        if endpoint is not None:  # a known path is a template: no id or city in it
+            attributes["url.template"] = path
         with self._tracer.start_as_current_span(
-            request.method,
+            f"{request.method} {path}" if endpoint else request.method,
             kind=SpanKind.CLIENT,
-            attributes=_attributes(request, url, self._endpoints.get(request.url.path, "other")),
+            attributes=attributes,
             record_exception=False,
             set_status_on_exception=False,
         ) as span:

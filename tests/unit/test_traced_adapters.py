@@ -95,13 +95,14 @@ async def test_each_attempt_is_a_client_span_and_a_retry_counts_its_resend(spans
         with admitted_as(Priority.REFRESH):
             assert (await http.get("/v1/forecast?lat=1")).status_code == 503
             assert (await http.get("/v1/forecast?lat=1")).status_code == 200
-    first, second = spans.named("GET")
+    first, second = spans.named("GET /v1/forecast")
     assert first.attributes is not None and second.attributes is not None
     assert first.attributes["http.response.status_code"] == 503
     assert first.attributes["error.type"] == "503"
     assert "http.request.resend_count" not in first.attributes
     assert second.attributes["http.request.resend_count"] == 1
     assert second.attributes["skycache.upstream.endpoint"] == "forecast"
+    assert second.attributes["url.template"] == "/v1/forecast"
     assert second.attributes["skycache.admission.priority"] == "refresh"
     assert second.attributes["server.address"] == "api.example.test"
 
@@ -117,6 +118,7 @@ async def test_an_api_key_in_the_url_never_reaches_the_span(spans: Spans) -> Non
     async with client(spans, Upstream(200)) as http:
         await http.get("/data/2.5/weather", params={"q": "Lisbon", "appid": "owm+Secret/Key9"})
     (span,) = spans.finished()
+    assert span.name == "GET"  # a path it was not told of is no template
     assert span.attributes is not None
     url = str(span.attributes["url.full"])
     assert "Secret" not in url

@@ -13,6 +13,7 @@ from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.trace import SpanKind
 
 from adapters.memory.lock import MemoryLock
+from adapters.observability.traced_guard import TracedStampedeGuard
 from adapters.observability.traced_lock import TracedLock
 from domain.model.query import DEFAULT_GRID
 from entrypoints.container import Container, app_wiring
@@ -42,6 +43,11 @@ async def service(request: pytest.FixtureRequest) -> AsyncIterator[Service]:
     )
     container.clock.override(providers.Object(clock))
     container.lock.override(providers.Object(TracedLock(MemoryLock(clock=clock), spans.tracer)))
+    container.stampede_guard.override(
+        providers.Singleton(
+            TracedStampedeGuard, container.lock, tracer=spans.tracer, clock=container.clock
+        )
+    )
     app = TracedApp(create_asgi(app_wiring(container)), spans.tracer, grid=DEFAULT_GRID)
     async with AsyncTestClient(app=app) as client:
         yield client, spans, clock
@@ -105,9 +111,12 @@ async def test_the_refresh_a_stale_hit_starts_is_in_that_requests_trace(
     assert stale.headers["x-cache"] == "STALE"
     await client.get("/healthz")  # lets the background refresh run to its end
     (request,) = [s for s in servers(spans) if outcome(s) == "STALE"]
-    (refresh,) = spans.named("skycache.lease.acquire")
+    (refresh,) = spans.named("skycache.refresh")
     assert refresh.context.trace_id == request.context.trace_id
     assert refresh.parent is not None and refresh.parent.span_id == request.context.span_id
+    assert refresh.attributes is not None and refresh.attributes["skycache.cache.key"] == "rome"
+    (lease,) = spans.named("skycache.lease.acquire")  # the refresh's, under it
+    assert lease.parent is not None and lease.parent.span_id == refresh.context.span_id
 
 
 async def test_unknown_routes_and_methods_mint_no_new_span_names(service: Service) -> None:
