@@ -3,14 +3,16 @@ of OpenTelemetry is imported and every port and transport is left as it was."""
 
 from __future__ import annotations
 
+import importlib.util
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import httpx
 
 from domain.model.entry import CacheEntry
 from domain.use_cases.stampede import StampedeGuard
+from entrypoints.settings import StartupError
 from ports.budget import UpstreamBudget
 from ports.lock import Lock
 
@@ -23,6 +25,33 @@ def wanted(environ: Mapping[str, str] = os.environ) -> bool:
         environ.get("OTEL_EXPORTER_OTLP_ENDPOINT")
         or environ.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
     )
+
+
+# What start_tracing imports: the SDK, its OTLP/HTTP exporter, the Redis instrumentation.
+NEEDED = (
+    "opentelemetry.sdk",
+    "opentelemetry.exporter.otlp.proto.http",
+    "opentelemetry.instrumentation.redis",
+)
+
+
+def check_installed(
+    environ: Mapping[str, str] = os.environ,
+    find: Callable[[str], object | None] = importlib.util.find_spec,
+) -> None:
+    """A one-line StartupError when tracing is asked for but the otel extra is missing."""
+    if not wanted(environ):
+        return
+    for module in NEEDED:
+        try:
+            found = find(module)
+        except ModuleNotFoundError:  # its parent package is missing
+            found = None
+        if found is None:
+            raise StartupError(
+                "OTEL_EXPORTER_OTLP_ENDPOINT is set but tracing is not installed "
+                f"(no {module}): pip install 'skycache[otel]'"
+            )
 
 
 def traced_lock(lock: Lock) -> Lock:

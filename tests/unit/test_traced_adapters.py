@@ -18,6 +18,8 @@ from adapters.observability.traced_transport import TracedTransport
 from adapters.observability.tracing import SERVER_SPAN
 from domain.model.admission import Priority, admitted_as
 from domain.model.errors import UpstreamBudgetSpent, UpstreamUnavailable
+from entrypoints.settings import StartupError
+from entrypoints.wiring import tracing
 from ports.lock import Held, Signal
 from tests.support.spans import Spans
 from tests.unit.fakes import FakeClock
@@ -222,3 +224,37 @@ async def test_a_joined_fetch_that_fails_ends_its_waits_holder_failed(spans: Spa
     (wait,) = spans.named("skycache.lease.wait")
     assert wait.attributes is not None
     assert wait.attributes["skycache.lease.outcome"] == "holder_failed"
+
+
+ON = {"OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:4318"}
+
+
+@pytest.mark.parametrize(
+    ("environ", "on"),
+    [
+        ({}, False),
+        (ON, True),
+        ({"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": "http://127.0.0.1:4318/v1/traces"}, True),
+        ({**ON, "OTEL_SDK_DISABLED": "true"}, False),
+        ({**ON, "OTEL_SDK_DISABLED": "false"}, True),
+        ({"OTEL_EXPORTER_OTLP_ENDPOINT": ""}, False),
+    ],
+)
+def test_tracing_is_on_only_when_an_otlp_endpoint_is_named(
+    environ: dict[str, str], on: bool
+) -> None:
+    assert tracing.wanted(environ) is on
+
+
+def test_tracing_asked_for_without_the_otel_extra_is_a_one_line_start_up_error() -> None:
+    def missing(module: str) -> object | None:
+        if module.startswith("opentelemetry.exporter"):
+            raise ModuleNotFoundError(module)
+        return object()
+
+    tracing.check_installed({}, find=missing)  # off: nothing is looked for
+    with pytest.raises(StartupError) as refused:
+        tracing.check_installed(ON, find=missing)
+    assert str(refused.value).startswith("OTEL_EXPORTER_OTLP_ENDPOINT is set but tracing is not")
+    assert "\n" not in str(refused.value)
+    tracing.check_installed(ON)  # this venv has the extra
