@@ -167,3 +167,26 @@ async def test_each_worker_exports_its_own_spans(
     pids = {s.resource["process.pid"] for s in spans if s.name == "GET /healthz"}
     assert len(pids) == 2, pids  # both workers answered, each through its own exporter
     assert app.pid not in pids  # and the parent made none
+
+
+@pytest.mark.e2e
+@pytest.mark.integration
+async def test_a_retried_upstream_call_is_two_attempts_the_second_counting_its_resend(
+    start_app: StartApp, fake_open_meteo: FakeOpenMeteo, receiver: OtlpReceiver
+) -> None:
+    app = start_app(tracing_env(receiver, "a"))
+    await fake_open_meteo.aset(mode="error500", endpoint="forecast")
+    async with httpx.AsyncClient(base_url=app.url, timeout=10) as client:
+        failed = await client.get("/weather?city=Denver")
+    assert failed.status_code == 503
+    spans = await spans_when(receiver, lambda s: len(servers(s, "denver")) == 1)
+    (request,) = servers(spans, "denver")
+    attempts = [s for s in spans if s.name == "GET /v1/forecast"]
+    assert len(attempts) == 2, [s.attributes for s in attempts]
+    assert {s.trace_id for s in attempts} == {request.trace_id}
+    first, second = attempts
+    assert [s.attributes["http.response.status_code"] for s in attempts] == [500, 500]
+    assert "http.request.resend_count" not in first.attributes
+    assert second.attributes["http.request.resend_count"] == 1
+    assert request.attributes["http.response.status_code"] == 503
+    assert request.attributes["skycache.admission"] == "admitted"
