@@ -21,6 +21,7 @@ from tests.support.fake_open_meteo import FakeOpenMeteo
 from tests.support.fake_openweathermap import FakeOpenWeatherMap
 from tests.support.http_load import burst, weather_target
 from tests.support.otlp_receiver import OtlpReceiver, ReceivedSpan
+from tests.support.ports import free_port
 from tests.support.secure_redis import SecureRedisServer
 
 API_KEY = "owm+Trace/Key-5Wz2Qy"
@@ -34,9 +35,9 @@ def receiver() -> Iterator[OtlpReceiver]:
         yield found
 
 
-def tracing_env(receiver: OtlpReceiver, instance: str) -> dict[str, str]:
+def tracing_env(receiver: OtlpReceiver | str, instance: str) -> dict[str, str]:
     return {
-        "OTEL_EXPORTER_OTLP_ENDPOINT": receiver.url,
+        "OTEL_EXPORTER_OTLP_ENDPOINT": receiver if isinstance(receiver, str) else receiver.url,
         "OTEL_SERVICE_NAME": "skycache-e2e",
         "OTEL_RESOURCE_ATTRIBUTES": f"service.instance.id={instance}",
         "OTEL_TRACES_SAMPLER": "always_on",
@@ -190,3 +191,17 @@ async def test_a_retried_upstream_call_is_two_attempts_the_second_counting_its_r
     assert second.attributes["http.request.resend_count"] == 1
     assert request.attributes["http.response.status_code"] == 503
     assert request.attributes["skycache.admission"] == "admitted"
+
+
+@pytest.mark.e2e
+@pytest.mark.integration
+async def test_an_unreachable_receiver_costs_the_requests_nothing_but_their_spans(
+    start_app: StartApp,
+) -> None:
+    gone = f"http://127.0.0.1:{free_port()}"  # nobody listens there
+    app = start_app({**tracing_env(gone, "a"), "OTEL_BSP_SCHEDULE_DELAY": "50"})
+    async with httpx.AsyncClient(base_url=app.url, timeout=10) as client:
+        answers = [await client.get("/weather?city=Boise") for _ in range(20)]
+        await asyncio.sleep(0.5)  # batches fail to export meanwhile
+        answers.append(await client.get("/healthz"))
+    assert [r.status_code for r in answers] == [200] * 21
