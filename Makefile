@@ -76,9 +76,9 @@ bench: $(VENV)/.test-extras redis-server
 # After a change to pyproject.toml's dependencies: uv resolves each lock in about a second
 # (pip-tools' pip-compile found the same pins and hashes in 15 s, for this platform only: no
 # markers for the others). Pins already in a lock are kept while pyproject.toml allows them
-# (UPGRADE=--upgrade takes the newest); the test and bench locks are constrained to the
-# runtime lock's pins, so the venvs agree. The build lock pins the build backend
-# pyproject.toml's [build-system] names, for the image (deploy/Dockerfile).
+# (UPGRADE=--upgrade takes the newest); the test, bench and otel (the image's tracing extra)
+# locks are constrained to the runtime lock's pins, so the venvs agree. The build lock pins
+# the build backend pyproject.toml's [build-system] names, for the image (deploy/Dockerfile).
 UV_VERSION := 0.13.9
 COMPILE = $(BIN)/uv pip compile pyproject.toml --universal --python-version 3.11 \
 	--generate-hashes --no-header --quiet $(UPGRADE)
@@ -87,6 +87,7 @@ lock: $(VENV)/.test-extras
 	$(COMPILE) -o requirements.lock
 	$(COMPILE) --extra test -c requirements.lock -o requirements-test.lock
 	$(COMPILE) --extra test --extra bench -c requirements-test.lock -o requirements-bench.lock
+	$(COMPILE) --extra otel -c requirements-test.lock -o requirements-otel.lock
 	$(BIN)/python -c 'import tomllib; print(*tomllib.load(open("pyproject.toml", "rb"))["build-system"]["requires"], sep="\n")' \
 		| $(BIN)/uv pip compile - --universal --python-version 3.11 --generate-hashes \
 		--no-header --quiet -o requirements-build.lock

@@ -21,6 +21,7 @@ from entrypoints.kubernetes import run as run_kubernetes_manifests
 from entrypoints.loadtest import add_arguments as add_loadtest_arguments
 from entrypoints.loadtest import run as run_loadtest
 from entrypoints.settings import Settings, SettingsError, StartupError
+from entrypoints.wiring import tracing
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -37,6 +38,7 @@ def _serve(args: argparse.Namespace) -> int:
     logging_setup.configure(settings.log_level, secrets)
     try:
         startup.check_run_dir(settings)
+        tracing.check_installed()
         cache = startup.check_backend(settings)
         workers = startup.worker_count(args.workers, cache, settings)
         startup.check_port_free(args.host, args.port)

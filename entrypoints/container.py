@@ -29,7 +29,7 @@ from entrypoints.http.access_log import AccessLog
 from entrypoints.http.near_cache import NearCache
 from entrypoints.http.services import AppWiring, HttpServices
 from entrypoints.settings import Settings
-from entrypoints.wiring import status, storage, upstream
+from entrypoints.wiring import status, storage, tracing, upstream
 from ports.metrics import Metrics
 
 T = TypeVar("T")
@@ -76,8 +76,8 @@ class Container(containers.DeclarativeContainer):
         xfetch_beta=settings.provided.xfetch_beta,
     )
     stampede_guard: providers.Singleton[StampedeGuard[CacheEntry]] = providers.Singleton(
-        StampedeGuard,
-        instruments.provided.observe_lock.call(lock),
+        tracing.stampede_guard,
+        providers.Callable(tracing.traced_lock, instruments.provided.observe_lock.call(lock)),
         clock=clock,
         lock_ttl_s=settings.provided.lock_ttl_s,
         wait_timeout_s=settings.provided.wait_timeout_s,

@@ -21,6 +21,7 @@ from adapters.resilience.failover import FailoverProvider
 from adapters.resilience.protected_provider import ProtectedProvider, ProtectionConfig
 from domain.model.admission import PROBE_EVERY_S, BudgetLimit
 from entrypoints.settings import Settings
+from entrypoints.wiring import tracing
 from ports.budget import MissBudget, UpstreamBudget
 from ports.cache import LocationCache
 from ports.clock import Clock
@@ -43,9 +44,12 @@ async def open_http_client(
     limits = httpx.Limits(max_connections=100, max_keepalive_connections=20)
     # With a transport of our own, the limits belong to it, not to the client.
     transport: httpx.AsyncBaseTransport = httpx.AsyncHTTPTransport(limits=limits)
+    transport = tracing.traced_transport(transport, registry.endpoint_labels())
     transport = instruments.observe_transport(transport, registry.endpoint_labels())
     # Outermost: a request the budget refuses is not an upstream call in the metrics.
-    transport = BudgetedTransport(transport, budget, registry.budget_owners())
+    transport = BudgetedTransport(
+        transport, tracing.traced_budget(budget), registry.budget_owners()
+    )
     client = httpx.AsyncClient(
         timeout=timeout, transport=transport, headers={"User-Agent": "skycache"}
     )

@@ -1,5 +1,5 @@
 """The Lock contract, held by the in-memory, the host (lease files) and the Redis adapter
-(on Redis, a Redis Cluster, Sentinel and Valkey)."""
+(on Redis, a Redis Cluster, Sentinel and Valkey), and by the tracing decorator."""
 
 from __future__ import annotations
 
@@ -11,19 +11,22 @@ import pytest
 
 from adapters.host.lock import HostLock
 from adapters.memory.lock import MemoryLock
+from adapters.observability.traced_lock import TracedLock
 from adapters.redis.lock import RedisLock
 from adapters.redis.topology import RedisClient
 from ports.lock import Held, Lock, Signal
 from tests.contract.elapse import Elapse
 from tests.contract.servers import REDIS_CLIENTS, REDIS_SERVERS
 from tests.support.locks import lease_of
+from tests.support.spans import Spans
 from tests.unit.fakes import FakeClock
 
 
-@pytest.fixture(params=["memory", "host", *REDIS_SERVERS])
+@pytest.fixture(params=["memory", "host", "traced", *REDIS_SERVERS])
 def backend(request: pytest.FixtureRequest) -> str | RedisClient:
-    """ "memory", "host", or a client on the Redis server the param names."""
-    if request.param in ("memory", "host"):
+    """ "memory", "host", "traced" (TracedLock over an in-memory lock), or a client on the
+    Redis server the param names."""
+    if request.param in ("memory", "host", "traced"):
         return str(request.param)
     client: RedisClient = request.getfixturevalue(REDIS_CLIENTS[request.param])
     return client
@@ -38,6 +41,9 @@ async def lock(backend: str | RedisClient, clock: FakeClock, tmp_path: Path) -> 
         return
     if backend == "host":
         yield HostLock(tmp_path / "locks")
+        return
+    if backend == "traced":
+        yield TracedLock(MemoryLock(), Spans().tracer)  # on the real clock, as `elapse` is
         return
     assert not isinstance(backend, str)
     lock = RedisLock(backend)

@@ -56,13 +56,14 @@ def test_the_container_runs_as_a_non_root_user() -> None:
 def test_dependencies_come_from_the_hashed_lock_then_the_project_without_extras() -> None:
     locked, project = (shlex.split(step) for step in _install_line().split("&&"))
     assert locked[:2] == ["pip", "install"] and "--require-hashes" in locked
-    assert locked[locked.index("-r") + 1] == "requirements.lock"
+    # The runtime packages and the tracing extra's, as requirements.lock pins the former.
+    assert locked[locked.index("-r") + 1] == "requirements-otel.lock"
     assert project[:2] == ["pip", "install"] and "--no-deps" in project
     assert project[-1] == ".", "install the project itself, non-editable and with no extras"
     words = locked + project
     assert "-e" not in words and not any("[" in word for word in words)
     copied = " ".join(stage_named("build").args_of("COPY")).split()
-    assert "requirements.lock" in copied and "pyproject.toml" in copied
+    assert "requirements-otel.lock" in copied and "pyproject.toml" in copied
 
 
 def test_the_build_stage_copies_every_file_pyproject_names() -> None:

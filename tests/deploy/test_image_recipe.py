@@ -75,15 +75,20 @@ def _installed(venv: Path) -> dict[str, str]:
     return {normalise(name): version for name, version in json.loads(listing.stdout).items()}
 
 
-def test_the_image_gets_runtime_packages_only(image_venv: Path) -> None:
+def _extra(name: str) -> set[str]:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    requirements = project["optional-dependencies"]["test"]
-    test_extra = {normalise(re.split(r"[\[<>=!~; ]", req)[0]) for req in requirements}
-    assert not test_extra & set(_installed(image_venv))
+    requirements = project["optional-dependencies"][name]
+    return {normalise(re.split(r"[\[<>=!~; ]", req)[0]) for req in requirements}
+
+
+def test_the_image_gets_runtime_packages_and_the_tracing_extra_only(image_venv: Path) -> None:
+    installed = set(_installed(image_venv))
+    assert _extra("otel") <= installed
+    assert not (_extra("test") - _extra("otel") - {"opentelemetry-proto"}) & installed
 
 
 def test_every_installed_package_is_pinned_by_the_lock(image_venv: Path) -> None:
-    locked = lock_versions()
+    locked = lock_versions("requirements-otel.lock")
     installed = {n: v for n, v in _installed(image_venv).items() if n not in TOOLING}
     assert {n: v for n, v in installed.items() if locked.get(n) != v} == {}
 

@@ -19,6 +19,7 @@ LOCKS = (
     "requirements-test.lock",
     "requirements-bench.lock",
     "requirements-build.lock",
+    "requirements-otel.lock",
 )
 
 
@@ -59,6 +60,15 @@ def test_the_test_lock_pins_the_runtime_packages_as_the_runtime_lock_does() -> N
     assert {name: test.get(name) for name in runtime} == runtime
 
 
+def test_the_images_otel_lock_pins_what_the_runtime_and_test_locks_pin() -> None:
+    runtime, test, otel = (
+        lock_versions(name)
+        for name in ("requirements.lock", "requirements-test.lock", "requirements-otel.lock")
+    )
+    assert {name: otel.get(name) for name in runtime} == runtime
+    assert {name: test.get(name) for name in otel} == otel
+
+
 def test_every_pin_of_every_lock_carries_its_hashes() -> None:
     for name in LOCKS:
         entries = re.split(r"\n(?=[A-Za-z0-9])", (ROOT / name).read_text())
@@ -97,6 +107,7 @@ def test_make_run_rebuilds_a_venv_left_half_built_by_an_interrupted_first_run(
     shutil.copy(ROOT / "Makefile", tmp_path / "Makefile")
     (tmp_path / "pyproject.toml").write_text(TINY_PROJECT)
     (tmp_path / "tiny.py").write_text("def main() -> None:\n    print('tiny')\n")
+    (tmp_path / "setup.py").write_text("from setuptools import setup\n\nsetup()\n")
     (tmp_path / "requirements.lock").write_text(_one_pin("requirements.lock", "idna"))
     python = str(Path(sys.base_prefix) / "bin" / "python3")
     # What a Ctrl-C during the first run's `pip install --upgrade pip` leaves: a venv whose
