@@ -13,8 +13,9 @@ class UpstreamBudget(Protocol):
     Implementations raise domain.model.errors.UpstreamBudgetSpent, with the seconds until the
     call would be admitted, and count nothing for a refused call."""
 
-    async def spend(self, upstream: str, priority: Priority) -> bool:
-        """Count one call about to be sent; True when it is the probe of a closed upstream."""
+    async def spend(self, upstream: str, priority: Priority, weight: float = 1.0) -> bool:
+        """Count one call about to be sent, as `weight` calls (Open-Meteo counts a heavy
+        call as several); True when it is the probe of a closed upstream."""
         ...
 
     async def close(self, upstream: str, until: float) -> None:
@@ -28,6 +29,7 @@ class UpstreamBudget(Protocol):
 
 
 class MissBudget(Protocol):
-    async def take(self, client: str) -> None:
-        """Count one miss for a name never seen, or raise domain.model.errors.TooManyMisses."""
+    async def take(self, client: str, weight: float = 1.0) -> None:
+        """Count one miss (as `weight` misses) for a name never seen, or raise
+        domain.model.errors.TooManyMisses."""
         ...

@@ -41,18 +41,23 @@ class SharedWindows:
         return self._breaker.call(what) if self._breaker else contextlib.nullcontext()
 
     async def spend(
-        self, name: str, shared: tuple[Ceiling, ...], own: tuple[Ceiling, ...], now: float
+        self,
+        name: str,
+        shared: tuple[Ceiling, ...],
+        own: tuple[Ceiling, ...],
+        now: float,
+        cost: int = 1,
     ) -> Verdict:
         """`shared` applies in Redis, `own` (the shares) when counting alone."""
         if self._redis is not None:
             with contextlib.suppress(CacheUnavailable), self._guarded("budget"):
-                verdict = await self._redis.spend(name, shared, now)
+                verdict = await self._redis.spend(name, shared, now, cost)
                 if verdict.granted:
                     # Also counted here: if Redis fails mid-window, this worker's share
                     # starts from what it has already spent, not from nothing.
-                    self._local.count(name, own, now)
+                    self._local.count(name, own, now, cost)
                 return verdict
-        return self._local.spend(name, own, now)
+        return self._local.spend(name, own, now, cost)
 
     async def close(self, name: str, until: float, now: float) -> None:
         # Locally too: a Redis outage later must not forget that the upstream is closed.
@@ -66,6 +71,11 @@ class SharedWindows:
         if self._redis is not None:
             with contextlib.suppress(CacheUnavailable), self._guarded("budget reopen"):
                 await self._redis.reopen(name)
+
+
+def cost_of(weight: float) -> int:
+    """Windows count whole calls: a fractional weight is rounded up, never under-counted."""
+    return max(math.ceil(weight - 1e-9), 1)
 
 
 def share(limit: BudgetLimit, shares: int) -> BudgetLimit:
@@ -100,7 +110,7 @@ class SharedUpstreamBudget(UpstreamBudget):
     def _ceilings(self, limits: tuple[BudgetLimit, ...], priority: Priority) -> tuple[Ceiling, ...]:
         return tuple(Ceiling(limit, self._admission.ceiling(priority, limit)) for limit in limits)
 
-    async def spend(self, upstream: str, priority: Priority) -> bool:
+    async def spend(self, upstream: str, priority: Priority, weight: float = 1.0) -> bool:
         limits = self._limits.get(upstream, ())
         own = tuple(share(limit, self._windows.shares) for limit in limits)
         verdict = await self._windows.spend(
@@ -108,6 +118,7 @@ class SharedUpstreamBudget(UpstreamBudget):
             self._ceilings(limits, priority),
             self._ceilings(own, priority),
             self._clock.now(),
+            cost_of(weight),
         )
         if not verdict.granted:
             why = f"{upstream} upstream budget has no room for {priority.value} calls now; next in"
@@ -132,8 +143,10 @@ class ClientMissBudget(MissBudget):
         self._windows = windows
         self._clock = clock
 
-    async def take(self, client: str) -> None:
-        verdict = await self._windows.spend(client, self._shared, self._own, self._clock.now())
+    async def take(self, client: str, weight: float = 1.0) -> None:
+        verdict = await self._windows.spend(
+            client, self._shared, self._own, self._clock.now(), cost_of(weight)
+        )
         if not verdict.granted:
             why = (
                 f"more than {self._limit.calls} names never seen per {self._limit.label} "

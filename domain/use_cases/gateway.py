@@ -1,0 +1,170 @@
+"""ServeGateway: an Open-Meteo request answered from one part per location, shared cluster-wide."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from collections.abc import Sequence
+from typing import Any
+
+from domain.model.admission import Priority, admitted_as
+from domain.model.errors import CacheUnavailable, GatewayRefused, UpstreamUnavailable
+from domain.model.gateway_answer import GatewayAnswer
+from domain.model.gateway_part import StoredPart
+from domain.model.outcome import CacheOutcome, CounterName
+from domain.model.policy import Freshness
+from domain.use_cases.gateway_fetch import Found, LeasedFetch, count
+from domain.use_cases.gateway_refresh import Refreshes
+from ports.budget import MissBudget
+from ports.clock import Clock
+from ports.gateway import GatewayQuery, PartJoiner
+from ports.gateway_store import PartStore
+from ports.metrics import Metrics
+
+
+def part_key(location_key: str) -> str:
+    """A digest: fixed length, and no braces to break the store's hash-slot layout."""
+    return "gw:" + hashlib.sha256(location_key.encode()).hexdigest()[:40]
+
+
+def refusal_key(query: GatewayQuery) -> str:
+    """The whole query's key, for the upstream's 400 (not any one location's)."""
+    return part_key("\n".join(["refusal", *(query.location_key(p) for p in query.points)]))
+
+
+class ServeGateway:
+    """Rules:
+    - every location's part, and the query's remembered refusal, are read in one read;
+    - fresh parts are hits; stale ones are served while one refresh per key runs
+      cluster-wide; the missing ones are fetched under one lease per key, in one
+      upstream call for the keys this request won, while it waits for the others;
+    - a location whose fetch failed is answered with this process's last good copy
+      (STALE); without one, the request fails;
+    - the upstream's 400 is remembered briefly for the query and answered as it came;
+    - each client's misses are paid from its miss budget, by the call's weight."""
+
+    def __init__(
+        self,
+        *,
+        store: PartStore,
+        fetch: LeasedFetch,
+        refreshes: Refreshes,
+        joiner: PartJoiner,
+        metrics: Metrics,
+        clock: Clock,
+        misses: MissBudget | None = None,
+    ) -> None:
+        self._store, self._fetch, self._refreshes = store, fetch, refreshes
+        self._joiner, self._metrics, self._clock = joiner, metrics, clock
+        self._misses = misses
+
+    async def __call__(self, query: GatewayQuery, client: str = "") -> GatewayAnswer:
+        keys = [part_key(query.location_key(point)) for point in query.points]
+        points = dict(zip(keys, query.points, strict=True))
+        refused = refusal_key(query)
+        stored = await self._read([refused, *points])
+        refusal = stored.pop(refused, None)
+        if refusal is not None and refusal.status == 400:
+            raise GatewayRefused(refusal.body, remembered=True)
+        found, stale, missing = self._sort(stored, points)
+        if stale:
+            self._refreshes.start(query, stale, refused)
+        if missing:
+            found |= await self._fill(query, missing, refused, client)
+        return self._answer(query, keys, found)
+
+    async def _read(self, keys: list[str]) -> dict[str, StoredPart]:
+        try:
+            parts = await self._store.get_many(keys)
+        except CacheUnavailable:
+            return {}
+        return {key: part for key, part in zip(keys, parts, strict=True) if part is not None}
+
+    def _sort(
+        self, stored: dict[str, StoredPart], points: dict[str, Any]
+    ) -> tuple[dict[str, Found], dict[str, Any], dict[str, Any]]:
+        now = self._clock.now()
+        found: dict[str, Found] = {}
+        stale: dict[str, Any] = {}
+        missing: dict[str, Any] = {}
+        for key, point in points.items():
+            part = stored.get(key)
+            state = Freshness.EXPIRED if part is None or part.status != 200 else part.state(now)
+            if part is not None and state is Freshness.FRESH:
+                found[key] = (part, CacheOutcome.HIT)
+            elif part is not None and state is Freshness.STALE:
+                found[key] = (part, CacheOutcome.STALE)
+                stale[key] = point
+            else:
+                missing[key] = point
+        return found, stale, missing
+
+    async def _fill(
+        self, query: GatewayQuery, missing: dict[str, Any], refused: str, client: str
+    ) -> dict[str, Found]:
+        async def charge(weight: float) -> None:
+            if self._misses is not None:
+                await self._misses.take(client, weight)
+
+        with admitted_as(Priority.KNOWN):
+            won, held = await self._fetch.leases(list(missing))
+            own = self._fetch.own(
+                query,
+                {key: missing[key] for key in won},
+                won,
+                refusal_key=refused,
+                charge=charge,
+            )
+            waits = [self._fetch.wait(query, key, missing[key], refused) for key in held]
+            results = await asyncio.gather(own, *waits, return_exceptions=True)
+        found: dict[str, Found] = {}
+        failures: dict[str, BaseException] = {}
+        for keys, result in zip([list(won), *([key] for key in held)], results, strict=True):
+            if isinstance(result, BaseException):
+                failures |= dict.fromkeys(keys, result)
+            else:
+                found |= result
+        if failures:
+            count(self._metrics, CounterName.GATEWAY_ERRORS, query.api, len(failures))
+            found |= await self._last_good(query, failures, refused)
+        return found
+
+    async def _last_good(
+        self, query: GatewayQuery, failures: dict[str, BaseException], refused: str
+    ) -> dict[str, Found]:
+        """Each failed location's last good copy; without one, the request's error."""
+        kept = {key: self._store.last_good(key) for key in failures}
+        if all(part is not None for part in kept.values()):
+            return {key: (part, CacheOutcome.STALE) for key, part in kept.items() if part}
+        errors = list(failures.values())
+        refusal = next((e for e in errors if isinstance(e, GatewayRefused)), None)
+        if refusal is None and any(isinstance(e, UpstreamUnavailable) for e in errors):
+            # A waiter learns only that its holder failed: the holder may have been refused.
+            stored = await self._read([refused])
+            if refused in stored and stored[refused].status == 400:
+                refusal = GatewayRefused(stored[refused].body, remembered=True)
+        raise refusal or next(e for e in errors if isinstance(e, Exception))
+
+    def _answer(
+        self, query: GatewayQuery, keys: Sequence[str], found: dict[str, Found]
+    ) -> GatewayAnswer:
+        parts = [found[key][0] for key in keys]
+        outcomes = tuple(found[key][1] for key in keys)
+        self._count(str(query.api), outcomes)
+        return GatewayAnswer(
+            body=self._joiner.join(query, [part.body for part in parts]),
+            outcomes=outcomes,
+            fetched_at=min(part.fetched_at for part in parts),
+            fresh_until=min(part.fresh_until for part in parts),
+        )
+
+    def _count(self, api: str, outcomes: tuple[CacheOutcome, ...]) -> None:
+        for outcome in outcomes:
+            counter = {
+                CacheOutcome.HIT: CounterName.GATEWAY_HITS,
+                CacheOutcome.STALE: CounterName.GATEWAY_STALE,
+            }.get(outcome, CounterName.GATEWAY_MISSES)
+            count(self._metrics, counter, api)
+
+    async def drain(self) -> None:
+        await self._refreshes.drain()
