@@ -1,0 +1,111 @@
+"""An Open-Meteo request as the gateway sees it: which API, which wire format, the points,
+and the canonical location-independent parameters that, with one point, key its entry."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from enum import StrEnum
+from urllib.parse import quote
+
+from domain.model.gateway_errors import GatewayBadRequest
+from domain.model.gateway_params import MAX_LOCATIONS_PER_CALL, PARAMS, Kind
+from domain.model.gateway_parse import parse
+from domain.model.gateway_weight import weight_of
+
+__all__ = [
+    "MAX_LOCATIONS_PER_CALL", "Api", "GatewayBadRequest", "GatewayRequest", "Point",
+    "WireFormat", "parse_request",
+]  # fmt: skip
+SETTLED_AFTER = timedelta(days=5)  # Open-Meteo's archive lags reality by up to 5 days
+
+
+class Api(StrEnum):
+    FORECAST = "forecast"
+    AIR_QUALITY = "air-quality"
+    ARCHIVE = "archive"
+
+    @property
+    def path(self) -> str:
+        return f"/v1/{self.value}"
+
+
+class WireFormat(StrEnum):
+    JSON = "json"
+    FLATBUFFERS = "flatbuffers"
+
+
+@dataclass(frozen=True, slots=True)
+class Point:
+    """A location snapped to COORD_GRID, with its own timezone/elevation when it has one."""
+
+    latitude: float
+    longitude: float
+    extras: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class GatewayRequest:
+    api: Api
+    format: WireFormat
+    points: tuple[Point, ...]  # the request's order; duplicates allowed
+    params: tuple[tuple[str, str], ...]  # sorted; defaults dropped; no apikey
+    archive_settled: bool = False
+
+    def canonical_query(self) -> str:
+        return "&".join(f"{key}={quote(value, safe=',')}" for key, value in self.params)
+
+    def location_key(self, point: Point) -> str:
+        """api, format, a digest of the canonical parameters, and the point as text."""
+        digest = hashlib.sha256(self.canonical_query().encode()).hexdigest()[:32]
+        extras = "".join(f";{key}={value}" for key, value in point.extras)
+        where = f"{point.latitude!r},{point.longitude!r}{extras}"
+        return f"{self.api.value}:{self.format.value}:{digest}:{where}"
+
+    def upstream_params(self, points: Sequence[Point]) -> list[tuple[str, str]]:
+        """The query of one upstream call for `points`, in their order."""
+        query = [
+            ("latitude", ",".join(repr(p.latitude) for p in points)),
+            ("longitude", ",".join(repr(p.longitude) for p in points)),
+            *self.params,
+            *_per_location(self.api, points),
+        ]
+        if self.format is WireFormat.FLATBUFFERS:
+            query.append(("format", WireFormat.FLATBUFFERS.value))
+        return query
+
+    def weight(self, n_points: int) -> float:
+        return weight_of(self.api.value, dict(self.params), n_points)
+
+    def lifetime_kind(self) -> str:
+        return "archive-settled" if self.archive_settled else "forecast"
+
+
+def _per_location(api: Api, points: Sequence[Point]) -> list[tuple[str, str]]:
+    """Each point's timezone/elevation, one value when all share it (as a client may send)."""
+    table = PARAMS[api.value]
+    query = []
+    for key in sorted(k for k, p in table.items() if p.kind is Kind.PER_LOCATION):
+        values = [dict(p.extras).get(key, table[key].default) for p in points]
+        if all(value is None for value in values):
+            continue
+        if any(value is None for value in values):
+            raise ValueError(f"{key} is set for some points only: no one call can carry them")
+        present = [value for value in values if value is not None]
+        query.append((key, present[0] if len(set(present)) == 1 else ",".join(present)))
+    return query
+
+
+def parse_request(
+    api: Api, pairs: Sequence[tuple[str, str]], *, coord_grid: float, today: date
+) -> GatewayRequest:
+    """Raises GatewayBadRequest for anything Skycache will not forward (see gateway_params)."""
+    parsed = parse(api.value, list(pairs), Decimal(repr(coord_grid)))
+    points = tuple(Point(lat, lon, extras) for lat, lon, extras in parsed.cells)
+    end = dict(parsed.params).get("end_date")
+    settled = api is Api.ARCHIVE and end is not None
+    settled = settled and date.fromisoformat(str(end)) < today - SETTLED_AFTER
+    return GatewayRequest(api, WireFormat(parsed.format), points, parsed.params, settled)
