@@ -89,9 +89,9 @@ def _per_location(api: Api, points: Sequence[Point]) -> list[tuple[str, str]]:
     table = PARAMS[api.value]
     query = []
     for key in sorted(k for k, p in table.items() if p.kind is Kind.PER_LOCATION):
+        if not any(key in dict(p.extras) for p in points):
+            continue  # every point has the default: say nothing, as the client did
         values = [dict(p.extras).get(key, table[key].default) for p in points]
-        if all(value is None for value in values):
-            continue
         if any(value is None for value in values):
             raise ValueError(f"{key} is set for some points only: no one call can carry them")
         present = [value for value in values if value is not None]
