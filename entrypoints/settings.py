@@ -248,6 +248,15 @@ class Settings:
     forecast_url: str = _url(
         "OPEN_METEO_FORECAST_URL", "https://api.open-meteo.com", ("http", "https")
     )
+    air_quality_url: str = _url(
+        "OPEN_METEO_AIR_QUALITY_URL", "https://air-quality-api.open-meteo.com", ("http", "https")
+    )
+    archive_url: str = _url(
+        "OPEN_METEO_ARCHIVE_URL", "https://archive-api.open-meteo.com", ("http", "https")
+    )
+    open_meteo_api_key: str = _secret("OPEN_METEO_API_KEY")
+    forecast_ttl_s: float = _number("FORECAST_TTL", 900.0, minimum=1.0)
+    archive_ttl_s: float = _number("ARCHIVE_TTL", 604_800.0, minimum=1.0)
     openweather_api_key: str = _secret("OPENWEATHER_API_KEY")
     openweather_url: str = _url(
         "OPENWEATHER_URL", "https://api.openweathermap.org", ("http", "https")

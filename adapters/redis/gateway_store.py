@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 
 import msgspec
 from redis.asyncio.cluster import RedisCluster
 
 from adapters.lru import BoundedLru
+from adapters.redis.breaker import RedisBreaker
 from adapters.redis.client import unavailable_on_error
 from adapters.redis.gateway_envelope import decode_part, encode_part
 from adapters.redis.keys import city_name
@@ -37,18 +39,20 @@ class RedisPartStore(PartStore):
         client: RedisClient,
         *,
         metrics: Metrics | None = None,
+        breaker: RedisBreaker | None = None,
         last_good_items: int = 2_000,
         last_good_bytes: int = 64 * 1024 * 1024,
     ) -> None:
         self._client = client
         self._metrics = metrics
+        self._breaker = breaker
         self._good: BoundedLru[StoredPart] = BoundedLru(last_good_items, last_good_bytes, _size)
 
     async def get_many(self, keys: Sequence[str]) -> list[StoredPart | None]:
         if not keys:
             return []
         names = [part_name(key) for key in keys]
-        with unavailable_on_error("MGET"):
+        with self._guarded("MGET"):
             if isinstance(self._client, RedisCluster):
                 # One MGET per shard, sent together: a request's keys span many slots.
                 raw = await self._client.mget_nonatomic(names)
@@ -66,10 +70,16 @@ class RedisPartStore(PartStore):
         if part.status == 200:
             self._good.put(key, part)
         # PX 0 is an error in Redis; the shortest TTL asked for is one millisecond.
-        with unavailable_on_error("SET"):
+        with self._guarded("SET"):
             await self._client.set(
                 part_name(key), encode_part(part), px=max(round(ttl_s * 1000), 1)
             )
+
+    def _guarded(self, what: str) -> contextlib.AbstractContextManager[None]:
+        """Behind the shared breaker when given: while Redis is down, no call waits on it."""
+        if self._breaker is not None:
+            return self._breaker.call(what)
+        return unavailable_on_error(what)
 
     def last_good(self, key: str) -> StoredPart | None:
         return self._good.get(key)

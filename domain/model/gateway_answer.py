@@ -17,13 +17,15 @@ _BUCKET = {
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class GatewayAnswer:
-    """`fetched_at` is the oldest part's fetch, `fresh_until` the soonest end of freshness:
-    the answer is as fresh as its stalest location."""
+    """`fetched_at` is the oldest part's fetch and `fresh_until`, `stale_until` the soonest
+    ends: the answer is as fresh as its stalest location; `modified_at` is the newest fetch."""
 
     body: bytes
     outcomes: tuple[CacheOutcome, ...]
     fetched_at: float
+    modified_at: float
     fresh_until: float
+    stale_until: float
 
     @property
     def x_cache(self) -> str:

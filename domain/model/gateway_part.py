@@ -6,9 +6,9 @@ from dataclasses import dataclass
 
 from domain.model.policy import Freshness
 
-# One location's part is a few hundred kB at most (16 days of hourly data for a few dozen
-# variables); a part above this is not kept, so no client can fill the cache with one query.
-MAX_PART_BYTES = 2 * 1024 * 1024
+# One location's part is a few hundred kB as a rule, ~4 MB at worst (108 days of hourly data for
+# 200 variables); a part above this is answered but not kept, so one query cannot fill the cache.
+MAX_PART_BYTES = 4 * 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

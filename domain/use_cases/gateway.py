@@ -5,10 +5,10 @@ from __future__ import annotations
 import asyncio
 import hashlib
 from collections.abc import Sequence
-from typing import Any
 
 from domain.model.admission import Priority, admitted_as
 from domain.model.errors import CacheUnavailable, GatewayRefused, UpstreamUnavailable
+from domain.model.gateway import GatewayRequest, Point
 from domain.model.gateway_answer import GatewayAnswer
 from domain.model.gateway_part import StoredPart
 from domain.model.outcome import CacheOutcome, CounterName
@@ -17,7 +17,7 @@ from domain.use_cases.gateway_fetch import Found, LeasedFetch, count
 from domain.use_cases.gateway_refresh import Refreshes
 from ports.budget import MissBudget
 from ports.clock import Clock
-from ports.gateway import GatewayQuery, PartJoiner
+from ports.gateway import PartJoiner
 from ports.gateway_store import PartStore
 from ports.metrics import Metrics
 
@@ -27,7 +27,7 @@ def part_key(location_key: str) -> str:
     return "gw:" + hashlib.sha256(location_key.encode()).hexdigest()[:40]
 
 
-def refusal_key(query: GatewayQuery) -> str:
+def refusal_key(query: GatewayRequest) -> str:
     """The whole query's key, for the upstream's 400 (not any one location's)."""
     return part_key("\n".join(["refusal", *(query.location_key(p) for p in query.points)]))
 
@@ -58,7 +58,7 @@ class ServeGateway:
         self._joiner, self._metrics, self._clock = joiner, metrics, clock
         self._misses = misses
 
-    async def __call__(self, query: GatewayQuery, client: str = "") -> GatewayAnswer:
+    async def __call__(self, query: GatewayRequest, client: str = "") -> GatewayAnswer:
         keys = [part_key(query.location_key(point)) for point in query.points]
         points = dict(zip(keys, query.points, strict=True))
         refused = refusal_key(query)
@@ -81,12 +81,12 @@ class ServeGateway:
         return {key: part for key, part in zip(keys, parts, strict=True) if part is not None}
 
     def _sort(
-        self, stored: dict[str, StoredPart], points: dict[str, Any]
-    ) -> tuple[dict[str, Found], dict[str, Any], dict[str, Any]]:
+        self, stored: dict[str, StoredPart], points: dict[str, Point]
+    ) -> tuple[dict[str, Found], dict[str, Point], dict[str, Point]]:
         now = self._clock.now()
         found: dict[str, Found] = {}
-        stale: dict[str, Any] = {}
-        missing: dict[str, Any] = {}
+        stale: dict[str, Point] = {}
+        missing: dict[str, Point] = {}
         for key, point in points.items():
             part = stored.get(key)
             state = Freshness.EXPIRED if part is None or part.status != 200 else part.state(now)
@@ -100,7 +100,7 @@ class ServeGateway:
         return found, stale, missing
 
     async def _fill(
-        self, query: GatewayQuery, missing: dict[str, Any], refused: str, client: str
+        self, query: GatewayRequest, missing: dict[str, Point], refused: str, client: str
     ) -> dict[str, Found]:
         async def charge(weight: float) -> None:
             if self._misses is not None:
@@ -130,7 +130,7 @@ class ServeGateway:
         return found
 
     async def _last_good(
-        self, query: GatewayQuery, failures: dict[str, BaseException], refused: str
+        self, query: GatewayRequest, failures: dict[str, BaseException], refused: str
     ) -> dict[str, Found]:
         """Each failed location's last good copy; without one, the request's error."""
         kept = {key: self._store.last_good(key) for key in failures}
@@ -146,7 +146,7 @@ class ServeGateway:
         raise refusal or next(e for e in errors if isinstance(e, Exception))
 
     def _answer(
-        self, query: GatewayQuery, keys: Sequence[str], found: dict[str, Found]
+        self, query: GatewayRequest, keys: Sequence[str], found: dict[str, Found]
     ) -> GatewayAnswer:
         parts = [found[key][0] for key in keys]
         outcomes = tuple(found[key][1] for key in keys)
@@ -155,7 +155,9 @@ class ServeGateway:
             body=self._joiner.join(query, [part.body for part in parts]),
             outcomes=outcomes,
             fetched_at=min(part.fetched_at for part in parts),
+            modified_at=max(part.fetched_at for part in parts),
             fresh_until=min(part.fresh_until for part in parts),
+            stale_until=min(part.stale_until for part in parts),
         )
 
     def _count(self, api: str, outcomes: tuple[CacheOutcome, ...]) -> None:

@@ -5,14 +5,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from typing import Any
 
 from domain.model.errors import CacheUnavailable, GatewayRefused
+from domain.model.gateway import GatewayRequest, Point
 from domain.model.gateway_part import GatewayPolicy, StoredPart
 from domain.model.outcome import CacheOutcome, CounterName
 from domain.use_cases.stampede import Role, StampedeGuard
 from ports.clock import Clock
-from ports.gateway import GatewayQuery, GatewayUpstream
+from ports.gateway import GatewayUpstream
 from ports.gateway_store import PartStore
 from ports.lock import Held, Lease, Lock, Signal
 from ports.metrics import Metrics
@@ -72,8 +72,8 @@ class LeasedFetch:
 
     async def own(
         self,
-        query: GatewayQuery,
-        points: Mapping[str, Any],
+        query: GatewayRequest,
+        points: Mapping[str, Point],
         leases: Mapping[str, Lease | None],
         *,
         refusal_key: str,
@@ -99,7 +99,8 @@ class LeasedFetch:
                         await lease.release(signals[key])
 
     async def _peek(self, keys: list[str]) -> dict[str, Found]:
-        """Another worker may have stored some of them between our miss and our leases."""
+        """Another worker may have stored some of them between our miss and our leases;
+        only a fresh part counts (a stale one is what a refresh replaces)."""
         try:
             parts = await self._store.get_many(keys)
         except CacheUnavailable:
@@ -108,11 +109,15 @@ class LeasedFetch:
         return {
             key: (part, CacheOutcome.COALESCED)
             for key, part in zip(keys, parts, strict=True)
-            if part is not None and part.status == 200 and now < part.stale_until
+            if part is not None and part.status == 200 and now < part.fresh_until
         }
 
     async def _call(
-        self, query: GatewayQuery, batch: dict[str, Any], refusal_key: str, charge: Charge | None
+        self,
+        query: GatewayRequest,
+        batch: dict[str, Point],
+        refusal_key: str,
+        charge: Charge | None,
     ) -> dict[str, Found]:
         if charge is not None:
             await charge(query.weight(len(batch)))
@@ -141,7 +146,7 @@ class LeasedFetch:
             await self._store.put(key, part, max(part.stale_until - self._clock.now(), 1.0))
 
     async def wait(
-        self, query: GatewayQuery, key: str, point: Any, refusal_key: str
+        self, query: GatewayRequest, key: str, point: Point, refusal_key: str
     ) -> dict[str, Found]:
         """`key`'s part once its holder stores it; fetched alone if the holder vanishes."""
 
@@ -164,5 +169,5 @@ class LeasedFetch:
                     await lease.extend()
 
 
-def _batches(items: list[tuple[str, Any]], size: int) -> list[list[tuple[str, Any]]]:
+def _batches(items: list[tuple[str, Point]], size: int) -> list[list[tuple[str, Point]]]:
     return [items[start : start + size] for start in range(0, len(items), max(size, 1))]

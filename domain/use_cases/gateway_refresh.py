@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from typing import Any
 
 from domain.model.admission import Priority, admitted_as
 from domain.model.errors import SkycacheError
+from domain.model.gateway import GatewayRequest, Point
 from domain.model.outcome import CounterName
 from domain.use_cases.gateway_fetch import LeasedFetch, count
 from ports.clock import Clock
-from ports.gateway import GatewayQuery
 from ports.metrics import Metrics
 
 # Bounds this process's memory of keys being refreshed or backing off.
@@ -33,7 +32,7 @@ class Refreshes:
         self._busy: dict[str, float] = {}  # key -> monotonic time it may be tried again
         self._tasks: set[asyncio.Task[None]] = set()
 
-    def start(self, query: GatewayQuery, stale: dict[str, Any], refusal_key: str) -> None:
+    def start(self, query: GatewayRequest, stale: dict[str, Point], refusal_key: str) -> None:
         now = self._clock.monotonic()
         due = {key: point for key, point in stale.items() if self._busy.get(key, 0.0) <= now}
         if not due or (len(self._busy) >= MAX_TRACKED and not self._sweep(now)):
@@ -48,7 +47,9 @@ class Refreshes:
         self._busy = {key: until for key, until in self._busy.items() if until > now}
         return len(self._busy) < MAX_TRACKED
 
-    async def _refresh(self, query: GatewayQuery, due: dict[str, Any], refusal_key: str) -> None:
+    async def _refresh(
+        self, query: GatewayRequest, due: dict[str, Point], refusal_key: str
+    ) -> None:
         retry_at = self._clock.monotonic()
         try:
             with admitted_as(Priority.REFRESH):

@@ -22,6 +22,7 @@ from entrypoints.http.caching_headers import NO_STORE
 from entrypoints.http.cors import CorsFastPath, cors_config
 from entrypoints.http.errors import EXCEPTION_HANDLERS, RETRY_AFTER_MAX_KEY
 from entrypoints.http.fresh_hits import fresh_hits
+from entrypoints.http.gateway import GATEWAY_ROUTES
 from entrypoints.http.head import HeadAsGet
 from entrypoints.http.limits import RequestLimits
 from entrypoints.http.metrics_route import metrics_routes
@@ -75,7 +76,7 @@ def create_app(wiring: AppWiring) -> Litestar:
     settings = wiring.settings
     limiting = rate_limiting(settings.rate_limit, wiring.rate_limit_store)
     routes = [weather, weather_batch, stats, healthz, *metrics_routes(settings.metrics_token)]
-    routes += [*status_routes(wiring), *admin_routers(settings)]
+    routes += [*status_routes(wiring), *admin_routers(settings), *GATEWAY_ROUTES]
     return Litestar(
         route_handlers=routes,
         lifespan=[lifespan],

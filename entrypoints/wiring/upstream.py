@@ -33,12 +33,16 @@ from ports.provider import WeatherProvider
 UPSTREAM_ENDPOINTS = {
     "/v1/search": "geocoding",
     "/v1/forecast": "forecast",
+    "/v1/air-quality": "air-quality",
+    "/v1/archive": "archive",
     "/data/2.5/weather": "openweathermap",
 }
 # Which provider's budget each upstream URL path spends from.
 UPSTREAM_BUDGETS = {
     "/v1/search": "open-meteo",
     "/v1/forecast": "open-meteo",
+    "/v1/air-quality": "open-meteo",
+    "/v1/archive": "open-meteo",
     "/data/2.5/weather": "openweathermap",
 }
 # The providers' published free tiers, in HTTP calls: Open-Meteo's terms (600 a minute,
@@ -87,7 +91,8 @@ def budget_limits(settings: Settings) -> dict[str, tuple[BudgetLimit, ...]]:
         "month": settings.upstream_max_per_month,
     }
     limits = {}
-    for name in settings.providers:
+    # Open-Meteo's always: the gateway (docs/GATEWAY.md) calls it whatever WEATHER_PROVIDER says.
+    for name in dict.fromkeys([*settings.providers, "open-meteo"]):
         calls = {label: FREE_TIERS[name].get(label, 0) for label in PERIODS_S}
         calls |= {label: count for label, count in chosen.items() if count is not None}
         limits[name] = tuple(
