@@ -170,4 +170,15 @@ class LeasedFetch:
 
 
 def _batches(items: list[tuple[str, Point]], size: int) -> list[list[tuple[str, Point]]]:
-    return [items[start : start + size] for start in range(0, len(items), max(size, 1))]
+    """At most `size` points a call, and one call only for points that set the same
+    per-location parameters (timezone, elevation): one query cannot give some points a
+    value and leave the others to the default."""
+    groups: dict[tuple[str, ...], list[tuple[str, Point]]] = {}
+    for key, point in items:
+        groups.setdefault(tuple(name for name, _ in point.extras), []).append((key, point))
+    step = max(size, 1)
+    return [
+        group[start : start + step]
+        for group in groups.values()
+        for start in range(0, len(group), step)
+    ]

@@ -10,7 +10,7 @@ from adapters.memory.gateway_store import MemoryPartStore
 from adapters.memory.lock import MemoryLock
 from adapters.memory.metrics import MemoryMetrics
 from domain.model.errors import GatewayRefused, UpstreamUnavailable
-from domain.model.gateway import Api, Point
+from domain.model.gateway import Api, GatewayRequest, Point
 from domain.model.gateway_part import GatewayPolicy
 from domain.model.outcome import CacheOutcome, CounterName
 from tests.unit.fakes import FakeClock
@@ -223,3 +223,17 @@ async def test_counters_are_kept_per_api(
         "forecast": 2,
         "air-quality": 1,
     }
+
+
+async def test_points_that_set_their_own_timezone_are_fetched_apart_from_those_that_do_not(
+    store: MemoryPartStore, lock: MemoryLock, upstream: FakeUpstream, clock: FakeClock
+) -> None:
+    serve = gateway_over(store, lock, upstream, clock)
+    tokyo = Point(35.68, 139.69, (("timezone", "Asia/Tokyo"),))
+    query = request(BERLIN, PARIS)
+    mixed = GatewayRequest(
+        query.api, query.format, (Point(*BERLIN), tokyo, Point(*PARIS)), query.params
+    )
+    answer = await serve(mixed)
+    assert upstream.calls == [(Point(*BERLIN), Point(*PARIS)), (tokyo,)]
+    assert answer.body == b"[" + b",".join(body_of(p) for p in mixed.points) + b"]"
