@@ -72,10 +72,18 @@ class GatewayRequest:
             ("longitude", ",".join(repr(p.longitude) for p in points)),
             *self.params,
             *_per_location(self.api, points),
+            # Every answer then carries the field, which the assembly sets for each part's
+            # place in the client's answer (adapters/providers/open_meteo_wire_ids.py).
+            ("location_id", ",".join("1" * len(points))),
         ]
         if self.format is WireFormat.FLATBUFFERS:
             query.append(("format", WireFormat.FLATBUFFERS.value))
         return query
+
+    def messages_per_location(self) -> int:
+        """FlatBuffers answers hold one message per location and model."""
+        models = dict(self.params).get("models")
+        return len(models.split(",")) if models and self.format is WireFormat.FLATBUFFERS else 1
 
     def weight(self, n_points: int) -> float:
         return weight_of(self.api.value, dict(self.params), n_points)

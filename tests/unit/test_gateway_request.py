@@ -72,7 +72,10 @@ def test_points_in_one_grid_cell_share_a_key_and_the_format_splits_keys() -> Non
 def test_upstream_params_carry_only_the_given_points_in_their_order() -> None:
     request = parse([("latitude", "1,2,3"), ("longitude", "4,5,6"), ("daily", "sunrise")])
     query = request.upstream_params([request.points[2], request.points[0]])
-    assert query == [("latitude", "3.0,1.0"), ("longitude", "6.0,4.0"), ("daily", "sunrise")]
+    assert query == [
+        ("latitude", "3.0,1.0"), ("longitude", "6.0,4.0"), ("daily", "sunrise"),
+        ("location_id", "1,1"),
+    ]  # fmt: skip
 
 
 def test_a_timezone_per_location_follows_its_point() -> None:
@@ -80,7 +83,8 @@ def test_a_timezone_per_location_follows_its_point() -> None:
     first, second = request.points
     assert first.extras == (("timezone", "auto"),) and second.extras == ()
     assert ("timezone", "auto,GMT") in request.upstream_params(request.points)
-    assert request.upstream_params([second]) == [("latitude", "2.0"), ("longitude", "4.0")]
+    alone = [("latitude", "2.0"), ("longitude", "4.0"), ("location_id", "1")]
+    assert request.upstream_params([second]) == alone
     shared = parse([("latitude", "1,2"), ("longitude", "3,4"), ("timezone", "auto")])
     assert ("timezone", "auto") in shared.upstream_params(shared.points)
     assert shared.location_key(shared.points[0]) == request.location_key(first)
@@ -196,6 +200,13 @@ def test_an_archive_range_ending_more_than_five_days_ago_is_settled() -> None:
     assert kind("2026-12-01") == "forecast"  # five days: Open-Meteo may still revise it
     forecast = parse([*BERLIN, ("start_date", "2020-01-01"), ("end_date", "2020-01-02")])
     assert forecast.lifetime_kind() == "forecast"
+
+
+def test_flatbuffers_answers_hold_one_message_per_location_and_model() -> None:
+    models = [*BERLIN, ("models", "gfs_seamless,icon_seamless")]
+    assert parse([*models, ("format", "flatbuffers")]).messages_per_location() == 2
+    assert parse(models).messages_per_location() == 1  # JSON: one object, models inside
+    assert parse([*BERLIN, ("format", "flatbuffers")]).messages_per_location() == 1
 
 
 def test_api_paths() -> None:
