@@ -69,7 +69,8 @@ class OpenMeteoGateway(GatewayUpstream, PartJoiner):
         check_status(what, answer, limits)
         try:
             if query.format is WireFormat.FLATBUFFERS:
-                return split_flatbuffers(answer.content, len(points))
+                per_location = query.messages_per_location()
+                return split_flatbuffers(answer.content, len(points), per_location=per_location)
             return split_json(answer.content, len(points))
         except WireError as e:
             raise UpstreamUnreadable(f"{what} upstream sent an unusable body: {e}") from e

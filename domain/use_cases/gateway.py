@@ -14,6 +14,7 @@ from domain.model.gateway_part import StoredPart
 from domain.model.outcome import CacheOutcome, CounterName
 from domain.model.policy import Freshness
 from domain.use_cases.gateway_fetch import Found, LeasedFetch, count
+from domain.use_cases.gateway_inflight import InFlight
 from domain.use_cases.gateway_refresh import Refreshes
 from ports.budget import MissBudget
 from ports.clock import Clock
@@ -57,6 +58,7 @@ class ServeGateway:
         self._store, self._fetch, self._refreshes = store, fetch, refreshes
         self._joiner, self._metrics, self._clock = joiner, metrics, clock
         self._misses = misses
+        self._inflight = InFlight()
 
     async def __call__(self, query: GatewayRequest, client: str = "") -> GatewayAnswer:
         keys = [part_key(query.location_key(point)) for point in query.points]
@@ -102,12 +104,43 @@ class ServeGateway:
     async def _fill(
         self, query: GatewayRequest, missing: dict[str, Point], refused: str, client: str
     ) -> dict[str, Found]:
+        mine, joined = self._inflight.claim(missing)
+        found: dict[str, Found] = {}
+        failures: dict[str, BaseException] = {}
+        try:
+            groups, results = await self._fetch_claimed(query, missing, mine, refused, client)
+            joins = [self._inflight.join(key, running) for key, running in joined.items()]
+            groups += [[key] for key in joined]
+            results += await asyncio.gather(*joins, return_exceptions=True)
+            for keys, result in zip(groups, results, strict=True):
+                if isinstance(result, BaseException):
+                    failures |= dict.fromkeys(keys, result)
+                else:
+                    found |= result
+        finally:
+            self._inflight.settle(mine, found, failures)
+        if failures:
+            count(self._metrics, CounterName.GATEWAY_ERRORS, query.api, len(failures))
+            found |= await self._last_good(query, failures, refused)
+        return found
+
+    async def _fetch_claimed(
+        self,
+        query: GatewayRequest,
+        missing: dict[str, Point],
+        mine: list[str],
+        refused: str,
+        client: str,
+    ) -> tuple[list[list[str]], list[dict[str, Found] | BaseException]]:
+        """The keys this process claimed: those whose lease it wins in one call, the
+        others awaited from their holders."""
+
         async def charge(weight: float) -> None:
             if self._misses is not None:
                 await self._misses.take(client, weight)
 
         with admitted_as(Priority.KNOWN):
-            won, held = await self._fetch.leases(list(missing))
+            won, held = await self._fetch.leases(mine)
             own = self._fetch.own(
                 query,
                 {key: missing[key] for key in won},
@@ -117,17 +150,7 @@ class ServeGateway:
             )
             waits = [self._fetch.wait(query, key, missing[key], refused) for key in held]
             results = await asyncio.gather(own, *waits, return_exceptions=True)
-        found: dict[str, Found] = {}
-        failures: dict[str, BaseException] = {}
-        for keys, result in zip([list(won), *([key] for key in held)], results, strict=True):
-            if isinstance(result, BaseException):
-                failures |= dict.fromkeys(keys, result)
-            else:
-                found |= result
-        if failures:
-            count(self._metrics, CounterName.GATEWAY_ERRORS, query.api, len(failures))
-            found |= await self._last_good(query, failures, refused)
-        return found
+        return [list(won), *([key] for key in held)], list(results)
 
     async def _last_good(
         self, query: GatewayRequest, failures: dict[str, BaseException], refused: str

@@ -13,6 +13,7 @@ from domain.model.errors import GatewayRefused, UpstreamUnavailable
 from domain.model.gateway import Api, GatewayRequest, Point
 from domain.model.gateway_part import GatewayPolicy
 from domain.model.outcome import CacheOutcome, CounterName
+from ports.lock import Held, Lease
 from tests.unit.fakes import FakeClock
 from tests.unit.gateway_fakes import (
     REFUSAL,
@@ -237,3 +238,44 @@ async def test_points_that_set_their_own_timezone_are_fetched_apart_from_those_t
     answer = await serve(mixed)
     assert upstream.calls == [(Point(*BERLIN), Point(*PARIS)), (tokyo,)]
     assert answer.body == b"[" + b",".join(body_of(p) for p in mixed.points) + b"]"
+
+
+class CountingLock(MemoryLock):
+    def __init__(self, clock: FakeClock) -> None:
+        super().__init__(clock=clock)
+        self.acquired: list[str] = []
+
+    async def acquire(self, key: str, ttl_s: float) -> Lease | Held:
+        self.acquired.append(key)
+        return await super().acquire(key, ttl_s)
+
+
+async def test_a_burst_in_one_process_asks_the_lock_once_per_location(
+    store: MemoryPartStore, upstream: FakeUpstream, clock: FakeClock
+) -> None:
+    lock = CountingLock(clock)
+    serve = gateway_over(store, lock, upstream, clock)
+    upstream.gate.clear()
+    asked = [asyncio.create_task(serve(request(BERLIN, PARIS))) for _ in range(50)]
+    for _ in range(10):
+        await asyncio.sleep(0)
+    upstream.gate.set()
+    answers = await asyncio.gather(*asked)
+    assert len(lock.acquired) == 2
+    assert len(upstream.calls) == 1
+    assert sum(a.outcomes.count(CacheOutcome.COALESCED) for a in answers) == 98
+
+
+async def test_joiners_of_a_failed_fetch_fail_with_it(
+    store: MemoryPartStore, lock: MemoryLock, upstream: FakeUpstream, clock: FakeClock
+) -> None:
+    serve = gateway_over(store, lock, upstream, clock)
+    upstream.gate.clear()
+    upstream.failing = True
+    asked = [asyncio.create_task(serve(request(BERLIN))) for _ in range(5)]
+    for _ in range(10):
+        await asyncio.sleep(0)
+    upstream.gate.set()
+    results = await asyncio.gather(*asked, return_exceptions=True)
+    assert all(isinstance(r, UpstreamUnavailable) for r in results)
+    assert len(upstream.calls) == 1
