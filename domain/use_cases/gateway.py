@@ -104,11 +104,17 @@ class ServeGateway:
     async def _fill(
         self, query: GatewayRequest, missing: dict[str, Point], refused: str, client: str
     ) -> dict[str, Found]:
+        if self._misses is not None:
+            # Paid before any claim: a client over its budget fails alone, never the
+            # other requests that would have joined its fetch.
+            new = self._inflight.unclaimed(missing)
+            if new:
+                await self._misses.take(client, query.weight(len(new)))
         mine, joined = self._inflight.claim(missing)
         found: dict[str, Found] = {}
         failures: dict[str, BaseException] = {}
         try:
-            groups, results = await self._fetch_claimed(query, missing, mine, refused, client)
+            groups, results = await self._fetch_claimed(query, missing, mine, refused)
             joins = [self._inflight.join(key, running) for key, running in joined.items()]
             groups += [[key] for key in joined]
             results += await asyncio.gather(*joins, return_exceptions=True)
@@ -125,29 +131,14 @@ class ServeGateway:
         return found
 
     async def _fetch_claimed(
-        self,
-        query: GatewayRequest,
-        missing: dict[str, Point],
-        mine: list[str],
-        refused: str,
-        client: str,
+        self, query: GatewayRequest, missing: dict[str, Point], mine: list[str], refused: str
     ) -> tuple[list[list[str]], list[dict[str, Found] | BaseException]]:
         """The keys this process claimed: those whose lease it wins in one call, the
         others awaited from their holders."""
-
-        async def charge(weight: float) -> None:
-            if self._misses is not None:
-                await self._misses.take(client, weight)
-
         with admitted_as(Priority.KNOWN):
             won, held = await self._fetch.leases(mine)
-            own = self._fetch.own(
-                query,
-                {key: missing[key] for key in won},
-                won,
-                refusal_key=refused,
-                charge=charge,
-            )
+            points = {key: missing[key] for key in won}
+            own = self._fetch.own(query, points, won, refusal_key=refused)
             waits = [self._fetch.wait(query, key, missing[key], refused) for key in held]
             results = await asyncio.gather(own, *waits, return_exceptions=True)
         return [list(won), *([key] for key in held)], list(results)

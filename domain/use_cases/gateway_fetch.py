@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from domain.model.errors import CacheUnavailable, GatewayRefused
 from domain.model.gateway import GatewayRequest, Point
@@ -24,9 +24,6 @@ def count(metrics: Metrics, counter: CounterName, api: object, amount: int = 1) 
     """The total, and the API's own count."""
     metrics.incr(counter, amount)
     metrics.incr_labelled(counter, str(api), amount)
-
-
-Charge = Callable[[float], Awaitable[None]]  # pays for a call of this weight, or raises
 
 
 class LeasedFetch:
@@ -77,7 +74,6 @@ class LeasedFetch:
         leases: Mapping[str, Lease | None],
         *,
         refusal_key: str,
-        charge: Charge | None,
     ) -> dict[str, Found]:
         """Fetch `points` (key -> point) under `leases`, releasing each with its outcome."""
         signals = dict.fromkeys(leases, Signal.FAILED)
@@ -88,7 +84,7 @@ class LeasedFetch:
                 signals[key] = Signal.DONE
             todo = {key: point for key, point in points.items() if key not in found}
             for batch in _batches(list(todo.items()), self._upstream.max_points):
-                found |= await self._call(query, dict(batch), refusal_key, charge)
+                found |= await self._call(query, dict(batch), refusal_key)
                 signals.update(dict.fromkeys(dict(batch), Signal.DONE))
             return found
         finally:
@@ -117,10 +113,7 @@ class LeasedFetch:
         query: GatewayRequest,
         batch: dict[str, Point],
         refusal_key: str,
-        charge: Charge | None,
     ) -> dict[str, Found]:
-        if charge is not None:
-            await charge(query.weight(len(batch)))
         count(self._metrics, CounterName.GATEWAY_API_CALLS, query.api)
         now = self._clock.now()
         try:
@@ -151,7 +144,7 @@ class LeasedFetch:
         """`key`'s part once its holder stores it; fetched alone if the holder vanishes."""
 
         async def load() -> StoredPart:
-            found = await self._call(query, {key: point}, refusal_key, None)
+            found = await self._call(query, {key: point}, refusal_key)
             return found[key][0]
 
         async def peek() -> StoredPart | None:

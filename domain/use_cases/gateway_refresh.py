@@ -56,7 +56,7 @@ class Refreshes:
                 won, _ = await self._fetch.leases(list(due))
                 if won:
                     points = {key: due[key] for key in won}
-                    await self._fetch.own(query, points, won, refusal_key=refusal_key, charge=None)
+                    await self._fetch.own(query, points, won, refusal_key=refusal_key)
         except SkycacheError:
             count(self._metrics, CounterName.GATEWAY_ERRORS, query.api)
             retry_at = self._clock.monotonic() + self._backoff_s

@@ -9,7 +9,7 @@ import pytest
 from adapters.memory.gateway_store import MemoryPartStore
 from adapters.memory.lock import MemoryLock
 from adapters.memory.metrics import MemoryMetrics
-from domain.model.errors import GatewayRefused, UpstreamUnavailable
+from domain.model.errors import GatewayRefused, TooManyMisses, UpstreamUnavailable
 from domain.model.gateway import Api, GatewayRequest, Point
 from domain.model.gateway_part import GatewayPolicy
 from domain.model.outcome import CacheOutcome, CounterName
@@ -278,4 +278,21 @@ async def test_joiners_of_a_failed_fetch_fail_with_it(
     upstream.gate.set()
     results = await asyncio.gather(*asked, return_exceptions=True)
     assert all(isinstance(r, UpstreamUnavailable) for r in results)
+    assert len(upstream.calls) == 1
+
+
+class NoMisses(Misses):
+    async def take(self, client: str, weight: float = 1.0) -> None:
+        raise TooManyMisses("over the budget", retry_after_s=30.0)
+
+
+async def test_a_client_over_its_miss_budget_is_refused_before_any_upstream_call(
+    store: MemoryPartStore, lock: MemoryLock, upstream: FakeUpstream, clock: FakeClock
+) -> None:
+    open_door = gateway_over(store, lock, upstream, clock)
+    await open_door(request(BERLIN))
+    serve = gateway_over(store, lock, upstream, clock, misses=NoMisses())
+    assert (await serve(request(BERLIN), "203.0.113.9")).x_cache == "HIT"  # hits are free
+    with pytest.raises(TooManyMisses):
+        await serve(request(BERLIN, PARIS), "203.0.113.9")
     assert len(upstream.calls) == 1
