@@ -112,3 +112,34 @@ async def test_the_official_sdk_through_skycache_decodes_the_upstreams_values(
     assert through == again == direct
     assert [(lat, lon) for lat, lon, _ in through] == [(52.52, 13.41), (48.86, 2.35)]
     assert all(values for _, _, values in through)
+
+
+async def test_a_stale_location_is_served_while_one_refresh_runs_and_counted_per_api(
+    start_app: StartApp, fake_open_meteo: FakeOpenMeteo, log: GatewayLog
+) -> None:
+    app = start_app(
+        {**gateway_env(fake_open_meteo), "FORECAST_TTL": "1", "WEATHER_TTL_JITTER": "0"}
+    )
+    query = points_query([(52.52, 13.41)])
+    async with httpx.AsyncClient(base_url=app.url, timeout=30) as client:
+        first = await client.get(f"/v1/forecast?{query}")
+        await asyncio.sleep(1.5)
+        stale = [await client.get(f"/v1/forecast?{query}") for _ in range(5)]
+        await eventually_calls(log, 2)
+        fresh = await client.get(f"/v1/forecast?{query}")
+        stats = (await client.get("/stats")).json()
+        metrics = (await client.get("/metrics")).text
+    assert first.headers["x-cache"] == "MISS"
+    assert stale[0].headers["x-cache"] == "STALE"
+    assert {r.content for r in stale} == {first.content}
+    assert fresh.headers["x-cache"] == "HIT"
+    assert len(await log.calls()) == 2  # the miss, and one refresh however many read it stale
+    assert stats["gateway_api_calls_by_api"] == {"forecast": 2}
+    assert stats["gateway_stale_by_api"]["forecast"] >= 1
+    assert 'skycache_gateway_api_calls_by_api_total{api="forecast"}' in metrics
+
+
+async def eventually_calls(log: GatewayLog, count: int) -> None:
+    async with asyncio.timeout(10):
+        while len(await log.calls()) < count:
+            await asyncio.sleep(0.05)
