@@ -13,6 +13,7 @@ import pytest
 from tests.e2e.conftest import StartApp
 from tests.e2e.gateway import GatewayLog, gateway_env, points_query
 from tests.support.fake_open_meteo import FakeOpenMeteo
+from tests.support.waiting import eventually
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.slow]
 
@@ -125,7 +126,7 @@ async def test_a_stale_location_is_served_while_one_refresh_runs_and_counted_per
         first = await client.get(f"/v1/forecast?{query}")
         await asyncio.sleep(1.5)
         stale = [await client.get(f"/v1/forecast?{query}") for _ in range(5)]
-        await eventually_calls(log, 2)
+        await eventually(lambda: has_calls(log, 2), 10, "the background refresh")
         fresh = await client.get(f"/v1/forecast?{query}")
         stats = (await client.get("/stats")).json()
         metrics = (await client.get("/metrics")).text
@@ -139,7 +140,5 @@ async def test_a_stale_location_is_served_while_one_refresh_runs_and_counted_per
     assert 'skycache_gateway_api_calls_by_api_total{api="forecast"}' in metrics
 
 
-async def eventually_calls(log: GatewayLog, count: int) -> None:
-    async with asyncio.timeout(10):
-        while len(await log.calls()) < count:
-            await asyncio.sleep(0.05)
+async def has_calls(log: GatewayLog, count: int) -> bool:
+    return len(await log.calls()) >= count
