@@ -25,13 +25,27 @@ class LocationIdError(ValueError):
     """The part is not shaped as Open-Meteo writes one location's answer."""
 
 
+def check_json(part: bytes) -> None:
+    """Refuses, before anything is cached, a part that could not be numbered later."""
+    _json_header(part)
+
+
+def check_flatbuffers(message: bytes) -> None:
+    _field_position(message, _LOCATION_ID_SLOT)
+
+
 def json_with_id(part: bytes, index: int) -> bytes:
-    found = _JSON_HEADER.search(part, 0, _HEADER_LIMIT)
-    if found is None:
-        raise LocationIdError("a JSON part without Open-Meteo's header")
+    found = _json_header(part)
     cut = found.start("id") if found["id"] is not None else found.end()
     number = b',"location_id":%d' % index if index else b""
     return part[:cut] + number + part[found.end() :]
+
+
+def _json_header(part: bytes) -> re.Match[bytes]:
+    found = _JSON_HEADER.search(part, 0, _HEADER_LIMIT)
+    if found is None:
+        raise LocationIdError("a JSON part without Open-Meteo's header")
+    return found
 
 
 def flatbuffers_with_id(message: bytes, index: int) -> bytes:

@@ -3,12 +3,15 @@ upstream sends for the client's own request; anything malformed or too large is 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from openmeteo_sdk.WeatherApiResponse import WeatherApiResponse
 
-from adapters.providers import open_meteo_wire as wire
+from adapters.providers import open_meteo_wire_frames as frames
 from adapters.providers.open_meteo_wire import (
     WireError,
     join_flatbuffers,
@@ -16,7 +19,7 @@ from adapters.providers.open_meteo_wire import (
     split_flatbuffers,
     split_json,
 )
-from domain.model.gateway import Api, GatewayRequest, parse_request
+from domain.model.gateway import MAX_LOCATIONS_PER_CALL, Api, GatewayRequest, parse_request
 from tests.support.fake_open_meteo.gateway_app import GatewayState, answer
 from tests.support.fake_open_meteo.gateway_query import read_query
 
@@ -162,7 +165,7 @@ ONE = b'{"latitude":1.0,"longitude":2.0,"timezone_abbreviation":"GMT","hourly":{
         (b"[" + ONE + b"," + ONE[:-9], 2, "not the JSON"),
         (b"<html>Bad gateway</html>", 1, "not the JSON"),
         (ONE, 0, "out of bounds"),
-        (ONE, wire.MAX_LOCATIONS_PER_CALL + 1, "out of bounds"),
+        (ONE, MAX_LOCATIONS_PER_CALL + 1, "out of bounds"),
     ],
 )  # fmt: skip
 def test_a_json_body_that_is_not_exactly_the_asked_objects_is_refused(
@@ -175,7 +178,7 @@ def test_a_json_body_that_is_not_exactly_the_asked_objects_is_refused(
 def test_a_json_part_is_accepted_up_to_its_bound_and_refused_past_it(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(wire, "MAX_PART_BYTES", len(ONE))
+    monkeypatch.setattr(frames, "MAX_PART_BYTES", len(ONE))
     assert split_json(b"[" + ONE + b"," + ONE + b"]", 2) == [ONE, ONE]
     bigger = ONE.replace(b"GMT", b"GMTX")
     with pytest.raises(WireError, match="exceeds"):
@@ -210,9 +213,9 @@ def test_flatbuffers_split_is_exact_about_count_and_framing() -> None:
 
 def test_a_flatbuffers_message_is_accepted_up_to_its_bound(monkeypatch: pytest.MonkeyPatch) -> None:
     body = _fb(1)
-    monkeypatch.setattr(wire, "MAX_PART_BYTES", len(body) - 4)
+    monkeypatch.setattr(frames, "MAX_PART_BYTES", len(body) - 4)
     assert split_flatbuffers(body, 1) == [body]
-    monkeypatch.setattr(wire, "MAX_PART_BYTES", len(body) - 5)
+    monkeypatch.setattr(frames, "MAX_PART_BYTES", len(body) - 5)
     with pytest.raises(WireError, match="out of bounds"):
         split_flatbuffers(body, 1)
 
@@ -228,3 +231,38 @@ def test_joining_refuses_parts_it_cannot_number() -> None:
     assert join_flatbuffers([without_id]) == without_id  # first place: absent is 0 already
     with pytest.raises(WireError, match="without a location_id"):
         join_flatbuffers([without_id, without_id])
+
+
+def test_a_200_that_is_not_a_locations_answer_is_refused_before_it_is_cached() -> None:
+    with pytest.raises(WireError, match="header"):
+        split_json(b'{"error":true,"reason":"Internal error"}', 1)
+    with pytest.raises(WireError, match="header"):
+        split_json(b"[" + ONE + b',{"error":true}]', 2)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=200), st.integers(1, 4))
+def test_any_bytes_split_or_are_refused_with_a_wire_error(body: bytes, expected: int) -> None:
+    for split in (split_json, split_flatbuffers):
+        try:
+            parts = split(body, expected)
+        except WireError:
+            continue
+        assert len(parts) == expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.binary(max_size=64), min_size=1, max_size=3))
+def test_any_parts_join_or_are_refused_with_a_wire_error(parts: list[bytes]) -> None:
+    """Joining only renumbers: what it returns is as long as the parts, give or take the ids."""
+    joined = _or_refused(lambda: join_flatbuffers(parts))
+    assert joined is None or len(joined) == sum(map(len, parts))  # ids are set in place
+    array = _or_refused(lambda: join_json(parts, single=False))
+    assert array is None or array.startswith(b"[{")
+
+
+def _or_refused(join: Callable[[], bytes]) -> bytes | None:
+    try:
+        return join()
+    except WireError:
+        return None
