@@ -35,7 +35,9 @@ def render() -> str:
         f"- at most {p.MAX_NUMBER_CHARS} characters in one number",
         f"- at most {p.MAX_PAIRS} `key=value` pairs in one request",
     ]
-    return "\n".join([BEGIN, "", *rows, "", "Bounds:", "", *limits, "", END])
+    aliases = [f"`{old}` is read as `{new}`" for old, new in sorted(p.ALIASES.items())]
+    older = f"Older names Open-Meteo still accepts: {'; '.join(aliases)}."
+    return "\n".join([BEGIN, "", *rows, "", older, "", "Bounds:", "", *limits, "", END])
 
 
 def _row(name: str) -> str:
