@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
+from importlib import import_module
+from types import SimpleNamespace
 
 import pytest
 from hypothesis import given, settings
@@ -24,6 +26,7 @@ from tests.support.fake_open_meteo.gateway_app import GatewayState, answer
 from tests.support.fake_open_meteo.gateway_query import read_query
 
 TODAY = date(2026, 12, 6)
+sdk_client = import_module("openmeteo_requests.Client")  # the module; the package exports the class
 LATS = ["52.52", "48.85", "-33.87", "40.71", "35.68"]
 LONS = ["13.41", "2.35", "151.21", "-74.01", "139.69"]
 Pairs = list[tuple[str, str]]
@@ -104,6 +107,20 @@ def test_flatbuffers_parts_join_to_the_upstreams_messages(
         assert _decoded(mine) == _decoded(upstreams)
 
 
+def test_the_sdk_reads_an_assembled_answer_as_it_reads_the_upstreams() -> None:
+    pairs = client_pairs(LATS, LONS, [*EXTRA, ("format", "flatbuffers")])
+    request = parse_request(Api.FORECAST, pairs, coord_grid=0.01, today=TODAY)
+    ours = _sdk_read(join_flatbuffers(assembled(request, [[4, 0], [2, 3, 1]])))
+    assert ours == _sdk_read(upstream(pairs))
+    assert [location[2] for location in ours] == [0, 1, 2, 3, 4]  # LocationId, in order
+
+
+def _sdk_read(body: bytes) -> list[tuple[object, ...]]:
+    """The official SDK's own reading of a FlatBuffers body (what Client.weather_api runs)."""
+    response = SimpleNamespace(content=body)
+    return [_decoded_root(r) for r in sdk_client._process_response(response)]  # type: ignore[arg-type]
+
+
 def test_archive_and_air_quality_parts_join_too() -> None:
     archive = client_pairs(
         LATS[:2],
@@ -131,7 +148,10 @@ def _messages(body: bytes) -> list[bytes]:
 
 
 def _decoded(message: bytes) -> tuple[object, ...]:
-    r = WeatherApiResponse.GetRootAs(message, 4)
+    return _decoded_root(WeatherApiResponse.GetRootAs(message, 4))
+
+
+def _decoded_root(r: WeatherApiResponse) -> tuple[object, ...]:
     hourly = r.Hourly()
     values = [
         hourly.Variables(i).Values(j)
