@@ -286,3 +286,15 @@ def _or_refused(join: Callable[[], bytes]) -> bytes | None:
         return join()
     except WireError:
         return None
+
+
+def test_a_location_id_is_renumbered_wherever_it_sits_in_the_header() -> None:
+    head = b'{"latitude":1.0,"timezone_abbreviation":"GMT"'
+    moved = head + b',"location_id":7,"elevation":3.0,"hourly_units":{"time":"iso8601"}}'
+    joined = join_json([ONE, moved, moved], single=False)
+    assert joined.count(b'"location_id"') == 2
+    assert b',"location_id":1,"elevation"' in joined and b',"location_id":2,"elevation"' in joined
+    assert (
+        join_json([moved], single=True)
+        == head + b',"elevation":3.0,"hourly_units":{"time":"iso8601"}}'
+    )
