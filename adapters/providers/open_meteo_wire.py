@@ -15,26 +15,25 @@ from collections.abc import Sequence
 
 import msgspec
 
+from adapters.providers.open_meteo_wire_frames import (
+    MAX_PART_BYTES,
+    PREFIX_BYTES,
+    WireError,
+    bounded,
+    checked,
+    messages,
+)
 from adapters.providers.open_meteo_wire_ids import (
     LocationIdError,
+    check_json,
     flatbuffers_with_id,
     json_with_id,
 )
 from domain.model.gateway import MAX_LOCATIONS_PER_CALL
 
-MAX_PART_BYTES = 16 * 1024 * 1024  # one location: 108 days x 24 h x 200 variables is ~4 MB
-PREFIX_BYTES = 4
+__all__ = ["WireError", "join_flatbuffers", "join_json", "split_flatbuffers", "split_json"]
 _OBJECT = dict[str, msgspec.Raw]
 _ARRAY = list[msgspec.Raw]
-
-
-class WireError(ValueError):
-    """A body that does not hold exactly the expected well-formed parts, or too large ones.
-    The upstream adapter turns it into the domain's unusable-answer error."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
 
 
 def split_json(body: bytes, expected: int) -> list[bytes]:
@@ -43,15 +42,17 @@ def split_json(body: bytes, expected: int) -> list[bytes]:
     try:
         if expected == 1:
             msgspec.json.decode(body, type=_OBJECT)  # one object, not an array of one
-            return [_bounded(body.strip())]
-        parts = [bytes(raw) for raw in msgspec.json.decode(body, type=_ARRAY)]
+            parts = [body.strip()]
+        else:
+            parts = [bytes(raw) for raw in msgspec.json.decode(body, type=_ARRAY)]
     except msgspec.DecodeError as e:
         raise WireError(f"not the JSON Open-Meteo sends for {expected} location(s): {e}") from e
     _check_count(len(parts), expected)
     for part in parts:
         if not part.startswith(b"{"):
             raise WireError("an element of the JSON array is not an object")
-        _bounded(part)
+        bounded(part)
+        checked(check_json, part)
     return parts
 
 
@@ -71,11 +72,9 @@ def split_flatbuffers(body: bytes, expected: int, *, per_location: int = 1) -> l
     """Each location's message(s) with their size prefixes, in the upstream's order;
     `per_location` is the number of models asked for."""
     _check_expected(body, expected)
-    messages = _messages(body, limit=expected * per_location)
-    _check_count(len(messages), expected * per_location)
-    return [
-        b"".join(messages[at : at + per_location]) for at in range(0, len(messages), per_location)
-    ]
+    found = messages(body, limit=expected * per_location)
+    _check_count(len(found), expected * per_location)
+    return [b"".join(found[at : at + per_location]) for at in range(0, len(found), per_location)]
 
 
 def join_flatbuffers(parts: Sequence[bytes]) -> bytes:
@@ -83,37 +82,10 @@ def join_flatbuffers(parts: Sequence[bytes]) -> bytes:
         return b"".join(
             flatbuffers_with_id(message, index)
             for index, part in enumerate(parts)
-            for message in _messages(part, limit=MAX_LOCATIONS_PER_CALL)
+            for message in messages(part, limit=MAX_LOCATIONS_PER_CALL)
         )
     except LocationIdError as e:
         raise WireError(str(e)) from e
-
-
-def _messages(body: bytes, *, limit: int) -> list[bytes]:
-    messages: list[bytes] = []
-    at = 0
-    while at < len(body):
-        if len(messages) == limit:
-            raise WireError(f"more than {limit} FlatBuffers messages")
-        message = _message_at(body, at)
-        messages.append(message)
-        at += len(message)
-    return messages
-
-
-def _message_at(body: bytes, at: int) -> bytes:
-    if len(body) - at < PREFIX_BYTES:
-        raise WireError("a FlatBuffers message is cut short in its size prefix")
-    size = int.from_bytes(body[at : at + PREFIX_BYTES], "little")
-    if size < PREFIX_BYTES or size > MAX_PART_BYTES:
-        raise WireError(f"a FlatBuffers message of {size} bytes is out of bounds")
-    end = at + PREFIX_BYTES + size
-    if end > len(body):
-        raise WireError("a FlatBuffers message is cut short")
-    root = int.from_bytes(body[at + PREFIX_BYTES : at + 2 * PREFIX_BYTES], "little")
-    if root >= size:  # the root table's offset must point inside the message
-        raise WireError("a FlatBuffers message's root lies outside it")
-    return body[at:end]
 
 
 def _check_expected(body: bytes, expected: int) -> None:
@@ -126,9 +98,3 @@ def _check_expected(body: bytes, expected: int) -> None:
 def _check_count(found: int, expected: int) -> None:
     if found != expected:
         raise WireError(f"{found} locations in the answer, {expected} asked for")
-
-
-def _bounded(part: bytes) -> bytes:
-    if len(part) > MAX_PART_BYTES:
-        raise WireError(f"one location's answer exceeds {MAX_PART_BYTES} bytes")
-    return part

@@ -15,8 +15,10 @@ import re
 _HEADER_LIMIT = 2048  # the header is ~200 bytes; the timezone name is bounded upstream
 _JSON_HEADER = re.compile(
     rb'"timezone_abbreviation":"[^"]{0,64}"(?:,"elevation":[-+.0-9eE]{1,32})?'
-    rb'(?P<id>,"location_id":-?[0-9]{1,19})?'
 )
+# Looked for anywhere in the header (before the first section), should Open-Meteo move it.
+_JSON_ID = re.compile(rb',"location_id":-?[0-9]{1,19}')
+_SECTIONS = b'_units":'
 _LOCATION_ID_SLOT = 4  # WeatherApiResponse.location_id (vtable offset 12)
 _PREFIX = 4
 
@@ -25,13 +27,30 @@ class LocationIdError(ValueError):
     """The part is not shaped as Open-Meteo writes one location's answer."""
 
 
+def check_json(part: bytes) -> None:
+    """Refuses, before anything is cached, a part that could not be numbered later."""
+    _json_header(part)
+
+
+def check_flatbuffers(message: bytes) -> None:
+    _field_position(message, _LOCATION_ID_SLOT)
+
+
 def json_with_id(part: bytes, index: int) -> bytes:
+    header = _json_header(part)
+    end = part.find(_SECTIONS, header.end(), _HEADER_LIMIT)
+    number = b',"location_id":%d' % index if index else b""
+    found = _JSON_ID.search(part, 0, end if end >= 0 else _HEADER_LIMIT)
+    if found is not None:
+        return part[: found.start()] + number + part[found.end() :]
+    return part[: header.end()] + number + part[header.end() :]
+
+
+def _json_header(part: bytes) -> re.Match[bytes]:
     found = _JSON_HEADER.search(part, 0, _HEADER_LIMIT)
     if found is None:
         raise LocationIdError("a JSON part without Open-Meteo's header")
-    cut = found.start("id") if found["id"] is not None else found.end()
-    number = b',"location_id":%d' % index if index else b""
-    return part[:cut] + number + part[found.end() :]
+    return found
 
 
 def flatbuffers_with_id(message: bytes, index: int) -> bytes:

@@ -9,10 +9,11 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from enum import StrEnum
+from functools import lru_cache
 from urllib.parse import quote
 
 from domain.model.gateway_errors import GatewayBadRequest
-from domain.model.gateway_params import MAX_LOCATIONS_PER_CALL, PARAMS, Kind
+from domain.model.gateway_params import MAX_LOCATIONS_PER_CALL, PARAMS, PER_LOCATION
 from domain.model.gateway_parse import parse
 from domain.model.gateway_weight import weight_of
 
@@ -60,7 +61,7 @@ class GatewayRequest:
 
     def location_key(self, point: Point) -> str:
         """api, format, a digest of the canonical parameters, and the point as text."""
-        digest = hashlib.sha256(self.canonical_query().encode()).hexdigest()[:32]
+        digest = _digest(self.params)
         extras = "".join(f";{key}={value}" for key, value in point.extras)
         where = f"{point.latitude!r},{point.longitude!r}{extras}"
         return f"{self.api.value}:{self.format.value}:{digest}:{where}"
@@ -92,11 +93,18 @@ class GatewayRequest:
         return "archive-settled" if self.archive_settled else "forecast"
 
 
+@lru_cache(maxsize=4096)
+def _digest(params: tuple[tuple[str, str], ...]) -> str:
+    """Once per distinct query, not once per point: a 100-location request keys 100 parts."""
+    canonical = "&".join(f"{key}={quote(value, safe=',')}" for key, value in params)
+    return hashlib.sha256(canonical.encode()).hexdigest()[:32]
+
+
 def _per_location(api: Api, points: Sequence[Point]) -> list[tuple[str, str]]:
     """Each point's timezone/elevation, one value when all share it (as a client may send)."""
     table = PARAMS[api.value]
     query = []
-    for key in sorted(k for k, p in table.items() if p.kind is Kind.PER_LOCATION):
+    for key in PER_LOCATION[api.value]:
         if not any(key in dict(p.extras) for p in points):
             continue  # every point has the default: say nothing, as the client did
         values = [dict(p.extras).get(key, table[key].default) for p in points]

@@ -87,6 +87,8 @@ PARAMS: dict[str, dict[str, Param]] = {
         "forecast_hours": _days(FORECAST_DAYS_MAX * 24),
         "past_minutely_15": _days(PAST_DAYS_MAX * 96),
         "forecast_minutely_15": _days(FORECAST_DAYS_MAX * 96),
+        "start_minutely_15": Param(Kind.HOUR),
+        "end_minutely_15": Param(Kind.HOUR),
         "tilt": Param(Kind.NUMBER, low=0, high=90),
         "azimuth": Param(Kind.NUMBER, low=-180, high=180),
     },
@@ -108,6 +110,13 @@ PARAMS: dict[str, dict[str, Param]] = {
         **_COMMON,
     },
 }
+# Per API: the parameters that belong to each point (timezone, elevation), sorted.
+PER_LOCATION: dict[str, tuple[str, ...]] = {
+    api: tuple(sorted(k for k, param in table.items() if param.kind is Kind.PER_LOCATION))
+    for api, table in PARAMS.items()
+}
+# Older names Open-Meteo still accepts, read as their current ones (one key, one entry).
+ALIASES = {"windspeed_unit": "wind_speed_unit"}
 # Always in a request, handled apart from the table.
 COORDINATES = ("latitude", "longitude")
 FORMAT = "format"

@@ -7,7 +7,11 @@ from domain.model.gateway_params import REQUIRED
 
 # Open-Meteo refuses these together with start_date/end_date.
 _RELATIVE = ("past_days", "forecast_days", "past_hours", "forecast_hours")
-_PAIRS = (("start_date", "end_date"), ("start_hour", "end_hour"))
+_PAIRS = (
+    ("start_date", "end_date"),
+    ("start_hour", "end_hour"),
+    ("start_minutely_15", "end_minutely_15"),
+)
 
 
 def check_rules(api: str, given: dict[str, list[str]]) -> None:

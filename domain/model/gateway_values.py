@@ -28,7 +28,7 @@ _DAYS_WORDING = {"past_days": "Past days", "forecast_days": "Forecast days"}
 def items(key: str, values: list[str], limit: int = MAX_LIST_CHARS) -> list[str]:
     """A list parameter's items, from comma lists and repeated keys alike; empty items are
     skipped, as Open-Meteo's own comma splitting skips them. At most `limit` characters."""
-    if sum(len(value) + 1 for value in values) > limit + 1:
+    if sum(map(len, values)) + len(values) > limit + 1:
         raise GatewayBadRequest(f"Parameter '{key}' is longer than {limit} characters")
     return [item for value in values for item in value.split(",") if item]
 

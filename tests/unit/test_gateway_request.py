@@ -52,6 +52,16 @@ def test_explicit_defaults_and_the_apikey_are_dropped() -> None:
     assert parse([*BERLIN, ("hourly", "rain"), *defaults]) == parse([*BERLIN, ("hourly", "rain")])
 
 
+def test_the_older_windspeed_unit_is_the_same_query_as_wind_speed_unit() -> None:
+    older = parse([*BERLIN, ("hourly", "wind_speed_10m"), ("windspeed_unit", "mph")])
+    assert older == parse([*BERLIN, ("hourly", "wind_speed_10m"), ("wind_speed_unit", "mph")])
+    both = [*BERLIN, ("windspeed_unit", "mph"), ("wind_speed_unit", "kn")]
+    assert refusal(both) == "Parameter 'wind_speed_unit' must be given once"
+    assert refusal([*BERLIN, ("windspeed_unit", "x")], Api.AIR_QUALITY).startswith(
+        "Parameter 'windspeed_unit' is not supported"
+    )
+
+
 def test_the_variable_order_is_kept_because_the_answer_follows_it() -> None:
     one = parse([*BERLIN, ("hourly", "rain,temperature_2m")])
     other = parse([*BERLIN, ("hourly", "temperature_2m,rain")])

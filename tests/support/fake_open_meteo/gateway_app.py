@@ -56,6 +56,10 @@ class GatewayState:
             self.run += 1
             self.run_available_at = int(time.time())
 
+    def view(self) -> dict[str, Any]:
+        keys = ("mode", "latency_s", "run", "run_available_at")
+        return {k: getattr(self, k) for k in keys} | {"today": self.today.isoformat()}
+
 
 def weight(query: FakeQuery) -> float:
     """Open-Meteo's: per location max(1, v/10 x max(1, days/14)), v = variables x models."""

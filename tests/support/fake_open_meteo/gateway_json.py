@@ -3,6 +3,7 @@ the header in its order, `location_id` only when not 0, an array only for severa
 
 from __future__ import annotations
 
+import math
 import time as clock
 from typing import Any
 
@@ -31,8 +32,9 @@ def _object(query: FakeQuery, where: Location, per_model: dict[str, dict[str, Se
         "utc_offset_seconds": where.offset_s,
         "timezone": where.timezone,
         "timezone_abbreviation": where.abbreviation,
-        "elevation": where.elevation,
     }
+    if math.isfinite(where.elevation):  # as Open-Meteo: no elevation rather than a nan
+        doc["elevation"] = where.elevation
     if where.location_id != 0:
         doc["location_id"] = where.location_id
     several = len(per_model) > 1

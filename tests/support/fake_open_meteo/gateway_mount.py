@@ -56,14 +56,14 @@ class GatewayMount:
             await _reply(send, 200, self.state.calls)
         elif (method, path) == ("POST", "/_gateway/reset"):
             self.state = GatewayState()
-            await _reply(send, 200, {"run": self.state.run})
+            await _reply(send, 200, self.state.view())
         elif (method, path) == ("POST", "/_gateway/control"):
             try:
                 self.state.apply(msgspec.json.decode(body or b"{}", type=GatewayControl))
             except (msgspec.DecodeError, ValueError) as e:
                 await _reply(send, 400, {"error": True, "reason": str(e)})
                 return
-            await _reply(send, 200, {"run": self.state.run, "mode": self.state.mode})
+            await _reply(send, 200, self.state.view())
         else:
             await _reply(send, 404, {"error": True, "reason": "Not Found"})
 
