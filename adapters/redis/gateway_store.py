@@ -6,9 +6,9 @@ import contextlib
 from collections.abc import Sequence
 
 import msgspec
-from redis.asyncio.cluster import RedisCluster
 
 from adapters.lru import BoundedLru
+from adapters.redis.batch import BatchedGets
 from adapters.redis.breaker import RedisBreaker
 from adapters.redis.client import unavailable_on_error
 from adapters.redis.gateway_envelope import decode_part, encode_part
@@ -44,6 +44,7 @@ class RedisPartStore(PartStore):
         last_good_bytes: int = 64 * 1024 * 1024,
     ) -> None:
         self._client = client
+        self._gets = BatchedGets(client)
         self._metrics = metrics
         self._breaker = breaker
         self._good: BoundedLru[StoredPart] = BoundedLru(last_good_items, last_good_bytes, _size)
@@ -52,12 +53,10 @@ class RedisPartStore(PartStore):
         if not keys:
             return []
         names = [part_name(key) for key in keys]
+        # Batched: the reads of every request in this loop turn go out as one MGET (on a
+        # cluster one per shard, sent together), so a burst on one query is one round trip.
         with self._guarded("MGET"):
-            if isinstance(self._client, RedisCluster):
-                # One MGET per shard, sent together: a request's keys span many slots.
-                raw = await self._client.mget_nonatomic(names)
-            else:
-                raw = await self._client.mget(names)
+            raw = await self._gets.get_many(names)
         parts = [self._decode(value) for value in raw]
         for key, part in zip(keys, parts, strict=True):
             if part is not None and part.status == 200:

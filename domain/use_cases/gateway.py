@@ -7,7 +7,12 @@ import hashlib
 from collections.abc import Sequence
 
 from domain.model.admission import Priority, admitted_as
-from domain.model.errors import CacheUnavailable, GatewayRefused, UpstreamUnavailable
+from domain.model.errors import (
+    CacheUnavailable,
+    GatewayRefused,
+    TooManyMisses,
+    UpstreamUnavailable,
+)
 from domain.model.gateway import GatewayRequest, Point
 from domain.model.gateway_answer import GatewayAnswer
 from domain.model.gateway_part import StoredPart
@@ -102,33 +107,61 @@ class ServeGateway:
         return found, stale, missing
 
     async def _fill(
-        self, query: GatewayRequest, missing: dict[str, Point], refused: str, client: str
+        self,
+        query: GatewayRequest,
+        missing: dict[str, Point],
+        refused: str,
+        client: str,
+        *,
+        retry: bool = True,
     ) -> dict[str, Found]:
-        if self._misses is not None:
-            # Paid before any claim: a client over its budget fails alone, never the
-            # other requests that would have joined its fetch.
-            new = self._inflight.unclaimed(missing)
-            if new:
-                await self._misses.take(client, query.weight(len(new)))
         mine, joined = self._inflight.claim(missing)
         found: dict[str, Found] = {}
         failures: dict[str, BaseException] = {}
         try:
-            groups, results = await self._fetch_claimed(query, missing, mine, refused)
-            joins = [self._inflight.join(key, running) for key, running in joined.items()]
-            groups += [[key] for key in joined]
-            results += await asyncio.gather(*joins, return_exceptions=True)
-            for keys, result in zip(groups, results, strict=True):
-                if isinstance(result, BaseException):
-                    failures |= dict.fromkeys(keys, result)
-                else:
-                    found |= result
+            # Only the claimer pays, and only for what it claimed: a burst is one miss.
+            if mine and self._misses is not None:
+                await self._misses.take(client, query.weight(len(mine)))
+            found, failures = await self._gather(query, missing, mine, joined, refused)
+        except BaseException as error:
+            failures = dict.fromkeys(mine, error)  # the joiners learn why
+            raise
         finally:
             self._inflight.settle(mine, found, failures)
+        # Another client's budget refused the fetch these joined: this one tries its own.
+        theirs = [key for key in joined if isinstance(failures.get(key), TooManyMisses)]
+        if retry and theirs:
+            for key in theirs:
+                del failures[key]
+            again = {key: missing[key] for key in theirs}
+            found |= await self._fill(query, again, refused, client, retry=False)
         if failures:
             count(self._metrics, CounterName.GATEWAY_ERRORS, query.api, len(failures))
             found |= await self._last_good(query, failures, refused)
         return found
+
+    async def _gather(
+        self,
+        query: GatewayRequest,
+        missing: dict[str, Point],
+        mine: list[str],
+        joined: dict[str, asyncio.Future[Found]],
+        refused: str,
+    ) -> tuple[dict[str, Found], dict[str, BaseException]]:
+        """What this request fetched or awaited, and what failed, by key."""
+        found: dict[str, Found] = {}
+        failures: dict[str, BaseException] = {}
+        joins = [self._inflight.join(key, running) for key, running in joined.items()]
+        (groups, results), joint = await asyncio.gather(
+            self._fetch_claimed(query, missing, mine, refused),
+            asyncio.gather(*joins, return_exceptions=True),
+        )
+        for keys, result in zip([*groups, *([k] for k in joined)], [*results, *joint], strict=True):
+            if isinstance(result, BaseException):
+                failures |= dict.fromkeys(keys, result)
+            else:
+                found |= result
+        return found, failures
 
     async def _fetch_claimed(
         self, query: GatewayRequest, missing: dict[str, Point], mine: list[str], refused: str

@@ -22,9 +22,6 @@ class InFlight:
     def __init__(self) -> None:
         self._claims: dict[str, asyncio.Future[Found]] = {}
 
-    def unclaimed(self, keys: Iterable[str]) -> list[str]:
-        return [key for key in keys if key not in self._claims]
-
     def claim(self, keys: Iterable[str]) -> tuple[list[str], dict[str, asyncio.Future[Found]]]:
         """The keys this request now fetches, and the fetches under way it joins."""
         mine: list[str] = []

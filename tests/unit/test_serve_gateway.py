@@ -296,3 +296,44 @@ async def test_a_client_over_its_miss_budget_is_refused_before_any_upstream_call
     with pytest.raises(TooManyMisses):
         await serve(request(BERLIN, PARIS), "203.0.113.9")
     assert len(upstream.calls) == 1
+
+
+class SlowRefusal(Misses):
+    """Refuses `refused`, once `gate` is set; pays for everyone else."""
+
+    def __init__(self, refused: str) -> None:
+        super().__init__()
+        self.refused = refused
+        self.gate = asyncio.Event()
+
+    async def take(self, client: str, weight: float = 1.0) -> None:
+        await self.gate.wait()
+        if client == self.refused:
+            raise TooManyMisses("over the budget", retry_after_s=30.0)
+        self.taken.append((client, weight))
+
+
+async def test_a_burst_in_one_process_is_paid_once_by_the_client_that_fetches(
+    store: MemoryPartStore, lock: MemoryLock, upstream: FakeUpstream, clock: FakeClock
+) -> None:
+    misses = Misses()
+    serve = gateway_over(store, lock, upstream, clock, misses=misses)
+    await asyncio.gather(*(serve(request(BERLIN), "203.0.113.9") for _ in range(50)))
+    assert misses.taken == [("203.0.113.9", 1.0)]
+
+
+async def test_requests_that_joined_a_fetch_another_clients_budget_refused_fetch_their_own(
+    store: MemoryPartStore, lock: MemoryLock, upstream: FakeUpstream, clock: FakeClock
+) -> None:
+    misses = SlowRefusal("198.51.100.1")
+    serve = gateway_over(store, lock, upstream, clock, misses=misses)
+    greedy = asyncio.create_task(serve(request(BERLIN), "198.51.100.1"))
+    await asyncio.sleep(0)
+    patient = asyncio.create_task(serve(request(BERLIN), "203.0.113.9"))
+    await asyncio.sleep(0)
+    misses.gate.set()
+    with pytest.raises(TooManyMisses):
+        await greedy
+    assert (await patient).body == expected(BERLIN)
+    assert misses.taken == [("203.0.113.9", 1.0)]
+    assert len(upstream.calls) == 1
