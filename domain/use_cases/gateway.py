@@ -2,24 +2,17 @@
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 from collections.abc import Sequence
 
-from domain.model.admission import Priority, admitted_as
-from domain.model.errors import (
-    CacheUnavailable,
-    GatewayRefused,
-    TooManyMisses,
-    UpstreamUnavailable,
-)
+from domain.model.errors import CacheUnavailable, GatewayRefused
 from domain.model.gateway import GatewayRequest, Point
 from domain.model.gateway_answer import GatewayAnswer
 from domain.model.gateway_part import StoredPart
 from domain.model.outcome import CacheOutcome, CounterName
 from domain.model.policy import Freshness
 from domain.use_cases.gateway_fetch import Found, LeasedFetch, count
-from domain.use_cases.gateway_inflight import InFlight
+from domain.use_cases.gateway_fill import FillMissing
 from domain.use_cases.gateway_refresh import Refreshes
 from ports.budget import MissBudget
 from ports.clock import Clock
@@ -62,8 +55,7 @@ class ServeGateway:
     ) -> None:
         self._store, self._fetch, self._refreshes = store, fetch, refreshes
         self._joiner, self._metrics, self._clock = joiner, metrics, clock
-        self._misses = misses
-        self._inflight = InFlight()
+        self._fill = FillMissing(store=store, fetch=fetch, metrics=metrics, misses=misses)
 
     async def __call__(self, query: GatewayRequest, client: str = "") -> GatewayAnswer:
         keys = [part_key(query.location_key(point)) for point in query.points]
@@ -105,92 +97,6 @@ class ServeGateway:
             else:
                 missing[key] = point
         return found, stale, missing
-
-    async def _fill(
-        self,
-        query: GatewayRequest,
-        missing: dict[str, Point],
-        refused: str,
-        client: str,
-        *,
-        retry: bool = True,
-    ) -> dict[str, Found]:
-        mine, joined = self._inflight.claim(missing)
-        found: dict[str, Found] = {}
-        failures: dict[str, BaseException] = {}
-        try:
-            # Only the claimer pays, and only for what it claimed: a burst is one miss.
-            if mine and self._misses is not None:
-                await self._misses.take(client, query.weight(len(mine)))
-            found, failures = await self._gather(query, missing, mine, joined, refused)
-        except BaseException as error:
-            failures = dict.fromkeys(mine, error)  # the joiners learn why
-            raise
-        finally:
-            self._inflight.settle(mine, found, failures)
-        # Another client's budget refused the fetch these joined: this one tries its own.
-        theirs = [key for key in joined if isinstance(failures.get(key), TooManyMisses)]
-        if retry and theirs:
-            for key in theirs:
-                del failures[key]
-            again = {key: missing[key] for key in theirs}
-            found |= await self._fill(query, again, refused, client, retry=False)
-        if failures:
-            count(self._metrics, CounterName.GATEWAY_ERRORS, query.api, len(failures))
-            found |= await self._last_good(query, failures, refused)
-        return found
-
-    async def _gather(
-        self,
-        query: GatewayRequest,
-        missing: dict[str, Point],
-        mine: list[str],
-        joined: dict[str, asyncio.Future[Found]],
-        refused: str,
-    ) -> tuple[dict[str, Found], dict[str, BaseException]]:
-        """What this request fetched or awaited, and what failed, by key."""
-        found: dict[str, Found] = {}
-        failures: dict[str, BaseException] = {}
-        joins = [self._inflight.join(key, running) for key, running in joined.items()]
-        (groups, results), joint = await asyncio.gather(
-            self._fetch_claimed(query, missing, mine, refused),
-            asyncio.gather(*joins, return_exceptions=True),
-        )
-        for keys, result in zip([*groups, *([k] for k in joined)], [*results, *joint], strict=True):
-            if isinstance(result, BaseException):
-                failures |= dict.fromkeys(keys, result)
-            else:
-                found |= result
-        return found, failures
-
-    async def _fetch_claimed(
-        self, query: GatewayRequest, missing: dict[str, Point], mine: list[str], refused: str
-    ) -> tuple[list[list[str]], list[dict[str, Found] | BaseException]]:
-        """The keys this process claimed: those whose lease it wins in one call, the
-        others awaited from their holders."""
-        with admitted_as(Priority.KNOWN):
-            won, held = await self._fetch.leases(mine)
-            points = {key: missing[key] for key in won}
-            own = self._fetch.own(query, points, won, refusal_key=refused)
-            waits = [self._fetch.wait(query, key, missing[key], refused) for key in held]
-            results = await asyncio.gather(own, *waits, return_exceptions=True)
-        return [list(won), *([key] for key in held)], list(results)
-
-    async def _last_good(
-        self, query: GatewayRequest, failures: dict[str, BaseException], refused: str
-    ) -> dict[str, Found]:
-        """Each failed location's last good copy; without one, the request's error."""
-        kept = {key: self._store.last_good(key) for key in failures}
-        if all(part is not None for part in kept.values()):
-            return {key: (part, CacheOutcome.STALE) for key, part in kept.items() if part}
-        errors = list(failures.values())
-        refusal = next((e for e in errors if isinstance(e, GatewayRefused)), None)
-        if refusal is None and any(isinstance(e, UpstreamUnavailable) for e in errors):
-            # A waiter learns only that its holder failed: the holder may have been refused.
-            stored = await self._read([refused])
-            if refused in stored and stored[refused].status == 400:
-                refusal = GatewayRefused(stored[refused].body, remembered=True)
-        raise refusal or next(e for e in errors if isinstance(e, Exception))
 
     def _answer(
         self, query: GatewayRequest, keys: Sequence[str], found: dict[str, Found]
