@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 
-from domain.model.errors import CacheUnavailable, GatewayRefused
+from domain.model.errors import CacheUnavailable, GatewayRefused, TooManyMisses
 from domain.model.gateway import GatewayRequest, Point
 from domain.model.gateway_part import GatewayPolicy, StoredPart
 from domain.model.outcome import CacheOutcome, CounterName
@@ -18,6 +18,7 @@ from ports.lock import Held, Lease, Lock, Signal
 from ports.metrics import Metrics
 
 Found = tuple[StoredPart, CacheOutcome]
+Pay = Callable[[float], Awaitable[None]]  # charges a call of this weight, or raises
 
 
 def count(metrics: Metrics, counter: CounterName, api: object, amount: int = 1) -> None:
@@ -74,8 +75,11 @@ class LeasedFetch:
         leases: Mapping[str, Lease | None],
         *,
         refusal_key: str,
+        pay: Pay | None = None,
     ) -> dict[str, Found]:
-        """Fetch `points` (key -> point) under `leases`, releasing each with its outcome."""
+        """Fetch `points` (key -> point) under `leases`, releasing each with its outcome.
+        `pay` is charged the weight of what is left to fetch; when it refuses, the leases
+        are given up unfetched (TIMEOUT): their waiters take them over, nothing failed."""
         signals = dict.fromkeys(leases, Signal.FAILED)
         keepalive = asyncio.create_task(self._keep_alive([x for x in leases.values() if x]))
         try:
@@ -83,6 +87,12 @@ class LeasedFetch:
             for key in found:
                 signals[key] = Signal.DONE
             todo = {key: point for key, point in points.items() if key not in found}
+            if pay is not None and todo:
+                try:
+                    await pay(query.weight(len(todo)))
+                except TooManyMisses:
+                    signals.update(dict.fromkeys(todo, Signal.TIMEOUT))
+                    raise
             for batch in _batches(list(todo.items()), self._upstream.max_points):
                 found |= await self._call(query, dict(batch), refusal_key)
                 signals.update(dict.fromkeys(dict(batch), Signal.DONE))

@@ -25,8 +25,8 @@ from ports.metrics import Metrics
 class FillMissing:
     """Rules:
     - the first request in this process to miss a key claims it; the others join it;
-    - the claimer pays its client's miss budget by the call's weight; a request that
-      joined a fetch another client's budget refused fetches with its own;
+    - a request that sends an upstream call pays its client's miss budget by the call's
+      weight; one that joined a fetch another client's budget refused fetches with its own;
     - claimed keys whose lease is won are fetched in one upstream call; the others are
       awaited from their holders;
     - a failed location is answered with the last good copy (STALE), else the request fails
@@ -57,10 +57,7 @@ class FillMissing:
         found: dict[str, Found] = {}
         failures: dict[str, BaseException] = {}
         try:
-            # Only the claimer pays, and only for what it claimed: a burst is one miss.
-            if mine and self._misses is not None:
-                await self._misses.take(client, query.weight(len(mine)))
-            found, failures = await self._gather(query, missing, mine, joined, refused)
+            found, failures = await self._gather(query, missing, mine, joined, refused, client)
         except BaseException as error:
             failures = dict.fromkeys(mine, error)  # the joiners learn why
             raise
@@ -85,13 +82,14 @@ class FillMissing:
         mine: list[str],
         joined: dict[str, asyncio.Future[Found]],
         refused: str,
+        client: str,
     ) -> tuple[dict[str, Found], dict[str, BaseException]]:
         """What this request fetched or awaited, and what failed, by key."""
         found: dict[str, Found] = {}
         failures: dict[str, BaseException] = {}
         joins = [self._inflight.join(key, running) for key, running in joined.items()]
         (groups, results), joint = await asyncio.gather(
-            self._fetch_claimed(query, missing, mine, refused),
+            self._fetch_claimed(query, missing, mine, refused, client),
             asyncio.gather(*joins, return_exceptions=True),
         )
         for keys, result in zip([*groups, *([k] for k in joined)], [*results, *joint], strict=True):
@@ -102,14 +100,24 @@ class FillMissing:
         return found, failures
 
     async def _fetch_claimed(
-        self, query: GatewayRequest, missing: dict[str, Point], mine: list[str], refused: str
+        self,
+        query: GatewayRequest,
+        missing: dict[str, Point],
+        mine: list[str],
+        refused: str,
+        client: str,
     ) -> tuple[list[list[str]], list[dict[str, Found] | BaseException]]:
-        """The keys this process claimed: those whose lease it wins in one call, the
-        others awaited from their holders."""
+        """The keys this process claimed: those whose lease it wins in one call, paid by
+        this request's client; the others awaited from their holders, paid by theirs."""
+
+        async def pay(weight: float) -> None:
+            if self._misses is not None:
+                await self._misses.take(client, weight)
+
         with admitted_as(Priority.KNOWN):
             won, held = await self._fetch.leases(mine)
             points = {key: missing[key] for key in won}
-            own = self._fetch.own(query, points, won, refusal_key=refused)
+            own = self._fetch.own(query, points, won, refusal_key=refused, pay=pay)
             waits = [self._fetch.wait(query, key, missing[key], refused) for key in held]
             results = await asyncio.gather(own, *waits, return_exceptions=True)
         return [list(won), *([key] for key in held)], list(results)

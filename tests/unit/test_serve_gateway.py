@@ -337,3 +337,24 @@ async def test_requests_that_joined_a_fetch_another_clients_budget_refused_fetch
     assert (await patient).body == expected(BERLIN)
     assert misses.taken == [("203.0.113.9", 1.0)]
     assert len(upstream.calls) == 1
+
+
+async def test_a_lease_given_up_over_a_clients_budget_is_taken_over_by_its_waiters(
+    store: MemoryPartStore, lock: MemoryLock, upstream: FakeUpstream, clock: FakeClock
+) -> None:
+    misses = SlowRefusal("198.51.100.1")
+    one = gateway_over(store, lock, upstream, clock, misses=misses)
+    two = gateway_over(store, lock, upstream, clock)
+    greedy = asyncio.create_task(one(request(BERLIN), "198.51.100.1"))
+    for _ in range(3):
+        await asyncio.sleep(0)
+    waiting = asyncio.create_task(two(request(BERLIN), "203.0.113.9"))
+    for _ in range(3):
+        await asyncio.sleep(0)
+    misses.gate.set()
+    answer = await waiting
+    assert (answer.body, answer.x_cache) == (expected(BERLIN), "MISS")  # it fetched itself
+    assert len(upstream.calls) == 1
+    # The refused request is answered from the last good copy, which the one store of these
+    # two "processes" now holds (apart, it would be a 429, as the test above shows).
+    assert (await greedy).x_cache == "STALE"
