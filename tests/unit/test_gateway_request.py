@@ -264,3 +264,9 @@ def test_each_bound_passes_just_inside_and_refuses_just_outside(
 ) -> None:
     parse(inside)
     assert why in refusal(outside)
+
+
+def test_one_call_cannot_carry_points_with_and_without_their_own_elevation() -> None:
+    request = parse([("latitude", "1,2"), ("longitude", "3,4"), ("elevation", "100")])
+    with pytest.raises(ValueError, match="elevation is set for some points only"):
+        request.upstream_params([request.points[0], Point(5.0, 6.0)])
