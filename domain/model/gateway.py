@@ -57,7 +57,7 @@ class GatewayRequest:
     archive_settled: bool = False
 
     def canonical_query(self) -> str:
-        return "&".join(f"{key}={quote(value, safe=',')}" for key, value in self.params)
+        return _canonical(self.params)
 
     def location_key(self, point: Point) -> str:
         """api, format, a digest of the canonical parameters, and the point as text."""
@@ -96,8 +96,11 @@ class GatewayRequest:
 @lru_cache(maxsize=4096)
 def _digest(params: tuple[tuple[str, str], ...]) -> str:
     """Once per distinct query, not once per point: a 100-location request keys 100 parts."""
-    canonical = "&".join(f"{key}={quote(value, safe=',')}" for key, value in params)
-    return hashlib.sha256(canonical.encode()).hexdigest()[:32]
+    return hashlib.sha256(_canonical(params).encode()).hexdigest()[:32]
+
+
+def _canonical(params: tuple[tuple[str, str], ...]) -> str:
+    return "&".join(f"{key}={quote(value, safe=',')}" for key, value in params)
 
 
 def _per_location(api: Api, points: Sequence[Point]) -> list[tuple[str, str]]:
@@ -108,11 +111,15 @@ def _per_location(api: Api, points: Sequence[Point]) -> list[tuple[str, str]]:
         if not any(key in dict(p.extras) for p in points):
             continue  # every point has the default: say nothing, as the client did
         values = [dict(p.extras).get(key, table[key].default) for p in points]
-        if any(value is None for value in values):
-            raise ValueError(f"{key} is set for some points only: no one call can carry them")
         present = [value for value in values if value is not None]
+        if len(present) != len(values):  # elevation has no default to send for the others
+            raise ValueError(f"{key} is set for some points only: no one call can carry them")
         query.append((key, present[0] if len(set(present)) == 1 else ",".join(present)))
     return query
+
+
+def _settled(end_date: str, today: date) -> bool:
+    return date.fromisoformat(end_date) < today - SETTLED_AFTER
 
 
 def parse_request(
@@ -122,6 +129,5 @@ def parse_request(
     parsed = parse(api.value, list(pairs), Decimal(repr(coord_grid)))
     points = tuple(Point(lat, lon, extras) for lat, lon, extras in parsed.cells)
     end = dict(parsed.params).get("end_date")
-    settled = api is Api.ARCHIVE and end is not None
-    settled = settled and date.fromisoformat(str(end)) < today - SETTLED_AFTER
+    settled = api is Api.ARCHIVE and end is not None and _settled(end, today)
     return GatewayRequest(api, WireFormat(parsed.format), points, parsed.params, settled)

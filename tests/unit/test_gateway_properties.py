@@ -33,6 +33,8 @@ queries = st.fixed_dictionaries(
         "unit": st.sampled_from(("celsius", "fahrenheit")),
         "days": st.integers(0, 16),
         "timezone": st.sampled_from(("GMT", "auto", "Europe/Berlin")),
+        "elevation": st.sampled_from((None, "100", "nan", "-5.5")),
+        "format": st.sampled_from(("json", "flatbuffers")),
     }
 )
 
@@ -51,6 +53,11 @@ def written(query: dict[str, Any], draw: Any) -> Pairs:
         pairs += _chunked(key, values, draw)
     pairs += [("temperature_unit", query["unit"]), ("forecast_days", str(query["days"]))]
     pairs += [("timezone", query["timezone"])] * draw(st.sampled_from((1, len(query["cells"]))))
+    if query["elevation"] is not None:  # one for all, or the same once per point
+        n = draw(st.sampled_from((1, len(query["cells"]))))
+        pairs.append(("elevation", ",".join([query["elevation"]] * n)))
+    if query["format"] != "json":
+        pairs.append(("format", query["format"]))
     absent = [(key, value) for key, value in DEFAULTS if key not in dict(pairs)]
     pairs += draw(st.lists(st.sampled_from(absent), unique=True))  # explicit defaults
     pairs += draw(st.sampled_from(([], [("apikey", "k1")], [("apikey", "k2")])))
@@ -91,6 +98,9 @@ def test_any_rewriting_of_one_query_keys_the_same_entries(
     ]
     assert one.upstream_params(one.points) == other.upstream_params(other.points)
     assert "apikey" not in dict(one.upstream_params(one.points))
+    # What the gateway sends upstream says the same query again (location_id aside).
+    sent = [pair for pair in one.upstream_params(one.points) if pair[0] != "location_id"]
+    assert parse(sent) == one
 
 
 @settings(max_examples=200, deadline=None)

@@ -15,7 +15,15 @@ from domain.model.gateway import (
     WireFormat,
     parse_request,
 )
-from domain.model.gateway_params import MAX_LIST_CHARS, MAX_LOCATIONS
+from domain.model.gateway_params import (
+    MAX_LIST_CHARS,
+    MAX_LOCATIONS,
+    MAX_MODELS,
+    MAX_NAME_CHARS,
+    MAX_NUMBER_CHARS,
+    MAX_PAIRS,
+    MAX_VARIABLES,
+)
 
 TODAY = date(2026, 12, 6)
 BERLIN = [("latitude", "52.52"), ("longitude", "13.41")]
@@ -221,3 +229,44 @@ def test_flatbuffers_answers_hold_one_message_per_location_and_model() -> None:
 
 def test_api_paths() -> None:
     assert [api.path for api in Api] == ["/v1/forecast", "/v1/air-quality", "/v1/archive"]
+
+
+def _names(n: int, width: int = 4) -> str:
+    return ",".join(f"v{i:0{width - 1}d}" for i in range(n))
+
+
+# (a request just inside a bound, the same just outside it, the refusal's words)
+BOUNDS: list[tuple[list[tuple[str, str]], list[tuple[str, str]], str]] = [
+    ([*BERLIN, ("hourly", _names(MAX_VARIABLES))], [*BERLIN, ("hourly", _names(MAX_VARIABLES + 1))],
+     "more than 200 names"),
+    ([*BERLIN, ("models", _names(MAX_MODELS))], [*BERLIN, ("models", _names(MAX_MODELS + 1))],
+     "more than 20 names"),
+    ([*BERLIN, ("hourly", "t" * MAX_NAME_CHARS)], [*BERLIN, ("hourly", "t" * (MAX_NAME_CHARS + 1))],
+     "invalid name"),
+    ([*BERLIN, ("tilt", "0" * (MAX_NUMBER_CHARS - 2) + ".5")],
+     [*BERLIN, ("tilt", "0" * (MAX_NUMBER_CHARS - 1) + ".5")], "Parameter 'tilt'"),
+    ([*BERLIN, ("tilt", "90")], [*BERLIN, ("tilt", "90.001")], "Parameter 'tilt'"),
+    ([*BERLIN, ("elevation", "10000")], [*BERLIN, ("elevation", "10000.5")],
+     "Parameter 'elevation'"),
+    ([*BERLIN, ("forecast_days", "16")], [*BERLIN, ("forecast_days", "17")], "Forecast days"),
+    ([*BERLIN, ("past_days", "92")], [*BERLIN, ("past_days", "93")], "Past days"),
+    ([*BERLIN, ("forecast_hours", "384")], [*BERLIN, ("forecast_hours", "385")], "forecast_hours"),
+    ([("latitude", "90"), ("longitude", "-180")], [("latitude", "90.0001"), ("longitude", "-180")],
+     "Latitude must be in range"),
+    ([*BERLIN, *[("apikey", "k")] * (MAX_PAIRS - 2)],
+     [*BERLIN, *[("apikey", "k")] * (MAX_PAIRS - 1)], f"at most {MAX_PAIRS} parameters"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("inside", "outside", "why"), BOUNDS)
+def test_each_bound_passes_just_inside_and_refuses_just_outside(
+    inside: list[tuple[str, str]], outside: list[tuple[str, str]], why: str
+) -> None:
+    parse(inside)
+    assert why in refusal(outside)
+
+
+def test_one_call_cannot_carry_points_with_and_without_their_own_elevation() -> None:
+    request = parse([("latitude", "1,2"), ("longitude", "3,4"), ("elevation", "100")])
+    with pytest.raises(ValueError, match="elevation is set for some points only"):
+        request.upstream_params([request.points[0], Point(5.0, 6.0)])
