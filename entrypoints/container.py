@@ -21,6 +21,7 @@ from adapters.system_clock import SystemClock
 from domain.model.entry import CacheEntry
 from domain.model.policy import CachePolicy
 from domain.use_cases.admin import PurgeCity, WarmCities
+from domain.use_cases.gateway import ServeGateway
 from domain.use_cases.get_weather import GetWeather
 from domain.use_cases.health import CheckHealth
 from domain.use_cases.stampede import StampedeGuard
@@ -29,7 +30,7 @@ from entrypoints.http.access_log import AccessLog
 from entrypoints.http.near_cache import NearCache
 from entrypoints.http.services import AppWiring, HttpServices
 from entrypoints.settings import Settings
-from entrypoints.wiring import status, storage, tracing, upstream
+from entrypoints.wiring import gateway, status, storage, tracing, upstream
 from ports.metrics import Metrics
 
 T = TypeVar("T")
@@ -93,6 +94,20 @@ class Container(containers.DeclarativeContainer):
         locations=cache,
         misses=misses,
     )
+    # The Open-Meteo gateway (docs/GATEWAY.md): its own store, the same lock and budgets.
+    part_store = providers.Singleton(
+        gateway.part_store, settings, redis, redis_breaker, metrics, clock
+    )
+    serve_gateway = providers.Singleton(
+        gateway.serve_gateway,
+        settings,
+        part_store,
+        instruments.provided.observe_lock.call(lock),
+        http_client,
+        metrics,
+        clock,
+        misses,
+    )
     get_stats = providers.Singleton(GetStats, metrics)
     purge_city = providers.Singleton(PurgeCity, cache)
     shared_cache = providers.Singleton(storage.shared_cache, cache, redis, redis_breaker, metrics)
@@ -131,6 +146,7 @@ class Container(containers.DeclarativeContainer):
         live=live_readings,
         purge_city=purge_city,
         warm_cities=warm_cities,
+        serve_gateway=serve_gateway,
     )
 
 
@@ -150,6 +166,8 @@ async def opened_services(container: Container) -> AsyncIterator[HttpServices]:
     finally:
         get_weather: GetWeather = await _resolved(container.get_weather())
         await get_weather.drain()
+        serve_gateway: ServeGateway = await _resolved(container.serve_gateway())
+        await serve_gateway.drain()
         container.access_log().flush()
         # This process's batched counts, sent before the Redis client closes.
         metrics: Metrics = await _resolved(container.metrics())

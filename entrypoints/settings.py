@@ -292,6 +292,8 @@ class Settings:
     rate_limit: str = _rate_limit("RATE_LIMIT")
     metrics_flush_s: float = _number("METRICS_FLUSH_INTERVAL", 1.0, minimum=0.05)
     weather_provider: str = _providers("WEATHER_PROVIDER", registry.SPECS[0].name)
+    forecast_ttl_s: float = _number("FORECAST_TTL", 900.0, minimum=1.0)
+    archive_ttl_s: float = _number("ARCHIVE_TTL", 604_800.0, minimum=1.0)
     upstream_timeout_s: float = _number("UPSTREAM_TIMEOUT", 5.0, minimum=0.01)
     upstream_max_body: int = _number("UPSTREAM_MAX_BODY", 1_048_576, minimum=1024, integer=True)
     upstream_retry_after_max_s: float = _number("UPSTREAM_RETRY_AFTER_MAX", 3_600.0, minimum=1.0)

@@ -80,6 +80,14 @@ HELP: dict[str, str] = {
         "`open-meteo`, `openweathermap`, `simulated`, or a comma list to fail over through in "
         "order (`open-meteo,openweathermap`)."
     ),
+    "FORECAST_TTL": (
+        "Seconds a gateway forecast or air-quality location stays fresh, plus the "
+        "`WEATHER_TTL_JITTER` jitter (≥ 1): docs/GATEWAY.md."
+    ),
+    "ARCHIVE_TTL": (
+        "Seconds a gateway archive location stays fresh once its range has settled (ends more "
+        "than 5 days ago) (≥ 1)."
+    ),
     "UPSTREAM_TIMEOUT": (
         "Seconds for one upstream HTTP request, every byte of the body included (connect at "
         "most 2 s); a provider call allows its requests in sequence (Open-Meteo: geocoding, "

@@ -13,8 +13,9 @@ class UpstreamBudget(Protocol):
     Implementations raise domain.model.errors.UpstreamBudgetSpent, with the seconds until the
     call would be admitted, and count nothing for a refused call."""
 
-    async def spend(self, upstream: str, priority: Priority) -> bool:
-        """Count one call about to be sent; True when it is the probe of a closed upstream."""
+    async def spend(self, upstream: str, priority: Priority, weight: float = 1.0) -> bool:
+        """Count one call about to be sent, as `weight` calls (Open-Meteo counts a heavy
+        call as several); True when it is the probe of a closed upstream."""
         ...
 
     async def close(self, upstream: str, until: float) -> None:
@@ -30,9 +31,10 @@ class UpstreamBudget(Protocol):
 class MissBudget(Protocol):
     """Each client's upstream fetches: its misses and the refreshes its reads start."""
 
-    async def take(self, client: str) -> float:
-        """Count one fetch for `client`, or raise domain.model.errors.TooManyMisses;
-        returns the time it was counted at, for `refund`."""
+    async def take(self, client: str, weight: float = 1.0) -> float:
+        """Count one fetch (as `weight` fetches: a gateway call's Open-Meteo weight) for
+        `client`, or raise domain.model.errors.TooManyMisses; returns the time it was
+        counted at, for `refund`."""
         ...
 
     async def refund(self, client: str, taken_at: float) -> None:

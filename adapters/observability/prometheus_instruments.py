@@ -20,7 +20,7 @@ from adapters.observability.observed_transport import ObservedTransport
 from adapters.observability.prometheus_metrics import Batch, PrometheusMetrics
 from adapters.observability.readings import Readings
 from domain.model.outcome import CounterName
-from domain.use_cases.stats import BY_PROVIDER, BY_PROVIDER_MEANINGS, MEANINGS
+from domain.use_cases.stats import BY_API, BY_PROVIDER, BY_PROVIDER_MEANINGS, MEANINGS
 from ports.lock import Lock, Signal
 from ports.metrics import Metrics
 
@@ -83,6 +83,15 @@ class Instruments:
                 registry=r,
             )
             for c in BY_PROVIDER
+        }
+        self.by_provider |= {
+            c: Counter(
+                f"skycache_{c.value}_by_api",
+                f"{MEANINGS[c]}, by API (/stats {c.value}_by_api)",
+                ["api"],
+                registry=r,
+            )
+            for c in BY_API
         }
 
     def count_too(self, metrics: Metrics) -> Metrics:

@@ -21,14 +21,14 @@ class TracedBudget(UpstreamBudget):
         self._inner = inner
         self._tracer = tracer
 
-    async def spend(self, upstream: str, priority: Priority) -> bool:
+    async def spend(self, upstream: str, priority: Priority, weight: float = 1.0) -> bool:
         attributes = {
             "skycache.budget.upstream": upstream,
             "skycache.admission.priority": priority.value,
         }
         with self._tracer.start_as_current_span(SPAN, attributes=attributes) as span:
             try:
-                probe = await self._inner.spend(upstream, priority)
+                probe = await self._inner.spend(upstream, priority, weight)
             except UpstreamBudgetSpent as refused:
                 _decided(span, "refused")
                 if refused.retry_after_s is not None:

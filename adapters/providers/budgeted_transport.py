@@ -9,12 +9,16 @@ import httpx
 from domain.model.admission import current_priority, note_sent
 from ports.budget import UpstreamBudget
 
+# The request extension naming a call's weight (Open-Meteo counts a heavy call as several).
+WEIGHT = "skycache.weight"
+
 
 class BudgetedTransport(httpx.AsyncBaseTransport):
     """Counts requests, not provider calls: a geocoding and a forecast are two, a retry
-    is one more. Sits outermost, so a refused request (UpstreamBudgetSpent, raised to the
-    caller) reaches neither the upstream nor the call metrics; `upstreams` names the
-    budget each URL path spends from (paths it does not name are not counted)."""
+        is one more. Sits outermost, so a refused request (UpstreamBudgetSpent, raised to the
+        caller) reaches neither the upstream nor the call metrics; `upstreams` names the
+        budget each URL path spends from (paths it does not name are not counted). A request
+    carrying a WEIGHT extension is counted as that many calls."""
 
     def __init__(
         self,
@@ -30,7 +34,8 @@ class BudgetedTransport(httpx.AsyncBaseTransport):
         upstream = self._upstream_of(request.url.path)
         if upstream is None:
             return await self._inner.handle_async_request(request)
-        probe = await self._budget.spend(upstream, current_priority())
+        weight = float(request.extensions.get(WEIGHT, 1.0))
+        probe = await self._budget.spend(upstream, current_priority(), weight)
         note_sent()  # paid for and sent: whatever comes back, it reached the upstream
         response = await self._inner.handle_async_request(request)
         if probe and response.status_code != 429:

@@ -83,17 +83,20 @@ async def fetch(
     client: httpx.AsyncClient,
     what: str,
     url: str,
-    params: dict[str, Any],
+    params: dict[str, Any] | httpx.QueryParams,
     limits: HttpLimits = DEFAULT_LIMITS,
+    *,
+    extensions: dict[str, Any] | None = None,
 ) -> Answer:
     """The response, whatever its status; transport failures become UpstreamUnavailable.
+    `extensions` travel with the request to the transports (a call's budget weight).
 
     httpx's own timeout bounds each read, so a body trickling a byte a second would never
     trip it: the whole call runs under one deadline, and the body is streamed and given up
     as soon as it passes the cap (nothing of it is kept)."""
     try:
         async with asyncio.timeout(limits.timeout_s):
-            async with client.stream("GET", url, params=params) as response:
+            async with client.stream("GET", url, params=params, extensions=extensions) as response:
                 content = await _read_capped(what, response, limits.max_body_bytes)
     except (TimeoutError, httpx.TimeoutException) as e:
         raise UpstreamTimedOut(f"{what} upstream timed out") from e

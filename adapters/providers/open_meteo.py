@@ -160,11 +160,36 @@ SPEC = ProviderSpec(
             env="OPEN_METEO_FORECAST_URL",
             kind="url",
             default=FORECAST_URL,
-            help="Open-Meteo's forecast API base URL.",
+            help="Open-Meteo's forecast API base URL (also the gateway's `/v1/forecast`, "
+            "docs/GATEWAY.md).",
+        ),
+        ProviderSetting(
+            env="OPEN_METEO_AIR_QUALITY_URL",
+            kind="url",
+            default="https://air-quality-api.open-meteo.com",
+            help="The gateway's `/v1/air-quality` upstream base URL.",
+        ),
+        ProviderSetting(
+            env="OPEN_METEO_ARCHIVE_URL",
+            kind="url",
+            default="https://archive-api.open-meteo.com",
+            help="The gateway's `/v1/archive` upstream base URL.",
+        ),
+        ProviderSetting(
+            env="OPEN_METEO_API_KEY",
+            kind="secret",
+            help="Open-Meteo commercial key the gateway sends upstream as `apikey` (a "
+            "client's own is never forwarded); never logged.",
         ),
     ),
-    endpoints={"/v1/search": "geocoding", "/v1/forecast": "forecast"},
+    endpoints={
+        "/v1/search": "geocoding",
+        "/v1/forecast": "forecast",
+        "/v1/air-quality": "air-quality",
+        "/v1/archive": "archive",
+    },
     # Open-Meteo's terms for non-commercial use, per client address.
     free_tier={"minute": 600, "hour": 5_000, "day": 10_000},
     requests_per_call=2,  # geocoding, then forecast
+    gateway=True,
 )

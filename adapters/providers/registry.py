@@ -26,6 +26,11 @@ def provider_settings() -> tuple[ProviderSetting, ...]:
     return tuple(seen.values())
 
 
+def gateway_providers() -> tuple[str, ...]:
+    """The providers the Open-Meteo gateway calls, whatever WEATHER_PROVIDER says."""
+    return tuple(spec.name for spec in SPECS if spec.gateway)
+
+
 def endpoint_labels() -> dict[str, str]:
     """Upstream URL path -> the metrics' endpoint label, over every provider."""
     return {path: label for spec in SPECS for path, label in spec.endpoints.items()}

@@ -58,3 +58,6 @@ class ProviderSpec:
     # HTTP requests one answer takes, made one after the other (Open-Meteo geocodes, then
     # forecasts): a provider call's deadline allows them in sequence (docs/TIMING.md).
     requests_per_call: int = 1
+    # Also serves the Open-Meteo gateway (/v1/forecast, /v1/air-quality, /v1/archive:
+    # docs/GATEWAY.md), called whatever WEATHER_PROVIDER says: its budget always applies.
+    gateway: bool = False

@@ -40,6 +40,16 @@ class BatchedGets:
             loop.call_soon(self._send_waiting)
         return await future
 
+    async def get_many(self, names: list[str]) -> list[bytes | None]:
+        """Like get() for each name, in order: one request's names join the same batch."""
+        loop = asyncio.get_running_loop()
+        futures: list[asyncio.Future[bytes | None]] = [loop.create_future() for _ in names]
+        first = not self._waiting
+        self._waiting.extend(zip(names, futures, strict=True))
+        if first and self._waiting:
+            loop.call_soon(self._send_waiting)
+        return list(await asyncio.gather(*futures))
+
     def _send_waiting(self) -> None:
         batch, self._waiting = self._waiting, []
         task = asyncio.ensure_future(self._send(batch))

@@ -41,19 +41,24 @@ class SharedWindows:
         return self._breaker.call(what) if self._breaker else contextlib.nullcontext()
 
     async def spend(
-        self, name: str, shared: tuple[Ceiling, ...], own: tuple[Ceiling, ...], now: float
+        self,
+        name: str,
+        shared: tuple[Ceiling, ...],
+        own: tuple[Ceiling, ...],
+        now: float,
+        cost: int = 1,
     ) -> Verdict:
         """`shared` applies in Redis, `own` (the shares) when counting alone."""
         if self._redis is not None:
             with contextlib.suppress(CacheUnavailable), self._guarded("budget"):
                 ask = Ask(shared, own, self._local.mine(name, own, now), self.shares)
-                verdict = await self._redis.spend(name, ask, now)
+                verdict = await self._redis.spend(name, ask, now, cost)
                 if verdict.granted:
                     # Also counted here: if Redis fails mid-window, this worker's share
                     # starts from what it has already spent, not from nothing.
-                    self._local.count(name, own, now)
+                    self._local.count(name, own, now, cost)
                 return verdict
-        return self._local.spend(name, own, now)
+        return self._local.spend(name, own, now, cost)
 
     async def refund(
         self, name: str, shared: tuple[Ceiling, ...], own: tuple[Ceiling, ...], at: float
@@ -76,6 +81,11 @@ class SharedWindows:
         if self._redis is not None:
             with contextlib.suppress(CacheUnavailable), self._guarded("budget reopen"):
                 await self._redis.reopen(name)
+
+
+def cost_of(weight: float) -> int:
+    """Windows count whole calls: a fractional weight is rounded up, never under-counted."""
+    return max(math.ceil(weight - 1e-9), 1)
 
 
 def share(limit: BudgetLimit, shares: int) -> BudgetLimit:
@@ -110,7 +120,7 @@ class SharedUpstreamBudget(UpstreamBudget):
     def _ceilings(self, limits: tuple[BudgetLimit, ...], priority: Priority) -> tuple[Ceiling, ...]:
         return tuple(Ceiling(limit, self._admission.ceiling(priority, limit)) for limit in limits)
 
-    async def spend(self, upstream: str, priority: Priority) -> bool:
+    async def spend(self, upstream: str, priority: Priority, weight: float = 1.0) -> bool:
         limits = self._limits.get(upstream, ())
         own = tuple(share(limit, self._windows.shares) for limit in limits)
         verdict = await self._windows.spend(
@@ -118,6 +128,7 @@ class SharedUpstreamBudget(UpstreamBudget):
             self._ceilings(limits, priority),
             self._ceilings(own, priority),
             self._clock.now(),
+            cost_of(weight),
         )
         if not verdict.granted:
             why = f"{upstream} upstream budget has no room for {priority.value} calls now; next in"
@@ -142,9 +153,9 @@ class ClientMissBudget(MissBudget):
         self._windows = windows
         self._clock = clock
 
-    async def take(self, client: str) -> float:
+    async def take(self, client: str, weight: float = 1.0) -> float:
         now = self._clock.now()
-        verdict = await self._windows.spend(client, self._shared, self._own, now)
+        verdict = await self._windows.spend(client, self._shared, self._own, now, cost_of(weight))
         if not verdict.granted:
             why = (
                 f"more than {self._limit.calls} upstream fetches per {self._limit.label} "

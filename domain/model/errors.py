@@ -148,3 +148,13 @@ async def counted_if_sent(call: Awaitable[T], count: Callable[[], None]) -> T:
     finally:
         if sent:
             count()
+
+
+class GatewayRefused(SkycacheError):
+    """Open-Meteo answered the query with its 400: `body` is its error JSON, sent on as is.
+    `remembered` is True when the refusal came from the cache."""
+
+    def __init__(self, body: bytes, *, remembered: bool = False) -> None:
+        super().__init__("the upstream refused this query")
+        self.body = body
+        self.remembered = remembered

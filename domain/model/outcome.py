@@ -46,3 +46,10 @@ class CounterName(enum.StrEnum):
     UPSTREAM_ERRORS = "upstream_errors"
     CORRUPT_ENTRIES = "corrupt_entries"
     API_ATTEMPTS = "api_attempts"
+    # The gateway's (/v1/forecast, /v1/air-quality, /v1/archive), per location answered and
+    # per upstream call; counted by API (incr_labelled), their totals the sums.
+    GATEWAY_HITS = "gateway_hits"
+    GATEWAY_MISSES = "gateway_misses"
+    GATEWAY_STALE = "gateway_stale"
+    GATEWAY_API_CALLS = "gateway_api_calls"
+    GATEWAY_ERRORS = "gateway_errors"

@@ -32,6 +32,15 @@ MEANINGS: Mapping[CounterName, str] = {
     "failed over made attempts at each provider it reached. Each is one or two HTTP "
     "requests (geocoding, forecast), counted by endpoint in "
     "skycache_upstream_request_duration_seconds",
+    CounterName.GATEWAY_HITS: "Open-Meteo gateway locations answered from a fresh cached part",
+    CounterName.GATEWAY_MISSES: "Open-Meteo gateway locations that needed a fetch (this "
+    "request's, or another's it waited for)",
+    CounterName.GATEWAY_STALE: "Open-Meteo gateway locations answered with an expired part "
+    "(refreshing in the background, or the worker's last good copy after a failed fetch)",
+    CounterName.GATEWAY_API_CALLS: "Upstream calls the Open-Meteo gateway sent; one call carries "
+    "every location a request won the fetch of",
+    CounterName.GATEWAY_ERRORS: "Open-Meteo gateway locations whose fetch or background "
+    "refresh failed",
 }
 # Counted per provider too. Calls as in api_calls, but a failover fetch is a call of each
 # provider it tried; attempts add the retries; errors are the calls that failed in the end,
@@ -43,6 +52,15 @@ BY_PROVIDER_MEANINGS: Mapping[CounterName, str] = {
     CounterName.API_ATTEMPTS: "Attempts each provider was sent, retries included",
     CounterName.UPSTREAM_ERRORS: "Calls of each provider that failed after their retries",
 }
+
+# The gateway's counters, each counted per API too (forecast, air-quality, archive).
+BY_API = (
+    CounterName.GATEWAY_HITS,
+    CounterName.GATEWAY_MISSES,
+    CounterName.GATEWAY_STALE,
+    CounterName.GATEWAY_API_CALLS,
+    CounterName.GATEWAY_ERRORS,
+)
 
 Report = dict[str, float | int | dict[str, int] | None]
 
@@ -58,6 +76,9 @@ class GetStats:
         for counter in BY_PROVIDER:
             by_provider = await self._metrics.labelled_totals(counter)
             report[f"{counter.value}_by_provider"] = dict(sorted(by_provider.items()))
+        for counter in BY_API:
+            by_api = await self._metrics.labelled_totals(counter)
+            report[f"{counter.value}_by_api"] = dict(sorted(by_api.items()))
         return report
 
 

@@ -24,6 +24,7 @@ from entrypoints.http.dates import DatedAnswers
 from entrypoints.http.drain_signal import drain_on_sigterm
 from entrypoints.http.errors import EXCEPTION_HANDLERS, RETRY_AFTER_MAX_KEY
 from entrypoints.http.fresh_hits import fresh_hits
+from entrypoints.http.gateway import GATEWAY_ROUTES
 from entrypoints.http.head import HeadAsGet
 from entrypoints.http.limits import RequestLimits
 from entrypoints.http.metrics_route import metrics_routes
@@ -82,7 +83,7 @@ def create_app(wiring: AppWiring) -> Litestar:
 
     limiting = rate_limiting(settings.rate_limit, wiring.rate_limit_store)
     routes = [weather, weather_batch, stats, healthz, *metrics_routes(settings.metrics_token)]
-    routes += [*PROBE_ROUTES, *status_routes(wiring), *admin_routers(settings)]
+    routes += [*PROBE_ROUTES, *status_routes(wiring), *admin_routers(settings), *GATEWAY_ROUTES]
     return Litestar(
         route_handlers=routes,
         lifespan=[lifespan],

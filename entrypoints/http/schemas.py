@@ -128,6 +128,10 @@ def _by_provider(counter: CounterName, example: dict[str, int]) -> Meta:
     return Meta(description=BY_PROVIDER_MEANINGS[counter], examples=[example])
 
 
+def _by_api(counter: CounterName) -> Meta:
+    return Meta(description=f"{MEANINGS[counter]}, by API", examples=[{"forecast": 0}])
+
+
 class StatsResponse(msgspec.Struct, kw_only=True):
     """Summed over every worker and instance sharing the cache; the examples are those of
     responses.STATS_EXAMPLE, whose numbers add up."""
@@ -161,6 +165,16 @@ class StatsResponse(msgspec.Struct, kw_only=True):
     upstream_errors_by_provider: Annotated[
         dict[str, int], _by_provider(CounterName.UPSTREAM_ERRORS, {"open-meteo": 2})
     ] = {}
+    gateway_hits: Annotated[int, _counter(CounterName.GATEWAY_HITS, 0)] = 0
+    gateway_misses: Annotated[int, _counter(CounterName.GATEWAY_MISSES, 0)] = 0
+    gateway_stale: Annotated[int, _counter(CounterName.GATEWAY_STALE, 0)] = 0
+    gateway_api_calls: Annotated[int, _counter(CounterName.GATEWAY_API_CALLS, 0)] = 0
+    gateway_errors: Annotated[int, _counter(CounterName.GATEWAY_ERRORS, 0)] = 0
+    gateway_hits_by_api: Annotated[dict[str, int], _by_api(CounterName.GATEWAY_HITS)] = {}
+    gateway_misses_by_api: Annotated[dict[str, int], _by_api(CounterName.GATEWAY_MISSES)] = {}
+    gateway_stale_by_api: Annotated[dict[str, int], _by_api(CounterName.GATEWAY_STALE)] = {}
+    gateway_api_calls_by_api: Annotated[dict[str, int], _by_api(CounterName.GATEWAY_API_CALLS)] = {}
+    gateway_errors_by_api: Annotated[dict[str, int], _by_api(CounterName.GATEWAY_ERRORS)] = {}
 
 
 class ProbeResponse(msgspec.Struct, kw_only=True):

@@ -12,6 +12,7 @@ from litestar.stores.base import Store
 
 from adapters.observability.prometheus_instruments import Instruments
 from domain.use_cases.admin import PurgeCity, WarmCities
+from domain.use_cases.gateway import ServeGateway
 from domain.use_cases.get_weather import GetWeather
 from domain.use_cases.health import CheckHealth
 from domain.use_cases.stats import GetStats
@@ -51,6 +52,7 @@ class HttpServices:
     live: LiveReadings
     purge_city: PurgeCity
     warm_cities: WarmCities
+    serve_gateway: ServeGateway
 
 
 @dataclass(frozen=True, slots=True)

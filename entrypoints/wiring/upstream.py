@@ -70,7 +70,8 @@ def budget_limits(settings: Settings) -> dict[str, tuple[BudgetLimit, ...]]:
     }
     limits = {}
     specs = registry.by_name()
-    for name in settings.providers:
+    # The gateway's provider always: it is called whatever WEATHER_PROVIDER says.
+    for name in dict.fromkeys([*settings.providers, *registry.gateway_providers()]):
         calls = {label: specs[name].free_tier.get(label, 0) for label in PERIODS_S}
         calls |= {label: count for label, count in chosen.items() if count is not None}
         limits[name] = tuple(

@@ -185,3 +185,23 @@ async def test_a_fetch_given_back_frees_its_place_and_only_its_own(
     with pytest.raises(TooManyMisses) as refused:
         await misses.take("127.0.0.1")
     assert refused.value.retry_after_s == pytest.approx(21)  # the 10th second's three leave
+
+
+async def test_a_weighted_call_counts_as_its_weight_rounded_up(
+    windows: SharedWindows, clock: FakeClock
+) -> None:
+    budget = budget_of(windows, clock)
+    await budget.spend("open-meteo", Priority.REFRESH, 2.5)  # 3 of 10
+    await budget.spend("open-meteo", Priority.REFRESH, 7.0)  # 10 of 10: just inside
+    with pytest.raises(UpstreamBudgetSpent):
+        await budget.spend("open-meteo", Priority.REFRESH, 1.0)  # just outside
+
+
+async def test_a_weighted_miss_counts_as_its_weight(
+    windows: SharedWindows, clock: FakeClock
+) -> None:
+    misses = ClientMissBudget(MINUTE, windows, clock)
+    await misses.take("203.0.113.7", 9.2)  # 10 of 10
+    with pytest.raises(TooManyMisses):
+        await misses.take("203.0.113.7", 1.0)
+    await misses.take("203.0.113.8", 1.0)  # another client's window

@@ -86,10 +86,13 @@ def test_a_state_directory_nginx_would_misread_is_refused_in_one_line(
         render(parse_address("127.0.0.1:8080"), [parse_address("127.0.0.1:8000")], where)
 
 
-def test_only_weather_is_cached_and_freshness_comes_from_skycaches_headers() -> None:
+def test_only_weather_and_the_gateway_are_cached_and_freshness_comes_from_skycaches_headers() -> (
+    None
+):
     text = _shipped_render()
     cached = re.findall(r"location = (\S+) \{[^}]*proxy_cache skycache_edge;", text)
-    assert cached == ["/weather", "/weather/batch"]
+    gateway = ["/v1/forecast", "/v1/air-quality", "/v1/archive"]
+    assert cached == ["/weather", "/weather/batch", *gateway]
     assert "proxy_cache_valid" not in text  # no edge-side freshness rule
     assert re.search(r"location / \{\s*proxy_pass http://skycache;\s*\}", text)
 

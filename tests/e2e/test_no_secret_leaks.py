@@ -26,7 +26,8 @@ API_KEY = "owm+Leak/Key-7Qx9Zp"
 PASSWORD = "rds-Leak-Pw-4Kv8Tn"
 ADMIN_TOKEN = "adm-Leak-Tk-2Hw5Rq"
 METRICS_TOKEN = "met-Leak-Tk-8Jd3Lm"
-SECRETS = (API_KEY, PASSWORD, ADMIN_TOKEN, METRICS_TOKEN)
+OPEN_METEO_KEY = "om+Leak/Key-3Wd6Yq"  # the gateway's, sent upstream as `apikey`
+SECRETS = (API_KEY, PASSWORD, ADMIN_TOKEN, METRICS_TOKEN, OPEN_METEO_KEY)
 
 
 def leaked(text: str) -> list[str]:
@@ -63,7 +64,14 @@ def service_env(
         "LOG_LEVEL": level,
         "ADMIN_TOKEN": ADMIN_TOKEN,
         "METRICS_TOKEN": METRICS_TOKEN,
+        "OPEN_METEO_API_KEY": OPEN_METEO_KEY,
+        "OPEN_METEO_AIR_QUALITY_URL": meteo.url,
     }
+
+
+async def gateway_mode(meteo: FakeOpenMeteo, mode: str) -> None:
+    async with httpx.AsyncClient(base_url=meteo.url, timeout=10) as client:
+        (await client.post("/_gateway/control", json={"mode": mode})).raise_for_status()
 
 
 async def exercise(app: AppServer, owm: FakeOpenWeatherMap, meteo: FakeOpenMeteo) -> list[str]:
@@ -92,6 +100,10 @@ async def exercise(app: AppServer, owm: FakeOpenWeatherMap, meteo: FakeOpenMeteo
         assert await get("/weather", city="Topeka") == 503
         await owm.aset(mode="ok")
         await meteo.aset(mode="ok")
+        assert await get("/v1/forecast", latitude="52.52", longitude="13.41") == 200
+        await gateway_mode(meteo, "error500")
+        assert await get("/v1/air-quality", latitude="52.52", longitude="13.41") in {502, 503}
+        await gateway_mode(meteo, "ok")
         for path in ("/stats", "/healthz", "/metrics", "/schema/openapi.json", "/nope"):
             await get(path)
         for path in ("/status", "/status/data"):
@@ -126,6 +138,7 @@ async def test_a_run_with_a_redis_password_and_an_api_key_never_shows_either(
     if level == "debug":
         # httpx's own line for each upstream request was written, and masked.
         assert "appid=***" in output
+        assert "apikey=***" in output
 
 
 def run_cli(*args: str, env: dict[str, str]) -> str:

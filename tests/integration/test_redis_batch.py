@@ -77,3 +77,18 @@ async def test_a_failed_batch_is_every_readers_cache_unavailable() -> None:
     finally:
         await client.aclose()
     assert [type(r) for r in results] == [CacheUnavailable] * 3
+
+
+async def test_concurrent_requests_for_many_keys_share_one_mget_in_order(
+    redis_client: Redis,
+) -> None:
+    await redis_client.mset({"a": b"1", "b": b"2", "c": b"3"})
+    before = await _calls(redis_client)
+    gets = BatchedGets(redis_client)
+    asked = [["c", "missing", "a"], ["b", "a"], ["a"]]
+    values = await asyncio.gather(*(gets.get_many(keys) for keys in asked))
+    after = await _calls(redis_client)
+    assert values == [[b"3", None, b"1"], [b"2", b"1"], [b"1"]]
+    assert after["mget"] - before["mget"] == 1
+    assert after["get"] == before["get"]
+    assert await gets.get_many([]) == []

@@ -23,6 +23,13 @@ def fake_open_meteo(fake_open_meteo_server: FakeOpenMeteo) -> FakeOpenMeteo:
     return fake_open_meteo_server
 
 
+@pytest.fixture
+def fake_gateway_upstream(fake_open_meteo: FakeOpenMeteo) -> FakeOpenMeteo:
+    """The session's fake, its gateway part reset too: empty call log, mode "ok", run 1."""
+    fake_open_meteo.gateway_reset()
+    return fake_open_meteo
+
+
 @pytest.fixture(scope="session")
 def fake_openweathermap_server() -> Iterator[FakeOpenWeatherMap]:
     fake = FakeOpenWeatherMap()

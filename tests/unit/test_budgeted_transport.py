@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from adapters.providers.budgeted_transport import BudgetedTransport
+from adapters.providers.budgeted_transport import WEIGHT, BudgetedTransport
 from adapters.redis.shared_budget import SharedUpstreamBudget, SharedWindows
 from domain.model.admission import BudgetLimit, Priority, admitted_as
 from domain.model.errors import UpstreamBudgetSpent
@@ -104,3 +104,31 @@ async def test_a_base_url_with_a_path_of_its_own_is_still_counted(
         await get_each(client, ["/proxy/open-meteo/v1/forecast"] * 12)
 
     assert len(upstream.paths) == 10
+
+
+async def weighed(client: httpx.AsyncClient, weight: float) -> bool:
+    """Whether a call of `weight` was let through."""
+    try:
+        await client.get("/v1/forecast", extensions={WEIGHT: weight})
+    except UpstreamBudgetSpent:
+        return False
+    return True
+
+
+async def test_a_weighted_call_spends_its_weight_rounded_up(
+    upstream: Upstream, client: httpx.AsyncClient
+) -> None:
+    with admitted_as(Priority.REFRESH):
+        assert await weighed(client, 2.5)  # 3 of 10
+        assert await weighed(client, 7.0)  # 10 of 10: just inside
+        assert not await weighed(client, 1.0)  # just outside
+    assert len(upstream.paths) == 2
+
+
+async def test_a_call_heavier_than_the_window_is_refused_and_sends_nothing(
+    upstream: Upstream, client: httpx.AsyncClient
+) -> None:
+    with admitted_as(Priority.REFRESH):
+        assert not await weighed(client, 10.5)
+        assert await weighed(client, 10.0)
+    assert len(upstream.paths) == 1

@@ -208,7 +208,7 @@ class RecordingBudget:
     def __init__(self) -> None:
         self.closed: list[tuple[str, float]] = []
 
-    async def spend(self, upstream: str, priority: Priority) -> bool:
+    async def spend(self, upstream: str, priority: Priority, weight: float = 1.0) -> bool:
         return False
 
     async def close(self, upstream: str, until: float) -> None:

@@ -135,7 +135,7 @@ class Budget:
         self.spent = spent
         self.probe = probe
 
-    async def spend(self, upstream: str, priority: Priority) -> bool:
+    async def spend(self, upstream: str, priority: Priority, weight: float = 1.0) -> bool:
         if self.spent:
             raise UpstreamBudgetSpent("spent", retry_after_s=12.0)
         return self.probe

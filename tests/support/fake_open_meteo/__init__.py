@@ -17,6 +17,10 @@ default, streamed without a Content-Length and never held). `only=["Boise"]` lim
 mode to requests for those cities (the forecast by their coordinates). "refuse" drops each
 connection before the response completes (ASGI cannot refuse a connection); for a port
 that truly refuses connections, use `closed_port_url()`.
+
+The gateway's upstream (/v1/forecast with several points or FlatBuffers, /v1/air-quality,
+/v1/archive, /data/<model>/static/meta.json) is served by gateway_mount.py and steered
+apart: `fake.gateway_set(mode="error500", latency_s=0.2, new_run=True)`, `fake.gateway_calls()`.
 """
 
 from tests.support.fake_open_meteo.handle import FakeOpenMeteo, closed_port_url

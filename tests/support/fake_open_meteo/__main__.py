@@ -11,13 +11,14 @@ from typing import Any
 import uvicorn
 
 from tests.support.fake_open_meteo.app import build_app
+from tests.support.fake_open_meteo.gateway_mount import with_gateway
 
 
 def main() -> None:
     parser = fake_parser("Serve a fake Open-Meteo API.", port=8089)
     parser.add_argument("--accept-any", action="store_true", help="geocode any name")
     args = parser.parse_args()
-    serve(build_app(accept_any=args.accept_any), args)
+    serve(with_gateway(build_app(accept_any=args.accept_any)), args)
 
 
 def fake_parser(description: str, *, port: int) -> argparse.ArgumentParser:

@@ -13,13 +13,15 @@ from typing import IO, Any, NoReturn, TypeVar
 import httpx
 import msgspec
 
+from tests.support.fake_open_meteo.gateway_handle import GatewayControls
+
 ROOT = Path(__file__).resolve().parents[3]
 T = TypeVar("T")
 State = dict[str, Any]
 Calls = dict[str, int]
 
 
-class FakeOpenMeteo:
+class FakeOpenMeteo(GatewayControls):
     """Both Open-Meteo hosts on one base `url`; point the geocoder and the forecast at it."""
 
     def __init__(self, *, accept_any: bool = False) -> None:

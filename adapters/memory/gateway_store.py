@@ -1,0 +1,62 @@
+"""In-process gateway store: the embedded default without Redis, and the unit-test fake."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from adapters.lru import BoundedLru
+from adapters.system_clock import SystemClock
+from domain.model.gateway_part import MAX_PART_BYTES, StoredPart
+from ports.clock import Clock
+from ports.gateway_store import PartStore
+
+_Held = tuple[float, StoredPart]  # (expires at, on the monotonic clock; the part)
+
+
+def _held_size(held: _Held) -> int:
+    return len(held[1].body)
+
+
+def _part_size(part: StoredPart) -> int:
+    return len(part.body)
+
+
+class MemoryPartStore(PartStore):
+    """Bounded by count and bytes, both for what it serves and for its last good copies."""
+
+    def __init__(
+        self,
+        *,
+        clock: Clock | None = None,
+        max_items: int = 10_000,
+        max_bytes: int = 256 * 1024 * 1024,
+        last_good_items: int = 2_000,
+        last_good_bytes: int = 64 * 1024 * 1024,
+    ) -> None:
+        self._clock = clock or SystemClock()
+        self._parts: BoundedLru[_Held] = BoundedLru(max_items, max_bytes, _held_size)
+        self._good: BoundedLru[StoredPart] = BoundedLru(
+            last_good_items, last_good_bytes, _part_size
+        )
+
+    async def get_many(self, keys: Sequence[str]) -> list[StoredPart | None]:
+        return [self._get(key) for key in keys]
+
+    def _get(self, key: str) -> StoredPart | None:
+        held = self._parts.get(key)
+        if held is None:
+            return None
+        if held[0] <= self._clock.monotonic():
+            self._parts.forget(key)
+            return None
+        return held[1]
+
+    async def put(self, key: str, part: StoredPart, ttl_s: float) -> None:
+        if len(part.body) > MAX_PART_BYTES:
+            return
+        self._parts.put(key, (self._clock.monotonic() + ttl_s, part))
+        if part.status == 200:
+            self._good.put(key, part)
+
+    def last_good(self, key: str) -> StoredPart | None:
+        return self._good.get(key)

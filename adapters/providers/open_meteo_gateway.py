@@ -1,0 +1,93 @@
+"""Open-Meteo for the gateway: one HTTP call for several locations, split into one part each."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import httpx
+import msgspec
+
+from adapters.providers.budgeted_transport import WEIGHT
+from adapters.providers.http import HttpLimits, check_status, fetch
+from adapters.providers.open_meteo_wire import (
+    WireError,
+    join_flatbuffers,
+    join_json,
+    split_flatbuffers,
+    split_json,
+)
+from domain.model.errors import GatewayRefused, UpstreamUnreadable
+from domain.model.gateway import MAX_LOCATIONS_PER_CALL, Api, GatewayRequest, Point, WireFormat
+from ports.gateway import GatewayUpstream, PartJoiner
+
+# An Open-Meteo refusal is a short JSON document; anything longer is not passed on as one.
+MAX_REFUSAL_BYTES = 4096
+
+
+class _Refusal(msgspec.Struct):
+    error: bool
+    reason: str
+
+
+class OpenMeteoGateway(GatewayUpstream, PartJoiner):
+    """`urls` gives each API's base URL (its path is the API's own, /v1/forecast...). The
+    body cap is `limits.max_body_bytes` per location the call carries. `api_key`, when set,
+    is the server's own (Open-Meteo's commercial `apikey`), never a client's."""
+
+    name = "open-meteo"
+
+    def __init__(
+        self,
+        client: httpx.AsyncClient,
+        urls: Mapping[Api, str],
+        limits: HttpLimits,
+        *,
+        api_key: str = "",
+        max_points: int = MAX_LOCATIONS_PER_CALL,
+    ) -> None:
+        self._client = client
+        self._urls = urls
+        self._limits = limits
+        self._api_key = api_key
+        self.max_points = max_points
+
+    async def fetch(self, query: GatewayRequest, points: Sequence[Point]) -> list[bytes]:
+        params = query.upstream_params(points)
+        if self._api_key:
+            params.append(("apikey", self._api_key))
+        what = f"{query.api.value} gateway"
+        cap = self._limits.max_body_bytes * len(points)
+        limits = HttpLimits(
+            timeout_s=self._limits.timeout_s,
+            max_body_bytes=cap,
+            retry_after_max_s=self._limits.retry_after_max_s,
+        )
+        url = self._urls[query.api].rstrip("/") + query.api.path
+        weight = {WEIGHT: query.weight(len(points))}
+        query_params = httpx.QueryParams(tuple(params))
+        answer = await fetch(self._client, what, url, query_params, limits, extensions=weight)
+        if answer.status_code == 400 and _is_refusal(answer.content):
+            raise GatewayRefused(answer.content)
+        check_status(what, answer, limits)
+        try:
+            if query.format is WireFormat.FLATBUFFERS:
+                per_location = query.messages_per_location()
+                return split_flatbuffers(answer.content, len(points), per_location=per_location)
+            return split_json(answer.content, len(points))
+        except WireError as e:
+            raise UpstreamUnreadable(f"{what} upstream sent an unusable body: {e}") from e
+
+    def join(self, query: GatewayRequest, parts: Sequence[bytes]) -> bytes:
+        if query.format is WireFormat.FLATBUFFERS:
+            return join_flatbuffers(parts)
+        return join_json(parts, single=len(parts) == 1)
+
+
+def _is_refusal(body: bytes) -> bool:
+    """Open-Meteo's own 400 ({"error": true, "reason": ...}), not a proxy's error page."""
+    if len(body) > MAX_REFUSAL_BYTES:
+        return False
+    try:
+        return msgspec.json.decode(body, type=_Refusal).error
+    except msgspec.DecodeError:
+        return False

@@ -1,0 +1,94 @@
+"""Redis gateway store: one key per location, a request's locations read in one MGET."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Sequence
+
+import msgspec
+
+from adapters.lru import BoundedLru
+from adapters.redis.batch import BatchedGets
+from adapters.redis.breaker import RedisBreaker
+from adapters.redis.client import unavailable_on_error
+from adapters.redis.gateway_envelope import decode_part, encode_part
+from adapters.redis.keys import city_name
+from adapters.redis.topology import RedisClient
+from domain.model.gateway_part import MAX_PART_BYTES, StoredPart
+from domain.model.outcome import CounterName
+from ports.gateway_store import PartStore
+from ports.metrics import Metrics
+
+
+def part_name(key: str) -> str:
+    """The key's own hash slot, like a city's: its part, lease and wake-up channel live on
+    one shard. Gateway keys are digests (letters, digits and ':'), never braces."""
+    return city_name(key, "part")
+
+
+def _size(part: StoredPart) -> int:
+    return len(part.body)
+
+
+class RedisPartStore(PartStore):
+    """Unreadable values are misses, counted as CORRUPT_ENTRIES on `metrics` when given.
+    Every answer read or written is also kept in a bounded in-process copy (last_good)."""
+
+    def __init__(
+        self,
+        client: RedisClient,
+        *,
+        metrics: Metrics | None = None,
+        breaker: RedisBreaker | None = None,
+        last_good_items: int = 2_000,
+        last_good_bytes: int = 64 * 1024 * 1024,
+    ) -> None:
+        self._client = client
+        self._gets = BatchedGets(client)
+        self._metrics = metrics
+        self._breaker = breaker
+        self._good: BoundedLru[StoredPart] = BoundedLru(last_good_items, last_good_bytes, _size)
+
+    async def get_many(self, keys: Sequence[str]) -> list[StoredPart | None]:
+        if not keys:
+            return []
+        names = [part_name(key) for key in keys]
+        # Batched: the reads of every request in this loop turn go out as one MGET (on a
+        # cluster one per shard, sent together), so a burst on one query is one round trip.
+        with self._guarded("MGET"):
+            raw = await self._gets.get_many(names)
+        parts = [self._decode(value) for value in raw]
+        for key, part in zip(keys, parts, strict=True):
+            if part is not None and part.status == 200:
+                self._good.put(key, part)
+        return parts
+
+    async def put(self, key: str, part: StoredPart, ttl_s: float) -> None:
+        if len(part.body) > MAX_PART_BYTES:
+            return
+        if part.status == 200:
+            self._good.put(key, part)
+        # PX 0 is an error in Redis; the shortest TTL asked for is one millisecond.
+        with self._guarded("SET"):
+            await self._client.set(
+                part_name(key), encode_part(part), px=max(round(ttl_s * 1000), 1)
+            )
+
+    def _guarded(self, what: str) -> contextlib.AbstractContextManager[None]:
+        """Behind the shared breaker when given: while Redis is down, no call waits on it."""
+        if self._breaker is not None:
+            return self._breaker.call(what)
+        return unavailable_on_error(what)
+
+    def last_good(self, key: str) -> StoredPart | None:
+        return self._good.get(key)
+
+    def _decode(self, raw: bytes | None) -> StoredPart | None:
+        if raw is None:
+            return None
+        try:
+            return decode_part(raw)
+        except msgspec.DecodeError:
+            if self._metrics is not None:
+                self._metrics.incr(CounterName.CORRUPT_ENTRIES)
+            return None

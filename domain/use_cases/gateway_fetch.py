@@ -1,0 +1,189 @@
+"""LeasedFetch: the gateway's misses, one lease per location key, one upstream call per batch."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+
+from domain.model.errors import CacheUnavailable, GatewayRefused, TooManyMisses
+from domain.model.gateway import GatewayRequest, Point
+from domain.model.gateway_part import GatewayPolicy, StoredPart
+from domain.model.outcome import CacheOutcome, CounterName
+from domain.use_cases.stampede import Role, StampedeGuard
+from ports.clock import Clock
+from ports.gateway import GatewayUpstream
+from ports.gateway_store import PartStore
+from ports.lock import Held, Lease, Lock, Signal
+from ports.metrics import Metrics
+
+Found = tuple[StoredPart, CacheOutcome]
+Pay = Callable[[float], Awaitable[None]]  # charges a call of this weight, or raises
+
+
+def count(metrics: Metrics, counter: CounterName, api: object, amount: int = 1) -> None:
+    """The total, and the API's own count."""
+    metrics.incr(counter, amount)
+    metrics.incr_labelled(counter, str(api), amount)
+
+
+class LeasedFetch:
+    """Rules:
+    - each missing key's lease is tried once: the keys won are fetched in one upstream
+      call (split at the upstream's per-call limit), each part stored, each lease released
+      with its outcome; keys another holds are awaited through the StampedeGuard, which
+      takes over (one point, one call) only if their holder's lease lapses;
+    - the upstream's 400 is stored under the query's refusal key before the leases are
+      released, so that every waiter can answer with it."""
+
+    def __init__(
+        self,
+        *,
+        store: PartStore,
+        lock: Lock,
+        guard: StampedeGuard[StoredPart],
+        upstream: GatewayUpstream,
+        policy: GatewayPolicy,
+        clock: Clock,
+        metrics: Metrics,
+        uniform: Callable[[], float],
+        lock_ttl_s: float,
+    ) -> None:
+        self._store, self._lock, self._guard = store, lock, guard
+        self._upstream, self._policy, self._clock = upstream, policy, clock
+        self._metrics, self._uniform, self._lock_ttl_s = metrics, uniform, lock_ttl_s
+
+    async def leases(self, keys: Sequence[str]) -> tuple[dict[str, Lease | None], list[str]]:
+        """The keys whose lease this call won (None: the lock backend is down), and the rest."""
+        won: dict[str, Lease | None] = {}
+        held: list[str] = []
+        for key in keys:
+            try:
+                attempt: Lease | Held | None = await self._lock.acquire(key, self._lock_ttl_s)
+            except CacheUnavailable:
+                attempt = None
+            if isinstance(attempt, Held):
+                held.append(key)
+            else:
+                won[key] = attempt
+        return won, held
+
+    async def own(
+        self,
+        query: GatewayRequest,
+        points: Mapping[str, Point],
+        leases: Mapping[str, Lease | None],
+        *,
+        refusal_key: str,
+        pay: Pay | None = None,
+    ) -> dict[str, Found]:
+        """Fetch `points` (key -> point) under `leases`, releasing each with its outcome.
+        `pay` is charged the weight of what is left to fetch; when it refuses, the leases
+        are given up unfetched (TIMEOUT): their waiters take them over, nothing failed."""
+        signals = dict.fromkeys(leases, Signal.FAILED)
+        keepalive = asyncio.create_task(self._keep_alive([x for x in leases.values() if x]))
+        try:
+            found = await self._peek(list(points))
+            for key in found:
+                signals[key] = Signal.DONE
+            todo = {key: point for key, point in points.items() if key not in found}
+            if pay is not None and todo:
+                try:
+                    await pay(query.weight(len(todo)))
+                except TooManyMisses:
+                    signals.update(dict.fromkeys(todo, Signal.TIMEOUT))
+                    raise
+            for batch in _batches(list(todo.items()), self._upstream.max_points):
+                found |= await self._call(query, dict(batch), refusal_key)
+                signals.update(dict.fromkeys(dict(batch), Signal.DONE))
+            return found
+        finally:
+            keepalive.cancel()
+            for key, lease in leases.items():
+                if lease is not None:
+                    with contextlib.suppress(CacheUnavailable):
+                        await lease.release(signals[key])
+
+    async def _peek(self, keys: list[str]) -> dict[str, Found]:
+        """Another worker may have stored some of them between our miss and our leases;
+        only a fresh part counts (a stale one is what a refresh replaces)."""
+        try:
+            parts = await self._store.get_many(keys)
+        except CacheUnavailable:
+            return {}
+        now = self._clock.now()
+        return {
+            key: (part, CacheOutcome.COALESCED)
+            for key, part in zip(keys, parts, strict=True)
+            if part is not None and part.status == 200 and now < part.fresh_until
+        }
+
+    async def _call(
+        self,
+        query: GatewayRequest,
+        batch: dict[str, Point],
+        refusal_key: str,
+    ) -> dict[str, Found]:
+        count(self._metrics, CounterName.GATEWAY_API_CALLS, query.api)
+        now = self._clock.now()
+        try:
+            bodies = await self._upstream.fetch(query, list(batch.values()))
+        except GatewayRefused as refused:
+            await self._keep(
+                refusal_key, self._policy.refusal(refused.body, now, self._upstream.name)
+            )
+            raise
+        found: dict[str, Found] = {}
+        for key, body in zip(batch, bodies, strict=True):
+            part = self._policy.answer(
+                body,
+                kind=query.lifetime_kind(),
+                now=now,
+                jitter_fraction=self._uniform(),
+                provider=self._upstream.name,
+            )
+            await self._keep(key, part)
+            found[key] = (part, CacheOutcome.MISS)
+        return found
+
+    async def _keep(self, key: str, part: StoredPart) -> None:
+        with contextlib.suppress(CacheUnavailable):  # answered all the same, uncached
+            await self._store.put(key, part, max(part.stale_until - self._clock.now(), 1.0))
+
+    async def wait(
+        self, query: GatewayRequest, key: str, point: Point, refusal_key: str
+    ) -> dict[str, Found]:
+        """`key`'s part once its holder stores it; fetched alone if the holder vanishes."""
+
+        async def load() -> StoredPart:
+            found = await self._call(query, {key: point}, refusal_key)
+            return found[key][0]
+
+        async def peek() -> StoredPart | None:
+            hit = (await self._peek([key])).get(key)
+            return hit[0] if hit is not None else None
+
+        part, role = await self._guard.run(key, load, peek)
+        return {key: (part, CacheOutcome.MISS if role is Role.OWNER else CacheOutcome.COALESCED)}
+
+    async def _keep_alive(self, leases: list[Lease]) -> None:
+        while leases:
+            await self._clock.sleep(self._lock_ttl_s / 3)
+            for lease in leases:
+                with contextlib.suppress(CacheUnavailable):
+                    await lease.extend()
+
+
+def _batches(items: list[tuple[str, Point]], size: int) -> list[list[tuple[str, Point]]]:
+    """At most `size` points a call, and one call only for points that set the same
+    per-location parameters (timezone, elevation): one query cannot give some points a
+    value and leave the others to the default."""
+    groups: dict[tuple[str, ...], list[tuple[str, Point]]] = {}
+    for key, point in items:
+        groups.setdefault(tuple(name for name, _ in point.extras), []).append((key, point))
+    step = max(size, 1)
+    return [
+        group[start : start + step]
+        for group in groups.values()
+        for start in range(0, len(group), step)
+    ]

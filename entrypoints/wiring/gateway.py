@@ -1,0 +1,100 @@
+"""The Open-Meteo gateway's parts: its store, its upstream, and the use case over them."""
+
+from __future__ import annotations
+
+import random
+
+import httpx
+
+from adapters.memory.gateway_store import MemoryPartStore
+from adapters.providers.open_meteo_gateway import OpenMeteoGateway
+from adapters.redis.breaker import RedisBreaker
+from adapters.redis.gateway_store import RedisPartStore
+from adapters.redis.topology import RedisClient
+from domain.model.gateway import Api
+from domain.model.gateway_part import GatewayPolicy
+from domain.use_cases.gateway import ServeGateway
+from domain.use_cases.gateway_fetch import LeasedFetch
+from domain.use_cases.gateway_refresh import Refreshes
+from domain.use_cases.stampede import StampedeGuard
+from entrypoints.settings import Settings
+from entrypoints.wiring.upstream import http_limits
+from ports.budget import MissBudget
+from ports.clock import Clock
+from ports.gateway_store import PartStore
+from ports.lock import Lock
+from ports.metrics import Metrics
+
+
+def part_store(
+    settings: Settings,
+    redis: RedisClient | None,
+    breaker: RedisBreaker,
+    metrics: Metrics,
+    clock: Clock,
+) -> PartStore:
+    if redis is None:
+        return MemoryPartStore(clock=clock, last_good_items=settings.local_copy_size)
+    return RedisPartStore(
+        redis, metrics=metrics, breaker=breaker, last_good_items=settings.local_copy_size
+    )
+
+
+def policy(settings: Settings) -> GatewayPolicy:
+    return GatewayPolicy(
+        forecast_ttl_s=settings.forecast_ttl_s,
+        archive_ttl_s=settings.archive_ttl_s,
+        stale_ttl_s=max(settings.stale_ttl_s, settings.archive_ttl_s),
+        jitter_max_s=settings.jitter_max_s,
+        refusal_ttl_s=settings.unusable_ttl_s,
+        refresh_backoff_s=settings.refresh_backoff_s,
+    )
+
+
+def upstream(settings: Settings, http: httpx.AsyncClient) -> OpenMeteoGateway:
+    options = settings.provider_options
+    urls = {
+        Api.FORECAST: options["OPEN_METEO_FORECAST_URL"],
+        Api.AIR_QUALITY: options["OPEN_METEO_AIR_QUALITY_URL"],
+        Api.ARCHIVE: options["OPEN_METEO_ARCHIVE_URL"],
+    }
+    api_key = options["OPEN_METEO_API_KEY"]
+    return OpenMeteoGateway(http, urls, http_limits(settings), api_key=api_key)
+
+
+def serve_gateway(
+    settings: Settings,
+    store: PartStore,
+    lock: Lock,
+    http: httpx.AsyncClient,
+    metrics: Metrics,
+    clock: Clock,
+    misses: MissBudget | None,
+) -> ServeGateway:
+    rules = policy(settings)
+    gateway = upstream(settings, http)
+    fetch = LeasedFetch(
+        store=store,
+        lock=lock,
+        guard=StampedeGuard(
+            lock,
+            clock=clock,
+            lock_ttl_s=settings.lock_ttl_s,
+            wait_timeout_s=settings.wait_timeout_s,
+        ),
+        upstream=gateway,
+        policy=rules,
+        clock=clock,
+        metrics=metrics,
+        uniform=random.random,
+        lock_ttl_s=settings.lock_ttl_s,
+    )
+    return ServeGateway(
+        store=store,
+        fetch=fetch,
+        refreshes=Refreshes(fetch, clock=clock, metrics=metrics, backoff_s=rules.refresh_backoff_s),
+        joiner=gateway,
+        metrics=metrics,
+        clock=clock,
+        misses=misses,
+    )
