@@ -2,16 +2,16 @@
 
 A worker takes a lease of requests from the client's windows (counted there, in Redis when
 it answers, else in this worker's share, before any is admitted) and admits from it
-locally until it is used up or the bucket it was counted in ends; what is left is given
-back when the next lease is taken. So no span of the window ever admits more than the
-limit, whatever the number of workers; a client is at worst refused early by the requests
-other workers still hold for it (docs/OPERATIONS.md#rate_limit-across-workers).
+locally until it is used up or a few seconds have passed; what is left is given back when
+the next lease is taken. A span of the window can admit over the limit only what leases
+counted before it began and used in it: under a tenth of the limit, and nothing while a
+lease holds one request (a limit under 20 per worker; docs/OPERATIONS.md, "Per-client rate
+limit across workers").
 """
 
 from __future__ import annotations
 
 import asyncio
-import math
 from dataclasses import dataclass
 
 from adapters.redis.budget_windows import Ceiling
@@ -20,10 +20,16 @@ from domain.model.admission import BudgetLimit
 from ports.budget import RequestLimit
 from ports.clock import Clock
 
-# A lease is short-lived whatever the unit, so a worker's unused part is soon given back.
-LEASE_S_MAX = 1.0
-# At most this part of the limit in one worker's lease: the rest stays for the others.
-LEASE_PART = 4
+# A lease lasts a twelfth of the unit, at most this long: long enough that a client at a
+# few requests a second costs Redis a call every few seconds, short enough that what a
+# worker leased and did not use soon goes back.
+LEASE_S_MAX = 5.0
+# At most a tenth of the limit in all the workers' leases together (the most a span of the
+# window can admit over the limit): each lease at most limit ÷ (LEASE_PART x shares).
+LEASE_PART = 10
+# A refusal is remembered at most this long: a flood costs Redis one call a second per
+# worker, and a request given back elsewhere is soon seen.
+REFUSAL_S_MAX = 1.0
 SWEEP_EVERY_S = 60.0
 
 
@@ -40,10 +46,10 @@ class LeasedRequestLimit(RequestLimit):
     """Rules:
     - a lease starts at one request and doubles each time it is used up before it ends,
       up to the limit ÷ (LEASE_PART x shares); one that ends unused sizes the next;
+    - a lease lasts a twelfth of the unit, at most LEASE_S_MAX;
     - a lease refused by the windows is asked again for one request: near the limit every
       request is counted in the windows, so exactly the limit is admitted;
-    - a refusal is remembered for its wait, at most LEASE_S_MAX: a flood costs Redis
-      one call a second per worker;
+    - a refusal is remembered for its wait, at most REFUSAL_S_MAX;
     - one renewal per client at a time in this worker: the others wait for its lease.
     """
 
@@ -51,7 +57,7 @@ class LeasedRequestLimit(RequestLimit):
         self._shared = (Ceiling(limit, limit.calls),)
         own = share(limit, windows.shares)
         self._own = (Ceiling(own, own.calls),)
-        self._bucket_s = self._shared[0].bucket_s
+        self._lasts_s = min(limit.period_s / 12, LEASE_S_MAX)
         self._most = max(limit.calls // (LEASE_PART * windows.shares), 1)
         self._windows = windows
         self._clock = clock
@@ -98,16 +104,14 @@ class LeasedRequestLimit(RequestLimit):
         if not verdict.granted:
             # Remembered a while: a client over its limit costs no Redis call per request.
             retry_at = now + verdict.wait_s
-            self._leases[client] = Lease(now, min(retry_at, now + LEASE_S_MAX), 0, 0, retry_at)
+            ends = min(retry_at, now + REFUSAL_S_MAX)
+            self._leases[client] = Lease(now, ends, 0, 0, retry_at)
             return verdict.wait_s
-        # Ends with the bucket it is counted in: a request admitted later would fall in a
-        # span of the window that does not hold its count.
-        ends = min((math.floor(now / self._bucket_s) + 1) * self._bucket_s, now + LEASE_S_MAX)
-        self._leases[client] = Lease(now, ends, size, size - 1)
+        self._leases[client] = Lease(now, now + self._lasts_s, size, size - 1)
         return None
 
     def _next_size(self, old: Lease | None, now: float) -> int:
-        if old is None or now >= old.ends + LEASE_S_MAX:
+        if old is None or now >= old.ends + self._lasts_s:
             return 1  # new, or back after a pause: its old pace says nothing
         used = old.size - old.left
         return max(min(used * 2 if used == old.size else used, self._most), 1)

@@ -35,7 +35,7 @@ def client_of(scope: HTTPScope) -> str:
 class ClientLimits:
     """ASGI wrapper: a client over its limit is answered 429 JSON with Retry-After.
 
-    `limit` is read per request: the limiter is opened with Redis, in the app's lifespan.
+    `limit` is read at the first request: the limiter opens with Redis, in the lifespan.
     Preflights (OPTIONS) are the browser's, not the client's: never counted."""
 
     def __init__(
@@ -47,7 +47,8 @@ class ClientLimits:
         on_refused: Callable[[HTTPScope], None] | None = None,
     ) -> None:
         self._app = app
-        self._limit = limit
+        self._limit_of = limit
+        self._limit: RequestLimit | None = None
         self._retry_after_max_s = retry_after_max_s
         self._on_refused = on_refused
 
@@ -59,7 +60,9 @@ class ClientLimits:
         ):
             await self._app(scope, receive, send)
             return
-        wait = await self._limit().admit(client_of(scope))
+        if self._limit is None:
+            self._limit = self._limit_of()
+        wait = await self._limit.admit(client_of(scope))
         if wait is None:
             await self._app(scope, receive, send)
             return

@@ -72,7 +72,7 @@ async def test_a_busy_client_costs_few_redis_calls_and_gets_exactly_its_limit(
     spent = await _scripts_run(redis_client) - before
     assert verdicts.count(None) == 1_000  # the last of them from the other worker's lease
     assert all(v is not None for v in verdicts[-100:])
-    # Leases double from 1 to 125 (the limit ÷ 4 ÷ 2 workers): ~50 calls, not 1,200.
+    # Leases double from 1 to 50 (the limit ÷ 10 ÷ 2 workers): ~50 calls, not 1,200.
     assert spent < 100
 
 
@@ -80,12 +80,12 @@ async def test_what_a_worker_leased_and_did_not_use_goes_back_to_the_others(
     redis_client: Redis,
 ) -> None:
     clock = FakeClock(1_000_000.0)
-    first, second = workers(redis_client, clock, 40)  # leases of at most 5
+    first, second = workers(redis_client, clock, 100)  # leases of at most 5
     assert await alternating([first], 8) == [None] * 8  # leases 1, 2, 4, then 1 of 5
-    assert (await alternating([second], 40)).count(None) == 28  # 40 - 12 counted
-    clock.advance(1.5)  # the first worker's lease has ended, its window has not
+    assert (await alternating([second], 100)).count(None) == 88  # 100 - 12 counted
+    clock.advance(5.5)  # the first worker's lease has ended, its window has not
     assert await first.admit(CLIENT) is None  # gives back 4 unused, takes 1
-    assert (await alternating([second], 10)).count(None) == 3  # 40 in all, never more
+    assert (await alternating([second], 10)).count(None) == 3  # 100 in all, never more
 
 
 async def test_each_client_has_its_own_count(redis_client: Redis) -> None:
@@ -94,3 +94,17 @@ async def test_each_client_has_its_own_count(redis_client: Redis) -> None:
     assert await first.admit("10.0.0.1") is None
     assert await first.admit("10.0.0.1") is not None
     assert await first.admit("10.0.0.2") is None
+
+
+async def test_the_most_a_window_span_admits_over_the_limit_is_what_leases_held_at_its_start(
+    redis_client: Redis,
+) -> None:
+    clock = FakeClock(1_000_000.0)
+    limits = workers(redis_client, clock, 100)  # leases of at most 5 each
+    for worker in limits:
+        assert await alternating([worker], 8) == [None] * 8  # 12 counted, 4 held unused
+    clock.advance(4.9)  # a span of the window begins; the held 8 are used in it
+    assert await alternating(limits, 8) == [None] * 8
+    clock.advance(56.6)  # the window has forgotten the second they were counted in
+    in_span = 8 + (await alternating(limits, 200)).count(None)
+    assert in_span == 108  # over by what the leases held: at most a tenth of the limit

@@ -58,21 +58,21 @@ class RecordingWindows(SharedWindows):
         return await super().spend(*args, **kwargs)
 
 
-async def test_a_lease_used_within_its_second_grows_and_one_left_unused_shrinks() -> None:
+async def test_a_lease_used_up_grows_and_one_left_unused_sizes_the_next() -> None:
     clock, windows = FakeClock(1_000_000.0), RecordingWindows()
     limit = LeasedRequestLimit(BudgetLimit(6_000, 60.0, "minute"), windows, clock)
     assert await admitted(limit, 1 + 2 + 4 + 8) == 15
-    clock.advance(1.0)  # the lease of 8 ended all used
+    clock.advance(5.0)  # a lease lasts 5 s (a twelfth of the minute): the 8 were all used
     assert await admitted(limit, 3) == 3
-    clock.advance(1.0)  # the lease of 16 ended with 3 used
+    clock.advance(5.0)  # the lease of 16 ended with 3 used
     assert await admitted(limit, 1) == 1
-    clock.advance(5.0)  # a pause: the client's old pace says nothing
+    clock.advance(20.0)  # a pause: the client's old pace says nothing
     assert await admitted(limit, 1) == 1
     assert windows.asked == [1, 2, 4, 8, 16, 3, 1]
 
 
-async def test_no_lease_holds_more_than_a_quarter_of_the_workers_share() -> None:
+async def test_no_lease_holds_more_than_a_tenth_of_the_workers_share() -> None:
     windows = RecordingWindows()
     limit = LeasedRequestLimit(BudgetLimit(40, 60.0, "minute"), windows, FakeClock())
     assert await admitted(limit, 40) == 40
-    assert max(windows.asked) == 10
+    assert max(windows.asked) == 4
