@@ -101,8 +101,9 @@ def create_app(wiring: AppWiring) -> Litestar:
 
 def create_asgi(wiring: AppWiring) -> ASGIApp:
     """The app behind its fast path: near-cache hits, then fresh cache hits, skip Litestar.
-    HEAD is turned into GET before either sees it, its body dropped on the way out; every
-    answer leaves with a Date.
+    HEAD is turned into GET before either sees it, its body dropped on the way out; with
+    RATE_LIMIT, each client's requests are counted in front of both; every answer leaves
+    with a Date.
 
     Requests that reach the app are counted, timed and logged by ObservedApp; fast-path
     hits are only counted (batched) and logged, which keeps a near hit ~1 µs long."""

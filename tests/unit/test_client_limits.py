@@ -6,8 +6,14 @@ import json
 from typing import Any
 
 import pytest
+from dependency_injector import providers
+from litestar.testing import AsyncTestClient
 
+from entrypoints.container import Container, app_wiring
+from entrypoints.http.app import create_asgi
 from entrypoints.http.client_limits import ClientLimits
+from entrypoints.settings import Settings
+from tests.unit.fakes import FakeClock, FakeProvider
 
 
 class ScriptedLimit:
@@ -89,3 +95,31 @@ async def test_every_other_path_is_counted_even_one_that_does_not_exist() -> Non
     limit = ScriptedLimit(admits=2)
     statuses = [(await call(limited(limit), p))[0]["status"] for p in ("/stats", "/x", "/schema")]
     assert statuses == [200, 200, 429]
+
+
+async def test_in_the_app_a_near_hit_is_counted_and_a_refusal_is_readable_cross_origin() -> None:
+    container = Container()
+    origin = "http://127.0.0.1:5173"
+    env = {"SKYCACHE_CACHE": "memory", "RATE_LIMIT": "2/minute", "CORS_ALLOW_ORIGINS": origin}
+    container.settings.override(providers.Object(Settings.from_env(env)))
+    container.provider.override(providers.Object(FakeProvider()))
+    container.clock.override(providers.Object(FakeClock()))
+    async with AsyncTestClient(app=create_asgi(app_wiring(container))) as client:
+        asked = {"params": {"city": "Boise"}, "headers": {"origin": origin}}
+        answers = [await client.get("/weather", **asked) for _ in range(3)]
+        head = await client.head("/weather", **asked)
+        preflight = await client.options(
+            "/weather", headers={"origin": origin, "access-control-request-method": "GET"}
+        )
+        health = await client.get("/healthz")
+    assert [(a.status_code, a.headers.get("x-cache")) for a in answers] == [
+        (200, "MISS"),
+        (200, "HIT"),  # the near cache's, counted like any request
+        (429, None),
+    ]
+    refused = answers[2]
+    assert refused.json()["error"] == "http_429"
+    assert refused.headers["access-control-allow-origin"] == origin
+    assert "retry-after" in refused.headers and "date" in refused.headers
+    assert (head.status_code, head.content) == (429, b"")
+    assert preflight.status_code < 300 and health.status_code == 200
