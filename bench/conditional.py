@@ -4,7 +4,9 @@ Warm hits (the near cache on, as deployed) of this tree against the raw ASGI cei
 against another revision of the code (`--before REF`, exported with `git archive`, served
 from its own directory by this interpreter), each as a ratio to the ceiling of the same
 run; and this tree's 304s (If-None-Match with each city's ETag) against its 200s. Rows are
-interleaved over `--rounds` and pooled, like bench.http's.
+interleaved over `--rounds` and pooled, like bench.http's. `--rate-limit` sets RATE_LIMIT on
+both trees, and `--clients` spreads the requests over that many client addresses
+(X-Forwarded-For, which the servers trust from 127.0.0.1).
 """
 
 from __future__ import annotations
@@ -33,6 +35,18 @@ CONDITIONAL_WRK = load.WRK_SCRIPT.replace(
     'local p, tag = path:match("^(.-)|(.*)$"); '
     'reqs[n] = wrk.format("GET", p, {["If-None-Match"] = tag})',
 )
+
+
+def spread_over(lua: str, clients: int) -> str:
+    """`lua` with each request sent once from each of `clients` addresses in turn."""
+    if clients <= 1:
+        return lua
+    address = '"10.9." .. math.floor(c / 256) .. "." .. (c % 256)'
+    return lua.replace(
+        'n = n + 1; reqs[n] = wrk.format("GET", path)',
+        f"for c = 1, {clients} do n = n + 1; "
+        f'reqs[n] = wrk.format("GET", path, {{["X-Forwarded-For"] = {address}}}) end',
+    )
 
 
 def measure(
@@ -72,6 +86,8 @@ def main(argv: list[str] | None = None) -> int:
         default=1.0,
         help="NEAR_CACHE_TTL of both trees (0: every hit read from Redis)",
     )
+    parser.add_argument("--rate-limit", default="", help="RATE_LIMIT of both trees (off: '')")
+    parser.add_argument("--clients", type=int, default=1, help="client addresses to spread over")
     args = parser.parse_args(argv)
     if not load.have_wrk():
         parser.error("needs wrk (apt-get install wrk)")
@@ -84,10 +100,14 @@ def main(argv: list[str] | None = None) -> int:
         stack.callback(upstream.stop)
         old_tree = export(args.before, Path(stack.enter_context(tempfile.TemporaryDirectory())))
         bench = Bench(redis.url, upstream.url, options)
+        bench.skycache_env["RATE_LIMIT"] = args.rate_limit
+        spread = spread_over(load.WRK_SCRIPT, args.clients)
         pairs = etags(bench, paths)
 
         def plain(url: str, seconds: float) -> load.LoadResult:
-            return bench.drive(url, paths, seconds)
+            return load.run_wrk(
+                url, paths, seconds=seconds, connections=args.connections, lua=spread
+            )
 
         def conditional(url: str, seconds: float) -> load.LoadResult:
             return load.run_wrk(

@@ -16,7 +16,6 @@ from typing import Any, TypeVar
 from dependency_injector import containers, providers
 
 from adapters.observability.prometheus_instruments import Instruments
-from adapters.redis.rate_limit_store import SharedOrLocalStore
 from adapters.system_clock import SystemClock
 from domain.model.entry import CacheEntry
 from domain.model.policy import CachePolicy
@@ -53,6 +52,9 @@ class Container(containers.DeclarativeContainer):
     redis_breaker = providers.Singleton(storage.redis_breaker, settings, clock, redis)
     budget = providers.Singleton(upstream.upstream_budget, settings, redis, redis_breaker, clock)
     misses = providers.Singleton(upstream.miss_budget, settings, redis, redis_breaker, clock)
+    request_limit = providers.Singleton(
+        upstream.request_limit, settings, redis, redis_breaker, clock
+    )
     http_client = providers.Resource(upstream.open_http_client, settings, instruments, budget)
 
     # The ports. The cache is also the geocoding cache (LocationCache).
@@ -127,11 +129,7 @@ class Container(containers.DeclarativeContainer):
         ttl_s=settings.provided.near_cache_ttl_s,
         max_items=settings.provided.near_cache_size,
     )
-    rate_limit_store = providers.Singleton(SharedOrLocalStore)
     top_cities = providers.Singleton(status.top_cities, settings)
-    shared_rate_limits = providers.Resource(
-        storage.share_rate_limits, rate_limit_store, redis, redis_breaker
-    )
     live_readings = providers.Singleton(
         status.live_readings, settings, provider, redis, redis_breaker
     )
@@ -147,6 +145,7 @@ class Container(containers.DeclarativeContainer):
         purge_city=purge_city,
         warm_cities=warm_cities,
         serve_gateway=serve_gateway,
+        request_limit=request_limit,
     )
 
 
@@ -182,7 +181,6 @@ def app_wiring(container: Container) -> AppWiring:
         near_cache=container.near_cache(),
         instruments=container.instruments(),
         access_log=container.access_log(),
-        rate_limit_store=container.rate_limit_store(),
         open_services=lambda: opened_services(container),
         top_cities=container.top_cities(),
     )

@@ -16,6 +16,7 @@ from adapters.observability.redaction import redact
 from adapters.providers import registry
 from adapters.providers.spec import ProviderSetting
 from domain.model.deadlines import Deadlines
+from domain.model.rate import parse_rate, rate_text
 
 # The parts of SKYCACHE_RUN_DIR, the one directory an instance's workers share: the
 # Prometheus values (PROMETHEUS_MULTIPROC_DIR points there), and while Redis is unreachable
@@ -220,21 +221,17 @@ def _origins(name: str) -> Any:
     return field(default=(), metadata={"env": name, "read": read})
 
 
-RATE_UNITS = ("second", "minute", "hour", "day")
-
-
 def _rate_limit(name: str) -> Any:
-    """Requests per unit, written "100/minute"; empty means no limit."""
+    """Requests per unit, written "100/minute" (domain.model.rate); empty means no limit."""
 
     def read(env: Mapping[str, str]) -> str:
         raw = env.get(name, "").strip().lower()
         if not raw:
             return ""
-        count, _, unit = raw.partition("/")
-        if not count.strip().isdigit() or int(count) < 1 or unit.strip() not in RATE_UNITS:
-            units = "|".join(RATE_UNITS)
-            raise SettingsError(f"{name}={raw!r} must look like 100/minute (unit {units})")
-        return f"{int(count)}/{unit.strip()}"
+        try:
+            return rate_text(parse_rate(raw))
+        except ValueError as error:
+            raise SettingsError(f"{name}={raw!r} {error}") from None
 
     return field(default="", metadata={"env": name, "read": read})
 

@@ -71,7 +71,7 @@ HELP: dict[str, str] = {
     ),
     "RATE_LIMIT": (
         "Per-client limit such as `100/minute` (second, minute, hour or day), answered with 429 "
-        "and `Retry-After`; when set, the near cache is off."
+        "and `Retry-After`; counted in front of the near cache, shared by every worker."
     ),
     "METRICS_FLUSH_INTERVAL": (
         "Seconds between flushes of each worker's /stats counters to Redis."

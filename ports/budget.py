@@ -1,4 +1,4 @@
-"""Budget ports: the upstream calls every worker shares, and each client's misses."""
+"""Budget ports: the upstream calls every worker shares, each client's misses and requests."""
 
 from __future__ import annotations
 
@@ -39,4 +39,13 @@ class MissBudget(Protocol):
 
     async def refund(self, client: str, taken_at: float) -> None:
         """Take back the fetch counted at `taken_at`: it never reached the upstream."""
+        ...
+
+
+class RequestLimit(Protocol):
+    """Each client's requests (RATE_LIMIT), counted across every worker and instance."""
+
+    async def admit(self, client: str) -> float | None:
+        """None when `client` may make one more request (it is counted), else the seconds
+        until it may."""
         ...

@@ -78,9 +78,11 @@ class RedisWindows:
             granted, probe, wait = await self._spend(keys=keys, args=args)
         return Verdict(bool(granted), probe=bool(probe), wait_s=float(wait))
 
-    async def refund(self, name: str, ceilings: tuple[Ceiling, ...], at: float) -> None:
+    async def refund(
+        self, name: str, ceilings: tuple[Ceiling, ...], at: float, cost: int = 1
+    ) -> None:
         keys = [self._key(name, c.limit.label) for c in ceilings]
-        args: list[str | int | float] = [repr(at), 1, *(repr(c.bucket_s) for c in ceilings)]
+        args: list[str | int | float] = [repr(at), cost, *(repr(c.bucket_s) for c in ceilings)]
         with unavailable_on_error("budget refund"):
             await self._refund(keys=keys, args=args)
 

@@ -115,8 +115,9 @@ return {1, probe, '0'}
 REFUND = """
 for i = 1, #KEYS do
   local field = string.format('%d', math.floor(tonumber(ARGV[1]) / tonumber(ARGV[i + 2])))
-  if (tonumber(redis.call('HGET', KEYS[i], field)) or 0) > 0 then
-    redis.call('HINCRBY', KEYS[i], field, -tonumber(ARGV[2]))
+  local have = tonumber(redis.call('HGET', KEYS[i], field)) or 0
+  if have > 0 then
+    redis.call('HINCRBY', KEYS[i], field, -math.min(have, tonumber(ARGV[2])))
   end
 end
 return 0

@@ -47,4 +47,4 @@ BUDGET_PREFIX = VERSION + "budget:"
 MISSES_PREFIX = VERSION + "misses:"
 
 # Litestar's RedisStore: one key per client and window, each a single-key command.
-RATE_LIMIT_NAMESPACE = VERSION + "ratelimit"
+RATE_LIMIT_PREFIX = VERSION + "ratelimit:"

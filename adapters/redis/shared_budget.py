@@ -48,7 +48,8 @@ class SharedWindows:
         now: float,
         cost: int = 1,
     ) -> Verdict:
-        """`shared` applies in Redis, `own` (the shares) when counting alone."""
+        """`cost` calls at once, all or none: `shared` applies in Redis, `own` (the shares)
+        when counting alone."""
         if self._redis is not None:
             with contextlib.suppress(CacheUnavailable), self._guarded("budget"):
                 ask = Ask(shared, own, self._local.mine(name, own, now), self.shares)
@@ -61,13 +62,18 @@ class SharedWindows:
         return self._local.spend(name, own, now, cost)
 
     async def refund(
-        self, name: str, shared: tuple[Ceiling, ...], own: tuple[Ceiling, ...], at: float
+        self,
+        name: str,
+        shared: tuple[Ceiling, ...],
+        own: tuple[Ceiling, ...],
+        at: float,
+        cost: int = 1,
     ) -> None:
-        """Take back one call granted at `at`: it was never made."""
-        self._local.uncount(name, own, at)
+        """Take back `cost` calls granted at `at`: they were never made."""
+        self._local.uncount(name, own, at, cost)
         if self._redis is not None:
             with contextlib.suppress(CacheUnavailable), self._guarded("budget refund"):
-                await self._redis.refund(name, shared, at)
+                await self._redis.refund(name, shared, at, cost)
 
     async def close(self, name: str, until: float, now: float) -> None:
         # Locally too: a Redis outage later must not forget that the upstream is closed.

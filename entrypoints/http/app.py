@@ -19,6 +19,7 @@ from entrypoints.http.admin import admin_routers
 from entrypoints.http.api_docs import openapi_config
 from entrypoints.http.batch import weather_batch
 from entrypoints.http.caching_headers import NO_STORE
+from entrypoints.http.client_limits import ClientLimits
 from entrypoints.http.cors import CorsFastPath, cors_config
 from entrypoints.http.dates import DatedAnswers
 from entrypoints.http.drain_signal import drain_on_sigterm
@@ -31,11 +32,15 @@ from entrypoints.http.metrics_route import metrics_routes
 from entrypoints.http.near_cache import NearCacheFastPath
 from entrypoints.http.observed_app import ObservedApp
 from entrypoints.http.probes import PROBE_ROUTES, READINESS_KEY, Readiness
-from entrypoints.http.rate_limit import rate_limiting
 from entrypoints.http.schemas import HealthResponse, StatsResponse
-from entrypoints.http.services import SERVICES_KEY, AppWiring, HttpServices, services_in
+from entrypoints.http.services import (
+    SERVICES_KEY,
+    AppWiring,
+    HttpServices,
+    request_limit_of,
+    services_in,
+)
 from entrypoints.http.status_page import status_routes
-from entrypoints.http.top_cities import CountCities
 from entrypoints.http.weather_params import COORD_GRID_KEY, grid_of
 from entrypoints.http.weather_route import weather
 
@@ -81,14 +86,11 @@ def create_app(wiring: AppWiring) -> Litestar:
                 readiness.serving()
                 yield
 
-    limiting = rate_limiting(settings.rate_limit, wiring.rate_limit_store)
     routes = [weather, weather_batch, stats, healthz, *metrics_routes(settings.metrics_token)]
     routes += [*PROBE_ROUTES, *status_routes(wiring), *admin_routers(settings), *GATEWAY_ROUTES]
     return Litestar(
         route_handlers=routes,
         lifespan=[lifespan],
-        middleware=limiting.middleware,
-        stores=limiting.stores,
         state=State(
             {
                 RETRY_AFTER_MAX_KEY: settings.upstream_retry_after_max_s,
@@ -107,8 +109,9 @@ def create_app(wiring: AppWiring) -> Litestar:
 
 def create_asgi(wiring: AppWiring) -> ASGIApp:
     """The app behind its fast path: near-cache hits, then fresh cache hits, skip Litestar.
-    HEAD is turned into GET before either sees it, its body dropped on the way out; every
-    answer leaves with a Date.
+    HEAD is turned into GET before either sees it, its body dropped on the way out; with
+    RATE_LIMIT, each client's requests are counted in front of both; every answer leaves
+    with a Date.
 
     Requests that reach the app are counted, timed and logged by ObservedApp; fast-path
     hits are only counted (batched) and logged, which keeps a near hit ~1 µs long."""
@@ -116,21 +119,26 @@ def create_asgi(wiring: AppWiring) -> ASGIApp:
     access_log = wiring.access_log if wiring.settings.log_requests else None
     observed = ObservedApp(app, wiring.instruments, access_log=access_log)
     near = wiring.near_cache
-    inner: ASGIApp = observed
     # /status's top cities: every /weather request counts, before the fast path answers.
     count = wiring.top_cities.add if wiring.settings.status_page else None
-    # The fast path answers before Litestar's rate limiter could count: one or the other.
-    if not wiring.settings.rate_limit:
 
-        def on_hit() -> None:
-            services_in(app.state).get_weather.record_hit()
-            observed.near_hit()
+    def on_hit() -> None:
+        services_in(app.state).get_weather.record_hit()
+        observed.near_hit()
 
-        grid = grid_of(wiring.settings.coord_grid)
-        lookup = fresh_hits(app.state, near, on_answer=observed.near_hit, grid=grid)
-        inner = NearCacheFastPath(observed, near, on_hit=on_hit, lookup=lookup, on_request=count)
-    elif count is not None:
-        inner = CountCities(inner, wiring.top_cities)
+    grid = grid_of(wiring.settings.coord_grid)
+    lookup = fresh_hits(app.state, near, on_answer=observed.near_hit, grid=grid)
+    inner: ASGIApp = NearCacheFastPath(
+        observed, near, on_hit=on_hit, lookup=lookup, on_request=count
+    )
+    if wiring.settings.rate_limit:
+        # In front of the fast path: a near-cache hit is counted like any request.
+        inner = ClientLimits(
+            inner,
+            lambda: request_limit_of(app.state),
+            retry_after_max_s=wiring.settings.upstream_retry_after_max_s,
+            on_refused=observed.refused,
+        )
     limited = RequestLimits(HeadAsGet(inner))
     cors = cors_config(wiring.settings.cors_allow_origins)
     # Outside the limits: their 414 and 431 carry the CORS headers and Vary as well, so a

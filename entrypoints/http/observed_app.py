@@ -64,6 +64,10 @@ class ObservedApp:
             # Not timed: a near-cache hit is answered in a few microseconds.
             self._log.write("GET", WEATHER_PATH, 200, None, "HIT")
 
+    def refused(self, scope: HTTPScope) -> None:
+        """A request refused in front of the app (RATE_LIMIT's 429): counted and logged."""
+        self._record(scope, 429, "", 0.0)
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != ScopeType.HTTP:
             await self._app(scope, receive, send)

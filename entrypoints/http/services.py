@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, cast
 
 from litestar.datastructures import State
-from litestar.stores.base import Store
 
 from adapters.observability.prometheus_instruments import Instruments
 from domain.use_cases.admin import PurgeCity, WarmCities
@@ -19,6 +18,7 @@ from domain.use_cases.stats import GetStats
 from entrypoints.http.access_log import AccessLog
 from entrypoints.http.near_cache import NearCache
 from entrypoints.settings import Settings
+from ports.budget import RequestLimit
 from ports.provider import WeatherProvider
 
 if TYPE_CHECKING:  # it parses cities as fresh_hits does, which imports this module
@@ -53,6 +53,7 @@ class HttpServices:
     purge_city: PurgeCity
     warm_cities: WarmCities
     serve_gateway: ServeGateway
+    request_limit: RequestLimit | None  # RATE_LIMIT; None when unset
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +67,6 @@ class AppWiring:
     near_cache: NearCache
     instruments: Instruments
     access_log: AccessLog
-    rate_limit_store: Store
     open_services: Callable[[], AbstractAsyncContextManager[HttpServices]]
     top_cities: TopCities  # fed by every /weather request before the fast path; /status reads it
 
@@ -74,3 +74,10 @@ class AppWiring:
 def services_in(state: State) -> HttpServices:
     """The services the lifespan put in the app's state."""
     return cast(HttpServices, state[SERVICES_KEY])
+
+
+def request_limit_of(state: State) -> RequestLimit:
+    limit = services_in(state).request_limit
+    if limit is None:
+        raise RuntimeError("RATE_LIMIT is set but no request limit was built")
+    return limit

@@ -11,12 +11,8 @@ from collections import deque
 from collections.abc import Callable
 from pathlib import Path
 
-from litestar.enums import ScopeType
-from litestar.types import ASGIApp, Receive, Scope, Send
-
 from domain.model.query import DEFAULT_GRID, WeatherQuery, display_name
 from entrypoints.http.weather_params import params_of
-from entrypoints.http.weather_response import WEATHER_PATH
 
 log = logging.getLogger("skycache.http")
 
@@ -109,20 +105,6 @@ def _parse(query: bytes) -> WeatherQuery | None:
 
 def most(by_city: dict[str, tuple[str, int]], n: int) -> list[tuple[str, int]]:
     return sorted(by_city.values(), key=lambda named: (-named[1], named[0]))[:n]
-
-
-class CountCities:
-    """ASGI wrapper: every /weather request is counted in `top` before anything answers it
-    (used when there is no fast path, which counts them itself)."""
-
-    def __init__(self, app: ASGIApp, top: TopCities) -> None:
-        self._app = app
-        self._add = top.add
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == ScopeType.HTTP and scope["path"] == WEATHER_PATH:
-            self._add(scope["query_string"])
-        await self._app(scope, receive, send)
 
 
 class TopCities:

@@ -24,7 +24,6 @@ from adapters.redis.client import (
 )
 from adapters.redis.lock import RedisLock
 from adapters.redis.metrics import RedisMetrics
-from adapters.redis.rate_limit_store import SharedOrLocalStore
 from adapters.redis.topology import RedisClient, RedisTopology, shard_of
 from adapters.resilience.fallback_lock import FallbackLock
 from entrypoints.settings import Settings
@@ -184,12 +183,3 @@ async def open_lock(
             yield guarded
     finally:
         await lock.aclose()
-
-
-def share_rate_limits(
-    store: SharedOrLocalStore, redis: RedisClient | None, breaker: RedisBreaker
-) -> SharedOrLocalStore:
-    """Counts in Redis once it is open, so every worker shares one limit."""
-    if redis is not None:
-        store.attach(redis, breaker)
-    return store

@@ -13,16 +13,18 @@ from adapters.providers.http import HttpLimits
 from adapters.providers.spec import ProviderContext
 from adapters.redis.breaker import RedisBreaker
 from adapters.redis.budget import RedisWindows
-from adapters.redis.keys import BUDGET_PREFIX, MISSES_PREFIX
+from adapters.redis.keys import BUDGET_PREFIX, MISSES_PREFIX, RATE_LIMIT_PREFIX
+from adapters.redis.request_leases import LeasedRequestLimit
 from adapters.redis.shared_budget import ClientMissBudget, SharedUpstreamBudget, SharedWindows
 from adapters.redis.topology import RedisClient
 from adapters.resilience.counted_provider import CountedAttempts, CountedProvider
 from adapters.resilience.failover import FailoverProvider
 from adapters.resilience.protected_provider import ProtectedProvider, ProtectionConfig
 from domain.model.admission import PROBE_EVERY_S, BudgetLimit
+from domain.model.rate import parse_rate
 from entrypoints.settings import Settings
 from entrypoints.wiring import tracing
-from ports.budget import MissBudget, UpstreamBudget
+from ports.budget import MissBudget, RequestLimit, UpstreamBudget
 from ports.cache import LocationCache
 from ports.clock import Clock
 from ports.metrics import Metrics
@@ -30,7 +32,6 @@ from ports.provider import WeatherProvider
 
 # A month is taken as 31 days, so that no calendar month can hold more than its limit.
 PERIODS_S = {"minute": 60.0, "hour": 3_600.0, "day": 86_400.0, "month": 31 * 86_400.0}
-RATE_UNITS_S = {"second": 1.0, "minute": 60.0, "hour": 3_600.0, "day": 86_400.0}
 # Each client's misses for names never seen, unless UPSTREAM_MISSES_PER_CLIENT says otherwise.
 DEFAULT_MISSES_PER_CLIENT = "60/minute"
 
@@ -118,10 +119,7 @@ def miss_limit(settings: Settings) -> BudgetLimit | None:
         specs = registry.by_name()
         no_quota = not any(specs[name].free_tier for name in settings.providers)
         rate = "0" if no_quota else DEFAULT_MISSES_PER_CLIENT  # nothing to protect
-    if rate == "0":
-        return None
-    count, unit = rate.split("/")
-    return BudgetLimit(int(count), RATE_UNITS_S[unit], unit)
+    return None if rate == "0" else parse_rate(rate)
 
 
 def miss_budget(
@@ -133,6 +131,16 @@ def miss_budget(
     # Not settled by shares: a new client's first minute would be split between workers.
     windows = _windows(settings, redis, breaker, MISSES_PREFIX, settle=False)
     return ClientMissBudget(limit, windows, clock)
+
+
+def request_limit(
+    settings: Settings, redis: RedisClient | None, breaker: RedisBreaker, clock: Clock
+) -> RequestLimit | None:
+    """RATE_LIMIT, in windows of their own beside the misses' (same rules, same shares)."""
+    if not settings.rate_limit:
+        return None
+    windows = _windows(settings, redis, breaker, RATE_LIMIT_PREFIX, settle=False)
+    return LeasedRequestLimit(parse_rate(settings.rate_limit), windows, clock)
 
 
 def protection_config(settings: Settings, name: str | None = None) -> ProtectionConfig:

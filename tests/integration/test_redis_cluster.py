@@ -1,5 +1,5 @@
 """The Redis adapters on a 3-primary Redis Cluster: reads across slots, sharded wake-ups,
-the rate-limit store."""
+the rate limit's windows."""
 
 from __future__ import annotations
 
@@ -11,16 +11,20 @@ import pytest
 from redis.asyncio.cluster import RedisCluster
 
 from adapters.redis.breaker import BreakerCache, RedisBreaker
+from adapters.redis.budget import RedisWindows
 from adapters.redis.cache import RedisCache
-from adapters.redis.keys import RATE_LIMIT_NAMESPACE, done_channel, weather_key
+from adapters.redis.keys import RATE_LIMIT_PREFIX, done_channel, weather_key
 from adapters.redis.lock import RedisLock
-from adapters.redis.rate_limit_store import SharedOrLocalStore
+from adapters.redis.request_leases import LeasedRequestLimit
+from adapters.redis.shared_budget import SharedWindows
 from adapters.redis.topology import shard_of
+from domain.model.admission import BudgetLimit
 from domain.model.entry import CacheEntry
 from domain.model.errors import CacheUnavailable
 from domain.model.weather import Weather
 from ports.lock import Held, Lease, Signal, Watch
 from tests.support.redis_cluster import LocalRedisCluster
+from tests.unit.fakes import FakeClock
 
 pytestmark = pytest.mark.integration
 
@@ -165,19 +169,23 @@ async def test_after_a_shards_failover_waiters_are_woken_and_hear_the_new_primar
         watch.close()
 
 
-async def test_the_rate_limit_store_keeps_each_clients_count_on_the_cluster(
+async def test_the_rate_limit_counts_each_client_in_one_slot_of_the_cluster(
     cluster_redis: RedisCluster,
 ) -> None:
-    store = SharedOrLocalStore()
-    store.attach(cluster_redis, RedisBreaker())
-    for client in ("10.0.0.1", "10.0.0.2", "10.0.0.3"):
-        await store.set(client, b"3", expires_in=60)
-    assert await store.get("10.0.0.2", renew_for=120) == b"3"
-    assert 60 < (await store.expires_in("10.0.0.2") or 0) <= 120
-    await store.delete("10.0.0.1")
-    assert not await store.exists("10.0.0.1")
-    assert await store.exists("10.0.0.3")
-    assert len(await cluster_redis.keys(f"{RATE_LIMIT_NAMESPACE}:*", target_nodes="primaries")) == 2
+    windows = SharedWindows(
+        redis=RedisWindows(
+            cluster_redis, probe_every_s=600, prefix=RATE_LIMIT_PREFIX, settle=False
+        ),
+        breaker=RedisBreaker(),
+    )
+    limit = LeasedRequestLimit(BudgetLimit(2, 60.0, "minute"), windows, FakeClock())
+    clients = ("10.0.0.1", "10.0.0.2", "10.0.0.3")
+    verdicts = {ip: [await limit.admit(ip) for _ in range(3)] for ip in clients}
+    assert {ip: [v is None for v in said] for ip, said in verdicts.items()} == {
+        ip: [True, True, False] for ip in clients
+    }
+    keys = await cluster_redis.keys(f"{RATE_LIMIT_PREFIX}*:minute", target_nodes="primaries")
+    assert len(keys) == 3  # one per client, each hash-tagged into its client's slot
 
 
 async def test_while_a_shard_is_down_the_cities_of_the_others_are_still_read(

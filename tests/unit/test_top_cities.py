@@ -6,9 +6,8 @@ import json
 import os
 import time
 from pathlib import Path
-from typing import Any
 
-from entrypoints.http.top_cities import CityCounts, CountCities, TopCities
+from entrypoints.http.top_cities import CityCounts, TopCities
 from tests.unit.fakes import FakeClock
 
 
@@ -56,20 +55,6 @@ def test_a_flood_of_one_off_names_keeps_memory_bounded_and_the_hot_city_listed()
     assert max(top.by_city().values(), key=lambda named: named[1]) == ("Paris", 20)
     assert len(top.by_city()) <= 64
     assert top.others > 4_000
-
-
-async def test_count_cities_counts_weather_requests_only_and_passes_everything_on() -> None:
-    top = TopCities(CityCounts(clock=FakeClock().monotonic))
-    seen: list[str] = []
-
-    async def app(scope: Any, receive: Any, send: Any) -> None:
-        seen.append(scope["path"])
-
-    counted = CountCities(app, top)
-    for path, query in [("/weather", b"city=Rome"), ("/stats", b"city=Oslo")]:
-        await counted({"type": "http", "path": path, "query_string": query}, None, None)  # type: ignore[arg-type]
-    assert seen == ["/weather", "/stats"]
-    assert top.top() == [("Rome", 1)]
 
 
 def test_workers_sharing_a_directory_each_list_the_instance_s_top(tmp_path: Path) -> None:
