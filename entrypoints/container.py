@@ -90,7 +90,6 @@ class Container(containers.DeclarativeContainer):
         metrics=metrics,
         clock=clock,
         policy=policy,
-        locations=cache,
         misses=misses,
     )
     get_stats = providers.Singleton(GetStats, metrics)

@@ -20,12 +20,13 @@ from adapters.resilience.counted_provider import CountedAttempts, CountedProvide
 from adapters.resilience.failover import FailoverProvider
 from adapters.resilience.protected_provider import ProtectedProvider, ProtectionConfig
 from domain.model.admission import PROBE_EVERY_S, BudgetLimit
+from domain.use_cases.geocoding import CachedGeocoder
 from entrypoints.settings import Settings
 from ports.budget import MissBudget, UpstreamBudget
 from ports.cache import LocationCache
 from ports.clock import Clock
 from ports.metrics import Metrics
-from ports.provider import WeatherProvider
+from ports.provider import Geocoder, WeatherProvider
 
 # A month is taken as 31 days, so that no calendar month can hold more than its limit.
 PERIODS_S = {"minute": 60.0, "hour": 3_600.0, "day": 86_400.0, "month": 31 * 86_400.0}
@@ -183,7 +184,12 @@ def http_limits(settings: Settings) -> HttpLimits:
 def upstream(
     name: str, settings: Settings, http: httpx.AsyncClient, locations: LocationCache
 ) -> WeatherProvider:
-    """The adapter WEATHER_PROVIDER names, built by its spec (adapters/providers/registry.py)."""
+    """The adapter WEATHER_PROVIDER names, built by its spec (adapters/providers/registry.py);
+    a geocoder it builds remembers its answers in `locations`, read once per miss."""
     spec = registry.by_name()[name]
     options = {s.env: settings.provider_options[s.env] for s in spec.settings}
-    return spec.build(ProviderContext(http, locations, http_limits(settings), options))
+
+    def remember(geocoder: Geocoder) -> Geocoder:
+        return CachedGeocoder(geocoder, locations)
+
+    return spec.build(ProviderContext(http, remember, http_limits(settings), options))

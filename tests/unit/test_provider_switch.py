@@ -24,7 +24,7 @@ from domain.model.outcome import CacheOutcome
 from domain.model.policy import CachePolicy
 from domain.model.provenance import ProviderChain
 from domain.model.query import WeatherQuery
-from domain.use_cases.get_weather import GetWeather
+from domain.use_cases.get_weather import GetWeather, Seen
 from entrypoints.settings import Settings
 from entrypoints.wiring.upstream import provider as build_provider
 from ports.cache import Cache
@@ -175,10 +175,10 @@ async def test_the_fresh_hit_fast_path_leaves_another_providers_entry_to_a_full_
     await serving(cache, SimulatedProvider(), clock)(SAN_JOSE)
     open_meteo = serving(cache, named("open-meteo"), clock)
 
-    assert await open_meteo.cached_hit(SAN_JOSE) is None  # fresh, but not ours
+    assert await open_meteo.cached_hit(SAN_JOSE) == Seen(SAN_JOSE.key, None)  # not ours
     assert (await open_meteo(SAN_JOSE)).outcome is CacheOutcome.MISS
     hit = await open_meteo.cached_hit(SAN_JOSE)
-    assert hit is not None and hit.weather.provider == "open-meteo"
+    assert not isinstance(hit, Seen) and hit.weather.provider == "open-meteo"
 
 
 @pytest.mark.parametrize(
