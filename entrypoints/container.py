@@ -54,10 +54,17 @@ class Container(containers.DeclarativeContainer):
     misses = providers.Singleton(upstream.miss_budget, settings, redis, redis_breaker, clock)
     http_client = providers.Resource(upstream.open_http_client, settings, instruments, budget)
 
-    # The ports. The cache is also the geocoding cache (LocationCache).
+    # The ports. `cache` is the weather, location and last-good store requests use;
+    # `shared_cache` is where every worker reads, and whose ping is the cache's health.
     shared_metrics = providers.Resource(storage.open_metrics, redis, redis_breaker, settings)
     metrics = providers.Singleton(instruments.provided.count_too.call(shared_metrics))
-    cache = providers.Singleton(storage.cache, redis, redis_breaker, metrics, settings, clock)
+    memory_cache = providers.Singleton(storage.memory_cache, clock)
+    cache = providers.Singleton(
+        storage.cache, memory_cache, redis, redis_breaker, metrics, settings, clock
+    )
+    shared_cache = providers.Singleton(
+        storage.shared_cache, memory_cache, redis, redis_breaker, metrics
+    )
     lock = providers.Resource(storage.open_lock, redis, redis_breaker, clock, settings)
     provider = providers.Singleton(
         upstream.provider, settings, http_client, cache, metrics, clock, budget
@@ -85,6 +92,7 @@ class Container(containers.DeclarativeContainer):
     get_weather = providers.Singleton(
         GetWeather,
         cache=cache,
+        last_good=cache,
         provider=provider,
         guard=stampede_guard,
         metrics=metrics,
@@ -94,12 +102,11 @@ class Container(containers.DeclarativeContainer):
     )
     get_stats = providers.Singleton(GetStats, metrics)
     purge_city = providers.Singleton(PurgeCity, cache)
-    shared_cache = providers.Singleton(storage.shared_cache, cache, redis, redis_breaker, metrics)
     warm_cities = providers.Singleton(WarmCities, get_weather, shared_cache)
     cache_kind = providers.Callable(_cache_kind, redis)
     check_health = providers.Singleton(
         CheckHealth,
-        cache,
+        shared_cache,
         provider,
         cache_kind=cache_kind,
         shared=providers.Callable(operator.eq, cache_kind, "redis"),

@@ -22,7 +22,7 @@ from adapters.system_clock import SystemClock
 from domain.model.entry import CacheEntry
 from domain.model.errors import CacheUnavailable
 from domain.model.weather import Location
-from ports.cache import Cache, LocationCache
+from ports.cache import LocationStore, WeatherStore
 from ports.clock import Clock
 
 # Copies whose TTL ended are removed, at most once per SWEEP_EVERY_S.
@@ -39,7 +39,7 @@ class _Copy(msgspec.Struct, array_like=True):
 _decoder = msgspec.msgpack.Decoder(_Copy)
 
 
-class HostCopies(Cache, LocationCache):
+class HostCopies(WeatherStore, LocationStore):
     """Rules:
     - reads and writes go to `shared`; only those it refuses (CacheUnavailable) touch
       the copies, and the refusal still surfaces from a write;
@@ -48,8 +48,8 @@ class HostCopies(Cache, LocationCache):
 
     def __init__(
         self,
-        shared: Cache,
-        shared_locations: LocationCache,
+        shared: WeatherStore,
+        shared_locations: LocationStore,
         directory: Path,
         *,
         clock: Clock | None = None,
@@ -92,12 +92,6 @@ class HostCopies(Cache, LocationCache):
     async def delete(self, key: str) -> None:
         self._path(key, "entry").unlink(missing_ok=True)
         await self._shared.delete(key)
-
-    async def ping(self) -> bool:
-        return await self._shared.ping()
-
-    async def last_good(self, key: str) -> CacheEntry | None:
-        return await self._shared.last_good(key)
 
     def _path(self, key: str, kind: str) -> Path:
         # Hashed: any key is a safe file name of fixed length.

@@ -16,7 +16,7 @@ from adapters.system_clock import SystemClock
 from domain.model.entry import CacheEntry
 from domain.model.errors import CacheUnavailable
 from domain.model.weather import Location
-from ports.cache import Cache, LocationCache
+from ports.cache import LastGoodReader, LocationStore, WeatherStore
 from ports.clock import Clock
 
 # A location read from the shared cache comes without its TTL; cities do not move.
@@ -24,7 +24,7 @@ LOCATION_COPY_TTL_S = 86_400.0
 T = TypeVar("T")
 
 
-class FallbackCache(Cache, LocationCache):
+class FallbackCache(WeatherStore, LastGoodReader, LocationStore):
     """Rules:
     - writes go to the local copy, then to the shared cache (whose errors still surface);
     - reads come from the shared cache, and every entry read is copied locally;
@@ -37,8 +37,8 @@ class FallbackCache(Cache, LocationCache):
 
     def __init__(
         self,
-        shared: Cache,
-        shared_locations: LocationCache,
+        shared: WeatherStore,
+        shared_locations: LocationStore,
         *,
         max_items: int = 10_000,
         clock: Clock | None = None,
@@ -74,9 +74,6 @@ class FallbackCache(Cache, LocationCache):
         if entry.weather is None and await self._local.last_good(key) is not None:
             return
         await self._local.put(key, entry, ttl_s)
-
-    async def ping(self) -> bool:
-        return await self._shared.ping()
 
     async def get_location(self, key: str) -> Location | None:
         try:

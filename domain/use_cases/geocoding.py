@@ -8,7 +8,7 @@ from domain.model import admission
 from domain.model.errors import CacheUnavailable
 from domain.model.query import WeatherQuery
 from domain.model.weather import Location
-from ports.cache import LocationCache
+from ports.cache import LocationStore
 from ports.provider import Geocoder
 
 THIRTY_DAYS_S = 30 * 86_400.0
@@ -21,7 +21,7 @@ class CachedGeocoder(Geocoder):
       known to exist, so the calls that follow are admitted as KNOWN (domain.model.admission).
     """
 
-    def __init__(self, inner: Geocoder, cache: LocationCache, ttl_s: float = THIRTY_DAYS_S):
+    def __init__(self, inner: Geocoder, cache: LocationStore, ttl_s: float = THIRTY_DAYS_S):
         self._inner = inner
         self._cache = cache
         self._ttl_s = ttl_s

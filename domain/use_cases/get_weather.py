@@ -28,7 +28,7 @@ from domain.model.weather import Weather
 from domain.use_cases.paying import FetchPayer
 from domain.use_cases.stampede import Role, StampedeGuard
 from ports.budget import MissBudget
-from ports.cache import Cache
+from ports.cache import LastGoodReader, WeatherStore
 from ports.clock import Clock
 from ports.metrics import Metrics
 from ports.provider import WeatherProvider
@@ -101,7 +101,8 @@ class GetWeather:
     def __init__(
         self,
         *,
-        cache: Cache,
+        cache: WeatherStore,
+        last_good: LastGoodReader,
         provider: WeatherProvider,
         guard: StampedeGuard[CacheEntry],
         metrics: Metrics,
@@ -111,6 +112,7 @@ class GetWeather:
         misses: MissBudget | None = None,
     ) -> None:
         self._cache = cache
+        self._copies = last_good
         self._provider = provider
         self._guard = guard
         self._metrics = metrics
@@ -231,7 +233,7 @@ class GetWeather:
         """The copy this process kept, served STALE, when the shared cache has none.
 
         `missed`: the request was already counted as a failed miss, so it is not also a hit."""
-        copy = await self._cache.last_good(query.key)
+        copy = await self._copies.last_good(query.key)
         now = self._clock.now()
         if copy is None or copy.weather is None or not self._chain.owns(copy):
             return None

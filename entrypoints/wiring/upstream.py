@@ -23,7 +23,7 @@ from domain.model.admission import PROBE_EVERY_S, BudgetLimit
 from domain.use_cases.geocoding import CachedGeocoder
 from entrypoints.settings import Settings
 from ports.budget import MissBudget, UpstreamBudget
-from ports.cache import LocationCache
+from ports.cache import LocationStore
 from ports.clock import Clock
 from ports.metrics import Metrics
 from ports.provider import Geocoder, WeatherProvider
@@ -150,7 +150,7 @@ def protection_config(settings: Settings, name: str | None = None) -> Protection
 def provider(
     settings: Settings,
     http: httpx.AsyncClient,
-    locations: LocationCache,
+    locations: LocationStore,
     metrics: Metrics,
     clock: Clock,
     budget: UpstreamBudget | None = None,
@@ -182,7 +182,7 @@ def http_limits(settings: Settings) -> HttpLimits:
 
 
 def upstream(
-    name: str, settings: Settings, http: httpx.AsyncClient, locations: LocationCache
+    name: str, settings: Settings, http: httpx.AsyncClient, locations: LocationStore
 ) -> WeatherProvider:
     """The adapter WEATHER_PROVIDER names, built by its spec (adapters/providers/registry.py);
     a geocoder it builds remembers its answers in `locations`, read once per miss."""
