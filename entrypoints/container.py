@@ -66,9 +66,12 @@ class Container(containers.DeclarativeContainer):
         storage.shared_cache, memory_cache, redis, redis_breaker, metrics
     )
     lock = providers.Resource(storage.open_lock, redis, redis_breaker, clock, settings)
-    provider = providers.Singleton(
-        upstream.provider, settings, http_client, cache, metrics, clock, budget
+    upstreams = providers.Singleton(
+        upstream.upstreams, settings, http_client, cache, metrics, clock, budget
     )
+    # Apart, so that a test overrides the provider alone.
+    provider = providers.Singleton(operator.attrgetter("provider"), upstreams)
+    protected = providers.Singleton(operator.attrgetter("protected"), upstreams)
 
     # The use cases.
     policy = providers.Singleton(
@@ -124,7 +127,7 @@ class Container(containers.DeclarativeContainer):
         storage.share_rate_limits, rate_limit_store, redis, redis_breaker
     )
     live_readings = providers.Singleton(
-        status.live_readings, settings, provider, redis, redis_breaker
+        status.live_readings, settings, protected, redis, redis_breaker
     )
     http_services = providers.Factory(
         HttpServices,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 
 import httpx
 
@@ -147,30 +148,37 @@ def protection_config(settings: Settings, name: str | None = None) -> Protection
     )
 
 
-def provider(
+@dataclass(frozen=True, slots=True)
+class Upstreams:
+    """The provider GetWeather calls, and each upstream's protection in it (its breaker)."""
+
+    provider: WeatherProvider
+    protected: tuple[ProtectedProvider, ...]
+
+
+def upstreams(
     settings: Settings,
     http: httpx.AsyncClient,
     locations: LocationStore,
     metrics: Metrics,
     clock: Clock,
     budget: UpstreamBudget | None = None,
-) -> WeatherProvider:
+) -> Upstreams:
     """Each upstream behind its own protection (concurrency cap, retry, breaker, quota), its
     attempts counted inside it and the calls it let out counted around it;
     several fail over in WEATHER_PROVIDER's order."""
-    stacks: list[WeatherProvider] = [
-        CountedProvider(
-            ProtectedProvider(
-                CountedAttempts(upstream(name, settings, http, locations), metrics),
-                protection_config(settings, name),
-                clock=clock,
-                budget=budget,
-            ),
-            metrics,
+    protected = tuple(
+        ProtectedProvider(
+            CountedAttempts(upstream(name, settings, http, locations), metrics),
+            protection_config(settings, name),
+            clock=clock,
+            budget=budget,
         )
         for name in settings.providers
-    ]
-    return stacks[0] if len(stacks) == 1 else FailoverProvider(stacks)
+    )
+    stacks: list[WeatherProvider] = [CountedProvider(each, metrics) for each in protected]
+    provider = stacks[0] if len(stacks) == 1 else FailoverProvider(stacks)
+    return Upstreams(provider, protected)
 
 
 def http_limits(settings: Settings) -> HttpLimits:
