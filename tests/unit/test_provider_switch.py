@@ -26,7 +26,7 @@ from domain.model.provenance import ProviderChain
 from domain.model.query import WeatherQuery
 from domain.use_cases.get_weather import GetWeather, Seen
 from entrypoints.settings import Settings
-from entrypoints.wiring.upstream import provider as build_provider
+from entrypoints.wiring.upstream import upstreams
 from ports.cache import Cache
 from ports.provider import WeatherProvider
 from tests.unit.fakes import FakeClock, FakeProvider
@@ -189,6 +189,6 @@ async def test_the_chain_get_weather_reads_from_the_built_provider_is_weather_pr
 ) -> None:
     settings = Settings.from_env({"WEATHER_PROVIDER": setting, "OPENWEATHER_API_KEY": "k"})
     async with httpx.AsyncClient() as http:
-        provider = build_provider(settings, http, MemoryCache(), MemoryMetrics(), SystemClock())
+        provider = upstreams(settings, http, MemoryCache(), MemoryMetrics(), SystemClock()).provider
 
     assert ProviderChain.named(provider.name).names == settings.providers
