@@ -57,14 +57,24 @@ class Container(containers.DeclarativeContainer):
     )
     http_client = providers.Resource(upstream.open_http_client, settings, instruments, budget)
 
-    # The ports. The cache is also the geocoding cache (LocationCache).
+    # The ports. `cache` is the weather, location and last-good store requests use;
+    # `shared_cache` is where every worker reads, and whose ping is the cache's health.
     shared_metrics = providers.Resource(storage.open_metrics, redis, redis_breaker, settings)
     metrics = providers.Singleton(instruments.provided.count_too.call(shared_metrics))
-    cache = providers.Singleton(storage.cache, redis, redis_breaker, metrics, settings, clock)
-    lock = providers.Resource(storage.open_lock, redis, redis_breaker, clock, settings)
-    provider = providers.Singleton(
-        upstream.provider, settings, http_client, cache, metrics, clock, budget
+    memory_cache = providers.Singleton(storage.memory_cache, clock)
+    cache = providers.Singleton(
+        storage.cache, memory_cache, redis, redis_breaker, metrics, settings, clock
     )
+    shared_cache = providers.Singleton(
+        storage.shared_cache, memory_cache, redis, redis_breaker, metrics
+    )
+    lock = providers.Resource(storage.open_lock, redis, redis_breaker, clock, settings)
+    upstreams = providers.Singleton(
+        upstream.upstreams, settings, http_client, cache, metrics, clock, budget
+    )
+    # Apart, so that a test overrides the provider alone.
+    provider = providers.Singleton(operator.attrgetter("provider"), upstreams)
+    protected = providers.Singleton(operator.attrgetter("protected"), upstreams)
 
     # The use cases.
     policy = providers.Singleton(
@@ -88,12 +98,12 @@ class Container(containers.DeclarativeContainer):
     get_weather = providers.Singleton(
         GetWeather,
         cache=cache,
+        last_good=cache,
         provider=provider,
         guard=stampede_guard,
         metrics=metrics,
         clock=clock,
         policy=policy,
-        locations=cache,
         misses=misses,
     )
     # The Open-Meteo gateway (docs/GATEWAY.md): its own store, the same lock and budgets.
@@ -112,12 +122,11 @@ class Container(containers.DeclarativeContainer):
     )
     get_stats = providers.Singleton(GetStats, metrics)
     purge_city = providers.Singleton(PurgeCity, cache)
-    shared_cache = providers.Singleton(storage.shared_cache, cache, redis, redis_breaker, metrics)
     warm_cities = providers.Singleton(WarmCities, get_weather, shared_cache)
     cache_kind = providers.Callable(_cache_kind, redis)
     check_health = providers.Singleton(
         CheckHealth,
-        cache,
+        shared_cache,
         provider,
         cache_kind=cache_kind,
         shared=providers.Callable(operator.eq, cache_kind, "redis"),
@@ -131,7 +140,7 @@ class Container(containers.DeclarativeContainer):
     )
     top_cities = providers.Singleton(status.top_cities, settings)
     live_readings = providers.Singleton(
-        status.live_readings, settings, provider, redis, redis_breaker
+        status.live_readings, settings, protected, redis, redis_breaker
     )
     http_services = providers.Factory(
         HttpServices,

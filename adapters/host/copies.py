@@ -14,20 +14,19 @@ import hashlib
 import os
 import tempfile
 from pathlib import Path
-from typing import TypeVar
 
 import msgspec
 
+from adapters.shared_else_local import local_or_raise
 from adapters.system_clock import SystemClock
 from domain.model.entry import CacheEntry
 from domain.model.errors import CacheUnavailable
 from domain.model.weather import Location
-from ports.cache import Cache, LocationCache
+from ports.cache import LocationStore, WeatherStore
 from ports.clock import Clock
 
 # Copies whose TTL ended are removed, at most once per SWEEP_EVERY_S.
 SWEEP_EVERY_S = 30.0
-T = TypeVar("T")
 
 
 class _Copy(msgspec.Struct, array_like=True):
@@ -39,8 +38,8 @@ class _Copy(msgspec.Struct, array_like=True):
 _decoder = msgspec.msgpack.Decoder(_Copy)
 
 
-class HostCopies(Cache, LocationCache):
-    """Rules:
+class HostCopies(WeatherStore, LocationStore):
+    """Shared, else local (adapters/shared_else_local.py), the local side being files. Rules:
     - reads and writes go to `shared`; only those it refuses (CacheUnavailable) touch
       the copies, and the refusal still surfaces from a write;
     - a read refused is answered by a live copy, or refused as before;
@@ -48,8 +47,8 @@ class HostCopies(Cache, LocationCache):
 
     def __init__(
         self,
-        shared: Cache,
-        shared_locations: LocationCache,
+        shared: WeatherStore,
+        shared_locations: LocationStore,
         directory: Path,
         *,
         clock: Clock | None = None,
@@ -66,7 +65,7 @@ class HostCopies(Cache, LocationCache):
             return await self._shared.get(key)
         except CacheUnavailable as down:
             copy = self._read(key, "entry")
-            return _or_raise(copy.entry if copy else None, down)
+            return local_or_raise(copy.entry if copy else None, down)
 
     async def put(self, key: str, entry: CacheEntry, ttl_s: float) -> None:
         try:
@@ -80,7 +79,7 @@ class HostCopies(Cache, LocationCache):
             return await self._shared_locations.get_location(key)
         except CacheUnavailable as down:
             copy = self._read(key, "location")
-            return _or_raise(copy.location if copy else None, down)
+            return local_or_raise(copy.location if copy else None, down)
 
     async def put_location(self, key: str, location: Location, ttl_s: float) -> None:
         try:
@@ -92,12 +91,6 @@ class HostCopies(Cache, LocationCache):
     async def delete(self, key: str) -> None:
         self._path(key, "entry").unlink(missing_ok=True)
         await self._shared.delete(key)
-
-    async def ping(self) -> bool:
-        return await self._shared.ping()
-
-    async def last_good(self, key: str) -> CacheEntry | None:
-        return await self._shared.last_good(key)
 
     def _path(self, key: str, kind: str) -> Path:
         # Hashed: any key is a safe file name of fixed length.
@@ -135,9 +128,3 @@ def _load(path: Path) -> _Copy | None:
     with contextlib.suppress(OSError, msgspec.DecodeError):
         return _decoder.decode(path.read_bytes())
     return None
-
-
-def _or_raise(copy: T | None, down: CacheUnavailable) -> T:
-    if copy is None:
-        raise down
-    return copy

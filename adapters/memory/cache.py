@@ -8,7 +8,7 @@ from typing import Generic, TypeVar
 from adapters.system_clock import SystemClock
 from domain.model.entry import CacheEntry
 from domain.model.weather import Location
-from ports.cache import Cache, LocationCache
+from ports.cache import Cache
 from ports.clock import Clock
 
 V = TypeVar("V")
@@ -51,7 +51,7 @@ class _ExpiringLru(Generic[V]):
         return len(self._items)
 
 
-class MemoryCache(Cache, LocationCache):
+class MemoryCache(Cache):
     def __init__(self, max_items: int = 100_000, *, clock: Clock | None = None) -> None:
         clock = clock or SystemClock()
         self._entries: _ExpiringLru[CacheEntry] = _ExpiringLru(max_items, clock)

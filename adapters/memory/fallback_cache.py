@@ -9,23 +9,21 @@ Redis answers but has lost the entry (flushed, restarted empty), the same copy i
 
 from __future__ import annotations
 
-from typing import TypeVar
-
 from adapters.memory.cache import MemoryCache
+from adapters.shared_else_local import local_or_raise
 from adapters.system_clock import SystemClock
 from domain.model.entry import CacheEntry
 from domain.model.errors import CacheUnavailable
 from domain.model.weather import Location
-from ports.cache import Cache, LocationCache
+from ports.cache import LastGoodReader, LocationStore, WeatherStore
 from ports.clock import Clock
 
 # A location read from the shared cache comes without its TTL; cities do not move.
 LOCATION_COPY_TTL_S = 86_400.0
-T = TypeVar("T")
 
 
-class FallbackCache(Cache, LocationCache):
-    """Rules:
+class FallbackCache(WeatherStore, LastGoodReader, LocationStore):
+    """Shared, else local (adapters/shared_else_local.py). Rules:
     - writes go to the local copy, then to the shared cache (whose errors still surface);
     - reads come from the shared cache, and every entry read is copied locally;
     - only when the shared cache is unavailable are reads answered by the local copy;
@@ -37,8 +35,8 @@ class FallbackCache(Cache, LocationCache):
 
     def __init__(
         self,
-        shared: Cache,
-        shared_locations: LocationCache,
+        shared: WeatherStore,
+        shared_locations: LocationStore,
         *,
         max_items: int = 10_000,
         clock: Clock | None = None,
@@ -52,7 +50,7 @@ class FallbackCache(Cache, LocationCache):
         try:
             entry = await self._shared.get(key)
         except CacheUnavailable as down:
-            return _copy_or(await self._local.get(key), down)
+            return local_or_raise(await self._local.get(key), down)
         if entry is not None and not self._local.holds(key, entry):
             # Entries carry epoch timestamps, so the copy can expire with the original.
             ttl_s = max(entry.stale_until - self._clock.now(), 1.0)
@@ -75,14 +73,11 @@ class FallbackCache(Cache, LocationCache):
             return
         await self._local.put(key, entry, ttl_s)
 
-    async def ping(self) -> bool:
-        return await self._shared.ping()
-
     async def get_location(self, key: str) -> Location | None:
         try:
             location = await self._shared_locations.get_location(key)
         except CacheUnavailable as down:
-            return _copy_or(await self._local.get_location(key), down)
+            return local_or_raise(await self._local.get_location(key), down)
         if location is not None:
             await self._local.put_location(key, location, LOCATION_COPY_TTL_S)
         return location
@@ -90,10 +85,3 @@ class FallbackCache(Cache, LocationCache):
     async def put_location(self, key: str, location: Location, ttl_s: float) -> None:
         await self._local.put_location(key, location, ttl_s)
         await self._shared_locations.put_location(key, location, ttl_s)
-
-
-def _copy_or(copy: T | None, down: CacheUnavailable) -> T:
-    """The local copy while the shared cache is down; without one, the outage stands."""
-    if copy is None:
-        raise down
-    return copy

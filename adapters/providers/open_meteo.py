@@ -12,7 +12,6 @@ from domain.model.errors import CityNotFound, UpstreamBadResponse
 from domain.model.query import WeatherQuery
 from domain.model.weather import Location, Weather
 from domain.model.wmo_codes import describe
-from domain.use_cases.geocoding import CachedGeocoder
 from ports.provider import Geocoder
 
 GEOCODING_URL = "https://geocoding-api.open-meteo.com"
@@ -82,7 +81,7 @@ class OpenMeteoGeocoder(Geocoder):
 
 
 class OpenMeteoProvider(HttpProvider):
-    """Geocodes a city through `geocoder` (wrap it in a CachedGeocoder), then asks for the
+    """Geocodes a city through `geocoder` (one that remembers its answers), then asks for the
     forecast; a point goes to the forecast as it is, with no geocoding call.
 
     A null humidity or weather code is still weather (null in the answer); a temperature
@@ -140,7 +139,7 @@ def _build(context: ProviderContext) -> OpenMeteoProvider:
     )
     return OpenMeteoProvider(
         context.http,
-        CachedGeocoder(geocoder, context.locations),
+        context.remember_locations(geocoder),
         base_url=context.options["OPEN_METEO_FORECAST_URL"],
         limits=context.limits,
     )

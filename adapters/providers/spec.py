@@ -12,8 +12,7 @@ from typing import Literal
 import httpx
 
 from adapters.providers.http import HttpLimits
-from ports.cache import LocationCache
-from ports.provider import WeatherProvider
+from ports.provider import Geocoder, WeatherProvider
 
 SettingKind = Literal["url", "secret", "number", "text"]
 
@@ -38,7 +37,9 @@ class ProviderContext:
     """What the composition root hands a spec's `build`."""
 
     http: httpx.AsyncClient
-    locations: LocationCache
+    # Wraps a provider's own geocoder in the service's location store: the composition root
+    # owns that store, so the adapter calls only its Geocoder port.
+    remember_locations: Callable[[Geocoder], Geocoder]
     limits: HttpLimits
     # This provider's settings, by variable name, validated (numbers as their text).
     options: Mapping[str, str]

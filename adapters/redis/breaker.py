@@ -9,6 +9,7 @@ that fails over does not turn the others away.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Protocol
 
 from adapters.circuit import Circuit
 from adapters.redis.client import REDIS_ERRORS, unavailable
@@ -16,7 +17,7 @@ from adapters.system_clock import SystemClock
 from domain.model.entry import CacheEntry
 from domain.model.errors import CacheUnavailable
 from domain.model.weather import Location
-from ports.cache import Cache, LocationCache
+from ports.cache import LocationStore, StoreHealth, WeatherStore
 from ports.clock import Clock
 from ports.lock import Held, Lease, Lock, Watch
 
@@ -114,11 +115,15 @@ class _GuardedCall:
                 circuit.release()
 
 
-class BreakerCache(Cache, LocationCache):
+class _Shared(WeatherStore, StoreHealth, Protocol):
+    """The Redis cache the breaker guards."""
+
+
+class BreakerCache(WeatherStore, LocationStore, StoreHealth):
     """A Redis cache behind the breaker. `ping` bypasses it: health checks tell the truth,
     and a successful ping closes the breaker early."""
 
-    def __init__(self, inner: Cache, locations: LocationCache, breaker: RedisBreaker) -> None:
+    def __init__(self, inner: _Shared, locations: LocationStore, breaker: RedisBreaker) -> None:
         self._inner = inner
         self._locations = locations
         self._breaker = breaker
@@ -136,9 +141,6 @@ class BreakerCache(Cache, LocationCache):
         if answered:
             self._breaker.succeeded()
         return answered
-
-    async def last_good(self, key: str) -> CacheEntry | None:
-        return await self._inner.last_good(key)  # no I/O against Redis: no breaker
 
     async def delete(self, key: str) -> None:
         with self._breaker.call("DEL"):

@@ -16,7 +16,7 @@ from adapters.redis.topology import RedisClient
 from domain.model.entry import CacheEntry
 from domain.model.outcome import CounterName
 from domain.model.weather import Location
-from ports.cache import Cache, LocationCache
+from ports.cache import LocationStore, StoreHealth, WeatherStore
 from ports.metrics import Metrics
 
 T = TypeVar("T")
@@ -53,7 +53,7 @@ def _px(ttl_s: float) -> int:
     return max(round(ttl_s * 1000), 1)
 
 
-class RedisCache(Cache, LocationCache):
+class RedisCache(WeatherStore, LocationStore, StoreHealth):
     """Keys are built from the normalised key only (adapters/redis/keys.py). Unreadable
     values are misses, counted as CORRUPT_ENTRIES on `metrics` when one is given."""
 
@@ -78,10 +78,6 @@ class RedisCache(Cache, LocationCache):
     async def delete(self, key: str) -> None:
         with unavailable_on_error("DEL"):
             await self._client.delete(weather_key(key))
-
-    async def last_good(self, key: str) -> CacheEntry | None:
-        """Redis keeps no copy apart from what it holds (FallbackCache keeps one in front)."""
-        return None
 
     async def get_location(self, key: str) -> Location | None:
         return self._decode(await self._read(location_key(key)), decode_location)

@@ -109,10 +109,6 @@ async def warm_pool(client: RedisClient, connections: int = 8) -> None:
         await asyncio.gather(*(client.ping() for _ in range(connections)))
 
 
-async def close_redis_client(client: RedisClient) -> None:
-    await client.aclose()
-
-
 class unavailable_on_error:  # lower case: it reads as a function at its call sites
     """No redis (or socket) exception crosses a port: they become CacheUnavailable.
 

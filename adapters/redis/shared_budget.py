@@ -22,7 +22,8 @@ from ports.clock import Clock
 
 
 class SharedWindows:
-    """Sliding windows in Redis, behind the shared breaker; this process's share without."""
+    """Sliding windows in Redis, behind the shared breaker; this process's share without:
+    shared, else local (adapters/shared_else_local.py)."""
 
     def __init__(
         self,

@@ -9,35 +9,36 @@ from __future__ import annotations
 
 import asyncio
 
+from adapters.shared_else_local import shared_else_local
 from domain.model.errors import CacheUnavailable
 from ports.lock import Held, Lease, Lock, Signal, Watch
 
 
 class FallbackLock(Lock):
-    """Acquires from `primary`, or from `fallback` when `primary` raises CacheUnavailable.
+    """Shared, else local (adapters/shared_else_local.py): acquires from `shared`, or from
+    `local` when `shared` raises CacheUnavailable.
 
     A watch listens to both: the lease it waits on may have come from either, and whichever
     speaks first wins. A worker that still reaches the primary while a sibling has fallen
     back (the moments around an outage's start and end) may fetch alongside it: one fetch
     per lock, at most two per instance, only then."""
 
-    def __init__(self, primary: Lock, fallback: Lock) -> None:
-        self._primary = primary
-        self._fallback = fallback
+    def __init__(self, shared: Lock, local: Lock) -> None:
+        self._shared = shared
+        self._local = local
 
     async def acquire(self, key: str, ttl_s: float) -> Lease | Held:
-        try:
-            return await self._primary.acquire(key, ttl_s)
-        except CacheUnavailable:
-            return await self._fallback.acquire(key, ttl_s)
+        return await shared_else_local(
+            lambda: self._shared.acquire(key, ttl_s), lambda _: self._local.acquire(key, ttl_s)
+        )
 
     def watch(self, key: str) -> Watch:
-        fallback = self._fallback.watch(key)
+        local = self._local.watch(key)
         try:
-            primary = self._primary.watch(key)
+            shared = self._shared.watch(key)
         except CacheUnavailable:
-            return fallback
-        return _EitherWatch(primary, fallback)
+            return local
+        return _EitherWatch(shared, local)
 
 
 class _EitherWatch(Watch):

@@ -32,9 +32,5 @@ class CacheEntry:
     provider: str | None = None
 
     @property
-    def is_negative(self) -> bool:
-        return self.weather is None and self.unusable is None
-
-    @property
     def is_unusable(self) -> bool:
         return self.unusable is not None

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from domain.model.errors import CacheUnavailable, CityNotFound, UpstreamUnavailable
 from domain.model.query import WeatherQuery, display_name
 from domain.use_cases.get_weather import GetWeather
-from ports.cache import Cache
+from ports.cache import WeatherStore
 
 # How many warm fetches one call runs at once; the provider's own cap still applies.
 WARM_CONCURRENCY = 4
@@ -29,7 +29,7 @@ class PurgeCity:
     still answer while the upstream fails, as it would after a flush. While the shared
     cache is down only this process's copies are forgotten, and the result says so."""
 
-    def __init__(self, cache: Cache) -> None:
+    def __init__(self, cache: WeatherStore) -> None:
         self._cache = cache
 
     async def __call__(self, query: WeatherQuery) -> Purged:
@@ -63,7 +63,7 @@ class WarmCities:
       says whether the warm reached them: GetWeather answers even when it could not store."""
 
     def __init__(
-        self, get_weather: GetWeather, shared: Cache, *, concurrency: int = WARM_CONCURRENCY
+        self, get_weather: GetWeather, shared: WeatherStore, *, concurrency: int = WARM_CONCURRENCY
     ) -> None:
         self._get_weather = get_weather
         self._shared = shared

@@ -8,16 +8,20 @@ from domain.model import admission
 from domain.model.errors import CacheUnavailable
 from domain.model.query import WeatherQuery
 from domain.model.weather import Location
-from ports.cache import LocationCache
+from ports.cache import LocationStore
 from ports.provider import Geocoder
 
 THIRTY_DAYS_S = 30 * 86_400.0
 
 
 class CachedGeocoder(Geocoder):
-    """Refreshing a city's weather costs one forecast call, not a geocoding call too."""
+    """Rules:
+    - refreshing a city's weather costs one forecast call, not a geocoding call too;
+    - this is the one read of a miss's location: a place found here, or just geocoded, is
+      known to exist, so the calls that follow are admitted as KNOWN (domain.model.admission).
+    """
 
-    def __init__(self, inner: Geocoder, cache: LocationCache, ttl_s: float = THIRTY_DAYS_S):
+    def __init__(self, inner: Geocoder, cache: LocationStore, ttl_s: float = THIRTY_DAYS_S):
         self._inner = inner
         self._cache = cache
         self._ttl_s = ttl_s
@@ -26,6 +30,7 @@ class CachedGeocoder(Geocoder):
         with contextlib.suppress(CacheUnavailable):
             cached = await self._cache.get_location(query.key)
             if cached is not None:
+                admission.found()
                 return cached
         location = await self._inner.locate(query)
         admission.found()  # the forecast that follows is for a place known to exist

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import random
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from domain.model.admission import Priority, admitted_as, note_sent
 from domain.model.entry import CacheEntry
@@ -27,7 +28,7 @@ from domain.model.weather import Weather
 from domain.use_cases.paying import FetchPayer
 from domain.use_cases.stampede import Role, StampedeGuard
 from ports.budget import MissBudget
-from ports.cache import Cache, LocationCache
+from ports.cache import LastGoodReader, WeatherStore
 from ports.clock import Clock
 from ports.metrics import Metrics
 from ports.provider import WeatherProvider
@@ -56,6 +57,15 @@ _COUNTERS = {
 _FAILED_MISS = (CounterName.CACHE_MISSES, CounterName.UPSTREAM_ERRORS)
 
 
+@dataclass(frozen=True, slots=True)
+class Seen:
+    """What `cached_hit` read for a key and could not answer (None: nothing): the full call
+    that follows starts from it instead of reading the entry again."""
+
+    key: str
+    entry: CacheEntry | None
+
+
 class GetWeather:
     """Answers a weather query from the cache, the upstream, or another worker's fetch.
 
@@ -76,7 +86,10 @@ class GetWeather:
     - "no such city" is cached only on the first provider's word; a fallback's (the first
       failed) answers a miss uncached, and fails a refresh (stale copy kept, back-off);
     - upstream calls are admitted by priority (domain.model.admission): refreshes first, then
-      misses for places already geocoded (`locations`), then names never seen;
+      misses for places already geocoded (the geocoder's one read of the location store
+      says so, domain.use_cases.geocoding), then names never seen;
+    - a cold city reads its entry once before its lease (once more under it, for a fetch
+      another worker finished meanwhile): the fast path's read is handed on as `seen`;
     - every fetch, a refresh too, spends the miss budget of the `client` whose read started
       it (domain.use_cases.paying); hits and requests joining a fetch in flight spend nothing;
     - a refresh our own budget refused counts no failure: it waits for room, stale served;
@@ -88,31 +101,37 @@ class GetWeather:
     def __init__(
         self,
         *,
-        cache: Cache,
+        cache: WeatherStore,
+        last_good: LastGoodReader,
         provider: WeatherProvider,
         guard: StampedeGuard[CacheEntry],
         metrics: Metrics,
         clock: Clock,
         policy: CachePolicy,
         uniform: Callable[[], float] = random.random,
-        locations: LocationCache | None = None,
         misses: MissBudget | None = None,
     ) -> None:
         self._cache = cache
+        self._copies = last_good
         self._provider = provider
         self._guard = guard
         self._metrics = metrics
         self._clock = clock
         self._policy = policy
         self._uniform = uniform
-        self._locations = locations
         self._payer = FetchPayer(misses)
         self._refreshes: dict[str, asyncio.Task[None]] = {}
         self._chain = ProviderChain.named(provider.name)
 
-    async def __call__(self, query: WeatherQuery, client: str | None = None) -> WeatherResult:
-        """`client` (an address) is who asks, for the miss budget; not part of the key."""
-        entry = await self._read(query.key)
+    async def __call__(
+        self, query: WeatherQuery, client: str | None = None, seen: Seen | None = None
+    ) -> WeatherResult:
+        """`client` (an address) is who asks, for the miss budget; not part of the key.
+        `seen`: what this request's `cached_hit` just read, so it is not read twice."""
+        if seen is not None and seen.key == query.key:
+            entry = seen.entry
+        else:
+            entry = await self._read(query.key)
         now = self._clock.now()
         state = self._policy.state(entry, now) if entry else Freshness.EXPIRED
         if entry is not None and state is Freshness.FRESH:
@@ -129,18 +148,19 @@ class GetWeather:
         """Count a fresh answer given by an outer, in-process layer (the near cache)."""
         self._count(CacheOutcome.HIT)
 
-    async def cached_hit(self, query: WeatherQuery) -> WeatherResult | None:
+    async def cached_hit(self, query: WeatherQuery) -> WeatherResult | Seen:
         """The answer when the cache holds a fresh, known city: a HIT, exactly as a call
-        would give it (counted, an early refresh perhaps started). Anything else is None,
-        with nothing counted or started, for a full call to handle: this is the one-read
-        path a server can take for its hot hits before any other work. A hit that would
-        start an early refresh is left to the full call: it knows the client to charge."""
+        would give it (counted, an early refresh perhaps started). Anything else is what was
+        read, with nothing counted or started, for a full call to handle (pass it as `seen`):
+        this is the one-read path a server can take for its hot hits before any other work.
+        A hit that would start an early refresh is left to the full call: it knows the
+        client to charge."""
         entry = await self._read(query.key)
         now = self._clock.now()
         if entry is None or entry.weather is None:
-            return None
+            return Seen(query.key, entry)
         if self._policy.state(entry, now) is not Freshness.FRESH or self._wants_refresh(entry):
-            return None
+            return Seen(query.key, entry)
         return self._answer(entry, CacheOutcome.HIT, now)
 
     def _wants_refresh(self, entry: CacheEntry) -> bool:
@@ -162,11 +182,11 @@ class GetWeather:
             await asyncio.gather(*self._refreshes.values(), return_exceptions=True)
 
     async def _fetch(self, query: WeatherQuery, client: str | None) -> WeatherResult:
-        priority = await self._priority_of(query)
         try:
-            # The fetch task, started inside, inherits the priority its calls are paid at.
+            # The fetch task, started inside, inherits the priority its calls are paid at: a
+            # name not yet known to exist, until its geocoder finds it (or remembers it).
             async with self._payer.fetch(query.key, client, lambda: self._guard.busy(query.key)):
-                with admitted_as(priority):
+                with admitted_as(Priority.UNKNOWN):
                     entry, role = await self._guard.run(
                         query.key, lambda: self._load(query), lambda: self._peek(query.key)
                     )
@@ -213,7 +233,7 @@ class GetWeather:
         """The copy this process kept, served STALE, when the shared cache has none.
 
         `missed`: the request was already counted as a failed miss, so it is not also a hit."""
-        copy = await self._cache.last_good(query.key)
+        copy = await self._copies.last_good(query.key)
         now = self._clock.now()
         if copy is None or copy.weather is None or not self._chain.owns(copy):
             return None
@@ -226,16 +246,6 @@ class GetWeather:
             return self._answer(copy, CacheOutcome.STALE, now)
         self._metrics.incr(CounterName.STALE_SERVED)
         return _result(copy.weather, copy, CacheOutcome.STALE, now)
-
-    async def _priority_of(self, query: WeatherQuery) -> Priority:
-        """A place the geocoder found before is known to exist; anything else is not."""
-        if self._locations is None:
-            return Priority.UNKNOWN
-        try:
-            known = await self._locations.get_location(query.key) is not None
-        except CacheUnavailable:
-            known = False
-        return Priority.KNOWN if known else Priority.UNKNOWN
 
     def _answer(self, entry: CacheEntry, outcome: CacheOutcome, now: float) -> WeatherResult:
         if entry.weather is None:

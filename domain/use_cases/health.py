@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ports.cache import Cache
+from ports.cache import StoreHealth
 from ports.provider import WeatherProvider
 
 
@@ -22,7 +22,7 @@ class CheckHealth:
     other processes share (the composition root knows which adapter it chose)."""
 
     def __init__(
-        self, cache: Cache, provider: WeatherProvider, *, cache_kind: str, shared: bool
+        self, cache: StoreHealth, provider: WeatherProvider, *, cache_kind: str, shared: bool
     ) -> None:
         self._cache = cache
         self._provider = provider

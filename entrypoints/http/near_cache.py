@@ -12,7 +12,7 @@ import logging
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from litestar.enums import ScopeType
 from litestar.types import (
@@ -119,8 +119,10 @@ class NearCache:
         return len(self._items)
 
 
-# A fresh entry read from the shared cache, already rendered; None if there is none.
-Lookup = Callable[[bytes], Awaitable[tuple[WeatherResult, Rendered] | None]]
+# A fresh entry read from the shared cache, already rendered; None if there is none. The
+# second argument is the request's state (the scope's), where a lookup leaves what it read
+# for the app, so the app does not read it again.
+Lookup = Callable[[bytes, dict[str, Any]], Awaitable[tuple[WeatherResult, Rendered] | None]]
 
 
 class NearCacheFastPath:
@@ -167,7 +169,7 @@ class NearCacheFastPath:
     async def _answer_fresh(self, scope: Scope, send: Send) -> bool:
         assert self._lookup is not None
         try:
-            fresh = await self._lookup(scope["query_string"])
+            fresh = await self._lookup(scope["query_string"], scope.setdefault("state", {}))
         except Exception:
             # Nothing was sent: the app will answer, and report the error in its own way.
             log.exception("fast path lookup failed; the app answers instead")

@@ -12,6 +12,7 @@ from domain.model.errors import InvalidQuery
 from domain.model.query import DEFAULT_GRID
 from entrypoints.http import responses
 from entrypoints.http.errors import domain_error
+from entrypoints.http.fresh_hits import SEEN
 from entrypoints.http.services import services_in
 from entrypoints.http.weather_docs import WeatherOperation
 from entrypoints.http.weather_params import COORD_GRID_KEY, parse_params
@@ -48,7 +49,8 @@ async def weather(
     params = parse_params(city, lat, lon, units, state.get(COORD_GRID_KEY, DEFAULT_GRID))
     services = services_in(state)
     # The client address as RATE_LIMIT's limiter sees it: misses are budgeted per client.
-    result = await services.get_weather(params.query, client=get_remote_address(request))
+    seen = request.scope.get("state", {}).get(SEEN)  # what the fast path read, if it ran
+    result = await services.get_weather(params.query, client=get_remote_address(request), seen=seen)
     answer = render(result, params.units)
     services.near_cache.keep(request.scope["query_string"], result, answer)
     return WeatherAnswer(result, answer)

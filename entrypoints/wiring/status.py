@@ -2,25 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Sequence
 
 from redis.asyncio import Redis
 
 from adapters.redis.breaker import RedisBreaker
-from adapters.resilience.counted_provider import CountedProvider
-from adapters.resilience.failover import FailoverProvider
 from adapters.resilience.protected_provider import ProtectedProvider
 from entrypoints.http.services import LiveReadings
 from entrypoints.http.top_cities import TopCities
 from entrypoints.settings import Settings
 from entrypoints.wiring.upstream import budget_limits
-from ports.provider import WeatherProvider
 
 
 def live_readings(
-    settings: Settings, provider: WeatherProvider, redis: Redis | None, breaker: RedisBreaker
+    settings: Settings,
+    protected: Sequence[ProtectedProvider],
+    redis: Redis | None,
+    breaker: RedisBreaker,
 ) -> LiveReadings:
-    protected = list(_protected(provider))
+    """`protected`: each upstream's protection, as upstreams() built them."""
 
     def breakers() -> dict[str, str]:
         states = {p.name: p.state for p in protected}
@@ -39,17 +39,6 @@ def live_readings(
         quota_per_minute=minute,
         redis_expected=settings.cache_backend != "memory",
     )
-
-
-def _protected(provider: WeatherProvider) -> Iterator[ProtectedProvider]:
-    """The breakers in the stack upstream.provider() built (none in a test's fake)."""
-    if isinstance(provider, FailoverProvider):
-        for each in provider.providers:
-            yield from _protected(each)
-    elif isinstance(provider, CountedProvider):
-        yield from _protected(provider.inner)
-    elif isinstance(provider, ProtectedProvider):
-        yield provider
 
 
 def top_cities(settings: Settings) -> TopCities:

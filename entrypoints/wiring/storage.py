@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
+from typing import Protocol
 
 from adapters.host.copies import HostCopies
 from adapters.host.lock import HostLock
@@ -27,12 +28,20 @@ from adapters.redis.metrics import RedisMetrics
 from adapters.redis.topology import RedisClient, RedisTopology, shard_of
 from adapters.resilience.fallback_lock import FallbackLock
 from entrypoints.settings import Settings
-from ports.cache import Cache
+from ports.cache import LastGoodReader, LocationStore, StoreHealth, WeatherStore
 from ports.clock import Clock
 from ports.lock import Lock
 from ports.metrics import Metrics
 
 log = logging.getLogger("skycache")
+
+
+class ServedStore(WeatherStore, LastGoodReader, LocationStore, Protocol):
+    """What requests read and write through: one object behind three ports."""
+
+
+class SharedStore(WeatherStore, StoreHealth, Protocol):
+    """Where every worker and instance reads, and whose answer is the cache's health."""
 
 
 async def open_redis(settings: Settings) -> AsyncIterator[RedisClient | None]:
@@ -135,17 +144,23 @@ async def open_metrics(
         await metrics.stop()
 
 
+def memory_cache(clock: Clock) -> MemoryCache:
+    """The store without Redis: served and shared at once, by this process alone."""
+    return MemoryCache(clock=clock)
+
+
 def cache(
+    memory: MemoryCache,
     redis: RedisClient | None,
     breaker: RedisBreaker,
     metrics: Metrics,
     settings: Settings,
     clock: Clock,
-) -> Cache:
+) -> ServedStore:
     """Redis behind the breaker, with this process's last known good copy in front, and
     under `skycache serve` the copies its workers share while Redis is down between."""
     if redis is None:
-        return MemoryCache(clock=clock)
+        return memory
     shared = RedisCache(redis, metrics=metrics)
     guarded: BreakerCache | HostCopies = BreakerCache(shared, shared, breaker)
     if copies := settings.run_path("copies"):
@@ -155,12 +170,12 @@ def cache(
 
 
 def shared_cache(
-    cache: Cache, redis: RedisClient | None, breaker: RedisBreaker, metrics: Metrics
-) -> Cache:
+    memory: MemoryCache, redis: RedisClient | None, breaker: RedisBreaker, metrics: Metrics
+) -> SharedStore:
     """Where an entry must be for every worker and instance to read it: Redis behind the
-    breaker (none of this process's copies in front), or without Redis `cache` itself."""
+    breaker (none of this process's copies in front), or without Redis `memory` itself."""
     if redis is None:
-        return cache
+        return memory
     shared = RedisCache(redis, metrics=metrics)
     return BreakerCache(shared, shared, breaker)
 

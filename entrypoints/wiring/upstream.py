@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 
 import httpx
 
@@ -22,13 +23,14 @@ from adapters.resilience.failover import FailoverProvider
 from adapters.resilience.protected_provider import ProtectedProvider, ProtectionConfig
 from domain.model.admission import PROBE_EVERY_S, BudgetLimit
 from domain.model.rate import parse_rate
+from domain.use_cases.geocoding import CachedGeocoder
 from entrypoints.settings import Settings
 from entrypoints.wiring import tracing
 from ports.budget import MissBudget, RequestLimit, UpstreamBudget
-from ports.cache import LocationCache
+from ports.cache import LocationStore
 from ports.clock import Clock
 from ports.metrics import Metrics
-from ports.provider import WeatherProvider
+from ports.provider import Geocoder, WeatherProvider
 
 # A month is taken as 31 days, so that no calendar month can hold more than its limit.
 PERIODS_S = {"minute": 60.0, "hour": 3_600.0, "day": 86_400.0, "month": 31 * 86_400.0}
@@ -159,30 +161,37 @@ def protection_config(settings: Settings, name: str | None = None) -> Protection
     )
 
 
-def provider(
+@dataclass(frozen=True, slots=True)
+class Upstreams:
+    """The provider GetWeather calls, and each upstream's protection in it (its breaker)."""
+
+    provider: WeatherProvider
+    protected: tuple[ProtectedProvider, ...]
+
+
+def upstreams(
     settings: Settings,
     http: httpx.AsyncClient,
-    locations: LocationCache,
+    locations: LocationStore,
     metrics: Metrics,
     clock: Clock,
     budget: UpstreamBudget | None = None,
-) -> WeatherProvider:
+) -> Upstreams:
     """Each upstream behind its own protection (concurrency cap, retry, breaker, quota), its
     attempts counted inside it and the calls it let out counted around it;
     several fail over in WEATHER_PROVIDER's order."""
-    stacks: list[WeatherProvider] = [
-        CountedProvider(
-            ProtectedProvider(
-                CountedAttempts(upstream(name, settings, http, locations), metrics),
-                protection_config(settings, name),
-                clock=clock,
-                budget=budget,
-            ),
-            metrics,
+    protected = tuple(
+        ProtectedProvider(
+            CountedAttempts(upstream(name, settings, http, locations), metrics),
+            protection_config(settings, name),
+            clock=clock,
+            budget=budget,
         )
         for name in settings.providers
-    ]
-    return stacks[0] if len(stacks) == 1 else FailoverProvider(stacks)
+    )
+    stacks: list[WeatherProvider] = [CountedProvider(each, metrics) for each in protected]
+    provider = stacks[0] if len(stacks) == 1 else FailoverProvider(stacks)
+    return Upstreams(provider, protected)
 
 
 def http_limits(settings: Settings) -> HttpLimits:
@@ -194,9 +203,14 @@ def http_limits(settings: Settings) -> HttpLimits:
 
 
 def upstream(
-    name: str, settings: Settings, http: httpx.AsyncClient, locations: LocationCache
+    name: str, settings: Settings, http: httpx.AsyncClient, locations: LocationStore
 ) -> WeatherProvider:
-    """The adapter WEATHER_PROVIDER names, built by its spec (adapters/providers/registry.py)."""
+    """The adapter WEATHER_PROVIDER names, built by its spec (adapters/providers/registry.py);
+    a geocoder it builds remembers its answers in `locations`, read once per miss."""
     spec = registry.by_name()[name]
     options = {s.env: settings.provider_options[s.env] for s in spec.settings}
-    return spec.build(ProviderContext(http, locations, http_limits(settings), options))
+
+    def remember(geocoder: Geocoder) -> Geocoder:
+        return CachedGeocoder(geocoder, locations)
+
+    return spec.build(ProviderContext(http, remember, http_limits(settings), options))

@@ -1,5 +1,6 @@
-"""The Cache and LocationCache contract, held by the in-memory and the Redis adapter (on
-Redis and Valkey) alike."""
+"""The storage ports' contracts: WeatherStore and LocationStore, held by the in-memory and
+the Redis adapter (on Redis and Valkey) alike; StoreHealth and LastGoodReader by each
+adapter that offers them."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from tests.support.samples import SAN_JOSE
 from tests.unit.fakes import FakeClock
 
 AnyCache = MemoryCache | RedisCache | FallbackCache
+Copies = MemoryCache | FallbackCache
 
 # Millisecond-exact times: the Redis envelope keeps times to the millisecond.
 NOW = 1_717_243_200.125
@@ -32,6 +34,22 @@ def cache(request: pytest.FixtureRequest, clock: FakeClock) -> AnyCache:
         redis = RedisCache(request.getfixturevalue("redis_client"))
         return FallbackCache(redis, redis)
     return RedisCache(request.getfixturevalue(REDIS_CLIENTS[request.param]))
+
+
+@pytest.fixture(params=["memory", *REDIS_SERVERS])
+def health(request: pytest.FixtureRequest, clock: FakeClock) -> MemoryCache | RedisCache:
+    if request.param == "memory":
+        return MemoryCache(clock=clock)
+    return RedisCache(request.getfixturevalue(REDIS_CLIENTS[request.param]))
+
+
+@pytest.fixture(params=["memory", pytest.param("fallback", marks=pytest.mark.integration)])
+def copies(request: pytest.FixtureRequest, clock: FakeClock) -> Copies:
+    """The stores that keep this process's last good copy."""
+    if request.param == "memory":
+        return MemoryCache(clock=clock)
+    redis = RedisCache(request.getfixturevalue("redis_client"))
+    return FallbackCache(redis, redis)
 
 
 def entry(weather: Weather | None = SAN_JOSE) -> CacheEntry:
@@ -68,7 +86,7 @@ async def test_a_negative_entry_comes_back_negative(cache: AnyCache) -> None:
     await cache.put("atlantis", entry(None), 60)
     found = await cache.get("atlantis")
     assert found == entry(None)
-    assert found is not None and found.is_negative
+    assert found is not None and found.weather is None and not found.is_unusable
 
 
 async def test_an_entry_without_weather_keeps_the_provider_that_gave_it(
@@ -129,8 +147,8 @@ async def test_a_location_expires_after_its_ttl(cache: AnyCache, elapse: Elapse)
     assert await cache.get_location("boise") is None
 
 
-async def test_a_reachable_backend_answers_ping(cache: AnyCache) -> None:
-    assert await cache.ping() is True
+async def test_a_reachable_backend_answers_ping(health: MemoryCache | RedisCache) -> None:
+    assert await health.ping() is True
 
 
 def unusable(
@@ -150,7 +168,7 @@ async def test_an_unusable_entry_comes_back_unusable_with_its_reason(cache: AnyC
     await cache.put("boise", unusable(), 60)
     found = await cache.get("boise")
     assert found == unusable()
-    assert found is not None and found.is_unusable and not found.is_negative
+    assert found is not None and found.is_unusable
 
 
 async def test_weather_with_null_optional_fields_comes_back_as_it_went(cache: AnyCache) -> None:
@@ -159,29 +177,32 @@ async def test_weather_with_null_optional_fields_comes_back_as_it_went(cache: An
     assert await cache.get("boise") == entry(sparse)
 
 
-async def test_the_last_good_copy_is_none_or_the_entry_with_weather_last_put(
-    cache: AnyCache,
-) -> None:
-    await cache.put("san jose", entry(), 60)
-    assert await cache.last_good("san jose") in (None, entry())
-    assert await cache.last_good("nowhere") is None
+async def test_the_last_good_copy_is_the_entry_with_weather_last_put(copies: Copies) -> None:
+    await copies.put("san jose", entry(), 60)
+    assert await copies.last_good("san jose") == entry()
+    assert await copies.last_good("nowhere") is None
 
 
-async def test_an_entry_without_weather_is_never_a_last_good_copy(cache: AnyCache) -> None:
-    await cache.put("atlantis", entry(None), 60)
-    await cache.put("boise", unusable(), 60)
-    assert await cache.last_good("atlantis") is None
-    assert await cache.last_good("boise") is None
+async def test_an_entry_without_weather_is_never_a_last_good_copy(copies: Copies) -> None:
+    await copies.put("atlantis", entry(None), 60)
+    await copies.put("boise", unusable(), 60)
+    assert await copies.last_good("atlantis") is None
+    assert await copies.last_good("boise") is None
 
 
-async def test_a_deleted_entry_is_a_miss_and_no_last_good_copy(cache: AnyCache) -> None:
+async def test_a_deleted_entry_is_a_miss(cache: AnyCache) -> None:
     await cache.put("san jose", entry(), ttl_s=300)
     await cache.put("boise", entry(), ttl_s=300)
-    await cache.get("san jose")  # a read that keeps a local copy, where one is kept
     await cache.delete("san jose")
     assert await cache.get("san jose") is None
-    assert await cache.last_good("san jose") is None
     assert await cache.get("boise") == entry()  # only that key
+
+
+async def test_a_deleted_entry_leaves_no_last_good_copy(copies: Copies) -> None:
+    await copies.put("san jose", entry(), ttl_s=300)
+    await copies.get("san jose")  # a read that keeps a local copy
+    await copies.delete("san jose")
+    assert await copies.last_good("san jose") is None
 
 
 async def test_deleting_a_key_never_stored_is_no_error(cache: AnyCache) -> None:

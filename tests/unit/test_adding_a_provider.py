@@ -25,8 +25,7 @@ from domain.model.query import WeatherQuery
 from entrypoints import config_docs
 from entrypoints.config_report import rows
 from entrypoints.settings import Settings, SettingsError
-from entrypoints.wiring.upstream import budget_limits
-from entrypoints.wiring.upstream import provider as build_provider
+from entrypoints.wiring.upstream import budget_limits, upstreams
 
 ROOT = Path(__file__).resolve().parents[2]
 GUIDE = ROOT / "docs" / "ARCHITECTURE.md"
@@ -90,7 +89,7 @@ async def test_it_is_built_behind_the_usual_stack_and_answers(registered: Module
 
     settings = Settings.from_env({**ENV, "WEATHER_PROVIDER": "example-weather,simulated"})
     async with httpx.AsyncClient(transport=httpx.MockTransport(upstream)) as http:
-        provider = build_provider(settings, http, MemoryCache(), MemoryMetrics(), SystemClock())
+        provider = upstreams(settings, http, MemoryCache(), MemoryMetrics(), SystemClock()).provider
         weather = await provider.current(WeatherQuery.at("38.72", "-9.14"))
     assert weather.provider == "example-weather" and weather.temperature == 21.5
     assert [(url.host, url.path) for url in asked] == [("api.example-weather.test", "/v1/now")]

@@ -16,6 +16,7 @@ from domain.model.policy import CachePolicy
 from domain.model.query import WeatherQuery
 from domain.model.weather import Location, Weather
 from domain.use_cases.geocoding import CachedGeocoder
+from domain.use_cases.get_weather import Seen
 from tests.unit.fakes import FakeClock, FakeProvider
 from tests.unit.use_case import get_weather_over
 
@@ -69,15 +70,25 @@ async def test_while_the_redis_breaker_is_open_the_share_applies_without_any_io(
 
 
 class PriorityProvider(FakeProvider):
-    """Records the priority each call would be paid at, as the HTTP transport reads it."""
+    """Geocodes through a CachedGeocoder over `locations`, as Open-Meteo does; records the
+    priority the first call of each fetch would be paid at, as the HTTP transport reads it:
+    the geocoding call, or the forecast when the place is remembered."""
 
-    def __init__(self) -> None:
+    def __init__(self, locations: MemoryCache) -> None:
         super().__init__()
         self.priorities: list[Priority] = []
         self.refusal: UpstreamBudgetSpent | None = None
+        self._geocoder = CachedGeocoder(self, locations)
+
+    async def locate(self, query: WeatherQuery) -> Location:  # the inner geocoder
+        self.priorities.append(current_priority())
+        return Location(name=query.city, latitude=1.0, longitude=2.0)
 
     async def current(self, query: WeatherQuery) -> Weather:
-        self.priorities.append(current_priority())
+        paid = len(self.priorities)
+        await self._geocoder.locate(query)
+        if len(self.priorities) == paid:
+            self.priorities.append(current_priority())
         if self.refusal is not None:
             self.calls.append(query.key)
             raise self.refusal
@@ -88,7 +99,7 @@ class World:
     def __init__(self, misses_per_minute: int = 2) -> None:
         self.clock = FakeClock()
         self.cache = MemoryCache()
-        self.provider = PriorityProvider()
+        self.provider = PriorityProvider(self.cache)
         self.misses = ClientMissBudget(
             BudgetLimit(misses_per_minute, 60.0, "minute"), SharedWindows(), self.clock
         )
@@ -97,7 +108,6 @@ class World:
             self.provider,
             self.clock,
             CachePolicy(fresh_ttl_s=300, jitter_max_s=0, backoff_base_s=5),
-            locations=self.cache,
             misses=self.misses,
         )
 
@@ -145,7 +155,7 @@ async def test_hits_never_touch_the_miss_budget(world: World) -> None:
     for _ in range(50):
         hit = await world.get_weather(SAN_JOSE, client="127.0.0.1")
         assert hit.outcome is CacheOutcome.HIT
-    assert await world.get_weather.cached_hit(SAN_JOSE) is not None
+    assert not isinstance(await world.get_weather.cached_hit(SAN_JOSE), Seen)
 
     await world.get_weather(BOISE, client="127.0.0.1")  # the second miss of its two
 
@@ -235,7 +245,7 @@ class TwoCallProvider:
 async def test_once_a_new_name_is_geocoded_its_forecast_is_paid_as_a_known_place() -> None:
     cache, clock = MemoryCache(), FakeClock()
     provider = TwoCallProvider(cache)
-    get_weather = get_weather_over(cache, provider, clock, CachePolicy(), locations=cache)
+    get_weather = get_weather_over(cache, provider, clock, CachePolicy())
 
     await get_weather(SAN_JOSE, client="127.0.0.1")
 

@@ -37,7 +37,7 @@ def test_zero_jitter_maximum_turns_jitter_off() -> None:
 def test_a_negative_entry_lives_for_the_negative_ttl_and_never_goes_stale() -> None:
     policy = CachePolicy(negative_ttl_s=600)
     entry = policy.negative_entry(NOW, provider="open-meteo")
-    assert entry.is_negative
+    assert entry.weather is None and not entry.is_unusable
     assert policy.state(entry, NOW + 599) is Freshness.FRESH
     assert policy.state(entry, NOW + 600) is Freshness.EXPIRED
 

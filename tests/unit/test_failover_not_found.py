@@ -137,7 +137,12 @@ async def test_the_first_providers_not_found_stays_a_negative_entry(chain: Chain
     assert fetched.value.final and remembered.value.outcome is CacheOutcome.NEGATIVE
     assert remembered.value.fresh_for_s == 600
     stored = await chain.cache.get(atlantis.key)
-    assert stored is not None and stored.is_negative and stored.provider == "open-meteo"
+    assert (
+        stored is not None
+        and stored.weather is None
+        and not stored.is_unusable
+        and stored.provider == "open-meteo"
+    )
     assert (chain.first.calls, chain.second.calls) == (["atlantis"], [])
 
 

@@ -10,6 +10,8 @@ import pytest
 from dependency_injector import providers
 from litestar.testing import AsyncTestClient
 
+from adapters.memory.cache import MemoryCache
+from domain.model.entry import CacheEntry
 from domain.model.errors import UpstreamUnavailable
 from domain.model.query import DEFAULT_GRID, GridPoint
 from entrypoints.container import Container, app_wiring
@@ -176,3 +178,27 @@ async def test_a_revalidation_of_a_fresh_copy_is_answered_with_the_stale_body(
         "/weather?city=Boise&units=metric", headers={"if-none-match": stale.headers["etag"]}
     )
     assert (again.status_code, again.headers["x-cache"]) == (304, "STALE")
+
+
+class CountedReads(MemoryCache):
+    def __init__(self) -> None:
+        super().__init__()
+        self.reads: list[str] = []
+
+    async def get(self, key: str) -> CacheEntry | None:
+        self.reads.append(key)
+        return await super().get(key)
+
+
+async def test_a_cold_city_through_the_app_is_read_once_before_its_lease() -> None:
+    container = Container()
+    env = {"SKYCACHE_CACHE": "memory", "NEAR_CACHE_TTL": "0"}
+    container.settings.override(providers.Object(Settings.from_env(env)))
+    cache = CountedReads()
+    container.memory_cache.override(providers.Object(cache))
+    container.provider.override(providers.Object(FakeProvider()))
+    async with AsyncTestClient(app=create_asgi(app_wiring(container))) as client:
+        miss = await client.get("/weather?city=Boise")
+    assert miss.headers["x-cache"] == "MISS"
+    # The fast path's read, handed on to the route, then the one under the lease.
+    assert cache.reads == ["boise", "boise"]

@@ -266,7 +266,9 @@ class FreshLookup:
         self.failing = failing
         self.queries: list[bytes] = []
 
-    async def __call__(self, query: bytes) -> tuple[WeatherResult, Rendered] | None:
+    async def __call__(
+        self, query: bytes, _state: dict[str, Any]
+    ) -> tuple[WeatherResult, Rendered] | None:
         self.queries.append(query)
         if self.failing:
             raise RuntimeError("boom")

@@ -12,7 +12,7 @@ from adapters.resilience.failover import FailoverProvider
 from adapters.resilience.protected_provider import ProtectedProvider
 from adapters.system_clock import SystemClock
 from entrypoints.settings import Settings, SettingsError
-from entrypoints.wiring.upstream import provider as build_provider
+from entrypoints.wiring.upstream import upstreams
 
 
 def test_open_meteo_is_the_default_provider() -> None:
@@ -63,9 +63,9 @@ def test_openweathermap_url_has_a_default_and_must_be_http() -> None:
 
 async def test_one_provider_is_built_as_its_own_guarded_counted_stack() -> None:
     async with httpx.AsyncClient() as http:
-        provider = build_provider(
+        provider = upstreams(
             Settings.from_env({}), http, MemoryCache(), MemoryMetrics(), SystemClock()
-        )
+        ).provider
 
     # Calls counted around the guard, attempts inside it (README, /stats).
     assert isinstance(provider, CountedProvider)
@@ -76,9 +76,9 @@ async def test_one_provider_is_built_as_its_own_guarded_counted_stack() -> None:
 async def test_a_provider_list_fails_over_between_separately_guarded_stacks() -> None:
     env = {"WEATHER_PROVIDER": "open-meteo,openweathermap", "OPENWEATHER_API_KEY": "k"}
     async with httpx.AsyncClient() as http:
-        provider = build_provider(
+        provider = upstreams(
             Settings.from_env(env), http, MemoryCache(), MemoryMetrics(), SystemClock()
-        )
+        ).provider
 
     assert isinstance(provider, FailoverProvider)
     assert [p.name for p in provider.providers] == ["open-meteo", "openweathermap"]

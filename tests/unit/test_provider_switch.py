@@ -24,9 +24,9 @@ from domain.model.outcome import CacheOutcome
 from domain.model.policy import CachePolicy
 from domain.model.provenance import ProviderChain
 from domain.model.query import WeatherQuery
-from domain.use_cases.get_weather import GetWeather
+from domain.use_cases.get_weather import GetWeather, Seen
 from entrypoints.settings import Settings
-from entrypoints.wiring.upstream import provider as build_provider
+from entrypoints.wiring.upstream import upstreams
 from ports.cache import Cache
 from ports.provider import WeatherProvider
 from tests.unit.fakes import FakeClock, FakeProvider
@@ -175,10 +175,10 @@ async def test_the_fresh_hit_fast_path_leaves_another_providers_entry_to_a_full_
     await serving(cache, SimulatedProvider(), clock)(SAN_JOSE)
     open_meteo = serving(cache, named("open-meteo"), clock)
 
-    assert await open_meteo.cached_hit(SAN_JOSE) is None  # fresh, but not ours
+    assert await open_meteo.cached_hit(SAN_JOSE) == Seen(SAN_JOSE.key, None)  # not ours
     assert (await open_meteo(SAN_JOSE)).outcome is CacheOutcome.MISS
     hit = await open_meteo.cached_hit(SAN_JOSE)
-    assert hit is not None and hit.weather.provider == "open-meteo"
+    assert not isinstance(hit, Seen) and hit.weather.provider == "open-meteo"
 
 
 @pytest.mark.parametrize(
@@ -189,6 +189,6 @@ async def test_the_chain_get_weather_reads_from_the_built_provider_is_weather_pr
 ) -> None:
     settings = Settings.from_env({"WEATHER_PROVIDER": setting, "OPENWEATHER_API_KEY": "k"})
     async with httpx.AsyncClient() as http:
-        provider = build_provider(settings, http, MemoryCache(), MemoryMetrics(), SystemClock())
+        provider = upstreams(settings, http, MemoryCache(), MemoryMetrics(), SystemClock()).provider
 
     assert ProviderChain.named(provider.name).names == settings.providers

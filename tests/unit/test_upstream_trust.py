@@ -81,7 +81,7 @@ def test_an_envelope_written_before_entries_named_their_provider_decodes_as_nobo
     # retry_after, failures, fetch] in msgpack.
     old = b"\x98\x01\xc0\xcd\x03\xe8\xcd\x03\xe8\xcd\x07\xd0\x00\x00\x00"
     entry = decode_entry(old)
-    assert entry.is_negative and entry.unusable is None and entry.provider is None
+    assert entry.weather is None and entry.unusable is None and entry.provider is None
     assert not ProviderChain.named("open-meteo").owns(entry)  # fetched anew, not served
 
 

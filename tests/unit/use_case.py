@@ -32,6 +32,7 @@ def get_weather_over(
     guard = StampedeGuard(lock, clock=clock, lock_ttl_s=1.0, wait_timeout_s=1.0)
     return GetWeather(
         cache=cache,
+        last_good=options.pop("last_good", cache),
         provider=provider,
         guard=guard,
         metrics=MemoryMetrics() if metrics is None else metrics,
