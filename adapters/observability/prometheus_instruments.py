@@ -19,7 +19,7 @@ from adapters.observability.observed_lock import ObservedLock
 from adapters.observability.observed_transport import ObservedTransport
 from adapters.observability.prometheus_metrics import Batch, PrometheusMetrics
 from adapters.observability.readings import Readings
-from domain.model.outcome import CounterName
+from domain.model.counters import CounterName
 from domain.use_cases.stats import BY_PROVIDER, BY_PROVIDER_MEANINGS, MEANINGS
 from ports.lock import Lock, Signal
 from ports.metrics import Metrics

@@ -7,15 +7,15 @@ from collections import defaultdict
 from collections.abc import Mapping
 from typing import Any
 
-from domain.model.outcome import CounterName
+from domain.model.counters import CounterName
 from ports.metrics import Metrics
 
 
 class Batch:
     """CounterName increments gathered in-process, written to Prometheus about once a second.
 
-    In multiprocess mode every inc() is a locked mmap write (~0.7 µs), as much as a whole
-    near-cache hit costs, so hot counters are summed here first (~0.1 µs an increment).
+    In multiprocess mode every inc() is a locked mmap write, about what a whole near-cache
+    hit costs (docs/BENCHMARKS.md, "What keeps a hit cheap"): hot counters are summed first.
     """
 
     def __init__(self, interval_s: float = 1.0) -> None:

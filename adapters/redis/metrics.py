@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import uuid
-from collections import Counter as Tally
+from collections import Counter
 from collections.abc import Mapping
 
 from adapters.redis.breaker import RedisBreaker
@@ -13,8 +13,8 @@ from adapters.redis.client import unavailable_on_error
 from adapters.redis.keys import APPLIED_PREFIX, STATS_KEY
 from adapters.redis.tasks import cancel_and_wait
 from adapters.redis.topology import RedisClient
+from domain.model.counters import CounterName
 from domain.model.errors import CacheUnavailable
-from domain.model.outcome import CounterName
 from ports.metrics import Metrics
 
 # Per worker, APPLIED_PREFIX + its id holds the number of the last batch of deltas
@@ -59,13 +59,13 @@ class RedisMetrics(Metrics):
         self._guard = breaker.call if breaker is not None else unavailable_on_error
         self._interval_s = flush_interval_s
         # Keyed by hash field: plain counters and labelled ones travel the same way.
-        self._pending: Tally[str] = Tally()
+        self._pending: Counter[str] = Counter()
         # The batch sent last without an answer: (its number, its deltas), sent again as is.
-        self._unsent: tuple[int, Tally[str]] | None = None
+        self._unsent: tuple[int, Counter[str]] | None = None
         self._batches = 0
         self._applied_key = APPLIED_PREFIX + uuid.uuid4().hex
         self._apply_once = client.register_script(_APPLY_ONCE)
-        self._known: Tally[str] = Tally()  # the last totals read, plus deltas sent since
+        self._known: Counter[str] = Counter()  # the last totals read, plus deltas sent since
         self._sending = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
 
@@ -88,7 +88,7 @@ class RedisMetrics(Metrics):
         fields = await self._fields()
         return {f.removeprefix(prefix): n for f, n in fields.items() if f.startswith(prefix)}
 
-    async def _fields(self) -> Tally[str]:
+    async def _fields(self) -> Counter[str]:
         # Under the same lock as flushes: no deltas are in flight, so none are missed.
         async with self._sending:
             await self._send()
@@ -100,8 +100,8 @@ class RedisMetrics(Metrics):
             self._known = _parse(raw)
             return self._known + self._not_sent()
 
-    def _not_sent(self) -> Tally[str]:
-        return self._pending + (self._unsent[1] if self._unsent else Tally())
+    def _not_sent(self) -> Counter[str]:
+        return self._pending + (self._unsent[1] if self._unsent else Counter())
 
     async def _send(self) -> None:
         """The unanswered batch first, then what was counted until now, as the next batch.
@@ -111,10 +111,10 @@ class RedisMetrics(Metrics):
             return
         if self._pending:
             self._batches += 1
-            self._unsent, self._pending = (self._batches, self._pending), Tally()
+            self._unsent, self._pending = (self._batches, self._pending), Counter()
             await self._apply(*self._unsent)
 
-    async def _apply(self, number: int, deltas: Tally[str]) -> bool:
+    async def _apply(self, number: int, deltas: Counter[str]) -> bool:
         """False if it could not be sent: it stays in _unsent, for the next flush. So it
         does when cancelled (stop() during a flush), for stop()'s own last flush."""
         args: list[str | int] = [number, APPLIED_TTL_MS]
@@ -145,10 +145,10 @@ class RedisMetrics(Metrics):
             await self.flush()
 
 
-def _parse(raw: Mapping[bytes | str, bytes | str]) -> Tally[str]:
+def _parse(raw: Mapping[bytes | str, bytes | str]) -> Counter[str]:
     """Fields this version cannot read are left out, not fatal; totals() ignores the ones
     it does not know. Replies are bytes, or str from a client that decodes them."""
-    counts: Tally[str] = Tally()
+    counts: Counter[str] = Counter()
     for name, value in raw.items():
         with contextlib.suppress(ValueError):
             field = name.decode(errors="replace") if isinstance(name, bytes) else name

@@ -13,7 +13,7 @@ import adapters
 from adapters.memory.metrics import MemoryMetrics
 from adapters.redis.metrics import RedisMetrics
 from adapters.redis.topology import RedisClient
-from domain.model.outcome import CounterName
+from domain.model.counters import CounterName
 from ports.metrics import Metrics
 
 

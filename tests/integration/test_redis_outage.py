@@ -15,9 +15,9 @@ from redis.asyncio import Redis
 from adapters.redis.cache import RedisCache
 from adapters.redis.lock import RedisLock
 from adapters.redis.metrics import STATS_KEY, RedisMetrics
+from domain.model.counters import CounterName
 from domain.model.entry import CacheEntry
 from domain.model.errors import CacheUnavailable
-from domain.model.outcome import CounterName
 from ports.lock import Held, Signal
 from tests.support.redis_server import LocalRedisServer, client_on
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from domain.model.counters import CounterName
 from domain.model.errors import CityNotFound
-from domain.model.outcome import CacheOutcome, CounterName
+from domain.model.outcome import CacheOutcome
 from domain.model.policy import CachePolicy
 from domain.model.query import WeatherQuery
 from tests.unit.test_get_weather import SAN_JOSE, World

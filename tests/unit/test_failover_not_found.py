@@ -14,8 +14,9 @@ from adapters.memory.cache import MemoryCache
 from adapters.memory.fallback_cache import FallbackCache
 from adapters.memory.metrics import MemoryMetrics
 from adapters.resilience.failover import FailoverProvider
+from domain.model.counters import CounterName
 from domain.model.errors import CityNotFound, UpstreamUnavailable
-from domain.model.outcome import CacheOutcome, CounterName
+from domain.model.outcome import CacheOutcome
 from domain.model.policy import CachePolicy
 from domain.model.query import WeatherQuery
 from domain.use_cases.get_weather import GetWeather

@@ -5,9 +5,10 @@ import pytest
 from adapters.memory.cache import MemoryCache
 from adapters.memory.lock import MemoryLock
 from adapters.memory.metrics import MemoryMetrics
+from domain.model.counters import CounterName
 from domain.model.entry import CacheEntry
 from domain.model.errors import CacheUnavailable, CityNotFound, UpstreamUnavailable, WaitTimedOut
-from domain.model.outcome import CacheOutcome, CounterName, WeatherResult
+from domain.model.outcome import CacheOutcome, WeatherResult
 from domain.model.policy import CachePolicy
 from domain.model.query import WeatherQuery
 from ports.cache import Cache

@@ -16,7 +16,7 @@ from adapters.memory.metrics import MemoryMetrics
 from adapters.observability.prometheus_instruments import Instruments
 from adapters.observability.prometheus_metrics import Batch
 from adapters.providers.registry import endpoint_labels
-from domain.model.outcome import CounterName
+from domain.model.counters import CounterName
 from entrypoints.http.observed_app import ObservedApp
 from entrypoints.logging_setup import JsonFormatter
 from ports.lock import Held, Signal

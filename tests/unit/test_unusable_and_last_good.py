@@ -7,8 +7,9 @@ import pytest
 
 from adapters.memory.cache import MemoryCache
 from adapters.memory.fallback_cache import FallbackCache
+from domain.model.counters import CounterName
 from domain.model.errors import UnusableAnswer, UpstreamUnavailable
-from domain.model.outcome import CacheOutcome, CounterName
+from domain.model.outcome import CacheOutcome
 from domain.model.policy import CachePolicy
 from tests.unit.fakes import FakeClock
 from tests.unit.test_get_weather import SAN_JOSE, World
