@@ -80,7 +80,8 @@ class RedisBreaker:
 
 class _GuardedCall:
     """One call through the breaker. A class rather than @contextmanager: it wraps every
-    Redis hit, where a generator-based context manager costs about a microsecond more."""
+    Redis hit, where a generator-based context manager's extra cost shows
+    (docs/BENCHMARKS.md, "What keeps a hit cheap")."""
 
     __slots__ = ("_circuit", "_probe", "_what")
 
