@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 from dependency_injector import containers, providers
 
+from adapters.flushes import Flushes
 from adapters.observability.prometheus_instruments import Instruments
 from adapters.redis.rate_limit_store import SharedOrLocalStore
 from adapters.system_clock import SystemClock
@@ -29,8 +30,7 @@ from entrypoints.http.access_log import AccessLog
 from entrypoints.http.near_cache import NearCache
 from entrypoints.http.services import AppWiring, HttpServices
 from entrypoints.settings import Settings
-from entrypoints.wiring import status, storage, upstream
-from ports.metrics import Metrics
+from entrypoints.wiring import status, storage, tallies, upstream
 
 T = TypeVar("T")
 
@@ -55,7 +55,7 @@ class Container(containers.DeclarativeContainer):
     http_client = providers.Resource(upstream.open_http_client, settings, instruments, budget)
 
     # The ports. The cache is also the geocoding cache (LocationCache).
-    shared_metrics = providers.Resource(storage.open_metrics, redis, redis_breaker, settings)
+    shared_metrics = providers.Singleton(storage.metrics, redis, redis_breaker)
     metrics = providers.Singleton(instruments.provided.count_too.call(shared_metrics))
     cache = providers.Singleton(storage.cache, redis, redis_breaker, metrics, settings, clock)
     lock = providers.Resource(storage.open_lock, redis, redis_breaker, clock, settings)
@@ -120,6 +120,10 @@ class Container(containers.DeclarativeContainer):
     live_readings = providers.Singleton(
         status.live_readings, settings, provider, redis, redis_breaker
     )
+    # Every tally counted in memory, flushed on a timer while open and once more at shutdown.
+    flushes = providers.Singleton(
+        tallies.flushes, clock, settings, instruments, shared_metrics, top_cities
+    )
     http_services = providers.Factory(
         HttpServices,
         get_weather=get_weather,
@@ -141,9 +145,11 @@ async def _resolved(value: T | Any) -> T:
 
 @asynccontextmanager
 async def opened_services(container: Container) -> AsyncIterator[HttpServices]:
-    """Every Resource open for the block; on the way out, refreshes drained and counters
-    flushed before the clients close."""
+    """Every Resource open for the block, every tally flushed on its timer; on the way out,
+    refreshes drained and every tally flushed once more before the clients close."""
     await _resolved(container.init_resources())
+    flushes: Flushes = await _resolved(container.flushes())
+    await flushes.open()
     try:
         services: HttpServices = await _resolved(container.http_services())
         yield services
@@ -151,9 +157,7 @@ async def opened_services(container: Container) -> AsyncIterator[HttpServices]:
         get_weather: GetWeather = await _resolved(container.get_weather())
         await get_weather.drain()
         container.access_log().flush()
-        # This process's batched counts, sent before the Redis client closes.
-        metrics: Metrics = await _resolved(container.metrics())
-        await metrics.flush()
+        await flushes.close()
         await _resolved(container.shutdown_resources())
 
 

@@ -1,4 +1,4 @@
-"""Redis metrics: counted locally, flushed in the background into one hash for all workers."""
+"""Redis metrics: counted locally, flushed on a timer into one hash for all workers."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ from collections.abc import Mapping
 from adapters.redis.breaker import RedisBreaker
 from adapters.redis.client import unavailable_on_error
 from adapters.redis.keys import APPLIED_PREFIX, STATS_KEY
-from adapters.redis.tasks import cancel_and_wait
 from adapters.redis.topology import RedisClient
 from domain.model.counters import CounterName
 from domain.model.errors import CacheUnavailable
@@ -36,7 +35,8 @@ return 1
 
 class RedisMetrics(Metrics):
     """Rules:
-    - incr() only touches a local tally; a flusher sends the deltas every `flush_interval_s`;
+    - incr() only touches a local tally; flush() sends the deltas (adapters/flushes.py runs
+      it on a timer, and once more at shutdown);
     - deltas that could not be sent are kept and sent again with the next flush, as the
       same numbered batch: one whose reply was lost after Redis applied it (a timeout) is
       not applied twice. Counts are never dropped, nor counted twice (unless Redis lost
@@ -51,13 +51,11 @@ class RedisMetrics(Metrics):
         self,
         client: RedisClient,
         *,
-        flush_interval_s: float = 1.0,
         breaker: RedisBreaker | None = None,
     ) -> None:
         self._client = client
         # Behind the breaker shared with the cache and lock, flushes skip a Redis known down.
         self._guard = breaker.call if breaker is not None else unavailable_on_error
-        self._interval_s = flush_interval_s
         # Keyed by hash field: plain counters and labelled ones travel the same way.
         self._pending: Counter[str] = Counter()
         # The batch sent last without an answer: (its number, its deltas), sent again as is.
@@ -67,7 +65,6 @@ class RedisMetrics(Metrics):
         self._apply_once = client.register_script(_APPLY_ONCE)
         self._known: Counter[str] = Counter()  # the last totals read, plus deltas sent since
         self._sending = asyncio.Lock()
-        self._task: asyncio.Task[None] | None = None
 
     def incr(self, counter: CounterName, amount: int = 1) -> None:
         self._pending[counter] += amount  # a StrEnum: the same key as its field name
@@ -116,7 +113,7 @@ class RedisMetrics(Metrics):
 
     async def _apply(self, number: int, deltas: Counter[str]) -> bool:
         """False if it could not be sent: it stays in _unsent, for the next flush. So it
-        does when cancelled (stop() during a flush), for stop()'s own last flush."""
+        does when cancelled (shutdown during a flush), for the last flush at shutdown."""
         args: list[str | int] = [number, APPLIED_TTL_MS]
         for name, amount in deltas.items():
             args += [name, amount]
@@ -128,21 +125,6 @@ class RedisMetrics(Metrics):
         self._unsent = None
         self._known.update(deltas)
         return True
-
-    async def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.create_task(self._flush_forever())
-
-    async def stop(self) -> None:
-        """Stop the flusher, then send what is left (best effort)."""
-        await cancel_and_wait(self._task)
-        self._task = None
-        await self.flush()
-
-    async def _flush_forever(self) -> None:
-        while True:
-            await asyncio.sleep(self._interval_s)
-            await self.flush()
 
 
 def _parse(raw: Mapping[bytes | str, bytes | str]) -> Counter[str]:

@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
+from adapters.flushes import Flushes
 from adapters.memory.lock import MemoryLock
 from adapters.memory.metrics import MemoryMetrics
 from adapters.observability.prometheus_instruments import Instruments
@@ -20,6 +21,7 @@ from domain.model.counters import CounterName
 from entrypoints.http.observed_app import ObservedApp
 from entrypoints.logging_setup import JsonFormatter
 from ports.lock import Held, Signal
+from tests.unit.fakes import FakeClock
 
 
 @pytest.fixture
@@ -46,12 +48,32 @@ async def test_the_tee_counts_into_the_stats_and_into_prometheus(
     assert value(instruments, "skycache_api_calls_by_provider_total", **labels) == 1
 
 
-async def test_batched_counts_are_written_within_the_interval(instruments: Instruments) -> None:
-    batch = Batch(interval_s=0.05)
-    batch.add(instruments.lock_contended, 3)
+async def test_batched_counts_are_written_at_the_flush_period(instruments: Instruments) -> None:
+    clock = FakeClock()
+    batch = Batch()
+    flushes = Flushes(clock)
+    flushes.register("prometheus counters", batch.flush, every_s=1.0)
+    await flushes.open()
+    await asyncio.sleep(0)  # the timer starts waiting
+    try:
+        batch.add(instruments.lock_contended, 3)
+        clock.advance(0.9)
+        await asyncio.sleep(0)
+        assert value(instruments, "skycache_lock_contended_total") == 0
+        clock.advance(0.1)
+        await asyncio.sleep(0)
+        assert value(instruments, "skycache_lock_contended_total") == 3
+    finally:
+        await flushes.close()
+
+
+async def test_a_scrape_writes_this_worker_s_batched_counts_first(
+    instruments: Instruments,
+) -> None:
+    instruments.batch.add(instruments.lock_contended, 2)
     assert value(instruments, "skycache_lock_contended_total") == 0
-    await asyncio.sleep(0.2)
-    assert value(instruments, "skycache_lock_contended_total") == 3
+    scraped = {s.name: s.value for f in instruments.collect() for s in f.samples}
+    assert scraped["skycache_lock_contended_total"] == 2
 
 
 def answering(status: int, headers: list[tuple[bytes, bytes]]) -> Any:
