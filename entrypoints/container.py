@@ -52,7 +52,9 @@ class Container(containers.DeclarativeContainer):
     redis_breaker = providers.Singleton(storage.redis_breaker, settings, clock, redis)
     budget = providers.Singleton(upstream.upstream_budget, settings, redis, redis_breaker, clock)
     misses = providers.Singleton(upstream.miss_budget, settings, redis, redis_breaker, clock)
-    http_client = providers.Resource(upstream.open_http_client, settings, instruments, budget)
+    http_client = providers.Resource(
+        upstream.open_http_client, settings, instruments, budget, clock
+    )
 
     # The ports. The cache is also the geocoding cache (LocationCache).
     shared_metrics = providers.Singleton(storage.metrics, redis, redis_breaker)
@@ -77,7 +79,7 @@ class Container(containers.DeclarativeContainer):
     )
     stampede_guard: providers.Singleton[StampedeGuard[CacheEntry]] = providers.Singleton(
         StampedeGuard,
-        instruments.provided.observe_lock.call(lock),
+        instruments.provided.observe_lock.call(lock, clock),
         clock=clock,
         lock_ttl_s=settings.provided.lock_ttl_s,
         wait_timeout_s=settings.provided.wait_timeout_s,

@@ -18,7 +18,6 @@ from typing import TypeVar
 
 import msgspec
 
-from adapters.system_clock import SystemClock
 from domain.model.entry import CacheEntry
 from domain.model.errors import CacheUnavailable
 from domain.model.weather import Location
@@ -52,13 +51,13 @@ class HostCopies(Cache, LocationCache):
         shared_locations: LocationCache,
         directory: Path,
         *,
-        clock: Clock | None = None,
+        clock: Clock,
     ) -> None:
         self._shared = shared
         self._shared_locations = shared_locations
         self._directory = directory
         directory.mkdir(parents=True, exist_ok=True)
-        self._clock = clock or SystemClock()
+        self._clock = clock
         self._swept_at = self._clock.now()
 
     async def get(self, key: str) -> CacheEntry | None:

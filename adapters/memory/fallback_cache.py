@@ -12,7 +12,6 @@ from __future__ import annotations
 from typing import TypeVar
 
 from adapters.memory.cache import MemoryCache
-from adapters.system_clock import SystemClock
 from domain.model.entry import CacheEntry
 from domain.model.errors import CacheUnavailable
 from domain.model.weather import Location
@@ -41,11 +40,11 @@ class FallbackCache(Cache, LocationCache):
         shared_locations: LocationCache,
         *,
         max_items: int = 10_000,
-        clock: Clock | None = None,
+        clock: Clock,
     ) -> None:
         self._shared = shared
         self._shared_locations = shared_locations
-        self._clock = clock or SystemClock()
+        self._clock = clock
         self._local = MemoryCache(max_items=max_items, clock=self._clock)
 
     async def get(self, key: str) -> CacheEntry | None:

@@ -12,7 +12,6 @@ from collections.abc import Callable
 
 from adapters.circuit import Circuit
 from adapters.redis.client import REDIS_ERRORS, unavailable
-from adapters.system_clock import SystemClock
 from domain.model.entry import CacheEntry
 from domain.model.errors import CacheUnavailable
 from domain.model.weather import Location
@@ -32,13 +31,13 @@ class RedisBreaker:
     def __init__(
         self,
         *,
+        clock: Clock,
         failures: int = 3,
         cooldown_s: float = 1.0,
-        clock: Clock | None = None,
         shard_of: Callable[[str], str | None] | None = None,
     ) -> None:
         # The cooldown is a duration within this process: the clock's monotonic reading.
-        self._monotonic = (clock or SystemClock()).monotonic
+        self._monotonic = clock.monotonic
         self._failures = failures
         self._cooldown_s = cooldown_s
         self._circuit = self._new()

@@ -35,7 +35,7 @@ DEFAULT_MISSES_PER_CLIENT = "60/minute"
 
 
 async def open_http_client(
-    settings: Settings, instruments: Instruments, budget: UpstreamBudget
+    settings: Settings, instruments: Instruments, budget: UpstreamBudget, clock: Clock
 ) -> AsyncIterator[httpx.AsyncClient]:
     timeout = httpx.Timeout(
         settings.upstream_timeout_s, connect=min(settings.upstream_timeout_s, 2.0)
@@ -43,7 +43,7 @@ async def open_http_client(
     limits = httpx.Limits(max_connections=100, max_keepalive_connections=20)
     # With a transport of our own, the limits belong to it, not to the client.
     transport: httpx.AsyncBaseTransport = httpx.AsyncHTTPTransport(limits=limits)
-    transport = instruments.observe_transport(transport, registry.endpoint_labels())
+    transport = instruments.observe_transport(transport, registry.endpoint_labels(), clock)
     # Outermost: a request the budget refuses is not an upstream call in the metrics.
     transport = BudgetedTransport(transport, budget, registry.budget_owners())
     client = httpx.AsyncClient(

@@ -30,7 +30,7 @@ def cache(request: pytest.FixtureRequest, clock: FakeClock) -> AnyCache:
         return MemoryCache(clock=clock)
     if request.param == "fallback":
         redis = RedisCache(request.getfixturevalue("redis_client"))
-        return FallbackCache(redis, redis)
+        return FallbackCache(redis, redis, clock=clock)
     return RedisCache(request.getfixturevalue(REDIS_CLIENTS[request.param]))
 
 

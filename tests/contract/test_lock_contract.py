@@ -13,6 +13,7 @@ from adapters.host.lock import HostLock
 from adapters.memory.lock import MemoryLock
 from adapters.redis.lock import RedisLock
 from adapters.redis.topology import RedisClient
+from adapters.system_clock import SystemClock
 from ports.lock import Held, Lock, Signal
 from tests.contract.elapse import Elapse
 from tests.contract.servers import REDIS_CLIENTS, REDIS_SERVERS
@@ -37,7 +38,7 @@ async def lock(backend: str | RedisClient, clock: FakeClock, tmp_path: Path) -> 
         yield MemoryLock(clock=clock)
         return
     if backend == "host":
-        yield HostLock(tmp_path / "locks")
+        yield HostLock(tmp_path / "locks", clock=SystemClock())
         return
     assert not isinstance(backend, str)
     lock = RedisLock(backend)

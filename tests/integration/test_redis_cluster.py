@@ -16,6 +16,7 @@ from adapters.redis.keys import RATE_LIMIT_NAMESPACE, done_channel, weather_key
 from adapters.redis.lock import RedisLock
 from adapters.redis.rate_limit_store import SharedOrLocalStore
 from adapters.redis.topology import shard_of
+from adapters.system_clock import SystemClock
 from domain.model.entry import CacheEntry
 from domain.model.errors import CacheUnavailable
 from domain.model.weather import Weather
@@ -169,7 +170,7 @@ async def test_the_rate_limit_store_keeps_each_clients_count_on_the_cluster(
     cluster_redis: RedisCluster,
 ) -> None:
     store = SharedOrLocalStore()
-    store.attach(cluster_redis, RedisBreaker())
+    store.attach(cluster_redis, RedisBreaker(clock=SystemClock()))
     for client in ("10.0.0.1", "10.0.0.2", "10.0.0.3"):
         await store.set(client, b"3", expires_in=60)
     assert await store.get("10.0.0.2", renew_for=120) == b"3"
@@ -188,7 +189,11 @@ async def test_while_a_shard_is_down_the_cities_of_the_others_are_still_read(
     assert shards is not None
     for city in CITIES:
         await redis.put(city, entry_for(city), 60)
-    cache = BreakerCache(redis, redis, RedisBreaker(failures=2, cooldown_s=30.0, shard_of=shards))
+    cache = BreakerCache(
+        redis,
+        redis,
+        RedisBreaker(clock=SystemClock(), failures=2, cooldown_s=30.0, shard_of=shards),
+    )
     down = redis_cluster.owner_of(weather_key(CITIES[0]))
     lost = [city for city in CITIES if shards(city) == shards(CITIES[0])]
     kept = [city for city in CITIES if city not in lost]

@@ -143,7 +143,7 @@ async def test_the_first_providers_not_found_stays_a_negative_entry(chain: Chain
 
 
 async def test_a_fallbacks_not_found_on_a_miss_is_answered_by_the_last_good_copy() -> None:
-    shared = MemoryCache()
+    shared = MemoryCache(clock=FakeClock())
     chain = Chain(lambda clock: FallbackCache(shared, shared, clock=clock))
     await chain.get_weather(SAN_JOSE)
     await shared.delete(SAN_JOSE.key)  # the shared cache lost it (flushed, restarted)

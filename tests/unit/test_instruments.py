@@ -17,6 +17,7 @@ from adapters.memory.metrics import MemoryMetrics
 from adapters.observability.prometheus_instruments import Instruments
 from adapters.observability.prometheus_metrics import Batch
 from adapters.providers.registry import endpoint_labels
+from adapters.system_clock import SystemClock
 from domain.model.counters import CounterName
 from entrypoints.http.observed_app import ObservedApp
 from entrypoints.logging_setup import JsonFormatter
@@ -118,7 +119,7 @@ async def test_near_cache_hits_are_counted_as_weather_hits(instruments: Instrume
 
 
 async def test_lock_contention_and_waits_are_observed(instruments: Instruments) -> None:
-    lock = instruments.observe_lock(MemoryLock())
+    lock = instruments.observe_lock(MemoryLock(clock=FakeClock()), SystemClock())
     lease = await lock.acquire("boise", 5)
     watch = lock.watch("boise")
     assert isinstance(await lock.acquire("boise", 5), Held)
@@ -133,12 +134,17 @@ async def test_lock_contention_and_waits_are_observed(instruments: Instruments) 
 async def test_upstream_calls_are_observed_by_endpoint_and_failures_logged(
     instruments: Instruments, caplog: pytest.LogCaptureFixture
 ) -> None:
+    clock = FakeClock()
+
     def upstream(request: httpx.Request) -> httpx.Response:
+        clock.advance(0.25)  # each call takes a quarter second on the clock
         if request.url.path == "/v1/forecast":
             raise httpx.ConnectTimeout("slow", request=request)
         return httpx.Response(500 if "fail" in str(request.url) else 200, json={})
 
-    transport = instruments.observe_transport(httpx.MockTransport(upstream), endpoint_labels())
+    transport = instruments.observe_transport(
+        httpx.MockTransport(upstream), endpoint_labels(), clock
+    )
     async with httpx.AsyncClient(transport=transport, base_url="http://upstream") as client:
         await client.get("/v1/search")
         await client.get("/v1/search", params={"name": "fail"})
@@ -148,6 +154,8 @@ async def test_upstream_calls_are_observed_by_endpoint_and_failures_logged(
     assert value(instruments, name, endpoint="geocoding", outcome="ok") == 1
     assert value(instruments, name, endpoint="geocoding", outcome="http_5xx") == 1
     assert value(instruments, name, endpoint="forecast", outcome="timeout") == 1
+    seconds = "skycache_upstream_request_duration_seconds_sum"
+    assert value(instruments, seconds, endpoint="geocoding", outcome="ok") == 0.25
     warned = [r for r in caplog.records if r.levelno == logging.WARNING]
     assert [getattr(r, "outcome", None) for r in warned] == ["http_5xx", "timeout"]
 

@@ -21,11 +21,11 @@ class FlushableCache(MemoryCache):
     """A shared cache that can lose everything at once, as Redis does on FLUSHALL."""
 
     def flush(self) -> None:
-        MemoryCache.__init__(self)
+        MemoryCache.__init__(self, clock=FakeClock())
 
 
 def world_with_a_local_copy() -> tuple[World, FlushableCache]:
-    shared = FlushableCache()
+    shared = FlushableCache(clock=FakeClock())
     # The local copy's expiry follows the world's clock.
     clock = FakeClock()
     world = World(cache=FallbackCache(shared, shared, clock=clock), clock=clock)
