@@ -36,8 +36,7 @@ class RedisBreaker:
         cooldown_s: float = 1.0,
         shard_of: Callable[[str], str | None] | None = None,
     ) -> None:
-        # The cooldown is a duration within this process: the clock's monotonic reading.
-        self._monotonic = clock.monotonic
+        self._clock = clock
         self._failures = failures
         self._cooldown_s = cooldown_s
         self._circuit = self._new()
@@ -45,7 +44,7 @@ class RedisBreaker:
         self._shards: dict[str, Circuit] = {}
 
     def _new(self) -> Circuit:
-        return Circuit(self._monotonic, failures=self._failures, reset_s=self._cooldown_s)
+        return Circuit(self._clock, failures=self._failures, reset_s=self._cooldown_s)
 
     @property
     def is_open(self) -> bool:
