@@ -45,7 +45,8 @@ class Flushes:
         if self._open:
             self._start(tally)
 
-    async def open(self) -> None:
+    def open(self) -> None:
+        """Starts every timer: call it with the event loop running."""
         if not self._open:
             self._open = True
             for tally in self._tallies:

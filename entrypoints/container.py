@@ -151,7 +151,7 @@ async def opened_services(container: Container) -> AsyncIterator[HttpServices]:
     refreshes drained and every tally flushed once more before the clients close."""
     await _resolved(container.init_resources())
     flushes: Flushes = await _resolved(container.flushes())
-    await flushes.open()
+    flushes.open()
     try:
         services: HttpServices = await _resolved(container.http_services())
         yield services

@@ -83,7 +83,7 @@ async def test_counts_made_while_down_are_kept_and_sent_later(
     metrics = RedisMetrics(client)
     flushes = Flushes(SystemClock())
     flushes.register("stats counters", metrics.flush, every_s=0.05)
-    await flushes.open()
+    flushes.open()
     try:
         metrics.incr(CounterName.CACHE_HITS, 2)
         await metrics.flush()

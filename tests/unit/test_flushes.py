@@ -38,7 +38,7 @@ async def test_each_flush_runs_on_its_own_period_of_the_clock(clock: FakeClock) 
     flushes = Flushes(clock)
     flushes.register("fast", fast.flush, every_s=1.0)
     flushes.register("slow", slow.flush_async, every_s=3.0)
-    await flushes.open()
+    flushes.open()
     await settle()
     try:
         fast.pending = slow.pending = 2
@@ -61,7 +61,7 @@ async def test_a_tally_still_pending_at_close_is_flushed_once(clock: FakeClock) 
     tally = Tally()
     flushes = Flushes(clock)
     flushes.register("tally", tally.flush_async, every_s=60.0)
-    await flushes.open()
+    flushes.open()
     tally.pending = 5
     await flushes.close()
     assert tally.sent == [5]
@@ -82,7 +82,7 @@ async def test_a_failing_flush_is_logged_and_its_timer_goes_on(
 
     flushes = Flushes(clock)
     flushes.register("stats counters", failing, every_s=1.0)
-    await flushes.open()
+    flushes.open()
     await settle()
     with caplog.at_level(logging.WARNING, logger="skycache.flushes"):
         for _ in range(2):
@@ -97,7 +97,7 @@ async def test_a_failing_flush_is_logged_and_its_timer_goes_on(
 async def test_a_tally_registered_while_open_gets_its_timer(clock: FakeClock) -> None:
     tally = Tally()
     flushes = Flushes(clock)
-    await flushes.open()
+    flushes.open()
     flushes.register("late", tally.flush, every_s=1.0)
     await settle()
     tally.pending = 3

@@ -54,7 +54,7 @@ async def test_batched_counts_are_written_at_the_flush_period(instruments: Instr
     batch = Batch()
     flushes = Flushes(clock)
     flushes.register("prometheus counters", batch.flush, every_s=1.0)
-    await flushes.open()
+    flushes.open()
     await asyncio.sleep(0)  # the timer starts waiting
     try:
         batch.add(instruments.lock_contended, 3)
