@@ -16,14 +16,19 @@ from tests.unit.fakes import FakeClock
 pytestmark = pytest.mark.integration
 
 
-async def test_a_given_redis_client_carries_the_cache_the_counters_and_the_health(
-    redis_client: Redis,
-) -> None:
+def on(redis_client: Redis) -> Container:
     container = Container()
     # REDIS_URL points nowhere: only the overridden client may be used.
     env = {"REDIS_URL": "redis://127.0.0.1:1/0", "WEATHER_PROVIDER": "simulated"}
     container.settings.override(providers.Object(Settings.from_env(env)))
     container.redis.override(providers.Object(redis_client))
+    return container
+
+
+async def test_a_given_redis_client_carries_the_cache_the_counters_and_the_health(
+    redis_client: Redis,
+) -> None:
+    container = on(redis_client)
     async with opened_services(container) as services:
         await services.get_weather(WeatherQuery.parse("Paris"))
         health = await services.check_health()
@@ -36,10 +41,7 @@ async def test_a_given_redis_client_carries_the_cache_the_counters_and_the_healt
 async def test_counts_still_pending_at_shutdown_reach_redis_before_its_client_closes(
     redis_client: Redis,
 ) -> None:
-    container = Container()
-    env = {"REDIS_URL": "redis://127.0.0.1:1/0", "WEATHER_PROVIDER": "simulated"}
-    container.settings.override(providers.Object(Settings.from_env(env)))
-    container.redis.override(providers.Object(redis_client))
+    container = on(redis_client)
     container.clock.override(providers.Object(FakeClock()))  # no flush period ever ends
     async with opened_services(container) as services:
         await services.get_weather(WeatherQuery.parse("Paris"))
