@@ -8,7 +8,8 @@ neither imports the other; each raises its own domain error when a call is turne
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable
+
+from ports.clock import Clock
 
 
 class BreakerState(enum.Enum):
@@ -27,10 +28,10 @@ class Circuit:
       frees the probe slot and changes no count.
     """
 
-    __slots__ = ("_failures", "_now", "_open_until", "_probing", "_reset_s", "_threshold")
+    __slots__ = ("_clock", "_failures", "_open_until", "_probing", "_reset_s", "_threshold")
 
-    def __init__(self, now: Callable[[], float], *, failures: int, reset_s: float) -> None:
-        self._now = now
+    def __init__(self, clock: Clock, *, failures: int, reset_s: float) -> None:
+        self._clock = clock  # its monotonic reading: a cooldown is a duration in this process
         self._threshold = max(failures, 1)
         self._reset_s = reset_s
         self._failures = 0
@@ -41,7 +42,7 @@ class Circuit:
     def state(self) -> BreakerState:
         if self._open_until is None:
             return BreakerState.CLOSED
-        if self._now() < self._open_until:
+        if self._clock.monotonic() < self._open_until:
             return BreakerState.OPEN
         return BreakerState.HALF_OPEN
 
@@ -76,7 +77,7 @@ class Circuit:
         """How long the circuit stays open; 0 when it is not."""
         if self._open_until is None:
             return 0.0
-        return max(self._open_until - self._now(), 0.0)
+        return max(self._open_until - self._clock.monotonic(), 0.0)
 
     def succeeded(self) -> None:
         self._failures = 0
@@ -86,7 +87,7 @@ class Circuit:
     def failed(self) -> None:
         self._failures += 1
         if self._probing or self._open_until is not None or self._failures >= self._threshold:
-            self._open_until = self._now() + self._reset_s
+            self._open_until = self._clock.monotonic() + self._reset_s
         self._probing = False
 
     def release(self) -> None:

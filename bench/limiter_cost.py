@@ -56,7 +56,7 @@ async def measure(url: str, rate: str, requests: int, clients: int) -> None:
     windows = SharedWindows(
         shares=2,
         redis=RedisWindows(redis, probe_every_s=600, prefix=RATE_LIMIT_PREFIX, settle=False),
-        breaker=RedisBreaker(),
+        breaker=RedisBreaker(clock=SystemClock()),
     )
     limit = LeasedRequestLimit(parse_rate(rate), windows, SystemClock())
     limited = ClientLimits(bare, lambda: limit, retry_after_max_s=3_600)

@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 from dependency_injector import containers, providers
 
+from adapters.flushes import Flushes
 from adapters.observability.prometheus_instruments import Instruments
 from adapters.system_clock import SystemClock
 from domain.model.entry import CacheEntry
@@ -29,8 +30,7 @@ from entrypoints.http.access_log import AccessLog
 from entrypoints.http.near_cache import NearCache
 from entrypoints.http.services import AppWiring, HttpServices
 from entrypoints.settings import Settings
-from entrypoints.wiring import gateway, status, storage, tracing, upstream
-from ports.metrics import Metrics
+from entrypoints.wiring import gateway, status, storage, tallies, tracing, upstream
 
 T = TypeVar("T")
 
@@ -55,11 +55,13 @@ class Container(containers.DeclarativeContainer):
     request_limit = providers.Singleton(
         upstream.request_limit, settings, redis, redis_breaker, clock
     )
-    http_client = providers.Resource(upstream.open_http_client, settings, instruments, budget)
+    http_client = providers.Resource(
+        upstream.open_http_client, settings, instruments, budget, clock
+    )
 
     # The ports. `cache` is the weather, location and last-good store requests use;
     # `shared_cache` is where every worker reads, and whose ping is the cache's health.
-    shared_metrics = providers.Resource(storage.open_metrics, redis, redis_breaker, settings)
+    shared_metrics = providers.Singleton(storage.metrics, redis, redis_breaker)
     metrics = providers.Singleton(instruments.provided.count_too.call(shared_metrics))
     memory_cache = providers.Singleton(storage.memory_cache, clock)
     cache = providers.Singleton(
@@ -90,7 +92,9 @@ class Container(containers.DeclarativeContainer):
     )
     stampede_guard: providers.Singleton[StampedeGuard[CacheEntry]] = providers.Singleton(
         tracing.stampede_guard,
-        providers.Callable(tracing.traced_lock, instruments.provided.observe_lock.call(lock)),
+        providers.Callable(
+            tracing.traced_lock, instruments.provided.observe_lock.call(lock, clock)
+        ),
         clock=clock,
         lock_ttl_s=settings.provided.lock_ttl_s,
         wait_timeout_s=settings.provided.wait_timeout_s,
@@ -114,7 +118,7 @@ class Container(containers.DeclarativeContainer):
         gateway.serve_gateway,
         settings,
         part_store,
-        instruments.provided.observe_lock.call(lock),
+        instruments.provided.observe_lock.call(lock, clock),
         http_client,
         metrics,
         clock,
@@ -142,6 +146,10 @@ class Container(containers.DeclarativeContainer):
     live_readings = providers.Singleton(
         status.live_readings, settings, protected, redis, redis_breaker
     )
+    # Every tally counted in memory, flushed on a timer while open and once more at shutdown.
+    flushes = providers.Singleton(
+        tallies.flushes, clock, settings, instruments, shared_metrics, top_cities
+    )
     http_services = providers.Factory(
         HttpServices,
         get_weather=get_weather,
@@ -165,9 +173,11 @@ async def _resolved(value: T | Any) -> T:
 
 @asynccontextmanager
 async def opened_services(container: Container) -> AsyncIterator[HttpServices]:
-    """Every Resource open for the block; on the way out, refreshes drained and counters
-    flushed before the clients close."""
+    """Every Resource open for the block, every tally flushed on its timer; on the way out,
+    refreshes drained and every tally flushed once more before the clients close."""
     await _resolved(container.init_resources())
+    flushes: Flushes = await _resolved(container.flushes())
+    flushes.open()
     try:
         services: HttpServices = await _resolved(container.http_services())
         yield services
@@ -177,9 +187,7 @@ async def opened_services(container: Container) -> AsyncIterator[HttpServices]:
         serve_gateway: ServeGateway = await _resolved(container.serve_gateway())
         await serve_gateway.drain()
         container.access_log().flush()
-        # This process's batched counts, sent before the Redis client closes.
-        metrics: Metrics = await _resolved(container.metrics())
-        await metrics.flush()
+        await flushes.close()
         await _resolved(container.shutdown_resources())
 
 

@@ -72,7 +72,7 @@ class RedactingFilter(logging.Filter):
         return True
 
 
-_last_second: list[Any] = [None, ""]  # strftime costs ~1 µs; one call per second will do
+_last_second: list[Any] = [None, ""]  # strftime once a second, not once a line
 
 
 def timestamp(created: float) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Protocol
 
-from domain.model.outcome import CounterName
+from domain.model.counters import CounterName
 
 
 class Metrics(Protocol):

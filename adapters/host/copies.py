@@ -18,7 +18,6 @@ from pathlib import Path
 import msgspec
 
 from adapters.shared_else_local import local_or_raise
-from adapters.system_clock import SystemClock
 from domain.model.entry import CacheEntry
 from domain.model.errors import CacheUnavailable
 from domain.model.weather import Location
@@ -51,13 +50,13 @@ class HostCopies(WeatherStore, LocationStore):
         shared_locations: LocationStore,
         directory: Path,
         *,
-        clock: Clock | None = None,
+        clock: Clock,
     ) -> None:
         self._shared = shared
         self._shared_locations = shared_locations
         self._directory = directory
         directory.mkdir(parents=True, exist_ok=True)
-        self._clock = clock or SystemClock()
+        self._clock = clock
         self._swept_at = self._clock.now()
 
     async def get(self, key: str) -> CacheEntry | None:

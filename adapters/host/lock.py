@@ -21,7 +21,6 @@ from pathlib import Path
 
 from adapters.host.lease_files import LeaseFiles
 from adapters.lease import BoundLease
-from adapters.system_clock import SystemClock
 from ports.clock import Clock
 from ports.lock import Held, Lease, Lock, Signal, Watch
 
@@ -57,9 +56,9 @@ class _State:
 
 
 class HostLock(Lock):
-    def __init__(self, directory: Path, *, clock: Clock | None = None) -> None:
+    def __init__(self, directory: Path, *, clock: Clock) -> None:
         self._files = LeaseFiles(directory)
-        self._clock = clock or SystemClock()
+        self._clock = clock
         self._swept_at = self._clock.monotonic()
         self._sweeping: asyncio.Task[None] | None = None
 
@@ -116,6 +115,7 @@ class HostLock(Lock):
         for path in self._files.paths():
             try:
                 with self._files.locked(path, create=False) as fd:
+                    # time.time on purpose: the kernel stamps st_mtime on the host's real clock.
                     idle_s = time.time() - os.fstat(fd).st_mtime
                     state = _State.parse(self._files.text(fd))
                     if idle_s > IDLE_FILE_S and not state.held_at(self._clock.monotonic()):
@@ -134,6 +134,7 @@ class _PollingWatch(Watch):
         self._closed = False
 
     async def wait(self, timeout_s: float) -> Signal:
+        # The loop's clock on purpose: a watch's timeout is an asyncio one in every lock.
         deadline = asyncio.get_running_loop().time() + max(timeout_s, 0.0)
         while True:
             if not self._closed:

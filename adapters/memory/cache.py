@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections import OrderedDict
 from typing import Generic, TypeVar
 
-from adapters.system_clock import SystemClock
 from domain.model.entry import CacheEntry
 from domain.model.weather import Location
 from ports.cache import Cache
@@ -52,8 +51,7 @@ class _ExpiringLru(Generic[V]):
 
 
 class MemoryCache(Cache):
-    def __init__(self, max_items: int = 100_000, *, clock: Clock | None = None) -> None:
-        clock = clock or SystemClock()
+    def __init__(self, max_items: int = 100_000, *, clock: Clock) -> None:
         self._entries: _ExpiringLru[CacheEntry] = _ExpiringLru(max_items, clock)
         self._locations: _ExpiringLru[Location] = _ExpiringLru(max_items, clock)
 

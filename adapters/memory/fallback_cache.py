@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from adapters.memory.cache import MemoryCache
 from adapters.shared_else_local import local_or_raise
-from adapters.system_clock import SystemClock
 from domain.model.entry import CacheEntry
 from domain.model.errors import CacheUnavailable
 from domain.model.weather import Location
@@ -39,11 +38,11 @@ class FallbackCache(WeatherStore, LastGoodReader, LocationStore):
         shared_locations: LocationStore,
         *,
         max_items: int = 10_000,
-        clock: Clock | None = None,
+        clock: Clock,
     ) -> None:
         self._shared = shared
         self._shared_locations = shared_locations
-        self._clock = clock or SystemClock()
+        self._clock = clock
         self._local = MemoryCache(max_items=max_items, clock=self._clock)
 
     async def get(self, key: str) -> CacheEntry | None:

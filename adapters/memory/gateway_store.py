@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from adapters.lru import BoundedLru
-from adapters.system_clock import SystemClock
 from domain.model.gateway_part import MAX_PART_BYTES, StoredPart
 from ports.clock import Clock
 from ports.gateway_store import PartStore
@@ -27,13 +26,13 @@ class MemoryPartStore(PartStore):
     def __init__(
         self,
         *,
-        clock: Clock | None = None,
+        clock: Clock,
         max_items: int = 10_000,
         max_bytes: int = 256 * 1024 * 1024,
         last_good_items: int = 2_000,
         last_good_bytes: int = 64 * 1024 * 1024,
     ) -> None:
-        self._clock = clock or SystemClock()
+        self._clock = clock
         self._parts: BoundedLru[_Held] = BoundedLru(max_items, max_bytes, _held_size)
         self._good: BoundedLru[StoredPart] = BoundedLru(
             last_good_items, last_good_bytes, _part_size

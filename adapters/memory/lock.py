@@ -6,15 +6,14 @@ import functools
 import secrets
 
 from adapters.lease import BoundLease
-from adapters.system_clock import SystemClock
 from adapters.watchers import Watchers
 from ports.clock import Clock
 from ports.lock import Held, Lease, Lock, Signal, Watch
 
 
 class MemoryLock(Lock):
-    def __init__(self, *, clock: Clock | None = None) -> None:
-        self._clock = clock or SystemClock()
+    def __init__(self, *, clock: Clock) -> None:
+        self._clock = clock
         self._holders: dict[str, tuple[str, float]] = {}
         self._watchers = Watchers()
 

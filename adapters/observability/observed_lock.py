@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 
+from ports.clock import Clock
 from ports.lock import Held, Lease, Lock, Signal, Watch
 
 OnWait = Callable[[Signal, float], None]
@@ -13,8 +13,11 @@ OnWait = Callable[[Signal, float], None]
 class ObservedLock(Lock):
     """`on_contended()` when a lease is already held; `on_wait(signal, seconds)` per wait."""
 
-    def __init__(self, inner: Lock, *, on_contended: Callable[[], None], on_wait: OnWait) -> None:
+    def __init__(
+        self, inner: Lock, clock: Clock, *, on_contended: Callable[[], None], on_wait: OnWait
+    ) -> None:
         self._inner = inner
+        self._clock = clock
         self._on_contended = on_contended
         self._on_wait = on_wait
 
@@ -25,18 +28,19 @@ class ObservedLock(Lock):
         return attempt
 
     def watch(self, key: str) -> Watch:
-        return _ObservedWatch(self._inner.watch(key), self._on_wait)
+        return _ObservedWatch(self._inner.watch(key), self._clock, self._on_wait)
 
 
 class _ObservedWatch(Watch):
-    def __init__(self, inner: Watch, on_wait: OnWait) -> None:
+    def __init__(self, inner: Watch, clock: Clock, on_wait: OnWait) -> None:
         self._inner = inner
+        self._clock = clock
         self._on_wait = on_wait
 
     async def wait(self, timeout_s: float) -> Signal:
-        started = time.perf_counter()
+        started = self._clock.monotonic()
         signal = await self._inner.wait(timeout_s)
-        self._on_wait(signal, time.perf_counter() - started)
+        self._on_wait(signal, self._clock.monotonic() - started)
         return signal
 
     def close(self) -> None:

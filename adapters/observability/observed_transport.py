@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable, Mapping
 
 import httpx
+
+from ports.clock import Clock
 
 log = logging.getLogger("skycache.upstream")
 
@@ -19,15 +20,20 @@ class ObservedTransport(httpx.AsyncBaseTransport):
     """Times each call up to its response headers; `endpoints` names URL paths for labels."""
 
     def __init__(
-        self, inner: httpx.AsyncBaseTransport, on_call: OnCall, endpoints: Mapping[str, str]
+        self,
+        inner: httpx.AsyncBaseTransport,
+        clock: Clock,
+        on_call: OnCall,
+        endpoints: Mapping[str, str],
     ) -> None:
         self._inner = inner
+        self._clock = clock
         self._on_call = on_call
         self._endpoints = endpoints
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         endpoint = self._endpoints.get(request.url.path, "other")
-        started = time.perf_counter()
+        started = self._clock.monotonic()
         try:
             response = await self._inner.handle_async_request(request)
         except httpx.TimeoutException:
@@ -40,7 +46,7 @@ class ObservedTransport(httpx.AsyncBaseTransport):
         return response
 
     def _report(self, endpoint: str, outcome: str, started: float, status: int | None) -> None:
-        seconds = time.perf_counter() - started
+        seconds = self._clock.monotonic() - started
         self._on_call(endpoint, outcome, seconds)
         if outcome != "ok":
             log.warning(

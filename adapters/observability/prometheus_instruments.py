@@ -19,8 +19,9 @@ from adapters.observability.observed_lock import ObservedLock
 from adapters.observability.observed_transport import ObservedTransport
 from adapters.observability.prometheus_metrics import Batch, PrometheusMetrics
 from adapters.observability.readings import Readings
-from domain.model.outcome import CounterName
+from domain.model.counters import CounterName
 from domain.use_cases.stats import BY_API, BY_PROVIDER, BY_PROVIDER_MEANINGS, MEANINGS
+from ports.clock import Clock
 from ports.lock import Lock, Signal
 from ports.metrics import Metrics
 
@@ -98,13 +99,15 @@ class Instruments:
         """`metrics`, with every increment also counted here."""
         return PrometheusMetrics(metrics, self.counters, self.batch, self.by_provider)
 
-    def observe_lock(self, lock: Lock) -> Lock:
-        return ObservedLock(lock, on_contended=self.lock_contended.inc, on_wait=self._lock_wait)
+    def observe_lock(self, lock: Lock, clock: Clock) -> Lock:
+        return ObservedLock(
+            lock, clock, on_contended=self.lock_contended.inc, on_wait=self._lock_wait
+        )
 
     def observe_transport(
-        self, transport: httpx.AsyncBaseTransport, endpoints: Mapping[str, str]
+        self, transport: httpx.AsyncBaseTransport, endpoints: Mapping[str, str], clock: Clock
     ) -> httpx.AsyncBaseTransport:
-        return ObservedTransport(transport, self._upstream_call, endpoints)
+        return ObservedTransport(transport, clock, self._upstream_call, endpoints)
 
     def _lock_wait(self, signal: Signal, seconds: float) -> None:
         self.lock_waits.labels(signal.value).observe(seconds)

@@ -2,44 +2,30 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections import defaultdict
 from collections.abc import Mapping
 from typing import Any
 
-from domain.model.outcome import CounterName
+from domain.model.counters import CounterName
 from ports.metrics import Metrics
 
 
 class Batch:
-    """CounterName increments gathered in-process, written to Prometheus about once a second.
+    """Prometheus increments summed in-process, written when flush() runs (adapters/flushes.py
+    runs it on a timer; a scrape runs it first).
 
-    In multiprocess mode every inc() is a locked mmap write (~0.7 µs), as much as a whole
-    near-cache hit costs, so hot counters are summed here first (~0.1 µs an increment).
+    In multiprocess mode every inc() is a locked mmap write, about what a whole near-cache
+    hit costs (docs/BENCHMARKS.md, "What keeps a hit cheap"): hot counters are summed first.
     """
 
-    def __init__(self, interval_s: float = 1.0) -> None:
-        self._interval_s = interval_s
+    def __init__(self) -> None:
         # prometheus counter (or labelled child) -> amount; float, as inc() takes any amount
         self._pending: defaultdict[Any, float] = defaultdict(float)
-        self._armed = False
 
     def add(self, counter: Any, amount: float = 1) -> None:
         self._pending[counter] += amount
-        if not self._armed:
-            self._arm()
-
-    def _arm(self) -> None:
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:  # no loop to flush later: write through
-            self.flush()
-            return
-        self._armed = True
-        loop.call_later(self._interval_s, self.flush)
 
     def flush(self) -> None:
-        self._armed = False
         pending, self._pending = self._pending, defaultdict(float)
         for counter, amount in pending.items():
             counter.inc(amount)

@@ -178,6 +178,7 @@ def retry_after_s_of(value: str | None, limits: HttpLimits = DEFAULT_LIMITS) -> 
         seconds = float(value)  # lenient: "1.5" and "1e3" are read too, then clamped
     except ValueError:
         try:
+            # time.time on purpose: an upstream's HTTP date is on the real clock, like st_mtime.
             seconds = max(email.utils.parsedate_to_datetime(value).timestamp() - time.time(), 0)
         except (TypeError, ValueError, IndexError, OverflowError):
             return None

@@ -52,7 +52,7 @@ class SimulatedProvider(WeatherProvider):
     async def current(self, query: WeatherQuery) -> Weather:
         self.calls += 1
         if self.latency_s > 0:
-            await asyncio.sleep(self.latency_s)
+            await asyncio.sleep(self.latency_s)  # the loop's clock on purpose: a network's time
         if self.failure_rate > 0 and self._rng.random() < self.failure_rate:
             self._healthy = False
             raise UpstreamUnavailable("simulated upstream failure")

@@ -1,10 +1,11 @@
 """Batched GETs: the reads one process issues in the same event-loop turn share one MGET.
 
 On a busy server the cost of a Redis hit is mostly the socket write and read around it,
-not Redis: 32 concurrent GETs cost ~50 µs of CPU each one by one, ~6 µs each as one
-MGET (bench/, docs/BENCHMARKS.md). A lone read is still a plain GET, sent one loop turn
-later than it would have been. On a Redis Cluster one MGET may not cross slots: the batch
-goes out as one MGET per slot instead (redis-py's mget_nonatomic, pipelined per shard).
+not Redis: concurrent GETs cost several times more CPU each one by one than as one MGET
+(docs/BENCHMARKS.md, "What keeps a hit cheap"). A lone read is still a plain GET, sent
+one loop turn later than it would have been. On a Redis Cluster one MGET may not cross
+slots: the batch goes out as one MGET per slot instead (redis-py's mget_nonatomic,
+pipelined per shard).
 """
 
 from __future__ import annotations

@@ -13,7 +13,6 @@ from typing import Protocol
 
 from adapters.circuit import Circuit
 from adapters.redis.client import REDIS_ERRORS, unavailable
-from adapters.system_clock import SystemClock
 from domain.model.entry import CacheEntry
 from domain.model.errors import CacheUnavailable
 from domain.model.weather import Location
@@ -33,13 +32,12 @@ class RedisBreaker:
     def __init__(
         self,
         *,
+        clock: Clock,
         failures: int = 3,
         cooldown_s: float = 1.0,
-        clock: Clock | None = None,
         shard_of: Callable[[str], str | None] | None = None,
     ) -> None:
-        # The cooldown is a duration within this process: the clock's monotonic reading.
-        self._monotonic = (clock or SystemClock()).monotonic
+        self._clock = clock
         self._failures = failures
         self._cooldown_s = cooldown_s
         self._circuit = self._new()
@@ -47,7 +45,7 @@ class RedisBreaker:
         self._shards: dict[str, Circuit] = {}
 
     def _new(self) -> Circuit:
-        return Circuit(self._monotonic, failures=self._failures, reset_s=self._cooldown_s)
+        return Circuit(self._clock, failures=self._failures, reset_s=self._cooldown_s)
 
     @property
     def is_open(self) -> bool:
@@ -81,7 +79,8 @@ class RedisBreaker:
 
 class _GuardedCall:
     """One call through the breaker. A class rather than @contextmanager: it wraps every
-    Redis hit, where a generator-based context manager costs about a microsecond more."""
+    Redis hit, where a generator-based context manager's extra cost shows
+    (docs/BENCHMARKS.md, "What keeps a hit cheap")."""
 
     __slots__ = ("_circuit", "_probe", "_what")
 

@@ -13,8 +13,8 @@ from adapters.redis.client import unavailable_on_error
 from adapters.redis.envelope import decode_entry, decode_location, encode_entry, encode_location
 from adapters.redis.keys import location_key, weather_key
 from adapters.redis.topology import RedisClient
+from domain.model.counters import CounterName
 from domain.model.entry import CacheEntry
-from domain.model.outcome import CounterName
 from domain.model.weather import Location
 from ports.cache import LocationStore, StoreHealth, WeatherStore
 from ports.metrics import Metrics

@@ -112,8 +112,8 @@ async def warm_pool(client: RedisClient, connections: int = 8) -> None:
 class unavailable_on_error:  # lower case: it reads as a function at its call sites
     """No redis (or socket) exception crosses a port: they become CacheUnavailable.
 
-    A class, not @contextmanager: it wraps every Redis call, and a generator-based
-    context manager costs about a microsecond more per use on a hit of ~30 µs.
+    A class, not @contextmanager: it wraps every Redis call, where a generator-based
+    context manager's extra cost shows on a hit (docs/BENCHMARKS.md, "What keeps a hit cheap").
     """
 
     __slots__ = ("_what",)

@@ -14,8 +14,8 @@ from adapters.redis.client import unavailable_on_error
 from adapters.redis.gateway_envelope import decode_part, encode_part
 from adapters.redis.keys import city_name
 from adapters.redis.topology import RedisClient
+from domain.model.counters import CounterName
 from domain.model.gateway_part import MAX_PART_BYTES, StoredPart
-from domain.model.outcome import CounterName
 from ports.gateway_store import PartStore
 from ports.metrics import Metrics
 

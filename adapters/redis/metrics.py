@@ -1,20 +1,19 @@
-"""Redis metrics: counted locally, flushed in the background into one hash for all workers."""
+"""Redis metrics: counted locally, flushed on a timer into one hash for all workers."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import uuid
-from collections import Counter as Tally
+from collections import Counter
 from collections.abc import Mapping
 
 from adapters.redis.breaker import RedisBreaker
 from adapters.redis.client import unavailable_on_error
 from adapters.redis.keys import APPLIED_PREFIX, STATS_KEY
-from adapters.redis.tasks import cancel_and_wait
 from adapters.redis.topology import RedisClient
+from domain.model.counters import CounterName
 from domain.model.errors import CacheUnavailable
-from domain.model.outcome import CounterName
 from ports.metrics import Metrics
 
 # Per worker, APPLIED_PREFIX + its id holds the number of the last batch of deltas
@@ -36,7 +35,8 @@ return 1
 
 class RedisMetrics(Metrics):
     """Rules:
-    - incr() only touches a local tally; a flusher sends the deltas every `flush_interval_s`;
+    - incr() only touches a local tally; flush() sends the deltas (adapters/flushes.py runs
+      it on a timer, and once more at shutdown);
     - deltas that could not be sent are kept and sent again with the next flush, as the
       same numbered batch: one whose reply was lost after Redis applied it (a timeout) is
       not applied twice. Counts are never dropped, nor counted twice (unless Redis lost
@@ -51,23 +51,20 @@ class RedisMetrics(Metrics):
         self,
         client: RedisClient,
         *,
-        flush_interval_s: float = 1.0,
         breaker: RedisBreaker | None = None,
     ) -> None:
         self._client = client
         # Behind the breaker shared with the cache and lock, flushes skip a Redis known down.
         self._guard = breaker.call if breaker is not None else unavailable_on_error
-        self._interval_s = flush_interval_s
         # Keyed by hash field: plain counters and labelled ones travel the same way.
-        self._pending: Tally[str] = Tally()
+        self._pending: Counter[str] = Counter()
         # The batch sent last without an answer: (its number, its deltas), sent again as is.
-        self._unsent: tuple[int, Tally[str]] | None = None
+        self._unsent: tuple[int, Counter[str]] | None = None
         self._batches = 0
         self._applied_key = APPLIED_PREFIX + uuid.uuid4().hex
         self._apply_once = client.register_script(_APPLY_ONCE)
-        self._known: Tally[str] = Tally()  # the last totals read, plus deltas sent since
+        self._known: Counter[str] = Counter()  # the last totals read, plus deltas sent since
         self._sending = asyncio.Lock()
-        self._task: asyncio.Task[None] | None = None
 
     def incr(self, counter: CounterName, amount: int = 1) -> None:
         self._pending[counter] += amount  # a StrEnum: the same key as its field name
@@ -88,7 +85,7 @@ class RedisMetrics(Metrics):
         fields = await self._fields()
         return {f.removeprefix(prefix): n for f, n in fields.items() if f.startswith(prefix)}
 
-    async def _fields(self) -> Tally[str]:
+    async def _fields(self) -> Counter[str]:
         # Under the same lock as flushes: no deltas are in flight, so none are missed.
         async with self._sending:
             await self._send()
@@ -100,8 +97,8 @@ class RedisMetrics(Metrics):
             self._known = _parse(raw)
             return self._known + self._not_sent()
 
-    def _not_sent(self) -> Tally[str]:
-        return self._pending + (self._unsent[1] if self._unsent else Tally())
+    def _not_sent(self) -> Counter[str]:
+        return self._pending + (self._unsent[1] if self._unsent else Counter())
 
     async def _send(self) -> None:
         """The unanswered batch first, then what was counted until now, as the next batch.
@@ -111,12 +108,12 @@ class RedisMetrics(Metrics):
             return
         if self._pending:
             self._batches += 1
-            self._unsent, self._pending = (self._batches, self._pending), Tally()
+            self._unsent, self._pending = (self._batches, self._pending), Counter()
             await self._apply(*self._unsent)
 
-    async def _apply(self, number: int, deltas: Tally[str]) -> bool:
+    async def _apply(self, number: int, deltas: Counter[str]) -> bool:
         """False if it could not be sent: it stays in _unsent, for the next flush. So it
-        does when cancelled (stop() during a flush), for stop()'s own last flush."""
+        does when cancelled (shutdown during a flush), for the last flush at shutdown."""
         args: list[str | int] = [number, APPLIED_TTL_MS]
         for name, amount in deltas.items():
             args += [name, amount]
@@ -129,26 +126,11 @@ class RedisMetrics(Metrics):
         self._known.update(deltas)
         return True
 
-    async def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.create_task(self._flush_forever())
 
-    async def stop(self) -> None:
-        """Stop the flusher, then send what is left (best effort)."""
-        await cancel_and_wait(self._task)
-        self._task = None
-        await self.flush()
-
-    async def _flush_forever(self) -> None:
-        while True:
-            await asyncio.sleep(self._interval_s)
-            await self.flush()
-
-
-def _parse(raw: Mapping[bytes | str, bytes | str]) -> Tally[str]:
+def _parse(raw: Mapping[bytes | str, bytes | str]) -> Counter[str]:
     """Fields this version cannot read are left out, not fatal; totals() ignores the ones
     it does not know. Replies are bytes, or str from a client that decodes them."""
-    counts: Tally[str] = Tally()
+    counts: Counter[str] = Counter()
     for name, value in raw.items():
         with contextlib.suppress(ValueError):
             field = name.decode(errors="replace") if isinstance(name, bytes) else name

@@ -46,6 +46,7 @@ class FollowingSentinelPool(SentinelConnectionPool, BlockingConnectionPool):
     async def _follow(self) -> None:
         old: tuple[str, int] | None = None
         while True:
+            # The loop's clock on purpose: it polls real Sentinels, as redis-py's timeouts do.
             await asyncio.sleep(self._follow_every_s)
             # A Sentinel that does not answer, or no primary (a failover under way), is no news.
             with contextlib.suppress(Exception):

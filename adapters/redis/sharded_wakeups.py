@@ -123,7 +123,7 @@ class ShardedWakeups:
         # changes: this notices the new shard's connection and reads it too.
         while True:
             self._start_readers()
-            await asyncio.sleep(self._poll_s)
+            await asyncio.sleep(self._poll_s)  # the loop's clock on purpose, as in wakeups.py
 
     def _start_readers(self) -> None:
         for name, pubsub in tuple(self._pubsub.node_pubsub_mapping.items()):
@@ -143,7 +143,7 @@ class ShardedWakeups:
                 )
             except Exception:  # the reader must outlive any one failure, whatever its type
                 self._shard_lost()
-                await asyncio.sleep(delay)
+                await asyncio.sleep(delay)  # the loop's clock on purpose, as in wakeups.py
                 delay = min(delay * 2, self._backoff_s[1])
                 continue
             delay = self._backoff_s[0]

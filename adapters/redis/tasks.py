@@ -1,4 +1,4 @@
-"""Stopping the Redis adapters' background tasks (the stats flusher, the wake-up reader)."""
+"""Stopping the Redis adapters' background tasks (the wake-up readers)."""
 
 from __future__ import annotations
 

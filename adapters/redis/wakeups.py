@@ -71,6 +71,8 @@ class Wakeups:
                 self._wake_all()
                 delay = self._backoff_s[0]
             self._settled.set()
+            # The loop's clock on purpose: it paces reconnects to a real server, as redis-py's
+            # own timeouts do, so no Clock (a test's fake one) may hold it up.
             await asyncio.sleep(delay)
             delay = min(delay * 2, self._backoff_s[1])
 

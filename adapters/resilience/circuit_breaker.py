@@ -23,7 +23,7 @@ class CircuitBreaker:
             raise ValueError("a breaker needs failures >= 1 and reset_s > 0")
         # The cool-down is a duration within this process, as for Redis' breaker: the
         # clock's monotonic reading, which a wall-clock step cannot shorten or stretch.
-        self._circuit = Circuit(clock.monotonic, failures=failures, reset_s=reset_s)
+        self._circuit = Circuit(clock, failures=failures, reset_s=reset_s)
         self._name = name
         self._last_failure = ""
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from domain.model.counters import CounterName
 from domain.model.errors import UpstreamUnavailable, counted_if_sent
-from domain.model.outcome import CounterName
 from domain.model.query import WeatherQuery
 from domain.model.weather import Weather
 from ports.metrics import Metrics

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 
 from adapters.resilience.circuit_breaker import BreakerState, CircuitBreaker
 from adapters.resilience.protection_config import ProtectionConfig, blames_provider, is_transient
 from adapters.resilience.quota import QuotaWindow, daily_limit_ends
-from adapters.system_clock import SystemClock
 from domain.model.errors import (
     CityNotFound,
     UpstreamBudgetSpent,
@@ -58,19 +57,16 @@ class ProtectedProvider(WeatherProvider):
         inner: WeatherProvider,
         config: ProtectionConfig | None = None,
         *,
-        clock: Clock | None = None,
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        clock: Clock,
         uniform: Callable[[float, float], float] = random.uniform,
         budget: UpstreamBudget | None = None,
     ) -> None:
         self.config = config = config or ProtectionConfig()
-        clock = clock or SystemClock()
         self._clock = clock
         self._budget = budget
         self.name = inner.name
         self._inner = inner
         self._slots = asyncio.Semaphore(config.concurrency)
-        self._sleep = sleep
         self._uniform = uniform
         self.breaker = CircuitBreaker(
             clock, name=self.name, failures=config.breaker_failures, reset_s=config.breaker_reset_s
@@ -100,7 +96,7 @@ class ProtectedProvider(WeatherProvider):
             if not self._may_retry(error, deadline):
                 raise
             first = error
-        await self._sleep(self._uniform(*self.config.retry_delay_s))
+        await self._clock.sleep(self._uniform(*self.config.retry_delay_s))
         try:
             return await self._attempt(query, deadline - self.config.call_timeout_s - _now())
         except _Refused:

@@ -5,11 +5,12 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 
+from domain.model.counters import CounterName
 from domain.model.errors import CacheUnavailable, GatewayRefused
 from domain.model.gateway import GatewayRequest, Point
 from domain.model.gateway_answer import GatewayAnswer
 from domain.model.gateway_part import StoredPart
-from domain.model.outcome import CacheOutcome, CounterName
+from domain.model.outcome import CacheOutcome
 from domain.model.policy import Freshness
 from domain.use_cases.gateway_fetch import Found, LeasedFetch, count
 from domain.use_cases.gateway_fill import FillMissing

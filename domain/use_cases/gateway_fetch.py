@@ -6,10 +6,11 @@ import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 
+from domain.model.counters import CounterName
 from domain.model.errors import CacheUnavailable, GatewayRefused, TooManyMisses
 from domain.model.gateway import GatewayRequest, Point
 from domain.model.gateway_part import GatewayPolicy, StoredPart
-from domain.model.outcome import CacheOutcome, CounterName
+from domain.model.outcome import CacheOutcome
 from domain.use_cases.stampede import Role, StampedeGuard
 from ports.clock import Clock
 from ports.gateway import GatewayUpstream

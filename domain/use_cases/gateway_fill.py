@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 
 from domain.model.admission import Priority, admitted_as
+from domain.model.counters import CounterName
 from domain.model.errors import (
     CacheUnavailable,
     GatewayRefused,
@@ -14,7 +15,7 @@ from domain.model.errors import (
 )
 from domain.model.gateway import GatewayRequest, Point
 from domain.model.gateway_part import StoredPart
-from domain.model.outcome import CacheOutcome, CounterName
+from domain.model.outcome import CacheOutcome
 from domain.use_cases.gateway_fetch import Found, LeasedFetch, count
 from domain.use_cases.gateway_inflight import InFlight
 from ports.budget import MissBudget

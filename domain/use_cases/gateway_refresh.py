@@ -6,9 +6,9 @@ import asyncio
 import contextlib
 
 from domain.model.admission import Priority, admitted_as
+from domain.model.counters import CounterName
 from domain.model.errors import SkycacheError
 from domain.model.gateway import GatewayRequest, Point
-from domain.model.outcome import CounterName
 from domain.use_cases.gateway_fetch import LeasedFetch, count
 from ports.clock import Clock
 from ports.metrics import Metrics

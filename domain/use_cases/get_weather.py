@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from domain.model.admission import Priority, admitted_as, note_sent
+from domain.model.counters import CounterName
 from domain.model.entry import CacheEntry
 from domain.model.errors import (
     CacheUnavailable,
@@ -20,7 +21,7 @@ from domain.model.errors import (
     UpstreamUnavailable,
     counted_if_sent,
 )
-from domain.model.outcome import CacheOutcome, CounterName, WeatherResult
+from domain.model.outcome import CacheOutcome, WeatherResult
 from domain.model.policy import CachePolicy, Freshness
 from domain.model.provenance import ProviderChain
 from domain.model.query import WeatherQuery

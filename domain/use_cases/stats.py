@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from domain.model.outcome import CounterName
+from domain.model.counters import CounterName
 from ports.metrics import Metrics
 
 # The one definition of each counter: /metrics HELP text and the /stats schema quote it,

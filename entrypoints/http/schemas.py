@@ -10,7 +10,8 @@ from typing import Annotated
 import msgspec
 from msgspec import Meta
 
-from domain.model.outcome import CounterName, WeatherResult
+from domain.model.counters import CounterName
+from domain.model.outcome import WeatherResult
 from domain.use_cases.health import Health
 from domain.use_cases.stats import BY_PROVIDER_MEANINGS, MEANINGS
 from entrypoints.http import units as units_of

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import os
@@ -34,10 +33,8 @@ class CityCounts:
         bucket_s: float = 60.0,
         max_keys: int = 512,
         clock: Callable[[], float] = time.monotonic,
-        on_rotate: Callable[[], None] | None = None,
     ) -> None:
         self.window_s = window_s
-        self.on_rotate = on_rotate  # a new bucket begins: at most once a bucket
         self._bucket_s = bucket_s
         self._max_keys = max_keys
         self._clock = clock
@@ -78,8 +75,6 @@ class CityCounts:
         self._ends_at = now + self._bucket_s
         self._buckets.append((self._ends_at, self._current))
         self._drop_old(now)
-        if self.on_rotate is not None:
-            self.on_rotate()
 
     def _drop_old(self, now: float) -> None:
         while self._buckets and self._buckets[0][0] <= now - self.window_s:
@@ -111,9 +106,10 @@ class TopCities:
     """This worker's CityCounts, and what the other workers of the instance counted.
 
     Every worker writes its counts to `directory` (the Prometheus multiprocess directory
-    every worker shares) every `every_s` while its window holds any, so /status, answered
-    by whichever worker, lists the instance's top. A file not rewritten for a few periods
-    is a worker gone or idle, and is left out. Without a directory: this worker's alone."""
+    every worker shares) with share(), which the container runs every `every_s` (and once
+    more at shutdown), so /status, answered by whichever worker, lists the instance's top.
+    A file not rewritten for a few periods is a worker gone or idle, and is left out.
+    Without a directory: this worker's alone."""
 
     def __init__(
         self,
@@ -126,12 +122,6 @@ class TopCities:
         self.window_s = self.counts.window_s
         self._directory = directory
         self._every_s = every_s
-        self._armed = False
-        if directory is not None:
-            # The writes re-arm themselves while the window holds counts; once it is empty,
-            # the next request opens a new bucket, which arms them again. So the hot path,
-            # `add`, is CityCounts' own and carries no check of its own.
-            self.counts.on_rotate = self._arm
         self.add: Callable[[bytes], None] = self.counts.add
 
     def top(self, n: int = 10) -> list[tuple[str, int]]:
@@ -140,21 +130,6 @@ class TopCities:
             before = merged.get(key, (name, 0))
             merged[key] = (before[0], before[1] + count)
         return most(merged, n)
-
-    def _arm(self) -> None:
-        if self._armed:
-            return
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:  # no loop to write from (a test): share() writes on demand
-            return
-        self._armed = True
-        loop.call_later(self._every_s, self._tick)
-
-    def _tick(self) -> None:
-        self._armed = False
-        if self.share():
-            self._arm()  # again while the window holds counts: the file stays fresh
 
     def share(self) -> bool:
         """Shares this worker's counts; False once there are none (or it cannot)."""

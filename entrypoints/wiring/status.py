@@ -13,6 +13,10 @@ from entrypoints.http.top_cities import TopCities
 from entrypoints.settings import Settings
 from entrypoints.wiring.upstream import budget_limits
 
+# How often a worker rewrites its top-cities file (wiring/tallies.py); the other workers
+# leave out a file not rewritten for three of these.
+TOP_CITIES_SHARE_S = 2.0
+
 
 def live_readings(
     settings: Settings,
@@ -44,4 +48,4 @@ def live_readings(
 def top_cities(settings: Settings) -> TopCities:
     """Shared with the instance's other workers through the metrics part of the directory
     `skycache serve` gives them all (none in a test's in-process app)."""
-    return TopCities(directory=settings.run_path("metrics"))
+    return TopCities(directory=settings.run_path("metrics"), every_s=TOP_CITIES_SHARE_S)

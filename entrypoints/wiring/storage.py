@@ -129,19 +129,12 @@ def redis_breaker(settings: Settings, clock: Clock, redis: RedisClient | None) -
     )
 
 
-async def open_metrics(
-    redis: RedisClient | None, breaker: RedisBreaker, settings: Settings
-) -> AsyncIterator[Metrics]:
-    """Counters in Redis, batched and flushed by a task; on shutdown, what is left is sent."""
+def metrics(redis: RedisClient | None, breaker: RedisBreaker) -> Metrics:
+    """Counters in Redis, counted locally and flushed by the container's Flushes
+    (wiring/tallies.py), which sends what is left at shutdown."""
     if redis is None:
-        yield MemoryMetrics()
-        return
-    metrics = RedisMetrics(redis, flush_interval_s=settings.metrics_flush_s, breaker=breaker)
-    await metrics.start()
-    try:
-        yield metrics
-    finally:
-        await metrics.stop()
+        return MemoryMetrics()
+    return RedisMetrics(redis, breaker=breaker)
 
 
 def memory_cache(clock: Clock) -> MemoryCache:

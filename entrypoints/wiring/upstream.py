@@ -39,7 +39,7 @@ DEFAULT_MISSES_PER_CLIENT = "60/minute"
 
 
 async def open_http_client(
-    settings: Settings, instruments: Instruments, budget: UpstreamBudget
+    settings: Settings, instruments: Instruments, budget: UpstreamBudget, clock: Clock
 ) -> AsyncIterator[httpx.AsyncClient]:
     timeout = httpx.Timeout(
         settings.upstream_timeout_s, connect=min(settings.upstream_timeout_s, 2.0)
@@ -48,7 +48,7 @@ async def open_http_client(
     # With a transport of our own, the limits belong to it, not to the client.
     transport: httpx.AsyncBaseTransport = httpx.AsyncHTTPTransport(limits=limits)
     transport = tracing.traced_transport(transport, registry.endpoint_labels())
-    transport = instruments.observe_transport(transport, registry.endpoint_labels())
+    transport = instruments.observe_transport(transport, registry.endpoint_labels(), clock)
     # Outermost: a request the budget refuses is not an upstream call in the metrics.
     transport = BudgetedTransport(
         transport, tracing.traced_budget(budget), registry.budget_owners()

@@ -32,7 +32,7 @@ def cache(request: pytest.FixtureRequest, clock: FakeClock) -> AnyCache:
         return MemoryCache(clock=clock)
     if request.param == "fallback":
         redis = RedisCache(request.getfixturevalue("redis_client"))
-        return FallbackCache(redis, redis)
+        return FallbackCache(redis, redis, clock=clock)
     return RedisCache(request.getfixturevalue(REDIS_CLIENTS[request.param]))
 
 
@@ -49,7 +49,7 @@ def copies(request: pytest.FixtureRequest, clock: FakeClock) -> Copies:
     if request.param == "memory":
         return MemoryCache(clock=clock)
     redis = RedisCache(request.getfixturevalue("redis_client"))
-    return FallbackCache(redis, redis)
+    return FallbackCache(redis, redis, clock=clock)
 
 
 def entry(weather: Weather | None = SAN_JOSE) -> CacheEntry:

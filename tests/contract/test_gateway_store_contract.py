@@ -9,8 +9,8 @@ from redis.asyncio import Redis
 from adapters.memory.gateway_store import MemoryPartStore
 from adapters.memory.metrics import MemoryMetrics
 from adapters.redis.gateway_store import RedisPartStore, part_name
+from domain.model.counters import CounterName
 from domain.model.gateway_part import MAX_PART_BYTES, StoredPart
-from domain.model.outcome import CounterName
 from tests.contract.elapse import Elapse
 from tests.contract.servers import REDIS_CLIENTS, REDIS_SERVERS
 from tests.unit.fakes import FakeClock

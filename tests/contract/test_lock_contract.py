@@ -14,6 +14,7 @@ from adapters.memory.lock import MemoryLock
 from adapters.observability.traced_lock import TracedLock
 from adapters.redis.lock import RedisLock
 from adapters.redis.topology import RedisClient
+from adapters.system_clock import SystemClock
 from ports.lock import Held, Lock, Signal
 from tests.contract.elapse import Elapse
 from tests.contract.servers import REDIS_CLIENTS, REDIS_SERVERS
@@ -40,10 +41,10 @@ async def lock(backend: str | RedisClient, clock: FakeClock, tmp_path: Path) -> 
         yield MemoryLock(clock=clock)
         return
     if backend == "host":
-        yield HostLock(tmp_path / "locks")
+        yield HostLock(tmp_path / "locks", clock=SystemClock())
         return
     if backend == "traced":
-        yield TracedLock(MemoryLock(), Spans().tracer)  # on the real clock, as `elapse` is
+        yield TracedLock(MemoryLock(clock=SystemClock()), Spans().tracer)  # real clock: `elapse`
         return
     assert not isinstance(backend, str)
     lock = RedisLock(backend)

@@ -13,7 +13,7 @@ import adapters
 from adapters.memory.metrics import MemoryMetrics
 from adapters.redis.metrics import RedisMetrics
 from adapters.redis.topology import RedisClient
-from domain.model.outcome import CounterName
+from domain.model.counters import CounterName
 from ports.metrics import Metrics
 
 
@@ -24,10 +24,7 @@ async def workers(shared_redis: RedisClient | None) -> AsyncIterator[list[Metric
     if shared_redis is None:
         yield [MemoryMetrics()]
         return
-    both = [RedisMetrics(shared_redis), RedisMetrics(shared_redis)]
-    yield list(both)
-    for worker in both:
-        await worker.stop()
+    yield [RedisMetrics(shared_redis), RedisMetrics(shared_redis)]
 
 
 async def test_nothing_counted_is_zero(workers: list[Metrics]) -> None:

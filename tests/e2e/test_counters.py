@@ -12,7 +12,7 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from domain.model.outcome import CounterName
+from domain.model.counters import CounterName
 from domain.use_cases.stats import BY_PROVIDER
 from tests.e2e.conftest import StartApp
 from tests.support.app_server import AppServer

@@ -11,6 +11,7 @@ import pytest
 
 from adapters.memory.cache import MemoryCache
 from adapters.providers.open_meteo import OpenMeteoGeocoder, OpenMeteoProvider
+from adapters.system_clock import SystemClock
 from domain.model.errors import (
     CityNotFound,
     UnusableAnswer,
@@ -67,7 +68,7 @@ async def test_a_cached_location_costs_no_second_geocoding_call(
     fake_open_meteo: FakeOpenMeteo, client: httpx.AsyncClient
 ) -> None:
     geocoder = CachedGeocoder(
-        OpenMeteoGeocoder(client, base_url=fake_open_meteo.url), MemoryCache()
+        OpenMeteoGeocoder(client, base_url=fake_open_meteo.url), MemoryCache(clock=SystemClock())
     )
     provider = open_meteo(client, fake_open_meteo.url, geocoder)
 

@@ -8,6 +8,7 @@ from redis.asyncio import Redis
 from adapters.redis.breaker import RedisBreaker
 from adapters.redis.budget import RedisWindows
 from adapters.redis.shared_budget import ClientMissBudget, SharedUpstreamBudget, SharedWindows
+from adapters.system_clock import SystemClock
 from domain.model.admission import BudgetLimit, Priority
 from domain.model.errors import TooManyMisses, UpstreamBudgetSpent
 from tests.support.redis_server import LocalRedisServer
@@ -19,7 +20,7 @@ pytestmark = pytest.mark.integration
 async def test_calls_spent_through_redis_count_against_the_share_once_redis_is_down(
     redis_client: Redis,
 ) -> None:
-    breaker = RedisBreaker(failures=1, cooldown_s=60)
+    breaker = RedisBreaker(clock=SystemClock(), failures=1, cooldown_s=60)
     windows = SharedWindows(
         shares=2, redis=RedisWindows(redis_client, probe_every_s=600), breaker=breaker
     )

@@ -15,9 +15,9 @@ from adapters.redis.cache import RedisCache
 from adapters.redis.client import create_redis_client
 from adapters.redis.envelope import encode_entry
 from adapters.redis.keys import location_key, weather_key
+from domain.model.counters import CounterName
 from domain.model.entry import CacheEntry
 from domain.model.errors import CacheUnavailable
-from domain.model.outcome import CounterName
 from domain.model.weather import Location, Weather
 from tests.support.ports import free_port
 from tests.support.samples import SAN_JOSE

@@ -18,6 +18,7 @@ from adapters.redis.lock import RedisLock
 from adapters.redis.request_leases import LeasedRequestLimit
 from adapters.redis.shared_budget import SharedWindows
 from adapters.redis.topology import shard_of
+from adapters.system_clock import SystemClock
 from domain.model.admission import BudgetLimit
 from domain.model.entry import CacheEntry
 from domain.model.errors import CacheUnavailable
@@ -176,7 +177,7 @@ async def test_the_rate_limit_counts_each_client_in_one_slot_of_the_cluster(
         redis=RedisWindows(
             cluster_redis, probe_every_s=600, prefix=RATE_LIMIT_PREFIX, settle=False
         ),
-        breaker=RedisBreaker(),
+        breaker=RedisBreaker(clock=FakeClock()),
     )
     limit = LeasedRequestLimit(BudgetLimit(2, 60.0, "minute"), windows, FakeClock())
     clients = ("10.0.0.1", "10.0.0.2", "10.0.0.3")
@@ -196,7 +197,11 @@ async def test_while_a_shard_is_down_the_cities_of_the_others_are_still_read(
     assert shards is not None
     for city in CITIES:
         await redis.put(city, entry_for(city), 60)
-    cache = BreakerCache(redis, redis, RedisBreaker(failures=2, cooldown_s=30.0, shard_of=shards))
+    cache = BreakerCache(
+        redis,
+        redis,
+        RedisBreaker(clock=SystemClock(), failures=2, cooldown_s=30.0, shard_of=shards),
+    )
     down = redis_cluster.owner_of(weather_key(CITIES[0]))
     lost = [city for city in CITIES if shards(city) == shards(CITIES[0])]
     kept = [city for city in CITIES if city not in lost]

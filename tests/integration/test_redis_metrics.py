@@ -8,7 +8,7 @@ import pytest
 from redis.asyncio import Redis
 
 from adapters.redis.metrics import APPLIED_PREFIX, APPLIED_TTL_MS, RedisMetrics
-from domain.model.outcome import CounterName
+from domain.model.counters import CounterName
 
 pytestmark = pytest.mark.integration
 

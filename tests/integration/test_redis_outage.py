@@ -12,12 +12,14 @@ from collections.abc import AsyncIterator
 import pytest
 from redis.asyncio import Redis
 
+from adapters.flushes import Flushes
 from adapters.redis.cache import RedisCache
 from adapters.redis.lock import RedisLock
 from adapters.redis.metrics import STATS_KEY, RedisMetrics
+from adapters.system_clock import SystemClock
+from domain.model.counters import CounterName
 from domain.model.entry import CacheEntry
 from domain.model.errors import CacheUnavailable
-from domain.model.outcome import CounterName
 from ports.lock import Held, Signal
 from tests.support.redis_server import LocalRedisServer, client_on
 
@@ -78,8 +80,10 @@ async def test_watchers_are_told_to_recheck_and_the_lock_recovers(
 async def test_counts_made_while_down_are_kept_and_sent_later(
     own_redis_server: LocalRedisServer, client: Redis
 ) -> None:
-    metrics = RedisMetrics(client, flush_interval_s=0.05)
-    await metrics.start()
+    metrics = RedisMetrics(client)
+    flushes = Flushes(SystemClock())
+    flushes.register("stats counters", metrics.flush, every_s=0.05)
+    flushes.open()
     try:
         metrics.incr(CounterName.CACHE_HITS, 2)
         await metrics.flush()
@@ -91,33 +95,28 @@ async def test_counts_made_while_down_are_kept_and_sent_later(
         # The restarted server is empty: it gets exactly what was counted while down.
         assert await eventually_stored(client, CounterName.CACHE_HITS) == 3
     finally:
-        await metrics.stop()
+        await flushes.close()
 
 
 async def test_a_batch_applied_after_its_flush_timed_out_is_not_counted_twice(
     own_redis_server: LocalRedisServer, client: Redis
 ) -> None:
     metrics = RedisMetrics(client)  # the service's 0.25 s timeout; flushed by hand
+    metrics.incr(CounterName.API_CALLS)
+    await metrics.flush()  # the script is loaded: the next flush is one EVALSHA
+    assert own_redis_server.process_id is not None
+    os.kill(own_redis_server.process_id, signal.SIGSTOP)  # it queues the command, answers nothing
     try:
-        metrics.incr(CounterName.API_CALLS)
-        await metrics.flush()  # the script is loaded: the next flush is one EVALSHA
-        assert own_redis_server.process_id is not None
-        os.kill(
-            own_redis_server.process_id, signal.SIGSTOP
-        )  # it queues the command, answers nothing
-        try:
-            metrics.incr(CounterName.API_CALLS, 5)
-            await metrics.flush()  # times out: unknown whether it will be applied
-        finally:
-            os.kill(own_redis_server.process_id, signal.SIGCONT)
-        # Woken up, Redis runs the queued command: the batch is applied, its reply lost.
-        assert await eventually_stored(client, CounterName.API_CALLS, at_least=6) == 6
-        metrics.incr(CounterName.API_CALLS, 2)
-        await metrics.flush()  # sends that batch again, then the new one
-        assert int(await client.hget(STATS_KEY, CounterName.API_CALLS.value) or 0) == 8
-        assert (await metrics.totals())[CounterName.API_CALLS] == 8
+        metrics.incr(CounterName.API_CALLS, 5)
+        await metrics.flush()  # times out: unknown whether it will be applied
     finally:
-        await metrics.stop()
+        os.kill(own_redis_server.process_id, signal.SIGCONT)
+    # Woken up, Redis runs the queued command: the batch is applied, its reply lost.
+    assert await eventually_stored(client, CounterName.API_CALLS, at_least=6) == 6
+    metrics.incr(CounterName.API_CALLS, 2)
+    await metrics.flush()  # sends that batch again, then the new one
+    assert int(await client.hget(STATS_KEY, CounterName.API_CALLS.value) or 0) == 8
+    assert (await metrics.totals())[CounterName.API_CALLS] == 8
 
 
 async def eventually_stored(

@@ -16,6 +16,7 @@ from adapters.redis.cache import RedisCache
 from adapters.redis.client import create_redis_client
 from adapters.redis.keys import weather_key
 from adapters.redis.lock import RedisLock
+from adapters.system_clock import SystemClock
 from domain.model.entry import CacheEntry
 from domain.model.errors import CacheUnavailable
 from ports.lock import Held, Lease, Signal
@@ -43,7 +44,9 @@ async def client(sentinel_set: LocalSentinelSet) -> AsyncIterator[Redis]:
 
 def cache_on(client: Redis) -> BreakerCache:
     redis = RedisCache(client)
-    return BreakerCache(redis, redis, RedisBreaker(failures=1, cooldown_s=0.05))
+    return BreakerCache(
+        redis, redis, RedisBreaker(clock=SystemClock(), failures=1, cooldown_s=0.05)
+    )
 
 
 @pytest.fixture
@@ -107,7 +110,7 @@ async def test_a_readonly_reply_from_a_demoted_primary_is_a_redis_failure(
 ) -> None:
     cache = cache_on(client)
     lock = RedisLock(client)
-    guarded_lock = BreakerLock(lock, RedisBreaker(failures=5))
+    guarded_lock = BreakerLock(lock, RedisBreaker(clock=SystemClock(), failures=5))
     try:
         await cache.put("boise", NEGATIVE, 60)
         assert not isinstance(await guarded_lock.acquire("warmup", 5.0), Held)

@@ -9,6 +9,7 @@ import pytest
 from adapters.memory.cache import MemoryCache
 from adapters.providers.open_meteo import OpenMeteoGeocoder, OpenMeteoProvider
 from adapters.resilience.protected_provider import ProtectedProvider
+from adapters.system_clock import SystemClock
 from domain.model.errors import UpstreamTimedOut
 from domain.model.query import WeatherQuery
 from domain.use_cases.geocoding import CachedGeocoder
@@ -23,9 +24,11 @@ BOISE = WeatherQuery.parse("Boise")
 def protected_open_meteo(client: httpx.AsyncClient, url: str) -> ProtectedProvider:
     settings = Settings.from_env({"UPSTREAM_TIMEOUT": str(TIMEOUT_S)})
     limits = http_limits(settings)
-    geocoder = CachedGeocoder(OpenMeteoGeocoder(client, base_url=url, limits=limits), MemoryCache())
+    geocoder = CachedGeocoder(
+        OpenMeteoGeocoder(client, base_url=url, limits=limits), MemoryCache(clock=SystemClock())
+    )
     inner = OpenMeteoProvider(client, geocoder, base_url=url, limits=limits)
-    return ProtectedProvider(inner, protection_config(settings))
+    return ProtectedProvider(inner, protection_config(settings), clock=SystemClock())
 
 
 @pytest.mark.parametrize("share", [0.6, 0.9])

@@ -60,11 +60,28 @@ class ScriptedProvider:
 
 
 class Pauses:
+    """The retry pauses a ProtectedProvider takes, recorded rather than waited."""
+
     def __init__(self) -> None:
         self.taken: list[float] = []
 
-    async def __call__(self, seconds: float) -> None:
-        self.taken.append(seconds)
+
+class PausingClock:
+    """A FakeClock's time whose sleeps are recorded in `pauses` and end at once: a
+    ProtectedProvider's one sleep is its retry pause."""
+
+    def __init__(self, clock: FakeClock, pauses: Pauses) -> None:
+        self._clock = clock
+        self._pauses = pauses
+
+    def now(self) -> float:
+        return self._clock.now()
+
+    def monotonic(self) -> float:
+        return self._clock.monotonic()
+
+    async def sleep(self, seconds: float) -> None:
+        self._pauses.taken.append(seconds)
 
 
 def protected(
@@ -76,7 +93,6 @@ def protected(
     return ProtectedProvider(
         inner,
         ProtectionConfig(**settings),  # type: ignore[arg-type]
-        clock=clock,
-        sleep=pauses or Pauses(),
+        clock=PausingClock(clock, pauses or Pauses()),
         budget=budget,  # type: ignore[arg-type]
     )

@@ -89,7 +89,9 @@ async def test_it_is_built_behind_the_usual_stack_and_answers(registered: Module
 
     settings = Settings.from_env({**ENV, "WEATHER_PROVIDER": "example-weather,simulated"})
     async with httpx.AsyncClient(transport=httpx.MockTransport(upstream)) as http:
-        provider = upstreams(settings, http, MemoryCache(), MemoryMetrics(), SystemClock()).provider
+        provider = upstreams(
+            settings, http, MemoryCache(clock=SystemClock()), MemoryMetrics(), SystemClock()
+        ).provider
         weather = await provider.current(WeatherQuery.at("38.72", "-9.14"))
     assert weather.provider == "example-weather" and weather.temperature == 21.5
     assert [(url.host, url.path) for url in asked] == [("api.example-weather.test", "/v1/now")]

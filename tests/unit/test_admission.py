@@ -55,7 +55,7 @@ async def test_without_redis_each_worker_spends_its_share() -> None:
 
 
 async def test_while_the_redis_breaker_is_open_the_share_applies_without_any_io() -> None:
-    breaker = RedisBreaker(failures=1, cooldown_s=60)
+    breaker = RedisBreaker(clock=FakeClock(), failures=1, cooldown_s=60)
     breaker.failed()
     client = create_redis_client("redis://127.0.0.1:9/0")  # never reached: the breaker is open
     redis = RedisWindows(client, probe_every_s=600)
@@ -98,7 +98,7 @@ class PriorityProvider(FakeProvider):
 class World:
     def __init__(self, misses_per_minute: int = 2) -> None:
         self.clock = FakeClock()
-        self.cache = MemoryCache()
+        self.cache = MemoryCache(clock=self.clock)
         self.provider = PriorityProvider(self.cache)
         self.misses = ClientMissBudget(
             BudgetLimit(misses_per_minute, 60.0, "minute"), SharedWindows(), self.clock
@@ -243,7 +243,8 @@ class TwoCallProvider:
 
 
 async def test_once_a_new_name_is_geocoded_its_forecast_is_paid_as_a_known_place() -> None:
-    cache, clock = MemoryCache(), FakeClock()
+    clock = FakeClock()
+    cache = MemoryCache(clock=clock)
     provider = TwoCallProvider(cache)
     get_weather = get_weather_over(cache, provider, clock, CachePolicy())
 

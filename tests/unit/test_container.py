@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import json
+import os
+from pathlib import Path
+
 import httpx
 import pytest
 from dependency_injector import providers
 
 from adapters.memory.cache import MemoryCache
 from adapters.memory.lock import MemoryLock
+from adapters.observability.prometheus_instruments import Instruments
 from domain.model.query import WeatherQuery
 from entrypoints.container import Container, opened_services
 from entrypoints.settings import Settings
@@ -37,7 +42,7 @@ async def test_with_no_redis_given_the_ports_are_the_in_memory_adapters() -> Non
     container = _container({"WEATHER_PROVIDER": "simulated"})
     container.redis.override(providers.Object(None))
     async with opened_services(container) as services:
-        assert isinstance(await container.cache(), MemoryCache)
+        assert isinstance(container.cache(), MemoryCache)  # no Resource under it: not awaited
         assert isinstance(await container.lock(), MemoryLock)
         assert (await services.check_health()).cache == "memory"
 
@@ -69,3 +74,21 @@ async def test_an_overridden_http_client_carries_every_upstream_call() -> None:
             result = await services.get_weather(WeatherQuery.parse("Paris"))
     assert result.weather.temperature == pytest.approx(21.0)
     assert seen == ["/v1/search", "/v1/forecast"]
+
+
+async def test_every_tally_still_pending_at_shutdown_is_flushed(tmp_path: Path) -> None:
+    (tmp_path / "metrics").mkdir()
+    env = {"SKYCACHE_CACHE": "memory", "SKYCACHE_RUN_DIR": str(tmp_path)}
+    container = _container(env | {"WEATHER_PROVIDER": "simulated"})
+    container.clock.override(providers.Object(FakeClock()))  # no flush period ever ends
+    instruments = Instruments(multiprocess=False)
+    container.instruments.override(providers.Object(instruments))
+    assert instruments.registry is not None
+    shared = tmp_path / "metrics" / f"top-cities-{os.getpid()}.json"
+    async with opened_services(container) as services:
+        await services.get_weather(WeatherQuery.parse("Paris"))
+        container.top_cities().add(b"city=Oslo")
+        assert instruments.registry.get_sample_value("skycache_api_calls_total") == 0
+        assert not shared.exists()
+    assert instruments.registry.get_sample_value("skycache_api_calls_total") == 1
+    assert json.loads(shared.read_text()) == {"oslo": ["Oslo", 1]}

@@ -53,7 +53,7 @@ class Service:
         provider = stacks[0] if len(stacks) == 1 else FailoverProvider(stacks)
         policy = CachePolicy(fresh_ttl_s=300, jitter_max_s=0, xfetch_beta=0)
         self.get_weather = get_weather_over(
-            MemoryCache(), provider, self.clock, policy, metrics=self.metrics
+            MemoryCache(clock=self.clock), provider, self.clock, policy, metrics=self.metrics
         )
         self._before: dict[str, Any] = {}
 

@@ -14,8 +14,9 @@ from adapters.memory.cache import MemoryCache
 from adapters.memory.fallback_cache import FallbackCache
 from adapters.memory.metrics import MemoryMetrics
 from adapters.resilience.failover import FailoverProvider
+from domain.model.counters import CounterName
 from domain.model.errors import CityNotFound, UpstreamUnavailable
-from domain.model.outcome import CacheOutcome, CounterName
+from domain.model.outcome import CacheOutcome
 from domain.model.policy import CachePolicy
 from domain.model.query import WeatherQuery
 from domain.use_cases.get_weather import GetWeather
@@ -147,7 +148,7 @@ async def test_the_first_providers_not_found_stays_a_negative_entry(chain: Chain
 
 
 async def test_a_fallbacks_not_found_on_a_miss_is_answered_by_the_last_good_copy() -> None:
-    shared = MemoryCache()
+    shared = MemoryCache(clock=FakeClock())
     chain = Chain(lambda clock: FallbackCache(shared, shared, clock=clock))
     await chain.get_weather(SAN_JOSE)
     await shared.delete(SAN_JOSE.key)  # the shared cache lost it (flushed, restarted)

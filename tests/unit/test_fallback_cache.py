@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 
 import pytest
@@ -28,7 +27,8 @@ class SwitchableCache(MemoryCache):
     """An in-memory shared cache that can be taken down."""
 
     def __init__(self) -> None:
-        super().__init__()
+        self.clock = FakeClock()  # its own: a stand-in for Redis, whose TTLs run apart
+        super().__init__(clock=self.clock)
         self.down = False
 
     async def get(self, key: str) -> CacheEntry | None:
@@ -99,7 +99,8 @@ async def test_the_shared_cache_wins_while_it_is_up(
     shared: SwitchableCache, cache: FallbackCache
 ) -> None:
     await cache.put("boise", BOISE, 60)
-    await shared.put("boise", BOISE, 0.000_001)  # expired in the shared cache
+    await shared.put("boise", BOISE, 1.0)
+    shared.clock.advance(1.0)  # expired in the shared cache
     assert await cache.get("boise") is None
 
 
@@ -127,13 +128,14 @@ async def test_a_changed_shared_entry_replaces_the_copy_an_unchanged_one_kept(
 
 
 async def test_an_entry_kept_is_recognised_by_identity_and_only_until_it_expires() -> None:
-    local = MemoryCache()
+    clock = FakeClock()
+    local = MemoryCache(clock=clock)
     await local.put("boise", BOISE, 60)
     assert local.holds("boise", BOISE)
     assert not local.holds("boise", dataclasses.replace(BOISE))  # equal, but another object
     assert not local.holds("eugene", BOISE)
-    await local.put("boise", BOISE, 0.000_001)
-    await asyncio.sleep(0.001)
+    await local.put("boise", BOISE, 1.0)
+    clock.advance(1.0)
     assert not local.holds("boise", BOISE)
 
 
@@ -141,7 +143,8 @@ async def test_the_last_good_copy_outlives_the_shared_cache_losing_the_entry(
     cache: FallbackCache, shared: SwitchableCache
 ) -> None:
     await cache.put("boise", BOISE, 60)
-    MemoryCache.__init__(shared)  # flushed, or restarted empty: it answers, without Boise
+    # Flushed, or restarted empty: it answers, without Boise.
+    MemoryCache.__init__(shared, clock=shared.clock)
 
     assert await cache.get("boise") is None  # a miss, as the shared cache says
     assert await cache.last_good("boise") == BOISE

@@ -11,6 +11,7 @@ from dependency_injector import providers
 from litestar.testing import AsyncTestClient
 
 from adapters.memory.cache import MemoryCache
+from adapters.system_clock import SystemClock
 from domain.model.entry import CacheEntry
 from domain.model.errors import UpstreamUnavailable
 from domain.model.query import DEFAULT_GRID, GridPoint
@@ -182,7 +183,7 @@ async def test_a_revalidation_of_a_fresh_copy_is_answered_with_the_stale_body(
 
 class CountedReads(MemoryCache):
     def __init__(self) -> None:
-        super().__init__()
+        super().__init__(clock=SystemClock())
         self.reads: list[str] = []
 
     async def get(self, key: str) -> CacheEntry | None:

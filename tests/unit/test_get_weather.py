@@ -5,9 +5,10 @@ import pytest
 from adapters.memory.cache import MemoryCache
 from adapters.memory.lock import MemoryLock
 from adapters.memory.metrics import MemoryMetrics
+from domain.model.counters import CounterName
 from domain.model.entry import CacheEntry
 from domain.model.errors import CacheUnavailable, CityNotFound, UpstreamUnavailable, WaitTimedOut
-from domain.model.outcome import CacheOutcome, CounterName, WeatherResult
+from domain.model.outcome import CacheOutcome, WeatherResult
 from domain.model.policy import CachePolicy
 from domain.model.query import WeatherQuery
 from ports.cache import Cache
@@ -21,10 +22,10 @@ SAN_JOSE = WeatherQuery.parse("San Jose")
 class World:
     def __init__(self, cache: Cache | None = None, clock: FakeClock | None = None) -> None:
         self.clock = clock or FakeClock()
-        self.cache = cache or MemoryCache()
+        self.cache = cache or MemoryCache(clock=self.clock)
         self.provider = FakeProvider()
         self.metrics = MemoryMetrics()
-        self.lock = MemoryLock()
+        self.lock = MemoryLock(clock=self.clock)
         policy = CachePolicy(fresh_ttl_s=300, jitter_max_s=0, backoff_base_s=5)
         self.get_weather = get_weather_over(
             self.cache, self.provider, self.clock, policy, lock=self.lock, metrics=self.metrics
@@ -146,7 +147,7 @@ class BrokenCache(MemoryCache):
 
 
 async def test_a_cache_outage_is_a_miss_not_an_error() -> None:
-    world = World(cache=BrokenCache())
+    world = World(cache=BrokenCache(clock=FakeClock()))
     result = await world.get_weather(SAN_JOSE)
     assert result.outcome is CacheOutcome.MISS
     assert result.weather.temperature == 22.5
@@ -190,6 +191,9 @@ async def test_a_failed_holder_fails_its_waiters_fast(world: World) -> None:
 
 async def test_a_lapsed_lease_is_taken_over_by_one_waiter(world: World) -> None:
     await world.lock.acquire("san jose", 0.2)  # its holder died: nobody will release it
-    results = await asyncio.gather(*(world.get_weather(SAN_JOSE) for _ in range(10)))
+    asking = asyncio.gather(*(world.get_weather(SAN_JOSE) for _ in range(10)))
+    await asyncio.sleep(0.01)  # every waiter finds the lease held
+    world.clock.advance(0.2)  # and lapsed when it looks again
+    results = await asking
     assert world.provider.calls == ["san jose"]
     assert all(r.weather.temperature == 22.5 for r in results)

@@ -14,6 +14,7 @@ import pytest
 
 from adapters.host.lease_files import LeaseFiles
 from adapters.host.lock import IDLE_FILE_S, SWEEP_EVERY_S, HostLock
+from adapters.system_clock import SystemClock
 from ports.lock import Held, Signal
 from tests.support.locks import heard, lease_of
 from tests.unit.fakes import FakeClock
@@ -47,7 +48,7 @@ def hold_and_die(path: Path) -> None:
 
 
 async def test_sibling_workers_share_one_lease_per_key(tmp_path: Path) -> None:
-    first, second = HostLock(tmp_path), HostLock(tmp_path)
+    first, second = HostLock(tmp_path, clock=SystemClock()), HostLock(tmp_path, clock=SystemClock())
     lease = await lease_of(first, "san jose")
     assert isinstance(await second.acquire("san jose", 5.0), Held)
     await lease.release(Signal.DONE)
@@ -55,12 +56,12 @@ async def test_sibling_workers_share_one_lease_per_key(tmp_path: Path) -> None:
 
 
 async def test_a_watch_hears_a_sibling_workers_release(tmp_path: Path) -> None:
-    first, second = HostLock(tmp_path), HostLock(tmp_path)
+    first, second = HostLock(tmp_path, clock=SystemClock()), HostLock(tmp_path, clock=SystemClock())
     assert await heard(second, first, "san jose", Signal.FAILED) is Signal.FAILED
 
 
 async def test_any_key_gets_a_safe_file_name_in_the_directory(tmp_path: Path) -> None:
-    lock = HostLock(tmp_path / "locks")
+    lock = HostLock(tmp_path / "locks", clock=SystemClock())
     for key in ("../../etc/passwd", "são paulo", "a" * 5000, ""):
         await lease_of(lock, key)
     names = [path.name for path in files(tmp_path / "locks")]
@@ -85,7 +86,7 @@ async def test_files_of_idle_keys_are_swept_and_those_of_held_keys_kept(tmp_path
 
 
 async def test_a_worker_killed_while_it_holds_a_keys_file_blocks_nobody(tmp_path: Path) -> None:
-    lock = HostLock(tmp_path)
+    lock = HostLock(tmp_path, clock=SystemClock())
     await (await lease_of(lock, "boise")).release(Signal.DONE)
     (path,) = files(tmp_path)
     hold_and_die(path)

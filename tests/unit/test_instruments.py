@@ -11,15 +11,18 @@ from typing import Any
 import httpx
 import pytest
 
+from adapters.flushes import Flushes
 from adapters.memory.lock import MemoryLock
 from adapters.memory.metrics import MemoryMetrics
 from adapters.observability.prometheus_instruments import Instruments
 from adapters.observability.prometheus_metrics import Batch
 from adapters.providers.registry import endpoint_labels
-from domain.model.outcome import CounterName
+from adapters.system_clock import SystemClock
+from domain.model.counters import CounterName
 from entrypoints.http.observed_app import ObservedApp
 from entrypoints.logging_setup import JsonFormatter
 from ports.lock import Held, Signal
+from tests.unit.fakes import FakeClock
 
 
 @pytest.fixture
@@ -46,12 +49,32 @@ async def test_the_tee_counts_into_the_stats_and_into_prometheus(
     assert value(instruments, "skycache_api_calls_by_provider_total", **labels) == 1
 
 
-async def test_batched_counts_are_written_within_the_interval(instruments: Instruments) -> None:
-    batch = Batch(interval_s=0.05)
-    batch.add(instruments.lock_contended, 3)
+async def test_batched_counts_are_written_at_the_flush_period(instruments: Instruments) -> None:
+    clock = FakeClock()
+    batch = Batch()
+    flushes = Flushes(clock)
+    flushes.register("prometheus counters", batch.flush, every_s=1.0)
+    flushes.open()
+    await asyncio.sleep(0)  # the timer starts waiting
+    try:
+        batch.add(instruments.lock_contended, 3)
+        clock.advance(0.9)
+        await asyncio.sleep(0)
+        assert value(instruments, "skycache_lock_contended_total") == 0
+        clock.advance(0.1)
+        await asyncio.sleep(0)
+        assert value(instruments, "skycache_lock_contended_total") == 3
+    finally:
+        await flushes.close()
+
+
+async def test_a_scrape_writes_this_worker_s_batched_counts_first(
+    instruments: Instruments,
+) -> None:
+    instruments.batch.add(instruments.lock_contended, 2)
     assert value(instruments, "skycache_lock_contended_total") == 0
-    await asyncio.sleep(0.2)
-    assert value(instruments, "skycache_lock_contended_total") == 3
+    scraped = {s.name: s.value for f in instruments.collect() for s in f.samples}
+    assert scraped["skycache_lock_contended_total"] == 2
 
 
 def answering(status: int, headers: list[tuple[bytes, bytes]]) -> Any:
@@ -96,7 +119,7 @@ async def test_near_cache_hits_are_counted_as_weather_hits(instruments: Instrume
 
 
 async def test_lock_contention_and_waits_are_observed(instruments: Instruments) -> None:
-    lock = instruments.observe_lock(MemoryLock())
+    lock = instruments.observe_lock(MemoryLock(clock=FakeClock()), SystemClock())
     lease = await lock.acquire("boise", 5)
     watch = lock.watch("boise")
     assert isinstance(await lock.acquire("boise", 5), Held)
@@ -111,12 +134,17 @@ async def test_lock_contention_and_waits_are_observed(instruments: Instruments) 
 async def test_upstream_calls_are_observed_by_endpoint_and_failures_logged(
     instruments: Instruments, caplog: pytest.LogCaptureFixture
 ) -> None:
+    clock = FakeClock()
+
     def upstream(request: httpx.Request) -> httpx.Response:
+        clock.advance(0.25)  # each call takes a quarter second on the clock
         if request.url.path == "/v1/forecast":
             raise httpx.ConnectTimeout("slow", request=request)
         return httpx.Response(500 if "fail" in str(request.url) else 200, json={})
 
-    transport = instruments.observe_transport(httpx.MockTransport(upstream), endpoint_labels())
+    transport = instruments.observe_transport(
+        httpx.MockTransport(upstream), endpoint_labels(), clock
+    )
     async with httpx.AsyncClient(transport=transport, base_url="http://upstream") as client:
         await client.get("/v1/search")
         await client.get("/v1/search", params={"name": "fail"})
@@ -126,6 +154,8 @@ async def test_upstream_calls_are_observed_by_endpoint_and_failures_logged(
     assert value(instruments, name, endpoint="geocoding", outcome="ok") == 1
     assert value(instruments, name, endpoint="geocoding", outcome="http_5xx") == 1
     assert value(instruments, name, endpoint="forecast", outcome="timeout") == 1
+    seconds = "skycache_upstream_request_duration_seconds_sum"
+    assert value(instruments, seconds, endpoint="geocoding", outcome="ok") == 0.25
     warned = [r for r in caplog.records if r.levelno == logging.WARNING]
     assert [getattr(r, "outcome", None) for r in warned] == ["http_5xx", "timeout"]
 

@@ -9,8 +9,8 @@ from dependency_injector import providers
 from litestar.testing import AsyncTestClient
 
 from adapters.observability.prometheus_instruments import Instruments
+from domain.model.counters import CounterName
 from domain.model.errors import UpstreamUnavailable
-from domain.model.outcome import CounterName
 from domain.use_cases.stats import MEANINGS
 from entrypoints.container import Container, app_wiring
 from entrypoints.http.app import create_app

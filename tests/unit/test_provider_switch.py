@@ -189,6 +189,8 @@ async def test_the_chain_get_weather_reads_from_the_built_provider_is_weather_pr
 ) -> None:
     settings = Settings.from_env({"WEATHER_PROVIDER": setting, "OPENWEATHER_API_KEY": "k"})
     async with httpx.AsyncClient() as http:
-        provider = upstreams(settings, http, MemoryCache(), MemoryMetrics(), SystemClock()).provider
+        provider = upstreams(
+            settings, http, MemoryCache(clock=SystemClock()), MemoryMetrics(), SystemClock()
+        ).provider
 
     assert ProviderChain.named(provider.name).names == settings.providers

@@ -140,7 +140,7 @@ def test_a_success_between_failures_resets_the_count(breaker: RedisBreaker) -> N
 async def test_a_purge_while_the_breaker_is_open_fails_fast_and_deletes_nothing(
     breaker: RedisBreaker,
 ) -> None:
-    shared = MemoryCache()
+    shared = MemoryCache(clock=FakeClock())
     entry = CacheEntry(weather=None, fetched_at=0.0, fresh_until=600.0, stale_until=900.0)
     await shared.put("boise", entry, ttl_s=600)
     guarded = BreakerCache(shared, shared, breaker)

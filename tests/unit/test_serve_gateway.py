@@ -9,10 +9,11 @@ import pytest
 from adapters.memory.gateway_store import MemoryPartStore
 from adapters.memory.lock import MemoryLock
 from adapters.memory.metrics import MemoryMetrics
+from domain.model.counters import CounterName
 from domain.model.errors import GatewayRefused, TooManyMisses, UpstreamUnavailable
 from domain.model.gateway import Api, GatewayRequest, Point
 from domain.model.gateway_part import GatewayPolicy
-from domain.model.outcome import CacheOutcome, CounterName
+from domain.model.outcome import CacheOutcome
 from ports.lock import Held, Lease
 from tests.unit.fakes import FakeClock
 from tests.unit.gateway_fakes import (

@@ -174,7 +174,7 @@ async def test_the_admission_decision_is_on_its_span_and_on_the_requests(
 
 async def test_requests_joining_this_processs_fetch_each_get_a_wait_span(spans: Spans) -> None:
     guard: TracedStampedeGuard[str] = TracedStampedeGuard(
-        MemoryLock(), tracer=spans.tracer, clock=FakeClock()
+        MemoryLock(clock=FakeClock()), tracer=spans.tracer, clock=FakeClock()
     )
     gate = asyncio.Event()
 
@@ -205,7 +205,7 @@ async def test_requests_joining_this_processs_fetch_each_get_a_wait_span(spans: 
 
 async def test_a_joined_fetch_that_fails_ends_its_waits_holder_failed(spans: Spans) -> None:
     guard: TracedStampedeGuard[str] = TracedStampedeGuard(
-        MemoryLock(), tracer=spans.tracer, clock=FakeClock()
+        MemoryLock(clock=FakeClock()), tracer=spans.tracer, clock=FakeClock()
     )
     gate = asyncio.Event()
 

@@ -28,7 +28,7 @@ def get_weather_over(
 ) -> GetWeather:
     """A one-second lease and wait on `lock` (a fresh MemoryLock by default), and the
     midpoint for every random draw, so that a test's timings are its own."""
-    lock = MemoryLock() if lock is None else lock
+    lock = MemoryLock(clock=clock) if lock is None else lock
     guard = StampedeGuard(lock, clock=clock, lock_ttl_s=1.0, wait_timeout_s=1.0)
     return GetWeather(
         cache=cache,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from adapters.memory.cache import MemoryCache
 from domain.use_cases.health import CheckHealth, Health
-from tests.unit.fakes import FakeProvider
+from tests.unit.fakes import FakeClock, FakeProvider
 
 
 class SilentCache(MemoryCache):
@@ -15,15 +15,21 @@ class SilentCache(MemoryCache):
 
 
 async def test_a_shared_cache_that_answers_is_reported_up() -> None:
-    check = CheckHealth(MemoryCache(), FakeProvider(), cache_kind="redis", shared=True)
+    check = CheckHealth(
+        MemoryCache(clock=FakeClock()), FakeProvider(), cache_kind="redis", shared=True
+    )
     assert await check() == Health(shared_cache_ok=True, provider_ok=True, cache="redis")
 
 
 async def test_a_shared_cache_that_does_not_answer_is_reported_down() -> None:
-    check = CheckHealth(SilentCache(), FakeProvider(), cache_kind="redis", shared=True)
+    check = CheckHealth(
+        SilentCache(clock=FakeClock()), FakeProvider(), cache_kind="redis", shared=True
+    )
     assert (await check()).shared_cache_ok is False
 
 
 async def test_a_process_own_cache_is_never_reported_as_a_shared_one() -> None:
-    check = CheckHealth(MemoryCache(), FakeProvider(), cache_kind="memory", shared=False)
+    check = CheckHealth(
+        MemoryCache(clock=FakeClock()), FakeProvider(), cache_kind="memory", shared=False
+    )
     assert await check() == Health(shared_cache_ok=False, provider_ok=True, cache="memory")

@@ -53,7 +53,7 @@ class SlowMisses(MissBudget):
 class World:
     def __init__(self, fetches_per_minute: int) -> None:
         self.clock = FakeClock()
-        self.cache = MemoryCache()
+        self.cache = MemoryCache(clock=self.clock)
         self.lock = CountingLock(self.clock)
         self.provider = FakeProvider()
         limit = BudgetLimit(fetches_per_minute, 60.0, "minute")

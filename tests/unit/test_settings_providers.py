@@ -64,7 +64,11 @@ def test_openweathermap_url_has_a_default_and_must_be_http() -> None:
 async def test_one_provider_is_built_as_its_own_guarded_counted_stack() -> None:
     async with httpx.AsyncClient() as http:
         provider = upstreams(
-            Settings.from_env({}), http, MemoryCache(), MemoryMetrics(), SystemClock()
+            Settings.from_env({}),
+            http,
+            MemoryCache(clock=SystemClock()),
+            MemoryMetrics(),
+            SystemClock(),
         ).provider
 
     # Calls counted around the guard, attempts inside it (README, /stats).
@@ -77,7 +81,11 @@ async def test_a_provider_list_fails_over_between_separately_guarded_stacks() ->
     env = {"WEATHER_PROVIDER": "open-meteo,openweathermap", "OPENWEATHER_API_KEY": "k"}
     async with httpx.AsyncClient() as http:
         provider = upstreams(
-            Settings.from_env(env), http, MemoryCache(), MemoryMetrics(), SystemClock()
+            Settings.from_env(env),
+            http,
+            MemoryCache(clock=SystemClock()),
+            MemoryMetrics(),
+            SystemClock(),
         ).provider
 
     assert isinstance(provider, FailoverProvider)

@@ -7,6 +7,7 @@ import pytest
 from adapters.memory.metrics import MemoryMetrics
 from adapters.resilience.counted_provider import CountedProvider
 from adapters.resilience.failover import FailoverProvider
+from domain.model.counters import CounterName
 from domain.model.errors import (
     CityNotFound,
     UnusableAnswer,
@@ -14,7 +15,6 @@ from domain.model.errors import (
     UpstreamRateLimited,
     UpstreamUnavailable,
 )
-from domain.model.outcome import CounterName
 from domain.model.query import WeatherQuery
 from domain.use_cases.stats import GetStats
 from tests.unit.fakes import FakeProvider

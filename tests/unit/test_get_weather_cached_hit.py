@@ -5,12 +5,14 @@ from __future__ import annotations
 import pytest
 
 from adapters.memory.cache import MemoryCache
+from domain.model.counters import CounterName
 from domain.model.entry import CacheEntry
 from domain.model.errors import CityNotFound
-from domain.model.outcome import CacheOutcome, CounterName
+from domain.model.outcome import CacheOutcome
 from domain.model.policy import CachePolicy
 from domain.model.query import WeatherQuery
 from domain.use_cases.get_weather import Seen
+from ports.clock import Clock
 from tests.unit.test_get_weather import SAN_JOSE, World
 from tests.unit.use_case import get_weather_over
 
@@ -79,8 +81,8 @@ async def test_an_early_refresh_is_left_to_the_full_call_which_starts_it() -> No
 
 
 class CountedReads(MemoryCache):
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, clock: Clock) -> None:
+        super().__init__(clock=clock)
         self.reads = 0
 
     async def get(self, key: str) -> CacheEntry | None:
@@ -90,7 +92,7 @@ class CountedReads(MemoryCache):
 
 async def test_a_miss_handed_on_as_seen_is_not_read_again_before_its_lease() -> None:
     world = World()
-    cache = CountedReads()
+    cache = CountedReads(world.clock)
     get_weather = get_weather_over(cache, world.provider, world.clock, CachePolicy())
     seen = await get_weather.cached_hit(SAN_JOSE)
     assert isinstance(seen, Seen)

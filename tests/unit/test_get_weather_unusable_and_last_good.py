@@ -7,8 +7,9 @@ import pytest
 
 from adapters.memory.cache import MemoryCache
 from adapters.memory.fallback_cache import FallbackCache
+from domain.model.counters import CounterName
 from domain.model.errors import UnusableAnswer, UpstreamUnavailable
-from domain.model.outcome import CacheOutcome, CounterName
+from domain.model.outcome import CacheOutcome
 from domain.model.policy import CachePolicy
 from tests.unit.fakes import FakeClock
 from tests.unit.test_get_weather import SAN_JOSE, World
@@ -20,11 +21,11 @@ class FlushableCache(MemoryCache):
     """A shared cache that can lose everything at once, as Redis does on FLUSHALL."""
 
     def flush(self) -> None:
-        MemoryCache.__init__(self)
+        MemoryCache.__init__(self, clock=FakeClock())
 
 
 def world_with_a_local_copy() -> tuple[World, FlushableCache]:
-    shared = FlushableCache()
+    shared = FlushableCache(clock=FakeClock())
     # The local copy's expiry follows the world's clock.
     clock = FakeClock()
     world = World(cache=FallbackCache(shared, shared, clock=clock), clock=clock)

@@ -92,7 +92,7 @@ async def test_a_waiting_process_makes_no_lock_calls_between_wakeups() -> None:
 
 
 async def test_a_failed_signal_fails_the_waiters_at_once() -> None:
-    lock, upstream = MemoryLock(), Upstream()
+    lock, upstream = MemoryLock(clock=FakeClock()), Upstream()
     lease = await lock.acquire("k", 30)
     assert not isinstance(lease, Held)
     guard = StampedeGuard[str](lock, clock=FakeClock(), lock_ttl_s=30, wait_timeout_s=30)
@@ -105,7 +105,7 @@ async def test_a_failed_signal_fails_the_waiters_at_once() -> None:
 
 
 async def test_a_failed_fetch_releases_its_lease_with_a_failed_signal() -> None:
-    lock, upstream = MemoryLock(), Upstream(fails=True)
+    lock, upstream = MemoryLock(clock=FakeClock()), Upstream(fails=True)
     watch = lock.watch("k")
     guard = StampedeGuard[str](lock, clock=FakeClock(), lock_ttl_s=30, wait_timeout_s=30)
     with pytest.raises(UpstreamUnavailable):
@@ -115,7 +115,7 @@ async def test_a_failed_fetch_releases_its_lease_with_a_failed_signal() -> None:
 
 
 async def test_a_refresh_skips_a_key_another_process_is_refreshing() -> None:
-    lock, upstream = MemoryLock(), Upstream()
+    lock, upstream = MemoryLock(clock=FakeClock()), Upstream()
     await lock.acquire("k", 30)
     await StampedeGuard[str](lock, clock=FakeClock()).refresh("k", upstream.load, upstream.peek)
     assert upstream.calls == 0
@@ -138,7 +138,7 @@ class Service:
 
     def __init__(self, **policy: float) -> None:
         self.clock = FakeClock()
-        self.cache = MemoryCache()
+        self.cache = MemoryCache(clock=self.clock)
         self.provider = TimedProvider(self.clock)
         self.policy = CachePolicy(fresh_ttl_s=300, jitter_max_s=0, **policy)
         self.get_weather = get_weather_over(self.cache, self.provider, self.clock, self.policy)
