@@ -11,7 +11,7 @@ from adapters.resilience.counted_provider import CountedProvider
 from adapters.resilience.failover import FailoverProvider
 from adapters.resilience.protected_provider import ProtectedProvider
 from entrypoints.http.services import LiveReadings
-from entrypoints.http.top_cities import TopCities
+from entrypoints.http.status.top_cities import TopCities
 from entrypoints.settings import Settings
 from entrypoints.wiring.upstream import budget_limits
 from ports.provider import WeatherProvider

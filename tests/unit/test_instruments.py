@@ -17,7 +17,7 @@ from adapters.observability.prometheus_instruments import Instruments
 from adapters.observability.prometheus_metrics import Batch
 from adapters.providers.registry import endpoint_labels
 from domain.model.outcome import CounterName
-from entrypoints.http.observed_app import ObservedApp
+from entrypoints.http.middleware.observed_app import ObservedApp
 from entrypoints.logging_setup import JsonFormatter
 from ports.lock import Held, Signal
 
