@@ -12,5 +12,8 @@ setup(
     packages=["skycache"]
     + [f"{PREFIX}.{name}" for name in find_packages(include=[f"{layer}*" for layer in LAYERS])],
     package_dir={f"{PREFIX}.{layer}": layer for layer in LAYERS},
-    package_data={f"{PREFIX}.entrypoints.http": ["swagger_ui/*", "status.html"]},
+    package_data={
+        f"{PREFIX}.entrypoints.http.openapi": ["swagger_ui/*"],
+        f"{PREFIX}.entrypoints.http.status": ["status.html"],
+    },
 )

@@ -52,21 +52,21 @@ def _serve(args: argparse.Namespace) -> int:
     # Before any worker imports prometheus_client: that import decides multiprocess mode.
     with startup.instance_dir():
         uvicorn.run(
-            "entrypoints.http.asgi:create_app_from_env",
+            "entrypoints.worker:create_app_from_env",
             factory=True,
             host=args.host,
             port=args.port,
             workers=workers,
             loop="uvloop",
             # httptools, with the 400s its parser makes uvicorn send answered in JSON.
-            http="entrypoints.http.protocol:JsonErrorsHttpToolsProtocol",
+            http="entrypoints.http.uvicorn_parser:JsonErrorsHttpToolsProtocol",
             log_level=settings.log_level,
             log_config=logging_setup.log_config(settings.log_level, secrets),
             access_log=False,
             # No `server: uvicorn` header: it tells a scanner what to try, and costs
             # every response a header.
             server_header=False,
-            # Ours instead (entrypoints/http/dates.py): uvicorn's lags by a second or more.
+            # Ours instead (http/middleware/dates.py): uvicorn's lags by a second or more.
             date_header=False,
             timeout_graceful_shutdown=DRAIN_TIMEOUT_S,
         )

@@ -26,9 +26,9 @@ from domain.use_cases.get_weather import GetWeather
 from domain.use_cases.health import CheckHealth
 from domain.use_cases.stampede import StampedeGuard
 from domain.use_cases.stats import GetStats
-from entrypoints.http.access_log import AccessLog
-from entrypoints.http.near_cache import NearCache
+from entrypoints.http.middleware.access_log import AccessLog
 from entrypoints.http.services import AppWiring, HttpServices
+from entrypoints.http.weather.near_cache import NearCache
 from entrypoints.settings import Settings
 from entrypoints.wiring import gateway, status, storage, tallies, tracing, upstream
 

@@ -14,23 +14,18 @@ from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 from litestar.types import ASGIApp
 
-from entrypoints.http import responses
-from entrypoints.http.admin import admin_routers
-from entrypoints.http.api_docs import openapi_config
-from entrypoints.http.batch import weather_batch
-from entrypoints.http.caching_headers import NO_STORE
+from entrypoints.http.admin.routes import admin_routers
 from entrypoints.http.client_limits import ClientLimits
-from entrypoints.http.cors import CorsFastPath, cors_config
-from entrypoints.http.dates import DatedAnswers
 from entrypoints.http.drain_signal import drain_on_sigterm
 from entrypoints.http.errors import EXCEPTION_HANDLERS, RETRY_AFTER_MAX_KEY
-from entrypoints.http.fresh_hits import fresh_hits
 from entrypoints.http.gateway import GATEWAY_ROUTES
-from entrypoints.http.head import HeadAsGet
-from entrypoints.http.limits import RequestLimits
-from entrypoints.http.metrics_route import metrics_routes
-from entrypoints.http.near_cache import NearCacheFastPath
-from entrypoints.http.observed_app import ObservedApp
+from entrypoints.http.middleware.cors import CorsFastPath, cors_config
+from entrypoints.http.middleware.dates import DatedAnswers
+from entrypoints.http.middleware.head import HeadAsGet
+from entrypoints.http.middleware.limits import RequestLimits
+from entrypoints.http.middleware.observed_app import ObservedApp
+from entrypoints.http.openapi import examples as responses
+from entrypoints.http.openapi.config import openapi_config
 from entrypoints.http.probes import PROBE_ROUTES, READINESS_KEY, Readiness
 from entrypoints.http.schemas import HealthResponse, StatsResponse
 from entrypoints.http.services import (
@@ -40,9 +35,14 @@ from entrypoints.http.services import (
     request_limit_of,
     services_in,
 )
-from entrypoints.http.status_page import status_routes
-from entrypoints.http.weather_params import COORD_GRID_KEY, grid_of
-from entrypoints.http.weather_route import weather
+from entrypoints.http.status.metrics import metrics_routes
+from entrypoints.http.status.page import status_routes
+from entrypoints.http.weather.batch import weather_batch
+from entrypoints.http.weather.fast_path import fresh_hits
+from entrypoints.http.weather.headers import NO_STORE
+from entrypoints.http.weather.near_cache import NearCacheFastPath
+from entrypoints.http.weather.params import COORD_GRID_KEY, grid_of
+from entrypoints.http.weather.route import weather
 
 
 @get(

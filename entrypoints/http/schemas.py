@@ -14,8 +14,8 @@ from domain.model.counters import CounterName
 from domain.model.outcome import WeatherResult
 from domain.use_cases.health import Health
 from domain.use_cases.stats import BY_PROVIDER_MEANINGS, MEANINGS
-from entrypoints.http import units as units_of
-from entrypoints.http.units import METRIC, Units
+from entrypoints.http.weather import units as units_of
+from entrypoints.http.weather.units import METRIC, Units
 
 
 class WeatherResponse(msgspec.Struct, kw_only=True):

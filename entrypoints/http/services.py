@@ -15,14 +15,14 @@ from domain.use_cases.gateway import ServeGateway
 from domain.use_cases.get_weather import GetWeather
 from domain.use_cases.health import CheckHealth
 from domain.use_cases.stats import GetStats
-from entrypoints.http.access_log import AccessLog
-from entrypoints.http.near_cache import NearCache
+from entrypoints.http.middleware.access_log import AccessLog
+from entrypoints.http.weather.near_cache import NearCache
 from entrypoints.settings import Settings
 from ports.budget import RequestLimit
 from ports.provider import WeatherProvider
 
 if TYPE_CHECKING:  # it parses cities as fresh_hits does, which imports this module
-    from entrypoints.http.top_cities import TopCities
+    from entrypoints.http.status.top_cities import TopCities
 
 # The one key in the app's state: everything else is an attribute of what it holds.
 SERVICES_KEY = "services"

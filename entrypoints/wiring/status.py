@@ -9,7 +9,7 @@ from redis.asyncio import Redis
 from adapters.redis.breaker import RedisBreaker
 from adapters.resilience.protected_provider import ProtectedProvider
 from entrypoints.http.services import LiveReadings
-from entrypoints.http.top_cities import TopCities
+from entrypoints.http.status.top_cities import TopCities
 from entrypoints.settings import Settings
 from entrypoints.wiring.upstream import budget_limits
 

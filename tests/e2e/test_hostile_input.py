@@ -58,7 +58,7 @@ async def test_a_request_line_too_long_for_the_parser_is_refused_and_the_worker_
 ) -> None:
     app = start_app()
     # Past ~64 KB uvicorn's parser refuses the request itself, before the app: its 400 is
-    # JSON all the same (entrypoints/http/protocol.py), and the worker serves on.
+    # JSON all the same (entrypoints/http/uvicorn_parser.py), and the worker serves on.
     reply = raw_request(
         app, b"GET /weather?city=" + b"a" * 100_000 + b" HTTP/1.1\r\nHost: x\r\n\r\n"
     )

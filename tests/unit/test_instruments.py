@@ -19,7 +19,7 @@ from adapters.observability.prometheus_metrics import Batch
 from adapters.providers.registry import endpoint_labels
 from adapters.system_clock import SystemClock
 from domain.model.counters import CounterName
-from entrypoints.http.observed_app import ObservedApp
+from entrypoints.http.middleware.observed_app import ObservedApp
 from entrypoints.logging_setup import JsonFormatter
 from ports.lock import Held, Signal
 from tests.unit.fakes import FakeClock

@@ -1,0 +1,38 @@
+"""uvicorn's httptools protocol, with its own 400 answered in JSON like every other error.
+
+httptools refuses some requests before any ASGI app exists for them: a raw byte outside
+ASCII in the request target, a malformed request line, one over ~64 KB. uvicorn answers
+those itself (HttpToolsProtocol.data_received -> send_400_response) with a plain-text
+"Invalid HTTP request received."; this subclass keeps everything else and changes only
+that body. Selected by `skycache serve` (uvicorn's `http=` takes a protocol class path).
+"""
+
+from __future__ import annotations
+
+import msgspec
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+from entrypoints.http.middleware.dates import date_now
+from entrypoints.http.schemas import ErrorResponse
+
+_BODY = msgspec.json.encode(
+    ErrorResponse(error="bad_request", detail="the request could not be parsed", status_code=400)
+)
+_HEAD = (
+    b"HTTP/1.1 400 Bad Request\r\n"
+    b"content-type: application/json\r\n"
+    b"content-length: %d\r\n"
+    b"connection: close\r\n" % len(_BODY)
+)
+
+
+class JsonErrorsHttpToolsProtocol(HttpToolsProtocol):
+    def send_400_response(self, msg: str) -> None:
+        # `msg` is uvicorn's own fixed text, logged by the caller; the body never echoes input.
+        content = [_HEAD]
+        # uvicorn's own Date is off (entrypoints/http/middleware/dates.py): this answer gets ours.
+        for name, value in [(b"date", date_now()), *self.server_state.default_headers]:
+            content.extend([name, b": ", value, b"\r\n"])
+        content.extend([b"\r\n", _BODY])
+        self.transport.write(b"".join(content))
+        self.transport.close()
