@@ -22,6 +22,7 @@ from entrypoints.http.middleware.head import HeadAsGet
 from entrypoints.http.middleware.limits import RequestLimits
 from entrypoints.http.middleware.observed_app import ObservedApp
 from entrypoints.http.middleware.rate_limit import rate_limiting
+from entrypoints.http.no_store import NO_STORE
 from entrypoints.http.openapi import examples as responses
 from entrypoints.http.openapi.config import openapi_config
 from entrypoints.http.schemas import HealthResponse, StatsResponse
@@ -30,9 +31,7 @@ from entrypoints.http.status.metrics import metrics_routes
 from entrypoints.http.status.page import status_routes
 from entrypoints.http.status.top_cities import CountCities
 from entrypoints.http.weather.batch import weather_batch
-from entrypoints.http.weather.fast_path import fresh_hits
-from entrypoints.http.weather.headers import NO_STORE
-from entrypoints.http.weather.near_cache import NearCacheFastPath
+from entrypoints.http.weather.fast_path import NearCacheFastPath, fresh_hits
 from entrypoints.http.weather.params import COORD_GRID_KEY, grid_of
 from entrypoints.http.weather.route import weather
 
@@ -103,7 +102,8 @@ def create_asgi(wiring: AppWiring) -> ASGIApp:
     answer leaves with a Date.
 
     Requests that reach the app are counted, timed and logged by ObservedApp; fast-path
-    hits are only counted (batched) and logged, which keeps a near hit ~1 µs long."""
+    hits are only counted (batched) and logged (docs/BENCHMARKS.md, "What keeps a hit
+    cheap")."""
     app = create_app(wiring)
     access_log = wiring.access_log if wiring.settings.log_requests else None
     observed = ObservedApp(app, wiring.instruments, access_log=access_log)

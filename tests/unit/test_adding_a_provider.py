@@ -108,6 +108,7 @@ def _string_literals(path: Path) -> set[str]:
 _MAY_NAME_A_PROVIDER = {
     "entrypoints/http/openapi/examples.py",
     "entrypoints/http/schemas.py",
+    "entrypoints/http/weather/schemas.py",
     "entrypoints/loadtest/service.py",
 }
 

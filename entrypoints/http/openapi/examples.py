@@ -12,15 +12,9 @@ from litestar.params import HeaderParameter, Parameter
 
 from domain.model.query import MAX_CITY_LENGTH, MAX_COORDINATE_LENGTH
 from entrypoints.http.middleware.limits import MAX_TARGET_BYTES
-from entrypoints.http.schemas import (
-    BatchItem,
-    BatchResponse,
-    ErrorResponse,
-    HealthResponse,
-    StatsResponse,
-    WeatherResponse,
-)
+from entrypoints.http.schemas import ErrorResponse, HealthResponse, StatsResponse
 from entrypoints.http.weather import units
+from entrypoints.http.weather.schemas import BatchItem, BatchResponse, WeatherResponse
 
 # Documented as WeatherQuery enforces it (its length is counted once spaces are collapsed),
 # only in the schema: each bad city then gets WeatherQuery's own 400.

@@ -15,7 +15,7 @@ from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Receive, Scope, Send
 
 from domain.model.query import DEFAULT_GRID, WeatherQuery, display_name
-from entrypoints.http.weather.answer import WEATHER_PATH
+from entrypoints.http.weather import WEATHER_PATH
 from entrypoints.http.weather.params import params_of
 
 log = logging.getLogger("skycache.http")

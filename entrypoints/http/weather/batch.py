@@ -21,17 +21,17 @@ from domain.model.errors import InvalidQuery, SkycacheError
 from domain.model.query import WeatherQuery
 from domain.use_cases.get_weather import GetWeather
 from entrypoints.http.errors import domain_error, status_of
+from entrypoints.http.no_store import NO_STORE
 from entrypoints.http.openapi import examples as responses
-from entrypoints.http.schemas import (
+from entrypoints.http.schemas import ErrorResponse
+from entrypoints.http.services import services_in
+from entrypoints.http.weather.schemas import (
     MAX_BATCH,
     BatchItem,
     BatchRequest,
     BatchResponse,
-    ErrorResponse,
     WeatherResponse,
 )
-from entrypoints.http.services import services_in
-from entrypoints.http.weather.headers import NO_STORE
 from entrypoints.http.weather.units import Units
 
 # 50 names of at most 400 characters (WeatherQuery's raw limit), 4 bytes each in UTF-8.

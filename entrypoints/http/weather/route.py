@@ -13,7 +13,8 @@ from domain.model.query import DEFAULT_GRID
 from entrypoints.http.errors import domain_error
 from entrypoints.http.openapi import examples as responses
 from entrypoints.http.services import services_in
-from entrypoints.http.weather.answer import WEATHER_PATH, WeatherAnswer, render
+from entrypoints.http.weather import WEATHER_PATH
+from entrypoints.http.weather.answer import WeatherAnswer, render
 from entrypoints.http.weather.docs import WeatherOperation
 from entrypoints.http.weather.params import COORD_GRID_KEY, parse_params
 
@@ -42,8 +43,8 @@ async def weather(
     if_modified_since: Annotated[str | None, responses.IF_MODIFIED_SINCE] = None,
 ) -> WeatherAnswer:
     # The hot path: services come from app state rather than Provide (two dependencies are
-    # resolved in an anyio task group, ~75 µs a request), and an ASGI answer skips
-    # Response's conversion; together about 4x cheaper in Litestar (see docs/BENCHMARKS.md).
+    # resolved in an anyio task group), and an ASGI answer skips Response's conversion
+    # (docs/BENCHMARKS.md, "What keeps a hit cheap").
     state = request.app.state
     params = parse_params(city, lat, lon, units, state.get(COORD_GRID_KEY, DEFAULT_GRID))
     services = services_in(state)
