@@ -74,6 +74,8 @@ def create_app(wiring: AppWiring) -> Litestar:
 
     settings = wiring.settings
     limiting = rate_limiting(settings.rate_limit, wiring.rate_limit_store)
+    # Each slice's routes; a new family of endpoints is a folder beside weather/ and status/
+    # (docs/ARCHITECTURE.md) whose routes join this list.
     routes = [weather, weather_batch, stats, healthz, *metrics_routes(settings.metrics_token)]
     routes += [*status_routes(wiring), *admin_routers(settings)]
     return Litestar(
