@@ -23,7 +23,7 @@ from entrypoints.http.middleware.limits import RequestLimits
 from entrypoints.http.middleware.observed_app import ObservedApp
 from entrypoints.http.middleware.rate_limit import rate_limiting
 from entrypoints.http.no_store import NO_STORE
-from entrypoints.http.openapi import examples as responses
+from entrypoints.http.openapi import examples
 from entrypoints.http.openapi.config import openapi_config
 from entrypoints.http.schemas import HealthResponse, StatsResponse
 from entrypoints.http.services import SERVICES_KEY, AppWiring, HttpServices, services_in
@@ -40,7 +40,7 @@ from entrypoints.http.weather.route import weather
     "/stats",
     cache_control=NO_STORE,
     summary="Cache counters summed over every worker",
-    responses=responses.STATS_ANSWERS,
+    responses=examples.STATS_ANSWERS,
 )
 async def stats(services: NamedDependency[HttpServices]) -> StatsResponse:
     return msgspec.convert(await services.get_stats(), StatsResponse)
@@ -50,7 +50,7 @@ async def stats(services: NamedDependency[HttpServices]) -> StatsResponse:
     "/healthz",
     cache_control=NO_STORE,
     summary="Whether Redis and the weather provider are answering",
-    responses=responses.HEALTH_ANSWERS,
+    responses=examples.HEALTH_ANSWERS,
 )
 async def healthz(services: NamedDependency[HttpServices]) -> HealthResponse:
     return HealthResponse.from_domain(await services.check_health())

@@ -26,7 +26,7 @@ def _by_provider(counter: CounterName, example: dict[str, int]) -> Meta:
 
 class StatsResponse(msgspec.Struct, kw_only=True):
     """Summed over every worker and instance sharing the cache; the examples are those of
-    responses.STATS_EXAMPLE, whose numbers add up."""
+    openapi/examples.py's STATS_EXAMPLE, whose numbers add up."""
 
     cache_hits: Annotated[int, _counter(CounterName.CACHE_HITS, 9_322)]
     cache_misses: Annotated[int, _counter(CounterName.CACHE_MISSES, 678)]
