@@ -22,9 +22,9 @@ from domain.model.query import WeatherQuery
 from domain.use_cases.get_weather import GetWeather
 from entrypoints.http.errors import domain_error, status_of
 from entrypoints.http.no_store import NO_STORE
-from entrypoints.http.openapi import examples
 from entrypoints.http.schemas import ErrorResponse
 from entrypoints.http.services import services_in
+from entrypoints.http.weather import examples
 from entrypoints.http.weather.schemas import (
     MAX_BATCH,
     BatchItem,

@@ -11,9 +11,8 @@ from litestar.middleware.rate_limit import get_remote_address
 from domain.model.errors import InvalidQuery
 from domain.model.query import DEFAULT_GRID
 from entrypoints.http.errors import domain_error
-from entrypoints.http.openapi import examples
 from entrypoints.http.services import services_in
-from entrypoints.http.weather import WEATHER_PATH
+from entrypoints.http.weather import WEATHER_PATH, examples
 from entrypoints.http.weather.answer import WeatherAnswer, render
 from entrypoints.http.weather.docs import WeatherOperation
 from entrypoints.http.weather.params import COORD_GRID_KEY, parse_params
