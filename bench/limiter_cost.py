@@ -23,7 +23,7 @@ from adapters.redis.request_leases import LeasedRequestLimit
 from adapters.redis.shared_budget import SharedWindows
 from adapters.system_clock import SystemClock
 from domain.model.rate import parse_rate
-from entrypoints.http.client_limits import ClientLimits
+from entrypoints.http.middleware.client_limits import ClientLimits
 from tests.support.redis_server import LocalRedisServer
 
 

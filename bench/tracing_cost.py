@@ -32,7 +32,7 @@ from bench.scenarios import WARM_CITIES, Bench, Options, Row, combine, weather_p
 from domain.model.query import DEFAULT_GRID
 from entrypoints.container import Container, app_wiring
 from entrypoints.http.app import create_asgi
-from entrypoints.http.traced_app import TracedApp
+from entrypoints.http.middleware.traced_app import TracedApp
 from entrypoints.settings import Settings
 from tests.support.fake_open_meteo import FakeOpenMeteo
 from tests.support.otlp_receiver import OtlpReceiver

@@ -15,7 +15,7 @@ from typing import Any
 from entrypoints import admin_cli, config_report, logging_setup, startup
 from entrypoints.edge import add_arguments as add_edge_arguments
 from entrypoints.edge import run as run_edge_config
-from entrypoints.http.drain_signal import DRAIN_TIMEOUT_S
+from entrypoints.http.probes.drain_signal import DRAIN_TIMEOUT_S
 from entrypoints.kubernetes import add_arguments as add_kubernetes_arguments
 from entrypoints.kubernetes import run as run_kubernetes_manifests
 from entrypoints.loadtest import add_arguments as add_loadtest_arguments

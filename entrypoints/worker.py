@@ -6,7 +6,7 @@ from litestar.types import ASGIApp
 
 from entrypoints.container import Container, app_wiring
 from entrypoints.http.app import create_asgi
-from entrypoints.http.weather_params import grid_of
+from entrypoints.http.weather.params import grid_of
 from entrypoints.wiring import tracing
 
 
@@ -17,7 +17,7 @@ def create_app_from_env() -> ASGIApp:
         return app
     # Here, in the worker: uvicorn spawns its workers, and each needs its own exporter.
     from adapters.observability.tracing import start_tracing, tracer
-    from entrypoints.http.traced_app import TracedApp
+    from entrypoints.http.middleware.traced_app import TracedApp
 
     start_tracing()
     return TracedApp(app, tracer(), grid=grid_of(wiring.settings.coord_grid))

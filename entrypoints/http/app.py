@@ -15,18 +15,19 @@ from litestar.di import NamedDependency, Provide
 from litestar.types import ASGIApp
 
 from entrypoints.http.admin.routes import admin_routers
-from entrypoints.http.client_limits import ClientLimits
-from entrypoints.http.drain_signal import drain_on_sigterm
 from entrypoints.http.errors import EXCEPTION_HANDLERS, RETRY_AFTER_MAX_KEY
 from entrypoints.http.gateway import GATEWAY_ROUTES
+from entrypoints.http.middleware.client_limits import ClientLimits
 from entrypoints.http.middleware.cors import CorsFastPath, cors_config
 from entrypoints.http.middleware.dates import DatedAnswers
 from entrypoints.http.middleware.head import HeadAsGet
 from entrypoints.http.middleware.limits import RequestLimits
 from entrypoints.http.middleware.observed_app import ObservedApp
-from entrypoints.http.openapi import examples as responses
+from entrypoints.http.no_store import NO_STORE
+from entrypoints.http.openapi import examples
 from entrypoints.http.openapi.config import openapi_config
-from entrypoints.http.probes import PROBE_ROUTES, READINESS_KEY, Readiness
+from entrypoints.http.probes.drain_signal import drain_on_sigterm
+from entrypoints.http.probes.routes import PROBE_ROUTES, READINESS_KEY, Readiness
 from entrypoints.http.schemas import HealthResponse, StatsResponse
 from entrypoints.http.services import (
     SERVICES_KEY,
@@ -38,9 +39,7 @@ from entrypoints.http.services import (
 from entrypoints.http.status.metrics import metrics_routes
 from entrypoints.http.status.page import status_routes
 from entrypoints.http.weather.batch import weather_batch
-from entrypoints.http.weather.fast_path import fresh_hits
-from entrypoints.http.weather.headers import NO_STORE
-from entrypoints.http.weather.near_cache import NearCacheFastPath
+from entrypoints.http.weather.fast_path import NearCacheFastPath, fresh_hits
 from entrypoints.http.weather.params import COORD_GRID_KEY, grid_of
 from entrypoints.http.weather.route import weather
 
@@ -49,7 +48,7 @@ from entrypoints.http.weather.route import weather
     "/stats",
     cache_control=NO_STORE,
     summary="Cache counters summed over every worker",
-    responses=responses.STATS_ANSWERS,
+    responses=examples.STATS_ANSWERS,
 )
 async def stats(services: NamedDependency[HttpServices]) -> StatsResponse:
     return msgspec.convert(await services.get_stats(), StatsResponse)
@@ -59,7 +58,7 @@ async def stats(services: NamedDependency[HttpServices]) -> StatsResponse:
     "/healthz",
     cache_control=NO_STORE,
     summary="Whether Redis and the weather provider are answering",
-    responses=responses.HEALTH_ANSWERS,
+    responses=examples.HEALTH_ANSWERS,
 )
 async def healthz(services: NamedDependency[HttpServices]) -> HealthResponse:
     return HealthResponse.from_domain(await services.check_health())
@@ -86,6 +85,8 @@ def create_app(wiring: AppWiring) -> Litestar:
                 readiness.serving()
                 yield
 
+    # Each slice's routes; a new family of endpoints is a folder beside weather/ and status/
+    # (docs/ARCHITECTURE.md) whose routes join this list.
     routes = [weather, weather_batch, stats, healthz, *metrics_routes(settings.metrics_token)]
     routes += [*PROBE_ROUTES, *status_routes(wiring), *admin_routers(settings), *GATEWAY_ROUTES]
     return Litestar(
@@ -114,7 +115,8 @@ def create_asgi(wiring: AppWiring) -> ASGIApp:
     with a Date.
 
     Requests that reach the app are counted, timed and logged by ObservedApp; fast-path
-    hits are only counted (batched) and logged, which keeps a near hit ~1 µs long."""
+    hits are only counted (batched) and logged (docs/BENCHMARKS.md, "What keeps a hit
+    cheap")."""
     app = create_app(wiring)
     access_log = wiring.access_log if wiring.settings.log_requests else None
     observed = ObservedApp(app, wiring.instruments, access_log=access_log)

@@ -21,7 +21,7 @@ from entrypoints.settings import Settings
 from ports.budget import RequestLimit
 from ports.provider import WeatherProvider
 
-if TYPE_CHECKING:  # it parses cities as fresh_hits does, which imports this module
+if TYPE_CHECKING:  # it parses cities as the fast path does, which imports this module
     from entrypoints.http.status.top_cities import TopCities
 
 # The one key in the app's state: everything else is an attribute of what it holds.

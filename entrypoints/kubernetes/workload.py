@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from entrypoints.http.drain_signal import DRAIN_TIMEOUT_S
+from entrypoints.http.probes.drain_signal import DRAIN_TIMEOUT_S
 from entrypoints.kubernetes.environment import (
     PORT,
     RUN_DIR,

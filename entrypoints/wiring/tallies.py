@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from adapters.flushes import Flushes
 from adapters.observability.prometheus_instruments import Instruments
-from entrypoints.http.top_cities import TopCities
+from entrypoints.http.status.top_cities import TopCities
 from entrypoints.settings import Settings
 from entrypoints.wiring.status import TOP_CITIES_SHARE_S
 from ports.clock import Clock

@@ -16,7 +16,7 @@ import yaml
 
 from entrypoints.cli import main
 from entrypoints.edge.nginx_config import parse_address, render
-from entrypoints.http.drain_signal import DRAIN_TIMEOUT_S
+from entrypoints.http.probes.drain_signal import DRAIN_TIMEOUT_S
 from entrypoints.kubernetes.environment import secret_variables
 from tests.deploy.recipe import DEPLOY
 

@@ -11,7 +11,7 @@ from litestar.testing import AsyncTestClient
 
 from entrypoints.container import Container, app_wiring
 from entrypoints.http.app import create_asgi
-from entrypoints.http.client_limits import ClientLimits
+from entrypoints.http.middleware.client_limits import ClientLimits
 from entrypoints.settings import Settings
 from tests.unit.fakes import FakeClock, FakeProvider
 

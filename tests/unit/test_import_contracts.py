@@ -53,6 +53,16 @@ FORBIDDEN = {
         "import adapters.memory.cache",
         "Only the composition root",
     ),
+    "weather->admin": (
+        "entrypoints.http.weather.route",
+        "import entrypoints.http.admin.routes",
+        "HTTP slices: nothing imports the admin slice",
+    ),
+    "admin->status": (
+        "entrypoints.http.admin.routes",
+        "import entrypoints.http.status.page",
+        "HTTP slices: nothing imports the status slice",
+    ),
 }
 
 

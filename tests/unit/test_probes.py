@@ -15,8 +15,8 @@ from litestar.testing import AsyncTestClient
 
 from entrypoints.container import Container, app_wiring
 from entrypoints.http.app import create_app
-from entrypoints.http.drain_signal import drain_on_sigterm
-from entrypoints.http.probes import READINESS_KEY, Phase, Readiness
+from entrypoints.http.probes.drain_signal import drain_on_sigterm
+from entrypoints.http.probes.routes import READINESS_KEY, Phase, Readiness
 from entrypoints.settings import Settings, SettingsError
 from tests.unit.fakes import FakeProvider
 

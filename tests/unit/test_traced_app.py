@@ -18,7 +18,7 @@ from adapters.observability.traced_lock import TracedLock
 from domain.model.query import DEFAULT_GRID
 from entrypoints.container import Container, app_wiring
 from entrypoints.http.app import create_asgi
-from entrypoints.http.traced_app import TracedApp
+from entrypoints.http.middleware.traced_app import TracedApp
 from entrypoints.settings import Settings
 from tests.support.spans import Spans
 from tests.unit.fakes import FakeClock, FakeProvider

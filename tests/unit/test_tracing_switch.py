@@ -16,11 +16,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 BUILD = """
 import json, sys
-from entrypoints.http.asgi import create_app_from_env
+from entrypoints.worker import create_app_from_env
 app = create_app_from_env()
 TRACING = ("opentelemetry.sdk.trace", "opentelemetry.exporter",
            "opentelemetry.instrumentation.redis", "adapters.observability.trac",
-           "entrypoints.http.traced_app")
+           "entrypoints.http.middleware.traced_app")
 print(json.dumps({
     "app": type(app).__name__,
     "tracing": sorted({m for m in sys.modules if m.startswith(TRACING)}),

@@ -7,51 +7,23 @@ token (METRICS_TOKEN) the same way."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import logging
 from typing import Annotated, Any
 
 import msgspec
 from litestar import Request, Response, Router, delete, post
-from litestar.connection import ASGIConnection
 from litestar.di import NamedDependency
-from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
-from litestar.handlers.base import BaseRouteHandler
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, JSONBody
-from litestar.types import Guard
 
 from domain.model.query import WeatherQuery, display_name
+from entrypoints.http.middleware.bearer import bearer_guard, client_of
 from entrypoints.http.services import HttpServices
 from entrypoints.settings import Settings
 
 log = logging.getLogger("skycache.admin")
 
 MAX_WARM_CITIES = 100
-_CHALLENGE = {"WWW-Authenticate": 'Bearer realm="skycache"'}
-
-
-def bearer_guard(token: str) -> Guard:
-    """401 without `Authorization: Bearer ...`, 403 with any token but `token`."""
-    # Digests compared, so that neither the time taken nor an early exit on a length
-    # mismatch tells anything about the token.
-    expected = hashlib.sha256(token.encode()).digest()
-
-    def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
-        scheme, __, given = connection.headers.get("authorization", "").partition(" ")
-        if scheme.lower() != "bearer" or not given.strip():
-            raise NotAuthorizedException("a bearer token is required", headers=_CHALLENGE)
-        digest = hashlib.sha256(given.strip().encode()).digest()
-        if not hmac.compare_digest(digest, expected):
-            log.warning("admin token refused", extra={"client": _client(connection)})
-            raise PermissionDeniedException("the token is not valid")
-
-    return guard
-
-
-def _client(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
-    return connection.client.host if connection.client else "unknown"
 
 
 class WarmRequest(msgspec.Struct, forbid_unknown_fields=True):
@@ -103,7 +75,7 @@ async def purge(
 ) -> PurgeResponse | Response[PurgeIncomplete]:
     query = WeatherQuery.parse(city)
     purged = await services.purge_city(query)
-    extra = {"city": query.key, "client": _client(request), "shared": purged.shared}
+    extra = {"city": query.key, "client": client_of(request), "shared": purged.shared}
     log.log(logging.INFO if purged.shared else logging.WARNING, "admin purge", extra=extra)
     if purged.shared:
         return PurgeResponse(purged=display_name(query))
@@ -126,7 +98,7 @@ async def warm(
     queries = [WeatherQuery.parse(city) for city in data.cities]
     warmed = await services.warm_cities(queries)
     outcomes = [w.outcome for w in warmed]
-    log.info("admin warm", extra={"cities": len(queries), "client": _client(request),
+    log.info("admin warm", extra={"cities": len(queries), "client": client_of(request),
                                   "fetched": outcomes.count("MISS")})  # fmt: skip
     return WarmResponse([WarmedCity(w.city, w.outcome, w.detail, w.stored) for w in warmed])
 

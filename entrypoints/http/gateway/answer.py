@@ -13,8 +13,7 @@ from litestar import Response
 
 from domain.model.gateway import WireFormat
 from domain.model.gateway_answer import GatewayAnswer
-from entrypoints.http.caching_headers import STALE_MAX_AGE_S, cache_control
-from entrypoints.http.conditional import not_modified
+from entrypoints.http.weather.answer import STALE_MAX_AGE_S, cache_control, not_modified
 
 CONTENT_TYPES = {
     WireFormat.JSON: "application/json; charset=utf-8",

@@ -16,7 +16,7 @@ from domain.model.gateway_errors import GatewayBadRequest
 from domain.model.query import DEFAULT_GRID
 from entrypoints.http.gateway.answer import answered, refusal, refused
 from entrypoints.http.services import services_in
-from entrypoints.http.weather_params import COORD_GRID_KEY
+from entrypoints.http.weather.params import COORD_GRID_KEY
 
 PATHS = {api.path: api for api in Api}
 # A form holds the same parameters as a query string: Open-Meteo's own limits apply to it.

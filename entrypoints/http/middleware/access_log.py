@@ -1,5 +1,6 @@
-"""Request log lines, written in batches: a stdlib log call costs ~18 µs, which would halve
-the hot path's throughput; encoding a line here and writing many at once costs ~2 µs.
+"""Request log lines, written in batches: a stdlib log call per request took warm hits down
+to about half their throughput; encoding a line here and writing many at once costs a
+fraction of that (docs/BENCHMARKS.md, "Reading the targets").
 
 Lines have the same JSON shape as every other log line (logging_setup.JsonFormatter) and
 reach stderr at most `flush_s` after the request, or at shutdown.

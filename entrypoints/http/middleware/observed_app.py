@@ -11,7 +11,7 @@ from litestar.types import ASGIApp, HTTPScope, Message, Receive, Scope, Send
 
 from adapters.observability.prometheus_instruments import Instruments
 from entrypoints.http.middleware.access_log import AccessLog
-from entrypoints.http.weather.answer import WEATHER_PATH
+from entrypoints.http.weather import WEATHER_PATH
 
 log = logging.getLogger("skycache.access")
 
@@ -45,7 +45,8 @@ class ObservedApp:
     """Wraps the app behind the near cache: each request is counted, timed and logged.
 
     The near cache's hits never get here: it reports them through `near_hit()`, which
-    only counts (batched) and logs, keeping that path about a microsecond long.
+    only counts (batched) and logs, which keeps that path short
+    (docs/BENCHMARKS.md, "What keeps a hit cheap").
     """
 
     def __init__(
@@ -61,7 +62,7 @@ class ObservedApp:
     def near_hit(self) -> None:
         self._batch.add(self._near_hits)
         if self._log is not None:
-            # Not timed: a near-cache hit is answered in a few microseconds.
+            # Not timed: a near-cache hit is over before a timer would say anything.
             self._log.write("GET", WEATHER_PATH, 200, None, "HIT")
 
     def refused(self, scope: HTTPScope) -> None:
@@ -96,7 +97,7 @@ class ObservedApp:
             self._log.write(scope["method"], scope["path"], status, seconds, cache or None)
 
     def _children(self, path: str, status: int, cache: str) -> tuple[Any, Any]:
-        # labels() costs about a microsecond; the lookup, a tenth of that.
+        # labels() costs several times this lookup, on every request that reaches the app.
         key = (path, status, cache)
         found = self._labelled.get(key)
         if found is None:

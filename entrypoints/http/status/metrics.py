@@ -9,9 +9,9 @@ from litestar.di import NamedDependency
 
 from adapters.observability.readings import Readings
 from domain.use_cases.health import Health
-from entrypoints.http.admin.routes import bearer_guard
+from entrypoints.http.middleware.bearer import bearer_guard
+from entrypoints.http.no_store import NO_STORE
 from entrypoints.http.services import HttpServices
-from entrypoints.http.weather.headers import NO_STORE
 
 
 @get(

@@ -11,7 +11,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 from domain.model.query import DEFAULT_GRID, WeatherQuery, display_name
-from entrypoints.http.weather.answer import WEATHER_PATH
 from entrypoints.http.weather.params import params_of
 
 log = logging.getLogger("skycache.http")

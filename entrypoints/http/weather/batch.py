@@ -21,17 +21,17 @@ from domain.model.errors import InvalidQuery, SkycacheError
 from domain.model.query import WeatherQuery
 from domain.use_cases.get_weather import GetWeather
 from entrypoints.http.errors import domain_error, status_of
-from entrypoints.http.openapi import examples as responses
-from entrypoints.http.schemas import (
+from entrypoints.http.no_store import NO_STORE
+from entrypoints.http.schemas import ErrorResponse
+from entrypoints.http.services import services_in
+from entrypoints.http.weather import examples
+from entrypoints.http.weather.schemas import (
     MAX_BATCH,
     BatchItem,
     BatchRequest,
     BatchResponse,
-    ErrorResponse,
     WeatherResponse,
 )
-from entrypoints.http.services import services_in
-from entrypoints.http.weather.headers import NO_STORE
 from entrypoints.http.weather.units import Units
 
 # 50 names of at most 400 characters (WeatherQuery's raw limit), 4 bytes each in UTF-8.
@@ -54,7 +54,7 @@ def _refused(request: Request[Any, Any, Any], _: ValidationException) -> Respons
     request_max_body_size=MAX_BODY_BYTES,
     cache_control=NO_STORE,
     exception_handlers={ValidationException: _refused},
-    responses=responses.BATCH_ANSWERS,
+    responses=examples.BATCH_ANSWERS,
 )
 async def weather_batch(
     request: Request[Any, Any, Any], data: JSONBody[BatchRequest]

@@ -1,31 +1,93 @@
-"""Fresh cache hits answered before Litestar: one cache read, no framework work.
-
-A Redis hit through Litestar costs ~2x the read itself (routing, parameter parsing, the
-response object); this path keeps only what a hit needs. It answers plain queries (a city
-or a point, perhaps units) whose entry is fresh; anything else goes on to Litestar, which
-is handed what was read (SEEN), so it does not read again.
+"""/weather hits answered before Litestar: from the near cache, else from one read of the
+shared cache for a fresh entry, without the framework's work (docs/BENCHMARKS.md, "What
+keeps a hit cheap"). Whatever neither answers goes on to the app, which is handed what was
+read (SEEN), so it does not read again.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+import logging
+from collections.abc import Awaitable, Callable
 from decimal import Decimal
 from typing import Any
 
 from litestar.datastructures import State
+from litestar.enums import ScopeType
+from litestar.types import ASGIApp, Receive, Scope, Send
 
 from domain.model.outcome import WeatherResult
 from domain.model.query import DEFAULT_GRID
 from domain.use_cases.get_weather import Seen
-from entrypoints.http.weather.near_cache import Lookup, NearCache
 from entrypoints.http.services import services_in
-from entrypoints.http.weather.answer import Rendered, render
-from entrypoints.http.weather.near_cache import Lookup, NearCache
+from entrypoints.http.weather import WEATHER_PATH
+from entrypoints.http.weather.answer import Rendered, render, send_answer
+from entrypoints.http.weather.near_cache import NearCache
 from entrypoints.http.weather.params import WeatherParams, params_of
 
 # The request state's key for what the lookup read and could not answer (a Seen).
 SEEN = "skycache.seen"
+log = logging.getLogger("skycache.http")
+
+# A fresh entry read from the shared cache, already rendered; None if there is none. The
+# second argument is the request's state (the scope's), where a lookup leaves what it read
+# for the app, so the app does not read it again.
+Lookup = Callable[[bytes, dict[str, Any]], Awaitable[tuple[WeatherResult, Rendered] | None]]
+
+
+class NearCacheFastPath:
+    """ASGI wrapper: answers hot GET /weather hits itself; everything else goes to `app`.
+
+    First the near cache, on an exact match of the raw query string (any other spelling
+    goes through once and is stored under its own). Then, if given, `lookup`: one read of
+    the shared cache for a fresh entry. Whatever neither answers (misses, stale or unknown
+    cities, bad input) is the app's.
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        near: NearCache,
+        on_hit: Callable[[], None],
+        lookup: Lookup | None = None,
+        on_request: Callable[[bytes], None] | None = None,
+    ) -> None:
+        self._app = app
+        self._near = near
+        self._on_hit = on_hit
+        self._lookup = lookup
+        self._on_request = on_request  # sees every GET /weather's query string first
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            scope["type"] == ScopeType.HTTP
+            and scope["path"] == WEATHER_PATH
+            and scope["method"] == "GET"
+        ):
+            if self._on_request is not None:
+                self._on_request(scope["query_string"])
+            found = self._near.answer(scope["query_string"], scope["headers"])
+            if found is not None:
+                self._on_hit()
+                await send(found[0])
+                await send(found[1])
+                return
+            if self._lookup is not None and await self._answer_fresh(scope, send):
+                return
+        await self._app(scope, receive, send)
+
+    async def _answer_fresh(self, scope: Scope, send: Send) -> bool:
+        assert self._lookup is not None
+        try:
+            fresh = await self._lookup(scope["query_string"], scope.setdefault("state", {}))
+        except Exception:
+            # Nothing was sent: the app will answer, and report the error in its own way.
+            log.exception("fast path lookup failed; the app answers instead")
+            return False
+        if fresh is None:
+            return False
+        await send_answer(scope, send, *fresh)
+        return True
 
 
 def fresh_hits(
@@ -34,9 +96,10 @@ def fresh_hits(
     on_answer: Callable[[], None],
     grid: Decimal = DEFAULT_GRID,
 ) -> Lookup:
-    """A lookup for NearCacheFastPath, over the GetWeather the app's lifespan put in `state`."""
+    """A lookup for NearCacheFastPath, over the GetWeather the app's lifespan put in `state`:
+    plain queries (a city or a point, perhaps units) whose entry is fresh."""
 
-    # Parsing is pure and a tenth of a hit's cost: hot query strings are parsed once.
+    # Parsing is pure and a large part of a hit's cost: hot query strings are parsed once.
     # Bounded, and fed only strings RequestLimits let through (at most 2 KB each).
     @functools.lru_cache(maxsize=4096)
     def params(query_string: bytes) -> WeatherParams | None:

@@ -11,11 +11,11 @@ from litestar.middleware.rate_limit import get_remote_address
 from domain.model.errors import InvalidQuery
 from domain.model.query import DEFAULT_GRID
 from entrypoints.http.errors import domain_error
-from entrypoints.http.openapi import examples as responses
-from entrypoints.http.weather.fast_path import SEEN
 from entrypoints.http.services import services_in
-from entrypoints.http.weather.answer import WEATHER_PATH, WeatherAnswer, render
+from entrypoints.http.weather import WEATHER_PATH, examples
+from entrypoints.http.weather.answer import WeatherAnswer, render
 from entrypoints.http.weather.docs import WeatherOperation
+from entrypoints.http.weather.fast_path import SEEN
 from entrypoints.http.weather.params import COORD_GRID_KEY, parse_params
 
 
@@ -28,23 +28,23 @@ def _bad_parameters(request: Request[Any, Any, Any], _: ValidationException) -> 
     WEATHER_PATH,
     summary="Current weather for a city or a point",
     description="One cached entry per city or grid cell, whatever the units.",
-    responses=responses.WEATHER_ANSWERS,
+    responses=examples.WEATHER_ANSWERS,
     operation_class=WeatherOperation,
     exception_handlers={ValidationException: _bad_parameters},
 )
 async def weather(
     request: Request[Any, Any, Any],
-    city: Annotated[str | None, responses.CITY] = None,
-    lat: Annotated[str | None, responses.LAT] = None,
-    lon: Annotated[str | None, responses.LON] = None,
-    units: Annotated[str | None, responses.UNITS] = None,
+    city: Annotated[str | None, examples.CITY] = None,
+    lat: Annotated[str | None, examples.LAT] = None,
+    lon: Annotated[str | None, examples.LON] = None,
+    units: Annotated[str | None, examples.UNITS] = None,
     # Read from the scope by the answer itself; named here for the API docs.
-    if_none_match: Annotated[str | None, responses.IF_NONE_MATCH] = None,
-    if_modified_since: Annotated[str | None, responses.IF_MODIFIED_SINCE] = None,
+    if_none_match: Annotated[str | None, examples.IF_NONE_MATCH] = None,
+    if_modified_since: Annotated[str | None, examples.IF_MODIFIED_SINCE] = None,
 ) -> WeatherAnswer:
     # The hot path: services come from app state rather than Provide (two dependencies are
-    # resolved in an anyio task group, ~75 µs a request), and an ASGI answer skips
-    # Response's conversion; together about 4x cheaper in Litestar (see docs/BENCHMARKS.md).
+    # resolved in an anyio task group), and an ASGI answer skips Response's conversion
+    # (docs/BENCHMARKS.md, "What keeps a hit cheap").
     state = request.app.state
     params = parse_params(city, lat, lon, units, state.get(COORD_GRID_KEY, DEFAULT_GRID))
     services = services_in(state)

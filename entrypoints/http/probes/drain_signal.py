@@ -10,7 +10,7 @@ from types import FrameType
 
 import uvicorn
 
-from entrypoints.http.probes import Phase, Readiness
+from entrypoints.http.probes.routes import Phase, Readiness
 
 # How long uvicorn waits for requests in flight once it stops listening
 # (its timeout_graceful_shutdown); the Kubernetes grace period is counted from it.

@@ -1,6 +1,6 @@
 """TracedApp: the outermost ASGI wrapper, a server span for every request (fast-path
 hits too), named and dressed per the stable HTTP conventions. Imported only when tracing
-is on (entrypoints/http/asgi.py)."""
+is on (entrypoints/worker.py)."""
 
 from __future__ import annotations
 
@@ -14,9 +14,9 @@ from opentelemetry.propagators.textmap import Getter
 from opentelemetry.trace import SpanKind, StatusCode
 
 from adapters.observability.tracing import SERVER_SPAN
-from entrypoints.http.observed_app import route_of
-from entrypoints.http.weather_params import params_of
-from entrypoints.http.weather_response import WEATHER_PATH
+from entrypoints.http.middleware.observed_app import route_of
+from entrypoints.http.weather import WEATHER_PATH
+from entrypoints.http.weather.params import params_of
 
 OUTCOME = "skycache.cache.outcome"
 KEY = "skycache.cache.key"

@@ -12,8 +12,8 @@ import enum
 from litestar import Response, get
 from litestar.datastructures import State
 
-from entrypoints.http.caching_headers import NO_STORE
-from entrypoints.http.responses import LIVE_ANSWERS, READY_ANSWERS
+from entrypoints.http.no_store import NO_STORE
+from entrypoints.http.openapi.examples import LIVE_ANSWERS, READY_ANSWERS
 from entrypoints.http.schemas import ProbeResponse
 
 READINESS_KEY = "readiness"

@@ -1,5 +1,5 @@
-"""The caching headers of a /weather answer: validators that name the bytes, and a Date
-and max-age that an Age-aware cache (RFC 9111 arithmetic) reads as Skycache means them."""
+"""The caching headers of a /weather answer: a Date and max-age that an Age-aware cache
+(RFC 9111 arithmetic) reads as Skycache means them, and Last-Modified never after Date."""
 
 from __future__ import annotations
 
@@ -8,25 +8,10 @@ from email.utils import parsedate_to_datetime
 
 import pytest
 
-from domain.model.outcome import CacheOutcome, WeatherResult
-from domain.model.weather import Weather
-from entrypoints.http.weather.answer import encode_body, render
-from entrypoints.http.weather.headers import Lifetime, etag, lifetime, moment
-from entrypoints.http.weather.units import UNITS, Units
+from domain.model.outcome import WeatherResult
+from entrypoints.http.weather.answer import Lifetime, lifetime, moment, render
 from tests.support.age_aware_cache import Stored, directives
-
-WEATHER = Weather(city="Boise", temperature=3.0, humidity=65, description="Fog")
-FETCHED_AT = 1_764_000_000.25  # Mon, 24 Nov 2025 16:00:00.25 GMT
-NOW = FETCHED_AT + 100.4
-FRESH = WeatherResult(
-    weather=WEATHER,
-    outcome=CacheOutcome.HIT,
-    age_s=100.4,
-    fresh_for_s=219.6,  # fresh until FETCHED_AT + 320
-    stale_for_s=86_299.6,
-    fetched_at=FETCHED_AT,
-)
-STALE = replace(FRESH, outcome=CacheOutcome.STALE, fresh_for_s=0.0)
+from tests.unit.entrypoints.http.weather.results import FETCHED_AT, FRESH, NOW, STALE
 
 
 def headers_at(result: WeatherResult, rendered_at: float, sent_at: float) -> dict[str, str]:
@@ -36,34 +21,6 @@ def headers_at(result: WeatherResult, rendered_at: float, sent_at: float) -> dic
 
 def epoch(http_date: str) -> float:
     return parsedate_to_datetime(http_date).timestamp()
-
-
-VARIANTS = [
-    FRESH,
-    replace(FRESH, age_s=100.9),  # the same whole second of age: the same bytes
-    replace(FRESH, age_s=101.0),
-    replace(FRESH, fetched_at=FETCHED_AT + 300, fresh_for_s=10),  # refetched, same weather
-    STALE,
-    replace(STALE, age_s=101.0),
-    replace(FRESH, weather=replace(WEATHER, temperature=3.1)),
-]
-
-
-@pytest.mark.parametrize("units", UNITS)
-def test_two_answers_share_an_etag_exactly_when_their_bodies_are_the_same_bytes(
-    units: Units,
-) -> None:
-    for a in VARIANTS:
-        for b in VARIANTS:
-            same_bytes = encode_body(a, units) == encode_body(b, units)
-            assert (etag(a, units.encode()) == etag(b, units.encode())) == same_bytes, (a, b)
-
-
-def test_the_etag_is_strong_and_differs_between_units_and_between_fresh_and_stale() -> None:
-    tag = etag(FRESH, b"metric")
-    assert tag.startswith(b'"') and tag.endswith(b'"')
-    assert etag(FRESH, b"imperial") != tag
-    assert etag(STALE, b"metric") != tag  # same weather, same age: a stale body is other bytes
 
 
 @pytest.mark.parametrize("sent_after_s", [0.0, 0.3, 0.99, 1.7])

@@ -1,0 +1,1 @@
+"""/livez and /readyz: the orchestrator's probes, and the readiness a SIGTERM drains."""
