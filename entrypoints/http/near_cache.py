@@ -50,6 +50,7 @@ class _Item(NamedTuple):
     # The Cache-Control of the last hit, by whole seconds of max-age: a hot entry reuses
     # it all second long rather than format it on every hit.
     last_fresh: list[tuple[int, Freshness]]
+    fence: int = 0  # the fetch's (CacheEntry.fence): a live item is replaced by no older one
 
     def fresh(self, now: float) -> Freshness:
         seconds = round(self.fresh_until - now)
@@ -105,6 +106,7 @@ class NearCache:
                 age_s=result.age_s,
                 fresh_for_s=result.fresh_for_s,
                 stale_window_s=caching_headers.stale_window(result),
+                fence=result.fence,
             )
 
     def put(
@@ -115,15 +117,20 @@ class NearCache:
         age_s: float,
         fresh_for_s: float,
         stale_window_s: float = 0.0,
+        fence: int = 0,
     ) -> None:
-        """Kept for `ttl_s`, or less when the entry turns stale sooner."""
+        """Kept for `ttl_s`, or less when the entry turns stale sooner; not over a live
+        answer from a newer fetch (a higher `fence`)."""
         ttl_s = min(self.ttl_s, fresh_for_s)
         if not self.enabled or ttl_s <= 0:
             return
         now = self._clock()
+        held = self._items.get(query)
+        if held is not None and held.fence > fence and now < held.expires_at:
+            return
         fresh = (-1, freshness(0, 0))  # no hit yet
         self._items[query] = _Item(
-            now + ttl_s, now - age_s, now + fresh_for_s, stale_window_s, answer, [fresh]
+            now + ttl_s, now - age_s, now + fresh_for_s, stale_window_s, answer, [fresh], fence
         )
         self._items.move_to_end(query)
         if len(self._items) > self._max_items:
