@@ -49,11 +49,12 @@ class DecodedEntries:
 
 
 # One round trip, atomic: the stored entry's fence is read and compared where it lives.
-# It is the envelope's 11th element (envelope.py); an envelope without one, or one that
-# does not unpack, has fence 0. An entry from an older fetch is refused (returns 0).
+# It is the envelope's 11th element (envelope.py); an envelope without one, one that does
+# not unpack, or a key of another type (pcall: GET's error) has fence 0 and is replaced.
+# An entry from an older fetch is refused (returns 0).
 _PUT_FENCED = """
-local held = redis.call('GET', KEYS[1])
-if held then
+local held = redis.pcall('GET', KEYS[1])
+if type(held) == 'string' then
   local ok, env = pcall(cmsgpack.unpack, held)
   local fence = ok and type(env) == 'table' and tonumber(env[11]) or 0
   if fence > tonumber(ARGV[2]) then return 0 end
