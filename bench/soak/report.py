@@ -19,18 +19,21 @@ FLOORS = {"rss_mb": 20.0, "fds": 10.0, "tasks": 20.0, "redis_connections": 10.0}
 
 
 def slopes(samples: Samples, phases: Sequence[Phase], warmup_s: float) -> dict[str, Any]:
-    """Per measure, the steepest fit among the workers that lived long enough (and
-    Redis's own), on the samples after the warm-up taken outside the faults themselves."""
+    """Per measure, the steepest fit among the workers that lived through at least half
+    of the run (a worker started by a fault is still warming up; its series is short),
+    and Redis's own, on the samples after the warm-up taken outside the faults."""
     start = min((pts[0][0] for pts in samples.series.values() if pts), default=0.0)
-    steepest: dict[str, Slope] = {}
+    kept: dict[str, list[list[tuple[float, float]]]] = {}
     for name, points in samples.series.items():
         calm = [(t, v) for t, v in points if t >= start + warmup_s and not _during(phases, t)]
-        fit = slope(calm) if len(calm) >= MIN_POINTS else None
-        measure = name.split(":")[0]
-        if fit is not None and (
-            measure not in steepest or fit.per_hour > steepest[measure].per_hour
-        ):
-            steepest[measure] = fit
+        kept.setdefault(name.split(":")[0], []).append(calm)
+    steepest: dict[str, Slope] = {}
+    for measure, series in kept.items():
+        longest = max(len(points) for points in series)
+        fits = [slope(p) for p in series if len(p) >= max(MIN_POINTS, longest / 2)]
+        found = [fit for fit in fits if fit is not None]
+        if found:
+            steepest[measure] = max(found, key=lambda fit: fit.per_hour)
     return {
         measure: {
             "per_hour": round(fit.per_hour, 2),
@@ -90,6 +93,10 @@ def figures(
         "redis_connections_slope_per_hour": per_hour("redis_connections"),
         "slopes": fits,
         "redis_peaks": peaks(samples, phases),
+        "series": {
+            name: [[round(t, 1), round(v, 2)] for t, v in points]
+            for name, points in sorted(samples.series.items())
+        },
         "overlaps_by_fault": {fault: tally[1] for fault, tally in sorted(overlaps.items())},
         "fetches_by_fault": {fault: tally[0] for fault, tally in sorted(overlaps.items())},
         "fault_kinds": {fault: kinds.get(fault, "?") for fault in sorted(overlaps)},
