@@ -84,6 +84,8 @@ def _end_eviction(parts: Parts) -> None:
         with node_client(node) as client:
             client.config_set("maxmemory", "0")
             client.config_set("maxmemory-policy", "noeviction")
+            if client.info("replication")["role"] != "master":
+                continue  # a replica drops the junk when its primary does
             for key in client.scan_iter(match="soak:junk:*", count=1000):
                 client.unlink(key)
 

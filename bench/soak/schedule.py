@@ -14,6 +14,27 @@ from bench.soak.verdict import Phase
 CALM_S = LINGER_S + 4  # the aftermath, then a few seconds of calm
 
 
+def _applied(fault: Fault, parts: Parts, began: float) -> bool:
+    """Acts, lasts its time, undoes; False (reported on stderr) if any of it failed."""
+    try:
+        fault.act(parts)
+        time.sleep(max(began + fault.seconds - time.monotonic(), 0.0))
+    except Exception as error:  # the soak goes on; the report says so
+        print(f"soak: fault {fault.id} failed: {error!r}", file=sys.stderr, flush=True)
+        _undone(fault, parts)
+        return False
+    return _undone(fault, parts)
+
+
+def _undone(fault: Fault, parts: Parts) -> bool:
+    try:
+        fault.undo(parts)
+    except Exception as error:  # reported; the next fault may find it still on
+        print(f"soak: undoing {fault.id} failed: {error!r}", file=sys.stderr, flush=True)
+        return False
+    return True
+
+
 def run_schedule(parts: Parts, faults: Sequence[Fault], seconds: float, phases: list[Phase]) -> int:
     """Appends each fault's phase to `phases` as it ends; the number of faults that failed
     to apply (each reported on stderr, the soak going on)."""
@@ -30,14 +51,7 @@ def run_schedule(parts: Parts, faults: Sequence[Fault], seconds: float, phases: 
             continue
         skipped = 0
         start, began = time.time(), time.monotonic()
-        try:
-            fault.act(parts)
-            time.sleep(max(began + fault.seconds - time.monotonic(), 0.0))
-        except Exception as error:  # the soak goes on; the report says so
-            failed += 1
-            print(f"soak: fault {fault.id} failed: {error!r}", file=sys.stderr, flush=True)
-        finally:
-            fault.undo(parts)
+        failed += not _applied(fault, parts, began)
         phases.append(Phase(fault.id, fault.kind, start, time.time(), fault.aftermath_s))
         gap_s = max(CALM_S, fault.aftermath_s + CALM_S - LINGER_S)  # its aftermath, then calm
         time.sleep(max(min(gap_s, deadline - time.monotonic()), 0.0))
