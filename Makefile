@@ -7,7 +7,7 @@ PORT ?= 8000
 WORKERS ?= 2
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test check lint lock docs redis-server chromium nginx prometheus bench
+.PHONY: run test check lint lock docs redis-server chromium nginx prometheus bench soak
 
 # `make run` installs what serving needs (about 120 MB) from requirements.lock; `make test`
 # adds the test and load-test tools from requirements-test.lock (about 320 MB in all). The
@@ -72,6 +72,11 @@ bench: $(VENV)/.test-extras redis-server
 	@command -v wrk >/dev/null || ($(SUDO) apt-get install -y -qq wrk || true)
 	$(BIN)/pip install --quiet --require-hashes -r requirements-bench.lock
 	$(BIN)/python -m bench
+
+# A compressed day of traffic and faults (bench/soak); its table lands in docs/SOAK.md.
+SOAK_MINUTES ?= 10
+soak: $(VENV)/.test-extras redis-server
+	$(BIN)/python -m bench.soak --minutes $(SOAK_MINUTES)
 
 # After a change to pyproject.toml's dependencies: uv resolves each lock in about a second
 # (pip-tools' pip-compile found the same pins and hashes in 15 s, for this platform only: no

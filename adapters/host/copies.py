@@ -42,6 +42,7 @@ class HostCopies(WeatherStore, LocationStore):
     - reads and writes go to `shared`; only those it refuses (CacheUnavailable) touch
       the copies, and the refusal still surfaces from a write;
     - a read refused is answered by a live copy, or refused as before;
+    - a live copy is not replaced by an entry from an older fetch (a lower fence);
     - a delete removes the copy too (a purge must hold during an outage)."""
 
     def __init__(
@@ -70,7 +71,10 @@ class HostCopies(WeatherStore, LocationStore):
         try:
             await self._shared.put(key, entry, ttl_s)
         except CacheUnavailable:
-            self._write(key, "entry", _Copy(self._clock.now() + ttl_s, entry=entry))
+            held = self._read(key, "entry")
+            # A sibling's copy from a newer fetch stays (a paused fetch writing late).
+            if held is None or held.entry is None or not entry.older_than(held.entry):
+                self._write(key, "entry", _Copy(self._clock.now() + ttl_s, entry=entry))
             raise
 
     async def get_location(self, key: str) -> Location | None:

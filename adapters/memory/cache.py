@@ -32,6 +32,11 @@ class _ExpiringLru(Generic[V]):
         self._items.move_to_end(key)
         return value
 
+    def peek(self, key: str) -> V | None:
+        """The live value under `key`, without counting as a use."""
+        item = self._items.get(key)
+        return item[1] if item is not None and item[0] > self._clock.monotonic() else None
+
     def holds(self, key: str, value: V) -> bool:
         """Whether `value` itself (not an equal copy) is kept, and not expired, under `key`."""
         item = self._items.get(key)
@@ -59,7 +64,10 @@ class MemoryCache(Cache):
         return self._entries.get(key)
 
     async def put(self, key: str, entry: CacheEntry, ttl_s: float) -> None:
-        self._entries.put(key, entry, ttl_s)
+        """Refused, silently, when the live entry held comes from a newer fetch."""
+        held = self._entries.peek(key)
+        if held is None or not entry.older_than(held):
+            self._entries.put(key, entry, ttl_s)
 
     def holds(self, key: str, entry: CacheEntry) -> bool:
         """Whether this very entry object is kept: a re-read of an unchanged shared entry

@@ -29,7 +29,9 @@ class FallbackCache(WeatherStore, LastGoodReader, LocationStore):
       with no local copy either, CacheUnavailable is raised as before;
     - the local copy is an LRU of `max_items`, each kept no longer than the entry lives;
     - an entry without weather (unknown or unusable) never replaces a local copy with
-      weather: that copy is the last good one, worth more than a 502 or a 404.
+      weather: that copy is the last good one, worth more than a 502 or a 404;
+    - nor does an entry from an older fetch (a lower fence) replace a live local copy,
+      read or written (MemoryCache's rule).
     """
 
     def __init__(

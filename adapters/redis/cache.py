@@ -48,6 +48,22 @@ class DecodedEntries:
         return len(self._items)
 
 
+# One round trip, atomic: the stored entry's fence is read and compared where it lives.
+# It is the envelope's 11th element (envelope.py); an envelope without one, one that does
+# not unpack, or a key of another type (pcall: GET's error) has fence 0 and is replaced.
+# An entry from an older fetch is refused (returns 0).
+_PUT_FENCED = """
+local held = redis.pcall('GET', KEYS[1])
+if type(held) == 'string' then
+  local ok, env = pcall(cmsgpack.unpack, held)
+  local fence = ok and type(env) == 'table' and tonumber(env[11]) or 0
+  if fence > tonumber(ARGV[2]) then return 0 end
+end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[3])
+return 1
+"""
+
+
 def _px(ttl_s: float) -> int:
     # PX 0 is an error in Redis; the shortest TTL we ask for is one millisecond.
     return max(round(ttl_s * 1000), 1)
@@ -62,12 +78,16 @@ class RedisCache(WeatherStore, LocationStore, StoreHealth):
         self._gets = BatchedGets(client)  # concurrent hits share one round trip
         self._metrics = metrics
         self._decoded = DecodedEntries()
+        self._put_fenced = client.register_script(_PUT_FENCED)
 
     async def get(self, key: str) -> CacheEntry | None:
         return self._decode(await self._read(weather_key(key)), self._decoded.decode)
 
     async def put(self, key: str, entry: CacheEntry, ttl_s: float) -> None:
-        await self._write(weather_key(key), encode_entry(entry), ttl_s)
+        """Refused, silently, when the entry stored comes from a newer fetch (fence)."""
+        args: list[bytes | int] = [encode_entry(entry), entry.fence, _px(ttl_s)]
+        with unavailable_on_error("SET"):
+            await self._put_fenced(keys=[weather_key(key)], args=args)
 
     async def ping(self) -> bool:
         try:

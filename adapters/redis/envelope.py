@@ -51,6 +51,15 @@ class _EntryV1(_PlainEntryV1, tag=1):
     provider: str | None = None
 
 
+class _FencedEntryV1(_EntryV1, tag=1):
+    """`fence` came last, the same way: envelopes without it decode with fence 0, and the
+    version before reads these (dropping it). It is the envelope's 11th element, where
+    the cache's write script (cache.py) reads it; entries with fence 0 are encoded
+    without it, byte for byte as before."""
+
+    fence: int = 0
+
+
 class _LocationV1(msgspec.Struct, array_like=True, tag=1):
     name: str
     latitude: float
@@ -60,7 +69,7 @@ class _LocationV1(msgspec.Struct, array_like=True, tag=1):
 
 
 _encoder = msgspec.msgpack.Encoder()
-_entry_decoder = msgspec.msgpack.Decoder(_EntryV1)
+_entry_decoder = msgspec.msgpack.Decoder(_FencedEntryV1)
 _location_decoder = msgspec.msgpack.Decoder(_LocationV1)
 
 
@@ -101,6 +110,8 @@ def encode_entry(entry: CacheEntry) -> bytes:
         entry.failures,
         _ms(entry.fetch_s),
     )
+    if entry.fence:
+        return _encoder.encode(_FencedEntryV1(*fields, entry.unusable, entry.provider, entry.fence))
     if weather is None:
         return _encoder.encode(_EntryV1(*fields, entry.unusable, entry.provider))
     return _encoder.encode(_PlainEntryV1(*fields))
@@ -136,6 +147,7 @@ def decode_entry(raw: bytes) -> CacheEntry:
         fetch_s=env.fetch_ms / 1000,
         unusable=env.unusable,
         provider=env.provider,
+        fence=env.fence,
     )
 
 

@@ -19,6 +19,9 @@ class CacheEntry:
     `provider` says whose answer an entry without weather records: the provider that said
     the city is unknown, or the chain whose answer was unusable (an entry with weather
     names its provider in it). None, in entries written before they said so, is nobody's.
+    `fence` orders the fetches that wrote entries: the fetch's start, in whole epoch
+    milliseconds (0 for entries written before fences). Every cache keeps the entry with
+    the highest fence, so a slow fetch that overlapped a newer one never writes last.
     """
 
     weather: Weather | None
@@ -30,6 +33,12 @@ class CacheEntry:
     fetch_s: float = 0.0
     unusable: str | None = None
     provider: str | None = None
+    fence: int = 0
+
+    def older_than(self, other: CacheEntry) -> bool:
+        """Written by a fetch that started before `other`'s: it must not replace it.
+        Equal fences are one fetch rewriting its own entry (a back-off), which may."""
+        return self.fence < other.fence
 
     @property
     def is_unusable(self) -> bool:

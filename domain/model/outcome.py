@@ -24,6 +24,7 @@ class WeatherResult:
     fresh_for_s: float = 0.0
     stale_for_s: float = 0.0  # until the entry is no longer served at all, even stale
     fetched_at: float = 0.0  # epoch seconds, the same in every process sharing the cache
+    fence: int = 0  # the fence of the entry that answered (CacheEntry.fence)
 
     @property
     def stale(self) -> bool:

@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import random
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from domain.model.admission import Priority, admitted_as, note_sent
 from domain.model.counters import CounterName
@@ -82,6 +82,10 @@ class GetWeather:
       last good copy this process holds is served STALE and written back with a back-off:
       the shared cache lost it (flushed, restarted empty), the upstream cannot replace it;
     - the cache being down is a miss, never an error;
+    - every write carries its fetch's fence (its start time): caches keep the newest
+      fetch's entry, so an older fetch that finishes last (a paused holder) is refused;
+      a failed fetch's back-off carries its own fence, and a last good copy written back
+      the fence of what it replaces, so the next fetch, started later, still wins;
     - only entries the configured providers produced are read (ProviderChain.owns): any
       other, a simulated provider's or another chain's, is a miss, as if it were absent;
     - "no such city" is cached only on the first provider's word; a fallback's (the first
@@ -219,7 +223,9 @@ class GetWeather:
         self, query: WeatherQuery, entry: CacheEntry, outcome: CacheOutcome, now: float
     ) -> WeatherResult:
         """The last good copy if this process holds one, else the remembered 502."""
-        served = await self._last_good(query, missed=outcome is not CacheOutcome.HIT)
+        served = await self._last_good(
+            query, missed=outcome is not CacheOutcome.HIT, replacing=entry
+        )
         if served is not None:
             return served
         if outcome is CacheOutcome.HIT:
@@ -230,10 +236,13 @@ class GetWeather:
             outcome=outcome,
         )
 
-    async def _last_good(self, query: WeatherQuery, *, missed: bool) -> WeatherResult | None:
+    async def _last_good(
+        self, query: WeatherQuery, *, missed: bool, replacing: CacheEntry | None = None
+    ) -> WeatherResult | None:
         """The copy this process kept, served STALE, when the shared cache has none.
 
-        `missed`: the request was already counted as a failed miss, so it is not also a hit."""
+        `missed`: the request was already counted as a failed miss, so it is not also a hit.
+        `replacing`: the entry without weather the cache holds instead, if any."""
         copy = await self._copies.last_good(query.key)
         now = self._clock.now()
         if copy is None or copy.weather is None or not self._chain.owns(copy):
@@ -241,8 +250,12 @@ class GetWeather:
         if self._policy.state(copy, now) is Freshness.EXPIRED:
             return None
         # Back in the shared cache with a back-off: the next requests are answered from it
-        # (by every worker) without each one trying the failing upstream again.
-        await self._write(query.key, self._policy.after_failed_refresh(copy, now))
+        # (by every worker) without each one trying the failing upstream again. It carries
+        # the fence of the entry it replaces (an unusable one), else its own.
+        fence = max(copy.fence, replacing.fence if replacing else 0)
+        await self._write(
+            query.key, replace(self._policy.after_failed_refresh(copy, now), fence=fence)
+        )
         if not missed:
             return self._answer(copy, CacheOutcome.STALE, now)
         self._metrics.incr(CounterName.STALE_SERVED)
@@ -269,9 +282,21 @@ class GetWeather:
         for counter in _FAILED_MISS:
             self._metrics.incr(counter)
 
-    async def _load(self, query: WeatherQuery, *, stale: CacheEntry | None = None) -> CacheEntry:
-        """`stale`: the copy a refresh replaces, which an unusable answer must not replace."""
+    async def _load(
+        self, query: WeatherQuery, *, stale: CacheEntry | None = None, fence: int | None = None
+    ) -> CacheEntry:
+        """`stale`: the copy a refresh replaces, which an unusable answer must not replace.
+        `fence`: the fetch's, when it was taken before this call; else its start now."""
         started = self._clock.now()
+        entry = await self._fetched(query, started, stale)
+        entry = replace(entry, fence=fence if fence is not None else fence_of(started))
+        await self._write(query.key, entry)
+        return entry
+
+    async def _fetched(
+        self, query: WeatherQuery, started: float, stale: CacheEntry | None
+    ) -> CacheEntry:
+        """The entry a fetch started at `started` gives, not yet fenced nor written."""
         try:
             weather = await self._call(query)
         except CityNotFound as error:
@@ -292,7 +317,6 @@ class GetWeather:
             entry = self._policy.fresh_entry(
                 weather, now, jitter_fraction=self._uniform(), fetch_s=now - started
             )
-        await self._write(query.key, entry)
         return entry
 
     async def _call(self, query: WeatherQuery) -> Weather:
@@ -322,13 +346,16 @@ class GetWeather:
 
     async def _refresh(self, query: WeatherQuery, stale: CacheEntry) -> None:
         async def load() -> CacheEntry:
+            fence = fence_of(self._clock.now())
             try:
                 with admitted_as(Priority.REFRESH):
-                    return await self._load(query, stale=stale)
+                    return await self._load(query, stale=stale, fence=fence)
             except UpstreamUnavailable as error:
                 self._metrics.incr(CounterName.UPSTREAM_ERRORS)
-                # Written while we still hold the lease, so no other worker races it.
-                await self._write(query.key, self._after_failure(stale, error))
+                # Written while we still hold the lease, so no other worker races it; with
+                # this fetch's fence, so a newer fetch that overlapped it keeps its answer.
+                backoff = replace(self._after_failure(stale, error), fence=fence)
+                await self._write(query.key, backoff)
                 raise
 
         async def done_meanwhile() -> CacheEntry | None:
@@ -367,6 +394,12 @@ class GetWeather:
             await self._cache.put(key, entry, ttl_s)
 
 
+def fence_of(started: float) -> int:
+    """A fetch's fence: its start in whole epoch milliseconds, one clock for every process
+    on a host (NTP keeps hosts within a lease's length of each other)."""
+    return round(started * 1000)
+
+
 def _unconfirmed_miss(error: CityNotFound) -> CityNotFound:
     return CityNotFound(str(error), outcome=CacheOutcome.MISS, fresh_for_s=0.0, final=False)
 
@@ -386,4 +419,5 @@ def _result(
         fresh_for_s=max(entry.fresh_until - now, 0.0),
         stale_for_s=max(entry.stale_until - now, 0.0),
         fetched_at=entry.fetched_at,
+        fence=entry.fence,
     )

@@ -4,6 +4,8 @@ adapter that offers them."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from adapters.memory.cache import MemoryCache
@@ -208,3 +210,55 @@ async def test_a_deleted_entry_leaves_no_last_good_copy(copies: Copies) -> None:
 async def test_deleting_a_key_never_stored_is_no_error(cache: AnyCache) -> None:
     await cache.delete("atlantis")
     assert await cache.get("atlantis") is None
+
+
+def fenced(fence: int, temperature: float) -> CacheEntry:
+    """An entry written by the fetch that started at `fence` and found `temperature`."""
+    weather = Weather(city="San Jose", temperature=temperature, humidity=None, description=None)
+    return CacheEntry(
+        weather=weather,
+        fetched_at=NOW,
+        fresh_until=NOW + 300,
+        stale_until=NOW + 600,
+        fence=fence,
+    )
+
+
+async def test_an_older_fetch_writing_after_a_newer_one_leaves_the_newer(
+    cache: AnyCache,
+) -> None:
+    await cache.put("san jose", fenced(1_717_243_200_002, 21.5), 60)
+    await cache.put("san jose", fenced(1_717_243_200_001, 9.0), 60)  # a millisecond older
+    assert await cache.get("san jose") == fenced(1_717_243_200_002, 21.5)
+
+
+async def test_a_last_good_copy_keeps_the_newer_of_two_fetches(copies: Copies) -> None:
+    await copies.put("san jose", fenced(1_717_243_200_002, 21.5), 60)
+    await copies.put("san jose", fenced(1_717_243_200_001, 9.0), 60)  # a millisecond older
+    assert await copies.last_good("san jose") == fenced(1_717_243_200_002, 21.5)
+
+
+async def test_an_equal_fence_is_the_same_fetch_rewriting_and_is_accepted(
+    cache: AnyCache,
+) -> None:
+    await cache.put("san jose", fenced(1_717_243_200_001, 21.5), 60)
+    backoff = replace(fenced(1_717_243_200_001, 21.5), retry_after=NOW + 5, failures=1)
+    await cache.put("san jose", backoff, 60)
+    assert await cache.get("san jose") == backoff
+
+
+async def test_a_newer_fetch_replaces_an_older_one_and_an_unfenced_entry(
+    cache: AnyCache,
+) -> None:
+    await cache.put("san jose", entry(), 60)  # written before fences: fence 0
+    await cache.put("san jose", fenced(1_717_243_200_001, 9.0), 60)
+    assert await cache.get("san jose") == fenced(1_717_243_200_001, 9.0)
+    await cache.put("san jose", fenced(1_717_243_200_002, 21.5), 60)
+    assert await cache.get("san jose") == fenced(1_717_243_200_002, 21.5)
+
+
+async def test_after_a_delete_any_fence_is_accepted(cache: AnyCache) -> None:
+    await cache.put("san jose", fenced(1_717_243_200_002, 21.5), 60)
+    await cache.delete("san jose")
+    await cache.put("san jose", fenced(1_717_243_200_001, 9.0), 60)
+    assert await cache.get("san jose") == fenced(1_717_243_200_001, 9.0)

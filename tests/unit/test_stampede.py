@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 
 import pytest
 
@@ -14,6 +15,7 @@ from domain.model.outcome import CacheOutcome
 from domain.model.policy import CachePolicy
 from domain.model.query import WeatherQuery
 from domain.model.weather import Weather
+from domain.use_cases.get_weather import fence_of
 from domain.use_cases.stampede import Role, StampedeGuard
 from ports.lock import Held, Lease, Signal
 from tests.unit.fakes import FakeClock, FakeProvider
@@ -177,6 +179,7 @@ async def test_a_refresh_another_worker_completed_meanwhile_is_not_run_again() -
         provider=service.provider.name,
     )
     renewed = service.policy.fresh_entry(weather, service.clock.now(), jitter_fraction=0)
+    renewed = replace(renewed, fence=fence_of(service.clock.now()))  # the other's fetch
     await service.cache.put(SAN_JOSE.key, renewed, 600)
     await service.get_weather.drain()
     assert service.provider.calls == ["san jose"]

@@ -6,8 +6,10 @@ lets only that script and style run and the page talk only to this server."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
+import os
 import re
 import time
 from pathlib import Path
@@ -78,4 +80,7 @@ async def status_report(services: HttpServices, top: TopCities) -> dict[str, Any
         },
         "top_cities": [{"city": city, "requests": n} for city, n in top.top(TOP_CITIES)],
         "top_cities_window_s": top.window_s,
+        # Which worker answered, and its event loop's live tasks: a soak samples them to
+        # see that no task is ever left behind (bench/soak).
+        "worker": {"pid": os.getpid(), "asyncio_tasks": len(asyncio.all_tasks())},
     }

@@ -22,6 +22,7 @@ HIT = CacheOutcome.HIT.value.encode()
 class _Item(NamedTuple):
     expires_at: float
     answer: Rendered
+    fence: int = 0  # the fetch's (CacheEntry.fence): a live item is replaced by no older one
 
 
 class NearCache:
@@ -57,10 +58,11 @@ class NearCache:
     def keep(self, query: bytes, result: WeatherResult, answer: Rendered) -> None:
         """Stores the rendered answer of a result, unless it is stale."""
         if result.outcome is not CacheOutcome.STALE:
-            self.put(query, answer)
+            self.put(query, answer, fence=result.fence)
 
-    def put(self, query: bytes, answer: Rendered) -> None:
-        """Kept for `ttl_s`, or less when the answer turns stale sooner."""
+    def put(self, query: bytes, answer: Rendered, fence: int = 0) -> None:
+        """Kept for `ttl_s`, or less when the answer turns stale sooner; not over a live
+        answer from a newer fetch (a higher `fence`)."""
         fresh_until = answer.life.fresh_until
         if not self.enabled or fresh_until is None:
             return
@@ -68,7 +70,10 @@ class NearCache:
         expires_at = min(now + self.ttl_s, fresh_until)
         if expires_at <= now:
             return
-        self._items[query] = _Item(expires_at, answer)
+        held = self._items.get(query)
+        if held is not None and held.fence > fence and now < held.expires_at:
+            return
+        self._items[query] = _Item(expires_at, answer, fence)
         self._items.move_to_end(query)
         if len(self._items) > self._max_items:
             self._items.popitem(last=False)

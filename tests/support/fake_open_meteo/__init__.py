@@ -2,7 +2,8 @@
 
 It runs in its own process (uvicorn, on an inherited loopback socket), so that it keeps
 up with a stampede on its own core and app servers in other processes can use it too.
-Steer it over HTTP (POST /_control, GET /_calls, POST /_reset) or through this handle:
+Steer it over HTTP (POST /_control, GET /_calls, POST /_reset; GET /_forecasts lists every
+forecast call as [point, start, end, mode]) or through this handle:
 
     fake = FakeOpenMeteo().start()
     fake.set(mode="error429", endpoint="forecast")   # or latency_s=0.2, weather_code=95

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections import Counter
+import time
+from collections import Counter, deque
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, Literal, Protocol, TypeVar
@@ -32,6 +33,7 @@ TRICKLE_S = 1.0  # one byte a second: never slow enough for a per-read timeout t
 TRICKLE_MAX_BYTES = 60  # a minute of it, then the fake gives up too
 HUGE_BODY_BYTES = 300 * 1024 * 1024
 _CHUNK = b" " * 65_536  # JSON whitespace, sent over and over: nothing held but this
+FORECAST_LOG_MAX = 200_000  # about an hour of a soak's forecasts; older ones are dropped
 
 
 class Control(msgspec.Struct, forbid_unknown_fields=True):
@@ -62,6 +64,11 @@ class State:
     calls: Counter[str] = field(default_factory=Counter)
     # Per place: "geocoding <name>" and "forecast <latitude>,<longitude>", as asked.
     places: Counter[str] = field(default_factory=Counter)
+    # Per forecast call: [point, start, end, mode] (epoch seconds; the end is when its
+    # answer was sent), from which bench/soak finds two fetches of one point at once.
+    forecasts: deque[tuple[str, float, float, str]] = field(
+        default_factory=lambda: deque(maxlen=FORECAST_LOG_MAX)
+    )
 
     def apply(self, control: Control) -> None:
         targets = ENDPOINTS if control.endpoint == "both" else (control.endpoint,)
@@ -145,6 +152,8 @@ class FakeUpstream(Generic[S]):
             await _reply(send, 200, self.state.view()["calls"])
         elif route == ("GET", "/_places"):
             await _reply(send, 200, dict(self.state.places))
+        elif route == ("GET", "/_forecasts"):
+            await _reply(send, 200, list(getattr(self.state, "forecasts", ())))
         elif route == ("GET", "/_state"):
             await _reply(send, 200, self.state.view())
         elif route == ("POST", "/_reset"):
@@ -166,6 +175,15 @@ class FakeUpstream(Generic[S]):
 
 
 async def _serve(state: State, endpoint: Endpoint, query: dict[str, str], send: Any) -> None:
+    started, first = time.time(), state.mode_for(endpoint, query)
+    await _answer_call(state, endpoint, query, send)
+    if endpoint == "forecast":
+        last = state.mode_for(endpoint, query)  # a mode switched mid-call shows as both
+        mode = first if first == last else f"{first}->{last}"
+        state.forecasts.append((_coordinates(query), started, time.time(), mode))
+
+
+async def _answer_call(state: State, endpoint: Endpoint, query: dict[str, str], send: Any) -> None:
     state.calls[endpoint] += 1
     where = query.get("name", "") if endpoint == "geocoding" else _coordinates(query)
     state.places[f"{endpoint} {where}"] += 1

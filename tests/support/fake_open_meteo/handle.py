@@ -111,6 +111,13 @@ class FakeOpenMeteo(GatewayControls):
         """Calls per "geocoding <name>" and per "forecast <latitude>,<longitude>"."""
         return _ok(await self._arequest("GET", "/_places"), Calls)
 
+    def forecasts(self) -> list[tuple[str, float, float, str]]:
+        """Every forecast call: (point, start, end, mode), epoch seconds."""
+        rows = _ok(
+            httpx.get(f"{self.url}/_forecasts", timeout=30), list[tuple[str, float, float, str]]
+        )
+        return rows
+
     async def areset(self) -> None:
         _ok(await self._arequest("POST", "/_reset"), State)
 

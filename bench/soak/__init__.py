@@ -1,0 +1,1 @@
+"""`python -m bench.soak`: a compressed day of traffic and faults, and what it left behind."""
