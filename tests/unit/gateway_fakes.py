@@ -12,7 +12,7 @@ from domain.model.errors import GatewayRefused, UpstreamUnavailable
 from domain.model.gateway import Api, GatewayRequest, Point, WireFormat
 from domain.model.gateway_part import GatewayPolicy
 from domain.use_cases.gateway import ServeGateway
-from domain.use_cases.gateway_fetch import LeasedFetch
+from domain.use_cases.gateway_fetch import FreshUntil, LeasedFetch
 from domain.use_cases.gateway_refresh import Refreshes
 from domain.use_cases.stampede import StampedeGuard
 from tests.unit.fakes import FakeClock
@@ -77,6 +77,7 @@ def gateway_over(
     metrics: MemoryMetrics | None = None,
     misses: Misses | None = None,
     policy: GatewayPolicy | None = None,
+    fresh_until: FreshUntil | None = None,
 ) -> ServeGateway:
     """One process's use case; two over the same store and lock are two processes."""
     metrics = metrics or MemoryMetrics()
@@ -91,6 +92,7 @@ def gateway_over(
         metrics=metrics,
         uniform=lambda: 0.5,
         lock_ttl_s=5.0,
+        fresh_until=fresh_until,
     )
     refreshes = Refreshes(fetch, clock=clock, metrics=metrics, backoff_s=policy.refresh_backoff_s)
     return ServeGateway(
