@@ -6,7 +6,12 @@ import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 
-from domain.model.errors import CacheUnavailable, GatewayRefused, TooManyMisses
+from domain.model.errors import (
+    CacheUnavailable,
+    GatewayRefused,
+    TooManyMisses,
+    UpstreamUnavailable,
+)
 from domain.model.gateway import GatewayRequest, Point
 from domain.model.gateway_part import GatewayPolicy, StoredPart
 from domain.model.outcome import CacheOutcome, CounterName
@@ -128,7 +133,6 @@ class LeasedFetch:
         batch: dict[str, Point],
         refusal_key: str,
     ) -> dict[str, Found]:
-        count(self._metrics, CounterName.GATEWAY_API_CALLS, query.api)
         now = self._clock.now()
         # The model runs are read alongside the call, not after it: no added wait on a miss.
         runs = asyncio.ensure_future(self._fresh_until(query, now)) if self._fresh_until else None
@@ -137,10 +141,13 @@ class LeasedFetch:
         except BaseException as failed:
             if runs is not None:
                 runs.cancel()
+            if not isinstance(failed, UpstreamUnavailable) or failed.attempted:
+                count(self._metrics, CounterName.GATEWAY_API_CALLS, query.api)
             if isinstance(failed, GatewayRefused):
                 refusal = self._policy.refusal(failed.body, now, self._upstream.name)
                 await self._keep(refusal_key, refusal)
             raise
+        count(self._metrics, CounterName.GATEWAY_API_CALLS, query.api)
         follows = await runs if runs is not None else None
         found: dict[str, Found] = {}
         for key, body in zip(batch, bodies, strict=True):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 
 import httpx
 
@@ -12,6 +13,8 @@ from adapters.providers.open_meteo_runs import OpenMeteoModelRuns
 from adapters.redis.breaker import RedisBreaker
 from adapters.redis.gateway_store import RedisPartStore
 from adapters.redis.topology import RedisClient
+from adapters.resilience.protected_gateway import ProtectedGateway
+from adapters.resilience.protection import Protection
 from domain.model.gateway import Api
 from domain.model.gateway_part import GatewayPolicy
 from domain.model.model_runs import RunFreshness
@@ -21,8 +24,8 @@ from domain.use_cases.gateway_refresh import Refreshes
 from domain.use_cases.gateway_runs import FollowRuns
 from domain.use_cases.stampede import StampedeGuard
 from entrypoints.settings import Settings
-from entrypoints.wiring.upstream import http_limits
-from ports.budget import MissBudget
+from entrypoints.wiring.upstream import http_limits, protection_config
+from ports.budget import MissBudget, UpstreamBudget
 from ports.clock import Clock
 from ports.gateway_store import PartStore
 from ports.lock import Lock
@@ -68,6 +71,19 @@ def upstream(settings: Settings, http: httpx.AsyncClient) -> OpenMeteoGateway:
     return OpenMeteoGateway(http, _urls(settings), http_limits(settings), api_key=api_key)
 
 
+def protection(settings: Settings, clock: Clock, budget: UpstreamBudget | None) -> Protection:
+    """The gateway's own cap, retry, breaker and 429 window, on the settings /weather's
+    provider uses; its time bounds for one HTTP request a call (docs/TIMING.md)."""
+    deadlines = settings.deadlines
+    config = replace(
+        protection_config(settings, OpenMeteoGateway.name),
+        call_timeout_s=deadlines.attempt_s(1),
+        queue_timeout_s=deadlines.queue_s(1),
+        deadline_s=deadlines.provider_s(1),
+    )
+    return Protection(OpenMeteoGateway.name, config, clock=clock, budget=budget)
+
+
 def follow_runs(settings: Settings, http: httpx.AsyncClient, clock: Clock) -> FollowRuns | None:
     """FORECAST_FRESHNESS=model-runs: parts fresh until their model's next run (+ margin)."""
     if settings.forecast_freshness != "model-runs":
@@ -90,6 +106,7 @@ def serve_gateway(
     metrics: Metrics,
     clock: Clock,
     misses: MissBudget | None,
+    budget: UpstreamBudget | None = None,
 ) -> ServeGateway:
     rules = policy(settings)
     gateway = upstream(settings, http)
@@ -103,7 +120,7 @@ def serve_gateway(
             lock_ttl_s=settings.lock_ttl_s,
             wait_timeout_s=settings.wait_timeout_s,
         ),
-        upstream=gateway,
+        upstream=ProtectedGateway(gateway, protection(settings, clock, budget)),
         policy=rules,
         clock=clock,
         metrics=metrics,
