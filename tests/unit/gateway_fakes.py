@@ -63,9 +63,14 @@ class ListJoiner:
 class Misses:
     def __init__(self) -> None:
         self.taken: list[tuple[str, float]] = []
+        self.refunded: list[tuple[str, float]] = []
 
-    async def take(self, client: str, weight: float = 1.0) -> None:
+    async def take(self, client: str, weight: float = 1.0) -> float:
         self.taken.append((client, weight))
+        return float(len(self.taken))  # the "time" it was counted at: its place
+
+    async def refund(self, client: str, taken_at: float) -> None:
+        self.refunded.append((client, taken_at))
 
 
 def gateway_over(

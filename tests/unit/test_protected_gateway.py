@@ -18,7 +18,7 @@ from domain.model.gateway import GatewayRequest, Point
 from domain.model.gateway_part import GatewayPolicy
 from domain.model.outcome import CounterName
 from tests.unit.fakes import FakeClock
-from tests.unit.gateway_fakes import FakeUpstream, body_of, gateway_over, request
+from tests.unit.gateway_fakes import FakeUpstream, Misses, body_of, gateway_over, request
 
 BERLIN = (52.52, 13.41)
 
@@ -130,3 +130,20 @@ async def test_once_the_breaker_opens_expired_locations_are_served_last_good_wit
     assert len(upstream.calls) == 1 + 3  # the fetch, then failures until the breaker opened
     assert gateway.protection.state == "open"
     assert (await metrics.totals())[CounterName.GATEWAY_API_CALLS] == 4  # refusals sent nothing
+
+
+async def test_a_call_the_breaker_turned_away_gives_the_clients_miss_budget_back(
+    clock: FakeClock,
+) -> None:
+    upstream = FakeUpstream()
+    upstream.failing = True
+    gateway = protected(upstream, clock)
+    misses = Misses()
+    serve = gateway_over(
+        MemoryPartStore(clock=clock), MemoryLock(clock=clock), gateway, clock, misses=misses
+    )
+    for n in range(5):  # three failures open the breaker, two calls are turned away
+        with pytest.raises(UpstreamUnavailable):
+            await serve(request((float(n), 0.0)), "client")
+    assert len(upstream.calls) == 3
+    assert [at for _, at in misses.refunded] == [4.0, 5.0]  # the two that sent nothing
