@@ -84,7 +84,9 @@ def protection(settings: Settings, clock: Clock, budget: UpstreamBudget | None) 
     return Protection(OpenMeteoGateway.name, config, clock=clock, budget=budget)
 
 
-def follow_runs(settings: Settings, http: httpx.AsyncClient, clock: Clock) -> FollowRuns | None:
+def follow_runs(
+    settings: Settings, http: httpx.AsyncClient, clock: Clock, store: PartStore
+) -> FollowRuns | None:
     """FORECAST_FRESHNESS=model-runs: parts fresh until their model's next run (+ margin)."""
     if settings.forecast_freshness != "model-runs":
         return None
@@ -95,7 +97,7 @@ def follow_runs(settings: Settings, http: httpx.AsyncClient, clock: Clock) -> Fo
     rules = RunFreshness(
         margin_s=settings.model_run_margin_s, fallback_ttl_s=settings.forecast_ttl_s
     )
-    return FollowRuns(runs, rules)
+    return FollowRuns(runs, rules, shared=store, share_s=settings.model_run_refresh_s)
 
 
 def serve_gateway(
@@ -110,7 +112,7 @@ def serve_gateway(
 ) -> ServeGateway:
     rules = policy(settings)
     gateway = upstream(settings, http)
-    runs = follow_runs(settings, http, clock)
+    runs = follow_runs(settings, http, clock, store)
     fetch = LeasedFetch(
         store=store,
         lock=lock,

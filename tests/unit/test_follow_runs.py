@@ -8,10 +8,12 @@ from collections.abc import Sequence
 
 from adapters.memory.gateway_store import MemoryPartStore
 from adapters.memory.lock import MemoryLock
+from domain.model.errors import CacheUnavailable
 from domain.model.gateway import Api, GatewayRequest, Point
+from domain.model.gateway_part import StoredPart
 from domain.model.model_runs import ModelRun, RunFreshness
 from domain.use_cases.gateway import ServeGateway
-from domain.use_cases.gateway_runs import FollowRuns
+from domain.use_cases.gateway_runs import FollowRuns, decode, encode
 from tests.unit.fakes import FakeClock
 from tests.unit.gateway_fakes import FakeUpstream, gateway_over, request
 
@@ -93,3 +95,44 @@ async def test_the_models_asked_for_are_the_ones_followed_and_the_archive_is_not
     assert await follow.fresh_until(request(BERLIN), clock.now()) is not None
     assert await follow.fresh_until(archive, clock.now()) is None
     assert runs.asked == [("forecast", ("icon_d2", "gfs025")), ("forecast", ())]
+
+
+async def test_processes_sharing_a_store_read_the_runs_once_per_period() -> None:
+    clock = FakeClock(now=START)
+    store = MemoryPartStore(clock=clock)
+    rules = RunFreshness(margin_s=MARGIN, fallback_ttl_s=900.0)
+    one, two = HourlyRuns(clock), HourlyRuns(clock)
+    first = FollowRuns(one, rules, shared=store, share_s=60.0)
+    second = FollowRuns(two, rules, shared=store, share_s=60.0)
+    ends = [await first.fresh_until(request(BERLIN), clock.now())]
+    clock.advance(59.9)
+    ends.append(await second.fresh_until(request(BERLIN), clock.now()))
+    assert (len(one.asked), len(two.asked)) == (1, 0)  # the second read the first's
+    assert ends == [START - 600.0 + HOUR + MARGIN] * 2
+    clock.advance(0.1)
+    await second.fresh_until(request(BERLIN), clock.now())
+    assert (len(one.asked), len(two.asked)) == (1, 1)  # the shared copy lasts share_s
+
+
+class DownStore(MemoryPartStore):
+    async def get_many(self, keys: Sequence[str]) -> list[StoredPart | None]:
+        raise CacheUnavailable("down")
+
+    async def put(self, key: str, part: StoredPart, ttl_s: float) -> None:
+        raise CacheUnavailable("down")
+
+
+async def test_with_the_shared_store_down_each_process_reads_its_own() -> None:
+    clock = FakeClock(now=START)
+    runs = HourlyRuns(clock)
+    follow = FollowRuns(
+        runs, RunFreshness(margin_s=MARGIN), shared=DownStore(clock=clock), share_s=60.0
+    )
+    assert await follow.fresh_until(request(BERLIN), clock.now()) == START - 600.0 + HOUR + MARGIN
+    assert len(runs.asked) == 1
+
+
+def test_the_shared_form_reads_back_and_garbage_is_an_unknown_run() -> None:
+    runs = [ModelRun(1_717_243_200.0, 3600.0), None, ModelRun(1.5, 600.0)]
+    assert decode(encode(runs)) == runs
+    assert decode(b"x 1;1 2 3;\xff;") == [None, None, None, None]
