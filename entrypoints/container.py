@@ -123,6 +123,7 @@ class Container(containers.DeclarativeContainer):
         metrics,
         clock,
         misses,
+        budget,
     )
     get_stats = providers.Singleton(GetStats, metrics)
     purge_city = providers.Singleton(PurgeCity, cache)

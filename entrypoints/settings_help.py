@@ -84,6 +84,20 @@ HELP: dict[str, str] = {
         "Seconds a gateway forecast or air-quality location stays fresh, plus the "
         "`WEATHER_TTL_JITTER` jitter (≥ 1): docs/GATEWAY.md."
     ),
+    "FORECAST_FRESHNESS": (
+        "`ttl`: gateway forecast and air-quality locations stay fresh for `FORECAST_TTL`; "
+        "`model-runs`: until their model's next run is available plus `MODEL_RUN_MARGIN` "
+        "(falling back to `FORECAST_TTL` when the model's run times cannot be read): "
+        "docs/GATEWAY.md."
+    ),
+    "MODEL_RUN_MARGIN": (
+        "Seconds after a model's next run becomes available before a gateway location "
+        "following it is refreshed (Open-Meteo advises 10 to 15 minutes) (≥ 0)."
+    ),
+    "MODEL_RUN_REFRESH": (
+        "Seconds each process keeps a model's run times (`meta.json`) before reading them "
+        "again (≥ 1)."
+    ),
     "ARCHIVE_TTL": (
         "Seconds a gateway archive location stays fresh once its range has settled (ends more "
         "than 5 days ago) (≥ 1)."

@@ -1,21 +1,11 @@
-"""ProtectedProvider: one upstream's protection — concurrency cap, retry, breaker, quota."""
+"""ProtectedProvider: a /weather provider behind its upstream's Protection."""
 
 from __future__ import annotations
 
-import asyncio
 import random
 from collections.abc import Callable
 
-from adapters.resilience.circuit_breaker import BreakerState, CircuitBreaker
-from adapters.resilience.protection_config import ProtectionConfig, blames_provider, is_transient
-from adapters.resilience.quota import QuotaWindow, daily_limit_ends
-from domain.model.errors import (
-    CityNotFound,
-    UpstreamBudgetSpent,
-    UpstreamRateLimited,
-    UpstreamTimedOut,
-    UpstreamUnavailable,
-)
+from adapters.resilience.protection import Protection, ProtectionConfig
 from domain.model.query import WeatherQuery
 from domain.model.weather import Weather
 from ports.budget import UpstreamBudget
@@ -24,33 +14,9 @@ from ports.provider import WeatherProvider
 
 __all__ = ["ProtectedProvider", "ProtectionConfig"]
 
-BUSY_RETRY_AFTER_S = 1.0
 
-
-class ProtectedProvider(WeatherProvider):
-    """Wraps one provider; every rule below holds per process.
-
-    - at most `concurrency` calls in flight; a caller waits `queue_timeout_s` at most for
-      a slot (in arrival order: asyncio's semaphore is fair);
-    - one attempt holds its slot `call_timeout_s` at most, bodies included: a backstop
-      past its HTTP requests' own timeouts, so a slow answer holds up the callers behind
-      it no longer than that;
-    - the whole call, slot waits and retry included, ends within `deadline_s`;
-    - a transient failure (never a timeout, a 4xx, a bad body or a 429) is retried
-      `retries` times (0 or 1), after a jittered pause, only if a whole attempt still
-      fits before the call's deadline;
-    - a circuit breaker counts failed attempts: transport failures, HTTP timeouts, 5xx
-      (see blames_provider), once per attempt; CityNotFound is a success; a body we cannot
-      use leaves it as it was, and so does the backstop (each request answered in time:
-      the time went elsewhere); while open it fails fast; when half-open exactly one call
-      probes the upstream;
-    - after a 429, no call until its window passes; a daily-limit 429 also closes the
-      shared `budget`, which lets one probe through now and then, cluster-wide;
-    - a call the budget refused (nothing sent) moves neither the breaker nor the window;
-    - every refusal is an UpstreamUnavailable (or UpstreamRateLimited) with retry_after_s;
-      one made before any I/O says so (attempted=False), so that it is not counted as an
-      upstream call.
-    """
+class ProtectedProvider(Protection, WeatherProvider):
+    """Wraps one provider: each `current` call under the Protection's rules."""
 
     def __init__(
         self,
@@ -61,147 +27,8 @@ class ProtectedProvider(WeatherProvider):
         uniform: Callable[[float, float], float] = random.uniform,
         budget: UpstreamBudget | None = None,
     ) -> None:
-        self.config = config = config or ProtectionConfig()
-        self._clock = clock
-        self._budget = budget
-        self.name = inner.name
+        super().__init__(inner.name, config, clock=clock, uniform=uniform, budget=budget)
         self._inner = inner
-        self._slots = asyncio.Semaphore(config.concurrency)
-        self._uniform = uniform
-        self.breaker = CircuitBreaker(
-            clock, name=self.name, failures=config.breaker_failures, reset_s=config.breaker_reset_s
-        )
-        self.quota = QuotaWindow(clock, name=self.name)
-
-    @property
-    def state(self) -> str:
-        """The breaker's state, "closed", "open" or "half-open", for metrics."""
-        return self.breaker.state.value
-
-    def healthy(self) -> bool:
-        """Worth calling now: breaker closed and no 429 window in force."""
-        return self.breaker.state is BreakerState.CLOSED and self.quota.remaining_s() == 0
 
     async def current(self, query: WeatherQuery) -> Weather:
-        try:
-            self._refuse_early()
-        except UpstreamUnavailable as refusal:
-            raise _unsent(refusal) from None
-        deadline = _now() + self.config.deadline_s
-        try:
-            return await self._attempt(query, self.config.queue_timeout_s)
-        except _Refused as refused:
-            raise _unsent(refused.error) from None
-        except UpstreamUnavailable as error:
-            if not self._may_retry(error, deadline):
-                raise
-            first = error
-        await self._clock.sleep(self._uniform(*self.config.retry_delay_s))
-        try:
-            return await self._attempt(query, deadline - self.config.call_timeout_s - _now())
-        except _Refused:
-            raise first from None  # the retry was turned away: report what really failed
-
-    def _may_retry(self, error: UpstreamUnavailable, deadline: float) -> bool:
-        if self.config.retries < 1 or not is_transient(error):
-            return False
-        if _now() + self.config.retry_delay_s[1] + self.config.call_timeout_s > deadline:
-            return False  # no time left for a whole attempt: the caller hears the failure now
-        try:
-            self._refuse_early()  # this failure may have opened the breaker: no idle pause
-        except UpstreamUnavailable:
-            return False
-        return True
-
-    def _refuse_early(self) -> None:
-        """Turn a caller away before it queues, when no call could be made anyway."""
-        self.quota.check()
-        self.breaker.check()
-
-    async def _attempt(self, query: WeatherQuery, wait_s: float) -> Weather:
-        try:
-            async with asyncio.timeout(max(wait_s, 0.0)):
-                await self._slots.acquire()
-        except TimeoutError:
-            raise _Refused(self._busy()) from None
-        try:
-            self._admit()
-            return await self._call(query)
-        finally:
-            self._slots.release()
-
-    def _admit(self) -> None:
-        # Re-checked once a slot is ours: the call ahead may have opened the breaker.
-        try:
-            self._refuse_early()
-            self.breaker.admit()
-        except UpstreamUnavailable as refusal:
-            raise _Refused(refusal) from None
-
-    async def _call(self, query: WeatherQuery) -> Weather:
-        timeout_s = self.config.call_timeout_s
-        try:
-            async with asyncio.timeout(timeout_s):
-                weather = await self._inner.current(query)
-        except CityNotFound:
-            self.breaker.succeeded()  # the upstream answered; the city does not exist
-            raise
-        except UpstreamBudgetSpent:
-            self.breaker.release()  # our own budget said no: the upstream was not asked
-            raise
-        except UpstreamRateLimited as error:
-            self.quota.close_for(error)
-            self.breaker.release()
-            await self._close_budget(error)
-            raise
-        except UpstreamUnavailable as error:
-            if blames_provider(error):
-                self.breaker.failed(error)
-            else:
-                self.breaker.release()  # it answered: this city's problem, not the provider's
-            raise
-        except TimeoutError:
-            # Every HTTP request has its own timeout, which counts against the breaker;
-            # past them all, the time went to our side (the geocoding cache, the budget,
-            # a busy event loop), which says nothing about the upstream.
-            self.breaker.release()
-            raise UpstreamTimedOut(
-                f"{self.name} upstream timed out: no answer within {timeout_s:g} s"
-            ) from None
-        except BaseException:
-            self.breaker.release()  # cancelled or a bug: says nothing about the upstream
-            raise
-        self.breaker.succeeded()
-        return weather
-
-    async def _close_budget(self, error: UpstreamRateLimited) -> None:
-        until = daily_limit_ends(error, self._clock.now())
-        if until is not None and self._budget is not None:
-            await self._budget.close(self.name, until)
-
-    def _busy(self) -> UpstreamUnavailable:
-        return UpstreamUnavailable(
-            f"{self.name} upstream busy: no free call slot within "
-            f"{self.config.queue_timeout_s:g} s ({self.config.concurrency} at a time)",
-            retry_after_s=BUSY_RETRY_AFTER_S,
-        )
-
-
-def _unsent(refusal: UpstreamUnavailable) -> UpstreamUnavailable:
-    """The refusal, marked as made before any I/O (each check raises a new error)."""
-    refusal.attempted = False
-    return refusal
-
-
-def _now() -> float:
-    # The retry window and its pause are measured on the loop's clock, the clock of the
-    # call timeouts they are weighed against (asyncio.timeout), not on the Clock port.
-    return asyncio.get_running_loop().time()
-
-
-class _Refused(Exception):  # a signal inside this module, never raised out of it
-    """The protection turned a call away before it reached the upstream."""
-
-    def __init__(self, error: UpstreamUnavailable) -> None:
-        super().__init__(error.reason)
-        self.error = error
+        return await self.protect(lambda: self._inner.current(query))

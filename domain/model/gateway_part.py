@@ -34,8 +34,9 @@ class StoredPart:
 @dataclass(frozen=True, slots=True, kw_only=True)
 class GatewayPolicy:
     """Rules:
-    - a forecast or air-quality part is fresh for `forecast_ttl_s` plus a jitter in
-      [0, `jitter_max_s`]; an archive range that has settled, for `archive_ttl_s`;
+    - a forecast or air-quality part is fresh for `forecast_ttl_s` (or until `follows`,
+      its model's next run plus margin, under FORECAST_FRESHNESS=model-runs) plus a jitter
+      in [0, `jitter_max_s`]; an archive range that has settled, for `archive_ttl_s`;
     - after that it is served stale (while one refresh runs) until `stale_ttl_s` after
       its fetch;
     - the upstream's 400 for a query is remembered for `refusal_ttl_s`;
@@ -49,12 +50,22 @@ class GatewayPolicy:
     refresh_backoff_s: float = 5.0
 
     def answer(
-        self, body: bytes, *, kind: str, now: float, jitter_fraction: float, provider: str
+        self,
+        body: bytes,
+        *,
+        kind: str,
+        now: float,
+        jitter_fraction: float,
+        provider: str,
+        follows: float | None = None,
     ) -> StoredPart:
+        jitter = self.jitter_max_s * jitter_fraction
         if kind == "archive-settled":
             fresh_until = now + self.archive_ttl_s
+        elif follows is not None:
+            fresh_until = follows + jitter
         else:
-            fresh_until = now + self.forecast_ttl_s + self.jitter_max_s * jitter_fraction
+            fresh_until = now + self.forecast_ttl_s + jitter
         return StoredPart(
             body=body,
             fetched_at=now,

@@ -114,6 +114,10 @@ class ServeGateway:
             stale_until=min(part.stale_until for part in parts),
         )
 
+    def record_hits(self, api: str, locations: int) -> None:
+        """Count an answer given by an outer, in-process layer (the near cache)."""
+        count(self._metrics, CounterName.GATEWAY_HITS, api, locations)
+
     def _count(self, api: str, outcomes: tuple[CacheOutcome, ...]) -> None:
         for outcome in outcomes:
             counter = {

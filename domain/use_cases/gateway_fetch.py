@@ -7,7 +7,12 @@ import contextlib
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 
 from domain.model.counters import CounterName
-from domain.model.errors import CacheUnavailable, GatewayRefused, TooManyMisses
+from domain.model.errors import (
+    CacheUnavailable,
+    GatewayRefused,
+    TooManyMisses,
+    UpstreamUnavailable,
+)
 from domain.model.gateway import GatewayRequest, Point
 from domain.model.gateway_part import GatewayPolicy, StoredPart
 from domain.model.outcome import CacheOutcome
@@ -20,6 +25,8 @@ from ports.metrics import Metrics
 
 Found = tuple[StoredPart, CacheOutcome]
 Pay = Callable[[float], Awaitable[None]]  # charges a call of this weight, or raises
+# When a part fetched now for this query stops being fresh; None: the policy's TTL.
+FreshUntil = Callable[[GatewayRequest, float], Awaitable[float | None]]
 
 
 def count(metrics: Metrics, counter: CounterName, api: object, amount: int = 1) -> None:
@@ -49,8 +56,10 @@ class LeasedFetch:
         metrics: Metrics,
         uniform: Callable[[], float],
         lock_ttl_s: float,
+        fresh_until: FreshUntil | None = None,
     ) -> None:
         self._store, self._lock, self._guard = store, lock, guard
+        self._fresh_until = fresh_until
         self._upstream, self._policy, self._clock = upstream, policy, clock
         self._metrics, self._uniform, self._lock_ttl_s = metrics, uniform, lock_ttl_s
 
@@ -125,15 +134,22 @@ class LeasedFetch:
         batch: dict[str, Point],
         refusal_key: str,
     ) -> dict[str, Found]:
-        count(self._metrics, CounterName.GATEWAY_API_CALLS, query.api)
         now = self._clock.now()
+        # The model runs are read alongside the call, not after it: no added wait on a miss.
+        runs = asyncio.ensure_future(self._fresh_until(query, now)) if self._fresh_until else None
         try:
             bodies = await self._upstream.fetch(query, list(batch.values()))
-        except GatewayRefused as refused:
-            await self._keep(
-                refusal_key, self._policy.refusal(refused.body, now, self._upstream.name)
-            )
+        except BaseException as failed:
+            if runs is not None:
+                runs.cancel()
+            if not isinstance(failed, UpstreamUnavailable) or failed.attempted:
+                count(self._metrics, CounterName.GATEWAY_API_CALLS, query.api)
+            if isinstance(failed, GatewayRefused):
+                refusal = self._policy.refusal(failed.body, now, self._upstream.name)
+                await self._keep(refusal_key, refusal)
             raise
+        count(self._metrics, CounterName.GATEWAY_API_CALLS, query.api)
+        follows = await runs if runs is not None else None
         found: dict[str, Found] = {}
         for key, body in zip(batch, bodies, strict=True):
             part = self._policy.answer(
@@ -142,6 +158,7 @@ class LeasedFetch:
                 now=now,
                 jitter_fraction=self._uniform(),
                 provider=self._upstream.name,
+                follows=follows,
             )
             await self._keep(key, part)
             found[key] = (part, CacheOutcome.MISS)

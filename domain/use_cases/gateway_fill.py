@@ -4,6 +4,7 @@ cluster-wide, each failed one answered from this process's last good copy."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 
 from domain.model.admission import Priority, admitted_as
 from domain.model.counters import CounterName
@@ -111,9 +112,11 @@ class FillMissing:
         """The keys this process claimed: those whose lease it wins in one call, paid by
         this request's client; the others awaited from their holders, paid by theirs."""
 
+        taken: list[float] = []
+
         async def pay(weight: float) -> None:
             if self._misses is not None:
-                await self._misses.take(client, weight)
+                taken.append(await self._misses.take(client, weight))
 
         with admitted_as(Priority.KNOWN):
             won, held = await self._fetch.leases(mine)
@@ -121,7 +124,16 @@ class FillMissing:
             own = self._fetch.own(query, points, won, refusal_key=refused, pay=pay)
             waits = [self._fetch.wait(query, key, missing[key], refused) for key in held]
             results = await asyncio.gather(own, *waits, return_exceptions=True)
+        if taken and _unsent(results[0]):
+            await self._refund(client, taken[0])
         return [list(won), *([key] for key in held)], list(results)
+
+    async def _refund(self, client: str, taken_at: float) -> None:
+        """The call was turned away before any I/O (breaker open, no free slot): the
+        client's miss budget is given back, as /weather gives it back."""
+        if self._misses is not None:
+            with contextlib.suppress(CacheUnavailable):
+                await self._misses.refund(client, taken_at)
 
     async def _last_good(
         self, query: GatewayRequest, failures: dict[str, BaseException], refused: str
@@ -145,3 +157,7 @@ class FillMissing:
         except CacheUnavailable:
             return {}
         return {} if part is None else {key: part}
+
+
+def _unsent(result: object) -> bool:
+    return isinstance(result, UpstreamUnavailable) and not result.attempted

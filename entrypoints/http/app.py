@@ -4,7 +4,7 @@ fast path."""
 from __future__ import annotations
 
 import gc
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from importlib import metadata
 
@@ -14,9 +14,11 @@ from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 from litestar.types import ASGIApp
 
+from domain.model.gateway import Api
 from entrypoints.http.admin.routes import admin_routers
 from entrypoints.http.errors import EXCEPTION_HANDLERS, RETRY_AFTER_MAX_KEY
 from entrypoints.http.gateway import GATEWAY_ROUTES
+from entrypoints.http.gateway.near import NEAR_KEY, GatewayFastPath, GatewayNear
 from entrypoints.http.middleware.client_limits import ClientLimits
 from entrypoints.http.middleware.cors import CorsFastPath, cors_config
 from entrypoints.http.middleware.dates import DatedAnswers
@@ -108,6 +110,23 @@ def create_app(wiring: AppWiring) -> Litestar:
     )
 
 
+def gateway_near(app: Litestar, wiring: AppWiring) -> GatewayNear:
+    """The gateway's near cache, in the app's state for its GET route to fill."""
+    near = GatewayNear(ttl_s=wiring.settings.near_cache_ttl_s)
+    app.state[NEAR_KEY] = near
+    return near
+
+
+def on_gateway_hit(app: Litestar) -> Callable[[Api, int], None]:
+    """Counted per location in the gateway's counters (the HTTP request metrics, labelled
+    by /weather's path, do not see these hits)."""
+
+    def counted(api: Api, locations: int) -> None:
+        services_in(app.state).serve_gateway.record_hits(api.value, locations)
+
+    return counted
+
+
 def create_asgi(wiring: AppWiring) -> ASGIApp:
     """The app behind its fast path: near-cache hits, then fresh cache hits, skip Litestar.
     HEAD is turned into GET before either sees it, its body dropped on the way out; with
@@ -133,6 +152,7 @@ def create_asgi(wiring: AppWiring) -> ASGIApp:
     inner: ASGIApp = NearCacheFastPath(
         observed, near, on_hit=on_hit, lookup=lookup, on_request=count
     )
+    inner = GatewayFastPath(inner, gateway_near(app, wiring), on_gateway_hit(app))
     if wiring.settings.rate_limit:
         # In front of the fast path: a near-cache hit is counted like any request.
         inner = ClientLimits(

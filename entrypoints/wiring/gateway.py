@@ -3,23 +3,29 @@
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 
 import httpx
 
 from adapters.memory.gateway_store import MemoryPartStore
 from adapters.providers.open_meteo_gateway import OpenMeteoGateway
+from adapters.providers.open_meteo_runs import OpenMeteoModelRuns
 from adapters.redis.breaker import RedisBreaker
 from adapters.redis.gateway_store import RedisPartStore
 from adapters.redis.topology import RedisClient
+from adapters.resilience.protected_gateway import ProtectedGateway
+from adapters.resilience.protection import Protection
 from domain.model.gateway import Api
 from domain.model.gateway_part import GatewayPolicy
+from domain.model.model_runs import RunFreshness
 from domain.use_cases.gateway import ServeGateway
 from domain.use_cases.gateway_fetch import LeasedFetch
 from domain.use_cases.gateway_refresh import Refreshes
+from domain.use_cases.gateway_runs import FollowRuns
 from domain.use_cases.stampede import StampedeGuard
 from entrypoints.settings import Settings
-from entrypoints.wiring.upstream import http_limits
-from ports.budget import MissBudget
+from entrypoints.wiring.upstream import http_limits, protection_config
+from ports.budget import MissBudget, UpstreamBudget
 from ports.clock import Clock
 from ports.gateway_store import PartStore
 from ports.lock import Lock
@@ -51,15 +57,47 @@ def policy(settings: Settings) -> GatewayPolicy:
     )
 
 
-def upstream(settings: Settings, http: httpx.AsyncClient) -> OpenMeteoGateway:
+def _urls(settings: Settings) -> dict[Api, str]:
     options = settings.provider_options
-    urls = {
+    return {
         Api.FORECAST: options["OPEN_METEO_FORECAST_URL"],
         Api.AIR_QUALITY: options["OPEN_METEO_AIR_QUALITY_URL"],
         Api.ARCHIVE: options["OPEN_METEO_ARCHIVE_URL"],
     }
-    api_key = options["OPEN_METEO_API_KEY"]
-    return OpenMeteoGateway(http, urls, http_limits(settings), api_key=api_key)
+
+
+def upstream(settings: Settings, http: httpx.AsyncClient) -> OpenMeteoGateway:
+    api_key = settings.provider_options["OPEN_METEO_API_KEY"]
+    return OpenMeteoGateway(http, _urls(settings), http_limits(settings), api_key=api_key)
+
+
+def protection(settings: Settings, clock: Clock, budget: UpstreamBudget | None) -> Protection:
+    """The gateway's own cap, retry, breaker and 429 window, on the settings /weather's
+    provider uses; its time bounds for one HTTP request a call (docs/TIMING.md)."""
+    deadlines = settings.deadlines
+    config = replace(
+        protection_config(settings, OpenMeteoGateway.name),
+        call_timeout_s=deadlines.attempt_s(1),
+        queue_timeout_s=deadlines.queue_s(1),
+        deadline_s=deadlines.provider_s(1),
+    )
+    return Protection(OpenMeteoGateway.name, config, clock=clock, budget=budget)
+
+
+def follow_runs(
+    settings: Settings, http: httpx.AsyncClient, clock: Clock, store: PartStore
+) -> FollowRuns | None:
+    """FORECAST_FRESHNESS=model-runs: parts fresh until their model's next run (+ margin)."""
+    if settings.forecast_freshness != "model-runs":
+        return None
+    urls = {api.value: url for api, url in _urls(settings).items()}
+    runs = OpenMeteoModelRuns(
+        http, urls, http_limits(settings), clock, refresh_s=settings.model_run_refresh_s
+    )
+    rules = RunFreshness(
+        margin_s=settings.model_run_margin_s, fallback_ttl_s=settings.forecast_ttl_s
+    )
+    return FollowRuns(runs, rules, shared=store, share_s=settings.model_run_refresh_s)
 
 
 def serve_gateway(
@@ -70,9 +108,11 @@ def serve_gateway(
     metrics: Metrics,
     clock: Clock,
     misses: MissBudget | None,
+    budget: UpstreamBudget | None = None,
 ) -> ServeGateway:
     rules = policy(settings)
     gateway = upstream(settings, http)
+    runs = follow_runs(settings, http, clock, store)
     fetch = LeasedFetch(
         store=store,
         lock=lock,
@@ -82,12 +122,13 @@ def serve_gateway(
             lock_ttl_s=settings.lock_ttl_s,
             wait_timeout_s=settings.wait_timeout_s,
         ),
-        upstream=gateway,
+        upstream=ProtectedGateway(gateway, protection(settings, clock, budget)),
         policy=rules,
         clock=clock,
         metrics=metrics,
         uniform=random.random,
         lock_ttl_s=settings.lock_ttl_s,
+        fresh_until=runs.fresh_until if runs is not None else None,
     )
     return ServeGateway(
         store=store,

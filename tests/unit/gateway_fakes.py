@@ -12,7 +12,7 @@ from domain.model.errors import GatewayRefused, UpstreamUnavailable
 from domain.model.gateway import Api, GatewayRequest, Point, WireFormat
 from domain.model.gateway_part import GatewayPolicy
 from domain.use_cases.gateway import ServeGateway
-from domain.use_cases.gateway_fetch import LeasedFetch
+from domain.use_cases.gateway_fetch import FreshUntil, LeasedFetch
 from domain.use_cases.gateway_refresh import Refreshes
 from domain.use_cases.stampede import StampedeGuard
 from tests.unit.fakes import FakeClock
@@ -63,9 +63,14 @@ class ListJoiner:
 class Misses:
     def __init__(self) -> None:
         self.taken: list[tuple[str, float]] = []
+        self.refunded: list[tuple[str, float]] = []
 
-    async def take(self, client: str, weight: float = 1.0) -> None:
+    async def take(self, client: str, weight: float = 1.0) -> float:
         self.taken.append((client, weight))
+        return float(len(self.taken))  # the "time" it was counted at: its place
+
+    async def refund(self, client: str, taken_at: float) -> None:
+        self.refunded.append((client, taken_at))
 
 
 def gateway_over(
@@ -77,6 +82,7 @@ def gateway_over(
     metrics: MemoryMetrics | None = None,
     misses: Misses | None = None,
     policy: GatewayPolicy | None = None,
+    fresh_until: FreshUntil | None = None,
 ) -> ServeGateway:
     """One process's use case; two over the same store and lock are two processes."""
     metrics = metrics or MemoryMetrics()
@@ -91,6 +97,7 @@ def gateway_over(
         metrics=metrics,
         uniform=lambda: 0.5,
         lock_ttl_s=5.0,
+        fresh_until=fresh_until,
     )
     refreshes = Refreshes(fetch, clock=clock, metrics=metrics, backoff_s=policy.refresh_backoff_s)
     return ServeGateway(

@@ -18,6 +18,8 @@ def test_the_defaults_are_open_meteos_hosts_and_the_documented_ttls() -> None:
     assert options["OPEN_METEO_ARCHIVE_URL"] == "https://archive-api.open-meteo.com"
     assert (settings.forecast_ttl_s, settings.archive_ttl_s) == (900, 7 * 86_400)
     assert options["OPEN_METEO_API_KEY"] == ""
+    assert settings.forecast_freshness == "ttl"
+    assert (settings.model_run_margin_s, settings.model_run_refresh_s) == (900, 60)
 
 
 @pytest.mark.parametrize(
@@ -28,6 +30,11 @@ def test_the_defaults_are_open_meteos_hosts_and_the_documented_ttls() -> None:
         ({"ARCHIVE_TTL": "soon"}, "ARCHIVE_TTL", "not a number"),
         ({"OPEN_METEO_ARCHIVE_URL": "ftp://x"}, "OPEN_METEO_ARCHIVE_URL", "http/https"),
         ({"OPEN_METEO_AIR_QUALITY_URL": "x"}, "OPEN_METEO_AIR_QUALITY_URL", "http/https"),
+        ({"FORECAST_FRESHNESS": "runs"}, "FORECAST_FRESHNESS", "one of ttl, model-runs"),
+        ({"FORECAST_FRESHNESS": "Model-Runs"}, None, None),
+        ({"MODEL_RUN_MARGIN": "-1"}, "MODEL_RUN_MARGIN", "at least 0"),
+        ({"MODEL_RUN_MARGIN": "0"}, None, None),
+        ({"MODEL_RUN_REFRESH": "0.5"}, "MODEL_RUN_REFRESH", "at least 1"),
     ],
 )
 def test_a_bad_gateway_setting_is_refused_with_its_name(

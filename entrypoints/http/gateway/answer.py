@@ -46,17 +46,27 @@ def answered(
     request_headers: Iterable[tuple[bytes, bytes]],
 ) -> Response[bytes]:
     """A 200, or a 304 when the request's validators still match."""
+    status, headers, body = answer_parts(answer, now, request_headers)
+    if status == 304:
+        return Response(b"", status_code=304, headers=headers)
+    return Response(body, status_code=200, media_type=CONTENT_TYPES[wire], headers=headers)
+
+
+def answer_parts(
+    answer: GatewayAnswer,
+    now: float,
+    request_headers: Iterable[tuple[bytes, bytes]],
+    tag: bytes | None = None,
+) -> tuple[int, dict[str, str], bytes]:
+    """Status, headers and body of `answer` sent at `now`: 304 when the request's
+    validators still match. `tag`: the body's ETag, when already known."""
     # As /weather's (docs/API.md, "HTTP caching"): max-age counts from the Date the answer
     # is sent with, no Age; a stale answer lives a second, so a cache in front replaces its
     # fresh copy; Last-Modified never after that Date.
     stale = "stale" in answer.x_cache.lower()
     max_age = STALE_MAX_AGE_S if stale else max(math.floor(answer.fresh_until - now), 0)
     window = max(answer.stale_until - now - max_age, 0.0)
-    tag = (
-        b'"'
-        + base64.urlsafe_b64encode(hashlib.blake2b(answer.body, digest_size=12).digest())
-        + b'"'
-    )
+    tag = tag or etag(answer.body)
     modified = formatdate(min(math.floor(answer.modified_at), math.floor(now)), usegmt=True)
     headers = {
         "cache-control": cache_control(max_age, math.floor(window)).decode(),
@@ -67,5 +77,9 @@ def answered(
     if len(answer.outcomes) > 1:
         headers["x-cache-locations"] = answer.x_cache_locations
     if not_modified(request_headers, tag, modified.encode()):
-        return Response(b"", status_code=304, headers=headers)
-    return Response(answer.body, status_code=200, media_type=CONTENT_TYPES[wire], headers=headers)
+        return 304, headers, b""
+    return 200, headers, answer.body
+
+
+def etag(body: bytes) -> bytes:
+    return b'"' + base64.urlsafe_b64encode(hashlib.blake2b(body, digest_size=12).digest()) + b'"'

@@ -15,6 +15,7 @@ from domain.model.gateway import Api, parse_request
 from domain.model.gateway_errors import GatewayBadRequest
 from domain.model.query import DEFAULT_GRID
 from entrypoints.http.gateway.answer import answered, refusal, refused
+from entrypoints.http.gateway.near import NEAR_KEY, GatewayNear
 from entrypoints.http.services import services_in
 from entrypoints.http.weather.params import COORD_GRID_KEY
 
@@ -33,7 +34,9 @@ def _pairs(raw: bytes) -> list[tuple[str, str]]:
         raise GatewayBadRequest("The query could not be read") from e
 
 
-async def _serve(request: Request[Any, Any, Any], raw: bytes) -> Response[bytes]:
+async def _serve(
+    request: Request[Any, Any, Any], raw: bytes, near: GatewayNear | None = None
+) -> Response[bytes]:
     state = request.app.state
     api = PATHS[request.scope["path"]]
     try:
@@ -49,13 +52,16 @@ async def _serve(request: Request[Any, Any, Any], raw: bytes) -> Response[bytes]
         answer = await services_in(state).serve_gateway(query, get_remote_address(request))
     except GatewayRefused as upstream:
         return refused(upstream.body, remembered=upstream.remembered)
+    if near is not None:
+        near.keep(request.scope["path"], raw, answer, query.format)
     return answered(answer, query.format, time.time(), request.scope["headers"])
 
 
 # Open-Meteo's own API, documented by Open-Meteo (and docs/GATEWAY.md), not in Skycache's schema.
 @get(list(PATHS), include_in_schema=False)
 async def gateway_get(request: Request[Any, Any, Any]) -> Response[bytes]:
-    return await _serve(request, request.scope["query_string"])
+    near = request.app.state.get(NEAR_KEY)
+    return await _serve(request, request.scope["query_string"], near)
 
 
 @post(

@@ -34,6 +34,9 @@ class GatewayControl(msgspec.Struct, forbid_unknown_fields=True):
     latency_s: float | msgspec.UnsetType = msgspec.UNSET
     new_run: bool = False  # a new model run: new values, and meta.json says so
     today: str | msgspec.UnsetType = msgspec.UNSET  # yyyy-mm-dd: the fake's "today"
+    run_available_at: int | msgspec.UnsetType = msgspec.UNSET  # unix s: when the run came
+    # meta.json served as given for every model (a lying or broken document); None: honest
+    meta: dict[str, Any] | msgspec.UnsetType | None = msgspec.UNSET
 
 
 @dataclass
@@ -44,6 +47,7 @@ class GatewayState:
     run: int = 1
     run_available_at: int = field(default_factory=lambda: int(time.time()))
     calls: list[dict[str, Any]] = field(default_factory=list)
+    meta: dict[str, Any] | None = None
 
     def apply(self, control: GatewayControl) -> None:
         if control.mode is not msgspec.UNSET:
@@ -55,6 +59,10 @@ class GatewayState:
         if control.new_run:
             self.run += 1
             self.run_available_at = int(time.time())
+        if control.run_available_at is not msgspec.UNSET:
+            self.run_available_at = control.run_available_at
+        if control.meta is not msgspec.UNSET:
+            self.meta = control.meta
 
     def view(self) -> dict[str, Any]:
         keys = ("mode", "latency_s", "run", "run_available_at")
@@ -82,6 +90,8 @@ def meta(state: GatewayState, model: str) -> dict[str, Any] | None:
     its data directory (dwd_icon, ncep_gfs013, ...); one named "unknown..." is not found."""
     if model.startswith("unknown"):
         return None
+    if state.meta is not None:
+        return state.meta
     return {
         "last_run_availability_time": state.run_available_at,
         "last_run_initialisation_time": state.run_available_at - 3 * 3600,

@@ -21,7 +21,9 @@ class GatewayControls:
 
     def gateway_set(self, **control: Any) -> Call:
         """mode ("ok", "error500", "error429", "timeout", "truncated"), latency_s,
-        new_run=True (a new model run: new values, a new meta.json), today="yyyy-mm-dd"."""
+        new_run=True (a new model run: new values, a new meta.json), today="yyyy-mm-dd",
+        run_available_at=<unix s> (meta.json's last run), meta={...} (served as given for
+        every model; None: the honest document again)."""
         return _decoded(httpx.post(f"{self.url}/_gateway/control", json=control, timeout=5), Call)
 
     def gateway_reset(self) -> None:
