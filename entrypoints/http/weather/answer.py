@@ -54,11 +54,11 @@ class Moment(NamedTuple):
 
 class Second(NamedTuple):
     """One whole second of an answer: its moment, and the start of the 200 a near-cache
-    hit sends in it, built once for every hit of that second."""
+    hit sends in it, built at the first such hit for every hit of that second."""
 
     at: int
     moment: Moment
-    hit_start: HTTPResponseStartEvent
+    hit_start: list[HTTPResponseStartEvent]  # empty until a near-cache hit needs it
 
 
 class Rendered(NamedTuple):
@@ -97,7 +97,9 @@ class Rendered(NamedTuple):
         second = self.second(now)
         if not_modified(headers, self.tag[1], second.moment.last_modified[1]):
             return _unchanged(HIT, second.moment, self), _NO_BODY
-        return second.hit_start, self.body
+        if not second.hit_start:  # a render that only the route or a Redis hit sends skips it
+            second.hit_start.append(_ok(HIT, second.moment, self))
+        return second.hit_start[0], self.body
 
 
 def encode_body(result: WeatherResult, units: Units = METRIC) -> bytes:
@@ -121,8 +123,7 @@ def render(result: WeatherResult, units: Units = METRIC, now: float | None = Non
 
 
 def _second(answer: Rendered, now: float) -> Second:
-    at = moment(answer.life, now)
-    return Second(int(now), at, _ok(HIT, at, answer))
+    return Second(int(now), moment(answer.life, now), [])
 
 
 def lifetime(result: WeatherResult, now: float) -> Lifetime:
