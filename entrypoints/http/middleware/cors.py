@@ -7,6 +7,8 @@ hand an answer made for one origin, or for none, to a browser of another."""
 
 from __future__ import annotations
 
+from typing import cast
+
 from litestar.config.cors import CORSConfig
 from litestar.datastructures import MutableScopeHeaders
 from litestar.enums import ScopeType
@@ -50,6 +52,8 @@ class CorsFastPath:
 
         async def with_cors(message: Message) -> None:
             if message["type"] == "http.response.start":
+                # A copy: a near-cache hit's start message is shared by a whole second's hits.
+                message = cast(Message, {**message, "headers": list(message.get("headers", ()))})
                 headers = MutableScopeHeaders.from_message(message)
                 if "vary" not in headers:
                     headers["Vary"] = "Origin"

@@ -18,7 +18,7 @@ from typing import NamedTuple
 import msgspec
 from litestar.types import HTTPResponseBodyEvent, HTTPResponseStartEvent, Receive, Scope, Send
 
-from domain.model.outcome import WeatherResult
+from domain.model.outcome import CacheOutcome, WeatherResult
 from entrypoints.http.middleware.dates import http_date
 from entrypoints.http.weather.etag import etag
 from entrypoints.http.weather.schemas import WeatherResponse
@@ -28,6 +28,7 @@ from entrypoints.http.weather.units import METRIC, Units
 # copy it holds (nginx keeps nothing with max-age=0), short enough to see the refresh soon.
 STALE_MAX_AGE_S = 1
 
+HIT = CacheOutcome.HIT.value.encode()
 _ENCODER = msgspec.json.Encoder()
 _JSON = (b"content-type", b"application/json")
 _NO_BODY: HTTPResponseBodyEvent = {"type": "http.response.body", "body": b"", "more_body": False}
@@ -51,6 +52,15 @@ class Moment(NamedTuple):
     last_modified: tuple[bytes, bytes]
 
 
+class Second(NamedTuple):
+    """One whole second of an answer: its moment, and the start of the 200 a near-cache
+    hit sends in it, built at the first such hit for every hit of that second."""
+
+    at: int
+    moment: Moment
+    hit_start: list[HTTPResponseStartEvent]  # empty until a near-cache hit needs it
+
+
 class Rendered(NamedTuple):
     """What every send of one answer shares, built once: a send adds X-Cache and the
     headers of its moment, which a hot answer reuses all second long rather than format
@@ -60,15 +70,17 @@ class Rendered(NamedTuple):
     length: tuple[bytes, bytes]
     body: HTTPResponseBodyEvent  # the http.response.body message
     life: Lifetime
-    last: list[tuple[int, Moment]]  # the whole second of the latest moment, and its headers
+    last: list[Second]  # the latest second an answer was sent in
+
+    def second(self, now: float) -> Second:
+        whole = int(now)
+        last = self.last[0]
+        if last.at != whole:
+            last = self.last[0] = _second(self, now)
+        return last
 
     def moment(self, now: float) -> Moment:
-        second = int(now)
-        last = self.last[0]
-        if last[0] != second:
-            last = (second, moment(self.life, now))
-            self.last[0] = last
-        return last[1]
+        return self.second(now).moment
 
     def messages(
         self, headers: Iterable[tuple[bytes, bytes]], x_cache: bytes, now: float
@@ -78,6 +90,16 @@ class Rendered(NamedTuple):
         if not_modified(headers, self.tag[1], at.last_modified[1]):
             return _unchanged(x_cache, at, self), _NO_BODY
         return _ok(x_cache, at, self), self.body
+
+    def hit(self, headers: Iterable[tuple[bytes, bytes]], now: float) -> Messages:
+        """messages() for a near-cache hit, whose 200 is the same message object for the
+        whole second: whoever adds headers on the way out copies it first."""
+        second = self.second(now)
+        if not_modified(headers, self.tag[1], second.moment.last_modified[1]):
+            return _unchanged(HIT, second.moment, self), _NO_BODY
+        if not second.hit_start:  # a render that only the route or a Redis hit sends skips it
+            second.hit_start.append(_ok(HIT, second.moment, self))
+        return second.hit_start[0], self.body
 
 
 def encode_body(result: WeatherResult, units: Units = METRIC) -> bytes:
@@ -89,13 +111,19 @@ def render(result: WeatherResult, units: Units = METRIC, now: float | None = Non
     body = encode_body(result, units)
     now = time.time() if now is None else now
     life = lifetime(result, now)
-    return Rendered(
+    rendered = Rendered(
         (b"etag", etag(result, units.encode())),
         (b"content-length", b"%d" % len(body)),
         {"type": "http.response.body", "body": body, "more_body": False},
         life,
-        [(int(now), moment(life, now))],
+        [],
     )
+    rendered.last.append(_second(rendered, now))
+    return rendered
+
+
+def _second(answer: Rendered, now: float) -> Second:
+    return Second(int(now), moment(answer.life, now), [])
 
 
 def lifetime(result: WeatherResult, now: float) -> Lifetime:

@@ -16,8 +16,6 @@ from typing import NamedTuple
 from domain.model.outcome import CacheOutcome, WeatherResult
 from entrypoints.http.weather.answer import Messages, Rendered
 
-HIT = CacheOutcome.HIT.value.encode()
-
 
 class _Item(NamedTuple):
     expires_at: float
@@ -53,7 +51,7 @@ class NearCache:
         item = self._lookup(query, now)
         if item is None:
             return None
-        return item.answer.messages(headers, HIT, now)
+        return item.answer.hit(headers, now)
 
     def keep(self, query: bytes, result: WeatherResult, answer: Rendered) -> None:
         """Stores the rendered answer of a result, unless it is stale."""

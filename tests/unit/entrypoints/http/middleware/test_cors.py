@@ -134,3 +134,21 @@ async def test_a_wildcard_allows_every_origin_without_credentials() -> None:
 def test_what_is_no_origin_is_refused_at_start_up(origins: str) -> None:
     with pytest.raises(SettingsError, match="CORS_ALLOW_ORIGINS"):
         Settings.from_env({"CORS_ALLOW_ORIGINS": origins})
+
+
+async def test_near_cache_hits_share_a_start_message_that_cors_never_changes(
+    client: AsyncTestClient[Any],
+) -> None:
+    # Within one second every near-cache hit sends the same start message: CORS headers
+    # added for one origin must reach neither the next hit nor a request without an origin.
+    params = {"city": "Boise"}
+    await client.get("/weather", params=params)  # a miss: now in the near cache
+    first = await client.get("/weather", params=params, headers={"origin": ALLOWED})
+    again = await client.get("/weather", params=params, headers={"origin": ALLOWED})
+    plain = await client.get("/weather", params=params)
+    assert [a.headers["x-cache"] for a in (first, again, plain)] == ["HIT"] * 3
+    for answer in (first, again):
+        assert answer.headers.get_list("access-control-allow-origin") == [ALLOWED]
+        assert answer.headers.get_list("vary") == ["Origin"]
+    assert "access-control-allow-origin" not in plain.headers
+    assert plain.headers.get_list("vary") == ["Origin"]

@@ -69,3 +69,27 @@ def test_a_zero_ttl_or_size_disables_the_cache(ttl_s: float, max_items: int) -> 
     near.put(SAN_JOSE, ANSWER)
     assert not near.enabled
     assert body_of(near, SAN_JOSE) is None
+
+
+def test_a_hit_sends_what_any_other_send_of_the_answer_would(
+    near: NearCache, clock: WallClock
+) -> None:
+    near.put(SAN_JOSE, ANSWER)
+    found = near.answer(SAN_JOSE, [])
+    assert found is not None
+    assert found == ANSWER.messages([], b"HIT", clock())
+
+
+def test_hits_in_one_second_share_one_start_message_and_the_next_second_gets_its_own(
+    clock: WallClock,
+) -> None:
+    near = NearCache(ttl_s=5.0, clock=clock)
+    near.put(SAN_JOSE, ANSWER)
+    first, again = near.answer(SAN_JOSE, []), near.answer(SAN_JOSE, [])
+    assert first is not None and again is not None
+    assert first[0] is again[0]  # built once for the second, not per hit
+    clock.advance(1.0)
+    later = near.answer(SAN_JOSE, [])
+    assert later is not None and later[0] is not first[0]
+    assert later == ANSWER.messages([], b"HIT", clock())
+    assert later[0]["headers"] != first[0]["headers"]  # this second's Date
