@@ -30,12 +30,18 @@ ROOT = Path(__file__).resolve().parents[1]
 FLUSH_S = 0.5  # METRICS_FLUSH_INTERVAL: the counters of the burst land inside the window
 
 
-def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m bench.stampede", description=__doc__)
+def stampede_parser(prog: str) -> argparse.ArgumentParser:
+    """The burst and wake-up options every stampede bench takes."""
+    parser = argparse.ArgumentParser(prog=f"python -m {prog}", description=__doc__)
     parser.add_argument("--requests", type=int, default=500)
     parser.add_argument("--latency", type=float, default=0.3, help="upstream forecast, s")
     parser.add_argument("--rounds", type=int, default=100, help="wake-up series")
     parser.add_argument("--waiters", type=int, default=4, help="per wake-up round")
+    return parser
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = stampede_parser("bench.stampede")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "stampede-results.md")
     return parser.parse_args(argv)
 

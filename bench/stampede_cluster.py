@@ -20,7 +20,7 @@ from adapters.redis.client import create_redis_client
 from adapters.redis.keys import weather_key
 from adapters.redis.topology import RedisTopology
 from bench.servers import Server, skycache_command
-from bench.stampede import wake_ups
+from bench.stampede import stampede_parser, wake_ups
 from bench.stampede_probe import Landing, after, ms, run_and_report
 from domain.model.query import WeatherQuery
 from entrypoints.launcher import free_port
@@ -33,11 +33,8 @@ WORKERS = 2
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m bench.stampede_cluster", description=__doc__)
-    parser.add_argument("--requests", type=int, default=500)
-    parser.add_argument("--latency", type=float, default=0.3, help="upstream forecast, s")
-    parser.add_argument("--rounds", type=int, default=100, help="wake-up series")
-    parser.add_argument("--waiters", type=int, default=4, help="per wake-up round")
+    parser = stampede_parser("bench.stampede_cluster")
+    parser.description = __doc__
     parser.add_argument("--cities", type=int, default=100, help="distinct cold cities at once")
     parser.add_argument("--per-city", type=int, default=10, help="requests for each of them")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "stampede-cluster-results.md")

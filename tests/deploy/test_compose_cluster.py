@@ -4,15 +4,12 @@ nodes' config runs on a real redis-server and whose init script joins six of the
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import subprocess
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import jsonschema
 import pytest
 import yaml
 from redis import Redis
@@ -21,20 +18,22 @@ from redis.asyncio.cluster import RedisCluster
 from adapters.redis.client import create_redis_client
 from adapters.redis.keys import weather_key
 from adapters.redis.topology import RedisTopology
-from entrypoints.settings import Settings, documented_variables
+from entrypoints.settings import Settings
 from entrypoints.wiring.storage import redis_topology
 from tests.deploy.recipe import DEPLOY, environment
+from tests.deploy.scaled_app import (
+    assert_follows_the_compose_specification,
+    assert_the_app_sets_only_what_it_reads,
+    assert_two_apps_behind_the_edge,
+)
 from tests.support.ports import free_port
 from tests.support.redis_server import LocalRedisServer
 
 COMPOSE_FILE = DEPLOY / "compose.cluster.yaml"
 NODE_CONF = DEPLOY / "redis" / "cluster-node.conf"
-SCHEMA = Path(__file__).with_name("compose-spec.json")  # see test_compose.py
 NODES = [f"redis-{n}" for n in range(1, 7)]
 INIT = "redis-cluster-init"
 CREATE = "redis-cli --cluster create $$CLUSTER_NODES --cluster-replicas 1 --cluster-yes"
-# Read by the image's CMD, and by uvicorn itself (test_compose.py says why).
-NOT_SETTINGS = {"SKYCACHE_WORKERS", "FORWARDED_ALLOW_IPS"}
 # Locally every node announces this name, which resolves to loopback as the service
 # names resolve inside the compose network.
 LOCAL_NAME = "localhost"
@@ -56,10 +55,7 @@ def init_script() -> str:
 
 
 def test_the_file_validates_against_the_compose_specification() -> None:
-    schema = json.loads(SCHEMA.read_text())
-    document = yaml.safe_load(COMPOSE_FILE.read_text())
-    errors = sorted(jsonschema.Draft202012Validator(schema).iter_errors(document), key=str)
-    assert not errors, "\n".join(f"{list(e.absolute_path)}: {e.message}" for e in errors)
+    assert_follows_the_compose_specification(COMPOSE_FILE)
 
 
 def test_the_app_runs_in_cluster_mode_on_every_node() -> None:
@@ -71,19 +67,14 @@ def test_the_app_runs_in_cluster_mode_on_every_node() -> None:
 
 
 def test_every_app_variable_is_one_the_service_documents() -> None:
-    unknown = set(environment(services()["app"])) - set(documented_variables()) - NOT_SETTINGS
-    assert not unknown, f"the app sets variables the service never reads: {sorted(unknown)}"
+    assert_the_app_sets_only_what_it_reads(services())
 
 
 def test_two_app_instances_sit_behind_the_edge_once_the_cluster_is_joined() -> None:
-    app, edge = services()["app"], services()["edge"]
-    assert app["deploy"]["replicas"] == 2
-    assert "ports" not in app, "reachable only through the edge"
-    assert app["depends_on"] == {INIT: {"condition": "service_completed_successfully"}}
-    # nginx resolves `app` to every replica's address and balances over them.
-    assert "./nginx/skycache.conf:/etc/nginx/conf.d/default.conf:ro" in edge["volumes"]
-    assert "server app:8000;" in (DEPLOY / "nginx" / "skycache.conf").read_text()
-    assert edge["depends_on"]["app"]["condition"] == "service_healthy"
+    assert_two_apps_behind_the_edge(services())
+    assert services()["app"]["depends_on"] == {
+        INIT: {"condition": "service_completed_successfully"}
+    }
 
 
 def test_six_nodes_run_the_shared_config_and_announce_their_service_names() -> None:

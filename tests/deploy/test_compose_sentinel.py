@@ -3,28 +3,28 @@ Sentinels, and whose Sentinel config runs on a real redis-server."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import jsonschema
 import pytest
 import yaml
 from redis import Redis
 
-from entrypoints.settings import Settings, documented_variables
+from entrypoints.settings import Settings
 from entrypoints.wiring.storage import redis_topology
 from tests.deploy.recipe import DEPLOY, environment
+from tests.deploy.scaled_app import (
+    assert_follows_the_compose_specification,
+    assert_the_app_sets_only_what_it_reads,
+    assert_two_apps_behind_the_edge,
+)
 from tests.support.ports import free_port
 from tests.support.redis_server import LocalRedisServer
 
 COMPOSE_FILE = DEPLOY / "compose.sentinel.yaml"
 SENTINEL_CONF = DEPLOY / "redis" / "sentinel.conf"
-SCHEMA = Path(__file__).with_name("compose-spec.json")  # see test_compose.py
 SENTINELS = ["sentinel-1", "sentinel-2", "sentinel-3"]
-# Read by the image's CMD, and by uvicorn itself (test_compose.py says why).
-NOT_SETTINGS = {"SKYCACHE_WORKERS", "FORWARDED_ALLOW_IPS"}
 
 
 def services() -> dict[str, Any]:
@@ -41,10 +41,7 @@ def monitor_line() -> list[str]:
 
 
 def test_the_file_validates_against_the_compose_specification() -> None:
-    schema = json.loads(SCHEMA.read_text())
-    document = yaml.safe_load(COMPOSE_FILE.read_text())
-    errors = sorted(jsonschema.Draft202012Validator(schema).iter_errors(document), key=str)
-    assert not errors, "\n".join(f"{list(e.absolute_path)}: {e.message}" for e in errors)
+    assert_follows_the_compose_specification(COMPOSE_FILE)
 
 
 def test_the_app_finds_the_primary_through_every_sentinel() -> None:
@@ -58,18 +55,11 @@ def test_the_app_finds_the_primary_through_every_sentinel() -> None:
 
 
 def test_every_app_variable_is_one_the_service_documents() -> None:
-    unknown = set(environment(services()["app"])) - set(documented_variables()) - NOT_SETTINGS
-    assert not unknown, f"the app sets variables the service never reads: {sorted(unknown)}"
+    assert_the_app_sets_only_what_it_reads(services())
 
 
 def test_two_app_instances_sit_behind_the_edge() -> None:
-    app, edge = services()["app"], services()["edge"]
-    assert app["deploy"]["replicas"] == 2
-    assert "ports" not in app, "reachable only through the edge"
-    # nginx resolves `app` to every replica's address and balances over them.
-    assert "./nginx/skycache.conf:/etc/nginx/conf.d/default.conf:ro" in edge["volumes"]
-    assert "server app:8000;" in (DEPLOY / "nginx" / "skycache.conf").read_text()
-    assert edge["depends_on"]["app"]["condition"] == "service_healthy"
+    assert_two_apps_behind_the_edge(services())
 
 
 def test_a_majority_of_three_sentinels_decides_a_failover() -> None:

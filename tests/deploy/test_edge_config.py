@@ -30,21 +30,8 @@ def test_the_shipped_file_is_exactly_what_the_command_prints_for_compose() -> No
     )
 
 
-def test_nginx_accepts_the_commands_output_as_it_is(tmp_path: Path) -> None:
-    config = tmp_path / "nginx.conf"
-    config.write_text(edge_config("127.0.0.1:18080", ["127.0.0.1:18001"], tmp_path))
-    checked = subprocess.run(
-        [nginx_binary(), "-t", "-p", str(tmp_path), "-c", str(config), "-g", "daemon off;"],
-        capture_output=True,
-        text=True,
-    )
-    assert checked.returncode == 0, checked.stderr
-    assert (tmp_path / "logs").is_dir() and (tmp_path / "temp" / "proxy").is_dir()
-
-
-def test_a_state_directory_with_spaces_is_quoted_and_nginx_runs_on_it(tmp_path: Path) -> None:
-    state = tmp_path / "edge state" / "two  spaces"
-    config = tmp_path / "nginx.conf"
+def _nginx_checks(config: Path, state: Path) -> None:
+    """The command's output for `state`, written to `config`, passes `nginx -t`."""
     config.write_text(edge_config("127.0.0.1:18080", ["127.0.0.1:18001"], state))
     checked = subprocess.run(
         [nginx_binary(), "-t", "-p", str(state), "-c", str(config), "-g", "daemon off;"],
@@ -52,6 +39,17 @@ def test_a_state_directory_with_spaces_is_quoted_and_nginx_runs_on_it(tmp_path: 
         text=True,
     )
     assert checked.returncode == 0, checked.stderr
+
+
+def test_nginx_accepts_the_commands_output_as_it_is(tmp_path: Path) -> None:
+    _nginx_checks(tmp_path / "nginx.conf", tmp_path)
+    assert (tmp_path / "logs").is_dir() and (tmp_path / "temp" / "proxy").is_dir()
+
+
+def test_a_state_directory_with_spaces_is_quoted_and_nginx_runs_on_it(tmp_path: Path) -> None:
+    state = tmp_path / "edge state" / "two  spaces"
+    config = tmp_path / "nginx.conf"
+    _nginx_checks(config, state)
     assert f'pid "{state}/nginx.pid";' in config.read_text()
     assert (state / "logs" / "error.log").is_file()  # nginx opened the quoted path itself
 

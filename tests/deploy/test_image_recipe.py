@@ -46,6 +46,14 @@ def _bin(venv: Path, name: str) -> str:
     return str(venv / "bin" / name)
 
 
+def _python(
+    venv: Path, *args: str, cwd: Path | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """The venv's own python run with `args`, its output captured, bounded in time."""
+    command = [_bin(venv, "python"), *args]
+    return subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=30)
+
+
 @pytest.fixture(scope="session")
 def image_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A venv holding what the image's /opt/venv holds, built by the Dockerfile's own steps."""
@@ -65,13 +73,8 @@ def image_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _installed(venv: Path) -> dict[str, str]:
-    listing = subprocess.run(
-        [_bin(venv, "python"), "-c", LIST_DISTRIBUTIONS],
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=True,
-    )
+    listing = _python(venv, "-c", LIST_DISTRIBUTIONS)
+    assert listing.returncode == 0, listing.stderr
     return {normalise(name): version for name, version in json.loads(listing.stdout).items()}
 
 
@@ -104,26 +107,15 @@ def test_the_built_metadata_carries_the_version_and_the_mit_licence(image_venv: 
         "print(json.dumps([d['License-Expression'], d.get_all('License-File')]))"
     )
     # cwd outside the repo: its editable install's skycache.egg-info would answer first.
-    fields = subprocess.run(
-        [_bin(image_venv, "python"), "-c", read],
-        capture_output=True,
-        text=True,
-        timeout=30,
-        cwd=image_venv,
-    )
+    fields = _python(image_venv, "-c", read, cwd=image_venv)
     assert json.loads(fields.stdout) == ["MIT", ["LICENSE"]], fields.stderr
     show = (
         "import importlib.metadata as m; print(next(f for f in m.files('skycache')"
         " if f.parts[-2:] == ('licenses', 'LICENSE')).read_text())"
     )
-    licence = subprocess.run(
-        [_bin(image_venv, "python"), "-c", show],
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=True,
-        cwd=image_venv,
-    ).stdout
+    shown_licence = _python(image_venv, "-c", show, cwd=image_venv)
+    assert shown_licence.returncode == 0, shown_licence.stderr
+    licence = shown_licence.stdout
     assert "MIT License" in licence and "Copyright (c) 2026 The Skycache authors" in licence
 
 
@@ -185,21 +177,7 @@ def test_the_installed_skycache_claims_one_top_level_name(image_venv: Path, tmp_
     assert top_level == {"skycache"}
     # As a user's shell would run it: no PYTHONPATH pointing into a checkout.
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    outside = subprocess.run(
-        [_bin(image_venv, "python"), "-c", "import entrypoints"],
-        env=env,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )
+    outside = _python(image_venv, "-c", "import entrypoints", cwd=tmp_path, env=env)
     assert "No module named 'entrypoints'" in outside.stderr
-    inside = subprocess.run(
-        [_bin(image_venv, "python"), "-m", "skycache", "config", "--json"],
-        env=env,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )
+    inside = _python(image_venv, "-m", "skycache", "config", "--json", cwd=tmp_path, env=env)
     assert inside.returncode == 0 and '"WEATHER_TTL"' in inside.stdout, inside.stderr

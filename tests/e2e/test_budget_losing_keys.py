@@ -15,7 +15,7 @@ from redis.asyncio import Redis
 from tests.e2e.conftest import LOAD_TEST, StartApp
 from tests.e2e.test_upstream_budget import QUIET, invented, total
 from tests.support.fake_open_meteo import FakeOpenMeteo
-from tests.support.http_load import Connection, Reply, get_once, weather_target
+from tests.support.http_load import Connection, Reply, ask_each_city, get_once, weather_target
 from tests.support.redis_server import LocalRedisServer
 
 pytestmark = LOAD_TEST
@@ -164,14 +164,6 @@ async def test_invented_names_in_a_redis_outage_leave_no_pile_of_lock_files(
         probe: list[Reply] = []
         stop = asyncio.Event()
 
-        async def attacker() -> None:
-            connection = Connection(app.url, source="127.0.0.1")
-            try:
-                for name in names:
-                    flood.append(await connection.get(weather_target(name)))
-            finally:
-                await connection.aclose()
-
         async def prober() -> None:
             connection = Connection(app.url, source="127.0.0.2")
             try:
@@ -184,7 +176,9 @@ async def test_invented_names_in_a_redis_outage_leave_no_pile_of_lock_files(
         probing = asyncio.create_task(prober())
         started = time.monotonic()
         async with asyncio.timeout(240):
-            await asyncio.gather(*(attacker() for _ in range(8)))
+            await asyncio.gather(
+                *(ask_each_city(app.url, names, flood, "127.0.0.1") for _ in range(8))
+            )
         seconds = time.monotonic() - started
         stop.set()
         await probing

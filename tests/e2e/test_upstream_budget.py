@@ -14,7 +14,7 @@ from redis.asyncio import Redis
 from tests.e2e.conftest import LOAD_TEST, StartApp
 from tests.support.fake_open_meteo import FakeOpenMeteo
 from tests.support.fake_open_meteo.cities import CITIES, HOT_CITIES
-from tests.support.http_load import Connection, Reply, get_once, weather_target
+from tests.support.http_load import Connection, Reply, ask_each_city, get_once, weather_target
 from tests.support.redis_server import LocalRedisServer
 
 pytestmark = LOAD_TEST
@@ -151,14 +151,6 @@ async def test_a_flood_of_invented_names_costs_one_clients_miss_budget_while_oth
     attack: list[Reply] = []
     started = time.monotonic()
 
-    async def attacker() -> None:
-        connection = Connection(app.url, source="127.0.0.1")
-        try:
-            for name in names:
-                attack.append(await connection.get(weather_target(name)))
-        finally:
-            await connection.aclose()
-
     async def victim(stop: asyncio.Event) -> list[Reply]:
         connection = Connection(app.url, source="127.0.0.2")
         # Its own never-seen cities stay well inside its miss budget, with the fills above,
@@ -182,7 +174,9 @@ async def test_a_flood_of_invented_names_costs_one_clients_miss_budget_while_oth
     stop = asyncio.Event()
     watching = asyncio.create_task(victim(stop))
     async with asyncio.timeout(240):
-        await asyncio.gather(*(attacker() for _ in range(ATTACK_CONNECTIONS)))
+        await asyncio.gather(
+            *(ask_each_city(app.url, names, attack, "127.0.0.1") for _ in range(ATTACK_CONNECTIONS))
+        )
     seconds = time.monotonic() - started
     stop.set()
     served = await watching

@@ -21,17 +21,26 @@ async def _calls(redis: Redis) -> dict[str, int]:
     return {name: int(stats.get(f"cmdstat_{name}", {}).get("calls", 0)) for name in ("get", "mget")}
 
 
-async def test_concurrent_reads_share_one_mget_and_each_gets_its_own_value(
-    redis_client: Redis,
-) -> None:
+@pytest.fixture
+async def abc_set(redis_client: Redis) -> dict[str, int]:
+    """Keys a, b and c in Redis; the command counts from just after they were set."""
     await redis_client.mset({"a": b"1", "b": b"2", "c": b"3"})
-    before = await _calls(redis_client)
-    gets = BatchedGets(redis_client)
-    values = await asyncio.gather(*(gets.get(key) for key in ("c", "missing", "a", "b", "a")))
-    after = await _calls(redis_client)
-    assert values == [b"3", None, b"1", b"2", b"1"]
+    return await _calls(redis_client)
+
+
+async def _assert_one_mget_and_no_get_since(redis: Redis, before: dict[str, int]) -> None:
+    after = await _calls(redis)
     assert after["mget"] - before["mget"] == 1
     assert after["get"] == before["get"]
+
+
+async def test_concurrent_reads_share_one_mget_and_each_gets_its_own_value(
+    redis_client: Redis, abc_set: dict[str, int]
+) -> None:
+    gets = BatchedGets(redis_client)
+    values = await asyncio.gather(*(gets.get(key) for key in ("c", "missing", "a", "b", "a")))
+    assert values == [b"3", None, b"1", b"2", b"1"]
+    await _assert_one_mget_and_no_get_since(redis_client, abc_set)
 
 
 async def test_a_lone_read_is_a_plain_get(redis_client: Redis) -> None:
@@ -80,15 +89,11 @@ async def test_a_failed_batch_is_every_readers_cache_unavailable() -> None:
 
 
 async def test_concurrent_requests_for_many_keys_share_one_mget_in_order(
-    redis_client: Redis,
+    redis_client: Redis, abc_set: dict[str, int]
 ) -> None:
-    await redis_client.mset({"a": b"1", "b": b"2", "c": b"3"})
-    before = await _calls(redis_client)
     gets = BatchedGets(redis_client)
     asked = [["c", "missing", "a"], ["b", "a"], ["a"]]
     values = await asyncio.gather(*(gets.get_many(keys) for keys in asked))
-    after = await _calls(redis_client)
     assert values == [[b"3", None, b"1"], [b"2", b"1"], [b"1"]]
-    assert after["mget"] - before["mget"] == 1
-    assert after["get"] == before["get"]
+    await _assert_one_mget_and_no_get_since(redis_client, abc_set)
     assert await gets.get_many([]) == []

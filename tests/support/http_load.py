@@ -105,6 +105,19 @@ async def get_once(url: str, target: str) -> Reply:
         await connection.aclose()
 
 
+async def ask_each_city(
+    url: str, cities: Iterator[str], replies: list[Reply], source: str | None = None
+) -> None:
+    """One connection asking for `cities` one after another, each reply kept in `replies`.
+    Several of these sharing one iterator split its cities between them."""
+    connection = Connection(url, source=source)
+    try:
+        for city in cities:
+            replies.append(await connection.get(weather_target(city)))
+    finally:
+        await connection.aclose()
+
+
 async def burst(urls: Sequence[str], target: str, count: int) -> list[Reply]:
     """`count` simultaneous GETs, round-robin over `urls`, one connection each.
 

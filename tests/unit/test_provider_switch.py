@@ -47,11 +47,6 @@ def serving(cache: Cache, provider: WeatherProvider, clock: FakeClock) -> GetWea
     return get_weather_over(cache, provider, clock, POLICY)
 
 
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
 async def test_a_city_the_simulated_provider_cached_is_fetched_anew_by_open_meteo(
     clock: FakeClock,
 ) -> None:

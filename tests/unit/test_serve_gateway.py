@@ -14,6 +14,7 @@ from domain.model.errors import GatewayRefused, TooManyMisses, UpstreamUnavailab
 from domain.model.gateway import Api, GatewayRequest, Point
 from domain.model.gateway_part import GatewayPolicy
 from domain.model.outcome import CacheOutcome
+from domain.use_cases.gateway import ServeGateway
 from ports.lock import Held, Lease
 from tests.unit.fakes import FakeClock
 from tests.unit.gateway_fakes import (
@@ -86,12 +87,19 @@ async def test_a_repeat_is_a_hit_with_no_upstream_call(
     assert (again.body, again.x_cache) == (first.body, "HIT")
 
 
-async def test_a_stampede_over_two_processes_is_one_upstream_call(
+@pytest.fixture
+def two_processes(
     store: MemoryPartStore, lock: MemoryLock, upstream: FakeUpstream, clock: FakeClock
-) -> None:
-    one = gateway_over(store, lock, upstream, clock)
-    two = gateway_over(store, lock, upstream, clock)
+) -> tuple[ServeGateway, ServeGateway]:
+    """Two processes over one store and lock, the upstream holding its answers until let go."""
     upstream.gate.clear()
+    return gateway_over(store, lock, upstream, clock), gateway_over(store, lock, upstream, clock)
+
+
+async def test_a_stampede_over_two_processes_is_one_upstream_call(
+    two_processes: tuple[ServeGateway, ServeGateway], upstream: FakeUpstream
+) -> None:
+    one, two = two_processes
     asked = [
         asyncio.create_task((one if n % 2 else two)(request(BERLIN, PARIS))) for n in range(100)
     ]
@@ -104,11 +112,9 @@ async def test_a_stampede_over_two_processes_is_one_upstream_call(
 
 
 async def test_a_request_fetches_the_locations_it_won_and_waits_for_the_others(
-    store: MemoryPartStore, lock: MemoryLock, upstream: FakeUpstream, clock: FakeClock
+    two_processes: tuple[ServeGateway, ServeGateway], upstream: FakeUpstream
 ) -> None:
-    one = gateway_over(store, lock, upstream, clock)
-    two = gateway_over(store, lock, upstream, clock)
-    upstream.gate.clear()
+    one, two = two_processes
     first = asyncio.create_task(one(request(BERLIN)))
     for _ in range(5):
         await asyncio.sleep(0)
@@ -163,26 +169,30 @@ async def test_a_failed_refresh_backs_off_and_keeps_serving_stale(
     assert (await metrics.labelled_totals(CounterName.GATEWAY_ERRORS)) == {"forecast": 1}
 
 
-async def test_an_expired_location_whose_fetch_fails_is_answered_from_the_last_good_copy(
+@pytest.fixture
+async def berlin_expired_and_upstream_down(
     store: MemoryPartStore, lock: MemoryLock, upstream: FakeUpstream, clock: FakeClock
-) -> None:
+) -> ServeGateway:
+    """A gateway that once stored Berlin, past its stale window, with the upstream failing."""
     serve = gateway_over(store, lock, upstream, clock)
     await serve(request(BERLIN))
     clock.advance(86_401)
     upstream.failing = True
-    answer = await serve(request(BERLIN))
+    return serve
+
+
+async def test_an_expired_location_whose_fetch_fails_is_answered_from_the_last_good_copy(
+    berlin_expired_and_upstream_down: ServeGateway,
+) -> None:
+    answer = await berlin_expired_and_upstream_down(request(BERLIN))
     assert (answer.body, answer.x_cache) == (expected(BERLIN), "STALE")
 
 
 async def test_a_failed_fetch_without_a_last_good_copy_fails_the_request(
-    store: MemoryPartStore, lock: MemoryLock, upstream: FakeUpstream, clock: FakeClock
+    berlin_expired_and_upstream_down: ServeGateway,
 ) -> None:
-    serve = gateway_over(store, lock, upstream, clock)
-    await serve(request(BERLIN))
-    clock.advance(86_401)
-    upstream.failing = True
     with pytest.raises(UpstreamUnavailable):
-        await serve(request(BERLIN, PARIS))
+        await berlin_expired_and_upstream_down(request(BERLIN, PARIS))
 
 
 async def test_the_upstreams_refusal_is_remembered_for_the_query_only_briefly(

@@ -13,6 +13,7 @@ from adapters.resilience.protected_provider import ProtectedProvider
 from adapters.system_clock import SystemClock
 from entrypoints.settings import Settings, SettingsError
 from entrypoints.wiring.upstream import upstreams
+from ports.provider import WeatherProvider
 
 
 def test_open_meteo_is_the_default_provider() -> None:
@@ -61,15 +62,20 @@ def test_openweathermap_url_has_a_default_and_must_be_http() -> None:
         Settings.from_env({"OPENWEATHER_URL": "ftp://example.org"})
 
 
-async def test_one_provider_is_built_as_its_own_guarded_counted_stack() -> None:
+async def _built_provider(env: dict[str, str]) -> WeatherProvider:
+    """The provider stack the container would build from these settings."""
     async with httpx.AsyncClient() as http:
-        provider = upstreams(
-            Settings.from_env({}),
+        return upstreams(
+            Settings.from_env(env),
             http,
             MemoryCache(clock=SystemClock()),
             MemoryMetrics(),
             SystemClock(),
         ).provider
+
+
+async def test_one_provider_is_built_as_its_own_guarded_counted_stack() -> None:
+    provider = await _built_provider({})
 
     # Calls counted around the guard, attempts inside it (README, /stats).
     assert isinstance(provider, CountedProvider)
@@ -79,14 +85,7 @@ async def test_one_provider_is_built_as_its_own_guarded_counted_stack() -> None:
 
 async def test_a_provider_list_fails_over_between_separately_guarded_stacks() -> None:
     env = {"WEATHER_PROVIDER": "open-meteo,openweathermap", "OPENWEATHER_API_KEY": "k"}
-    async with httpx.AsyncClient() as http:
-        provider = upstreams(
-            Settings.from_env(env),
-            http,
-            MemoryCache(clock=SystemClock()),
-            MemoryMetrics(),
-            SystemClock(),
-        ).provider
+    provider = await _built_provider(env)
 
     assert isinstance(provider, FailoverProvider)
     assert [p.name for p in provider.providers] == ["open-meteo", "openweathermap"]

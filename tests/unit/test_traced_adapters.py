@@ -5,6 +5,7 @@ admission decisions."""
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import httpx
 import pytest
@@ -36,17 +37,25 @@ def outcomes(spans: Spans, name: str) -> list[object]:
     return [span.attributes["skycache.lease.outcome"] for span in spans.named(name)]  # type: ignore[index]
 
 
-async def test_a_waiter_woken_by_the_holders_release_ends_its_wait_woken(spans: Spans) -> None:
+async def _wait_ended_by_the_holder(spans: Spans, key: str, signal: Signal) -> Signal:
+    """One asker holds `key`, a second finds it held and waits, the holder lets go with
+    `signal`: what the wait heard."""
     lock = TracedLock(MemoryLock(clock=FakeClock()), spans.tracer)
-    lease = await lock.acquire("lisbon", 5.0)
-    assert isinstance(await lock.acquire("lisbon", 5.0), Held)
-    watch = lock.watch("lisbon")
+    lease = await lock.acquire(key, 5.0)
+    assert isinstance(await lock.acquire(key, 5.0), Held)
+    watch = lock.watch(key)
     waiting = asyncio.create_task(watch.wait(5.0))
     await asyncio.sleep(0)
     assert not isinstance(lease, Held)
-    await lease.release(Signal.DONE)
-    assert await waiting is Signal.DONE
-    watch.close()
+    await lease.release(signal)
+    try:
+        return await waiting
+    finally:
+        watch.close()
+
+
+async def test_a_waiter_woken_by_the_holders_release_ends_its_wait_woken(spans: Spans) -> None:
+    assert await _wait_ended_by_the_holder(spans, "lisbon", Signal.DONE) is Signal.DONE
     assert outcomes(spans, "skycache.lease.acquire") == ["acquired", "held"]
     assert outcomes(spans, "skycache.lease.wait") == ["woken"]
     assert spans.named("skycache.lease.wait")[0].attributes["skycache.cache.key"] == "lisbon"  # type: ignore[index]
@@ -66,14 +75,7 @@ async def test_a_silent_wait_then_a_lapsed_lease_is_a_take_over(spans: Spans) ->
 
 
 async def test_a_holder_that_failed_ends_the_wait_holder_failed(spans: Spans) -> None:
-    lock = TracedLock(MemoryLock(clock=FakeClock()), spans.tracer)
-    lease = await lock.acquire("rome", 5.0)
-    watch = lock.watch("rome")
-    waiting = asyncio.create_task(watch.wait(5.0))
-    await asyncio.sleep(0)
-    assert not isinstance(lease, Held)
-    await lease.release(Signal.FAILED)
-    assert await waiting is Signal.FAILED
+    assert await _wait_ended_by_the_holder(spans, "rome", Signal.FAILED) is Signal.FAILED
     assert outcomes(spans, "skycache.lease.wait") == ["holder_failed"]
 
 
@@ -172,7 +174,9 @@ async def test_the_admission_decision_is_on_its_span_and_on_the_requests(
     assert server.attributes is not None and server.attributes["skycache.admission"] == decision
 
 
-async def test_requests_joining_this_processs_fetch_each_get_a_wait_span(spans: Spans) -> None:
+async def _joined_runs(spans: Spans, fetched: str | Exception, runs: int) -> list[Any]:
+    """`runs` requests for one key in this process; the first fetches `fetched` (or raises
+    it) only once the others have joined it."""
     guard: TracedStampedeGuard[str] = TracedStampedeGuard(
         MemoryLock(clock=FakeClock()), tracer=spans.tracer, clock=FakeClock()
     )
@@ -180,15 +184,21 @@ async def test_requests_joining_this_processs_fetch_each_get_a_wait_span(spans: 
 
     async def load() -> str:
         await gate.wait()
-        return "sunny"
+        if isinstance(fetched, Exception):
+            raise fetched
+        return fetched
 
     async def peek() -> str | None:
         return None
 
-    runs = [asyncio.create_task(guard.run("faro", load, peek)) for _ in range(3)]
+    tasks = [asyncio.create_task(guard.run("faro", load, peek)) for _ in range(runs)]
     await asyncio.sleep(0.01)
     gate.set()
-    assert [role.value for _, role in await asyncio.gather(*runs)] == [
+    return await asyncio.gather(*tasks, return_exceptions=True)
+
+
+async def test_requests_joining_this_processs_fetch_each_get_a_wait_span(spans: Spans) -> None:
+    assert [role.value for _, role in await _joined_runs(spans, "sunny", 3)] == [
         "owner",
         "coalesced",
         "coalesced",
@@ -204,22 +214,7 @@ async def test_requests_joining_this_processs_fetch_each_get_a_wait_span(spans: 
 
 
 async def test_a_joined_fetch_that_fails_ends_its_waits_holder_failed(spans: Spans) -> None:
-    guard: TracedStampedeGuard[str] = TracedStampedeGuard(
-        MemoryLock(clock=FakeClock()), tracer=spans.tracer, clock=FakeClock()
-    )
-    gate = asyncio.Event()
-
-    async def load() -> str:
-        await gate.wait()
-        raise UpstreamUnavailable("down")
-
-    async def peek() -> str | None:
-        return None
-
-    runs = [asyncio.create_task(guard.run("faro", load, peek)) for _ in range(2)]
-    await asyncio.sleep(0.01)
-    gate.set()
-    results = await asyncio.gather(*runs, return_exceptions=True)
+    results = await _joined_runs(spans, UpstreamUnavailable("down"), 2)
     assert all(isinstance(r, UpstreamUnavailable) for r in results)
     (wait,) = spans.named("skycache.lease.wait")
     assert wait.attributes is not None

@@ -160,7 +160,7 @@ class FakeUpstream(Generic[S]):
             self.state = self.fresh()  # requests in flight keep the old one
             await _reply(send, 200, self.state.view())
         elif route == ("POST", "/_control"):
-            await self._apply(await _body(receive), send)
+            await self._apply(await read_body(receive), send)
         else:
             return False
         return True
@@ -269,7 +269,8 @@ async def _forecast(state: State, mode: str, query: dict[str, str], send: Any) -
 _LENGTH_99 = [(b"content-type", b"application/json"), (b"content-length", b"99")]
 
 
-async def _body(receive: Any) -> bytes:
+async def read_body(receive: Any) -> bytes:
+    """The whole request body, however many ASGI messages it came in."""
     chunks = []
     while True:
         message = await receive()

@@ -12,6 +12,7 @@ from urllib.parse import parse_qs
 import msgspec
 
 from tests.support.fake_open_meteo import gateway_app
+from tests.support.fake_open_meteo.app import read_body
 from tests.support.fake_open_meteo.gateway_app import GatewayControl, GatewayState
 
 _META = re.compile(r"/data/([a-z0-9_]{1,64})/static/meta\.json")
@@ -35,13 +36,15 @@ class GatewayMount:
             return
         method, path = scope["method"], scope["path"]
         if path.startswith("/_gateway/"):
-            await self._steer(method, path, await _body(receive), send)
+            await self._steer(method, path, await read_body(receive), send)
         elif (found := _META.fullmatch(path)) is not None:
             doc = gateway_app.meta(self.state, found[1])
             await _reply(send, 200 if doc else 404, doc or {"error": True, "reason": "Not Found"})
         else:
             content_type = dict(scope["headers"]).get(b"content-type", b"").decode("latin-1")
-            pairs = gateway_app.pairs_of(scope["query_string"], await _body(receive), content_type)
+            pairs = gateway_app.pairs_of(
+                scope["query_string"], await read_body(receive), content_type
+            )
             status, body, kind = await gateway_app.serve(self.state, method, path, pairs)
             await _send(send, status, body, kind)
 
@@ -76,15 +79,6 @@ def _from_weather_provider(scope: dict[str, Any]) -> bool:
         and query["current"] == [_WEATHER_CURRENT]
         and len(query["latitude"]) == 1
     )
-
-
-async def _body(receive: Any) -> bytes:
-    chunks = []
-    while True:
-        message = await receive()
-        chunks.append(message.get("body", b""))
-        if not message.get("more_body"):
-            return b"".join(chunks)
 
 
 async def _reply(send: Any, status: int, doc: Any) -> None:
