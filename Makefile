@@ -23,8 +23,13 @@ $(BIN)/skycache: pyproject.toml setup.py requirements.lock
 	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@
 
+# urllib3-future (niquests' HTTP core, under the test extra openmeteo-requests) is built
+# from its source with URLLIB3_NO_OVERRIDE: its wheel writes a urllib3/ package of its own
+# over the real urllib3, and a .pth file that does so again at every start, and requests
+# (and so schemathesis) then fail on its different internals. niquests needs only
+# urllib3_future. The lock's hashes cover the source archive too.
 $(VENV)/.test-extras: $(BIN)/skycache requirements-test.lock
-	$(BIN)/pip install --quiet --require-hashes -r requirements-test.lock
+	URLLIB3_NO_OVERRIDE=1 $(BIN)/pip install --quiet --require-hashes --no-binary urllib3-future -r requirements-test.lock
 	touch $@
 
 run: $(BIN)/skycache

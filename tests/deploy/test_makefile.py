@@ -7,6 +7,7 @@ import re
 import shutil
 import subprocess
 import sys
+from importlib import metadata
 from pathlib import Path
 
 import pytest
@@ -51,8 +52,20 @@ def test_make_test_adds_the_hashed_test_lock_to_the_same_venv() -> None:
     extras_prerequisites, lines = recipe("$(VENV)/.test-extras")
     assert extras_prerequisites.split() == ["$(BIN)/skycache", "requirements-test.lock"]
     assert installs(lines) == [
-        "$(BIN)/pip install --quiet --require-hashes -r requirements-test.lock"
+        "URLLIB3_NO_OVERRIDE=1 $(BIN)/pip install --quiet --require-hashes"
+        " --no-binary urllib3-future -r requirements-test.lock"
     ]
+
+
+def test_the_test_venv_imports_the_real_urllib3_beside_urllib3_future() -> None:
+    # urllib3-future's wheel replaces urllib3/ with its own copy (and again at every start);
+    # requests, and so schemathesis, need the real one, and niquests needs only its own.
+    from urllib3._version import __version__ as imported
+    from urllib3_future._version import __version__ as imported_future
+
+    pins = lock_versions(LOCKS[1])
+    assert imported == metadata.version("urllib3") == pins["urllib3"]
+    assert imported_future == pins["urllib3-future"]
 
 
 def test_the_test_lock_pins_the_runtime_packages_as_the_runtime_lock_does() -> None:

@@ -38,8 +38,12 @@ async def test_a_cold_city_is_fetched_once_by_an_instance_of_two_workers_while_r
     assert [r.status_code for r in answers] == [200] * 200
     assert after["geocoding"] - before["geocoding"] == 1
     assert after["forecast"] - before["forecast"] == 1
-    # One fetch, every other request coalesced onto it (no second worker's MISS).
-    assert Counter(r.headers["x-cache"] for r in answers) == {"MISS": 1, "COALESCED": 199}
+    # One fetch (no second worker's MISS): every other request joined it, or, sent after it
+    # ended (on a busy machine 200 requests take a while to go out), read what it stored.
+    outcomes = Counter(r.headers["x-cache"] for r in answers)
+    assert outcomes["MISS"] == 1, outcomes
+    assert outcomes["COALESCED"] > 0, outcomes
+    assert set(outcomes) <= {"MISS", "COALESCED", "HIT"}, outcomes
 
 
 async def _down(client: httpx.AsyncClient) -> bool:

@@ -6,6 +6,7 @@ window itself while Skycache refreshes."""
 from __future__ import annotations
 
 import asyncio
+import math
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -77,7 +78,7 @@ async def repeat(url: str, count: int, clients: int, pause_s: float) -> list[htt
     return [reply for replies in per_client for reply in replies]
 
 
-async def test_1000_repeats_reach_skycache_about_once_per_freshness_period(
+async def test_1000_repeats_reach_skycache_at_most_twice_per_freshness_period(
     cached: tuple[AppServer, str],
 ) -> None:
     app, url = cached
@@ -92,7 +93,10 @@ async def test_1000_repeats_reach_skycache_about_once_per_freshness_period(
         f"{reached} reached Skycache; proxy: {Counter(r.headers['x-proxy-cache'] for r in replies)}"
     )
     assert Counter(r.status_code for r in replies) == {200: 1000}
-    assert reached <= int(periods) + 1, reached  # once for each period begun
+    # At most twice for each period begun: an answer carries no Age and its max-age counts
+    # from its own Date, so the proxy asks once when its copy turns stale (Skycache answers
+    # stale, max-age=1, and refreshes) and once more a second later for the refreshed copy.
+    assert reached <= 2 * math.ceil(periods) + 1, reached
 
 
 async def test_the_proxy_serves_the_stale_window_while_skycache_refreshes(

@@ -26,6 +26,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.slow]
 SEEN = ("Boise", "Denver", "Austin", "Miami", "Seattle")
 # Every request goes through the cache: the near cache would hide Redis from the test.
 ENV = {"NEAR_CACHE_TTL": "0", "METRICS_FLUSH_INTERVAL": "0.2"}
+OUTAGE_TTL_S = 2
 
 
 @pytest.fixture
@@ -173,19 +174,22 @@ async def test_cities_seen_are_served_while_redis_and_the_upstream_are_both_down
     own_redis_server: LocalRedisServer,
     fake_open_meteo: FakeOpenMeteo,
 ) -> None:
-    app = app_on(WEATHER_TTL="1", WEATHER_TTL_JITTER="0")
+    app = app_on(WEATHER_TTL=str(OUTAGE_TTL_S), WEATHER_TTL_JITTER="0")
     async with httpx.AsyncClient(base_url=app.url, timeout=10, limits=KEEPALIVE) as client:
         for city in SEEN:
             assert (await client.get("/weather", params={"city": city})).status_code == 200
         own_redis_server.kill()
         await fake_open_meteo.aset(mode="error500")
-        fresh = [await client.get("/weather", params={"city": city}) for city in SEEN]
-        await asyncio.sleep(1.2)  # every copy is stale now, and cannot be refreshed
+        # Newest first: the city fetched last is surely still fresh when asked again.
+        fresh = [await client.get("/weather", params={"city": city}) for city in SEEN[::-1]]
+        await asyncio.sleep(OUTAGE_TTL_S + 0.2)  # every copy is stale now, and cannot be refreshed
         stale = [await client.get("/weather", params={"city": city}) for city in SEEN]
         unseen = await client.get("/weather", params={"city": "Topeka"})
 
     assert [r.status_code for r in fresh + stale] == [200] * 10
-    assert {r.headers["x-cache"] for r in fresh} == {"HIT"}
+    assert fresh[0].headers["x-cache"] == "HIT"
+    # On a busy machine the oldest copies may have turned stale already: each answer says so.
+    assert all(r.headers["x-cache"] == ("STALE" if r.json()["stale"] else "HIT") for r in fresh)
     assert {r.headers["x-cache"] for r in stale} == {"STALE"}
     assert all(r.json()["stale"] for r in stale)
     assert unseen.status_code == 503
