@@ -30,7 +30,7 @@ def workers(redis: Redis, clock: FakeClock, calls: int) -> list[LeasedRequestLim
                 redis=RedisWindows(
                     redis, probe_every_s=600, prefix=RATE_LIMIT_PREFIX, settle=False
                 ),
-                breaker=RedisBreaker(),
+                breaker=RedisBreaker(clock=clock),
             ),
             clock,
         )
