@@ -12,6 +12,8 @@ import math
 from collections.abc import Mapping
 from typing import TypeVar
 
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
 from adapters.redis.breaker import RedisBreaker
 from adapters.redis.budget import Ask, RedisWindows
 from adapters.redis.budget_windows import Ceiling, LocalWindows, Verdict
@@ -52,9 +54,16 @@ class SharedWindows:
         """`cost` calls at once, all or none: `shared` applies in Redis, `own` (the shares)
         when counting alone."""
         if self._redis is not None:
-            with contextlib.suppress(CacheUnavailable), self._guarded("budget"):
-                ask = Ask(shared, own, self._local.mine(name, own, now), self.shares)
-                verdict = await self._redis.spend(name, ask, now, cost)
+            try:
+                with self._guarded("budget"):
+                    ask = Ask(shared, own, self._local.mine(name, own, now), self.shares)
+                    verdict = await self._redis.spend(name, ask, now, cost)
+            except CacheUnavailable as error:
+                if _may_have_run(error):
+                    # The script may have counted the call before its reply was lost: count
+                    # it here too, so this worker's share never admits what Redis granted.
+                    self._local.count(name, own, now, cost)
+            else:
                 if verdict.granted:
                     # Also counted here: if Redis fails mid-window, this worker's share
                     # starts from what it has already spent, not from nothing.
@@ -88,6 +97,12 @@ class SharedWindows:
         if self._redis is not None:
             with contextlib.suppress(CacheUnavailable), self._guarded("budget reopen"):
                 await self._redis.reopen(name)
+
+
+def _may_have_run(error: CacheUnavailable) -> bool:
+    """A timed-out command may have run on the server; a refused connection or an open
+    breaker (no cause from the driver) never reached it."""
+    return isinstance(error.__cause__, TimeoutError | RedisTimeoutError)
 
 
 def cost_of(weight: float) -> int:
