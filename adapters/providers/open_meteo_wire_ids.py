@@ -7,7 +7,7 @@ where it had some other place, so the number is rewritten for its place in this 
 The gateway asks upstream with `location_id` set for every point, so that every FlatBuffers
 message carries the field and it can be set in place. For place 0, Open-Meteo's builder
 leaves the field out: its vtable entry is set to 0, so the field is absent as there (its
-8 bytes stay in the table, unread: docs/GATEWAY.md, "Byte for byte")."""
+8 bytes stay in the table, unread: docs/GATEWAY.md, "The wire formats")."""
 
 from __future__ import annotations
 
