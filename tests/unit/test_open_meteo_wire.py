@@ -7,6 +7,7 @@ from collections.abc import Callable
 from datetime import date
 from importlib import import_module
 from types import SimpleNamespace
+from typing import Any
 
 import flatbuffers
 import pytest
@@ -106,7 +107,7 @@ def test_flatbuffers_parts_join_to_the_upstreams_messages(
     assert ours[per:] == theirs[per:]
     assert [_has_location_id(m) for m in ours] == [_has_location_id(m) for m in theirs]
     assert [_has_location_id(m) for m in ours] == [False] * per + [True] * 4 * per
-    assert [_decoded(m) for m in ours] == [_decoded(m) for m in theirs]
+    assert [_every_field(m) for m in ours] == [_every_field(m) for m in theirs]
 
 
 def test_a_root_sharing_its_vtable_gets_location_id_0_written_and_the_vtable_kept() -> None:
@@ -170,8 +171,37 @@ def _messages(body: bytes) -> list[bytes]:
     return found
 
 
-def _decoded(message: bytes) -> tuple[object, ...]:
-    return _decoded_root(WeatherApiResponse.GetRootAs(message, 4))
+_ROOT_FIELDS = (
+    "Latitude", "Longitude", "Elevation", "GenerationTimeMilliseconds", "LocationId", "Model",
+    "UtcOffsetSeconds", "Timezone", "TimezoneAbbreviation",
+)  # fmt: skip
+_SECTIONS = ("Current", "Daily", "Hourly", "Minutely15", "Weekly")
+_VARIABLE_FIELDS = (
+    "Variable", "Unit", "Value", "Altitude", "Aggregation", "PressureLevel", "Depth",
+    "DepthTo", "EnsembleMember", "PreviousDay", "Probability",
+)  # fmt: skip
+
+
+def _every_field(message: bytes) -> dict[str, object]:
+    """Every field of the schema the official SDK reads, with each section's variables."""
+    root = WeatherApiResponse.GetRootAs(message, 4)
+    fields: dict[str, object] = {name: getattr(root, name)() for name in _ROOT_FIELDS}
+    fields["Monthly"] = root.Monthly() is None
+    for name in _SECTIONS:
+        section = getattr(root, name)()
+        fields[name] = section and (
+            section.Time(),
+            section.TimeEnd(),
+            section.Interval(),
+            [_variable(section.Variables(i)) for i in range(section.VariablesLength())],
+        )
+    return fields
+
+
+def _variable(v: Any) -> tuple[object, ...]:
+    values = [v.Values(j) for j in range(v.ValuesLength())]
+    int64s = [v.ValuesInt64(j) for j in range(v.ValuesInt64Length())]
+    return (*(getattr(v, name)() for name in _VARIABLE_FIELDS), values, int64s)
 
 
 def _decoded_root(r: WeatherApiResponse) -> tuple[object, ...]:
