@@ -114,6 +114,8 @@ class Container(containers.DeclarativeContainer):
     part_store = providers.Singleton(
         gateway.part_store, settings, redis, redis_breaker, metrics, clock
     )
+    # Its own breaker, beside /weather's provider's: both shown on /status and /metrics.
+    gateway_protection = providers.Singleton(gateway.protection, settings, clock, budget)
     serve_gateway = providers.Singleton(
         gateway.serve_gateway,
         settings,
@@ -123,7 +125,7 @@ class Container(containers.DeclarativeContainer):
         metrics,
         clock,
         misses,
-        budget,
+        gateway_protection,
     )
     get_stats = providers.Singleton(GetStats, metrics)
     purge_city = providers.Singleton(PurgeCity, cache)
@@ -145,7 +147,7 @@ class Container(containers.DeclarativeContainer):
     )
     top_cities = providers.Singleton(status.top_cities, settings)
     live_readings = providers.Singleton(
-        status.live_readings, settings, protected, redis, redis_breaker
+        status.live_readings, settings, protected, redis, redis_breaker, gateway_protection
     )
     # Every tally counted in memory, flushed on a timer while open and once more at shutdown.
     flushes = providers.Singleton(

@@ -87,16 +87,18 @@ async def fetch(
     limits: HttpLimits = DEFAULT_LIMITS,
     *,
     extensions: dict[str, Any] | None = None,
+    form: bool = False,
 ) -> Answer:
     """The response, whatever its status; transport failures become UpstreamUnavailable.
     `extensions` travel with the request to the transports (a call's budget weight).
+    With `form`, `params` go as a form-encoded POST body instead of the URL's query.
 
     httpx's own timeout bounds each read, so a body trickling a byte a second would never
     trip it: the whole call runs under one deadline, and the body is streamed and given up
     as soon as it passes the cap (nothing of it is kept)."""
     try:
         async with asyncio.timeout(limits.timeout_s):
-            async with client.stream("GET", url, params=params, extensions=extensions) as response:
+            async with _stream(client, url, params, extensions, form=form) as response:
                 content = await _read_capped(what, response, limits.max_body_bytes)
     except (TimeoutError, httpx.TimeoutException) as e:
         raise UpstreamTimedOut(f"{what} upstream timed out") from e
@@ -105,6 +107,21 @@ async def fetch(
     except (httpx.HTTPError, httpx.InvalidURL) as e:
         raise UpstreamUnavailable(f"{what} upstream connection failed ({type(e).__name__})") from e
     return Answer(response.status_code, response.headers, content)
+
+
+def _stream(
+    client: httpx.AsyncClient,
+    url: str,
+    params: dict[str, Any] | httpx.QueryParams,
+    extensions: dict[str, Any] | None,
+    *,
+    form: bool,
+) -> contextlib.AbstractAsyncContextManager[httpx.Response]:
+    if not form:
+        return client.stream("GET", url, params=params, extensions=extensions)
+    body = str(httpx.QueryParams(params)).encode()
+    headers = {"content-type": "application/x-www-form-urlencoded"}
+    return client.stream("POST", url, content=body, headers=headers, extensions=extensions)
 
 
 async def _read_capped(what: str, response: httpx.Response, max_bytes: int) -> bytes:

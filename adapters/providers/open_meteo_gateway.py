@@ -8,7 +8,7 @@ import httpx
 import msgspec
 
 from adapters.providers.budgeted_transport import WEIGHT
-from adapters.providers.http import HttpLimits, check_status, fetch
+from adapters.providers.http import Answer, HttpLimits, check_status, fetch
 from adapters.providers.open_meteo_wire import (
     WireError,
     join_flatbuffers,
@@ -22,6 +22,11 @@ from ports.gateway import GatewayUpstream, PartJoiner
 
 # An Open-Meteo refusal is a short JSON document; anything longer is not passed on as one.
 MAX_REFUSAL_BYTES = 4096
+# The longest URL sent as a GET; a longer call goes as a form POST (as the SDK sends it).
+# Half of the 8 KB request line that nginx, Apache and most CDNs accept by default, leaving
+# room for a proxy in between that adds to it or allows less; every one-location call and
+# calls of some dozens of locations stay GETs, readable in proxies' caches and logs.
+MAX_GET_URL_CHARS = 4000
 
 
 class _Refusal(msgspec.Struct):
@@ -44,28 +49,20 @@ class OpenMeteoGateway(GatewayUpstream, PartJoiner):
         *,
         api_key: str = "",
         max_points: int = MAX_LOCATIONS_PER_CALL,
+        max_get_url_chars: int = MAX_GET_URL_CHARS,
     ) -> None:
-        self._client = client
-        self._urls = urls
-        self._limits = limits
-        self._api_key = api_key
+        self._client, self._urls, self._api_key = client, urls, api_key
+        self._limits, self._max_get_url_chars = limits, max_get_url_chars
         self.max_points = max_points
 
     async def fetch(self, query: GatewayRequest, points: Sequence[Point]) -> list[bytes]:
-        params = query.upstream_params(points)
-        if self._api_key:
-            params.append(("apikey", self._api_key))
         what = f"{query.api.value} gateway"
-        cap = self._limits.max_body_bytes * len(points)
         limits = HttpLimits(
             timeout_s=self._limits.timeout_s,
-            max_body_bytes=cap,
+            max_body_bytes=self._limits.max_body_bytes * len(points),
             retry_after_max_s=self._limits.retry_after_max_s,
         )
-        url = self._urls[query.api].rstrip("/") + query.api.path
-        weight = {WEIGHT: query.weight(len(points))}
-        query_params = httpx.QueryParams(tuple(params))
-        answer = await fetch(self._client, what, url, query_params, limits, extensions=weight)
+        answer = await self._call(what, query, points, limits)
         if answer.status_code == 400 and _is_refusal(answer.content):
             raise GatewayRefused(answer.content)
         check_status(what, answer, limits)
@@ -76,6 +73,19 @@ class OpenMeteoGateway(GatewayUpstream, PartJoiner):
             return split_json(answer.content, len(points))
         except WireError as e:
             raise UpstreamUnreadable(f"{what} upstream sent an unusable body: {e}") from e
+
+    async def _call(
+        self, what: str, query: GatewayRequest, points: Sequence[Point], limits: HttpLimits
+    ) -> Answer:
+        """A GET, or a form POST when the URL would be longer than `max_get_url_chars`."""
+        params = query.upstream_params(points)
+        if self._api_key:
+            params.append(("apikey", self._api_key))
+        url = self._urls[query.api].rstrip("/") + query.api.path
+        encoded = httpx.QueryParams(tuple(params))
+        form = len(url) + 1 + len(str(encoded)) > self._max_get_url_chars
+        weight = {WEIGHT: query.weight(len(points))}
+        return await fetch(self._client, what, url, encoded, limits, extensions=weight, form=form)
 
     def join(self, query: GatewayRequest, parts: Sequence[bytes]) -> bytes:
         if query.format is WireFormat.FLATBUFFERS:

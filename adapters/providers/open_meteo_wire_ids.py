@@ -5,8 +5,9 @@ each location's answer: in JSON as `"location_id":N` after the header (left out 
 FlatBuffers as WeatherApiResponse's int64 field 4. A cached part came from some other call,
 where it had some other place, so the number is rewritten for its place in this answer.
 The gateway asks upstream with `location_id` set for every point, so that every FlatBuffers
-message carries the field and it can be set in place (0 included: there the field stays
-present with 0, which readers cannot tell from Open-Meteo's absent default)."""
+message carries the field and it can be set in place. For place 0, Open-Meteo's builder
+leaves the field out: its vtable entry is set to 0, so the field is absent as there (its
+8 bytes stay in the table, unread: docs/GATEWAY.md, "The wire formats")."""
 
 from __future__ import annotations
 
@@ -33,7 +34,7 @@ def check_json(part: bytes) -> None:
 
 
 def check_flatbuffers(message: bytes) -> None:
-    _field_position(message, _LOCATION_ID_SLOT)
+    _slot(message, _LOCATION_ID_SLOT)
 
 
 def json_with_id(part: bytes, index: int) -> bytes:
@@ -54,20 +55,27 @@ def _json_header(part: bytes) -> re.Match[bytes]:
 
 
 def flatbuffers_with_id(message: bytes, index: int) -> bytes:
-    """`message` (size prefix included) with its root table's location_id set to `index`."""
-    at = _field_position(message, _LOCATION_ID_SLOT)
-    if at is None:
+    """`message` (size prefix included) with its root table's location_id set to `index`;
+    for 0, the field is taken out of the root's own vtable: absent, as Open-Meteo sends it."""
+    slot = _slot(message, _LOCATION_ID_SLOT)
+    if slot is None:
         if index == 0:
             return message  # absent is 0 already
         raise LocationIdError("a FlatBuffers message without a location_id field to set")
+    entry, at, own_vtable = slot
+    if index == 0 and own_vtable:
+        return message[:entry] + b"\0\0" + message[entry + 2 :]
     return message[:at] + index.to_bytes(8, "little", signed=True) + message[at + 8 :]
 
 
-def _field_position(message: bytes, slot: int) -> int | None:
-    """Where a root-table scalar lives: table = prefix + root offset; its vtable lies
-    `soffset` before it; the slot's entry there is the field's offset in the table."""
+def _slot(message: bytes, slot: int) -> tuple[int, int, bool] | None:
+    """Where a root-table scalar's vtable entry and value live, and whether the vtable is
+    the root's alone: table = prefix + root offset; its vtable lies `soffset` before it.
+    A builder writes the root last, its vtable just before it unless it reuses an earlier
+    (identical) one, which lies after the table and may serve other tables too."""
     table = _PREFIX + _u32(message, _PREFIX)
-    vtable = table - _i32(message, table)
+    soffset = _i32(message, table)
+    vtable = table - soffset
     entry = vtable + 4 + 2 * slot
     if not _PREFIX <= vtable <= len(message) - 4:
         raise LocationIdError("a FlatBuffers vtable outside its message")
@@ -78,7 +86,7 @@ def _field_position(message: bytes, slot: int) -> int | None:
         return None
     if table + offset + 8 > len(message):
         raise LocationIdError("a FlatBuffers field outside its message")
-    return table + offset
+    return entry, table + offset, soffset > 0
 
 
 def _u16(data: bytes, at: int) -> int:

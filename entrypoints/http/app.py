@@ -118,8 +118,8 @@ def gateway_near(app: Litestar, wiring: AppWiring) -> GatewayNear:
 
 
 def on_gateway_hit(app: Litestar) -> Callable[[Api, int], None]:
-    """Counted per location in the gateway's counters (the HTTP request metrics, labelled
-    by /weather's path, do not see these hits)."""
+    """Counted per location in the gateway's counters (the request itself is counted by
+    ObservedApp.fast_answer)."""
 
     def counted(api: Api, locations: int) -> None:
         services_in(app.state).serve_gateway.record_hits(api.value, locations)
@@ -152,7 +152,8 @@ def create_asgi(wiring: AppWiring) -> ASGIApp:
     inner: ASGIApp = NearCacheFastPath(
         observed, near, on_hit=on_hit, lookup=lookup, on_request=count
     )
-    inner = GatewayFastPath(inner, gateway_near(app, wiring), on_gateway_hit(app))
+    near_gateway = gateway_near(app, wiring)
+    inner = GatewayFastPath(inner, near_gateway, on_gateway_hit(app), observed.fast_answer)
     if wiring.settings.rate_limit:
         # In front of the fast path: a near-cache hit is counted like any request.
         inner = ClientLimits(

@@ -108,8 +108,9 @@ def serve_gateway(
     metrics: Metrics,
     clock: Clock,
     misses: MissBudget | None,
-    budget: UpstreamBudget | None = None,
+    protected: Protection,
 ) -> ServeGateway:
+    """`protected`: the gateway's own cap, retry, breaker and 429 window (protection())."""
     rules = policy(settings)
     gateway = upstream(settings, http)
     runs = follow_runs(settings, http, clock, store)
@@ -122,7 +123,7 @@ def serve_gateway(
             lock_ttl_s=settings.lock_ttl_s,
             wait_timeout_s=settings.wait_timeout_s,
         ),
-        upstream=ProtectedGateway(gateway, protection(settings, clock, budget)),
+        upstream=ProtectedGateway(gateway, protected),
         policy=rules,
         clock=clock,
         metrics=metrics,

@@ -8,6 +8,7 @@ from redis.asyncio import Redis
 
 from adapters.redis.breaker import RedisBreaker
 from adapters.resilience.protected_provider import ProtectedProvider
+from adapters.resilience.protection import Protection
 from entrypoints.http.services import LiveReadings
 from entrypoints.http.status.top_cities import TopCities
 from entrypoints.settings import Settings
@@ -16,6 +17,7 @@ from entrypoints.wiring.upstream import budget_limits
 # How often a worker rewrites its top-cities file (wiring/tallies.py); the other workers
 # leave out a file not rewritten for three of these.
 TOP_CITIES_SHARE_S = 2.0
+GATEWAY_BREAKER = "open-meteo-gateway"
 
 
 def live_readings(
@@ -23,11 +25,14 @@ def live_readings(
     protected: Sequence[ProtectedProvider],
     redis: Redis | None,
     breaker: RedisBreaker,
+    gateway: Protection,
 ) -> LiveReadings:
-    """`protected`: each upstream's protection, as upstreams() built them."""
+    """`protected`: each upstream's protection, as upstreams() built them; `gateway`: the
+    gateway's own (named apart: it calls Open-Meteo too)."""
 
     def breakers() -> dict[str, str]:
         states = {p.name: p.state for p in protected}
+        states[GATEWAY_BREAKER] = gateway.state
         if redis is not None:
             states["redis"] = "open" if breaker.is_open else "closed"
         return states

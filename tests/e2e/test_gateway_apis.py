@@ -12,6 +12,7 @@ import pytest
 
 from tests.e2e.conftest import StartApp
 from tests.e2e.gateway import GatewayLog, gateway_env, points_query
+from tests.e2e.test_metrics import Samples, get, logged_requests, settled, total
 from tests.support.fake_open_meteo import FakeOpenMeteo
 from tests.support.waiting import eventually
 
@@ -142,3 +143,31 @@ async def test_a_stale_location_is_served_while_one_refresh_runs_and_counted_per
 
 async def has_calls(log: GatewayLog, count: int) -> bool:
     return len(await log.calls()) >= count
+
+
+async def test_near_cache_hits_are_counted_as_requests_like_every_other_answer(
+    start_app: StartApp, fake_open_meteo: FakeOpenMeteo, log: GatewayLog
+) -> None:
+    env = {"NEAR_CACHE_TTL": "60", "FORECAST_TTL": "3600", "LOG_LEVEL": "info"}
+    app = start_app({**gateway_env(fake_open_meteo), **env})
+    path = f"/v1/forecast?{points_query([(52.52, 13.41), (48.86, 2.35)])}"
+    async with httpx.AsyncClient(base_url=app.url, timeout=30) as client:
+        first = await client.get(path)
+        near = [await client.get(path) for _ in range(5)]
+        unchanged = await client.get(path, headers={"if-none-match": first.headers["etag"]})
+
+    def counted(samples: Samples) -> bool:
+        return total(samples, "skycache_http_requests_total", route="/v1/forecast") == 7
+
+    samples = await settled(app, counted)
+    assert [r.headers["x-cache"] for r in (first, *near)] == ["MISS"] + ["HIT"] * 5
+    assert unchanged.status_code == 304
+    for status, cache, count in [("200", "MISS", 1), ("200", "HIT", 5), ("304", "HIT", 1)]:
+        labels = {"route": "/v1/forecast", "status": status, "cache": cache}
+        assert total(samples, "skycache_http_requests_total", **labels) == count, labels
+    assert total(samples, "skycache_gateway_hits_by_api_total", api="forecast") == 12
+    stats = (await get(app, "/stats")).json()
+    assert stats["gateway_hits_by_api"] == {"forecast": 12}  # 6 answers of 2 locations
+    logged = await logged_requests(app, 8)
+    assert [line["path"] for line in logged].count("/v1/forecast") == 7
+    assert len(await log.calls()) == 1

@@ -111,6 +111,7 @@ def test_the_status_page_draws_the_traffic_and_shows_what_stats_says(
     # The rest of the page: breakers and Redis up, the hot city first, a quota to compare.
     header = browser.evaluate("document.querySelector('header').textContent")
     assert "Redis up" in header and "open-meteo breaker closed" in header, header
+    assert "open-meteo-gateway breaker closed" in header, header  # the gateway's, beside it
     top = browser.evaluate("document.querySelector('#top-cities td')?.textContent")
     assert top == "San Jose"
     assert browser.evaluate("document.querySelector('#quota').textContent").endswith("/ 600")

@@ -1,6 +1,7 @@
 """The gateway's upstream adapter against the fake Open-Meteo: one call for several
 locations cut into one part each, Open-Meteo's 400 passed on, failures translated, the
-body cap, the call's weight and the server's own key."""
+body cap, the call's weight and the server's own key, and a GET turned form POST when its
+URL would be too long."""
 
 from __future__ import annotations
 
@@ -22,9 +23,11 @@ from domain.model.errors import (
 )
 from domain.model.gateway import Api, GatewayRequest, parse_request
 from tests.support.fake_open_meteo import FakeOpenMeteo
+from tests.support.fake_open_meteo.gateway_app import MAX_URL_BYTES
 
 pytestmark = pytest.mark.integration
 
+FORM = {"content-type": "application/x-www-form-urlencoded"}
 BERLIN_PARIS = "latitude=52.52,48.86&longitude=13.41,2.35&hourly=temperature_2m"
 
 
@@ -157,3 +160,56 @@ async def test_each_call_carries_its_open_meteo_weight_to_the_budget(
         await gateway(client, fake).fetch(query, query.points)
     (call,) = await steer(fake, "/_gateway/calls")
     assert weights == [query.weight(2)] == [call["weight"]]
+
+
+def url_chars(fake: FakeOpenMeteo, query: GatewayRequest) -> int:
+    """The length of the GET URL the adapter would send for every point of `query`."""
+    encoded = httpx.QueryParams(tuple(query.upstream_params(query.points)))
+    return len(f"{fake.url}/v1/forecast?{encoded}")
+
+
+async def test_a_url_just_within_the_bound_is_a_get_and_one_over_it_a_form_post(
+    fake: FakeOpenMeteo, client: httpx.AsyncClient
+) -> None:
+    query = parsed(BERLIN_PARIS)
+    bound = url_chars(fake, query)
+    answers = []
+    for max_get_url_chars in (bound, bound - 1):
+        urls = dict.fromkeys(Api, fake.url)
+        adapter = OpenMeteoGateway(client, urls, HttpLimits(), max_get_url_chars=max_get_url_chars)
+        answers.append(adapter.join(query, await adapter.fetch(query, query.points)))
+    calls = await steer(fake, "/_gateway/calls")
+    assert [call["method"] for call in calls] == ["GET", "POST"]
+    assert calls[0]["query"] == calls[1]["query"]
+    assert answers[0] == answers[1]
+
+
+async def test_the_fake_refuses_a_url_over_a_servers_request_line_with_414(
+    fake: FakeOpenMeteo, client: httpx.AsyncClient
+) -> None:
+    start = f"{fake.url}/v1/forecast?latitude=52.52&longitude=13.41&hourly=temperature_2m&pad="
+    base = len(start) - len(fake.url)
+    inside = await client.get(start + "x" * (MAX_URL_BYTES - base))
+    outside = await client.get(start + "x" * (MAX_URL_BYTES - base + 1))
+    assert (inside.status_code, outside.status_code) == (400, 414)  # unknown `pad`: seen
+    assert len(await steer(fake, "/_gateway/calls")) == 1
+
+
+async def test_many_locations_with_long_lists_go_as_one_form_post_the_fake_accepts(
+    fake: FakeOpenMeteo, client: httpx.AsyncClient
+) -> None:
+    spots = [(10 + 0.05 * (i // 40), 0.05 * (i % 40)) for i in range(600)]
+    hourly = "temperature_2m,relative_humidity_2m,precipitation,wind_speed_10m,cloud_cover"
+    asked = (
+        f"latitude={','.join(f'{lat:.2f}' for lat, _ in spots)}"
+        f"&longitude={','.join(f'{lon:.2f}' for _, lon in spots)}"
+        f"&hourly={hourly}&forecast_days=1&format=flatbuffers"
+    )
+    query = parsed(asked)
+    assert url_chars(fake, query) > MAX_URL_BYTES  # as a GET, the fake would refuse it
+    adapter = gateway(client, fake)
+    joined = adapter.join(query, await adapter.fetch(query, query.points))
+    direct = await client.post(f"{fake.url}/v1/forecast", content=asked.encode(), headers=FORM)
+    (call, _) = await steer(fake, "/_gateway/calls")
+    assert (call["method"], len(call["points"])) == ("POST", 600)
+    assert decoded(joined) == decoded(direct.content)

@@ -90,8 +90,13 @@ async def served(fast: GatewayFastPath, method: str = "GET", headers: Any = ()) 
 
 
 async def test_a_warm_get_is_answered_before_the_app_and_counted_per_location() -> None:
-    near, app, hits = GatewayNear(ttl_s=60.0, clock=Clock()), App(), []
-    fast = GatewayFastPath(app, near, lambda api, n: hits.append((api, n)))  # type: ignore[arg-type]
+    near, app, hits, answers = GatewayNear(ttl_s=60.0, clock=Clock()), App(), [], []
+    fast = GatewayFastPath(
+        app,  # type: ignore[arg-type]
+        near,
+        lambda api, n: hits.append((api, n)),
+        lambda path, status, cache: answers.append((path, status, cache)),
+    )
     assert await served(fast) == [] and app.calls == 1  # cold: the app's
     near.keep(PATH, QUERY, answer(MISS, HIT), WireFormat.JSON)
     start, body = await served(fast)
@@ -100,7 +105,9 @@ async def test_a_warm_get_is_answered_before_the_app_and_counted_per_location() 
     assert (head[b"x-cache"], head[b"x-cache-locations"]) == (b"HIT", b"hit=2 miss=0 stale=0")
     assert head[b"content-type"].startswith(b"application/json")
     assert hits == [(Api.FORECAST, 2)]
+    assert answers == [(PATH, 200, "HIT")]  # the request, counted as ObservedApp counts one
     assert await served(fast, "POST") == [] and app.calls == 2  # a form POST is the app's
+    assert len(answers) == 1
 
 
 async def test_a_matching_etag_is_a_304_from_the_fast_path() -> None:

@@ -7,7 +7,9 @@ from collections.abc import Callable
 from datetime import date
 from importlib import import_module
 from types import SimpleNamespace
+from typing import Any
 
+import flatbuffers
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -100,11 +102,33 @@ def test_flatbuffers_parts_join_to_the_upstreams_messages(
     per = request.messages_per_location()
     ours, theirs = _messages(joined), _messages(direct)
     assert len(ours) == len(theirs) == 5 * per
-    # Byte for byte after the first location, whose location_id 0 Open-Meteo leaves out
-    # and the gateway writes as 0: the SDK reads both alike.
+    # Byte for byte after the first location; its location_id 0, which Open-Meteo's builder
+    # leaves out, is absent from ours too (its 8 bytes left unread in the table).
     assert ours[per:] == theirs[per:]
-    for mine, upstreams in zip(ours[:per], theirs[:per], strict=True):
-        assert _decoded(mine) == _decoded(upstreams)
+    assert [_has_location_id(m) for m in ours] == [_has_location_id(m) for m in theirs]
+    assert [_has_location_id(m) for m in ours] == [False] * per + [True] * 4 * per
+    assert [_every_field(m) for m in ours] == [_every_field(m) for m in theirs]
+
+
+def test_a_root_sharing_its_vtable_gets_location_id_0_written_and_the_vtable_kept() -> None:
+    b = flatbuffers.Builder(64)
+    for _ in range(2):  # the second table (the root) reuses the first one's vtable
+        b.StartObject(15)
+        b.PrependInt64Slot(4, 1, 0)
+        root = b.EndObject()
+    b.FinishSizePrefixed(root)
+    message = bytes(b.Output())
+    [numbered] = _messages(join_flatbuffers([message]))
+    changed = [
+        at for at, pair in enumerate(zip(message, numbered, strict=True)) if len(set(pair)) > 1
+    ]
+    assert WeatherApiResponse.GetRootAs(numbered, 4).LocationId() == 0
+    assert _has_location_id(numbered) and len(changed) == 1  # the value's low byte, 1 -> 0
+
+
+def _has_location_id(message: bytes) -> bool:
+    """Whether the field is in the message, as a FlatBuffers reader finds it (vtable 12)."""
+    return WeatherApiResponse.GetRootAs(message, 4)._tab.Offset(12) != 0
 
 
 def test_the_sdk_reads_an_assembled_answer_as_it_reads_the_upstreams() -> None:
@@ -147,8 +171,37 @@ def _messages(body: bytes) -> list[bytes]:
     return found
 
 
-def _decoded(message: bytes) -> tuple[object, ...]:
-    return _decoded_root(WeatherApiResponse.GetRootAs(message, 4))
+_ROOT_FIELDS = (
+    "Latitude", "Longitude", "Elevation", "GenerationTimeMilliseconds", "LocationId", "Model",
+    "UtcOffsetSeconds", "Timezone", "TimezoneAbbreviation",
+)  # fmt: skip
+_SECTIONS = ("Current", "Daily", "Hourly", "Minutely15", "Weekly")
+_VARIABLE_FIELDS = (
+    "Variable", "Unit", "Value", "Altitude", "Aggregation", "PressureLevel", "Depth",
+    "DepthTo", "EnsembleMember", "PreviousDay", "Probability",
+)  # fmt: skip
+
+
+def _every_field(message: bytes) -> dict[str, object]:
+    """Every field of the schema the official SDK reads, with each section's variables."""
+    root = WeatherApiResponse.GetRootAs(message, 4)
+    fields: dict[str, object] = {name: getattr(root, name)() for name in _ROOT_FIELDS}
+    fields["Monthly"] = root.Monthly() is None
+    for name in _SECTIONS:
+        section = getattr(root, name)()
+        fields[name] = section and (
+            section.Time(),
+            section.TimeEnd(),
+            section.Interval(),
+            [_variable(section.Variables(i)) for i in range(section.VariablesLength())],
+        )
+    return fields
+
+
+def _variable(v: Any) -> tuple[object, ...]:
+    values = [v.Values(j) for j in range(v.ValuesLength())]
+    int64s = [v.ValuesInt64(j) for j in range(v.ValuesInt64Length())]
+    return (*(getattr(v, name)() for name in _VARIABLE_FIELDS), values, int64s)
 
 
 def _decoded_root(r: WeatherApiResponse) -> tuple[object, ...]:

@@ -85,10 +85,18 @@ class GatewayNear:
 
 class GatewayFastPath:
     """ASGI wrapper: answers warm GETs on the gateway's paths from `near`; `on_hit(api, n)`
-    counts a hit of `n` locations; everything else goes to `app`."""
+    counts a hit of `n` locations, `on_answer(path, status, x_cache)` the request itself;
+    everything else goes to `app`."""
 
-    def __init__(self, app: ASGIApp, near: GatewayNear, on_hit: Callable[[Api, int], None]) -> None:
-        self._app, self._near, self._on_hit = app, near, on_hit
+    def __init__(
+        self,
+        app: ASGIApp,
+        near: GatewayNear,
+        on_hit: Callable[[Api, int], None],
+        on_answer: Callable[[str, int, str], None] = lambda path, status, cache: None,
+    ) -> None:
+        self._app, self._near = app, near
+        self._on_hit, self._on_answer = on_hit, on_answer
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         warm = scope["type"] == ScopeType.HTTP and scope["method"] == "GET"
@@ -105,3 +113,4 @@ class GatewayFastPath:
         raw.append((b"content-length", str(len(body)).encode()))
         await send({"type": "http.response.start", "status": status, "headers": raw})
         await send({"type": "http.response.body", "body": body, "more_body": False})
+        self._on_answer(scope["path"], status, headers["x-cache"])

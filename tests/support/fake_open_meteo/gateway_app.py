@@ -1,6 +1,7 @@
 """The fake upstream for the gateway: Open-Meteo's /v1/forecast, /v1/air-quality and
 /v1/archive (GET and form POST, JSON and FlatBuffers, several locations a call), model
-metadata at /data/<model>/static/meta.json, a call log, and knobs, under /_gateway/."""
+metadata at /data/<model>/static/meta.json, a call log, and knobs, under /_gateway/. A URL
+longer than a web server's request line takes is refused with 414, before the call log."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ PATHS = ("/v1/forecast", "/v1/air-quality", "/v1/archive")
 GatewayMode = Literal["ok", "error500", "error429", "timeout", "truncated"]
 HANG_S = 30.0
 RUN_INTERVAL_S = 3600  # update_interval_seconds in meta.json
+MAX_URL_BYTES = 8192 - len("GET  HTTP/1.1")  # the URL's share of an 8 KB request line
 _FAILURES = {
     "error500": (500, "Internal server error"),
     "error429": (429, "Minutely API request limit exceeded. Please try again in one minute."),
@@ -50,23 +52,29 @@ class GatewayState:
     meta: dict[str, Any] | None = None
 
     def apply(self, control: GatewayControl) -> None:
-        if control.mode is not msgspec.UNSET:
-            self.mode = control.mode
-        if control.latency_s is not msgspec.UNSET:
-            self.latency_s = max(control.latency_s, 0.0)
-        if control.today is not msgspec.UNSET:
-            self.today = date.fromisoformat(control.today)
-        if control.new_run:
+        given = msgspec.structs.asdict(control)
+        if given.pop("new_run"):
             self.run += 1
             self.run_available_at = int(time.time())
-        if control.run_available_at is not msgspec.UNSET:
-            self.run_available_at = control.run_available_at
-        if control.meta is not msgspec.UNSET:
-            self.meta = control.meta
+        for name, value in given.items():
+            if value is not msgspec.UNSET:
+                setattr(self, name, _KNOBS.get(name, _as_given)(value))
 
     def view(self) -> dict[str, Any]:
         keys = ("mode", "latency_s", "run", "run_available_at")
         return {k: getattr(self, k) for k in keys} | {"today": self.today.isoformat()}
+
+
+def _as_given(value: Any) -> Any:
+    return value
+
+
+_KNOBS = {"latency_s": lambda value: max(value, 0.0), "today": date.fromisoformat}
+
+
+def too_long(path: str, query_string: bytes) -> bool:
+    """What nginx's default 8 KB request line refuses with a 414 before any app sees it."""
+    return len(path) + 1 + len(query_string) > MAX_URL_BYTES
 
 
 def weight(query: FakeQuery) -> float:

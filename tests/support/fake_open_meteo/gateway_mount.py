@@ -19,6 +19,7 @@ _META = re.compile(r"/data/([a-z0-9_]{1,64})/static/meta\.json")
 _WEATHER_KEYS = {"latitude", "longitude", "current"}
 _WEATHER_CURRENT = "temperature_2m,relative_humidity_2m,weather_code"
 ASGI = Any
+_URI_TOO_LONG = b"<html><head><title>414 Request-URI Too Large</title></head></html>\n"
 
 
 def with_gateway(legacy: ASGI) -> GatewayMount:
@@ -40,6 +41,8 @@ class GatewayMount:
         elif (found := _META.fullmatch(path)) is not None:
             doc = gateway_app.meta(self.state, found[1])
             await _reply(send, 200 if doc else 404, doc or {"error": True, "reason": "Not Found"})
+        elif gateway_app.too_long(path, scope["query_string"]):
+            await _send(send, 414, _URI_TOO_LONG, "text/html")
         else:
             content_type = dict(scope["headers"]).get(b"content-type", b"").decode("latin-1")
             pairs = gateway_app.pairs_of(

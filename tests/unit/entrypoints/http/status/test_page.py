@@ -9,6 +9,9 @@ from dependency_injector import providers
 from litestar.testing import AsyncTestClient
 
 from adapters.observability.prometheus_instruments import Instruments
+from adapters.resilience.protection import Protection
+from adapters.resilience.protection_config import ProtectionConfig
+from adapters.system_clock import SystemClock
 from domain.model.errors import UpstreamUnavailable
 from entrypoints.container import Container, app_wiring
 from entrypoints.http.app import create_asgi
@@ -20,13 +23,15 @@ Client = Callable[..., AsyncIterator[AsyncTestClient]]
 
 @asynccontextmanager
 async def client_for(
-    env: dict[str, str], provider: FakeProvider | None = None
+    env: dict[str, str], provider: FakeProvider | None = None, gateway: Protection | None = None
 ) -> AsyncIterator[AsyncTestClient]:
     container = Container()
     container.settings.override(
         providers.Object(Settings.from_env({"SKYCACHE_CACHE": "memory", **env}))
     )
     container.provider.override(providers.Object(provider or FakeProvider()))
+    if gateway is not None:
+        container.gateway_protection.override(providers.Object(gateway))
     container.instruments.override(providers.Object(Instruments(multiprocess=False)))
     async with AsyncTestClient(app=create_asgi(app_wiring(container))) as client:
         yield client
@@ -72,6 +77,19 @@ async def test_metrics_export_the_quota_and_no_redis_gauge_in_memory_mode() -> N
     assert 'skycache_upstream_quota_per_minute{provider="open-meteo"} 90.0' in text
     assert "skycache_provider_healthy 0.0" in text
     assert "skycache_redis_up" not in text
+
+
+async def test_the_gateways_breaker_is_shown_beside_the_weather_providers() -> None:
+    gateway = Protection("open-meteo", ProtectionConfig(breaker_failures=1), clock=SystemClock())
+    async with client_for({}, gateway=gateway) as client:
+        closed = (await client.get("/status/data")).json()["breakers"]
+        gateway.breaker.failed(UpstreamUnavailable("forecast gateway upstream answered 500"))
+        opened = (await client.get("/status/data")).json()["breakers"]
+        text = (await client.get("/metrics")).text
+    assert closed == {"open-meteo": "closed", "open-meteo-gateway": "closed"}
+    assert opened == {"open-meteo": "closed", "open-meteo-gateway": "open"}  # /weather's apart
+    assert 'skycache_breaker_open{breaker="open-meteo-gateway"} 1.0' in text
+    assert 'skycache_breaker_open{breaker="open-meteo"} 0.0' in text
 
 
 async def test_status_page_false_leaves_no_route_and_nothing_in_the_schema() -> None:
