@@ -28,7 +28,8 @@ class Readings:
         )
         breakers = GaugeMetricFamily(
             "skycache_breaker_open",
-            "1 while a circuit breaker (a provider's, or 'redis') is open or half-open, else 0",
+            "1 while a circuit breaker (a provider's, the gateway's, or 'redis') is open"
+            " or half-open, else 0",
             labels=["breaker"],
         )
         for name, state in sorted(self.breakers.items()):
