@@ -16,6 +16,7 @@ from adapters.providers.open_meteo_wire import (
     split_flatbuffers,
     split_json,
 )
+from domain.model.admission import UpstreamCall
 from domain.model.errors import GatewayRefused, UpstreamUnreadable
 from domain.model.gateway import MAX_LOCATIONS_PER_CALL, Api, GatewayRequest, Point, WireFormat
 from ports.gateway import GatewayUpstream, PartJoiner
@@ -51,7 +52,9 @@ class OpenMeteoGateway(GatewayUpstream, PartJoiner):
         self._api_key = api_key
         self.max_points = max_points
 
-    async def fetch(self, query: GatewayRequest, points: Sequence[Point]) -> list[bytes]:
+    async def fetch(
+        self, query: GatewayRequest, points: Sequence[Point], call: UpstreamCall
+    ) -> list[bytes]:
         params = query.upstream_params(points)
         if self._api_key:
             params.append(("apikey", self._api_key))
@@ -65,7 +68,9 @@ class OpenMeteoGateway(GatewayUpstream, PartJoiner):
         url = self._urls[query.api].rstrip("/") + query.api.path
         weight = {WEIGHT: query.weight(len(points))}
         query_params = httpx.QueryParams(tuple(params))
-        answer = await fetch(self._client, what, url, query_params, limits, extensions=weight)
+        answer = await fetch(
+            self._client, what, url, query_params, limits, call=call, extensions=weight
+        )
         if answer.status_code == 400 and _is_refusal(answer.content):
             raise GatewayRefused(answer.content)
         check_status(what, answer, limits)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from domain.model.admission import Priority, admitted_as, note_sent
+from domain.model.admission import Priority, UpstreamCall
 from domain.model.counters import CounterName
 from domain.model.entry import CacheEntry
 from domain.model.errors import (
@@ -90,9 +91,9 @@ class GetWeather:
       other, a simulated provider's or another chain's, is a miss, as if it were absent;
     - "no such city" is cached only on the first provider's word; a fallback's (the first
       failed) answers a miss uncached, and fails a refresh (stale copy kept, back-off);
-    - upstream calls are admitted by priority (domain.model.admission): refreshes first, then
-      misses for places already geocoded (the geocoder's one read of the location store
-      says so, domain.use_cases.geocoding), then names never seen;
+    - upstream calls are admitted by priority (UpstreamCall, passed down to each request):
+      refreshes first, then misses for places already geocoded (the geocoder's one read
+      of the location store says so, domain.use_cases.geocoding), then names never seen;
     - a cold city reads its entry once before its lease (once more under it, for a fetch
       another worker finished meanwhile): the fast path's read is handed on as `seen`;
     - every fetch, a refresh too, spends the miss budget of the `client` whose read started
@@ -187,14 +188,15 @@ class GetWeather:
             await asyncio.gather(*self._refreshes.values(), return_exceptions=True)
 
     async def _fetch(self, query: WeatherQuery, client: str | None) -> WeatherResult:
+        # Paid at the priority of a name not yet known to exist, until its geocoder finds it
+        # (or remembers it); the fetch task the guard starts is handed the same call.
+        call = UpstreamCall(Priority.UNKNOWN)
         try:
-            # The fetch task, started inside, inherits the priority its calls are paid at: a
-            # name not yet known to exist, until its geocoder finds it (or remembers it).
-            async with self._payer.fetch(query.key, client, lambda: self._guard.busy(query.key)):
-                with admitted_as(Priority.UNKNOWN):
-                    entry, role = await self._guard.run(
-                        query.key, lambda: self._load(query), lambda: self._peek(query.key)
-                    )
+            joining = functools.partial(self._guard.busy, query.key)
+            async with self._payer.fetch(query.key, client, joining, call):
+                entry, role = await self._guard.run(
+                    query.key, lambda: self._load(query, call), lambda: self._peek(query.key)
+                )
         except UpstreamUnavailable as error:
             return await self._failed_miss(query, error)
         except CityNotFound as error:
@@ -283,22 +285,27 @@ class GetWeather:
             self._metrics.incr(counter)
 
     async def _load(
-        self, query: WeatherQuery, *, stale: CacheEntry | None = None, fence: int | None = None
+        self,
+        query: WeatherQuery,
+        call: UpstreamCall,
+        *,
+        stale: CacheEntry | None = None,
+        fence: int | None = None,
     ) -> CacheEntry:
         """`stale`: the copy a refresh replaces, which an unusable answer must not replace.
         `fence`: the fetch's, when it was taken before this call; else its start now."""
         started = self._clock.now()
-        entry = await self._fetched(query, started, stale)
+        entry = await self._fetched(query, call, started, stale)
         entry = replace(entry, fence=fence if fence is not None else fence_of(started))
         await self._write(query.key, entry)
         return entry
 
     async def _fetched(
-        self, query: WeatherQuery, started: float, stale: CacheEntry | None
+        self, query: WeatherQuery, call: UpstreamCall, started: float, stale: CacheEntry | None
     ) -> CacheEntry:
         """The entry a fetch started at `started` gives, not yet fenced nor written."""
         try:
-            weather = await self._call(query)
+            weather = await self._call(query, call)
         except CityNotFound as error:
             if error.final:
                 entry = self._policy.negative_entry(self._clock.now(), provider=self._chain.first)
@@ -319,12 +326,12 @@ class GetWeather:
             )
         return entry
 
-    async def _call(self, query: WeatherQuery) -> Weather:
-        return await counted_if_sent(self._provider.current(query), self._count_call)
+    async def _call(self, query: WeatherQuery, call: UpstreamCall) -> Weather:
+        def count() -> None:
+            self._metrics.incr(CounterName.API_CALLS)
+            call.note_sent()  # a provider without HTTP calls (the simulated one) has no transport
 
-    def _count_call(self) -> None:
-        self._metrics.incr(CounterName.API_CALLS)
-        note_sent()  # a provider without HTTP calls (the simulated one) reaches no transport
+        return await counted_if_sent(self._provider.current(query, call), count)
 
     def _refresh_in_background(
         self, query: WeatherQuery, stale: CacheEntry, client: str | None
@@ -340,16 +347,16 @@ class GetWeather:
     ) -> None:
         """Charged to the reader who started it; refused, it is left to the next reader (no
         back-off: another client's read of the same city must still refresh it)."""
+        call = UpstreamCall(Priority.REFRESH)
         with contextlib.suppress(TooManyMisses):
-            async with self._payer.fetch(query.key, client, lambda: False):
-                await self._refresh(query, stale)
+            async with self._payer.fetch(query.key, client, lambda: False, call):
+                await self._refresh(query, stale, call)
 
-    async def _refresh(self, query: WeatherQuery, stale: CacheEntry) -> None:
+    async def _refresh(self, query: WeatherQuery, stale: CacheEntry, call: UpstreamCall) -> None:
         async def load() -> CacheEntry:
             fence = fence_of(self._clock.now())
             try:
-                with admitted_as(Priority.REFRESH):
-                    return await self._load(query, stale=stale, fence=fence)
+                return await self._load(query, call, stale=stale, fence=fence)
             except UpstreamUnavailable as error:
                 self._metrics.incr(CounterName.UPSTREAM_ERRORS)
                 # Written while we still hold the lease, so no other worker races it; with

@@ -14,6 +14,7 @@ from adapters.providers.open_meteo import OpenMeteoGeocoder, OpenMeteoProvider
 from adapters.providers.openweathermap import OpenWeatherMapProvider
 from adapters.providers.simulated import SimulatedProvider
 from adapters.resilience.failover import FailoverProvider
+from domain.model.admission import UpstreamCall
 from domain.model.errors import CityNotFound, UpstreamUnavailable
 from domain.model.query import WeatherQuery
 from ports.provider import WeatherProvider
@@ -93,7 +94,7 @@ def _simulated() -> Upstream:
 
 
 async def test_a_known_city_has_current_weather(upstream: Upstream) -> None:
-    weather = await upstream.provider.current(WeatherQuery.parse("San Jose"))
+    weather = await upstream.provider.current(WeatherQuery.parse("San Jose"), UpstreamCall())
 
     assert weather.city == "San Jose"
     assert isinstance(weather.temperature, float)
@@ -103,7 +104,9 @@ async def test_a_known_city_has_current_weather(upstream: Upstream) -> None:
 
 
 async def test_a_point_has_the_weather_of_its_cell_and_no_city(upstream: Upstream) -> None:
-    weather = await upstream.provider.current(WeatherQuery.at("37.3449", "-121.8851"))
+    weather = await upstream.provider.current(
+        WeatherQuery.at("37.3449", "-121.8851"), UpstreamCall()
+    )
 
     assert weather.city is None
     assert (weather.latitude, weather.longitude) == (37.34, -121.89)  # the snapped point
@@ -112,20 +115,22 @@ async def test_a_point_has_the_weather_of_its_cell_and_no_city(upstream: Upstrea
 
 
 async def test_a_point_in_the_middle_of_nowhere_has_weather_too(upstream: Upstream) -> None:
-    weather = await upstream.provider.current(WeatherQuery.at("-48.876", "-123.393"))
+    weather = await upstream.provider.current(
+        WeatherQuery.at("-48.876", "-123.393"), UpstreamCall()
+    )
     assert (weather.city, weather.latitude, weather.longitude) == (None, -48.88, -123.39)
 
 
 async def test_an_unknown_city_raises_city_not_found(upstream: Upstream) -> None:
     with pytest.raises(CityNotFound):
-        await upstream.provider.current(WeatherQuery.parse("Nowhere Special"))
+        await upstream.provider.current(WeatherQuery.parse("Nowhere Special"), UpstreamCall())
 
 
 async def test_a_failing_upstream_raises_upstream_unavailable(upstream: Upstream) -> None:
     await upstream.fail()
 
     with pytest.raises(UpstreamUnavailable):
-        await upstream.provider.current(WeatherQuery.parse("Boston"))
+        await upstream.provider.current(WeatherQuery.parse("Boston"), UpstreamCall())
 
 
 async def test_healthy_follows_the_outcome_of_the_last_call(upstream: Upstream) -> None:
@@ -134,20 +139,20 @@ async def test_healthy_follows_the_outcome_of_the_last_call(upstream: Upstream) 
 
     await upstream.fail()
     with pytest.raises(UpstreamUnavailable):
-        await provider.current(boston)
+        await provider.current(boston, UpstreamCall())
     assert not provider.healthy()
 
     await upstream.recover()
-    await provider.current(boston)
+    await provider.current(boston, UpstreamCall())
     assert provider.healthy()
 
 
 async def test_an_unknown_city_is_not_an_upstream_failure(upstream: Upstream) -> None:
     await upstream.fail()
     with pytest.raises(UpstreamUnavailable):
-        await upstream.provider.current(WeatherQuery.parse("Boston"))
+        await upstream.provider.current(WeatherQuery.parse("Boston"), UpstreamCall())
     await upstream.recover()
 
     with pytest.raises(CityNotFound):
-        await upstream.provider.current(WeatherQuery.parse("Nowhere Special"))
+        await upstream.provider.current(WeatherQuery.parse("Nowhere Special"), UpstreamCall())
     assert upstream.provider.healthy()

@@ -5,6 +5,7 @@ import pytest
 from adapters.memory.cache import MemoryCache
 from adapters.memory.lock import MemoryLock
 from adapters.memory.metrics import MemoryMetrics
+from domain.model.admission import UpstreamCall
 from domain.model.counters import CounterName
 from domain.model.entry import CacheEntry
 from domain.model.errors import CacheUnavailable, CityNotFound, UpstreamUnavailable, WaitTimedOut
@@ -172,7 +173,7 @@ async def waiting_behind_a_holder(world: World) -> tuple[Lease, asyncio.Task[Wea
 
 async def test_a_waiter_is_woken_by_the_holders_result(world: World) -> None:
     lease, waiter = await waiting_behind_a_holder(world)
-    weather = await FakeProvider().current(SAN_JOSE)
+    weather = await FakeProvider().current(SAN_JOSE, UpstreamCall())
     entry = CachePolicy().fresh_entry(weather, world.clock.now(), jitter_fraction=0)
     await world.cache.put("san jose", entry, 600)
     await lease.release(Signal.DONE)
