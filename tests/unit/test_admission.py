@@ -40,6 +40,29 @@ def test_a_tiny_budget_is_kept_whole_for_refreshes() -> None:
     assert ceilings == [3, 2, 2]
 
 
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        (Priority.UNKNOWN, Priority.KNOWN),  # a name found: raised
+        (Priority.KNOWN, Priority.KNOWN),  # found again: unchanged
+        (Priority.REFRESH, Priority.REFRESH),  # a refresh that geocodes: never lowered
+    ],
+)
+def test_a_place_found_raises_a_calls_priority_and_never_lowers_it(
+    before: Priority, after: Priority
+) -> None:
+    call = UpstreamCall(before)
+    call.found()
+    assert call.priority is after
+
+
+def test_a_call_counts_what_it_sent_from_none() -> None:
+    call = UpstreamCall()
+    assert call.sent == 0  # nothing sent yet: a refund is due
+    call.note_sent()
+    assert call.sent == 1
+
+
 async def test_without_redis_each_worker_spends_its_share() -> None:
     clock = FakeClock()
     windows = SharedWindows(shares=4)
