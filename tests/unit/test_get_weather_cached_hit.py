@@ -14,8 +14,7 @@ from domain.model.policy import CachePolicy
 from domain.model.query import WeatherQuery
 from domain.use_cases.get_weather import Seen
 from ports.clock import Clock
-from tests.unit.test_get_weather import SAN_JOSE, World
-from tests.unit.use_case import get_weather_over
+from tests.unit.use_case import SAN_JOSE, World, get_weather_over
 
 
 @pytest.fixture
