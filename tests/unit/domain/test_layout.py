@@ -2,19 +2,8 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parents[3]
-DOMAIN = ROOT / "domain"
-TESTS = ROOT / "tests" / "unit" / "domain"
+from tests.unit.layout import ROOT, orphan_tests
 
 
 def test_every_domain_unit_test_is_named_after_a_module_at_the_same_path() -> None:
-    orphans = []
-    for test in sorted(TESTS.rglob("test_*.py")):
-        if test.name == "test_layout.py":  # of the folder itself, not of one module
-            continue
-        folder = DOMAIN / test.parent.relative_to(TESTS)
-        if not (folder / test.name.removeprefix("test_")).is_file():
-            orphans.append(str(test.relative_to(ROOT)))
-    assert orphans == []
+    assert orphan_tests(ROOT / "domain", ROOT / "tests" / "unit" / "domain") == []
