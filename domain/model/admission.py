@@ -62,7 +62,8 @@ class UpstreamCall:
     provider, geocoder and gateway ports to each HTTP request, where the budget reads the
     priority and counts the call; the fetch's payer reads the count to refund a client
     whose fetch sent nothing. Tasks a fetch starts (retries, its guarded load) get the
-    same value: one fetch, one count."""
+    same value: one fetch, one count. Mutable on purpose, unlike the values around it: it
+    is the fetch's running tally, and only ever moves one way (priority up, count up)."""
 
     priority: Priority = Priority.UNKNOWN
     sent: int = 0
