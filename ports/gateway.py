@@ -5,17 +5,21 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
+from domain.model.admission import UpstreamCall
 from domain.model.gateway import GatewayRequest, Point
 
 
 class GatewayUpstream(Protocol):
-    """One upstream call per fetch. Raises GatewayRefused with the upstream's body for its
-    400, UpstreamUnavailable (and subclasses) for every other failure."""
+    """One upstream call per fetch, carrying `call` (its priority, its count). Raises
+    GatewayRefused with the upstream's body for its 400, UpstreamUnavailable (and
+    subclasses) for every other failure."""
 
     name: str  # the provider whose answers these are, recorded with each stored part
     max_points: int  # the most points one call may carry
 
-    async def fetch(self, query: GatewayRequest, points: Sequence[Point]) -> list[bytes]:
+    async def fetch(
+        self, query: GatewayRequest, points: Sequence[Point], call: UpstreamCall
+    ) -> list[bytes]:
         """Each point's part of the answer, in the order of `points`."""
         ...
 

@@ -10,7 +10,7 @@ from opentelemetry import trace
 from opentelemetry.trace import SpanKind, StatusCode
 
 from adapters.observability.redaction import redact
-from domain.model.admission import current_priority
+from adapters.upstream_call import call_of
 
 ENDPOINT = "skycache.upstream.endpoint"
 PRIORITY = "skycache.admission.priority"
@@ -78,7 +78,7 @@ def _attributes(request: httpx.Request, url: str, endpoint: str) -> dict[str, st
         "server.address": request.url.host,
         "server.port": request.url.port or (443 if request.url.scheme == "https" else 80),
         ENDPOINT: endpoint,
-        PRIORITY: current_priority().value,
+        PRIORITY: call_of(request).priority.value,
     }
 
 

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 import httpx
 
-from domain.model.admission import current_priority, note_sent
+from adapters.upstream_call import call_of
 from ports.budget import UpstreamBudget
 
 # The request extension naming a call's weight (Open-Meteo counts a heavy call as several).
@@ -18,7 +18,8 @@ class BudgetedTransport(httpx.AsyncBaseTransport):
         is one more. Sits outermost, so a refused request (UpstreamBudgetSpent, raised to the
         caller) reaches neither the upstream nor the call metrics; `upstreams` names the
         budget each URL path spends from (paths it does not name are not counted). A request
-    carrying a WEIGHT extension is counted as that many calls."""
+    carrying a WEIGHT extension is counted as that many calls; each is admitted at the
+    priority of the UpstreamCall it carries (adapters/upstream_call.py)."""
 
     def __init__(
         self,
@@ -35,8 +36,9 @@ class BudgetedTransport(httpx.AsyncBaseTransport):
         if upstream is None:
             return await self._inner.handle_async_request(request)
         weight = float(request.extensions.get(WEIGHT, 1.0))
-        probe = await self._budget.spend(upstream, current_priority(), weight)
-        note_sent()  # paid for and sent: whatever comes back, it reached the upstream
+        call = call_of(request)
+        probe = await self._budget.spend(upstream, call.priority, weight)
+        call.note_sent()  # paid for and sent: whatever comes back, it reached the upstream
         response = await self._inner.handle_async_request(request)
         if probe and response.status_code != 429:
             await self._budget.reopen(upstream)  # it answered: its quota is back

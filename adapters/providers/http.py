@@ -18,6 +18,8 @@ from typing import Any, TypeVar
 import httpx
 import msgspec
 
+from adapters.upstream_call import carrying
+from domain.model.admission import UpstreamCall
 from domain.model.errors import (
     CityNotFound,
     UnusableAnswer,
@@ -72,9 +74,12 @@ async def get_json(
     params: dict[str, Any],
     shape: type[T],
     limits: HttpLimits = DEFAULT_LIMITS,
+    *,
+    call: UpstreamCall,
 ) -> T:
-    """`what` names the upstream in error reasons ("forecast upstream timed out")."""
-    response = await fetch(client, what, url, params, limits)
+    """`what` names the upstream in error reasons ("forecast upstream timed out"); `call`
+    is the fetch the request is made for."""
+    response = await fetch(client, what, url, params, limits, call=call)
     check_status(what, response, limits)
     return decode(what, response.content, shape)
 
@@ -86,11 +91,13 @@ async def fetch(
     params: dict[str, Any] | httpx.QueryParams,
     limits: HttpLimits = DEFAULT_LIMITS,
     *,
+    call: UpstreamCall,
     extensions: dict[str, Any] | None = None,
     form: bool = False,
 ) -> Answer:
     """The response, whatever its status; transport failures become UpstreamUnavailable.
-    `extensions` travel with the request to the transports (a call's budget weight).
+    `call` and `extensions` travel with the request to the transports (the fetch's
+    priority and count, a call's budget weight).
     With `form`, `params` go as a form-encoded POST body instead of the URL's query.
 
     httpx's own timeout bounds each read, so a body trickling a byte a second would never
@@ -98,6 +105,7 @@ async def fetch(
     as soon as it passes the cap (nothing of it is kept)."""
     try:
         async with asyncio.timeout(limits.timeout_s):
+            extensions = carrying(call, extensions)
             async with _stream(client, url, params, extensions, form=form) as response:
                 content = await _read_capped(what, response, limits.max_body_bytes)
     except (TimeoutError, httpx.TimeoutException) as e:
@@ -241,12 +249,12 @@ class HttpProvider(WeatherProvider):
         self._limits = limits
         self._health = LastCallHealth()
 
-    async def current(self, query: WeatherQuery) -> Weather:
+    async def current(self, query: WeatherQuery, call: UpstreamCall) -> Weather:
         with self._health.tracking():
-            return await self._fetch(query)
+            return await self._fetch(query, call)
 
     def healthy(self) -> bool:
         return self._health()
 
-    async def _fetch(self, query: WeatherQuery) -> Weather:
+    async def _fetch(self, query: WeatherQuery, call: UpstreamCall) -> Weather:
         raise NotImplementedError

@@ -8,6 +8,7 @@ import msgspec
 from adapters.providers.bounds import Celsius, Latitude, Longitude, Name, Percent, Short, Timestamp
 from adapters.providers.http import DEFAULT_LIMITS, HttpLimits, HttpProvider, get_json
 from adapters.providers.spec import ProviderContext, ProviderSetting, ProviderSpec
+from domain.model.admission import UpstreamCall
 from domain.model.errors import CityNotFound, UpstreamBadResponse
 from domain.model.query import WeatherQuery
 from domain.model.weather import Location, Weather
@@ -67,9 +68,11 @@ class OpenMeteoGeocoder(Geocoder):
         self._url = f"{base_url.rstrip('/')}/v1/search"
         self._limits = limits
 
-    async def locate(self, query: WeatherQuery) -> Location:
+    async def locate(self, query: WeatherQuery, call: UpstreamCall) -> Location:
         params = {"name": query.city, "count": 1, "language": "en", "format": "json"}
-        search = await get_json(self._client, "geocoding", self._url, params, _Search, self._limits)
+        search = await get_json(
+            self._client, "geocoding", self._url, params, _Search, self._limits, call=call
+        )
         if search.error or (
             search.results is msgspec.UNSET and search.generationtime_ms is msgspec.UNSET
         ):
@@ -100,21 +103,21 @@ class OpenMeteoProvider(HttpProvider):
         super().__init__(client, f"{base_url.rstrip('/')}/v1/forecast", limits)
         self._geocoder = geocoder
 
-    async def _fetch(self, query: WeatherQuery) -> Weather:
-        location = await self._locate(query)
+    async def _fetch(self, query: WeatherQuery, call: UpstreamCall) -> Weather:
+        location = await self._locate(query, call)
         params = {
             "latitude": location.latitude,
             "longitude": location.longitude,
             "current": _CURRENT_VARIABLES,
         }
         forecast = await get_json(
-            self._client, "forecast", self._url, params, _Forecast, self._limits
+            self._client, "forecast", self._url, params, _Forecast, self._limits, call=call
         )
         return _weather(location, forecast.current, self.name)
 
-    async def _locate(self, query: WeatherQuery) -> Location:
+    async def _locate(self, query: WeatherQuery, call: UpstreamCall) -> Location:
         if query.point is None:
-            return await self._geocoder.locate(query)
+            return await self._geocoder.locate(query, call)
         # A point needs no geocoding: the forecast takes coordinates, and names no place.
         return Location(name="", latitude=query.point.latitude, longitude=query.point.longitude)
 

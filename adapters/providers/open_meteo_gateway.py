@@ -16,6 +16,7 @@ from adapters.providers.open_meteo_wire import (
     split_flatbuffers,
     split_json,
 )
+from domain.model.admission import UpstreamCall
 from domain.model.errors import GatewayRefused, UpstreamUnreadable
 from domain.model.gateway import MAX_LOCATIONS_PER_CALL, Api, GatewayRequest, Point, WireFormat
 from ports.gateway import GatewayUpstream, PartJoiner
@@ -55,14 +56,16 @@ class OpenMeteoGateway(GatewayUpstream, PartJoiner):
         self._limits, self._max_get_url_chars = limits, max_get_url_chars
         self.max_points = max_points
 
-    async def fetch(self, query: GatewayRequest, points: Sequence[Point]) -> list[bytes]:
+    async def fetch(
+        self, query: GatewayRequest, points: Sequence[Point], call: UpstreamCall
+    ) -> list[bytes]:
         what = f"{query.api.value} gateway"
         limits = HttpLimits(
             timeout_s=self._limits.timeout_s,
             max_body_bytes=self._limits.max_body_bytes * len(points),
             retry_after_max_s=self._limits.retry_after_max_s,
         )
-        answer = await self._call(what, query, points, limits)
+        answer = await self._call(what, query, points, limits, call)
         if answer.status_code == 400 and _is_refusal(answer.content):
             raise GatewayRefused(answer.content)
         check_status(what, answer, limits)
@@ -75,7 +78,12 @@ class OpenMeteoGateway(GatewayUpstream, PartJoiner):
             raise UpstreamUnreadable(f"{what} upstream sent an unusable body: {e}") from e
 
     async def _call(
-        self, what: str, query: GatewayRequest, points: Sequence[Point], limits: HttpLimits
+        self,
+        what: str,
+        query: GatewayRequest,
+        points: Sequence[Point],
+        limits: HttpLimits,
+        call: UpstreamCall,
     ) -> Answer:
         """A GET, or a form POST when the URL would be longer than `max_get_url_chars`."""
         params = query.upstream_params(points)
@@ -85,7 +93,9 @@ class OpenMeteoGateway(GatewayUpstream, PartJoiner):
         encoded = httpx.QueryParams(tuple(params))
         form = len(url) + 1 + len(str(encoded)) > self._max_get_url_chars
         weight = {WEIGHT: query.weight(len(points))}
-        return await fetch(self._client, what, url, encoded, limits, extensions=weight, form=form)
+        return await fetch(
+            self._client, what, url, encoded, limits, call=call, extensions=weight, form=form
+        )
 
     def join(self, query: GatewayRequest, parts: Sequence[bytes]) -> bytes:
         if query.format is WireFormat.FLATBUFFERS:

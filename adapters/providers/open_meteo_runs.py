@@ -14,6 +14,7 @@ import httpx
 import msgspec
 
 from adapters.providers.http import HttpLimits, check_status, decode, fetch
+from domain.model.admission import UpstreamCall
 from domain.model.errors import UpstreamUnavailable
 from domain.model.model_runs import ModelRun
 from ports.clock import Clock
@@ -93,7 +94,9 @@ class OpenMeteoModelRuns(ModelRuns):
         url = f"{self._urls[api].rstrip('/')}/data/{model}/static/meta.json"
         what = f"{api} model runs"
         try:
-            answer = await fetch(self._client, what, url, {}, self._limits)
+            # One read serves every fetch that asks, made for none of them (nor budgeted:
+            # meta.json is no endpoint of the provider's).
+            answer = await fetch(self._client, what, url, {}, self._limits, call=UpstreamCall())
             check_status(what, answer, self._limits)
             meta = decode(what, answer.content, _Meta)
         except UpstreamUnavailable:

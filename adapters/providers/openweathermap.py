@@ -17,6 +17,7 @@ from adapters.providers.http import (
     fetch,
 )
 from adapters.providers.spec import ProviderContext, ProviderSetting, ProviderSpec
+from domain.model.admission import UpstreamCall
 from domain.model.errors import CityNotFound, UpstreamRejectedKey
 from domain.model.query import WeatherQuery
 from domain.model.weather import Weather
@@ -84,9 +85,9 @@ class OpenWeatherMapProvider(HttpProvider):
         super().__init__(client, f"{base_url.rstrip('/')}/data/2.5/weather", limits)
         self._api_key = api_key
 
-    async def _fetch(self, query: WeatherQuery) -> Weather:
+    async def _fetch(self, query: WeatherQuery, call: UpstreamCall) -> Weather:
         params = _place_params(query) | {"appid": self._api_key, "units": "metric"}
-        response = await fetch(self._client, self.name, self._url, params, self._limits)
+        response = await fetch(self._client, self.name, self._url, params, self._limits, call=call)
         if response.status_code == 401:
             raise UpstreamRejectedKey(
                 f"{self.name} rejected the API key (401): check OPENWEATHER_API_KEY"

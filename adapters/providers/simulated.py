@@ -8,6 +8,7 @@ import random
 from collections.abc import Callable
 
 from adapters.providers.spec import ProviderContext, ProviderSetting, ProviderSpec
+from domain.model.admission import UpstreamCall
 from domain.model.errors import CityNotFound, UpstreamUnavailable
 from domain.model.query import WeatherQuery
 from domain.model.weather import Weather
@@ -49,7 +50,8 @@ class SimulatedProvider(WeatherProvider):
         self._is_unknown = is_unknown
         self._healthy = True
 
-    async def current(self, query: WeatherQuery) -> Weather:
+    async def current(self, query: WeatherQuery, call: UpstreamCall) -> Weather:
+        """`call` goes unused: no HTTP request carries it (the use case counts the answer)."""
         self.calls += 1
         if self.latency_s > 0:
             await asyncio.sleep(self.latency_s)  # the loop's clock on purpose: a network's time

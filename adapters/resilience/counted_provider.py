@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from domain.model.admission import UpstreamCall
 from domain.model.counters import CounterName
 from domain.model.errors import UpstreamUnavailable, counted_if_sent
 from domain.model.query import WeatherQuery
@@ -20,9 +21,9 @@ class CountedProvider(WeatherProvider):
         self.inner = inner
         self._metrics = metrics
 
-    async def current(self, query: WeatherQuery) -> Weather:
+    async def current(self, query: WeatherQuery, call: UpstreamCall) -> Weather:
         try:
-            return await counted_if_sent(self.inner.current(query), self._count_call)
+            return await counted_if_sent(self.inner.current(query, call), self._count_call)
         except UpstreamUnavailable as error:
             if error.attempted:
                 self._metrics.incr_labelled(CounterName.UPSTREAM_ERRORS, self.name)
@@ -45,8 +46,8 @@ class CountedAttempts(WeatherProvider):
         self._inner = inner
         self._metrics = metrics
 
-    async def current(self, query: WeatherQuery) -> Weather:
-        return await counted_if_sent(self._inner.current(query), self._count)
+    async def current(self, query: WeatherQuery, call: UpstreamCall) -> Weather:
+        return await counted_if_sent(self._inner.current(query, call), self._count)
 
     def _count(self) -> None:
         self._metrics.incr(CounterName.API_ATTEMPTS)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from domain.model.admission import UpstreamCall
 from domain.model.errors import (
     CityNotFound,
     UnusableAnswer,
@@ -42,11 +43,11 @@ class FailoverProvider(WeatherProvider):
         self.providers = tuple(providers)
         self.name = ",".join(p.name for p in self.providers)
 
-    async def current(self, query: WeatherQuery) -> Weather:
+    async def current(self, query: WeatherQuery, call: UpstreamCall) -> Weather:
         errors: list[tuple[str, UpstreamUnavailable]] = []
         for provider in self.providers:
             try:
-                return await provider.current(query)
+                return await provider.current(query, call)
             except UpstreamUnavailable as error:
                 errors.append((provider.name, error))
             except CityNotFound as error:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from adapters.resilience.protection import Protection
+from domain.model.admission import UpstreamCall
 from domain.model.gateway import GatewayRequest, Point
 from ports.gateway import GatewayUpstream
 
@@ -18,5 +19,7 @@ class ProtectedGateway(GatewayUpstream):
         self._inner, self.protection = inner, protection
         self.name, self.max_points = inner.name, inner.max_points
 
-    async def fetch(self, query: GatewayRequest, points: Sequence[Point]) -> list[bytes]:
-        return await self.protection.protect(lambda: self._inner.fetch(query, points))
+    async def fetch(
+        self, query: GatewayRequest, points: Sequence[Point], call: UpstreamCall
+    ) -> list[bytes]:
+        return await self.protection.protect(lambda: self._inner.fetch(query, points, call))

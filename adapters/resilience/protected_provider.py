@@ -6,6 +6,7 @@ import random
 from collections.abc import Callable
 
 from adapters.resilience.protection import Protection, ProtectionConfig
+from domain.model.admission import UpstreamCall
 from domain.model.query import WeatherQuery
 from domain.model.weather import Weather
 from ports.budget import UpstreamBudget
@@ -30,5 +31,5 @@ class ProtectedProvider(Protection, WeatherProvider):
         super().__init__(inner.name, config, clock=clock, uniform=uniform, budget=budget)
         self._inner = inner
 
-    async def current(self, query: WeatherQuery) -> Weather:
-        return await self.protect(lambda: self._inner.current(query))
+    async def current(self, query: WeatherQuery, call: UpstreamCall) -> Weather:
+        return await self.protect(lambda: self._inner.current(query, call))

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import contextlib
 import enum
 import math
-from collections.abc import Iterator
-from contextvars import ContextVar
 from dataclasses import dataclass
 
 # A daily limit lasts until 00:00 UTC, but a worker stays away only this long: then the
@@ -54,61 +51,30 @@ class Admission:
         return math.floor(limit.calls * (1.0 - reserve) + 1e-9)
 
 
-# Set by the use case around a fetch, read where each HTTP call is counted: the calls sit
-# several adapters below the use case, and only it knows why they are made.
-_PRIORITY: ContextVar[Priority] = ContextVar("upstream_priority", default=Priority.UNKNOWN)
-
-
-@contextlib.contextmanager
-def admitted_as(priority: Priority) -> Iterator[None]:
-    """Upstream calls made inside (and in tasks started inside) count as `priority`."""
-    token = _PRIORITY.set(priority)
-    try:
-        yield
-    finally:
-        _PRIORITY.reset(token)
-
-
-def current_priority() -> Priority:
-    return _PRIORITY.get()
-
-
 _RANK = {Priority.REFRESH: 0, Priority.KNOWN: 1, Priority.UNKNOWN: 2}
 
 
-def found(priority: Priority = Priority.KNOWN) -> None:
-    """The rest of this fetch's calls are for a place now known to exist: a name whose
-    geocoding just succeeded must not lose its forecast to the reserve for new names.
-    Only ever raises the priority, and only in the current task (the fetch's own)."""
-    if _RANK[priority] < _RANK[_PRIORITY.get()]:
-        _PRIORITY.set(priority)
+@dataclass(slots=True, eq=False)
+class UpstreamCall:
+    """One fetch's upstream calls: why they are made and how many went out.
 
+    Made by the use case that knows why (only it does), passed as a parameter down the
+    provider, geocoder and gateway ports to each HTTP request, where the budget reads the
+    priority and counts the call; the fetch's payer reads the count to refund a client
+    whose fetch sent nothing. Tasks a fetch starts (retries, its guarded load) get the
+    same value: one fetch, one count. Mutable on purpose, unlike the values around it: it
+    is the fetch's running tally, and only ever moves one way (priority up, count up)."""
 
-@dataclass(slots=True)
-class Sent:
-    """How many upstream calls a fetch has sent so far."""
+    priority: Priority = Priority.UNKNOWN
+    sent: int = 0
 
-    calls: int = 0
+    def found(self, priority: Priority = Priority.KNOWN) -> None:
+        """The rest of this fetch's calls are for a place now known to exist: a name whose
+        geocoding just succeeded must not lose its forecast to the reserve for new names.
+        Only ever raises the priority."""
+        if _RANK[priority] < _RANK[self.priority]:
+            self.priority = priority
 
-
-# Like the priority: set by the use case, counted where each HTTP call goes out, so the
-# client who pays for a fetch is refunded when none of its calls reached the upstream.
-_SENT: ContextVar[Sent | None] = ContextVar("upstream_sent", default=None)
-
-
-@contextlib.contextmanager
-def counting_sent() -> Iterator[Sent]:
-    """Upstream calls sent inside (and in tasks started inside) are counted in the Sent."""
-    sent = Sent()
-    token = _SENT.set(sent)
-    try:
-        yield sent
-    finally:
-        _SENT.reset(token)
-
-
-def note_sent() -> None:
-    """One upstream call went out (or its provider answered without HTTP)."""
-    sent = _SENT.get()
-    if sent is not None:
-        sent.calls += 1
+    def note_sent(self) -> None:
+        """One upstream call went out (or its provider answered without HTTP)."""
+        self.sent += 1

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 
+from domain.model.admission import UpstreamCall
 from domain.model.counters import CounterName
 from domain.model.errors import (
     CacheUnavailable,
@@ -83,11 +84,13 @@ class LeasedFetch:
         query: GatewayRequest,
         points: Mapping[str, Point],
         leases: Mapping[str, Lease | None],
+        call: UpstreamCall,
         *,
         refusal_key: str,
         pay: Pay | None = None,
     ) -> dict[str, Found]:
-        """Fetch `points` (key -> point) under `leases`, releasing each with its outcome.
+        """Fetch `points` (key -> point) under `leases`, releasing each with its outcome;
+        the upstream calls are made for `call`.
         `pay` is charged the weight of what is left to fetch; when it refuses, the leases
         are given up unfetched (TIMEOUT): their waiters take them over, nothing failed."""
         signals = dict.fromkeys(leases, Signal.FAILED)
@@ -104,7 +107,7 @@ class LeasedFetch:
                     signals.update(dict.fromkeys(todo, Signal.TIMEOUT))
                     raise
             for batch in _batches(list(todo.items()), self._upstream.max_points):
-                found |= await self._call(query, dict(batch), refusal_key)
+                found |= await self._call(query, dict(batch), refusal_key, call)
                 signals.update(dict.fromkeys(dict(batch), Signal.DONE))
             return found
         finally:
@@ -133,12 +136,13 @@ class LeasedFetch:
         query: GatewayRequest,
         batch: dict[str, Point],
         refusal_key: str,
+        call: UpstreamCall,
     ) -> dict[str, Found]:
         now = self._clock.now()
         # The model runs are read alongside the call, not after it: no added wait on a miss.
         runs = asyncio.ensure_future(self._fresh_until(query, now)) if self._fresh_until else None
         try:
-            bodies = await self._upstream.fetch(query, list(batch.values()))
+            bodies = await self._upstream.fetch(query, list(batch.values()), call)
         except BaseException as failed:
             if runs is not None:
                 runs.cancel()
@@ -169,12 +173,13 @@ class LeasedFetch:
             await self._store.put(key, part, max(part.stale_until - self._clock.now(), 1.0))
 
     async def wait(
-        self, query: GatewayRequest, key: str, point: Point, refusal_key: str
+        self, query: GatewayRequest, key: str, point: Point, refusal_key: str, call: UpstreamCall
     ) -> dict[str, Found]:
-        """`key`'s part once its holder stores it; fetched alone if the holder vanishes."""
+        """`key`'s part once its holder stores it; fetched alone (for `call`) if the holder
+        vanishes."""
 
         async def load() -> StoredPart:
-            found = await self._call(query, {key: point}, refusal_key)
+            found = await self._call(query, {key: point}, refusal_key, call)
             return found[key][0]
 
         async def peek() -> StoredPart | None:

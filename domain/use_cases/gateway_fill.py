@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 
-from domain.model.admission import Priority, admitted_as
+from domain.model.admission import Priority, UpstreamCall
 from domain.model.counters import CounterName
 from domain.model.errors import (
     CacheUnavailable,
@@ -118,12 +118,12 @@ class FillMissing:
             if self._misses is not None:
                 taken.append(await self._misses.take(client, weight))
 
-        with admitted_as(Priority.KNOWN):
-            won, held = await self._fetch.leases(mine)
-            points = {key: missing[key] for key in won}
-            own = self._fetch.own(query, points, won, refusal_key=refused, pay=pay)
-            waits = [self._fetch.wait(query, key, missing[key], refused) for key in held]
-            results = await asyncio.gather(own, *waits, return_exceptions=True)
+        won, held = await self._fetch.leases(mine)
+        points = {key: missing[key] for key in won}
+        call = UpstreamCall(Priority.KNOWN)  # coordinates: a place known to exist
+        own = self._fetch.own(query, points, won, call, refusal_key=refused, pay=pay)
+        waits = [self._fetch.wait(query, key, missing[key], refused, call) for key in held]
+        results = await asyncio.gather(own, *waits, return_exceptions=True)
         if taken and _unsent(results[0]):
             await self._refund(client, taken[0])
         return [list(won), *([key] for key in held)], list(results)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 
-from domain.model.admission import Priority, admitted_as
+from domain.model.admission import Priority, UpstreamCall
 from domain.model.counters import CounterName
 from domain.model.errors import SkycacheError
 from domain.model.gateway import GatewayRequest, Point
@@ -52,11 +52,11 @@ class Refreshes:
     ) -> None:
         retry_at = self._clock.monotonic()
         try:
-            with admitted_as(Priority.REFRESH):
-                won, _ = await self._fetch.leases(list(due))
-                if won:
-                    points = {key: due[key] for key in won}
-                    await self._fetch.own(query, points, won, refusal_key=refusal_key)
+            won, _ = await self._fetch.leases(list(due))
+            if won:
+                points = {key: due[key] for key in won}
+                call = UpstreamCall(Priority.REFRESH)
+                await self._fetch.own(query, points, won, call, refusal_key=refusal_key)
         except SkycacheError:
             count(self._metrics, CounterName.GATEWAY_ERRORS, query.api)
             retry_at = self._clock.monotonic() + self._backoff_s

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 
-from domain.model import admission
+from domain.model.admission import UpstreamCall
 from domain.model.errors import CacheUnavailable
 from domain.model.query import WeatherQuery
 from domain.model.weather import Location
@@ -18,7 +18,7 @@ class CachedGeocoder(Geocoder):
     """Rules:
     - refreshing a city's weather costs one forecast call, not a geocoding call too;
     - this is the one read of a miss's location: a place found here, or just geocoded, is
-      known to exist, so the calls that follow are admitted as KNOWN (domain.model.admission).
+      known to exist, so the calls that follow are admitted as KNOWN (UpstreamCall.found).
     """
 
     def __init__(self, inner: Geocoder, cache: LocationStore, ttl_s: float = THIRTY_DAYS_S):
@@ -26,14 +26,14 @@ class CachedGeocoder(Geocoder):
         self._cache = cache
         self._ttl_s = ttl_s
 
-    async def locate(self, query: WeatherQuery) -> Location:
+    async def locate(self, query: WeatherQuery, call: UpstreamCall) -> Location:
         with contextlib.suppress(CacheUnavailable):
             cached = await self._cache.get_location(query.key)
             if cached is not None:
-                admission.found()
+                call.found()
                 return cached
-        location = await self._inner.locate(query)
-        admission.found()  # the forecast that follows is for a place known to exist
+        location = await self._inner.locate(query, call)
+        call.found()  # the forecast that follows is for a place known to exist
         with contextlib.suppress(CacheUnavailable):
             await self._cache.put_location(query.key, location, self._ttl_s)
         return location

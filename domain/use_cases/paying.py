@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable
 
-from domain.model.admission import counting_sent
+from domain.model.admission import UpstreamCall
 from ports.budget import MissBudget
 
 
@@ -28,27 +28,27 @@ class FetchPayer:
 
     @contextlib.asynccontextmanager
     async def fetch(
-        self, key: str, client: str | None, joining: Callable[[], bool]
+        self, key: str, client: str | None, joining: Callable[[], bool], call: UpstreamCall
     ) -> AsyncIterator[None]:
-        """Around the fetch of `key`: the context must start it at once (no await before
-        the fetch is in flight), so that requests waiting on this charge can join it."""
+        """Around the fetch of `key`, whose upstream calls `call` counts: the context must
+        start it at once (no await before the fetch is in flight), so that requests waiting
+        on this charge can join it."""
         misses = self._misses
         if client is None or misses is None:
             yield
             return
         taken_at = await self._charge(misses, key, client, joining)
         left = False
-        with counting_sent() as sent:
-            try:
-                yield
-            except asyncio.CancelledError:
-                # The client left; the fetch it started goes on (shielded) and may yet
-                # be sent: it stays paid, or leaving early would make every fetch free.
-                left = True
-                raise
-            finally:
-                if taken_at is not None and not sent.calls and not left:
-                    await misses.refund(client, taken_at)
+        try:
+            yield
+        except asyncio.CancelledError:
+            # The client left; the fetch it started goes on (shielded) and may yet
+            # be sent: it stays paid, or leaving early would make every fetch free.
+            left = True
+            raise
+        finally:
+            if taken_at is not None and not call.sent and not left:
+                await misses.refund(client, taken_at)
 
     async def _charge(
         self, misses: MissBudget, key: str, client: str, joining: Callable[[], bool]

@@ -12,6 +12,7 @@ import pytest
 from adapters.memory.cache import MemoryCache
 from adapters.providers.open_meteo import OpenMeteoGeocoder, OpenMeteoProvider
 from adapters.system_clock import SystemClock
+from domain.model.admission import UpstreamCall
 from domain.model.errors import (
     CityNotFound,
     UnusableAnswer,
@@ -38,7 +39,7 @@ def open_meteo(
 async def test_a_city_is_geocoded_then_its_current_weather_fetched(
     fake_open_meteo: FakeOpenMeteo, client: httpx.AsyncClient
 ) -> None:
-    weather = await open_meteo(client, fake_open_meteo.url).current(SAN_JOSE)
+    weather = await open_meteo(client, fake_open_meteo.url).current(SAN_JOSE, UpstreamCall())
 
     assert (weather.city, weather.country) == ("San Jose", "United States")
     assert (weather.latitude, weather.longitude) == (37.33939, -121.89496)
@@ -50,7 +51,9 @@ async def test_a_city_is_geocoded_then_its_current_weather_fetched(
 async def test_the_city_name_is_the_one_open_meteo_knows(
     fake_open_meteo: FakeOpenMeteo, client: httpx.AsyncClient
 ) -> None:
-    weather = await open_meteo(client, fake_open_meteo.url).current(WeatherQuery.parse("sao paulo"))
+    weather = await open_meteo(client, fake_open_meteo.url).current(
+        WeatherQuery.parse("sao paulo"), UpstreamCall()
+    )
 
     assert weather.city == "São Paulo"
 
@@ -59,7 +62,9 @@ async def test_an_unknown_city_costs_no_forecast_call(
     fake_open_meteo: FakeOpenMeteo, client: httpx.AsyncClient
 ) -> None:
     with pytest.raises(CityNotFound):
-        await open_meteo(client, fake_open_meteo.url).current(WeatherQuery.parse("Nowhereville"))
+        await open_meteo(client, fake_open_meteo.url).current(
+            WeatherQuery.parse("Nowhereville"), UpstreamCall()
+        )
 
     assert await fake_open_meteo.acalls() == {"geocoding": 1, "forecast": 0}
 
@@ -72,8 +77,8 @@ async def test_a_cached_location_costs_no_second_geocoding_call(
     )
     provider = open_meteo(client, fake_open_meteo.url, geocoder)
 
-    first = await provider.current(SAN_JOSE)
-    second = await provider.current(SAN_JOSE)
+    first = await provider.current(SAN_JOSE, UpstreamCall())
+    second = await provider.current(SAN_JOSE, UpstreamCall())
 
     assert second.city == first.city
     assert await fake_open_meteo.acalls() == {"geocoding": 1, "forecast": 2}
@@ -94,7 +99,7 @@ async def test_the_wmo_weather_code_becomes_a_description(
 ) -> None:
     await fake_open_meteo.aset(weather_code=code)
 
-    weather = await open_meteo(client, fake_open_meteo.url).current(SAN_JOSE)
+    weather = await open_meteo(client, fake_open_meteo.url).current(SAN_JOSE, UpstreamCall())
 
     assert weather.description == description
 
@@ -127,7 +132,7 @@ async def test_each_upstream_failure_becomes_its_domain_error(
     provider = open_meteo(client, fake_open_meteo.url)
 
     with pytest.raises(UpstreamUnavailable) as raised:
-        await provider.current(SAN_JOSE)
+        await provider.current(SAN_JOSE, UpstreamCall())
 
     assert type(raised.value) is error  # exactly: the subclasses matter to callers
     assert raised.value.reason.startswith(f"{endpoint} {reason}")
@@ -140,7 +145,7 @@ async def test_a_rate_limit_carries_retry_after(
     await fake_open_meteo.aset(mode="error429", endpoint="forecast")
 
     with pytest.raises(UpstreamRateLimited) as raised:
-        await open_meteo(client, fake_open_meteo.url).current(SAN_JOSE)
+        await open_meteo(client, fake_open_meteo.url).current(SAN_JOSE, UpstreamCall())
 
     assert raised.value.retry_after_s == 60.0
 
@@ -153,7 +158,7 @@ async def test_a_hung_upstream_times_out_as_unavailable(
 
     async with httpx.AsyncClient(timeout=0.3) as client:
         with pytest.raises(UpstreamUnavailable) as raised:
-            await open_meteo(client, fake_open_meteo.url).current(SAN_JOSE)
+            await open_meteo(client, fake_open_meteo.url).current(SAN_JOSE, UpstreamCall())
 
     assert type(raised.value) is UpstreamTimedOut  # counted against the breaker, not retried
     assert raised.value.reason == f"{endpoint} upstream timed out"
@@ -161,7 +166,7 @@ async def test_a_hung_upstream_times_out_as_unavailable(
 
 async def test_a_port_nobody_listens_on_is_unavailable(client: httpx.AsyncClient) -> None:
     with pytest.raises(UpstreamUnavailable) as raised:
-        await open_meteo(client, closed_port_url()).current(SAN_JOSE)
+        await open_meteo(client, closed_port_url()).current(SAN_JOSE, UpstreamCall())
 
     assert raised.value.reason == "geocoding upstream connection failed (ConnectError)"
 
@@ -173,7 +178,7 @@ async def test_latency_is_per_request_so_concurrent_calls_overlap(
     provider = open_meteo(client, fake_open_meteo.url)
 
     started = time.monotonic()
-    await asyncio.gather(*(provider.current(SAN_JOSE) for _ in range(50)))
+    await asyncio.gather(*(provider.current(SAN_JOSE, UpstreamCall()) for _ in range(50)))
 
     # Serialised, 50 calls would take 15 s; overlapping, about one latency. Half the
     # serial time is a bound on behaviour (they overlapped), not on the machine's speed.

@@ -15,6 +15,7 @@ from openmeteo_sdk.WeatherApiResponse import WeatherApiResponse
 from adapters.providers.budgeted_transport import WEIGHT
 from adapters.providers.http import HttpLimits
 from adapters.providers.open_meteo_gateway import OpenMeteoGateway
+from domain.model.admission import UpstreamCall
 from domain.model.errors import (
     GatewayRefused,
     UpstreamBadResponse,
@@ -61,7 +62,7 @@ async def test_one_json_call_is_cut_into_one_part_per_location_and_joined_back(
 ) -> None:
     query = parsed(BERLIN_PARIS)
     adapter = gateway(client, fake)
-    parts = await adapter.fetch(query, query.points)
+    parts = await adapter.fetch(query, query.points, UpstreamCall())
     direct = await client.get(f"{fake.url}/v1/forecast?{BERLIN_PARIS}")
     assert [part[:1] for part in parts] == [b"{", b"{"]
     assert adapter.join(query, parts) == direct.content
@@ -89,7 +90,7 @@ async def test_one_flatbuffers_call_is_cut_per_location_and_model_and_joined_bac
     asked = f"{BERLIN_PARIS}&models=icon_seamless,gfs_seamless&format=flatbuffers"
     query = parsed(asked)
     adapter = gateway(client, fake)
-    parts = await adapter.fetch(query, query.points)
+    parts = await adapter.fetch(query, query.points, UpstreamCall())
     direct = await client.get(f"{fake.url}/v1/forecast?{asked}")
     assert [len(decoded(part)) for part in parts] == [2, 2]  # one message per model
     assert decoded(adapter.join(query, parts)) == decoded(direct.content)
@@ -100,7 +101,7 @@ async def test_open_meteos_400_is_passed_on_as_it_came(
 ) -> None:
     query = parsed("latitude=52.52&longitude=13.41&hourly=no_such_variable")
     with pytest.raises(GatewayRefused) as refused:
-        await gateway(client, fake).fetch(query, query.points)
+        await gateway(client, fake).fetch(query, query.points, UpstreamCall())
     direct = await client.get(
         f"{fake.url}/v1/forecast?latitude=52.52&longitude=13.41&hourly=no_such_variable"
     )
@@ -116,7 +117,7 @@ async def test_upstream_failures_become_the_domains_errors(
     await steer(fake, "/_gateway/control", {"mode": mode})
     query = parsed(BERLIN_PARIS)
     with pytest.raises(error) as raised:
-        await gateway(client, fake).fetch(query, query.points)
+        await gateway(client, fake).fetch(query, query.points, UpstreamCall())
     assert not isinstance(raised.value, GatewayRefused)
 
 
@@ -124,19 +125,24 @@ async def test_a_body_just_within_the_cap_per_location_is_read_and_one_above_is_
     fake: FakeOpenMeteo, client: httpx.AsyncClient
 ) -> None:
     query = parsed(BERLIN_PARIS)
-    parts = await gateway(client, fake).fetch(query, query.points)
+    parts = await gateway(client, fake).fetch(query, query.points, UpstreamCall())
     size = sum(len(part) for part in parts) + len(parts) + 1  # [a,b]
     within = -(-size // 2)  # the cap is per location the call carries: 2 x within >= size
-    assert len(await gateway(client, fake, max_body=within).fetch(query, query.points)) == 2
+    assert (
+        len(await gateway(client, fake, max_body=within).fetch(query, query.points, UpstreamCall()))
+        == 2
+    )
     with pytest.raises(UpstreamBadResponse):
-        await gateway(client, fake, max_body=(size - 1) // 2).fetch(query, query.points)
+        await gateway(client, fake, max_body=(size - 1) // 2).fetch(
+            query, query.points, UpstreamCall()
+        )
 
 
 async def test_the_servers_key_is_sent_and_a_clients_never(
     fake: FakeOpenMeteo, client: httpx.AsyncClient
 ) -> None:
     query = parsed(f"{BERLIN_PARIS}&apikey=the-clients-own")
-    await gateway(client, fake, key="the-servers-key").fetch(query, query.points)
+    await gateway(client, fake, key="the-servers-key").fetch(query, query.points, UpstreamCall())
     (call,) = await steer(fake, "/_gateway/calls")
     keys = [value for name, value in call["query"] if name == "apikey"]
     assert keys == ["the-servers-key"]
@@ -157,7 +163,7 @@ async def test_each_call_carries_its_open_meteo_weight_to_the_budget(
         query = parsed(
             f"latitude=52.52,48.86&longitude=13.41,2.35&hourly={hourly}&forecast_days=16"
         )
-        await gateway(client, fake).fetch(query, query.points)
+        await gateway(client, fake).fetch(query, query.points, UpstreamCall())
     (call,) = await steer(fake, "/_gateway/calls")
     assert weights == [query.weight(2)] == [call["weight"]]
 
@@ -177,7 +183,9 @@ async def test_a_url_just_within_the_bound_is_a_get_and_one_over_it_a_form_post(
     for max_get_url_chars in (bound, bound - 1):
         urls = dict.fromkeys(Api, fake.url)
         adapter = OpenMeteoGateway(client, urls, HttpLimits(), max_get_url_chars=max_get_url_chars)
-        answers.append(adapter.join(query, await adapter.fetch(query, query.points)))
+        answers.append(
+            adapter.join(query, await adapter.fetch(query, query.points, UpstreamCall()))
+        )
     calls = await steer(fake, "/_gateway/calls")
     assert [call["method"] for call in calls] == ["GET", "POST"]
     assert calls[0]["query"] == calls[1]["query"]
@@ -208,7 +216,7 @@ async def test_many_locations_with_long_lists_go_as_one_form_post_the_fake_accep
     query = parsed(asked)
     assert url_chars(fake, query) > MAX_URL_BYTES  # as a GET, the fake would refuse it
     adapter = gateway(client, fake)
-    joined = adapter.join(query, await adapter.fetch(query, query.points))
+    joined = adapter.join(query, await adapter.fetch(query, query.points, UpstreamCall()))
     direct = await client.post(f"{fake.url}/v1/forecast", content=asked.encode(), headers=FORM)
     (call, _) = await steer(fake, "/_gateway/calls")
     assert (call["method"], len(call["points"])) == ("POST", 600)

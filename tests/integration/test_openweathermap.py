@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from adapters.providers.openweathermap import OpenWeatherMapProvider
+from domain.model.admission import UpstreamCall
 from domain.model.errors import (
     CityNotFound,
     UnusableAnswer,
@@ -35,7 +36,7 @@ def owm(
 async def test_current_weather_maps_into_the_domain_weather(
     fake_openweathermap: FakeOpenWeatherMap, client: httpx.AsyncClient
 ) -> None:
-    weather = await owm(client, fake_openweathermap).current(SAN_JOSE)
+    weather = await owm(client, fake_openweathermap).current(SAN_JOSE, UpstreamCall())
 
     assert (weather.city, weather.country) == ("San Jose", "US")
     assert (weather.latitude, weather.longitude) == (37.3394, -121.895)
@@ -49,7 +50,7 @@ async def test_current_weather_maps_into_the_domain_weather(
 async def test_observed_at_is_the_station_time_in_utc(
     fake_openweathermap: FakeOpenWeatherMap, client: httpx.AsyncClient
 ) -> None:
-    weather = await owm(client, fake_openweathermap).current(SAN_JOSE)
+    weather = await owm(client, fake_openweathermap).current(SAN_JOSE, UpstreamCall())
 
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d", weather.observed_at or "")
     observed = datetime.strptime(weather.observed_at or "", "%Y-%m-%dT%H:%M").replace(tzinfo=UTC)
@@ -59,7 +60,9 @@ async def test_observed_at_is_the_station_time_in_utc(
 async def test_the_description_is_capitalised_and_the_name_is_owms_own(
     fake_openweathermap: FakeOpenWeatherMap, client: httpx.AsyncClient
 ) -> None:
-    weather = await owm(client, fake_openweathermap).current(WeatherQuery.parse("sao paulo"))
+    weather = await owm(client, fake_openweathermap).current(
+        WeatherQuery.parse("sao paulo"), UpstreamCall()
+    )
 
     assert weather.city == "São Paulo"
     assert weather.description in {
@@ -74,7 +77,7 @@ async def test_an_unknown_city_is_city_not_found_and_keeps_the_provider_healthy(
     provider = owm(client, fake_openweathermap)
 
     with pytest.raises(CityNotFound):
-        await provider.current(WeatherQuery.parse("Nowhereville"))
+        await provider.current(WeatherQuery.parse("Nowhereville"), UpstreamCall())
 
     assert provider.healthy()
 
@@ -85,7 +88,7 @@ async def test_a_wrong_api_key_is_a_bad_response_that_names_the_setting(
     provider = owm(client, fake_openweathermap, api_key="not-the-key")
 
     with pytest.raises(UpstreamBadResponse) as raised:
-        await provider.current(SAN_JOSE)
+        await provider.current(SAN_JOSE, UpstreamCall())
 
     assert raised.value.reason == (
         "openweathermap rejected the API key (401): check OPENWEATHER_API_KEY"
@@ -103,7 +106,7 @@ async def test_a_404_that_is_not_owms_city_not_found_is_a_bad_response(
     )
 
     with pytest.raises(UpstreamBadResponse, match="answered 404"):
-        await provider.current(SAN_JOSE)
+        await provider.current(SAN_JOSE, UpstreamCall())
 
 
 # mode -> the error, its reason, and whether the provider still counts as healthy (a body
@@ -133,7 +136,7 @@ async def test_each_upstream_failure_becomes_its_domain_error(
     provider = owm(client, fake_openweathermap)
 
     with pytest.raises(UpstreamUnavailable) as raised:
-        await provider.current(SAN_JOSE)
+        await provider.current(SAN_JOSE, UpstreamCall())
 
     assert type(raised.value) is error  # exactly: the subclasses matter to callers
     assert raised.value.reason.startswith(reason)
@@ -147,7 +150,7 @@ async def test_a_hung_upstream_times_out_as_unavailable(
 
     async with httpx.AsyncClient(timeout=0.3) as client:
         with pytest.raises(UpstreamUnavailable) as raised:
-            await owm(client, fake_openweathermap).current(SAN_JOSE)
+            await owm(client, fake_openweathermap).current(SAN_JOSE, UpstreamCall())
 
     assert type(raised.value) is UpstreamTimedOut  # counted against the breaker, not retried
     assert raised.value.reason == "openweathermap upstream timed out"
@@ -157,7 +160,7 @@ async def test_a_port_nobody_listens_on_is_unavailable(client: httpx.AsyncClient
     provider = OpenWeatherMapProvider(client, api_key="k", base_url=closed_port_url())
 
     with pytest.raises(UpstreamUnavailable) as raised:
-        await provider.current(SAN_JOSE)
+        await provider.current(SAN_JOSE, UpstreamCall())
 
     assert raised.value.reason == "openweathermap upstream connection failed (ConnectError)"
 
@@ -168,9 +171,9 @@ async def test_the_provider_recovers_with_the_upstream(
     provider = owm(client, fake_openweathermap)
     await fake_openweathermap.aset(mode="error503")
     with pytest.raises(UpstreamUnavailable):
-        await provider.current(SAN_JOSE)
+        await provider.current(SAN_JOSE, UpstreamCall())
 
     await fake_openweathermap.aset(mode="ok")
 
-    assert (await provider.current(SAN_JOSE)).city == "San Jose"
+    assert (await provider.current(SAN_JOSE, UpstreamCall())).city == "San Jose"
     assert provider.healthy()

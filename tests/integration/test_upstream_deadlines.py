@@ -10,6 +10,7 @@ from adapters.memory.cache import MemoryCache
 from adapters.providers.open_meteo import OpenMeteoGeocoder, OpenMeteoProvider
 from adapters.resilience.protected_provider import ProtectedProvider
 from adapters.system_clock import SystemClock
+from domain.model.admission import UpstreamCall
 from domain.model.errors import UpstreamTimedOut
 from domain.model.query import WeatherQuery
 from domain.use_cases.geocoding import CachedGeocoder
@@ -38,7 +39,7 @@ async def test_requests_each_inside_the_timeout_answer_though_together_they_exce
     await fake_open_meteo.aset(latency_s=share * TIMEOUT_S)  # geocoding and forecast each
     provider = protected_open_meteo(client, fake_open_meteo.url)
 
-    weather = await provider.current(BOISE)
+    weather = await provider.current(BOISE, UpstreamCall())
 
     assert weather.city == "Boise"
     assert provider.breaker.consecutive_failures == 0
@@ -53,7 +54,7 @@ async def test_a_request_just_past_the_timeout_counts_once_and_is_not_retried(
     provider = protected_open_meteo(client, fake_open_meteo.url)
 
     with pytest.raises(UpstreamTimedOut, match=f"{endpoint} upstream timed out"):
-        await provider.current(BOISE)
+        await provider.current(BOISE, UpstreamCall())
 
     assert provider.breaker.consecutive_failures == 1
     expected = {"geocoding": 1, "forecast": 0 if endpoint == "geocoding" else 1}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+from domain.model.admission import Priority, UpstreamCall
 from domain.model.errors import CityNotFound, UpstreamUnavailable
 from domain.model.query import WeatherQuery
 from domain.model.weather import Weather
@@ -52,11 +53,13 @@ class FakeProvider:
     def __init__(self, temperatures: dict[str, float] | None = None) -> None:
         self.temperatures = temperatures or {"san jose": 22.5, "boise": 3.0}
         self.calls: list[str] = []
+        self.admitted: list[Priority] = []  # each call's priority when it was made
         self.failing: UpstreamUnavailable | None = None
         self.gate: asyncio.Event | None = None
 
-    async def current(self, query: WeatherQuery) -> Weather:
+    async def current(self, query: WeatherQuery, call: UpstreamCall) -> Weather:
         self.calls.append(query.key)
+        self.admitted.append(call.priority)
         if self.gate is not None:
             await self.gate.wait()
         if self.failing is not None:

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from adapters.memory.gateway_store import MemoryPartStore
 from adapters.memory.lock import MemoryLock
 from adapters.memory.metrics import MemoryMetrics
+from domain.model.admission import UpstreamCall
 from domain.model.errors import GatewayRefused, UpstreamUnavailable
 from domain.model.gateway import Api, GatewayRequest, Point, WireFormat
 from domain.model.gateway_part import GatewayPolicy
@@ -45,7 +46,9 @@ class FakeUpstream:
         self.failing = False
         self.refusing = False
 
-    async def fetch(self, query: GatewayRequest, points: Sequence[Point]) -> list[bytes]:
+    async def fetch(
+        self, query: GatewayRequest, points: Sequence[Point], call: UpstreamCall
+    ) -> list[bytes]:
         self.calls.append(tuple(points))
         await self.gate.wait()
         if self.refusing:

@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import Iterable
 
 from adapters.resilience.protected_provider import ProtectedProvider, ProtectionConfig
+from domain.model.admission import UpstreamCall
 from domain.model.errors import (
     UpstreamBadResponse,
     UpstreamRateLimited,
@@ -39,7 +40,7 @@ class ScriptedProvider:
         self.most_in_flight = 0
         self.gate: asyncio.Event | None = None
 
-    async def current(self, query: WeatherQuery) -> Weather:
+    async def current(self, query: WeatherQuery, call: UpstreamCall) -> Weather:
         self.calls += 1
         self.in_flight += 1
         self.most_in_flight = max(self.most_in_flight, self.in_flight)

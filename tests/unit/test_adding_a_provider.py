@@ -21,6 +21,7 @@ from adapters.memory.cache import MemoryCache
 from adapters.memory.metrics import MemoryMetrics
 from adapters.providers import registry
 from adapters.system_clock import SystemClock
+from domain.model.admission import UpstreamCall
 from domain.model.query import WeatherQuery
 from entrypoints import config_docs
 from entrypoints.config_report import rows
@@ -92,7 +93,7 @@ async def test_it_is_built_behind_the_usual_stack_and_answers(registered: Module
         provider = upstreams(
             settings, http, MemoryCache(clock=SystemClock()), MemoryMetrics(), SystemClock()
         ).provider
-        weather = await provider.current(WeatherQuery.at("38.72", "-9.14"))
+        weather = await provider.current(WeatherQuery.at("38.72", "-9.14"), UpstreamCall())
     assert weather.provider == "example-weather" and weather.temperature == 21.5
     assert [(url.host, url.path) for url in asked] == [("api.example-weather.test", "/v1/now")]
 

@@ -9,7 +9,7 @@ from adapters.redis.breaker import RedisBreaker
 from adapters.redis.budget import RedisWindows
 from adapters.redis.client import create_redis_client
 from adapters.redis.shared_budget import ClientMissBudget, SharedUpstreamBudget, SharedWindows
-from domain.model.admission import Admission, BudgetLimit, Priority, current_priority
+from domain.model.admission import Admission, BudgetLimit, Priority, UpstreamCall
 from domain.model.errors import CityNotFound, TooManyMisses, UpstreamBudgetSpent
 from domain.model.outcome import CacheOutcome
 from domain.model.policy import CachePolicy
@@ -38,6 +38,29 @@ def test_a_tiny_budget_is_kept_whole_for_refreshes() -> None:
     tiny = BudgetLimit(3, 60.0, "minute")
     ceilings = [Admission().ceiling(p, tiny) for p in Priority]
     assert ceilings == [3, 2, 2]
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        (Priority.UNKNOWN, Priority.KNOWN),  # a name found: raised
+        (Priority.KNOWN, Priority.KNOWN),  # found again: unchanged
+        (Priority.REFRESH, Priority.REFRESH),  # a refresh that geocodes: never lowered
+    ],
+)
+def test_a_place_found_raises_a_calls_priority_and_never_lowers_it(
+    before: Priority, after: Priority
+) -> None:
+    call = UpstreamCall(before)
+    call.found()
+    assert call.priority is after
+
+
+def test_a_call_counts_what_it_sent_from_none() -> None:
+    call = UpstreamCall()
+    assert call.sent == 0  # nothing sent yet: a refund is due
+    call.note_sent()
+    assert call.sent == 1
 
 
 async def test_without_redis_each_worker_spends_its_share() -> None:
@@ -80,19 +103,19 @@ class PriorityProvider(FakeProvider):
         self.refusal: UpstreamBudgetSpent | None = None
         self._geocoder = CachedGeocoder(self, locations)
 
-    async def locate(self, query: WeatherQuery) -> Location:  # the inner geocoder
-        self.priorities.append(current_priority())
+    async def locate(self, query: WeatherQuery, call: UpstreamCall) -> Location:  # the inner one
+        self.priorities.append(call.priority)
         return Location(name=query.city, latitude=1.0, longitude=2.0)
 
-    async def current(self, query: WeatherQuery) -> Weather:
+    async def current(self, query: WeatherQuery, call: UpstreamCall) -> Weather:
         paid = len(self.priorities)
-        await self._geocoder.locate(query)
+        await self._geocoder.locate(query, call)
         if len(self.priorities) == paid:
-            self.priorities.append(current_priority())
+            self.priorities.append(call.priority)
         if self.refusal is not None:
             self.calls.append(query.key)
             raise self.refusal
-        return await super().current(query)
+        return await super().current(query, call)
 
 
 class World:
@@ -229,13 +252,13 @@ class TwoCallProvider:
         self.paid: list[tuple[str, Priority]] = []
         self._geocoder = CachedGeocoder(self, locations)
 
-    async def locate(self, query: WeatherQuery) -> Location:  # the inner geocoder
-        self.paid.append(("geocoding", current_priority()))
+    async def locate(self, query: WeatherQuery, call: UpstreamCall) -> Location:  # the inner one
+        self.paid.append(("geocoding", call.priority))
         return Location(name=query.city, latitude=1.0, longitude=2.0)
 
-    async def current(self, query: WeatherQuery) -> Weather:
-        await self._geocoder.locate(query)
-        self.paid.append(("forecast", current_priority()))
+    async def current(self, query: WeatherQuery, call: UpstreamCall) -> Weather:
+        await self._geocoder.locate(query, call)
+        self.paid.append(("forecast", call.priority))
         return Weather(city=query.city, temperature=1.0, humidity=50, description="Clear")
 
     def healthy(self) -> bool:
@@ -251,4 +274,3 @@ async def test_once_a_new_name_is_geocoded_its_forecast_is_paid_as_a_known_place
     await get_weather(SAN_JOSE, client="127.0.0.1")
 
     assert provider.paid == [("geocoding", Priority.UNKNOWN), ("forecast", Priority.KNOWN)]
-    assert current_priority() is Priority.UNKNOWN  # the request's own context is untouched

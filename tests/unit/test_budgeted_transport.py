@@ -10,7 +10,8 @@ import pytest
 
 from adapters.providers.budgeted_transport import WEIGHT, BudgetedTransport
 from adapters.redis.shared_budget import SharedUpstreamBudget, SharedWindows
-from domain.model.admission import BudgetLimit, Priority, admitted_as
+from adapters.upstream_call import carrying
+from domain.model.admission import BudgetLimit, Priority, UpstreamCall
 from domain.model.errors import UpstreamBudgetSpent
 from tests.unit.fakes import FakeClock
 
@@ -29,11 +30,15 @@ class Upstream:
         return httpx.Response(self.status, json={})
 
 
-async def get_each(client: httpx.AsyncClient, paths: list[str]) -> None:
-    """GET each path in turn; a request the budget refuses is skipped."""
+async def get_each(
+    client: httpx.AsyncClient, paths: list[str], call: UpstreamCall | None = None
+) -> None:
+    """GET each path in turn, for `call` (None: outside any fetch); a request the budget
+    refuses is skipped."""
+    extensions = carrying(call) if call is not None else {}
     for path in paths:
         with contextlib.suppress(UpstreamBudgetSpent):
-            await client.get(path)
+            await client.get(path, extensions=extensions)
 
 
 @pytest.fixture
@@ -59,9 +64,8 @@ async def client(
 async def test_ten_a_minute_means_ten_http_requests_whatever_their_endpoint(
     upstream: Upstream, client: httpx.AsyncClient
 ) -> None:
-    with admitted_as(Priority.REFRESH):
-        await get_each(client, ["/v1/forecast", "/v1/search"] * 10)
-        await client.get("/healthz-of-someone-else")  # not an upstream: not counted
+    await get_each(client, ["/v1/forecast", "/v1/search"] * 10, UpstreamCall(Priority.REFRESH))
+    await client.get("/healthz-of-someone-else")  # not an upstream: not counted
 
     assert len(upstream.paths) == 11
     assert upstream.paths.count("/healthz-of-someone-else") == 1
@@ -72,10 +76,23 @@ async def test_requests_are_paid_at_the_priority_of_their_fetch(
 ) -> None:
     await get_each(client, ["/v1/search"] * 10)  # outside any fetch: a name never seen
     assert len(upstream.paths) == 8
-    with admitted_as(Priority.KNOWN):
-        await client.get("/v1/forecast")
-        with pytest.raises(UpstreamBudgetSpent):
-            await client.get("/v1/forecast")
+    known = carrying(UpstreamCall(Priority.KNOWN))
+    await client.get("/v1/forecast", extensions=known)
+    with pytest.raises(UpstreamBudgetSpent):
+        await client.get("/v1/forecast", extensions=known)
+
+
+async def test_each_request_sent_is_counted_in_its_call_and_a_refused_one_is_not(
+    upstream: Upstream, client: httpx.AsyncClient
+) -> None:
+    call = UpstreamCall(Priority.REFRESH)
+    await get_each(client, ["/v1/forecast"] * 10, call)  # 10 of 10: just inside
+    assert call.sent == 10
+    await get_each(client, ["/v1/forecast"], call)  # just outside: refused, never sent
+    assert call.sent == 10
+    await client.get("/healthz-of-someone-else", extensions=carrying(call))  # not budgeted
+    assert call.sent == 10
+    assert len(upstream.paths) == 11
 
 
 async def test_a_probe_that_is_answered_reopens_a_closed_upstream(
@@ -100,16 +117,16 @@ async def test_a_probe_that_is_answered_reopens_a_closed_upstream(
 async def test_a_base_url_with_a_path_of_its_own_is_still_counted(
     upstream: Upstream, client: httpx.AsyncClient
 ) -> None:
-    with admitted_as(Priority.REFRESH):
-        await get_each(client, ["/proxy/open-meteo/v1/forecast"] * 12)
+    await get_each(client, ["/proxy/open-meteo/v1/forecast"] * 12, UpstreamCall(Priority.REFRESH))
 
     assert len(upstream.paths) == 10
 
 
 async def weighed(client: httpx.AsyncClient, weight: float) -> bool:
-    """Whether a call of `weight` was let through."""
+    """Whether a refresh's call of `weight` was let through."""
+    extensions = carrying(UpstreamCall(Priority.REFRESH), {WEIGHT: weight})
     try:
-        await client.get("/v1/forecast", extensions={WEIGHT: weight})
+        await client.get("/v1/forecast", extensions=extensions)
     except UpstreamBudgetSpent:
         return False
     return True
@@ -118,17 +135,15 @@ async def weighed(client: httpx.AsyncClient, weight: float) -> bool:
 async def test_a_weighted_call_spends_its_weight_rounded_up(
     upstream: Upstream, client: httpx.AsyncClient
 ) -> None:
-    with admitted_as(Priority.REFRESH):
-        assert await weighed(client, 2.5)  # 3 of 10
-        assert await weighed(client, 7.0)  # 10 of 10: just inside
-        assert not await weighed(client, 1.0)  # just outside
+    assert await weighed(client, 2.5)  # 3 of 10
+    assert await weighed(client, 7.0)  # 10 of 10: just inside
+    assert not await weighed(client, 1.0)  # just outside
     assert len(upstream.paths) == 2
 
 
 async def test_a_call_heavier_than_the_window_is_refused_and_sends_nothing(
     upstream: Upstream, client: httpx.AsyncClient
 ) -> None:
-    with admitted_as(Priority.REFRESH):
-        assert not await weighed(client, 10.5)
-        assert await weighed(client, 10.0)
+    assert not await weighed(client, 10.5)
+    assert await weighed(client, 10.0)
     assert len(upstream.paths) == 1

@@ -7,6 +7,7 @@ import pytest
 from adapters.memory.metrics import MemoryMetrics
 from adapters.resilience.counted_provider import CountedProvider
 from adapters.resilience.failover import FailoverProvider
+from domain.model.admission import UpstreamCall
 from domain.model.counters import CounterName
 from domain.model.errors import (
     CityNotFound,
@@ -41,7 +42,7 @@ def second() -> FakeProvider:
 async def test_the_first_provider_answers_while_it_works(
     first: FakeProvider, second: FakeProvider
 ) -> None:
-    weather = await FailoverProvider([first, second]).current(SAN_JOSE)
+    weather = await FailoverProvider([first, second]).current(SAN_JOSE, UpstreamCall())
 
     assert weather.provider == "first"
     assert (first.calls, second.calls) == (["san jose"], [])
@@ -61,7 +62,7 @@ async def test_a_failing_provider_hands_over_to_the_next(
 ) -> None:
     first.failing = error
 
-    weather = await FailoverProvider([first, second]).current(SAN_JOSE)
+    weather = await FailoverProvider([first, second]).current(SAN_JOSE, UpstreamCall())
 
     assert weather.provider == "second"
     assert (first.calls, second.calls) == (["san jose"], ["san jose"])
@@ -71,7 +72,9 @@ async def test_the_first_providers_unknown_city_is_final_and_never_asked_of_the_
     first: FakeProvider, second: FakeProvider
 ) -> None:
     with pytest.raises(CityNotFound) as raised:
-        await FailoverProvider([first, second]).current(WeatherQuery.parse("Atlantis"))
+        await FailoverProvider([first, second]).current(
+            WeatherQuery.parse("Atlantis"), UpstreamCall()
+        )
 
     assert raised.value.final is True
     assert second.calls == []
@@ -84,7 +87,9 @@ async def test_a_stand_ins_unknown_city_ends_the_search_but_is_not_final(
     third = named("third")
 
     with pytest.raises(CityNotFound) as raised:
-        await FailoverProvider([first, second, third]).current(WeatherQuery.parse("Atlantis"))
+        await FailoverProvider([first, second, third]).current(
+            WeatherQuery.parse("Atlantis"), UpstreamCall()
+        )
 
     assert raised.value.final is False  # the first could not be asked: not to be cached
     assert str(raised.value) == "second knows no such city (first: 503)"
@@ -96,11 +101,11 @@ async def test_an_unhealthy_provider_is_still_asked_so_its_guard_can_probe_it(
 ) -> None:
     first.failing = UpstreamUnavailable("503")
     failover = FailoverProvider([first, second])
-    await failover.current(SAN_JOSE)
+    await failover.current(SAN_JOSE, UpstreamCall())
     assert not first.healthy()
 
     first.failing = None  # recovered: the next request is its again
-    weather = await failover.current(SAN_JOSE)
+    weather = await failover.current(SAN_JOSE, UpstreamCall())
 
     assert weather.provider == "first"
 
@@ -112,7 +117,7 @@ async def test_when_every_provider_fails_the_error_names_each_reason(
     second.failing = UpstreamRateLimited("openweathermap answered 429", retry_after_s=60)
 
     with pytest.raises(UpstreamUnavailable) as raised:
-        await FailoverProvider([first, second]).current(SAN_JOSE)
+        await FailoverProvider([first, second]).current(SAN_JOSE, UpstreamCall())
 
     assert type(raised.value) is UpstreamUnavailable
     assert raised.value.reason == (
@@ -129,7 +134,7 @@ async def test_when_every_provider_is_rate_limited_the_soonest_window_is_the_hin
     second.failing = UpstreamRateLimited("429", retry_after_s=60)
 
     with pytest.raises(UpstreamRateLimited) as raised:
-        await FailoverProvider([first, second]).current(SAN_JOSE)
+        await FailoverProvider([first, second]).current(SAN_JOSE, UpstreamCall())
 
     assert raised.value.retry_after_s == 60
 
@@ -140,11 +145,11 @@ async def test_a_city_unusable_at_every_provider_stays_unusable_so_it_is_remembe
     first.failing = UnusableAnswer("forecast upstream sent an unusable body")
     second.failing = UnusableAnswer("openweathermap upstream sent an unusable body")
     with pytest.raises(UnusableAnswer):
-        await FailoverProvider([first, second]).current(SAN_JOSE)
+        await FailoverProvider([first, second]).current(SAN_JOSE, UpstreamCall())
 
     second.failing = UpstreamBadResponse("a 200 that is not an answer")
     with pytest.raises(UpstreamBadResponse) as raised:
-        await FailoverProvider([first, second]).current(SAN_JOSE)
+        await FailoverProvider([first, second]).current(SAN_JOSE, UpstreamCall())
     assert type(raised.value) is UpstreamBadResponse  # not remembered: one was no answer
 
 
@@ -172,12 +177,12 @@ async def test_each_provider_counts_its_own_calls_and_failures_in_stats(
     metrics = MemoryMetrics()
     failover = FailoverProvider([CountedProvider(first, metrics), CountedProvider(second, metrics)])
     first.failing = UpstreamUnavailable("503")
-    await failover.current(SAN_JOSE)
-    await failover.current(SAN_JOSE)
+    await failover.current(SAN_JOSE, UpstreamCall())
+    await failover.current(SAN_JOSE, UpstreamCall())
     first.failing = None
-    await failover.current(SAN_JOSE)
+    await failover.current(SAN_JOSE, UpstreamCall())
     with pytest.raises(CityNotFound):  # an answer, not a failure
-        await failover.current(WeatherQuery.parse("Atlantis"))
+        await failover.current(WeatherQuery.parse("Atlantis"), UpstreamCall())
 
     report = await GetStats(metrics)()
 

@@ -21,7 +21,7 @@ from entrypoints.http.weather.answer import render
 from entrypoints.http.weather.near_cache import NearCache
 from tests.unit.fakes import FakeClock
 from tests.unit.test_fallback_cache import BOISE, NOW, SwitchableCache
-from tests.unit.test_get_weather import World
+from tests.unit.use_case import World
 
 QUERY = WeatherQuery.parse("San Jose")
 OLDER, NEWER = fence_of(NOW), fence_of(NOW) + 1  # one millisecond apart

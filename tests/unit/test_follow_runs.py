@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 from adapters.memory.gateway_store import MemoryPartStore
 from adapters.memory.lock import MemoryLock
+from domain.model.admission import UpstreamCall
 from domain.model.errors import CacheUnavailable
 from domain.model.gateway import Api, GatewayRequest, Point
 from domain.model.gateway_part import StoredPart
@@ -41,9 +42,11 @@ class TimedUpstream(FakeUpstream):
         self.clock = clock
         self.times: list[float] = []
 
-    async def fetch(self, query: GatewayRequest, points: Sequence[Point]) -> list[bytes]:
+    async def fetch(
+        self, query: GatewayRequest, points: Sequence[Point], call: UpstreamCall
+    ) -> list[bytes]:
         self.times.append(self.clock.now())
-        return await super().fetch(query, points)
+        return await super().fetch(query, points, call)
 
 
 def serving(clock: FakeClock, upstream: TimedUpstream, *, follow: bool) -> ServeGateway:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from adapters.memory.cache import MemoryCache
+from domain.model.admission import UpstreamCall
 from domain.model.counters import CounterName
 from domain.model.entry import CacheEntry
 from domain.model.errors import CityNotFound
@@ -13,8 +14,7 @@ from domain.model.policy import CachePolicy
 from domain.model.query import WeatherQuery
 from domain.use_cases.get_weather import Seen
 from ports.clock import Clock
-from tests.unit.test_get_weather import SAN_JOSE, World
-from tests.unit.use_case import get_weather_over
+from tests.unit.use_case import SAN_JOSE, World, get_weather_over
 
 
 @pytest.fixture
@@ -68,7 +68,7 @@ async def test_an_early_refresh_is_left_to_the_full_call_which_starts_it() -> No
     world.get_weather = get_weather_over(
         world.cache, world.provider, world.clock, policy, lock=world.lock, metrics=world.metrics
     )
-    weather = await world.provider.current(SAN_JOSE)
+    weather = await world.provider.current(SAN_JOSE, UpstreamCall())
     entry = policy.fresh_entry(weather, world.clock.now(), jitter_fraction=0, fetch_s=1.0)
     await world.cache.put(SAN_JOSE.key, entry, 3600)
     # The one-read path leaves it to the full call, which knows whom to charge for it.

@@ -13,6 +13,7 @@ from adapters.memory.lock import MemoryLock
 from adapters.memory.metrics import MemoryMetrics
 from adapters.resilience.protected_gateway import ProtectedGateway
 from adapters.resilience.protection import Protection, ProtectionConfig
+from domain.model.admission import UpstreamCall
 from domain.model.counters import CounterName
 from domain.model.errors import GatewayRefused, UpstreamUnavailable
 from domain.model.gateway import GatewayRequest, Point
@@ -40,9 +41,11 @@ class FlakyUpstream(FakeUpstream):
         super().__init__()
         self.failures = failures
 
-    async def fetch(self, query: GatewayRequest, points: Sequence[Point]) -> list[bytes]:
+    async def fetch(
+        self, query: GatewayRequest, points: Sequence[Point], call: UpstreamCall
+    ) -> list[bytes]:
         self.failing = len(self.calls) < self.failures
-        return await super().fetch(query, points)
+        return await super().fetch(query, points, call)
 
 
 async def test_failed_calls_open_the_breaker_and_then_fail_fast(clock: FakeClock) -> None:
@@ -51,10 +54,10 @@ async def test_failed_calls_open_the_breaker_and_then_fail_fast(clock: FakeClock
     gateway = protected(upstream, clock)
     for _ in range(3):
         with pytest.raises(UpstreamUnavailable, match="fake upstream is down"):
-            await gateway.fetch(request(BERLIN), [Point(*BERLIN)])
+            await gateway.fetch(request(BERLIN), [Point(*BERLIN)], UpstreamCall())
     for _ in range(10):
         with pytest.raises(UpstreamUnavailable, match="circuit open") as refused:
-            await gateway.fetch(request(BERLIN), [Point(*BERLIN)])
+            await gateway.fetch(request(BERLIN), [Point(*BERLIN)], UpstreamCall())
     assert len(upstream.calls) == 3
     assert refused.value.attempted is False  # nothing was sent: not an upstream call
 
@@ -65,18 +68,24 @@ async def test_the_upstreams_400_is_an_answer_not_a_failure(clock: FakeClock) ->
     gateway = protected(upstream, clock)
     for _ in range(5):  # more than the breaker's three failures
         with pytest.raises(GatewayRefused):
-            await gateway.fetch(request(BERLIN), [Point(*BERLIN)])
+            await gateway.fetch(request(BERLIN), [Point(*BERLIN)], UpstreamCall())
     upstream.refusing = False
-    assert await gateway.fetch(request(BERLIN), [Point(*BERLIN)]) == [body_of(Point(*BERLIN))]
+    assert await gateway.fetch(request(BERLIN), [Point(*BERLIN)], UpstreamCall()) == [
+        body_of(Point(*BERLIN))
+    ]
     assert gateway.protection.state == "closed"
 
 
 async def test_a_transient_failure_is_retried_once(clock: FakeClock) -> None:
     once, twice = FlakyUpstream(failures=1), FlakyUpstream(failures=2)
-    answer = await protected(once, clock, retries=1).fetch(request(BERLIN), [Point(*BERLIN)])
+    answer = await protected(once, clock, retries=1).fetch(
+        request(BERLIN), [Point(*BERLIN)], UpstreamCall()
+    )
     assert (answer, len(once.calls)) == ([body_of(Point(*BERLIN))], 2)
     with pytest.raises(UpstreamUnavailable):
-        await protected(twice, clock, retries=1).fetch(request(BERLIN), [Point(*BERLIN)])
+        await protected(twice, clock, retries=1).fetch(
+            request(BERLIN), [Point(*BERLIN)], UpstreamCall()
+        )
     assert len(twice.calls) == 2  # one retry, never a second
 
 
@@ -86,10 +95,10 @@ async def test_one_call_at_a_time_and_a_caller_past_the_queue_wait_is_told_busy(
     upstream = FakeUpstream()
     upstream.gate.clear()
     gateway = protected(upstream, clock, queue_timeout_s=0.05)
-    first = asyncio.ensure_future(gateway.fetch(request(BERLIN), [Point(*BERLIN)]))
+    first = asyncio.ensure_future(gateway.fetch(request(BERLIN), [Point(*BERLIN)], UpstreamCall()))
     await asyncio.sleep(0)
     with pytest.raises(UpstreamUnavailable, match="busy") as busy:
-        await gateway.fetch(request(BERLIN), [Point(*BERLIN)])
+        await gateway.fetch(request(BERLIN), [Point(*BERLIN)], UpstreamCall())
     assert (len(upstream.calls), busy.value.attempted) == (1, False)
     upstream.gate.set()
     assert await first == [body_of(Point(*BERLIN))]
@@ -99,8 +108,8 @@ async def test_a_caller_inside_the_queue_wait_gets_the_slot(clock: FakeClock) ->
     upstream = FakeUpstream()
     upstream.gate.clear()
     gateway = protected(upstream, clock, queue_timeout_s=5.0)
-    first = asyncio.ensure_future(gateway.fetch(request(BERLIN), [Point(*BERLIN)]))
-    second = asyncio.ensure_future(gateway.fetch(request(BERLIN), [Point(*BERLIN)]))
+    first = asyncio.ensure_future(gateway.fetch(request(BERLIN), [Point(*BERLIN)], UpstreamCall()))
+    second = asyncio.ensure_future(gateway.fetch(request(BERLIN), [Point(*BERLIN)], UpstreamCall()))
     await asyncio.sleep(0.01)
     assert len(upstream.calls) == 1  # the second waits for the slot
     upstream.gate.set()

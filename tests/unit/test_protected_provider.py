@@ -6,6 +6,7 @@ import asyncio
 
 import pytest
 
+from domain.model.admission import UpstreamCall
 from domain.model.errors import CityNotFound, UpstreamTimedOut, UpstreamUnavailable
 from entrypoints.settings import Settings, SettingsError
 from entrypoints.wiring.upstream import protection_config
@@ -28,7 +29,7 @@ async def test_a_healthy_upstream_is_called_once_per_request(clock: FakeClock) -
     inner = ScriptedProvider()
     provider = protected(inner, clock)
 
-    weather = await provider.current(BOSTON)
+    weather = await provider.current(BOSTON, UpstreamCall())
 
     assert weather.city == "Boston"
     assert inner.calls == 1
@@ -42,7 +43,7 @@ async def test_a_transient_failure_is_retried_once_after_a_jittered_pause(
 ) -> None:
     inner = ScriptedProvider([error])
 
-    await protected(inner, clock, pauses).current(BOSTON)
+    await protected(inner, clock, pauses).current(BOSTON, UpstreamCall())
 
     assert inner.calls == 2
     assert len(pauses.taken) == 1
@@ -53,7 +54,7 @@ async def test_a_retry_that_fails_too_raises_its_error_and_stops(clock: FakeCloc
     inner = ScriptedProvider([SERVER_ERROR, TIMED_OUT, None])
 
     with pytest.raises(UpstreamUnavailable) as raised:
-        await protected(inner, clock).current(BOSTON)
+        await protected(inner, clock).current(BOSTON, UpstreamCall())
 
     assert raised.value is TIMED_OUT
     assert inner.calls == 2
@@ -66,7 +67,7 @@ async def test_bad_responses_4xx_and_429_are_never_retried(
     inner = ScriptedProvider([error])
 
     with pytest.raises(type(error)):
-        await protected(inner, clock, pauses).current(BOSTON)
+        await protected(inner, clock, pauses).current(BOSTON, UpstreamCall())
 
     assert inner.calls == 1
     assert pauses.taken == []
@@ -76,7 +77,7 @@ async def test_with_retries_set_to_zero_a_5xx_is_not_retried(clock: FakeClock) -
     inner = ScriptedProvider([SERVER_ERROR])
 
     with pytest.raises(UpstreamUnavailable):
-        await protected(inner, clock, retries=0).current(BOSTON)
+        await protected(inner, clock, retries=0).current(BOSTON, UpstreamCall())
 
     assert inner.calls == 1
 
@@ -85,10 +86,10 @@ async def test_an_unknown_city_is_not_retried_and_counts_as_a_success(clock: Fak
     inner = ScriptedProvider([SERVER_ERROR, SERVER_ERROR, CityNotFound("x")])
     provider = protected(inner, clock)
     with pytest.raises(UpstreamUnavailable):
-        await provider.current(BOSTON)
+        await provider.current(BOSTON, UpstreamCall())
 
     with pytest.raises(CityNotFound):
-        await provider.current(BOSTON)
+        await provider.current(BOSTON, UpstreamCall())
 
     assert inner.calls == 3
     assert provider.breaker.consecutive_failures == 0
@@ -99,7 +100,7 @@ async def test_no_more_calls_than_the_cap_are_in_flight_at_once(clock: FakeClock
     inner.gate = asyncio.Event()
     provider = protected(inner, clock, concurrency=2)
 
-    calls = [asyncio.create_task(provider.current(BOSTON)) for _ in range(6)]
+    calls = [asyncio.create_task(provider.current(BOSTON, UpstreamCall())) for _ in range(6)]
     await asyncio.sleep(0.01)
     assert inner.in_flight == 2
     inner.gate.set()
@@ -115,11 +116,11 @@ async def test_a_caller_kept_waiting_past_the_queue_timeout_hears_upstream_busy(
     inner = ScriptedProvider()
     inner.gate = asyncio.Event()
     provider = protected(inner, clock, concurrency=1, queue_timeout_s=0.05)
-    holder = asyncio.create_task(provider.current(BOSTON))
+    holder = asyncio.create_task(provider.current(BOSTON, UpstreamCall()))
     await asyncio.sleep(0)
 
     with pytest.raises(UpstreamUnavailable, match="upstream busy") as refused:
-        await provider.current(BOSTON)
+        await provider.current(BOSTON, UpstreamCall())
 
     assert refused.value.retry_after_s is not None
     assert inner.calls == 1
@@ -138,7 +139,7 @@ async def test_an_attempt_past_its_backstop_is_refused_but_not_blamed_on_the_ups
     provider = protected(inner, clock, retries=0, call_timeout_s=0.05)
 
     with pytest.raises(UpstreamTimedOut, match=r"no answer within 0\.05 s"):
-        await provider.current(BOSTON)
+        await provider.current(BOSTON, UpstreamCall())
 
     assert provider.breaker.consecutive_failures == 0
     assert inner.in_flight == 0

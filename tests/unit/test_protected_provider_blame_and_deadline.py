@@ -6,6 +6,7 @@ import asyncio
 
 import pytest
 
+from domain.model.admission import UpstreamCall
 from domain.model.errors import (
     UnusableAnswer,
     UpstreamBadResponse,
@@ -38,7 +39,7 @@ async def test_answers_we_cannot_use_never_move_the_breaker(
 
     for _ in range(10):
         with pytest.raises(UpstreamBadResponse):
-            await provider.current(BOSTON)
+            await provider.current(BOSTON, UpstreamCall())
 
     assert provider.state == "closed" and provider.healthy()
     assert provider.breaker.consecutive_failures == 0
@@ -52,7 +53,7 @@ async def test_an_unusable_answer_neither_resets_nor_adds_to_a_run_of_failures(
     provider = protected(inner, clock, retries=0)
     for _ in range(3):
         with pytest.raises(UpstreamUnavailable):
-            await provider.current(BOSTON)
+            await provider.current(BOSTON, UpstreamCall())
     assert provider.breaker.consecutive_failures == 2
 
 
@@ -65,7 +66,7 @@ async def test_a_rejected_key_or_a_body_that_is_not_json_counts_against_the_brea
     provider = protected(ScriptedProvider(then=answer), clock)
     for _ in range(3):
         with pytest.raises(type(answer)):
-            await provider.current(BOSTON)
+            await provider.current(BOSTON, UpstreamCall())
     assert provider.state == "open"
 
 
@@ -77,10 +78,12 @@ async def test_a_call_holds_its_slot_no_longer_than_the_call_timeout_so_the_next
     provider = protected(
         hung, clock, concurrency=1, call_timeout_s=0.1, queue_timeout_s=0.11, deadline_s=0.21
     )
-    slow = asyncio.create_task(provider.current(BOSTON))
+    slow = asyncio.create_task(provider.current(BOSTON, UpstreamCall()))
     await asyncio.sleep(0.01)  # the slow call takes the slot first
     hung.gate = None  # calls from now on answer at once
-    weather = await provider.current(BOSTON)  # waits out the slow call, then is served
+    weather = await provider.current(
+        BOSTON, UpstreamCall()
+    )  # waits out the slow call, then is served
 
     assert weather.city == "Boston"
     with pytest.raises(UpstreamUnavailable, match="timed out"):
@@ -94,7 +97,7 @@ async def test_an_http_timeout_counts_once_against_the_breaker_and_is_not_retrie
     inner = ScriptedProvider([TIMED_OUT, None])
     provider = protected(inner, clock, pauses)
     with pytest.raises(UpstreamTimedOut):
-        await provider.current(BOSTON)
+        await provider.current(BOSTON, UpstreamCall())
     assert inner.calls == 1 and pauses.taken == []
     assert provider.breaker.consecutive_failures == 1
 
@@ -106,9 +109,11 @@ async def test_a_retry_is_made_only_if_a_whole_attempt_still_fits_before_the_dea
     tight = ScriptedProvider([SERVER_ERROR, None])
     provider = protected(tight, clock, pauses, call_timeout_s=0.1, deadline_s=0.2)
     with pytest.raises(UpstreamUnavailable):
-        await provider.current(BOSTON)
+        await provider.current(BOSTON, UpstreamCall())
     assert tight.calls == 1
 
     roomy = ScriptedProvider([SERVER_ERROR, None])
-    await protected(roomy, clock, pauses, call_timeout_s=0.1, deadline_s=0.3).current(BOSTON)
+    await protected(roomy, clock, pauses, call_timeout_s=0.1, deadline_s=0.3).current(
+        BOSTON, UpstreamCall()
+    )
     assert roomy.calls == 2

@@ -7,7 +7,7 @@ import asyncio
 import pytest
 
 from adapters.resilience.protected_provider import ProtectedProvider
-from domain.model.admission import Priority
+from domain.model.admission import Priority, UpstreamCall
 from domain.model.errors import UpstreamBudgetSpent, UpstreamRateLimited, UpstreamUnavailable
 from domain.model.weather import Weather
 from tests.unit.fakes import FakeClock
@@ -26,7 +26,7 @@ async def open_the_breaker(provider: ProtectedProvider, inner: ScriptedProvider)
     inner.script = [SERVER_ERROR] * 3
     for _ in range(3):
         with pytest.raises(UpstreamUnavailable):
-            await provider.current(BOSTON)
+            await provider.current(BOSTON, UpstreamCall())
         if provider.state == "open":
             return
     pytest.fail("the breaker did not open")
@@ -41,7 +41,7 @@ async def test_once_the_breaker_opens_calls_fail_fast_without_reaching_the_upstr
 
     for _ in range(50):
         with pytest.raises(UpstreamUnavailable, match="circuit open") as refused:
-            await provider.current(BOSTON)
+            await provider.current(BOSTON, UpstreamCall())
 
     assert inner.calls == 3
     assert refused.value.retry_after_s == pytest.approx(30)
@@ -55,7 +55,7 @@ async def test_failed_attempts_count_so_retries_open_the_breaker_sooner(clock: F
 
     for _ in range(5):
         with pytest.raises(UpstreamUnavailable):
-            await provider.current(BOSTON)
+            await provider.current(BOSTON, UpstreamCall())
 
     assert inner.calls == 3
     assert provider.state == "open"
@@ -70,7 +70,7 @@ async def test_when_half_open_exactly_one_of_many_concurrent_callers_probes(
     clock.advance(30)
     inner.gate = asyncio.Event()
 
-    callers = [asyncio.create_task(provider.current(BOSTON)) for _ in range(10)]
+    callers = [asyncio.create_task(provider.current(BOSTON, UpstreamCall())) for _ in range(10)]
     await asyncio.sleep(0.01)
     assert provider.state == "half-open"
     inner.gate.set()
@@ -96,7 +96,7 @@ async def test_a_failed_probe_reopens_the_breaker_and_is_not_retried(
     inner.script = [SERVER_ERROR]
 
     with pytest.raises(UpstreamUnavailable) as raised:
-        await provider.current(BOSTON)
+        await provider.current(BOSTON, UpstreamCall())
 
     assert raised.value is SERVER_ERROR  # the probe's own error, not "circuit open"
     assert inner.calls == calls_before + 1
@@ -111,7 +111,7 @@ async def test_callers_queued_behind_the_call_that_opens_the_breaker_fail_fast(
     inner.gate = asyncio.Event()
     provider = protected(inner, clock, retries=0, breaker_failures=1)
 
-    callers = [asyncio.create_task(provider.current(BOSTON)) for _ in range(5)]
+    callers = [asyncio.create_task(provider.current(BOSTON, UpstreamCall())) for _ in range(5)]
     await asyncio.sleep(0)
     inner.gate.set()
     results = await asyncio.gather(*callers, return_exceptions=True)
@@ -126,7 +126,7 @@ async def test_a_cancelled_probe_lets_the_next_caller_probe(clock: FakeClock) ->
     await open_the_breaker(provider, inner)
     clock.advance(30)
     inner.gate = asyncio.Event()
-    probe = asyncio.create_task(provider.current(BOSTON))
+    probe = asyncio.create_task(provider.current(BOSTON, UpstreamCall()))
     await asyncio.sleep(0)
 
     probe.cancel()
@@ -134,7 +134,7 @@ async def test_a_cancelled_probe_lets_the_next_caller_probe(clock: FakeClock) ->
         await probe
     inner.gate.set()
 
-    assert (await provider.current(BOSTON)).city == "Boston"
+    assert (await provider.current(BOSTON, UpstreamCall())).city == "Boston"
     assert provider.state == "closed"
 
 
@@ -142,19 +142,19 @@ async def test_after_a_429_no_call_is_made_until_its_window_passes(clock: FakeCl
     inner = ScriptedProvider([RATE_LIMITED])
     provider = protected(inner, clock, breaker_failures=1)
     with pytest.raises(UpstreamRateLimited):
-        await provider.current(BOSTON)
+        await provider.current(BOSTON, UpstreamCall())
 
     clock.advance(20)
     for _ in range(10):
         with pytest.raises(UpstreamRateLimited) as refused:
-            await provider.current(BOSTON)
+            await provider.current(BOSTON, UpstreamCall())
     assert refused.value.retry_after_s == pytest.approx(40)
     assert inner.calls == 1
     assert not provider.healthy()
     assert provider.state == "closed"  # a 429 is the quota's business, not the breaker's
 
     clock.advance(40)
-    await provider.current(BOSTON)
+    await provider.current(BOSTON, UpstreamCall())
     assert inner.calls == 2
     assert provider.healthy()
 
@@ -168,12 +168,12 @@ async def test_a_call_our_budget_refused_moves_neither_the_breaker_nor_the_429_w
 
     for _ in range(5):
         with pytest.raises(UpstreamBudgetSpent):
-            await provider.current(BOSTON)
+            await provider.current(BOSTON, UpstreamCall())
 
     assert inner.calls == 5  # each asked the budget again: no local window was closed
     assert provider.state == "closed"
     assert provider.healthy()
-    await provider.current(BOSTON)
+    await provider.current(BOSTON, UpstreamCall())
 
 
 async def test_a_daily_limit_closes_the_shared_budget_until_midnight_and_the_worker_for_a_while(
@@ -185,7 +185,7 @@ async def test_a_daily_limit_closes_the_shared_budget_until_midnight_and_the_wor
     provider = protected(inner, clock, budget=budget)
 
     with pytest.raises(UpstreamRateLimited):
-        await provider.current(BOSTON)
+        await provider.current(BOSTON, UpstreamCall())
 
     midnight = clock.now() - clock.now() % 86_400 + 86_400
     assert budget.closed == [("scripted", midnight)]
@@ -197,7 +197,7 @@ async def test_without_a_budget_the_guard_never_counts_calls(clock: FakeClock) -
     provider = protected(inner, clock)
 
     for _ in range(700):
-        await provider.current(BOSTON)
+        await provider.current(BOSTON, UpstreamCall())
 
     assert inner.calls == 700
 

@@ -9,6 +9,7 @@ import pytest
 
 from adapters.memory.cache import MemoryCache
 from adapters.memory.lock import MemoryLock
+from domain.model.admission import UpstreamCall
 from domain.model.entry import CacheEntry
 from domain.model.errors import UpstreamUnavailable
 from domain.model.outcome import CacheOutcome
@@ -130,9 +131,9 @@ class TimedProvider(FakeProvider):
         super().__init__()
         self._clock = clock
 
-    async def current(self, query: WeatherQuery) -> Weather:
+    async def current(self, query: WeatherQuery, call: UpstreamCall) -> Weather:
         self._clock.advance(0.5)
-        return await super().current(query)
+        return await super().current(query, call)
 
 
 class Service:

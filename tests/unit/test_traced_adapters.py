@@ -15,9 +15,10 @@ from adapters.memory.lock import MemoryLock
 from adapters.observability.traced_budget import TracedBudget
 from adapters.observability.traced_guard import TracedStampedeGuard
 from adapters.observability.traced_lock import TracedLock
-from adapters.observability.traced_transport import TracedTransport
+from adapters.observability.traced_transport import PRIORITY, TracedTransport
 from adapters.observability.tracing import SERVER_SPAN
-from domain.model.admission import Priority, admitted_as
+from adapters.upstream_call import carrying
+from domain.model.admission import Priority, UpstreamCall
 from domain.model.errors import UpstreamBudgetSpent, UpstreamUnavailable
 from entrypoints.settings import StartupError
 from entrypoints.wiring import tracing
@@ -96,9 +97,9 @@ def client(spans: Spans, upstream: Upstream) -> httpx.AsyncClient:
 
 async def test_each_attempt_is_a_client_span_and_a_retry_counts_its_resend(spans: Spans) -> None:
     async with client(spans, Upstream(503, 200)) as http:
-        with admitted_as(Priority.REFRESH):
-            assert (await http.get("/v1/forecast?lat=1")).status_code == 503
-            assert (await http.get("/v1/forecast?lat=1")).status_code == 200
+        refresh = carrying(UpstreamCall(Priority.REFRESH))
+        assert (await http.get("/v1/forecast?lat=1", extensions=refresh)).status_code == 503
+        assert (await http.get("/v1/forecast?lat=1", extensions=refresh)).status_code == 200
     first, second = spans.named("GET /v1/forecast")
     assert first.attributes is not None and second.attributes is not None
     assert first.attributes["http.response.status_code"] == 503
@@ -116,6 +117,8 @@ async def test_an_answered_call_starts_the_count_again(spans: Spans) -> None:
         await http.get("/v1/forecast?lat=1")
         await http.get("/v1/forecast?lat=1")
     assert all("http.request.resend_count" not in (s.attributes or {}) for s in spans.finished())
+    # made for no fetch: the lowest priority
+    assert all(s.attributes and s.attributes[PRIORITY] == "unknown" for s in spans.finished())
 
 
 async def test_an_api_key_in_the_url_never_reaches_the_span(spans: Spans) -> None:

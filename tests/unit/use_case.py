@@ -1,19 +1,23 @@
-"""GetWeather wired over in-memory adapters, as the unit tests drive it."""
+"""GetWeather wired over in-memory adapters, as the unit tests drive it, and the World
+most of its tests start from."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from adapters.memory.cache import MemoryCache
 from adapters.memory.lock import MemoryLock
 from adapters.memory.metrics import MemoryMetrics
+from domain.model.counters import CounterName
 from domain.model.policy import CachePolicy
+from domain.model.query import WeatherQuery
 from domain.use_cases.get_weather import GetWeather
 from domain.use_cases.stampede import StampedeGuard
 from ports.cache import Cache
 from ports.lock import Lock
 from ports.metrics import Metrics
 from ports.provider import WeatherProvider
-from tests.unit.fakes import FakeClock
+from tests.unit.fakes import FakeClock, FakeProvider
 
 
 def get_weather_over(
@@ -41,3 +45,22 @@ def get_weather_over(
         uniform=lambda: 0.5,
         **options,
     )
+
+
+SAN_JOSE = WeatherQuery.parse("San Jose")
+
+
+class World:
+    def __init__(self, cache: Cache | None = None, clock: FakeClock | None = None) -> None:
+        self.clock = clock or FakeClock()
+        self.cache = cache or MemoryCache(clock=self.clock)
+        self.provider = FakeProvider()
+        self.metrics = MemoryMetrics()
+        self.lock = MemoryLock(clock=self.clock)
+        policy = CachePolicy(fresh_ttl_s=300, jitter_max_s=0, backoff_base_s=5)
+        self.get_weather = get_weather_over(
+            self.cache, self.provider, self.clock, policy, lock=self.lock, metrics=self.metrics
+        )
+
+    async def counts(self) -> dict[CounterName, int]:
+        return dict(await self.metrics.totals())

@@ -3,9 +3,8 @@ module it is named after."""
 
 from __future__ import annotations
 
-from pathlib import Path
+from tests.unit.layout import ROOT, orphan_tests
 
-ROOT = Path(__file__).resolve().parents[4]
 HTTP = ROOT / "entrypoints" / "http"
 TESTS = ROOT / "tests" / "unit" / "entrypoints" / "http"
 MAX_TOP_LEVEL_MODULES = 8
@@ -17,11 +16,4 @@ def test_the_http_edge_keeps_at_most_eight_modules_at_its_top() -> None:
 
 
 def test_every_http_unit_test_is_named_after_a_module_at_the_same_path() -> None:
-    orphans = []
-    for test in sorted(TESTS.rglob("test_*.py")):
-        if test.name == "test_layout.py":  # of the folder itself, not of one module
-            continue
-        folder = HTTP / test.parent.relative_to(TESTS)
-        if not (folder / test.name.removeprefix("test_")).is_file():
-            orphans.append(str(test.relative_to(ROOT)))
-    assert orphans == []
+    assert orphan_tests(HTTP, TESTS) == []

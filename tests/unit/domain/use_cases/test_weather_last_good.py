@@ -12,7 +12,7 @@ from domain.model.errors import UnusableAnswer, UpstreamUnavailable
 from domain.model.outcome import CacheOutcome
 from domain.model.policy import CachePolicy
 from tests.unit.fakes import FakeClock
-from tests.unit.test_get_weather import SAN_JOSE, World
+from tests.unit.use_case import SAN_JOSE, World
 
 MISSING_TEMPERATURE = UnusableAnswer("forecast upstream sent an unusable body: no temperature")
 

@@ -3,36 +3,16 @@ import asyncio
 import pytest
 
 from adapters.memory.cache import MemoryCache
-from adapters.memory.lock import MemoryLock
-from adapters.memory.metrics import MemoryMetrics
+from domain.model.admission import UpstreamCall
 from domain.model.counters import CounterName
 from domain.model.entry import CacheEntry
 from domain.model.errors import CacheUnavailable, CityNotFound, UpstreamUnavailable, WaitTimedOut
 from domain.model.outcome import CacheOutcome, WeatherResult
 from domain.model.policy import CachePolicy
 from domain.model.query import WeatherQuery
-from ports.cache import Cache
 from ports.lock import Held, Lease, Signal
 from tests.unit.fakes import FakeClock, FakeProvider
-from tests.unit.use_case import get_weather_over
-
-SAN_JOSE = WeatherQuery.parse("San Jose")
-
-
-class World:
-    def __init__(self, cache: Cache | None = None, clock: FakeClock | None = None) -> None:
-        self.clock = clock or FakeClock()
-        self.cache = cache or MemoryCache(clock=self.clock)
-        self.provider = FakeProvider()
-        self.metrics = MemoryMetrics()
-        self.lock = MemoryLock(clock=self.clock)
-        policy = CachePolicy(fresh_ttl_s=300, jitter_max_s=0, backoff_base_s=5)
-        self.get_weather = get_weather_over(
-            self.cache, self.provider, self.clock, policy, lock=self.lock, metrics=self.metrics
-        )
-
-    async def counts(self) -> dict[CounterName, int]:
-        return dict(await self.metrics.totals())
+from tests.unit.use_case import SAN_JOSE, World
 
 
 @pytest.fixture
@@ -172,7 +152,7 @@ async def waiting_behind_a_holder(world: World) -> tuple[Lease, asyncio.Task[Wea
 
 async def test_a_waiter_is_woken_by_the_holders_result(world: World) -> None:
     lease, waiter = await waiting_behind_a_holder(world)
-    weather = await FakeProvider().current(SAN_JOSE)
+    weather = await FakeProvider().current(SAN_JOSE, UpstreamCall())
     entry = CachePolicy().fresh_entry(weather, world.clock.now(), jitter_fraction=0)
     await world.cache.put("san jose", entry, 600)
     await lease.release(Signal.DONE)
