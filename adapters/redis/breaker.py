@@ -8,17 +8,20 @@ that fails over does not turn the others away.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Protocol
+from collections.abc import Awaitable, Callable
+from functools import partial
+from typing import Protocol, TypeVar
 
 from adapters.circuit import Circuit
-from adapters.redis.client import REDIS_ERRORS, unavailable
+from adapters.redis.errors import unavailable_on_error
 from domain.model.entry import CacheEntry
 from domain.model.errors import CacheUnavailable
 from domain.model.weather import Location
 from ports.cache import LocationStore, StoreHealth, WeatherStore
 from ports.clock import Clock
 from ports.lock import Held, Lease, Lock, Watch
+
+T = TypeVar("T")
 
 
 class RedisBreaker:
@@ -77,16 +80,15 @@ class RedisBreaker:
         self._circuit.failed()
 
 
-class _GuardedCall:
-    """One call through the breaker. A class rather than @contextmanager: it wraps every
-    Redis hit, where a generator-based context manager's extra cost shows
-    (docs/BENCHMARKS.md, "What keeps a hit cheap")."""
+class _GuardedCall(unavailable_on_error):
+    """One call through the breaker: refused at once while its circuit is open; how it
+    ended (the one translation of Redis errors says) moves the circuit."""
 
-    __slots__ = ("_circuit", "_probe", "_what")
+    __slots__ = ("_circuit", "_probe")
 
     def __init__(self, circuit: Circuit, what: str) -> None:
+        super().__init__(what)
         self._circuit = circuit
-        self._what = what
         self._probe = False
 
     def __enter__(self) -> None:
@@ -96,22 +98,26 @@ class _GuardedCall:
         self._probe = circuit.admit()
 
     def __exit__(
-        self, kind: type[BaseException] | None, error: BaseException | None, _tb: object
+        self, kind: type[BaseException] | None, error: BaseException | None, tb: object
     ) -> None:
-        circuit = self._circuit
         try:
-            if error is None:
-                circuit.succeeded()
-            elif isinstance(error, REDIS_ERRORS):
-                circuit.failed()
-                raise unavailable(self._what, error) from error
-            elif isinstance(error, CacheUnavailable):
-                circuit.failed()
-            # Anything else (a cancellation, a bug) says nothing about Redis' health.
+            super().__exit__(kind, error, tb)
         finally:
             # Also when cancelled: a probe that ended, however, must not stay taken.
             if self._probe:
-                circuit.release()
+                self._circuit.release()
+
+    def succeeded(self) -> None:
+        self._circuit.succeeded()
+
+    def failed(self) -> None:
+        self._circuit.failed()
+
+
+def guard_of(breaker: RedisBreaker | None) -> Callable[[str], unavailable_on_error]:
+    """How an adapter guards its Redis calls: behind the shared breaker when given, so
+    that while Redis is down no call waits on it; either way, errors become CacheUnavailable."""
+    return breaker.call if breaker is not None else unavailable_on_error
 
 
 class _Shared(WeatherStore, StoreHealth, Protocol):
@@ -128,12 +134,10 @@ class BreakerCache(WeatherStore, LocationStore, StoreHealth):
         self._breaker = breaker
 
     async def get(self, key: str) -> CacheEntry | None:
-        with self._breaker.call("GET", key):
-            return await self._inner.get(key)
+        return await self._through("GET", key, partial(self._inner.get, key))
 
     async def put(self, key: str, entry: CacheEntry, ttl_s: float) -> None:
-        with self._breaker.call("SET", key):
-            await self._inner.put(key, entry, ttl_s)
+        await self._through("SET", key, partial(self._inner.put, key, entry, ttl_s))
 
     async def ping(self) -> bool:
         answered = await self._inner.ping()
@@ -142,16 +146,19 @@ class BreakerCache(WeatherStore, LocationStore, StoreHealth):
         return answered
 
     async def delete(self, key: str) -> None:
-        with self._breaker.call("DEL"):
-            await self._inner.delete(key)
+        await self._through("DEL", None, partial(self._inner.delete, key))
 
     async def get_location(self, key: str) -> Location | None:
-        with self._breaker.call("GET", key):
-            return await self._locations.get_location(key)
+        return await self._through("GET", key, partial(self._locations.get_location, key))
 
     async def put_location(self, key: str, location: Location, ttl_s: float) -> None:
-        with self._breaker.call("SET", key):
-            await self._locations.put_location(key, location, ttl_s)
+        put = partial(self._locations.put_location, key, location, ttl_s)
+        await self._through("SET", key, put)
+
+    async def _through(self, what: str, key: str | None, call: Callable[[], Awaitable[T]]) -> T:
+        # The call is made inside the guard: while the breaker is open it is never started.
+        with self._breaker.call(what, key):
+            return await call()
 
 
 class BreakerLock(Lock):
