@@ -12,8 +12,8 @@ from urllib.parse import parse_qs
 import msgspec
 
 from tests.support.fake_open_meteo import gateway_app
-from tests.support.fake_open_meteo.app import read_body
 from tests.support.fake_open_meteo.gateway_app import GatewayControl, GatewayState
+from tests.support.fake_open_meteo.upstream import read_body, reply, reply_bytes
 
 _META = re.compile(r"/data/([a-z0-9_]{1,64})/static/meta\.json")
 _WEATHER_KEYS = {"latitude", "longitude", "current"}
@@ -39,14 +39,14 @@ class GatewayMount:
             await self._steer(method, path, await read_body(receive), send)
         elif (found := _META.fullmatch(path)) is not None:
             doc = gateway_app.meta(self.state, found[1])
-            await _reply(send, 200 if doc else 404, doc or {"error": True, "reason": "Not Found"})
+            await reply(send, 200 if doc else 404, doc or {"error": True, "reason": "Not Found"})
         else:
             content_type = dict(scope["headers"]).get(b"content-type", b"").decode("latin-1")
             pairs = gateway_app.pairs_of(
                 scope["query_string"], await read_body(receive), content_type
             )
             status, body, kind = await gateway_app.serve(self.state, method, path, pairs)
-            await _send(send, status, body, kind)
+            await reply_bytes(send, status, body, content_type=kind)
 
     def _handles(self, scope: dict[str, Any]) -> bool:
         path = scope["path"]
@@ -56,19 +56,19 @@ class GatewayMount:
 
     async def _steer(self, method: str, path: str, body: bytes, send: Any) -> None:
         if (method, path) == ("GET", "/_gateway/calls"):
-            await _reply(send, 200, self.state.calls)
+            await reply(send, 200, self.state.calls)
         elif (method, path) == ("POST", "/_gateway/reset"):
             self.state = GatewayState()
-            await _reply(send, 200, self.state.view())
+            await reply(send, 200, self.state.view())
         elif (method, path) == ("POST", "/_gateway/control"):
             try:
                 self.state.apply(msgspec.json.decode(body or b"{}", type=GatewayControl))
             except (msgspec.DecodeError, ValueError) as e:
-                await _reply(send, 400, {"error": True, "reason": str(e)})
+                await reply(send, 400, {"error": True, "reason": str(e)})
                 return
-            await _reply(send, 200, self.state.view())
+            await reply(send, 200, self.state.view())
         else:
-            await _reply(send, 404, {"error": True, "reason": "Not Found"})
+            await reply(send, 404, {"error": True, "reason": "Not Found"})
 
 
 def _from_weather_provider(scope: dict[str, Any]) -> bool:
@@ -79,16 +79,3 @@ def _from_weather_provider(scope: dict[str, Any]) -> bool:
         and query["current"] == [_WEATHER_CURRENT]
         and len(query["latitude"]) == 1
     )
-
-
-async def _reply(send: Any, status: int, doc: Any) -> None:
-    await _send(send, status, msgspec.json.encode(doc), "application/json; charset=utf-8")
-
-
-async def _send(send: Any, status: int, body: bytes, content_type: str) -> None:
-    headers = [
-        (b"content-type", content_type.encode()),
-        (b"content-length", str(len(body)).encode()),
-    ]
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
