@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from functools import partial
-from typing import Protocol, TypeVar
+from typing import Protocol
 
 from adapters.circuit import Circuit
 from adapters.redis.errors import unavailable_on_error
@@ -20,8 +20,6 @@ from domain.model.weather import Location
 from ports.cache import LocationStore, StoreHealth, WeatherStore
 from ports.clock import Clock
 from ports.lock import Held, Lease, Lock, Watch
-
-T = TypeVar("T")
 
 
 class RedisBreaker:
@@ -82,12 +80,12 @@ class RedisBreaker:
 
 class _GuardedCall(unavailable_on_error):
     """One call through the breaker: refused at once while its circuit is open; how it
-    ended (the one translation of Redis errors says) moves the circuit."""
+    ended, as the one translation of Redis errors judges it, moves the circuit."""
 
     __slots__ = ("_circuit", "_probe")
 
     def __init__(self, circuit: Circuit, what: str) -> None:
-        super().__init__(what)
+        self._what = what  # not super().__init__: this runs on every Redis hit
         self._circuit = circuit
         self._probe = False
 
@@ -97,21 +95,15 @@ class _GuardedCall(unavailable_on_error):
             raise CacheUnavailable(f"redis {self._what} skipped: breaker open")
         self._probe = circuit.admit()
 
-    def __exit__(
-        self, kind: type[BaseException] | None, error: BaseException | None, tb: object
-    ) -> None:
-        try:
-            super().__exit__(kind, error, tb)
-        finally:
-            # Also when cancelled: a probe that ended, however, must not stay taken.
-            if self._probe:
-                self._circuit.release()
-
-    def succeeded(self) -> None:
-        self._circuit.succeeded()
-
-    def failed(self) -> None:
-        self._circuit.failed()
+    def ended(self, healthy: bool | None) -> None:
+        circuit = self._circuit
+        if healthy:
+            circuit.succeeded()
+        elif healthy is False:
+            circuit.failed()
+        # However it ended, cancelled included: a probe that ended must not stay taken.
+        if self._probe:
+            circuit.release()
 
 
 def guard_of(breaker: RedisBreaker | None) -> Callable[[str], unavailable_on_error]:
@@ -134,10 +126,12 @@ class BreakerCache(WeatherStore, LocationStore, StoreHealth):
         self._breaker = breaker
 
     async def get(self, key: str) -> CacheEntry | None:
-        return await self._through("GET", key, partial(self._inner.get, key))
+        with self._breaker.call("GET", key):  # a hit: no helper frame on this path
+            return await self._inner.get(key)
 
-    async def put(self, key: str, entry: CacheEntry, ttl_s: float) -> None:
-        await self._through("SET", key, partial(self._inner.put, key, entry, ttl_s))
+    async def get_location(self, key: str) -> Location | None:
+        with self._breaker.call("GET", key):
+            return await self._locations.get_location(key)
 
     async def ping(self) -> bool:
         answered = await self._inner.ping()
@@ -145,20 +139,22 @@ class BreakerCache(WeatherStore, LocationStore, StoreHealth):
             self._breaker.succeeded()
         return answered
 
-    async def delete(self, key: str) -> None:
-        await self._through("DEL", None, partial(self._inner.delete, key))
-
-    async def get_location(self, key: str) -> Location | None:
-        return await self._through("GET", key, partial(self._locations.get_location, key))
+    async def put(self, key: str, entry: CacheEntry, ttl_s: float) -> None:
+        await self._through("SET", key, partial(self._inner.put, key, entry, ttl_s))
 
     async def put_location(self, key: str, location: Location, ttl_s: float) -> None:
         put = partial(self._locations.put_location, key, location, ttl_s)
         await self._through("SET", key, put)
 
-    async def _through(self, what: str, key: str | None, call: Callable[[], Awaitable[T]]) -> T:
+    async def delete(self, key: str) -> None:
+        await self._through("DEL", None, partial(self._inner.delete, key))
+
+    async def _through(
+        self, what: str, key: str | None, call: Callable[[], Awaitable[None]]
+    ) -> None:
         # The call is made inside the guard: while the breaker is open it is never started.
         with self._breaker.call(what, key):
-            return await call()
+            await call()
 
 
 class BreakerLock(Lock):

@@ -15,7 +15,7 @@ REDIS_ERRORS = (RedisError, RedisClusterException, OSError)
 class unavailable_on_error:  # lower case: it reads as a function at its call sites
     """One Redis call (`with unavailable_on_error("GET"): ...`): no redis or socket
     exception crosses a port, they become CacheUnavailable. The breaker's guarded call
-    extends it, hearing through succeeded() and failed() how each call ended.
+    extends it, hearing through ended() how each call went.
 
     A class, not @contextmanager: it wraps every Redis call, where a generator-based
     context manager's extra cost shows on a hit (docs/BENCHMARKS.md, "What keeps a hit cheap").
@@ -33,16 +33,15 @@ class unavailable_on_error:  # lower case: it reads as a function at its call si
         self, kind: type[BaseException] | None, error: BaseException | None, _tb: object
     ) -> None:
         if error is None:
-            self.succeeded()
+            self.ended(True)
         elif isinstance(error, REDIS_ERRORS):
-            self.failed()
+            self.ended(False)
             raise CacheUnavailable(f"redis {self._what} failed: {type(error).__name__}") from error
-        elif isinstance(error, CacheUnavailable):  # translated by an adapter this call wraps
-            self.failed()
-        # Anything else (a cancellation, a bug) says nothing about Redis' health.
+        else:
+            # Already translated by an adapter this call wraps: a failure. Anything else (a
+            # cancellation, a bug) says nothing about Redis' health.
+            self.ended(False if isinstance(error, CacheUnavailable) else None)
 
-    def succeeded(self) -> None:
-        """Redis answered."""
-
-    def failed(self) -> None:
-        """Redis failed, or could not be reached."""
+    def ended(self, healthy: bool | None) -> None:
+        """How the call ended: Redis answered (True), failed or could not be reached
+        (False), or neither (None)."""
