@@ -1,25 +1,20 @@
 """A circuit breaker for Redis: while it is down, stop asking it on every request.
 
-One breaker is shared by every Redis adapter of a process (cache, lock, metrics, rate-limit
-store), so they agree on whether Redis is up and probe it once, not once each. On a Redis
-Cluster a city's calls go through the circuit of the shard that serves the city: a shard
-that fails over does not turn the others away.
+One breaker is shared by every Redis adapter of a process (the cache and lock behind it in
+breaker_stores.py, the metrics, the gateway store, the budget windows), so they agree on
+whether Redis is up and probe it once, not once each. On a Redis Cluster a city's calls go
+through the circuit of the shard that serves the city: a shard that fails over does not
+turn the others away.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from functools import partial
-from typing import Protocol
+from collections.abc import Callable
 
 from adapters.circuit import Circuit
 from adapters.redis.errors import unavailable_on_error
-from domain.model.entry import CacheEntry
 from domain.model.errors import CacheUnavailable
-from domain.model.weather import Location
-from ports.cache import LocationStore, StoreHealth, WeatherStore
 from ports.clock import Clock
-from ports.lock import Held, Lease, Lock, Watch
 
 
 class RedisBreaker:
@@ -110,64 +105,3 @@ def guard_of(breaker: RedisBreaker | None) -> Callable[[str], unavailable_on_err
     """How an adapter guards its Redis calls: behind the shared breaker when given, so
     that while Redis is down no call waits on it; either way, errors become CacheUnavailable."""
     return breaker.call if breaker is not None else unavailable_on_error
-
-
-class _Shared(WeatherStore, StoreHealth, Protocol):
-    """The Redis cache the breaker guards."""
-
-
-class BreakerCache(WeatherStore, LocationStore, StoreHealth):
-    """A Redis cache behind the breaker. `ping` bypasses it: health checks tell the truth,
-    and a successful ping closes the breaker early."""
-
-    def __init__(self, inner: _Shared, locations: LocationStore, breaker: RedisBreaker) -> None:
-        self._inner = inner
-        self._locations = locations
-        self._breaker = breaker
-
-    async def get(self, key: str) -> CacheEntry | None:
-        with self._breaker.call("GET", key):  # a hit: no helper frame on this path
-            return await self._inner.get(key)
-
-    async def get_location(self, key: str) -> Location | None:
-        with self._breaker.call("GET", key):
-            return await self._locations.get_location(key)
-
-    async def ping(self) -> bool:
-        answered = await self._inner.ping()
-        if answered:
-            self._breaker.succeeded()
-        return answered
-
-    async def put(self, key: str, entry: CacheEntry, ttl_s: float) -> None:
-        await self._through("SET", key, partial(self._inner.put, key, entry, ttl_s))
-
-    async def put_location(self, key: str, location: Location, ttl_s: float) -> None:
-        put = partial(self._locations.put_location, key, location, ttl_s)
-        await self._through("SET", key, put)
-
-    async def delete(self, key: str) -> None:
-        await self._through("DEL", None, partial(self._inner.delete, key))
-
-    async def _through(
-        self, what: str, key: str | None, call: Callable[[], Awaitable[None]]
-    ) -> None:
-        # The call is made inside the guard: while the breaker is open it is never started.
-        with self._breaker.call(what, key):
-            await call()
-
-
-class BreakerLock(Lock):
-    """Acquiring goes through the breaker. Leases already held are extended and released
-    directly: a release is once per fetch and frees other workers sooner than expiry."""
-
-    def __init__(self, inner: Lock, breaker: RedisBreaker) -> None:
-        self._inner = inner
-        self._breaker = breaker
-
-    async def acquire(self, key: str, ttl_s: float) -> Lease | Held:
-        with self._breaker.call("lock", key):
-            return await self._inner.acquire(key, ttl_s)
-
-    def watch(self, key: str) -> Watch:
-        return self._inner.watch(key)

@@ -7,7 +7,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
 
-from adapters.redis.breaker import BreakerCache, RedisBreaker
+from adapters.redis.breaker import RedisBreaker
+from adapters.redis.breaker_stores import BreakerCache
 from adapters.redis.budget import RedisWindows
 from adapters.redis.cache import RedisCache
 from adapters.redis.client import create_redis_client

@@ -7,7 +7,8 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisClusterException
 
 from adapters.memory.cache import MemoryCache
-from adapters.redis.breaker import BreakerCache, RedisBreaker
+from adapters.redis.breaker import RedisBreaker
+from adapters.redis.breaker_stores import BreakerCache
 from domain.model.entry import CacheEntry
 from domain.model.errors import CacheUnavailable
 from tests.unit.fakes import FakeClock
