@@ -13,7 +13,7 @@ import msgspec
 
 from tests.support.fake_open_meteo import gateway_app
 from tests.support.fake_open_meteo.gateway_app import GatewayControl, GatewayState
-from tests.support.fake_open_meteo.upstream import read_body, reply, reply_bytes
+from tests.support.fake_open_meteo.upstream import read_body
 
 _META = re.compile(r"/data/([a-z0-9_]{1,64})/static/meta\.json")
 _WEATHER_KEYS = {"latitude", "longitude", "current"}
@@ -39,14 +39,14 @@ class GatewayMount:
             await self._steer(method, path, await read_body(receive), send)
         elif (found := _META.fullmatch(path)) is not None:
             doc = gateway_app.meta(self.state, found[1])
-            await reply(send, 200 if doc else 404, doc or {"error": True, "reason": "Not Found"})
+            await _reply(send, 200 if doc else 404, doc or {"error": True, "reason": "Not Found"})
         else:
             content_type = dict(scope["headers"]).get(b"content-type", b"").decode("latin-1")
             pairs = gateway_app.pairs_of(
                 scope["query_string"], await read_body(receive), content_type
             )
             status, body, kind = await gateway_app.serve(self.state, method, path, pairs)
-            await reply_bytes(send, status, body, content_type=kind)
+            await _send(send, status, body, kind)
 
     def _handles(self, scope: dict[str, Any]) -> bool:
         path = scope["path"]
@@ -56,19 +56,19 @@ class GatewayMount:
 
     async def _steer(self, method: str, path: str, body: bytes, send: Any) -> None:
         if (method, path) == ("GET", "/_gateway/calls"):
-            await reply(send, 200, self.state.calls)
+            await _reply(send, 200, self.state.calls)
         elif (method, path) == ("POST", "/_gateway/reset"):
             self.state = GatewayState()
-            await reply(send, 200, self.state.view())
+            await _reply(send, 200, self.state.view())
         elif (method, path) == ("POST", "/_gateway/control"):
             try:
                 self.state.apply(msgspec.json.decode(body or b"{}", type=GatewayControl))
             except (msgspec.DecodeError, ValueError) as e:
-                await reply(send, 400, {"error": True, "reason": str(e)})
+                await _reply(send, 400, {"error": True, "reason": str(e)})
                 return
-            await reply(send, 200, self.state.view())
+            await _reply(send, 200, self.state.view())
         else:
-            await reply(send, 404, {"error": True, "reason": "Not Found"})
+            await _reply(send, 404, {"error": True, "reason": "Not Found"})
 
 
 def _from_weather_provider(scope: dict[str, Any]) -> bool:
@@ -79,3 +79,16 @@ def _from_weather_provider(scope: dict[str, Any]) -> bool:
         and query["current"] == [_WEATHER_CURRENT]
         and len(query["latitude"]) == 1
     )
+
+
+async def _reply(send: Any, status: int, doc: Any) -> None:
+    await _send(send, status, msgspec.json.encode(doc), "application/json; charset=utf-8")
+
+
+async def _send(send: Any, status: int, body: bytes, content_type: str) -> None:
+    headers = [
+        (b"content-type", content_type.encode()),
+        (b"content-length", str(len(body)).encode()),
+    ]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})

@@ -19,7 +19,6 @@ class Steerable(Protocol):
 S = TypeVar("S", bound=Steerable)
 Route = Callable[[S, dict[str, str], Any], Awaitable[None]]
 Headers = Sequence[tuple[bytes, bytes]]
-JSON = "application/json; charset=utf-8"
 
 
 @dataclass
@@ -90,11 +89,9 @@ async def reply(send: Any, status: int, doc: Any, extra: Headers = ()) -> None:
     await reply_bytes(send, status, msgspec.json.encode(doc), extra)
 
 
-async def reply_bytes(
-    send: Any, status: int, body: bytes, extra: Headers = (), *, content_type: str = JSON
-) -> None:
-    """`body` as it is, said to be `content_type` (whether it is or not)."""
+async def reply_bytes(send: Any, status: int, body: bytes, extra: Headers = ()) -> None:
+    """`body` as it is, said to be JSON (whether it is or not)."""
     length = (b"content-length", str(len(body)).encode())
-    headers = [(b"content-type", content_type.encode()), length, *extra]
+    headers = [(b"content-type", b"application/json; charset=utf-8"), length, *extra]
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
