@@ -151,7 +151,7 @@ class Container(containers.DeclarativeContainer):
     )
     # Every tally counted in memory, flushed on a timer while open and once more at shutdown.
     flushes = providers.Singleton(
-        tallies.flushes, clock, settings, instruments, shared_metrics, top_cities
+        tallies.flushes, clock, settings, instruments, shared_metrics, top_cities, access_log
     )
     http_services = providers.Factory(
         HttpServices,
@@ -189,7 +189,6 @@ async def opened_services(container: Container) -> AsyncIterator[HttpServices]:
         await get_weather.drain()
         serve_gateway: ServeGateway = await _resolved(container.serve_gateway())
         await serve_gateway.drain()
-        container.access_log().flush()
         await flushes.close()
         await _resolved(container.shutdown_resources())
 

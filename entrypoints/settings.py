@@ -3,29 +3,42 @@
 from __future__ import annotations
 
 import dataclasses
-import math
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
-from adapters.observability.redaction import redact
 from adapters.providers import registry
 from adapters.providers.spec import ProviderSetting
 from domain.model.deadlines import Deadlines
-from domain.model.rate import parse_rate, rate_text
+
+# SettingsError is re-exported: callers catch it from here, beside Settings.
+from entrypoints.settings_kinds import SettingsError as SettingsError
+from entrypoints.settings_kinds import (
+    choice,
+    flag,
+    grid,
+    number,
+    optional_count,
+    secret,
+    text,
+    url,
+)
+from entrypoints.settings_lists import (
+    addresses,
+    miss_rate,
+    origins,
+    per_provider,
+    provider_list,
+    rate,
+)
 
 # The parts of SKYCACHE_RUN_DIR, the one directory an instance's workers share: the
 # Prometheus values (PROMETHEUS_MULTIPROC_DIR points there), and while Redis is unreachable
 # the lock files and copies that stand in for it.
 RUN_DIR_PARTS = ("metrics", "locks", "copies")
-
-
-class SettingsError(ValueError):
-    """One bad variable; the message names it and says why, fit for a one-line exit."""
 
 
 class StartupError(RuntimeError):
@@ -37,290 +50,64 @@ class StartupError(RuntimeError):
 MAX_SHUTDOWN_DELAY_S = 60
 
 
-def _number(
-    name: str, default: float | None, *, minimum: float = 0.0, integer: bool = False
-) -> Any:
-    """A number of at least `minimum`; `default` when unset (None: derived elsewhere)."""
-
-    def read(env: Mapping[str, str]) -> float | int | None:
-        raw = env.get(name, "").strip()
-        if not raw:
-            return default
-        try:
-            value: float | int = int(raw) if integer else float(raw)
-        except ValueError:
-            kind = "a whole number" if integer else "a number"
-            raise SettingsError(f"{name}={raw!r} is not {kind}") from None
-        if not value >= minimum:  # also rejects nan
-            raise SettingsError(f"{name}={raw!r} must be at least {minimum:g}")
-        if not math.isfinite(value):  # inf, 1e999: a TTL or timeout that never ends
-            raise SettingsError(f"{name}={raw!r} must be a finite number")
-        return value
-
-    return field(default=default, metadata={"env": name, "read": read})
-
-
-def _choice(name: str, default: str, choices: tuple[str, ...]) -> Any:
-    def read(env: Mapping[str, str]) -> str:
-        value = env.get(name, "").strip().lower() or default
-        if value not in choices:
-            raise SettingsError(f"{name}={value!r} must be one of {', '.join(choices)}")
-        return value
-
-    return field(default=default, metadata={"env": name, "read": read})
-
-
-_FLAGS = {"1": True, "true": True, "yes": True, "on": True}
-_FLAGS.update({"0": False, "false": False, "no": False, "off": False})
-_FLAG_WORDS = ", ".join(_FLAGS)
-
-
-def _flag(name: str, default: bool) -> Any:
-    def read(env: Mapping[str, str]) -> bool:
-        raw = env.get(name, "").strip().lower()
-        if not raw:
-            return default
-        if raw not in _FLAGS:
-            raise SettingsError(f"{name}={raw!r} must be one of {_FLAG_WORDS}")
-        return _FLAGS[raw]
-
-    return field(default=default, metadata={"env": name, "read": read})
-
-
-def _url(name: str, default: str, schemes: tuple[str, ...]) -> Any:
-    def read(env: Mapping[str, str]) -> str:
-        value = env.get(name, "").strip() or default
-        parsed = urlparse(value)
-        shown = redact(value)
-        if parsed.scheme not in schemes or not parsed.hostname:
-            raise SettingsError(f"{name}={shown!r} must be a {'/'.join(schemes)} URL with a host")
-        try:
-            port = parsed.port  # ValueError: not a number, or past 65535
-        except ValueError:
-            port = 0
-        if port == 0:
-            raise SettingsError(f"{name}={shown!r}: the port must be a number from 1 to 65535")
-        return value.rstrip("/")
-
-    return field(default=default, metadata={"env": name, "read": read})
-
-
-def _text(name: str, default: str) -> Any:
-    def read(env: Mapping[str, str]) -> str:
-        return env.get(name, "").strip() or default
-
-    return field(default=default, metadata={"env": name, "read": read})
-
-
-def _secret(name: str) -> Any:
-    """Like _text, but kept out of repr(), so that logging the settings never leaks it."""
-
-    def read(env: Mapping[str, str]) -> str:
-        return env.get(name, "").strip()
-
-    return field(default="", repr=False, metadata={"env": name, "read": read, "secret": True})
-
-
-def _addresses(name: str) -> Any:
-    """A comma list of host:port ([v6]:port too): the cluster's nodes, or the Sentinels to
-    ask for the primary; empty is none."""
-
-    def read(env: Mapping[str, str]) -> tuple[tuple[str, int], ...]:
-        raw = env.get(name, "").strip()
-        if not raw:
-            return ()
-        found = []
-        for item in (part.strip() for part in raw.split(",")):
-            host, _, port = item.rpartition(":")
-            host = host.removeprefix("[").removesuffix("]")  # [::1]:26379
-            if not host or not port.isdigit() or not 0 < int(port) < 65536:
-                raise SettingsError(f"{name}={raw!r}: {item!r} is not host:port")
-            found.append((host, int(port)))
-        return tuple(found)
-
-    return field(default=(), metadata={"env": name, "read": read})
-
-
-def _providers(name: str, default: str) -> Any:
-    """One provider, or an ordered comma list of them to fail over through."""
-
-    def read(env: Mapping[str, str]) -> str:
-        known = tuple(registry.by_name())
-        raw = env.get(name, "").strip().lower() or default
-        names = [part.strip() for part in raw.split(",")]
-        for item in names:
-            if item not in known:
-                raise SettingsError(
-                    f"{name}={raw!r}: {item!r} is not a provider; "
-                    f"use one or a comma list of {', '.join(known)}"
-                )
-        if len(set(names)) < len(names):
-            raise SettingsError(f"{name}={raw!r} names a provider twice")
-        return ",".join(names)
-
-    return field(default=default, metadata={"env": name, "read": read})
-
-
-def _provider_option(setting: ProviderSetting, env: Mapping[str, str]) -> str:
-    """One provider variable, checked like the settings of its kind; numbers kept as text."""
-    name = setting.env
-    if setting.kind == "url":
-        return str(_url(name, setting.default, ("http", "https")).metadata["read"](env))
-    if setting.kind == "secret":
-        return env.get(name, "").strip()
-    if setting.kind == "text":
-        return env.get(name, "").strip() or setting.default
-    value = _number(name, float(setting.default), minimum=setting.minimum).metadata["read"](env)
-    if value > setting.maximum:
-        raise SettingsError(f"{name} must be between {setting.minimum:g} and {setting.maximum:g}")
-    return f"{value:g}"
-
-
-def _provider_options() -> Any:
-    """Every provider's own variables (adapters/providers/*.py SPEC.settings), by name."""
-
-    def read(env: Mapping[str, str]) -> Mapping[str, str]:
-        return {s.env: _provider_option(s, env) for s in registry.provider_settings()}
-
-    return field(default_factory=lambda: read({}), repr=False, metadata={"read": read})
-
-
-def _grid(name: str, default: str) -> Any:
-    """Degrees, a plain decimal in (0, 10]: the cell size lat/lon are snapped to."""
-
-    def read(env: Mapping[str, str]) -> float:
-        raw = env.get(name, "").strip() or default
-        try:
-            value = Decimal(raw)
-        except InvalidOperation:
-            raise SettingsError(f"{name}={raw!r} is not a number") from None
-        if not (value.is_finite() and 0 < value <= 10):
-            raise SettingsError(f"{name}={raw!r} must be more than 0 and at most 10 (degrees)")
-        return float(value)
-
-    return field(default=float(default), metadata={"env": name, "read": read})
-
-
-def _origins(name: str) -> Any:
-    """A comma list of origins (scheme://host[:port]) browsers may read from, or "*"."""
-
-    def read(env: Mapping[str, str]) -> tuple[str, ...]:
-        raw = env.get(name, "").strip()
-        origins = tuple(part.strip().rstrip("/") for part in raw.split(",") if part.strip())
-        if "*" in origins and len(origins) > 1:
-            raise SettingsError(f'{name}={raw!r}: "*" allows every origin; list none beside it')
-        for origin in origins:
-            parsed = urlparse(origin)
-            plain = parsed.scheme in ("http", "https") and parsed.hostname and not parsed.path
-            if origin != "*" and not (plain and not parsed.query and "@" not in origin):
-                raise SettingsError(
-                    f"{name}={raw!r}: {origin!r} is not an origin like https://example.com"
-                )
-        return origins
-
-    return field(default=(), metadata={"env": name, "read": read})
-
-
-def _rate_limit(name: str) -> Any:
-    """Requests per unit, written "100/minute" (domain.model.rate); empty means no limit."""
-
-    def read(env: Mapping[str, str]) -> str:
-        raw = env.get(name, "").strip().lower()
-        if not raw:
-            return ""
-        try:
-            return rate_text(parse_rate(raw))
-        except ValueError as error:
-            raise SettingsError(f"{name}={raw!r} {error}") from None
-
-    return field(default="", metadata={"env": name, "read": read})
-
-
-def _optional_count(name: str) -> Any:
-    """A whole number ≥ 0, or None when unset (the default then depends on other settings)."""
-
-    def read(env: Mapping[str, str]) -> int | None:
-        raw = env.get(name, "").strip()
-        if not raw:
-            return None
-        if not raw.isdigit():
-            raise SettingsError(f"{name}={raw!r} must be a whole number, 0 or more")
-        return int(raw)
-
-    return field(default=None, metadata={"env": name, "read": read})
-
-
-def _miss_rate(name: str) -> Any:
-    """Like _rate_limit, but "0" turns it off and unset leaves the default to the provider."""
-    limited = _rate_limit(name).metadata["read"]
-
-    def read(env: Mapping[str, str]) -> str | None:
-        raw = env.get(name, "").strip()
-        if not raw:
-            return None
-        return "0" if raw == "0" else str(limited(env))
-
-    return field(default=None, metadata={"env": name, "read": read})
-
-
 @dataclass(frozen=True, slots=True)
 class Settings:
-    weather_ttl_s: float = _number("WEATHER_TTL", 300.0, minimum=1.0)
-    stale_ttl_s: float = _number("WEATHER_STALE_TTL", 86_400.0)
-    jitter_max_s: float = _number("WEATHER_TTL_JITTER", 30.0)
-    negative_ttl_s: float = _number("NEGATIVE_TTL", 600.0, minimum=1.0)
-    unusable_ttl_s: float = _number("UNUSABLE_TTL", 60.0, minimum=1.0)
-    refresh_backoff_s: float = _number("REFRESH_BACKOFF", 5.0, minimum=0.1)
-    refresh_backoff_max_s: float = _number("REFRESH_BACKOFF_MAX", 300.0, minimum=0.1)
-    xfetch_beta: float = _number("XFETCH_BETA", 0.0)
-    lock_ttl_s: float = _number("LOCK_TTL", 5.0, minimum=0.1)
+    weather_ttl_s: float = number("WEATHER_TTL", 300.0, minimum=1.0)
+    stale_ttl_s: float = number("WEATHER_STALE_TTL", 86_400.0)
+    jitter_max_s: float = number("WEATHER_TTL_JITTER", 30.0)
+    negative_ttl_s: float = number("NEGATIVE_TTL", 600.0, minimum=1.0)
+    unusable_ttl_s: float = number("UNUSABLE_TTL", 60.0, minimum=1.0)
+    refresh_backoff_s: float = number("REFRESH_BACKOFF", 5.0, minimum=0.1)
+    refresh_backoff_max_s: float = number("REFRESH_BACKOFF_MAX", 300.0, minimum=0.1)
+    xfetch_beta: float = number("XFETCH_BETA", 0.0)
+    lock_ttl_s: float = number("LOCK_TTL", 5.0, minimum=0.1)
     # None: the waiter's deadline in `deadlines`, which is the least a waiter may need.
-    lock_wait_timeout_s: float | None = _number("LOCK_WAIT_TIMEOUT", None, minimum=0.1)
-    cache_backend: str = _choice("SKYCACHE_CACHE", "auto", ("auto", "redis", "memory"))
-    redis_url: str = _url("REDIS_URL", "redis://localhost:6379/0", ("redis", "rediss"))
-    redis_sentinels: tuple[tuple[str, int], ...] = _addresses("REDIS_SENTINELS")
-    redis_sentinel_master: str = _text("REDIS_SENTINEL_MASTER", "mymaster")
-    redis_cluster_nodes: tuple[tuple[str, int], ...] = _addresses("REDIS_CLUSTER_NODES")
-    redis_pool_max: int = _number("REDIS_POOL_MAX", 200, minimum=1, integer=True)
-    redis_timeout_s: float = _number("REDIS_TIMEOUT", 0.25, minimum=0.01)
-    redis_breaker_failures: int = _number("REDIS_BREAKER_FAILURES", 3, minimum=1, integer=True)
-    redis_breaker_reset_s: float = _number("REDIS_BREAKER_RESET", 1.0, minimum=0.05)
-    local_copy_size: int = _number("LOCAL_COPY_SIZE", 10_000, integer=True)
-    rate_limit: str = _rate_limit("RATE_LIMIT")
-    metrics_flush_s: float = _number("METRICS_FLUSH_INTERVAL", 1.0, minimum=0.05)
-    weather_provider: str = _providers("WEATHER_PROVIDER", registry.SPECS[0].name)
-    forecast_ttl_s: float = _number("FORECAST_TTL", 900.0, minimum=1.0)
-    archive_ttl_s: float = _number("ARCHIVE_TTL", 604_800.0, minimum=1.0)
-    forecast_freshness: str = _choice("FORECAST_FRESHNESS", "ttl", ("ttl", "model-runs"))
-    model_run_margin_s: float = _number("MODEL_RUN_MARGIN", 900.0)
-    model_run_refresh_s: float = _number("MODEL_RUN_REFRESH", 60.0, minimum=1.0)
-    upstream_timeout_s: float = _number("UPSTREAM_TIMEOUT", 5.0, minimum=0.01)
-    upstream_max_body: int = _number("UPSTREAM_MAX_BODY", 1_048_576, minimum=1024, integer=True)
-    upstream_retry_after_max_s: float = _number("UPSTREAM_RETRY_AFTER_MAX", 3_600.0, minimum=1.0)
-    upstream_concurrency: int = _number("UPSTREAM_CONCURRENCY", 1, minimum=1, integer=True)
-    upstream_retries: int = _number("UPSTREAM_RETRIES", 1, integer=True)
-    breaker_failures: int = _number("BREAKER_FAILURES", 5, minimum=1, integer=True)
-    breaker_reset_s: float = _number("BREAKER_RESET", 30.0, minimum=0.1)
-    upstream_max_per_minute: int | None = _optional_count("UPSTREAM_MAX_PER_MINUTE")
-    upstream_max_per_hour: int | None = _optional_count("UPSTREAM_MAX_PER_HOUR")
-    upstream_max_per_day: int | None = _optional_count("UPSTREAM_MAX_PER_DAY")
-    upstream_max_per_month: int | None = _optional_count("UPSTREAM_MAX_PER_MONTH")
-    upstream_misses_per_client: str | None = _miss_rate("UPSTREAM_MISSES_PER_CLIENT")
-    upstream_budget_shares: int = _number("UPSTREAM_BUDGET_SHARES", 0, integer=True)
-    workers: int = _number("SKYCACHE_WORKERS", 1, minimum=1, integer=True)
-    run_dir: str = _text("SKYCACHE_RUN_DIR", "")
-    shutdown_delay_s: float = _number("SHUTDOWN_DELAY", 0.0)
-    near_cache_ttl_s: float = _number("NEAR_CACHE_TTL", 1.0)
-    near_cache_size: int = _number("NEAR_CACHE_SIZE", 4096, integer=True)
-    coord_grid: float = _grid("COORD_GRID", "0.01")
-    cors_allow_origins: tuple[str, ...] = _origins("CORS_ALLOW_ORIGINS")
-    log_level: str = _choice("LOG_LEVEL", "info", ("debug", "info", "warning", "error"))
-    log_requests: bool = _flag("LOG_REQUESTS", True)
-    status_page: bool = _flag("STATUS_PAGE", True)
-    admin_token: str = _secret("ADMIN_TOKEN")
-    metrics_token: str = _secret("METRICS_TOKEN")
+    lock_wait_timeout_s: float | None = number("LOCK_WAIT_TIMEOUT", None, minimum=0.1)
+    cache_backend: str = choice("SKYCACHE_CACHE", "auto", ("auto", "redis", "memory"))
+    redis_url: str = url("REDIS_URL", "redis://localhost:6379/0", ("redis", "rediss"))
+    redis_sentinels: tuple[tuple[str, int], ...] = addresses("REDIS_SENTINELS")
+    redis_sentinel_master: str = text("REDIS_SENTINEL_MASTER", "mymaster")
+    redis_cluster_nodes: tuple[tuple[str, int], ...] = addresses("REDIS_CLUSTER_NODES")
+    redis_pool_max: int = number("REDIS_POOL_MAX", 200, minimum=1, integer=True)
+    redis_timeout_s: float = number("REDIS_TIMEOUT", 0.25, minimum=0.01)
+    redis_breaker_failures: int = number("REDIS_BREAKER_FAILURES", 3, minimum=1, integer=True)
+    redis_breaker_reset_s: float = number("REDIS_BREAKER_RESET", 1.0, minimum=0.05)
+    local_copy_size: int = number("LOCAL_COPY_SIZE", 10_000, integer=True)
+    rate_limit: str = rate("RATE_LIMIT")
+    metrics_flush_s: float = number("METRICS_FLUSH_INTERVAL", 1.0, minimum=0.05)
+    weather_provider: str = provider_list("WEATHER_PROVIDER", registry.SPECS[0].name)
+    forecast_ttl_s: float = number("FORECAST_TTL", 900.0, minimum=1.0)
+    archive_ttl_s: float = number("ARCHIVE_TTL", 604_800.0, minimum=1.0)
+    forecast_freshness: str = choice("FORECAST_FRESHNESS", "ttl", ("ttl", "model-runs"))
+    model_run_margin_s: float = number("MODEL_RUN_MARGIN", 900.0)
+    model_run_refresh_s: float = number("MODEL_RUN_REFRESH", 60.0, minimum=1.0)
+    upstream_timeout_s: float = number("UPSTREAM_TIMEOUT", 5.0, minimum=0.01)
+    upstream_max_body: int = number("UPSTREAM_MAX_BODY", 1_048_576, minimum=1024, integer=True)
+    upstream_retry_after_max_s: float = number("UPSTREAM_RETRY_AFTER_MAX", 3_600.0, minimum=1.0)
+    upstream_concurrency: int = number("UPSTREAM_CONCURRENCY", 1, minimum=1, integer=True)
+    upstream_retries: int = number("UPSTREAM_RETRIES", 1, integer=True)
+    breaker_failures: int = number("BREAKER_FAILURES", 5, minimum=1, integer=True)
+    breaker_reset_s: float = number("BREAKER_RESET", 30.0, minimum=0.1)
+    upstream_max_per_minute: int | None = optional_count("UPSTREAM_MAX_PER_MINUTE")
+    upstream_max_per_hour: int | None = optional_count("UPSTREAM_MAX_PER_HOUR")
+    upstream_max_per_day: int | None = optional_count("UPSTREAM_MAX_PER_DAY")
+    upstream_max_per_month: int | None = optional_count("UPSTREAM_MAX_PER_MONTH")
+    upstream_misses_per_client: str | None = miss_rate("UPSTREAM_MISSES_PER_CLIENT")
+    upstream_budget_shares: int = number("UPSTREAM_BUDGET_SHARES", 0, integer=True)
+    workers: int = number("SKYCACHE_WORKERS", 1, minimum=1, integer=True)
+    run_dir: str = text("SKYCACHE_RUN_DIR", "")
+    shutdown_delay_s: float = number("SHUTDOWN_DELAY", 0.0)
+    near_cache_ttl_s: float = number("NEAR_CACHE_TTL", 1.0)
+    near_cache_size: int = number("NEAR_CACHE_SIZE", 4096, integer=True)
+    coord_grid: float = grid("COORD_GRID", "0.01")
+    cors_allow_origins: tuple[str, ...] = origins("CORS_ALLOW_ORIGINS")
+    log_level: str = choice("LOG_LEVEL", "info", ("debug", "info", "warning", "error"))
+    log_requests: bool = flag("LOG_REQUESTS", True)
+    status_page: bool = flag("STATUS_PAGE", True)
+    admin_token: str = secret("ADMIN_TOKEN")
+    metrics_token: str = secret("METRICS_TOKEN")
     # Last: each provider's own variables (URLs, keys), declared in its SPEC.
-    provider_options: Mapping[str, str] = _provider_options()
+    provider_options: Mapping[str, str] = per_provider()
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:

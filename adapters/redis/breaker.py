@@ -1,24 +1,20 @@
 """A circuit breaker for Redis: while it is down, stop asking it on every request.
 
-One breaker is shared by every Redis adapter of a process (cache, lock, metrics, rate-limit
-store), so they agree on whether Redis is up and probe it once, not once each. On a Redis
-Cluster a city's calls go through the circuit of the shard that serves the city: a shard
-that fails over does not turn the others away.
+One breaker is shared by every Redis adapter of a process (the cache and lock behind it in
+breaker_stores.py, the metrics, the gateway store, the budget windows), so they agree on
+whether Redis is up and probe it once, not once each. On a Redis Cluster a city's calls go
+through the circuit of the shard that serves the city: a shard that fails over does not
+turn the others away.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Protocol
 
 from adapters.circuit import Circuit
-from adapters.redis.client import REDIS_ERRORS, unavailable
-from domain.model.entry import CacheEntry
+from adapters.redis.errors import unavailable_on_error
 from domain.model.errors import CacheUnavailable
-from domain.model.weather import Location
-from ports.cache import LocationStore, StoreHealth, WeatherStore
 from ports.clock import Clock
-from ports.lock import Held, Lease, Lock, Watch
 
 
 class RedisBreaker:
@@ -77,16 +73,15 @@ class RedisBreaker:
         self._circuit.failed()
 
 
-class _GuardedCall:
-    """One call through the breaker. A class rather than @contextmanager: it wraps every
-    Redis hit, where a generator-based context manager's extra cost shows
-    (docs/BENCHMARKS.md, "What keeps a hit cheap")."""
+class _GuardedCall(unavailable_on_error):
+    """One call through the breaker: refused at once while its circuit is open; how it
+    ended, as the one translation of Redis errors judges it, moves the circuit."""
 
-    __slots__ = ("_circuit", "_probe", "_what")
+    __slots__ = ("_circuit", "_probe")
 
     def __init__(self, circuit: Circuit, what: str) -> None:
+        self._what = what  # not super().__init__: this runs on every Redis hit
         self._circuit = circuit
-        self._what = what
         self._probe = False
 
     def __enter__(self) -> None:
@@ -95,76 +90,18 @@ class _GuardedCall:
             raise CacheUnavailable(f"redis {self._what} skipped: breaker open")
         self._probe = circuit.admit()
 
-    def __exit__(
-        self, kind: type[BaseException] | None, error: BaseException | None, _tb: object
-    ) -> None:
+    def ended(self, healthy: bool | None) -> None:
         circuit = self._circuit
-        try:
-            if error is None:
-                circuit.succeeded()
-            elif isinstance(error, REDIS_ERRORS):
-                circuit.failed()
-                raise unavailable(self._what, error) from error
-            elif isinstance(error, CacheUnavailable):
-                circuit.failed()
-            # Anything else (a cancellation, a bug) says nothing about Redis' health.
-        finally:
-            # Also when cancelled: a probe that ended, however, must not stay taken.
-            if self._probe:
-                circuit.release()
+        if healthy:
+            circuit.succeeded()
+        elif healthy is False:
+            circuit.failed()
+        # However it ended, cancelled included: a probe that ended must not stay taken.
+        if self._probe:
+            circuit.release()
 
 
-class _Shared(WeatherStore, StoreHealth, Protocol):
-    """The Redis cache the breaker guards."""
-
-
-class BreakerCache(WeatherStore, LocationStore, StoreHealth):
-    """A Redis cache behind the breaker. `ping` bypasses it: health checks tell the truth,
-    and a successful ping closes the breaker early."""
-
-    def __init__(self, inner: _Shared, locations: LocationStore, breaker: RedisBreaker) -> None:
-        self._inner = inner
-        self._locations = locations
-        self._breaker = breaker
-
-    async def get(self, key: str) -> CacheEntry | None:
-        with self._breaker.call("GET", key):
-            return await self._inner.get(key)
-
-    async def put(self, key: str, entry: CacheEntry, ttl_s: float) -> None:
-        with self._breaker.call("SET", key):
-            await self._inner.put(key, entry, ttl_s)
-
-    async def ping(self) -> bool:
-        answered = await self._inner.ping()
-        if answered:
-            self._breaker.succeeded()
-        return answered
-
-    async def delete(self, key: str) -> None:
-        with self._breaker.call("DEL"):
-            await self._inner.delete(key)
-
-    async def get_location(self, key: str) -> Location | None:
-        with self._breaker.call("GET", key):
-            return await self._locations.get_location(key)
-
-    async def put_location(self, key: str, location: Location, ttl_s: float) -> None:
-        with self._breaker.call("SET", key):
-            await self._locations.put_location(key, location, ttl_s)
-
-
-class BreakerLock(Lock):
-    """Acquiring goes through the breaker. Leases already held are extended and released
-    directly: a release is once per fetch and frees other workers sooner than expiry."""
-
-    def __init__(self, inner: Lock, breaker: RedisBreaker) -> None:
-        self._inner = inner
-        self._breaker = breaker
-
-    async def acquire(self, key: str, ttl_s: float) -> Lease | Held:
-        with self._breaker.call("lock", key):
-            return await self._inner.acquire(key, ttl_s)
-
-    def watch(self, key: str) -> Watch:
-        return self._inner.watch(key)
+def guard_of(breaker: RedisBreaker | None) -> Callable[[str], unavailable_on_error]:
+    """How an adapter guards its Redis calls: behind the shared breaker when given, so
+    that while Redis is down no call waits on it; either way, errors become CacheUnavailable."""
+    return breaker.call if breaker is not None else unavailable_on_error

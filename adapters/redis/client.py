@@ -1,5 +1,4 @@
-"""One redis.asyncio client per process: opening, first ping, warm-up, and the translation
-of its errors into the domain's."""
+"""One redis.asyncio client per process: opening, first ping and warm-up."""
 
 from __future__ import annotations
 
@@ -12,12 +11,13 @@ from redis.asyncio.cluster import ClusterNode, RedisCluster
 from redis.asyncio.connection import parse_url
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
-from redis.exceptions import ConnectionError, RedisError, ResponseError
+from redis.exceptions import ConnectionError, ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+# Re-exported where the cache, lock and budget adapters import it from; its home is errors.py.
+from adapters.redis.errors import unavailable_on_error as unavailable_on_error
 from adapters.redis.sentinel import create_sentinel_client
 from adapters.redis.topology import RedisClient, RedisTopology
-from domain.model.errors import CacheUnavailable
 
 DEFAULT_POOL_MAX = 200
 # What ping_failure says when Redis answers but has no database of REDIS_URL's index: a
@@ -107,32 +107,3 @@ async def warm_pool(client: RedisClient, connections: int = 8) -> None:
     on a busy host would time some out, open the breaker, and lose the cluster lock."""
     with contextlib.suppress(Exception):
         await asyncio.gather(*(client.ping() for _ in range(connections)))
-
-
-class unavailable_on_error:  # lower case: it reads as a function at its call sites
-    """No redis (or socket) exception crosses a port: they become CacheUnavailable.
-
-    A class, not @contextmanager: it wraps every Redis call, where a generator-based
-    context manager's extra cost shows on a hit (docs/BENCHMARKS.md, "What keeps a hit cheap").
-    """
-
-    __slots__ = ("_what",)
-
-    def __init__(self, what: str) -> None:
-        self._what = what
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(
-        self, kind: type[BaseException] | None, error: BaseException | None, _tb: object
-    ) -> None:
-        if error is not None and isinstance(error, REDIS_ERRORS):
-            raise unavailable(self._what, error) from error
-
-
-REDIS_ERRORS = (RedisError, OSError)  # OSError includes TimeoutError
-
-
-def unavailable(what: str, error: BaseException) -> CacheUnavailable:
-    return CacheUnavailable(f"redis {what} failed: {type(error).__name__}")

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Sequence
 
 import msgspec
 
 from adapters.lru import BoundedLru
 from adapters.redis.batch import BatchedGets
-from adapters.redis.breaker import RedisBreaker
-from adapters.redis.client import unavailable_on_error
+from adapters.redis.breaker import RedisBreaker, guard_of
 from adapters.redis.gateway_envelope import decode_part, encode_part
 from adapters.redis.keys import city_name
 from adapters.redis.topology import RedisClient
@@ -46,7 +44,7 @@ class RedisPartStore(PartStore):
         self._client = client
         self._gets = BatchedGets(client)
         self._metrics = metrics
-        self._breaker = breaker
+        self._guarded = guard_of(breaker)  # while Redis is down, no call waits on it
         self._good: BoundedLru[StoredPart] = BoundedLru(last_good_items, last_good_bytes, _size)
 
     async def get_many(self, keys: Sequence[str]) -> list[StoredPart | None]:
@@ -73,12 +71,6 @@ class RedisPartStore(PartStore):
             await self._client.set(
                 part_name(key), encode_part(part), px=max(round(ttl_s * 1000), 1)
             )
-
-    def _guarded(self, what: str) -> contextlib.AbstractContextManager[None]:
-        """Behind the shared breaker when given: while Redis is down, no call waits on it."""
-        if self._breaker is not None:
-            return self._breaker.call(what)
-        return unavailable_on_error(what)
 
     def last_good(self, key: str) -> StoredPart | None:
         return self._good.get(key)

@@ -8,8 +8,7 @@ import uuid
 from collections import Counter
 from collections.abc import Mapping
 
-from adapters.redis.breaker import RedisBreaker
-from adapters.redis.client import unavailable_on_error
+from adapters.redis.breaker import RedisBreaker, guard_of
 from adapters.redis.keys import APPLIED_PREFIX, STATS_KEY
 from adapters.redis.topology import RedisClient
 from domain.model.counters import CounterName
@@ -55,7 +54,7 @@ class RedisMetrics(Metrics):
     ) -> None:
         self._client = client
         # Behind the breaker shared with the cache and lock, flushes skip a Redis known down.
-        self._guard = breaker.call if breaker is not None else unavailable_on_error
+        self._guard = guard_of(breaker)
         # Keyed by hash field: plain counters and labelled ones travel the same way.
         self._pending: Counter[str] = Counter()
         # The batch sent last without an answer: (its number, its deltas), sent again as is.

@@ -46,8 +46,14 @@ def create_sentinel_client(
     """
     sentinels = Sentinel(  # type: ignore[no-untyped-call, unused-ignore]  # unannotated before redis 8.2
         list(topology.sentinels),
-        # The Sentinels answer only "where is the primary": the same short timeouts.
-        sentinel_kwargs={"socket_timeout": timeout_s, "socket_connect_timeout": connect_timeout_s},
+        # The Sentinels answer only "where is the primary": the same short timeouts, and no
+        # retries with backoff of their own (redis-py's default), so that with every
+        # Sentinel gone a call fails fast, as it does on one node, rather than in seconds.
+        sentinel_kwargs={
+            "socket_timeout": timeout_s,
+            "socket_connect_timeout": connect_timeout_s,
+            "retry": Retry(NoBackoff(), 0),
+        },
     )
     client: Redis = sentinels.master_for(
         topology.sentinel_master,

@@ -7,8 +7,8 @@ import contextlib
 from typing import Any
 
 from redis.asyncio import Redis
-from redis.exceptions import RedisError
 
+from adapters.redis.errors import REDIS_ERRORS
 from adapters.redis.tasks import cancel_and_wait
 from adapters.watchers import Watchers
 from ports.lock import Signal, Watch
@@ -89,7 +89,7 @@ class Wakeups:
                 elif message["type"] == "pmessage":
                     self._dispatch(message)
         finally:
-            with contextlib.suppress(RedisError, OSError):
+            with contextlib.suppress(*REDIS_ERRORS):
                 await pubsub.aclose()  # type: ignore[no-untyped-call, unused-ignore]  # unannotated before redis 8.2
 
     def _subscribed(self) -> None:

@@ -9,26 +9,17 @@ import random
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
+from adapters.resilience.call_outcomes import CallOutcomes
 from adapters.resilience.circuit_breaker import BreakerState, CircuitBreaker
-from adapters.resilience.protection_config import ProtectionConfig, blames_provider, is_transient
-from adapters.resilience.quota import QuotaWindow, daily_limit_ends
-from domain.model.errors import (
-    CityNotFound,
-    GatewayRefused,
-    UpstreamBudgetSpent,
-    UpstreamRateLimited,
-    UpstreamTimedOut,
-    UpstreamUnavailable,
-)
+from adapters.resilience.protection_config import ProtectionConfig, is_transient
+from adapters.resilience.quota import QuotaWindow
+from domain.model.errors import UpstreamUnavailable
 from ports.budget import UpstreamBudget
 from ports.clock import Clock
 
 __all__ = ["Protection", "ProtectionConfig"]
 
 BUSY_RETRY_AFTER_S = 1.0
-# The upstream answered, whatever the caller makes of it: an unknown city, the gateway's
-# 400 for a query (an unknown variable).
-ANSWERED = (CityNotFound, GatewayRefused)
 T = TypeVar("T")
 
 
@@ -45,10 +36,11 @@ class Protection:
       `retries` times (0 or 1), after a jittered pause, only if a whole attempt still
       fits before the call's deadline;
     - a circuit breaker counts failed attempts: transport failures, HTTP timeouts, 5xx
-      (see blames_provider), once per attempt; ANSWERED is a success; a body we cannot
-      use leaves it as it was, and so does the backstop (each request answered in time:
-      the time went elsewhere); while open it fails fast; when half-open exactly one call
-      probes the upstream;
+      (see blames_provider), once per attempt; an answer the caller refuses (an unknown
+      city, the gateway's 400) is a success; a body we cannot use leaves it as it was,
+      and so does the backstop (each request answered in time: the time went elsewhere);
+      while open it fails fast; when half-open exactly one call probes the upstream
+      (how each attempt's end is judged: adapters/resilience/call_outcomes.py);
     - after a 429, no call until its window passes; a daily-limit 429 also closes the
       shared `budget`, which lets one probe through now and then, cluster-wide;
     - a call the budget refused (nothing sent) moves neither the breaker nor the window;
@@ -68,7 +60,6 @@ class Protection:
     ) -> None:
         self.config = config = config or ProtectionConfig()
         self._clock = clock
-        self._budget = budget
         self.name = name
         self._slots = asyncio.Semaphore(config.concurrency)
         self._uniform = uniform
@@ -76,6 +67,7 @@ class Protection:
             clock, name=self.name, failures=config.breaker_failures, reset_s=config.breaker_reset_s
         )
         self.quota = QuotaWindow(clock, name=self.name)
+        self._outcomes = CallOutcomes(name, self.breaker, self.quota, clock, budget)
 
     @property
     def state(self) -> str:
@@ -131,7 +123,7 @@ class Protection:
             raise _Refused(self._busy()) from None
         try:
             self._admit()
-            return await self._call(call)
+            return await self._outcomes.run(call, self.config.call_timeout_s)
         finally:
             self._slots.release()
 
@@ -142,47 +134,6 @@ class Protection:
             self.breaker.admit()
         except UpstreamUnavailable as refusal:
             raise _Refused(refusal) from None
-
-    async def _call(self, call: Callable[[], Awaitable[T]]) -> T:
-        timeout_s = self.config.call_timeout_s
-        try:
-            async with asyncio.timeout(timeout_s):
-                answer = await call()
-        except ANSWERED:
-            self.breaker.succeeded()  # the upstream answered: no city, or not this query
-            raise
-        except UpstreamBudgetSpent:
-            self.breaker.release()  # our own budget said no: the upstream was not asked
-            raise
-        except UpstreamRateLimited as error:
-            self.quota.close_for(error)
-            self.breaker.release()
-            await self._close_budget(error)
-            raise
-        except UpstreamUnavailable as error:
-            if blames_provider(error):
-                self.breaker.failed(error)
-            else:
-                self.breaker.release()  # it answered: this city's problem, not the provider's
-            raise
-        except TimeoutError:
-            # Every HTTP request has its own timeout, which counts against the breaker;
-            # past them all, the time went to our side (the geocoding cache, the budget,
-            # a busy event loop), which says nothing about the upstream.
-            self.breaker.release()
-            raise UpstreamTimedOut(
-                f"{self.name} upstream timed out: no answer within {timeout_s:g} s"
-            ) from None
-        except BaseException:
-            self.breaker.release()  # cancelled or a bug: says nothing about the upstream
-            raise
-        self.breaker.succeeded()
-        return answer
-
-    async def _close_budget(self, error: UpstreamRateLimited) -> None:
-        until = daily_limit_ends(error, self._clock.now())
-        if until is not None and self._budget is not None:
-            await self._budget.close(self.name, until)
 
     def _busy(self) -> UpstreamUnavailable:
         return UpstreamUnavailable(

@@ -7,9 +7,10 @@ import dataclasses
 import sys
 from collections.abc import Callable
 
+from entrypoints.kubernetes.checks import OptionError, check
 from entrypoints.kubernetes.environment import secret_variables
 from entrypoints.kubernetes.manifests import render
-from entrypoints.kubernetes.options import OptionError, Options, check
+from entrypoints.kubernetes.options import Options
 from entrypoints.settings import documented_variables
 from entrypoints.settings_help import EXTERNAL
 

@@ -5,13 +5,11 @@ provider's variables of kind "secret" (their API keys), and REDIS_URL's password
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlparse
 
+from entrypoints.kubernetes.options import Options
 from entrypoints.settings import is_secret, own_fields, provider_variables
-
-if TYPE_CHECKING:
-    from entrypoints.kubernetes.options import Options
 
 PORT = 8000
 REDIS_PASSWORD = "REDIS_PASSWORD"

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from entrypoints.kubernetes.options import Options
+from entrypoints.kubernetes.options import Options
 
 UID = 10001  # the image's `skycache` user and group (deploy/Dockerfile)
 

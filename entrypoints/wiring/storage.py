@@ -13,7 +13,8 @@ from adapters.memory.fallback_cache import FallbackCache
 from adapters.memory.lock import MemoryLock
 from adapters.memory.metrics import MemoryMetrics
 from adapters.observability.redaction import redact
-from adapters.redis.breaker import BreakerCache, BreakerLock, RedisBreaker
+from adapters.redis.breaker import RedisBreaker
+from adapters.redis.breaker_stores import BreakerCache, BreakerLock
 from adapters.redis.cache import RedisCache
 
 # Re-exported: what redis_failure says of a database index the server lacks.

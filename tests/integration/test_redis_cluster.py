@@ -10,7 +10,8 @@ from collections.abc import AsyncIterator
 import pytest
 from redis.asyncio.cluster import RedisCluster
 
-from adapters.redis.breaker import BreakerCache, RedisBreaker
+from adapters.redis.breaker import RedisBreaker
+from adapters.redis.breaker_stores import BreakerCache
 from adapters.redis.budget import RedisWindows
 from adapters.redis.cache import RedisCache
 from adapters.redis.keys import RATE_LIMIT_PREFIX, done_channel, weather_key

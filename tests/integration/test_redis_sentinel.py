@@ -11,7 +11,8 @@ import pytest
 from redis import Redis as SyncRedis
 from redis.asyncio import Redis
 
-from adapters.redis.breaker import BreakerCache, BreakerLock, RedisBreaker
+from adapters.redis.breaker import RedisBreaker
+from adapters.redis.breaker_stores import BreakerCache, BreakerLock
 from adapters.redis.cache import RedisCache
 from adapters.redis.client import create_redis_client
 from adapters.redis.keys import weather_key

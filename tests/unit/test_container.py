@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 from pathlib import Path
@@ -15,6 +16,7 @@ from adapters.memory.lock import MemoryLock
 from adapters.observability.prometheus_instruments import Instruments
 from domain.model.query import WeatherQuery
 from entrypoints.container import Container, opened_services
+from entrypoints.http.middleware.access_log import AccessLog
 from entrypoints.settings import Settings
 from tests.unit.fakes import FakeClock
 
@@ -92,3 +94,14 @@ async def test_every_tally_still_pending_at_shutdown_is_flushed(tmp_path: Path) 
         assert not shared.exists()
     assert instruments.registry.get_sample_value("skycache_api_calls_total") == 1
     assert json.loads(shared.read_text()) == {"oslo": ["Oslo", 1]}
+
+
+async def test_the_last_request_lines_reach_the_log_at_shutdown() -> None:
+    container = _container({"SKYCACHE_CACHE": "memory", "WEATHER_PROVIDER": "simulated"})
+    container.clock.override(providers.Object(FakeClock()))  # no flush period ever ends
+    stream = io.BytesIO()
+    container.access_log.override(providers.Object(AccessLog(stream)))
+    async with opened_services(container):
+        container.access_log().write("GET", "/weather", 200, 0.001, "MISS")
+        assert stream.getvalue() == b""
+    assert json.loads(stream.getvalue())["path"] == "/weather"

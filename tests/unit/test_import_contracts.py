@@ -63,6 +63,11 @@ FORBIDDEN = {
         "import entrypoints.http.status.page",
         "HTTP slices: nothing imports the status slice",
     ),
+    "k8s options->environment": (
+        "entrypoints.kubernetes.options",
+        "import entrypoints.kubernetes.environment",
+        "Kubernetes manifests",
+    ),
 }
 
 

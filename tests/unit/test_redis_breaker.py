@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import pytest
 from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import RedisClusterException
 
 from adapters.memory.cache import MemoryCache
-from adapters.redis.breaker import BreakerCache, RedisBreaker
+from adapters.redis.breaker import RedisBreaker
+from adapters.redis.breaker_stores import BreakerCache
 from domain.model.entry import CacheEntry
 from domain.model.errors import CacheUnavailable
 from tests.unit.fakes import FakeClock
@@ -59,6 +61,24 @@ def test_redis_errors_become_cache_unavailable(breaker: RedisBreaker) -> None:
     redis.up = False
     with pytest.raises(CacheUnavailable, match="redis GET failed: ConnectionError"):
         redis.call(breaker)
+
+
+def test_the_breaker_counts_exactly_what_the_one_translation_calls_a_redis_failure(
+    breaker: RedisBreaker,
+) -> None:
+    for bug in (KeyError("k"), ValueError("v"), KeyError("k")):  # say nothing about Redis
+        with pytest.raises(type(bug)), breaker.call("GET"):
+            raise bug
+    assert not breaker.is_open
+    # Already translated by a wrapped adapter, a cluster with no node, a socket: failures.
+    for failure in (CacheUnavailable("inner"), RedisClusterException("no node")):
+        with pytest.raises(CacheUnavailable), breaker.call("GET"):
+            raise failure
+    assert not breaker.is_open  # just inside: two failures of three
+    socket = pytest.raises(CacheUnavailable, match="failed: ConnectionResetError")
+    with socket, breaker.call("GET"):
+        raise ConnectionResetError
+    assert breaker.is_open
 
 
 def test_after_k_failures_redis_is_not_called_until_the_cool_down_ends(

@@ -12,7 +12,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from adapters.redis.budget import Ask
 from adapters.redis.budget_windows import Ceiling, Verdict
-from adapters.redis.client import unavailable
+from adapters.redis.errors import unavailable_on_error
 from adapters.redis.shared_budget import SharedWindows
 from domain.model.admission import BudgetLimit
 
@@ -30,7 +30,8 @@ class LostReplies:
 
     async def spend(self, name: str, ask: Ask, now: float, cost: int = 1) -> Verdict:
         self.calls += 1
-        raise unavailable("budget script", self.error) from self.error
+        with unavailable_on_error("budget script"):  # translated as the real windows are
+            raise self.error
 
 
 async def admitted(windows: SharedWindows, asks: int) -> int:

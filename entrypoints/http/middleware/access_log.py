@@ -2,13 +2,13 @@
 to about half their throughput; encoding a line here and writing many at once costs a
 fraction of that (docs/BENCHMARKS.md, "Reading the targets").
 
-Lines have the same JSON shape as every other log line (logging_setup.JsonFormatter) and
-reach stderr at most `flush_s` after the request, or at shutdown.
+Lines have the same JSON shape as every other log line (logging_setup.JsonFormatter). The
+one Flushes of the process writes them on its timer and at shutdown (entrypoints/wiring/
+tallies.py); a full buffer is written at once.
 """
 
 from __future__ import annotations
 
-import asyncio
 import os
 import sys
 import time
@@ -22,15 +22,11 @@ _ENCODER = msgspec.json.Encoder()
 
 
 class AccessLog:
-    def __init__(
-        self, stream: BinaryIO | None = None, *, flush_s: float = 0.2, max_bytes: int = 65_536
-    ) -> None:
+    def __init__(self, stream: BinaryIO | None = None, *, max_bytes: int = 65_536) -> None:
         self._stream = stream
-        self._flush_s = flush_s
         self._max_bytes = max_bytes
         self._lines: list[bytes] = []
         self._size = 0
-        self._scheduled = False
         self._pid = os.getpid()
 
     def write(
@@ -54,12 +50,8 @@ class AccessLog:
         self._size += len(line) + 1
         if self._size >= self._max_bytes:
             self.flush()
-        elif not self._scheduled:
-            self._scheduled = True
-            asyncio.get_running_loop().call_later(self._flush_s, self.flush)
 
     def flush(self) -> None:
-        self._scheduled = False
         if not self._lines:
             return
         data = b"\n".join(self._lines) + b"\n"

@@ -14,13 +14,12 @@ from urllib.parse import parse_qsl
 
 import msgspec
 
-from tests.support.fake_open_meteo import gateway_flatbuffers, gateway_json
+from tests.support.fake_open_meteo import faults, gateway_flatbuffers, gateway_json
 from tests.support.fake_open_meteo.gateway_query import FakeQuery, Refused, read_query
 from tests.support.fake_open_meteo.gateway_series import epoch, sections
 
 PATHS = ("/v1/forecast", "/v1/air-quality", "/v1/archive")
 GatewayMode = Literal["ok", "error500", "error429", "timeout", "truncated"]
-HANG_S = 30.0
 RUN_INTERVAL_S = 3600  # update_interval_seconds in meta.json
 MAX_URL_BYTES = 8192 - len("GET  HTTP/1.1")  # the URL's share of an 8 KB request line
 _FAILURES = {
@@ -127,7 +126,7 @@ async def serve(
     if state.latency_s:
         await asyncio.sleep(state.latency_s)
     if state.mode == "timeout":
-        await asyncio.sleep(HANG_S)
+        await faults.hang()
     if state.mode in _FAILURES:
         status, reason = _FAILURES[state.mode]
         entry["status"] = status

@@ -12,8 +12,8 @@ from urllib.parse import parse_qs
 import msgspec
 
 from tests.support.fake_open_meteo import gateway_app
-from tests.support.fake_open_meteo.app import read_body
 from tests.support.fake_open_meteo.gateway_app import GatewayControl, GatewayState
+from tests.support.fake_open_meteo.upstream import read_body
 
 _META = re.compile(r"/data/([a-z0-9_]{1,64})/static/meta\.json")
 _WEATHER_KEYS = {"latitude", "longitude", "current"}

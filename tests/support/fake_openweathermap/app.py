@@ -8,14 +8,8 @@ from typing import Any, Literal
 
 import msgspec
 
-from tests.support.fake_open_meteo.app import (
-    _LENGTH_99,
-    HANG_S,
-    FakeUpstream,
-    Route,
-    _reply,
-    _send,
-)
+from tests.support.fake_open_meteo import faults
+from tests.support.fake_open_meteo.upstream import FakeUpstream, Route, reply, reply_bytes
 from tests.support.fake_openweathermap import payloads
 
 Mode = Literal[
@@ -71,42 +65,41 @@ async def _weather(state: State, api_key: str, query: dict[str, str], send: Any)
     if state.latency_s:
         await asyncio.sleep(state.latency_s)
     if state.mode == "timeout":
-        await asyncio.sleep(HANG_S)
+        await faults.hang()
     if state.mode == "refuse":
-        # Dropped mid-response: clients see a transport error (httpx.RemoteProtocolError).
-        await send({"type": "http.response.start", "status": 200, "headers": _LENGTH_99})
+        await faults.drop(send)
         return
     if state.mode == "error401" or query.get("appid") != api_key:
-        await _reply(send, 401, payloads.INVALID_KEY)
+        await reply(send, 401, payloads.INVALID_KEY)
     elif state.mode in payloads.ERRORS:
         status, content_type, body = payloads.ERRORS[state.mode]
         await _raw(send, status, content_type, body)
     elif "lat" in query or "lon" in query:
         await _by_coordinates(state, query, send)
     elif not query.get("q", "").strip():
-        await _reply(send, 400, payloads.NOTHING_TO_GEOCODE)
+        await reply(send, 400, payloads.NOTHING_TO_GEOCODE)
     elif (place := payloads.find(query["q"], accept_any=state.accept_any)) is None:
-        await _reply(send, 404, payloads.CITY_NOT_FOUND)
+        await reply(send, 404, payloads.CITY_NOT_FOUND)
     elif state.mode in payloads.BROKEN:
-        await _send(send, 200, payloads.BROKEN[state.mode])
+        await reply_bytes(send, 200, payloads.BROKEN[state.mode])
     else:
         doc = payloads.current(place)
         if state.mode == "null_humidity":
             doc["main"]["humidity"] = None
         elif state.mode == "no_weather":
             doc["weather"] = []
-        await _reply(send, 200, doc)
+        await reply(send, 200, doc)
 
 
 async def _by_coordinates(state: State, query: dict[str, str], send: Any) -> None:
     """Any point on Earth has weather; the real API answers 400 for a bad coordinate."""
     place = payloads.at(query.get("lat", ""), query.get("lon", ""))
     if isinstance(place, dict):
-        await _reply(send, 400, place)
+        await reply(send, 400, place)
     elif state.mode in payloads.BROKEN:
-        await _send(send, 200, payloads.BROKEN[state.mode])
+        await reply_bytes(send, 200, payloads.BROKEN[state.mode])
     else:
-        await _reply(send, 200, payloads.current(place))
+        await reply(send, 200, payloads.current(place))
 
 
 async def _raw(send: Any, status: int, content_type: bytes, body: bytes) -> None:
