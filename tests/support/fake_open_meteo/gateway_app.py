@@ -13,6 +13,7 @@ from urllib.parse import parse_qsl
 
 import msgspec
 
+from tests.support.control import apply_control
 from tests.support.fake_open_meteo import gateway_flatbuffers, gateway_json
 from tests.support.fake_open_meteo.gateway_query import FakeQuery, Refused, read_query
 from tests.support.fake_open_meteo.gateway_series import epoch, sections
@@ -50,19 +51,11 @@ class GatewayState:
     meta: dict[str, Any] | None = None
 
     def apply(self, control: GatewayControl) -> None:
-        if control.mode is not msgspec.UNSET:
-            self.mode = control.mode
-        if control.latency_s is not msgspec.UNSET:
-            self.latency_s = max(control.latency_s, 0.0)
-        if control.today is not msgspec.UNSET:
-            self.today = date.fromisoformat(control.today)
-        if control.new_run:
+        if control.new_run:  # first: a run_available_at given beside it wins
             self.run += 1
             self.run_available_at = int(time.time())
-        if control.run_available_at is not msgspec.UNSET:
-            self.run_available_at = control.run_available_at
-        if control.meta is not msgspec.UNSET:
-            self.meta = control.meta
+        convert = {"today": date.fromisoformat}
+        apply_control(self, control, convert=convert, besides=("new_run",))
 
     def view(self) -> dict[str, Any]:
         keys = ("mode", "latency_s", "run", "run_available_at")
