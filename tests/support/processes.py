@@ -9,6 +9,8 @@ from typing import Any, Protocol, TypeVar
 
 import pytest
 
+from entrypoints.launcher import Launcher, LaunchError
+
 
 class Startable(Protocol):
     def start(self) -> Any: ...
@@ -41,3 +43,13 @@ def stop(process: subprocess.Popen[Any], grace_s: float) -> None:
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
+
+
+def launched(command: list[str], port: int, *, timeout_s: float, **options: Any) -> Launcher:
+    """`command`, serving on 127.0.0.1:`port`, started; one that is not ready within
+    `timeout_s` fails the test with the tail of its log (Launcher has stopped it)."""
+    app = Launcher(command, url=f"http://127.0.0.1:{port}", **options)
+    try:
+        return app.start(timeout_s=timeout_s)
+    except LaunchError as failed:
+        pytest.fail(str(failed))
