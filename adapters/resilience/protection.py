@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from adapters.resilience.circuit_breaker import BreakerState, CircuitBreaker
-from adapters.resilience.protection_config import ProtectionConfig, blames_provider, is_transient
+from adapters.resilience.protection_config import ProtectionConfig
 from adapters.resilience.quota import QuotaWindow, daily_limit_ends
 from domain.model.errors import (
     CityNotFound,
@@ -45,10 +45,10 @@ class Protection:
       `retries` times (0 or 1), after a jittered pause, only if a whole attempt still
       fits before the call's deadline;
     - a circuit breaker counts failed attempts: transport failures, HTTP timeouts, 5xx
-      (see blames_provider), once per attempt; ANSWERED is a success; a body we cannot
-      use leaves it as it was, and so does the backstop (each request answered in time:
-      the time went elsewhere); while open it fails fast; when half-open exactly one call
-      probes the upstream;
+      (each error's `blames_provider`), once per attempt; ANSWERED is a success; a body
+      we cannot use leaves it as it was, and so does the backstop (each request answered
+      in time: the time went elsewhere); while open it fails fast; when half-open exactly
+      one call probes the upstream;
     - after a 429, no call until its window passes; a daily-limit 429 also closes the
       shared `budget`, which lets one probe through now and then, cluster-wide;
     - a call the budget refused (nothing sent) moves neither the breaker nor the window;
@@ -108,7 +108,7 @@ class Protection:
             raise first from None  # the retry was turned away: report what really failed
 
     def _may_retry(self, error: UpstreamUnavailable, deadline: float) -> bool:
-        if self.config.retries < 1 or not is_transient(error):
+        if self.config.retries < 1 or not error.transient:
             return False
         if _now() + self.config.retry_delay_s[1] + self.config.call_timeout_s > deadline:
             return False  # no time left for a whole attempt: the caller hears the failure now
@@ -160,7 +160,7 @@ class Protection:
             await self._close_budget(error)
             raise
         except UpstreamUnavailable as error:
-            if blames_provider(error):
+            if error.blames_provider:
                 self.breaker.failed(error)
             else:
                 self.breaker.release()  # it answered: this city's problem, not the provider's
