@@ -133,13 +133,13 @@ def served(image_venv: Path, tmp_path: Path) -> Iterator[tuple[Launcher, int, Pa
     command = [_bin(image_venv, "skycache"), "serve", "--host", "127.0.0.1", "--port", str(port)]
     # cwd outside the repo: the app must come from the venv, not from the working tree.
     app = launched(
+        "skycache",
         [*command, "--workers", "1"],
         port,
+        log,
         timeout_s=30,
         env=env,
         cwd=tmp_path,
-        log=log,
-        name="skycache",
         probe_timeout_s=1.0,
     )
     try:

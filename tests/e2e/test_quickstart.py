@@ -52,13 +52,13 @@ def test_the_quick_start_serves_san_jose_offline_on_the_first_try(tmp_path: Path
     log = tmp_path / "make-run.log"
     # Only /healthz is polled: the first weather request is the README's own.
     server_process = launched(
+        "make run",
         ["sh", "-c", server],
         port,
+        log,
         timeout_s=300,
         env=env,
         cwd=ROOT,
-        log=log,
-        name="make run",
         grace_s=20.0,
     )
     try:
