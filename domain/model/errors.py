@@ -11,7 +11,12 @@ T = TypeVar("T")
 
 
 class SkycacheError(Exception):
-    """Base of every error Skycache raises on purpose."""
+    """Base of every error Skycache raises on purpose; `reason` says why, in words fit for
+    a log line or a client."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
 
 
 class InvalidQuery(SkycacheError):
@@ -68,7 +73,6 @@ class UpstreamUnavailable(SkycacheError):
         self, reason: str, *, retry_after_s: float | None = None, attempted: bool = True
     ) -> None:
         super().__init__(reason)
-        self.reason = reason
         self.retry_after_s = retry_after_s
         self.attempted = attempted
 
@@ -157,7 +161,6 @@ class TooManyMisses(SkycacheError):
 
     def __init__(self, reason: str, *, retry_after_s: float) -> None:
         super().__init__(reason)
-        self.reason = reason
         self.retry_after_s = retry_after_s
 
 
