@@ -11,7 +11,6 @@ both trees, and `--clients` spreads the requests over that many client addresses
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import subprocess
 import sys
@@ -23,6 +22,7 @@ import httpx
 
 from bench import load
 from bench.http import machine
+from bench.options import load_bench_parser
 from bench.redis_probe import commands_processed
 from bench.scenarios import WARM_CITIES, Bench, Options, Row, combine, weather_path
 from bench.servers import ROOT, Server, new_port, skycache_command
@@ -75,11 +75,8 @@ def export(ref: str, into: Path) -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.conditional", description=__doc__)
+    parser = load_bench_parser("bench.conditional", __doc__, seconds=5, rounds=2)
     parser.add_argument("--before", default="HEAD~1", help="the revision compared with")
-    parser.add_argument("--seconds", type=float, default=5)
-    parser.add_argument("--rounds", type=int, default=2)
-    parser.add_argument("--connections", type=int, default=64)
     parser.add_argument(
         "--near-ttl",
         type=float,

@@ -24,6 +24,7 @@ from pathlib import Path
 
 from bench.baseline_raw import BODY
 from bench.load import LoadResult, run_wrk
+from bench.options import load_bench_parser
 from bench.servers import Server, skycache_command, uvicorn_command
 from entrypoints.launcher import Launcher, free_port
 from tests.support.edge import Edge, nginx_binary
@@ -47,10 +48,9 @@ def machine_line() -> str:
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m bench.edge", description=__doc__)
-    parser.add_argument("--seconds", type=float, default=8.0, help="per wrk run")
-    parser.add_argument("--rounds", type=int, default=3, help="wrk runs per target")
-    parser.add_argument("--connections", type=int, default=64)
+    parser = load_bench_parser(
+        "bench.edge", __doc__, seconds=8.0, rounds=3, rounds_help="wrk runs per target"
+    )
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "edge-results.md")
     return parser.parse_args(argv)
 

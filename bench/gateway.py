@@ -28,6 +28,7 @@ import httpx
 from bench import load
 from bench.gateway_report import HitRow, render
 from bench.http import machine
+from bench.options import load_bench_parser
 from bench.scenarios import WARM_CITIES, Bench, Options, weather_path
 from bench.servers import Server
 from tests.support.fake_open_meteo import FakeOpenMeteo
@@ -47,10 +48,7 @@ def spots(n: int, lat0: float) -> list[tuple[float, float]]:
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m bench.gateway", description=__doc__)
-    parser.add_argument("--seconds", type=float, default=5)
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--connections", type=int, default=64)
+    parser = load_bench_parser("bench.gateway", __doc__, seconds=5, rounds=3)
     parser.add_argument("--stampede", type=int, default=300)
     return parser.parse_args(argv)
 

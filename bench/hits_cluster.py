@@ -12,6 +12,7 @@ import sys
 
 from bench import load
 from bench.http import machine
+from bench.options import load_bench_parser
 from bench.scenarios import WARM_CITIES, Bench, Options, Row, combine, weather_path
 from tests.support.fake_open_meteo import FakeOpenMeteo
 from tests.support.redis_cluster import LocalRedisCluster
@@ -24,10 +25,7 @@ HEADER = (
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m bench.hits_cluster", description=__doc__)
-    parser.add_argument("--seconds", type=float, default=6, help="each measured run")
-    parser.add_argument("--rounds", type=int, default=2)
-    parser.add_argument("--connections", type=int, default=64)
+    parser = load_bench_parser("bench.hits_cluster", __doc__, seconds=6, rounds=2)
     return parser.parse_args(argv)
 
 

@@ -17,6 +17,7 @@ from collections.abc import Callable
 
 from bench import load, report
 from bench.baseline_old import FRAMEWORK
+from bench.options import load_bench_parser
 from bench.redis_probe import bench_city, mean_memory_usage, prefill, weather_keys
 from bench.scenarios import WARM_CITIES, Bench, Options, Row, combine, weather_path
 from bench.servers import Server
@@ -30,10 +31,9 @@ RSS_STEPS = (1, 2, 4, 8)
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("--seconds", type=float, default=6, help="each measured run")
-    parser.add_argument("--rounds", type=int, default=2, help="of the four compared rows")
-    parser.add_argument("--connections", type=int, default=64)
+    parser = load_bench_parser(
+        "bench", __doc__, seconds=6, rounds=2, rounds_help="of the four compared rows"
+    )
     parser.add_argument("--cities", type=int, default=100_000, help="the large Redis")
     parser.add_argument("--rss-cities", type=int, default=10_000, help="RSS after 1x, 2x, 4x, 8x")
     parser.add_argument("--python-load", action="store_true", help="never use wrk")

@@ -7,7 +7,6 @@ every 0.5 s, four times the page's own pace. Ratios to the "off" row matter, not
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import sys
 import threading
@@ -17,6 +16,7 @@ import httpx
 
 from bench import load, report
 from bench.http import machine
+from bench.options import load_bench_parser
 from bench.scenarios import WARM_CITIES, Bench, Options, Row, combine, weather_path
 from bench.servers import Server
 from tests.support.fake_open_meteo import FakeOpenMeteo
@@ -44,9 +44,7 @@ def polled(server: Server, every_s: float = 0.5) -> Iterator[None]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.status_cost", description=__doc__)
-    parser.add_argument("--seconds", type=float, default=5)
-    parser.add_argument("--rounds", type=int, default=3)
+    parser = load_bench_parser("bench.status_cost", __doc__, seconds=5, rounds=3, connections=None)
     args = parser.parse_args(argv)
     use_wrk = load.have_wrk()
     options = Options(args.seconds, 1.0, 64, use_wrk)

@@ -13,7 +13,6 @@ to the "off" row of the same kind matter, not req/s.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import contextlib
 import sys
@@ -28,6 +27,7 @@ from opentelemetry.sdk.trace.sampling import ALWAYS_ON, ParentBased, Sampler, Tr
 
 from bench import load, report
 from bench.http import machine
+from bench.options import load_bench_parser
 from bench.scenarios import WARM_CITIES, Bench, Options, Row, combine, weather_path
 from domain.model.query import DEFAULT_GRID
 from entrypoints.container import Container, app_wiring
@@ -90,9 +90,7 @@ async def in_process(calls: int = 50_000) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.tracing_cost", description=__doc__)
-    parser.add_argument("--seconds", type=float, default=5)
-    parser.add_argument("--rounds", type=int, default=2)
+    parser = load_bench_parser("bench.tracing_cost", __doc__, seconds=5, rounds=2, connections=None)
     parser.add_argument("--in-process", action="store_true")
     args = parser.parse_args(argv)
     if args.in_process:

@@ -13,7 +13,9 @@ import contextlib
 import hashlib
 import os
 import tempfile
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import TypeVar
 
 import msgspec
 
@@ -26,6 +28,8 @@ from ports.clock import Clock
 
 # Copies whose TTL ended are removed, at most once per SWEEP_EVERY_S.
 SWEEP_EVERY_S = 30.0
+
+T = TypeVar("T")
 
 
 class _Copy(msgspec.Struct, array_like=True):
@@ -61,11 +65,7 @@ class HostCopies(WeatherStore, LocationStore):
         self._swept_at = self._clock.now()
 
     async def get(self, key: str) -> CacheEntry | None:
-        try:
-            return await self._shared.get(key)
-        except CacheUnavailable as down:
-            copy = self._read(key, "entry")
-            return local_or_raise(copy.entry if copy else None, down)
+        return await self._shared_else_copy(self._shared.get(key), key, "entry", lambda c: c.entry)
 
     async def put(self, key: str, entry: CacheEntry, ttl_s: float) -> None:
         try:
@@ -78,11 +78,8 @@ class HostCopies(WeatherStore, LocationStore):
             raise
 
     async def get_location(self, key: str) -> Location | None:
-        try:
-            return await self._shared_locations.get_location(key)
-        except CacheUnavailable as down:
-            copy = self._read(key, "location")
-            return local_or_raise(copy.location if copy else None, down)
+        read = self._shared_locations.get_location(key)
+        return await self._shared_else_copy(read, key, "location", lambda c: c.location)
 
     async def put_location(self, key: str, location: Location, ttl_s: float) -> None:
         try:
@@ -90,6 +87,16 @@ class HostCopies(WeatherStore, LocationStore):
         except CacheUnavailable:
             self._write(key, "location", _Copy(self._clock.now() + ttl_s, location=location))
             raise
+
+    async def _shared_else_copy(
+        self, read: Awaitable[T | None], key: str, kind: str, pick: Callable[[_Copy], T | None]
+    ) -> T | None:
+        """`read`'s answer; while the shared side is down, the live copy's, else the outage."""
+        try:
+            return await read
+        except CacheUnavailable as down:
+            copy = self._read(key, kind)
+            return local_or_raise(pick(copy) if copy else None, down)
 
     async def delete(self, key: str) -> None:
         self._path(key, "entry").unlink(missing_ok=True)

@@ -2,24 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TypeVar
-
-import msgspec
 from redis.exceptions import RedisError
 
 from adapters.redis.batch import BatchedGets
 from adapters.redis.client import unavailable_on_error
+from adapters.redis.decoding import decoded_or_miss
 from adapters.redis.envelope import decode_entry, decode_location, encode_entry, encode_location
 from adapters.redis.keys import location_key, weather_key
 from adapters.redis.topology import RedisClient
-from domain.model.counters import CounterName
 from domain.model.entry import CacheEntry
 from domain.model.weather import Location
 from ports.cache import LocationStore, StoreHealth, WeatherStore
 from ports.metrics import Metrics
-
-T = TypeVar("T")
 
 
 class DecodedEntries:
@@ -81,7 +75,9 @@ class RedisCache(WeatherStore, LocationStore, StoreHealth):
         self._put_fenced = client.register_script(_PUT_FENCED)
 
     async def get(self, key: str) -> CacheEntry | None:
-        return self._decode(await self._read(weather_key(key)), self._decoded.decode)
+        return decoded_or_miss(
+            await self._read(weather_key(key)), self._decoded.decode, self._metrics
+        )
 
     async def put(self, key: str, entry: CacheEntry, ttl_s: float) -> None:
         """Refused, silently, when the entry stored comes from a newer fetch (fence)."""
@@ -100,7 +96,7 @@ class RedisCache(WeatherStore, LocationStore, StoreHealth):
             await self._client.delete(weather_key(key))
 
     async def get_location(self, key: str) -> Location | None:
-        return self._decode(await self._read(location_key(key)), decode_location)
+        return decoded_or_miss(await self._read(location_key(key)), decode_location, self._metrics)
 
     async def put_location(self, key: str, location: Location, ttl_s: float) -> None:
         await self._write(location_key(key), encode_location(location), ttl_s)
@@ -113,14 +109,3 @@ class RedisCache(WeatherStore, LocationStore, StoreHealth):
     async def _write(self, name: str, raw: bytes, ttl_s: float) -> None:
         with unavailable_on_error("SET"):
             await self._client.set(name, raw, px=_px(ttl_s))
-
-    def _decode(self, raw: bytes | None, decode: Callable[[bytes], T]) -> T | None:
-        if raw is None:
-            return None
-        try:
-            return decode(raw)
-        except msgspec.DecodeError:
-            # Another version's envelope, truncated bytes or garbage: a miss, never an error.
-            if self._metrics is not None:
-                self._metrics.incr(CounterName.CORRUPT_ENTRIES)
-            return None

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import msgspec
-
 from adapters.lru import BoundedLru
 from adapters.redis.batch import BatchedGets
 from adapters.redis.breaker import RedisBreaker, guard_of
+from adapters.redis.decoding import decoded_or_miss
 from adapters.redis.gateway_envelope import decode_part, encode_part
 from adapters.redis.keys import city_name
 from adapters.redis.topology import RedisClient
-from domain.model.counters import CounterName
 from domain.model.gateway_part import MAX_PART_BYTES, StoredPart
 from ports.gateway_store import PartStore
 from ports.metrics import Metrics
@@ -55,7 +53,7 @@ class RedisPartStore(PartStore):
         # cluster one per shard, sent together), so a burst on one query is one round trip.
         with self._guarded("MGET"):
             raw = await self._gets.get_many(names)
-        parts = [self._decode(value) for value in raw]
+        parts = [decoded_or_miss(value, decode_part, self._metrics) for value in raw]
         for key, part in zip(keys, parts, strict=True):
             if part is not None and part.status == 200:
                 self._good.put(key, part)
@@ -74,13 +72,3 @@ class RedisPartStore(PartStore):
 
     def last_good(self, key: str) -> StoredPart | None:
         return self._good.get(key)
-
-    def _decode(self, raw: bytes | None) -> StoredPart | None:
-        if raw is None:
-            return None
-        try:
-            return decode_part(raw)
-        except msgspec.DecodeError:
-            if self._metrics is not None:
-                self._metrics.incr(CounterName.CORRUPT_ENTRIES)
-            return None

@@ -10,6 +10,7 @@ from typing import Any
 from redis.asyncio.client import PubSub
 from redis.asyncio.cluster import ClusterNode, RedisCluster
 
+from adapters.redis.wakeup_channels import WakeupChannels
 from adapters.watchers import Watchers
 from ports.lock import Signal, Watch
 
@@ -39,8 +40,7 @@ class ShardedWakeups:
         backoff_s: tuple[float, float] = (0.05, 2.0),
     ) -> None:
         self._cluster = cluster
-        self._head = head.encode()
-        self._tail = tail.encode()
+        self._channels = WakeupChannels.named(head, tail)
         self._poll_s = poll_s
         self._backoff_s = backoff_s
         self._pubsub = cluster.pubsub()
@@ -80,9 +80,6 @@ class ShardedWakeups:
         with contextlib.suppress(Exception):
             await self._pubsub.aclose()
 
-    def _channel(self, key: str) -> bytes:
-        return self._head + key.encode() + self._tail
-
     def _ensure_started(self) -> None:
         if self._supervisor is None:
             self._supervisor = asyncio.create_task(self._supervise())
@@ -95,7 +92,7 @@ class ShardedWakeups:
     async def _subscribe(self, key: str) -> None:
         try:
             await self._cluster.initialize()  # the slot map, if no command has read it yet
-            await self._pubsub.ssubscribe(self._channel(key))
+            await self._pubsub.ssubscribe(self._channels.of(key))
         except Exception:
             # Not subscribed: its waiters fall back on the lease's end; the next watch of
             # the key tries again.
@@ -114,7 +111,7 @@ class ShardedWakeups:
 
     async def _unsubscribe(self, key: str) -> None:
         try:
-            await self._pubsub.sunsubscribe(self._channel(key))
+            await self._pubsub.sunsubscribe(self._channels.of(key))
         except Exception:
             _add(self._leaving, key, -1)  # its shard is gone, and the subscription with it
 
@@ -154,11 +151,8 @@ class ShardedWakeups:
         kind, channel, data = message.get("type"), message.get("channel"), message.get("data")
         if not isinstance(channel, bytes):
             return
-        if not (channel.startswith(self._head) and channel.endswith(self._tail)):
-            return
-        try:
-            key = channel[len(self._head) : len(channel) - len(self._tail)].decode()
-        except UnicodeDecodeError:
+        key = self._channels.key_in(channel)
+        if key is None:
             return
         kind = kind.decode() if isinstance(kind, bytes) else kind
         if kind == "smessage" and isinstance(data, bytes):

@@ -10,6 +10,7 @@ from redis.asyncio import Redis
 
 from adapters.redis.errors import REDIS_ERRORS
 from adapters.redis.tasks import cancel_and_wait
+from adapters.redis.wakeup_channels import WakeupChannels
 from adapters.watchers import Watchers
 from ports.lock import Signal, Watch
 
@@ -31,8 +32,7 @@ class Wakeups:
         poll_s: float = 1.0,
     ) -> None:
         self._client = client
-        self._head = head.encode()
-        self._tail = tail.encode()
+        self._channels = WakeupChannels.named(head, tail)
         self._backoff_s = backoff_s
         self._poll_s = poll_s
         self._watchers = Watchers()
@@ -79,7 +79,7 @@ class Wakeups:
     async def _listen(self) -> None:
         pubsub = self._client.pubsub()
         try:
-            await pubsub.psubscribe(self._head + b"*" + self._tail)
+            await pubsub.psubscribe(self._channels.pattern())
             while True:
                 message = await pubsub.get_message(timeout=self._poll_s)
                 if message is None:
@@ -105,12 +105,13 @@ class Wakeups:
         channel, data = message.get("channel"), message.get("data")
         if not isinstance(channel, bytes) or not isinstance(data, bytes):
             return
+        key = self._channels.key_in(channel)
         try:
-            key = channel.removeprefix(self._head).removesuffix(self._tail).decode()
             signal = Signal(data.decode())
         except ValueError:  # UnicodeDecodeError included: not a message of ours
             return
-        self._watchers.notify(key, signal)
+        if key is not None:
+            self._watchers.notify(key, signal)
 
     def _wake_all(self) -> None:
         self._watchers.notify_all(Signal.TIMEOUT)

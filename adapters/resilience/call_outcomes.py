@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from adapters.resilience.circuit_breaker import CircuitBreaker
-from adapters.resilience.protection_config import blames_provider
 from adapters.resilience.quota import QuotaWindow, daily_limit_ends
 from domain.model.errors import (
     CityNotFound,
@@ -57,7 +56,7 @@ class CallOutcomes:
             await self._close_budget(error)
             raise
         except UpstreamUnavailable as error:
-            if blames_provider(error):
+            if error.blames_provider:
                 self.breaker.failed(error)
             else:
                 self.breaker.release()  # it answered: this city's problem, not the provider's

@@ -11,7 +11,7 @@ from typing import TypeVar
 
 from adapters.resilience.call_outcomes import CallOutcomes
 from adapters.resilience.circuit_breaker import BreakerState, CircuitBreaker
-from adapters.resilience.protection_config import ProtectionConfig, is_transient
+from adapters.resilience.protection_config import ProtectionConfig
 from adapters.resilience.quota import QuotaWindow
 from domain.model.errors import UpstreamUnavailable
 from ports.budget import UpstreamBudget
@@ -36,7 +36,7 @@ class Protection:
       `retries` times (0 or 1), after a jittered pause, only if a whole attempt still
       fits before the call's deadline;
     - a circuit breaker counts failed attempts: transport failures, HTTP timeouts, 5xx
-      (see blames_provider), once per attempt; an answer the caller refuses (an unknown
+      (each error's `blames_provider`), once per attempt; an answer the caller refuses (an unknown
       city, the gateway's 400) is a success; a body we cannot use leaves it as it was,
       and so does the backstop (each request answered in time: the time went elsewhere);
       while open it fails fast; when half-open exactly one call probes the upstream
@@ -100,7 +100,7 @@ class Protection:
             raise first from None  # the retry was turned away: report what really failed
 
     def _may_retry(self, error: UpstreamUnavailable, deadline: float) -> bool:
-        if self.config.retries < 1 or not is_transient(error):
+        if self.config.retries < 1 or not error.transient:
             return False
         if _now() + self.config.retry_delay_s[1] + self.config.call_timeout_s > deadline:
             return False  # no time left for a whole attempt: the caller hears the failure now

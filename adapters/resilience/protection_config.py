@@ -1,18 +1,8 @@
-"""ProtectionConfig: how hard one upstream is protected, and which failures deserve a retry."""
+"""ProtectionConfig: how hard one upstream is protected."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-from domain.model.errors import (
-    UpstreamBadResponse,
-    UpstreamRateLimited,
-    UpstreamRejectedKey,
-    UpstreamTimedOut,
-    UpstreamUnavailable,
-    UpstreamUnreadable,
-    WaitTimedOut,
-)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -34,21 +24,3 @@ class ProtectionConfig:
     retry_delay_s: tuple[float, float] = (0.05, 0.15)
     breaker_failures: int = 5
     breaker_reset_s: float = 30.0
-
-
-def is_transient(error: UpstreamUnavailable) -> bool:
-    """Refused or dropped connections and 5xx: worth one more try, unlike a 4xx, a body we
-    cannot use or a 429 (get_json raises those as the subclasses excluded here), and a
-    timeout: that upstream is slow, not flaky, and asking again doubles its load."""
-    excluded = UpstreamBadResponse | UpstreamRateLimited | UpstreamTimedOut | WaitTimedOut
-    return not isinstance(error, excluded)
-
-
-def blames_provider(error: UpstreamUnavailable) -> bool:
-    """What counts against the breaker: transport failures, timeouts and 5xx, and two
-    answers no city causes: a rejected key (it fails every call) and a body that is not
-    JSON. A 429 has its own window (QuotaWindow); any other body we cannot use (one
-    city's unusable answer, an odd 200, one over the size cap) is an answer: it works."""
-    if isinstance(error, UpstreamRejectedKey | UpstreamUnreadable):
-        return True
-    return not isinstance(error, UpstreamBadResponse | UpstreamRateLimited | WaitTimedOut)

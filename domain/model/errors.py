@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import ClassVar, TypeVar
 
 from domain.model.outcome import CacheOutcome
 
@@ -11,7 +11,12 @@ T = TypeVar("T")
 
 
 class SkycacheError(Exception):
-    """Base of every error Skycache raises on purpose."""
+    """Base of every error Skycache raises on purpose; `reason` says why, in words fit for
+    a log line or a client."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
 
 
 class InvalidQuery(SkycacheError):
@@ -54,13 +59,20 @@ class UpstreamUnavailable(SkycacheError):
 
     `attempted` is False when the call was turned away before any I/O (breaker open, a
     429 window, the call budget, no free call slot): then no upstream call was made, and
-    none is counted."""
+    none is counted.
+
+    Each kind says what it tells about the provider, for its protection
+    (adapters/resilience/protection.py): `blames_provider`, whether it counts against the
+    breaker (transport failures, timeouts and 5xx do); `transient`, whether one more try
+    may get an answer (refused or dropped connections and 5xx only)."""
+
+    blames_provider: ClassVar[bool] = True
+    transient: ClassVar[bool] = True
 
     def __init__(
         self, reason: str, *, retry_after_s: float | None = None, attempted: bool = True
     ) -> None:
         super().__init__(reason)
-        self.reason = reason
         self.retry_after_s = retry_after_s
         self.attempted = attempted
 
@@ -70,6 +82,9 @@ class UpstreamBadResponse(UpstreamUnavailable):
     that is not the answer its API documents. By itself it says nothing against the
     provider (it answered): it does not count against its breaker, and nothing of it is
     cached. The subclasses below say more: about one city, or against the provider."""
+
+    blames_provider: ClassVar[bool] = False
+    transient: ClassVar[bool] = False
 
 
 class UnusableAnswer(UpstreamBadResponse):
@@ -96,22 +111,36 @@ class UpstreamUnreadable(UpstreamBadResponse):
     truncated write, a Content-Encoding that does not decode): no city's answer looks
     like that, so unlike other bad responses it counts against the provider's breaker."""
 
+    blames_provider: ClassVar[bool] = True
+
 
 class UpstreamRejectedKey(UpstreamBadResponse):
     """The provider refused our credentials (401): every call fails until an operator
     fixes the key, so unlike other bad responses this one counts against its breaker."""
 
+    blames_provider: ClassVar[bool] = True
+
 
 class UpstreamTimedOut(UpstreamUnavailable):
-    """An HTTP request to the provider got no whole answer within UPSTREAM_TIMEOUT."""
+    """An HTTP request to the provider got no whole answer within UPSTREAM_TIMEOUT: that
+    upstream is slow, not flaky, and asking again would double its load."""
+
+    transient: ClassVar[bool] = False
 
 
 class UpstreamRateLimited(UpstreamUnavailable):
-    """The provider refused us for exceeding its quota (HTTP 429)."""
+    """The provider refused us for exceeding its quota (HTTP 429): it has its own window
+    (QuotaWindow), apart from the breaker."""
+
+    blames_provider: ClassVar[bool] = False
+    transient: ClassVar[bool] = False
 
 
 class WaitTimedOut(UpstreamUnavailable):
     """Another worker's fetch did not land before this request's deadline."""
+
+    blames_provider: ClassVar[bool] = False
+    transient: ClassVar[bool] = False
 
 
 class CacheUnavailable(SkycacheError):
@@ -132,7 +161,6 @@ class TooManyMisses(SkycacheError):
 
     def __init__(self, reason: str, *, retry_after_s: float) -> None:
         super().__init__(reason)
-        self.reason = reason
         self.retry_after_s = retry_after_s
 
 

@@ -8,7 +8,3 @@ from domain.model.errors import InvalidQuery
 class GatewayBadRequest(InvalidQuery):
     """An Open-Meteo request Skycache will not forward; `reason` goes to the client as
     Open-Meteo's `{"error": true, "reason": ...}`."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason

@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from importlib import metadata
 
 import msgspec
-from litestar import Litestar, get
+from litestar import Litestar
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 from litestar.types import ASGIApp
@@ -25,7 +25,7 @@ from entrypoints.http.middleware.dates import DatedAnswers
 from entrypoints.http.middleware.head import HeadAsGet
 from entrypoints.http.middleware.limits import RequestLimits
 from entrypoints.http.middleware.observed_app import ObservedApp
-from entrypoints.http.no_store import NO_STORE
+from entrypoints.http.no_store import get_of_the_moment
 from entrypoints.http.openapi import examples
 from entrypoints.http.openapi.config import openapi_config
 from entrypoints.http.probes.drain_signal import drain_on_sigterm
@@ -46,21 +46,13 @@ from entrypoints.http.weather.params import COORD_GRID_KEY, grid_of
 from entrypoints.http.weather.route import weather
 
 
-@get(
-    "/stats",
-    cache_control=NO_STORE,
-    summary="Cache counters summed over every worker",
-    responses=examples.STATS_ANSWERS,
-)
+@get_of_the_moment("/stats", "Cache counters summed over every worker", examples.STATS_ANSWERS)
 async def stats(services: NamedDependency[HttpServices]) -> StatsResponse:
     return msgspec.convert(await services.get_stats(), StatsResponse)
 
 
-@get(
-    "/healthz",
-    cache_control=NO_STORE,
-    summary="Whether Redis and the weather provider are answering",
-    responses=examples.HEALTH_ANSWERS,
+@get_of_the_moment(
+    "/healthz", "Whether Redis and the weather provider are answering", examples.HEALTH_ANSWERS
 )
 async def healthz(services: NamedDependency[HttpServices]) -> HealthResponse:
     return HealthResponse.from_domain(await services.check_health())

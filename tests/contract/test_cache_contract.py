@@ -156,13 +156,8 @@ async def test_a_reachable_backend_answers_ping(health: MemoryCache | RedisCache
 def unusable(
     reason: str = "forecast upstream sent an unusable body", provider: str | None = None
 ) -> CacheEntry:
-    return CacheEntry(
-        weather=None,
-        fetched_at=NOW,
-        fresh_until=NOW + 60,
-        stale_until=NOW + 60,
-        unusable=reason,
-        provider=provider,
+    return replace(
+        entry(None), fresh_until=NOW + 60, stale_until=NOW + 60, unusable=reason, provider=provider
     )
 
 
@@ -215,13 +210,7 @@ async def test_deleting_a_key_never_stored_is_no_error(cache: AnyCache) -> None:
 def fenced(fence: int, temperature: float) -> CacheEntry:
     """An entry written by the fetch that started at `fence` and found `temperature`."""
     weather = Weather(city="San Jose", temperature=temperature, humidity=None, description=None)
-    return CacheEntry(
-        weather=weather,
-        fetched_at=NOW,
-        fresh_until=NOW + 300,
-        stale_until=NOW + 600,
-        fence=fence,
-    )
+    return replace(entry(weather), fresh_until=NOW + 300, stale_until=NOW + 600, fence=fence)
 
 
 async def test_an_older_fetch_writing_after_a_newer_one_leaves_the_newer(

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from entrypoints.launcher import Launcher, LaunchError, free_port
+from entrypoints.launcher import Launcher, free_port
 from tests.deploy.recipe import (
     ROOT,
     lock_versions,
@@ -24,6 +24,7 @@ from tests.deploy.recipe import (
     run_command,
     stage_named,
 )
+from tests.support.processes import launched
 
 # No Docker engine here: the build stage's COPYs and `pip install` line run on the host (pip's
 # cache keeps it quick), then the installed CLI is started as the CMD starts it and stopped as
@@ -131,19 +132,16 @@ def served(image_venv: Path, tmp_path: Path) -> Iterator[tuple[Launcher, int, Pa
     }
     command = [_bin(image_venv, "skycache"), "serve", "--host", "127.0.0.1", "--port", str(port)]
     # cwd outside the repo: the app must come from the venv, not from the working tree.
-    app = Launcher(
+    app = launched(
+        "skycache",
         [*command, "--workers", "1"],
-        url=f"http://127.0.0.1:{port}",
+        port,
+        log,
+        timeout_s=30,
         env=env,
         cwd=tmp_path,
-        log=log,
-        name="skycache",
         probe_timeout_s=1.0,
     )
-    try:
-        app.start(timeout_s=30)
-    except LaunchError as failed:
-        pytest.fail(str(failed))
     try:
         yield app, port, log
     finally:

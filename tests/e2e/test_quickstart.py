@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from entrypoints.launcher import Launcher, LaunchError, free_port
+from entrypoints.launcher import free_port
 from entrypoints.settings import documented_variables
+from tests.support.processes import launched
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -50,20 +51,17 @@ def test_the_quick_start_serves_san_jose_offline_on_the_first_try(tmp_path: Path
     env.update(PORT=str(port), REDIS_URL=f"redis://127.0.0.1:{free_port()}/0")
     log = tmp_path / "make-run.log"
     # Only /healthz is polled: the first weather request is the README's own.
-    server_process = Launcher(
+    server_process = launched(
+        "make run",
         ["sh", "-c", server],
-        url=f"http://127.0.0.1:{port}",
+        port,
+        log,
+        timeout_s=300,
         env=env,
         cwd=ROOT,
-        log=log,
-        name="make run",
         grace_s=20.0,
     )
     try:
-        try:
-            server_process.start(timeout_s=300)
-        except LaunchError as failed:
-            pytest.fail(str(failed))
         for command in clients:
             local = command.replace("localhost:8000", f"localhost:{port}")
             done = subprocess.run(

@@ -19,7 +19,6 @@ from domain.model.errors import (
     UpstreamRateLimited,
     UpstreamTimedOut,
     UpstreamUnavailable,
-    UpstreamUnreadable,
 )
 from domain.model.query import WeatherQuery
 from domain.use_cases.geocoding import CachedGeocoder
@@ -104,16 +103,10 @@ async def test_the_wmo_weather_code_becomes_a_description(
     assert weather.description == description
 
 
-# mode -> the error, its reason, and whether the provider still counts as healthy: a
-# body it cannot use for one city is an answer, not a sign the upstream is down.
+# mode -> the error, its reason, and whether the provider still counts as healthy; the
+# failures every HTTP provider shares are in test_provider_failures.py.
 FAILURES = [
-    ("error500", UpstreamUnavailable, "upstream answered 500", False),
-    ("error429", UpstreamRateLimited, "upstream answered 429: Minutely API request limit", False),
     ("error400", UnusableAnswer, "upstream answered 400: Cannot initialize", True),
-    ("bad_json", UpstreamUnreadable, "upstream sent an unusable body", False),
-    ("missing_fields", UnusableAnswer, "upstream sent an unusable body", True),
-    ("wrong_shape", UnusableAnswer, "upstream sent an unusable body", True),
-    ("refuse", UpstreamUnavailable, "upstream connection failed", False),
 ]
 
 

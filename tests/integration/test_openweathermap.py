@@ -12,13 +12,10 @@ from adapters.providers.openweathermap import OpenWeatherMapProvider
 from domain.model.admission import UpstreamCall
 from domain.model.errors import (
     CityNotFound,
-    UnusableAnswer,
     UpstreamBadResponse,
-    UpstreamRateLimited,
     UpstreamRejectedKey,
     UpstreamTimedOut,
     UpstreamUnavailable,
-    UpstreamUnreadable,
 )
 from domain.model.query import WeatherQuery
 from tests.support.fake_open_meteo import closed_port_url
@@ -109,17 +106,13 @@ async def test_a_404_that_is_not_owms_city_not_found_is_a_bad_response(
         await provider.current(SAN_JOSE, UpstreamCall())
 
 
-# mode -> the error, its reason, and whether the provider still counts as healthy (a body
-# unusable for one city is an answer; a rejected key fails every call).
+# mode -> the error, its reason, and whether the provider still counts as healthy (a
+# rejected key fails every call); the failures every HTTP provider shares are in
+# test_provider_failures.py.
 FAILURES = [
     ("error401", UpstreamRejectedKey, "openweathermap rejected the API key (401)", False),
-    ("error429", UpstreamRateLimited, "openweathermap upstream answered 429: Your account", False),
     ("error500", UpstreamUnavailable, "openweathermap upstream answered 500: Internal", False),
     ("error503", UpstreamUnavailable, "openweathermap upstream answered 503", False),
-    ("bad_json", UpstreamUnreadable, "openweathermap upstream sent an unusable body", False),
-    ("missing_fields", UnusableAnswer, "openweathermap upstream sent an unusable body", True),
-    ("wrong_shape", UnusableAnswer, "openweathermap upstream sent an unusable body", True),
-    ("refuse", UpstreamUnavailable, "openweathermap upstream connection failed", False),
 ]
 
 

@@ -5,9 +5,12 @@ from __future__ import annotations
 import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
 import pytest
+
+from entrypoints.launcher import Launcher, LaunchError
 
 
 class Startable(Protocol):
@@ -41,3 +44,16 @@ def stop(process: subprocess.Popen[Any], grace_s: float) -> None:
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
+
+
+def launched(
+    name: str, command: list[str], port: int, log: Path, *, timeout_s: float, **options: Any
+) -> Launcher:
+    """`command`, serving on 127.0.0.1:`port` with its output in `log`, started; one that
+    is not ready within `timeout_s` fails the test with the tail of its log (Launcher has
+    stopped it)."""
+    app = Launcher(command, url=f"http://127.0.0.1:{port}", log=log, name=name, **options)
+    try:
+        return app.start(timeout_s=timeout_s)
+    except LaunchError as failed:
+        pytest.fail(str(failed))

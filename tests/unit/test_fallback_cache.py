@@ -78,32 +78,6 @@ async def test_an_entry_another_process_wrote_is_kept_once_read(
     assert await cache.get_location("boise") == BOISE_LOCATION
 
 
-async def test_a_city_never_seen_is_still_unavailable_while_down(
-    shared: SwitchableCache, cache: FallbackCache
-) -> None:
-    shared.down = True
-    with pytest.raises(CacheUnavailable):
-        await cache.get("boise")
-
-
-async def test_writes_while_down_are_kept_locally_and_the_error_still_surfaces(
-    shared: SwitchableCache, cache: FallbackCache
-) -> None:
-    shared.down = True
-    with pytest.raises(CacheUnavailable):
-        await cache.put("boise", BOISE, 60)
-    assert await cache.get("boise") == BOISE
-
-
-async def test_the_shared_cache_wins_while_it_is_up(
-    shared: SwitchableCache, cache: FallbackCache
-) -> None:
-    await cache.put("boise", BOISE, 60)
-    await shared.put("boise", BOISE, 1.0)
-    shared.clock.advance(1.0)  # expired in the shared cache
-    assert await cache.get("boise") is None
-
-
 async def test_the_local_copy_is_bounded(shared: SwitchableCache, cache: FallbackCache) -> None:
     for key in ("a", "b", "c"):
         await cache.put(key, BOISE, 60)

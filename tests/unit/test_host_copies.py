@@ -62,25 +62,10 @@ async def test_a_write_the_shared_cache_refused_is_read_by_a_sibling_worker(
     assert await worker(shared, tmp_path, clock).get("boise") == BOISE  # another worker
 
 
-async def test_a_read_with_no_copy_is_refused_as_before(
-    shared: DownForLocations, tmp_path: Path, clock: FakeClock
-) -> None:
-    shared.down = True
-    with pytest.raises(CacheUnavailable):
-        await worker(shared, tmp_path, clock).get("boise")
-
-
 async def test_a_copy_lives_no_longer_than_its_ttl(copied: HostCopies, clock: FakeClock) -> None:
     clock.advance(301)
     with pytest.raises(CacheUnavailable):
         await copied.get("boise")
-
-
-async def test_the_shared_cache_is_read_again_once_it_answers(
-    copied: HostCopies, shared: DownForLocations
-) -> None:
-    shared.down = False
-    assert await copied.get("boise") is None  # Redis came back without it: a miss
 
 
 async def test_a_delete_removes_the_copy(copied: HostCopies) -> None:

@@ -11,8 +11,9 @@ from typing import cast
 
 from litestar.config.cors import CORSConfig
 from litestar.datastructures import MutableScopeHeaders
-from litestar.enums import ScopeType
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.types import ASGIApp, HTTPScope, Message, Receive, Send
+
+from entrypoints.http.middleware.http_only import HttpOnlyWrapper
 
 # Safelisted response headers need no listing; these do, for scripts to read them.
 EXPOSED = ["Age", "ETag", "Retry-After", "X-Cache"]
@@ -35,18 +36,15 @@ def cors_config(origins: tuple[str, ...]) -> CORSConfig | None:
     )
 
 
-class CorsFastPath:
+class CorsFastPath(HttpOnlyWrapper):
     """ASGI wrapper around the fast path and the app: what the app's CORS middleware left
     without CORS headers (the fast path's answers) gets them; everything gets Vary."""
 
     def __init__(self, app: ASGIApp, config: CORSConfig) -> None:
-        self._app = app
+        super().__init__(app)
         self._config = config
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != ScopeType.HTTP:
-            await self._app(scope, receive, send)
-            return
+    async def handle(self, scope: HTTPScope, receive: Receive, send: Send) -> None:
         origin = _origin(scope)
         allowed = origin is not None and self._config.is_origin_allowed(origin)
 
@@ -66,7 +64,7 @@ class CorsFastPath:
         await self._app(scope, receive, with_cors)
 
 
-def _origin(scope: Scope) -> str | None:
+def _origin(scope: HTTPScope) -> str | None:
     for name, value in scope["headers"]:
         if name == b"origin":
             return value.decode("latin-1")

@@ -14,8 +14,9 @@ from collections.abc import Callable, Iterable
 from email.utils import formatdate
 from typing import cast
 
-from litestar.enums import ScopeType
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.types import ASGIApp, HTTPScope, Message, Receive, Send
+
+from entrypoints.http.middleware.http_only import HttpOnlyWrapper
 
 
 @functools.lru_cache(maxsize=4096)
@@ -28,17 +29,14 @@ def date_now(clock: Callable[[], float] = time.time) -> bytes:
     return http_date(int(clock()))
 
 
-class DatedAnswers:
+class DatedAnswers(HttpOnlyWrapper):
     """ASGI wrapper: an answer started without a Date gets one (RFC 9110 6.6.1)."""
 
     def __init__(self, app: ASGIApp, clock: Callable[[], float] = time.time) -> None:
-        self._app = app
+        super().__init__(app)
         self._clock = clock
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != ScopeType.HTTP:
-            await self._app(scope, receive, send)
-            return
+    async def handle(self, scope: HTTPScope, receive: Receive, send: Send) -> None:
 
         async def dated(message: Message) -> None:
             if message["type"] == "http.response.start":

@@ -6,12 +6,12 @@ import logging
 import time
 from typing import Any
 
-from litestar.enums import ScopeType
-from litestar.types import ASGIApp, HTTPScope, Message, Receive, Scope, Send
+from litestar.types import ASGIApp, HTTPScope, Message, Receive, Send
 
 from adapters.observability.prometheus_instruments import Instruments
 from domain.model.gateway import Api
 from entrypoints.http.middleware.access_log import AccessLog
+from entrypoints.http.middleware.http_only import HttpOnlyWrapper
 from entrypoints.http.weather import WEATHER_PATH
 
 log = logging.getLogger("skycache.access")
@@ -43,7 +43,7 @@ def route_of(path: str) -> str:
     return "/schema" if path.startswith("/schema") else "unmatched"
 
 
-class ObservedApp:
+class ObservedApp(HttpOnlyWrapper):
     """Wraps the app behind the near cache: each request is counted, timed and logged.
 
     The near cache's hits never get here: it reports them through `near_hit()`, which
@@ -54,7 +54,7 @@ class ObservedApp:
     def __init__(
         self, app: ASGIApp, instruments: Instruments, *, access_log: AccessLog | None
     ) -> None:
-        self._app = app
+        super().__init__(app)
         self._instruments = instruments
         self._batch = instruments.batch
         self._near_hits = instruments.requests.labels(WEATHER_PATH, "200", "HIT")
@@ -78,10 +78,7 @@ class ObservedApp:
         """A request refused in front of the app (RATE_LIMIT's 429): counted and logged."""
         self._record(scope, 429, "", 0.0)
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != ScopeType.HTTP:
-            await self._app(scope, receive, send)
-            return
+    async def handle(self, scope: HTTPScope, receive: Receive, send: Send) -> None:
         started = time.perf_counter()
         seen: list[Any] = [500, ""]  # status, X-Cache; 500 if the app died before answering
 

@@ -7,13 +7,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from decimal import Decimal
 
-from litestar.enums import ScopeType
-from litestar.types import ASGIApp, HTTPScope, Message, Receive, Scope, Send
+from litestar.types import ASGIApp, HTTPScope, Message, Receive, Send
 from opentelemetry import context, propagate, trace
 from opentelemetry.propagators.textmap import Getter
 from opentelemetry.trace import SpanKind, StatusCode
 
 from adapters.observability.tracing import SERVER_SPAN
+from entrypoints.http.middleware.http_only import HttpOnlyWrapper
 from entrypoints.http.middleware.observed_app import route_of
 from entrypoints.http.weather import WEATHER_PATH
 from entrypoints.http.weather.params import params_of
@@ -39,22 +39,19 @@ class _Headers(Getter[Iterable[tuple[bytes, bytes]]]):
 _GETTER = _Headers()
 
 
-class TracedApp:
+class TracedApp(HttpOnlyWrapper):
     """Wraps the whole app: an unsampled request costs one sampling decision and the
     context switch; only a sampled one reads the answer's status and X-Cache."""
 
     def __init__(self, app: ASGIApp, tracer: trace.Tracer, *, grid: Decimal) -> None:
-        self._app = app
+        super().__init__(app)
         self._tracer = tracer
         self._grid = grid
         # The headers the configured propagators read (traceparent, tracestate, baggage by
         # default): most requests carry none, and then extracting is skipped.
         self._fields = frozenset(f.encode("latin-1") for f in propagate.get_global_textmap().fields)
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != ScopeType.HTTP:
-            await self._app(scope, receive, send)
-            return
+    async def handle(self, scope: HTTPScope, receive: Receive, send: Send) -> None:
         headers = scope["headers"]
         fields = self._fields
         if any(name in fields for name, _ in headers):

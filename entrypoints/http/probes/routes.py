@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import enum
 
-from litestar import Response, get
+from litestar import Response
 from litestar.datastructures import State
 
-from entrypoints.http.no_store import NO_STORE
+from entrypoints.http.no_store import get_of_the_moment
 from entrypoints.http.openapi.examples import LIVE_ANSWERS, READY_ANSWERS
 from entrypoints.http.schemas import ProbeResponse
 
@@ -39,21 +39,15 @@ class Readiness:
         self.phase = Phase.DRAINING
 
 
-@get(
-    "/livez",
-    cache_control=NO_STORE,
-    summary="Whether the process answers (never asks Redis or the upstream)",
-    responses=LIVE_ANSWERS,
+@get_of_the_moment(
+    "/livez", "Whether the process answers (never asks Redis or the upstream)", LIVE_ANSWERS
 )
 async def livez() -> ProbeResponse:
     return ProbeResponse(status="alive")
 
 
-@get(
-    "/readyz",
-    cache_control=NO_STORE,
-    summary="Whether to route requests here: 503 only while starting and draining",
-    responses=READY_ANSWERS,
+@get_of_the_moment(
+    "/readyz", "Whether to route requests here: 503 only while starting and draining", READY_ANSWERS
 )
 async def readyz(state: State) -> Response[ProbeResponse]:
     readiness: Readiness = state[READINESS_KEY]

@@ -14,6 +14,7 @@ from urllib.parse import parse_qsl
 
 import msgspec
 
+from tests.support.control import apply_control
 from tests.support.fake_open_meteo import faults, gateway_flatbuffers, gateway_json
 from tests.support.fake_open_meteo.gateway_query import FakeQuery, Refused, read_query
 from tests.support.fake_open_meteo.gateway_series import epoch, sections
@@ -51,24 +52,15 @@ class GatewayState:
     meta: dict[str, Any] | None = None
 
     def apply(self, control: GatewayControl) -> None:
-        given = msgspec.structs.asdict(control)
-        if given.pop("new_run"):
+        if control.new_run:  # first: a run_available_at given beside it wins
             self.run += 1
             self.run_available_at = int(time.time())
-        for name, value in given.items():
-            if value is not msgspec.UNSET:
-                setattr(self, name, _KNOBS.get(name, _as_given)(value))
+        convert = {"today": date.fromisoformat}
+        apply_control(self, control, convert=convert, besides=("new_run",))
 
     def view(self) -> dict[str, Any]:
         keys = ("mode", "latency_s", "run", "run_available_at")
         return {k: getattr(self, k) for k in keys} | {"today": self.today.isoformat()}
-
-
-def _as_given(value: Any) -> Any:
-    return value
-
-
-_KNOBS = {"latency_s": lambda value: max(value, 0.0), "today": date.fromisoformat}
 
 
 def too_long(path: str, query_string: bytes) -> bool:

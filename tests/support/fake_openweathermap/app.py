@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 import msgspec
 
+from tests.support.control import apply_control
 from tests.support.fake_open_meteo import faults
 from tests.support.fake_open_meteo.upstream import FakeUpstream, Route, reply, reply_bytes
 from tests.support.fake_openweathermap import payloads
@@ -34,12 +35,7 @@ class State:
     calls: int = 0
 
     def apply(self, control: Control) -> None:
-        if control.mode is not msgspec.UNSET:
-            self.mode = control.mode
-        if control.latency_s is not msgspec.UNSET:
-            self.latency_s = max(control.latency_s, 0.0)
-        if control.accept_any is not msgspec.UNSET:
-            self.accept_any = control.accept_any
+        apply_control(self, control)
 
     def view(self) -> dict[str, Any]:
         keys = ("mode", "latency_s", "accept_any")
