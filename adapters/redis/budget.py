@@ -90,11 +90,8 @@ class RedisWindows:
             await self._refund(keys=[self._key(name)], args=args)
 
     async def close(self, name: str, until: float, now: float) -> None:
-        args = [
-            repr(until),
-            repr(now + self._probe_every_s),
-            max(math.ceil((until - now) * 1000), 1000),
-        ]
+        closure_ms = max(math.ceil((until - now) * 1000), 1000)
+        args: list[str | int] = [repr(until), repr(now + self._probe_every_s), closure_ms]
         with unavailable_on_error("budget close"):
             await self._close(keys=[self._key(name)], args=args)
 
