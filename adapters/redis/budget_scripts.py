@@ -34,7 +34,7 @@ end
 local state, stale, workers = {}, {}, 0
 local flat = redis.call('HGETALL', key)
 for j = 1, #flat, 2 do
-  local label, bucket = string.match(flat[j], '^(%a+):(%-?%d+)$')
+  local label, bucket = string.match(flat[j], '^(.+):(%-?%d+)$')
   local w = label and label ~= 'w' and by_label[label]
   if w and tonumber(bucket) < w.oldest then
     stale[#stale + 1] = flat[j]

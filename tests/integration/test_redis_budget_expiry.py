@@ -91,3 +91,15 @@ async def test_a_spend_while_closed_keeps_the_hash_until_the_closure_ends(
     closed = Ask((MINUTE,), (MINUTE,), Mine(((),), Closure(NOW + 7_200.0, NOW + 600.0)), 1)
     assert not (await windows.spend("open-meteo", closed, NOW)).granted
     assert 7_190_000 < await redis_client.pttl(KEY) <= 7_200_000
+
+
+async def test_buckets_that_left_their_window_leave_the_hash(
+    redis_client: Redis, windows: RedisWindows
+) -> None:
+    for second in range(121):
+        await windows.spend("open-meteo", ask(MINUTE), NOW + second)
+    # The 61 buckets from 60 s before the last spend to it (the oldest counted whole),
+    # then `created` and this worker's mark: the hash never grows with time.
+    fields = await redis_client.hkeys(KEY)
+    assert len(fields) == 63
+    assert b"minute:1440060" in fields and b"minute:1440059" not in fields
