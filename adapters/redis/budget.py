@@ -5,8 +5,8 @@ against every window (minute, hour, day) and counted in all of them or in none, 
 ceiling that depends on its priority, and refused with the time until it would fit;
 `limits` checks one window per round trip, counts a refused second window's first one
 anyway (a moving window cannot be given back), and keys each limit by its size, so the
-priorities' ceilings could not share a count. The keys of one name share a hash tag:
-on a Redis Cluster the script's keys are in one slot.
+priorities' ceilings could not share a count. All the state of one name is one hash
+(adapters/redis/budget_scripts.py): on a Redis Cluster each script touches one slot.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import math
 import secrets
 from dataclasses import dataclass
 
-from adapters.redis.budget_scripts import REFUND, SPEND
+from adapters.redis.budget_scripts import CLOSE, REFUND, SPEND
 from adapters.redis.budget_windows import Ceiling, Closure, Mine, Verdict
 from adapters.redis.client import unavailable_on_error
 from adapters.redis.keys import BUDGET_PREFIX
@@ -56,44 +56,45 @@ class RedisWindows:
         self._worker = secrets.token_hex(8)
         self._spend = client.register_script(SPEND)
         self._refund = client.register_script(REFUND)
+        self._close = client.register_script(CLOSE)
 
-    def _key(self, name: str, suffix: str) -> str:
-        return f"{self._prefix}{{{name}}}:{suffix}"
+    def _key(self, name: str) -> str:
+        return f"{self._prefix}{{{name}}}:windows"
 
     async def spend(self, name: str, ask: Ask, now: float, cost: int = 1) -> Verdict:
-        keys = [
-            self._key(name, "closed"),
-            self._key(name, "workers"),
-            *(self._key(name, c.limit.label) for c in ask.shared),
-        ]
         closure = ask.mine.closure or Closure(0.0, 0.0)
         args: list[str | int | float] = [
             repr(now), cost, repr(self._probe_every_s), self._worker, ask.shares,
             int(self._settle), repr(closure.until), repr(closure.probe_at),
         ]  # fmt: skip
         for c, own, buckets in zip(ask.shared, ask.own, ask.mine.buckets, strict=True):
-            args += [repr(c.limit.period_s), repr(c.bucket_s), c.ceiling, own.ceiling]
+            args += [
+                c.limit.label,
+                repr(c.limit.period_s),
+                repr(c.bucket_s),
+                c.ceiling,
+                own.ceiling,
+            ]
             args += [len(buckets), *(n for pair in buckets for n in pair)]
         with unavailable_on_error("budget script"):
-            granted, probe, wait = await self._spend(keys=keys, args=args)
+            granted, probe, wait = await self._spend(keys=[self._key(name)], args=args)
         return Verdict(bool(granted), probe=bool(probe), wait_s=float(wait))
 
     async def refund(
         self, name: str, ceilings: tuple[Ceiling, ...], at: float, cost: int = 1
     ) -> None:
-        keys = [self._key(name, c.limit.label) for c in ceilings]
-        args: list[str | int | float] = [repr(at), cost, *(repr(c.bucket_s) for c in ceilings)]
+        args: list[str | int | float] = [repr(at), cost]
+        for c in ceilings:
+            args += [c.limit.label, repr(c.bucket_s)]
         with unavailable_on_error("budget refund"):
-            await self._refund(keys=keys, args=args)
+            await self._refund(keys=[self._key(name)], args=args)
 
     async def close(self, name: str, until: float, now: float) -> None:
-        key = self._key(name, "closed")
+        closure_ms = max(math.ceil((until - now) * 1000), 1000)
+        args: list[str | int] = [repr(until), repr(now + self._probe_every_s), closure_ms]
         with unavailable_on_error("budget close"):
-            async with self._client.pipeline(transaction=True) as pipe:
-                pipe.hset(key, mapping={"until": until, "probe_at": now + self._probe_every_s})
-                pipe.expire(key, max(math.ceil(until - now), 1))
-                await pipe.execute()
+            await self._close(keys=[self._key(name)], args=args)
 
     async def reopen(self, name: str) -> None:
         with unavailable_on_error("budget reopen"):
-            await self._client.delete(self._key(name, "closed"))
+            await self._client.hdel(self._key(name), "until", "probe_at")

@@ -29,6 +29,15 @@ class Ceiling:
 
 
 @dataclass(frozen=True, slots=True)
+class Ceilings:
+    """A name's windows: `shared` by every process (in Redis), `own` this process's share
+    of them, for when it counts alone."""
+
+    shared: tuple[Ceiling, ...]
+    own: tuple[Ceiling, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Verdict:
     granted: bool
     probe: bool = False  # the one call let through to a closed upstream

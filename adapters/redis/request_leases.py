@@ -14,8 +14,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 
-from adapters.redis.budget_windows import Ceiling
-from adapters.redis.shared_budget import SharedWindows, share
+from adapters.redis.shared_budget import SharedWindows, whole
 from domain.model.admission import BudgetLimit
 from ports.budget import RequestLimit
 from ports.clock import Clock
@@ -54,9 +53,7 @@ class LeasedRequestLimit(RequestLimit):
     """
 
     def __init__(self, limit: BudgetLimit, windows: SharedWindows, clock: Clock) -> None:
-        self._shared = (Ceiling(limit, limit.calls),)
-        own = share(limit, windows.shares)
-        self._own = (Ceiling(own, own.calls),)
+        self._ceilings = whole(limit, windows.shares)
         self._lasts_s = min(limit.period_s / 12, LEASE_S_MAX)
         self._most = max(limit.calls // (LEASE_PART * windows.shares), 1)
         self._windows = windows
@@ -89,17 +86,17 @@ class LeasedRequestLimit(RequestLimit):
                 # Given back first (taken from the lease before any await, so only once):
                 # near the limit another worker may be the one that needs them.
                 left, old.left = old.left, 0
-                await self._windows.refund(client, self._shared, self._own, old.taken_at, left)
+                await self._windows.refund(client, self._ceilings, old.taken_at, left)
             return await self._take(client, size, now)
         finally:
             del self._renewing[client]
             done.set_result(None)
 
     async def _take(self, client: str, size: int, now: float) -> float | None:
-        verdict = await self._windows.spend(client, self._shared, self._own, now, size)
+        verdict = await self._windows.spend(client, self._ceilings, now, size)
         if not verdict.granted and size > 1:
             size = 1
-            verdict = await self._windows.spend(client, self._shared, self._own, now, size)
+            verdict = await self._windows.spend(client, self._ceilings, now, size)
         self._sweep(now)
         if not verdict.granted:
             # Remembered a while: a client over its limit costs no Redis call per request.

@@ -16,7 +16,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from adapters.redis.breaker import RedisBreaker
 from adapters.redis.budget import Ask, RedisWindows
-from adapters.redis.budget_windows import Ceiling, LocalWindows, Verdict
+from adapters.redis.budget_windows import Ceiling, Ceilings, LocalWindows, Verdict
 from domain.model.admission import PROBE_EVERY_S, Admission, BudgetLimit, Priority
 from domain.model.errors import CacheUnavailable, TooManyMisses, UpstreamBudgetSpent
 from ports.budget import MissBudget, UpstreamBudget
@@ -43,20 +43,15 @@ class SharedWindows:
     def _guarded(self, what: str) -> contextlib.AbstractContextManager[None]:
         return self._breaker.call(what) if self._breaker else contextlib.nullcontext()
 
-    async def spend(
-        self,
-        name: str,
-        shared: tuple[Ceiling, ...],
-        own: tuple[Ceiling, ...],
-        now: float,
-        cost: int = 1,
-    ) -> Verdict:
-        """`cost` calls at once, all or none: `shared` applies in Redis, `own` (the shares)
-        when counting alone."""
+    async def spend(self, name: str, ceilings: Ceilings, now: float, cost: int = 1) -> Verdict:
+        """`cost` calls at once, all or none: the shared ceilings apply in Redis, the own
+        (the shares) when counting alone."""
+        own = ceilings.own
         if self._redis is not None:
             try:
                 with self._guarded("budget"):
-                    ask = Ask(shared, own, self._local.mine(name, own, now), self.shares)
+                    mine = self._local.mine(name, own, now)
+                    ask = Ask(ceilings.shared, own, mine, self.shares)
                     verdict = await self._redis.spend(name, ask, now, cost)
             except CacheUnavailable as error:
                 if _may_have_run(error):
@@ -71,19 +66,12 @@ class SharedWindows:
                 return verdict
         return self._local.spend(name, own, now, cost)
 
-    async def refund(
-        self,
-        name: str,
-        shared: tuple[Ceiling, ...],
-        own: tuple[Ceiling, ...],
-        at: float,
-        cost: int = 1,
-    ) -> None:
+    async def refund(self, name: str, ceilings: Ceilings, at: float, cost: int = 1) -> None:
         """Take back `cost` calls granted at `at`: they were never made."""
-        self._local.uncount(name, own, at, cost)
+        self._local.uncount(name, ceilings.own, at, cost)
         if self._redis is not None:
             with contextlib.suppress(CacheUnavailable), self._guarded("budget refund"):
-                await self._redis.refund(name, shared, at, cost)
+                await self._redis.refund(name, ceilings.shared, at, cost)
 
     async def close(self, name: str, until: float, now: float) -> None:
         # Locally too: a Redis outage later must not forget that the upstream is closed.
@@ -113,6 +101,12 @@ def cost_of(weight: float) -> int:
 def share(limit: BudgetLimit, shares: int) -> BudgetLimit:
     """One process's part of `limit`; rounded down, but never nothing at all."""
     return BudgetLimit(max(limit.calls // shares, 1), limit.period_s, limit.label)
+
+
+def whole(limit: BudgetLimit, shares: int) -> Ceilings:
+    """`limit` as one window every call may fill, and this process's share of it."""
+    own = share(limit, shares)
+    return Ceilings((Ceiling(limit, limit.calls),), (Ceiling(own, own.calls),))
 
 
 Refusal = TypeVar("Refusal", UpstreamBudgetSpent, TooManyMisses)
@@ -145,13 +139,8 @@ class SharedUpstreamBudget(UpstreamBudget):
     async def spend(self, upstream: str, priority: Priority, weight: float = 1.0) -> bool:
         limits = self._limits.get(upstream, ())
         own = tuple(share(limit, self._windows.shares) for limit in limits)
-        verdict = await self._windows.spend(
-            upstream,
-            self._ceilings(limits, priority),
-            self._ceilings(own, priority),
-            self._clock.now(),
-            cost_of(weight),
-        )
+        ceilings = Ceilings(self._ceilings(limits, priority), self._ceilings(own, priority))
+        verdict = await self._windows.spend(upstream, ceilings, self._clock.now(), cost_of(weight))
         if not verdict.granted:
             why = f"{upstream} upstream budget has no room for {priority.value} calls now; next in"
             raise _refused(UpstreamBudgetSpent, verdict, why)
@@ -168,16 +157,14 @@ class ClientMissBudget(MissBudget):
     """Each client's fetches (its misses, and the refreshes its reads start), within `limit`."""
 
     def __init__(self, limit: BudgetLimit, windows: SharedWindows, clock: Clock) -> None:
-        self._shared = (Ceiling(limit, limit.calls),)
-        own = share(limit, windows.shares)
-        self._own = (Ceiling(own, own.calls),)
+        self._ceilings = whole(limit, windows.shares)
         self._limit = limit
         self._windows = windows
         self._clock = clock
 
     async def take(self, client: str, weight: float = 1.0) -> float:
         now = self._clock.now()
-        verdict = await self._windows.spend(client, self._shared, self._own, now, cost_of(weight))
+        verdict = await self._windows.spend(client, self._ceilings, now, cost_of(weight))
         if not verdict.granted:
             why = (
                 f"more than {self._limit.calls} upstream fetches per {self._limit.label} "
@@ -187,4 +174,4 @@ class ClientMissBudget(MissBudget):
         return now
 
     async def refund(self, client: str, taken_at: float) -> None:
-        await self._windows.refund(client, self._shared, self._own, taken_at)
+        await self._windows.refund(client, self._ceilings, taken_at)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from collections.abc import AsyncIterator
 
@@ -15,24 +16,44 @@ from entrypoints.container import Container, HttpServices, opened_services
 from entrypoints.settings import Settings
 from tests.support.fake_open_meteo import FakeOpenMeteo
 from tests.support.redis_server import LocalRedisServer
+from tests.unit.fakes import FakeClock
 
 pytestmark = pytest.mark.integration
 
 # Measured on this test's own redis-server (INFO commandstats counts the commands a script
-# runs too), for a cold city after another one already loaded the scripts:
+# runs too), for a cold city after another one already loaded the scripts and made the
+# budget's keys:
 # - before the cold path read once: 51 commands, 6 GETs (the entry 3 times: the fast path,
 #   the full call, the peek under the lease; the location twice: the admission priority,
 #   the geocoder's cache; the lease's release 1);
-# - now: 49 commands, 4 GETs: the entry once before the lease (the fast path's read is
-#   handed on) and once under it (a fetch another worker finished meanwhile), the location
-#   once (the geocoder's read also sets the admission priority), the lease's release;
+# - then 49, 4 GETs: the entry once before the lease (the fast path's read is handed on)
+#   and once under it (a fetch another worker finished meanwhile), the location once (the
+#   geocoder's read also sets the admission priority), the lease's release;
 # - with fenced writes, 51 again: the entry's write became a script (EVALSHA) that
-#   compares fences (a GET) before its SET, in the write's one round trip; the reads stay
-#   at 4 (5 GETs counted, one of them the write's compare).
-# The others are the lease, the entry's and location's writes, and the upstream and
-# per-client budgets (adapters/redis/budget_scripts.py).
+#   compares fences (a GET) before its SET; 38 of the 51 were the budget scripts' (3 runs:
+#   a HGET, HSETNX, HLEN, HMGET and PEXPIRE each, then a HGETALL, HINCRBY and PEXPIRE per
+#   window and key: minute, hour and day for each of the two upstream calls, one for the
+#   client's);
+# - now 22: a name's windows, workers and closure are one hash, read with one HGETALL
+#   and written with one HSET; its expiry is set only when it is made, when a worker puts
+#   its spend back, or when a bucket begins that the expiry may not outlive.
 BEFORE = 51
-GETS = 5
+AFTER = Counter(
+    {
+        # the lease's acquire (its SET NX) and release (its GET, DEL and PUBLISH); the
+        # fenced write (its GET and SET); the upstream budget for the geocoding call and
+        # the forecast call, and the client's miss budget (a HGETALL and a HSET each)
+        "evalsha": 6,
+        # the entry before the lease and under it, the location, the lease's release
+        # compare, the fenced write's compare
+        "get": 5,
+        "set": 3,  # the lease, the entry, the location
+        "del": 1,
+        "publish": 1,
+        "hgetall": 3,
+        "hset": 3,
+    }
+)
 
 
 async def _commandstats(client: Redis) -> Counter[str]:
@@ -55,6 +76,9 @@ async def services(
     }
     container = Container()
     container.settings.override(providers.Object(Settings.from_env(env)))
+    # Time stands still, so both cities fall in the same buckets of every budget window:
+    # a bucket that begins between them would add its expiry (see the budget's script).
+    container.clock.override(providers.Object(FakeClock(time.time())))
     async with opened_services(container) as opened:
         yield opened
 
@@ -72,14 +96,18 @@ async def _cold_miss(services: HttpServices, redis: Redis, city: str) -> Counter
     return sent
 
 
-async def test_a_cold_city_reads_its_entry_and_its_location_once(
+async def test_a_cold_city_costs_22_commands_where_it_cost_51(
     services: HttpServices, own_redis_server: LocalRedisServer, fake_open_meteo: FakeOpenMeteo
 ) -> None:
     async with Redis.from_url(own_redis_server.url) as redis:
-        # The first miss also loads the scripts and creates the budget's keys.
-        await _cold_miss(services, redis, "Berlin")
+        # The first miss also loads the scripts and makes the budget's two hashes.
+        first = await _cold_miss(services, redis, "Berlin")
         sent = await _cold_miss(services, redis, "Paris")
+        budget_keys = await redis.keys("*:windows")
+        ttls = [await redis.pttl(key) for key in budget_keys]
     assert fake_open_meteo.calls() == {"geocoding": 2, "forecast": 2}
-    assert sent["get"] == GETS, dict(sent)
-    # The read-once path saves 2; the fenced write spends them on its compare-and-set.
-    assert sum(sent.values()) <= BEFORE, dict(sent)
+    assert sent == AFTER, dict(sent)
+    assert sum(sent.values()) == 22 < BEFORE
+    # No key without an expiry: each hash got its expiry when it was made.
+    assert first["pexpire"] == 2 == len(budget_keys), dict(first)
+    assert all(ttl > 0 for ttl in ttls), ttls

@@ -107,7 +107,10 @@ async def test_the_daily_closure_survives_a_flush(redis_client: Redis) -> None:
     with pytest.raises(UpstreamBudgetSpent) as refused:
         await budget.spend("open-meteo", Priority.REFRESH)
     assert refused.value.retry_after_s == pytest.approx(600)  # until the next probe
-    assert await redis_client.exists("skycache:v2:budget:{open-meteo}:closed")
+    key = "skycache:v2:budget:{open-meteo}:windows"
+    assert await redis_client.hget(key, "until") == str(clock.now() + 3_600).encode()
+    # The closure outlives the minute window it shares a hash with.
+    assert await redis_client.pttl(key) > 3_590_000
     other = budget_on(redis_client, clock)  # another worker, which never heard of it
     with pytest.raises(UpstreamBudgetSpent):
         await other.spend("open-meteo", Priority.REFRESH)

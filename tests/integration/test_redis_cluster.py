@@ -186,7 +186,7 @@ async def test_the_rate_limit_counts_each_client_in_one_slot_of_the_cluster(
     assert {ip: [v is None for v in said] for ip, said in verdicts.items()} == {
         ip: [True, True, False] for ip in clients
     }
-    keys = await cluster_redis.keys(f"{RATE_LIMIT_PREFIX}*:minute", target_nodes="primaries")
+    keys = await cluster_redis.keys(f"{RATE_LIMIT_PREFIX}*:windows", target_nodes="primaries")
     assert len(keys) == 3  # one per client, each hash-tagged into its client's slot
 
 

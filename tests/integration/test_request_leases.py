@@ -60,7 +60,7 @@ async def test_exactly_the_limit_is_admitted_across_two_workers_then_one_more_is
     refused = verdicts[5]
     # Until its first request leaves the window, counted whole in its 1 s bucket.
     assert refused is not None and 0 < refused <= 61
-    assert await redis_client.keys(f"{RATE_LIMIT_PREFIX}{{{CLIENT}}}:minute")
+    assert await redis_client.keys(f"{RATE_LIMIT_PREFIX}{{{CLIENT}}}:windows")
 
 
 async def test_a_busy_client_costs_few_redis_calls_and_gets_exactly_its_limit(

@@ -54,7 +54,7 @@ class RecordingWindows(SharedWindows):
         self.asked: list[int] = []
 
     async def spend(self, *args: Any, **kwargs: Any) -> Verdict:
-        self.asked.append(args[4] if len(args) > 4 else kwargs.get("cost", 1))
+        self.asked.append(args[3] if len(args) > 3 else kwargs.get("cost", 1))
         return await super().spend(*args, **kwargs)
 
 

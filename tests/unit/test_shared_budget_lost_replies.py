@@ -11,14 +11,14 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from adapters.redis.budget import Ask
-from adapters.redis.budget_windows import Ceiling, Verdict
+from adapters.redis.budget_windows import Ceiling, Ceilings, Verdict
 from adapters.redis.errors import unavailable_on_error
 from adapters.redis.shared_budget import SharedWindows
 from domain.model.admission import BudgetLimit
 
 LIMIT = BudgetLimit(4, 60.0, "minute")
-SHARED = (Ceiling(LIMIT, LIMIT.calls),)
-OWN = (Ceiling(LIMIT, LIMIT.calls),)  # one worker: its share is the whole limit
+# One worker: its share is the whole limit.
+CEILINGS = Ceilings((Ceiling(LIMIT, LIMIT.calls),), (Ceiling(LIMIT, LIMIT.calls),))
 
 
 class LostReplies:
@@ -35,9 +35,7 @@ class LostReplies:
 
 
 async def admitted(windows: SharedWindows, asks: int) -> int:
-    return sum(
-        [(await windows.spend("open-meteo", SHARED, OWN, 10.0)).granted for _ in range(asks)]
-    )
+    return sum([(await windows.spend("open-meteo", CEILINGS, 10.0)).granted for _ in range(asks)])
 
 
 async def test_a_timed_out_call_counts_against_the_share_as_well() -> None:
