@@ -50,7 +50,7 @@ class GetWeather:
       error (domain.use_cases.weather_entries);
     - upstream calls are admitted by priority (UpstreamCall, passed down to each request):
       refreshes first, then misses for places already geocoded (the geocoder's one read
-      of the location store says so, domain.use_cases.geocoding), then names never seen;
+      of the location store says so, adapters/providers/cached_geocoder.py), then names never seen;
     - a cold city reads its entry once before its lease (once more under it, for a fetch
       another worker finished meanwhile): the fast path's read is handed on as `seen`;
     - every fetch, a refresh too, spends the miss budget of the `client` whose read started

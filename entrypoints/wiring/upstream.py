@@ -10,6 +10,7 @@ import httpx
 from adapters.observability.prometheus_instruments import Instruments
 from adapters.providers import registry
 from adapters.providers.budgeted_transport import BudgetedTransport
+from adapters.providers.cached_geocoder import CachedGeocoder
 from adapters.providers.http import HttpLimits
 from adapters.providers.spec import ProviderContext
 from adapters.redis.breaker import RedisBreaker
@@ -23,7 +24,6 @@ from adapters.resilience.failover import FailoverProvider
 from adapters.resilience.protected_provider import ProtectedProvider, ProtectionConfig
 from domain.model.admission import PROBE_EVERY_S, BudgetLimit
 from domain.model.rate import parse_rate
-from domain.use_cases.geocoding import CachedGeocoder
 from entrypoints.settings import Settings
 from entrypoints.wiring import tracing
 from ports.budget import MissBudget, RequestLimit, UpstreamBudget

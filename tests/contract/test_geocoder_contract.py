@@ -10,12 +10,12 @@ import httpx
 import pytest
 
 from adapters.memory.cache import MemoryCache
+from adapters.providers.cached_geocoder import CachedGeocoder
 from adapters.providers.open_meteo import OpenMeteoGeocoder
 from adapters.upstream_call import CALL
 from domain.model.admission import Priority, UpstreamCall
 from domain.model.errors import CityNotFound
 from domain.model.query import WeatherQuery
-from domain.use_cases.geocoding import CachedGeocoder
 from ports.provider import Geocoder
 from tests.support.fake_open_meteo import FakeOpenMeteo
 from tests.unit.fakes import FakeClock

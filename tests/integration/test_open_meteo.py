@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from adapters.memory.cache import MemoryCache
+from adapters.providers.cached_geocoder import CachedGeocoder
 from adapters.providers.open_meteo import OpenMeteoGeocoder, OpenMeteoProvider
 from adapters.system_clock import SystemClock
 from domain.model.admission import UpstreamCall
@@ -21,7 +22,6 @@ from domain.model.errors import (
     UpstreamUnavailable,
 )
 from domain.model.query import WeatherQuery
-from domain.use_cases.geocoding import CachedGeocoder
 from ports.provider import Geocoder
 from tests.support.fake_open_meteo import FakeOpenMeteo, closed_port_url
 

@@ -7,13 +7,13 @@ import httpx
 import pytest
 
 from adapters.memory.cache import MemoryCache
+from adapters.providers.cached_geocoder import CachedGeocoder
 from adapters.providers.open_meteo import OpenMeteoGeocoder, OpenMeteoProvider
 from adapters.resilience.protected_provider import ProtectedProvider
 from adapters.system_clock import SystemClock
 from domain.model.admission import UpstreamCall
 from domain.model.errors import UpstreamTimedOut
 from domain.model.query import WeatherQuery
-from domain.use_cases.geocoding import CachedGeocoder
 from entrypoints.settings import Settings
 from entrypoints.wiring.upstream import http_limits, protection_config
 from tests.support.fake_open_meteo import FakeOpenMeteo

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from adapters.memory.cache import MemoryCache
+from adapters.providers.cached_geocoder import CachedGeocoder
 from adapters.redis.breaker import RedisBreaker
 from adapters.redis.budget import RedisWindows
 from adapters.redis.client import create_redis_client
@@ -15,7 +16,6 @@ from domain.model.outcome import CacheOutcome
 from domain.model.policy import CachePolicy
 from domain.model.query import WeatherQuery
 from domain.model.weather import Location, Weather
-from domain.use_cases.geocoding import CachedGeocoder
 from domain.use_cases.get_weather import Seen
 from tests.unit.fakes import FakeClock, FakeProvider
 from tests.unit.use_case import get_weather_over

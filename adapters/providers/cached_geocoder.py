@@ -1,4 +1,9 @@
-"""CachedGeocoder: geocoding results are cached for weeks, since cities do not move."""
+"""CachedGeocoder: geocoding results are cached for weeks, since cities do not move.
+
+A decorator of the Geocoder port, like the provider decorators in adapters/resilience: the
+composition root wraps a provider's own geocoder in it, so the provider asks a Geocoder and
+never reaches into the use cases. Its one domain rule (a place found here is known, so the
+calls after it rise to KNOWN) is UpstreamCall.found()."""
 
 from __future__ import annotations
 
