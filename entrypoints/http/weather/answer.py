@@ -53,12 +53,13 @@ class Moment(NamedTuple):
 
 
 class Second(NamedTuple):
-    """One whole second of an answer: its moment, and the start of the 200 a near-cache
-    hit sends in it, built at the first such hit for every hit of that second."""
+    """One whole second of an answer: its moment, and the start of the 200 a fast-path hit
+    (near cache or shared cache) sends in it, built at the first such hit for every hit
+    of that second."""
 
     at: int
     moment: Moment
-    hit_start: list[HTTPResponseStartEvent]  # empty until a near-cache hit needs it
+    hit_start: list[HTTPResponseStartEvent]  # empty until a fast-path hit needs it
 
 
 class Rendered(NamedTuple):
@@ -92,12 +93,13 @@ class Rendered(NamedTuple):
         return _ok(x_cache, at, self), self.body
 
     def hit(self, headers: Iterable[tuple[bytes, bytes]], now: float) -> Messages:
-        """messages() for a near-cache hit, whose 200 is the same message object for the
-        whole second: whoever adds headers on the way out copies it first."""
+        """messages() for a hit the fast path sends (outside the app), whose 200 is the same
+        message object for the whole second: whoever adds headers on the way out copies it
+        first."""
         second = self.second(now)
         if not_modified(headers, self.tag[1], second.moment.last_modified[1]):
             return _unchanged(HIT, second.moment, self), _NO_BODY
-        if not second.hit_start:  # a render that only the route or a Redis hit sends skips it
+        if not second.hit_start:  # a render that only the route sends skips it
             second.hit_start.append(_ok(HIT, second.moment, self))
         return second.hit_start[0], self.body
 
