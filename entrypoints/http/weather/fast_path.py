@@ -22,9 +22,9 @@ from domain.model.query import DEFAULT_GRID
 from domain.use_cases.get_weather import Seen
 from entrypoints.http.services import services_in
 from entrypoints.http.weather import WEATHER_PATH
-from entrypoints.http.weather.answer import Rendered
 from entrypoints.http.weather.near_cache import NearCache
 from entrypoints.http.weather.params import WeatherParams, params_of
+from entrypoints.http.weather.rendered import Rendered
 from entrypoints.http.weather.rendered_hits import RenderedHits
 
 # The request state's key for what the lookup read and could not answer (a Seen).

@@ -17,7 +17,8 @@ from typing import NamedTuple
 
 from domain.model.outcome import WeatherResult
 from domain.model.weather import Weather
-from entrypoints.http.weather.answer import Rendered, lifetime, render
+from entrypoints.http.weather.freshness import lifetime
+from entrypoints.http.weather.rendered import Rendered, render
 from entrypoints.http.weather.units import Units
 
 
