@@ -81,9 +81,7 @@ class RedisCache(WeatherStore, LocationStore, StoreHealth):
         self._put_fenced = client.register_script(_PUT_FENCED)
 
     async def get(self, key: str) -> CacheEntry | None:
-        with unavailable_on_error("GET"):  # not through _read: one frame less on every hit
-            raw: bytes | None = await self._gets.get(weather_key(key))
-        return self._decode(raw, self._decoded.decode)
+        return self._decode(await self._read(weather_key(key)), self._decoded.decode)
 
     async def put(self, key: str, entry: CacheEntry, ttl_s: float) -> None:
         """Refused, silently, when the entry stored comes from a newer fetch (fence)."""
