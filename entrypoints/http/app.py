@@ -123,7 +123,7 @@ def create_asgi(wiring: AppWiring) -> ASGIApp:
     """The app behind its fast path: near-cache hits, then fresh cache hits, skip Litestar.
     HEAD is turned into GET before either sees it, its body dropped on the way out; with
     RATE_LIMIT, each client's requests are counted in front of both; every answer leaves
-    with a Date.
+    with one Date.
 
     Requests that reach the app are counted, timed and logged by ObservedApp; fast-path
     hits are only counted (batched) and logged (docs/BENCHMARKS.md, "What keeps a hit
@@ -141,11 +141,13 @@ def create_asgi(wiring: AppWiring) -> ASGIApp:
 
     grid = grid_of(wiring.settings.coord_grid)
     lookup = fresh_hits(app.state, near, on_answer=observed.near_hit, grid=grid)
-    inner: ASGIApp = NearCacheFastPath(
-        observed, near, on_hit=on_hit, lookup=lookup, on_request=count
-    )
+    # Every answer gets our Date: /weather's fast-path hits carry their own, so DatedAnswers
+    # wraps only what is behind them (a send wrapper less per hit); the refusals in front
+    # (RequestLimits, ClientLimits) date themselves.
     near_gateway = gateway_near(app, wiring)
-    inner = GatewayFastPath(inner, near_gateway, on_gateway_hit(app), observed.fast_answer)
+    gateway = GatewayFastPath(observed, near_gateway, on_gateway_hit(app), observed.fast_answer)
+    behind = DatedAnswers(gateway)
+    inner: ASGIApp = NearCacheFastPath(behind, near, on_hit=on_hit, lookup=lookup, on_request=count)
     if wiring.settings.rate_limit:
         # In front of the fast path: a near-cache hit is counted like any request.
         inner = ClientLimits(
@@ -157,5 +159,5 @@ def create_asgi(wiring: AppWiring) -> ASGIApp:
     limited = RequestLimits(HeadAsGet(inner))
     cors = cors_config(wiring.settings.cors_allow_origins)
     # Outside the limits: their 414 and 431 carry the CORS headers and Vary as well, so a
-    # browser's script can read why it was refused. Outermost, every answer gets our Date.
-    return DatedAnswers(limited if cors is None else CorsFastPath(limited, cors))
+    # browser's script can read why it was refused.
+    return limited if cors is None else CorsFastPath(limited, cors)

@@ -120,6 +120,7 @@ async def test_in_the_app_a_near_hit_is_counted_and_a_refusal_is_readable_cross_
     refused = answers[2]
     assert refused.json()["error"] == "http_429"
     assert refused.headers["access-control-allow-origin"] == origin
-    assert "retry-after" in refused.headers and "date" in refused.headers
+    assert "retry-after" in refused.headers
+    assert len(refused.headers.get_list("date")) == 1  # its own: it is sent before DatedAnswers
     assert (head.status_code, head.content) == (429, b"")
     assert preflight.status_code < 300 and health.status_code == 200

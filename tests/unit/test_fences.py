@@ -17,8 +17,8 @@ from domain.model.outcome import CacheOutcome, WeatherResult
 from domain.model.query import WeatherQuery
 from domain.model.weather import Weather
 from domain.use_cases.get_weather import fence_of
-from entrypoints.http.weather.answer import render
 from entrypoints.http.weather.near_cache import NearCache
+from entrypoints.http.weather.rendered import render
 from tests.unit.fakes import FakeClock
 from tests.unit.test_fallback_cache import BOISE, NOW, SwitchableCache
 from tests.unit.use_case import World

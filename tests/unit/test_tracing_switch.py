@@ -44,7 +44,7 @@ def built(**env: str) -> dict[str, object]:
 
 
 def test_with_no_otlp_endpoint_nothing_of_opentelemetry_is_imported() -> None:
-    assert built() == {"app": "DatedAnswers", "tracing": []}
+    assert built() == {"app": "RequestLimits", "tracing": []}
 
 
 def test_with_an_otlp_endpoint_the_server_span_wraps_the_whole_app() -> None:

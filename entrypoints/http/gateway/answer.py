@@ -13,7 +13,8 @@ from litestar import Response
 
 from domain.model.gateway import WireFormat
 from domain.model.gateway_answer import GatewayAnswer
-from entrypoints.http.weather.answer import STALE_MAX_AGE_S, cache_control, not_modified
+from entrypoints.http.weather.conditional import not_modified
+from entrypoints.http.weather.freshness import STALE_MAX_AGE_S, cache_control
 
 CONTENT_TYPES = {
     WireFormat.JSON: "application/json; charset=utf-8",

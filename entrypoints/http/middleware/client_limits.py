@@ -13,6 +13,7 @@ from litestar.enums import ScopeType
 from litestar.types import ASGIApp, HTTPScope, Receive, Scope, Send
 
 from entrypoints.http.errors import retry_after
+from entrypoints.http.middleware.dates import date_now
 from entrypoints.http.schemas import ErrorResponse
 from ports.budget import RequestLimit
 
@@ -72,6 +73,7 @@ class ClientLimits:
 
     async def _refuse(self, send: Send, wait_s: float) -> None:
         headers = [
+            (b"date", date_now()),  # in front of DatedAnswers (entrypoints/http/app.py)
             (b"content-type", b"application/json"),
             (b"content-length", str(len(_REFUSED)).encode()),
             (b"retry-after", retry_after(wait_s, self._retry_after_max_s).encode()),

@@ -20,6 +20,7 @@ from litestar.types import (
     Send,
 )
 
+from entrypoints.http.middleware.dates import date_now
 from entrypoints.http.schemas import ErrorResponse
 
 # The longest valid city is 100 characters: ~1 KB percent-encoded, so 2 KB is generous.
@@ -60,6 +61,7 @@ async def _refuse(send: Send, status: int, error: str, detail: str) -> None:
     # The detail names the limit, never the input.
     body = msgspec.json.encode(ErrorResponse(error=error, detail=detail, status_code=status))
     headers = [
+        (b"date", date_now()),  # in front of DatedAnswers (entrypoints/http/app.py)
         (b"content-type", b"application/json"),
         (b"content-length", str(len(body)).encode()),
         (b"connection", b"close"),

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from typing import NamedTuple
 
 from domain.model.outcome import CacheOutcome, WeatherResult
-from entrypoints.http.weather.answer import Messages, Rendered
+from entrypoints.http.weather.rendered import Messages, Rendered
 
 
 class _Item(NamedTuple):

@@ -13,10 +13,11 @@ from domain.model.query import DEFAULT_GRID
 from entrypoints.http.errors import domain_error
 from entrypoints.http.services import services_in
 from entrypoints.http.weather import WEATHER_PATH, examples
-from entrypoints.http.weather.answer import WeatherAnswer, render
+from entrypoints.http.weather.answer import WeatherAnswer
 from entrypoints.http.weather.docs import WeatherOperation
 from entrypoints.http.weather.fast_path import SEEN
 from entrypoints.http.weather.params import COORD_GRID_KEY, parse_params
+from entrypoints.http.weather.rendered import render
 
 
 def _bad_parameters(request: Request[Any, Any, Any], _: ValidationException) -> Response[Any]:

@@ -19,9 +19,9 @@ from tests.unit.fakes import FakeClock, FakeProvider
 ALLOWED = "http://127.0.0.1:5173"
 
 
-async def client_for(origins: str) -> AsyncIterator[AsyncTestClient[Any]]:
+async def client_for(origins: str, near_ttl: str = "1") -> AsyncIterator[AsyncTestClient[Any]]:
     container = Container()
-    env = {"SKYCACHE_CACHE": "memory", "CORS_ALLOW_ORIGINS": origins}
+    env = {"SKYCACHE_CACHE": "memory", "CORS_ALLOW_ORIGINS": origins, "NEAR_CACHE_TTL": near_ttl}
     container.settings.override(providers.Object(Settings.from_env(env)))
     container.provider.override(providers.Object(FakeProvider()))
     container.clock.override(providers.Object(FakeClock()))
@@ -136,13 +136,18 @@ def test_what_is_no_origin_is_refused_at_start_up(origins: str) -> None:
         Settings.from_env({"CORS_ALLOW_ORIGINS": origins})
 
 
-async def test_near_cache_hits_share_a_start_message_that_cors_never_changes(
-    client: AsyncTestClient[Any],
-) -> None:
-    # Within one second every near-cache hit sends the same start message: CORS headers
-    # added for one origin must reach neither the next hit nor a request without an origin.
+@pytest.mark.parametrize("near_ttl", ["1", "0"], ids=["near-cache hits", "shared-cache hits"])
+async def test_fast_path_hits_share_a_start_message_that_cors_never_changes(near_ttl: str) -> None:
+    # Within one second every fast-path hit (from the near cache, or from the shared cache
+    # when it is off) sends the same start message: CORS headers added for one origin must
+    # reach neither the next hit nor a request without an origin.
+    async for client in client_for(f"{ALLOWED}, https://example.com", near_ttl):
+        await cors_never_reaches_the_next_hit(client)
+
+
+async def cors_never_reaches_the_next_hit(client: AsyncTestClient[Any]) -> None:
     params = {"city": "Boise"}
-    await client.get("/weather", params=params)  # a miss: now in the near cache
+    await client.get("/weather", params=params)  # a miss: now cached
     first = await client.get("/weather", params=params, headers={"origin": ALLOWED})
     again = await client.get("/weather", params=params, headers={"origin": ALLOWED})
     plain = await client.get("/weather", params=params)

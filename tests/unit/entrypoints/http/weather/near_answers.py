@@ -8,7 +8,7 @@ from typing import Any
 
 from domain.model.outcome import CacheOutcome, WeatherResult
 from domain.model.weather import Weather
-from entrypoints.http.weather.answer import Rendered, render
+from entrypoints.http.weather.rendered import Rendered, render
 
 FETCHED_AT = 1_764_000_000.0  # Mon, 24 Nov 2025 16:00:00 GMT
 RENDERED_AT = FETCHED_AT + 3.2  # the wall clock the tests start at

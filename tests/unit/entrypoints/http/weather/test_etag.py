@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from entrypoints.http.weather.answer import encode_body
 from entrypoints.http.weather.etag import etag
+from entrypoints.http.weather.rendered import encode_body
 from entrypoints.http.weather.units import UNITS, Units
 from tests.unit.entrypoints.http.weather.results import FRESH, STALE, VARIANTS
 

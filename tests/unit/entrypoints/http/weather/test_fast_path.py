@@ -20,10 +20,11 @@ from domain.model.outcome import WeatherResult
 from domain.model.query import DEFAULT_GRID, GridPoint
 from entrypoints.container import Container, app_wiring
 from entrypoints.http.app import create_asgi
-from entrypoints.http.weather.answer import Rendered
+from entrypoints.http.middleware.limits import MAX_HEADER_BYTES, MAX_TARGET_BYTES
 from entrypoints.http.weather.fast_path import NearCacheFastPath
 from entrypoints.http.weather.near_cache import NearCache
 from entrypoints.http.weather.params import params_of
+from entrypoints.http.weather.rendered import Rendered
 from entrypoints.settings import Settings
 from tests.unit.entrypoints.http.weather import near_answers
 from tests.unit.entrypoints.http.weather.near_answers import (
@@ -159,7 +160,11 @@ async def test_every_answer_carries_one_date_and_none_before_its_last_modified(
         await client.get("/weather?city=%3C"),  # a 400
         await client.get("/stats"),
         await client.head("/weather?city=Boise"),
+        # Refused in front of the fast path, where they date themselves: a 414 and a 431.
+        await client.get("/weather?city=" + "a" * MAX_TARGET_BYTES),
+        await client.get("/weather?city=Boise", headers={"x-big": "b" * MAX_HEADER_BYTES}),
     ]
+    assert [a.status_code for a in answers[-2:]] == [414, 431]
     for answer in answers:
         dates = [v for n, v in answer.headers.raw if n.lower() == b"date"]
         assert len(dates) == 1, answer.headers

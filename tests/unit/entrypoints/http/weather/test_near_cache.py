@@ -7,8 +7,8 @@ from dataclasses import replace
 import pytest
 
 from domain.model.outcome import CacheOutcome
-from entrypoints.http.weather.answer import render
 from entrypoints.http.weather.near_cache import NearCache
+from entrypoints.http.weather.rendered import render
 from tests.unit.entrypoints.http.weather.near_answers import (
     ANSWER,
     BODY,

@@ -9,7 +9,8 @@ from email.utils import parsedate_to_datetime
 import pytest
 
 from domain.model.outcome import WeatherResult
-from entrypoints.http.weather.answer import Lifetime, lifetime, moment, render
+from entrypoints.http.weather.freshness import Lifetime, lifetime, moment
+from entrypoints.http.weather.rendered import render
 from tests.support.age_aware_cache import Stored, directives
 from tests.unit.entrypoints.http.weather.results import FETCHED_AT, FRESH, NOW, STALE
 
