@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from adapters.redis.budget_scripts import CLOSE, REFUND, SPEND
 from adapters.redis.budget_windows import Ceiling, Closure, Mine, Verdict
-from adapters.redis.client import unavailable_on_error
+from adapters.redis.errors import unavailable_on_error
 from adapters.redis.keys import BUDGET_PREFIX
 from adapters.redis.topology import RedisClient
 

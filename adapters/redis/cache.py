@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from redis.exceptions import RedisError
-
 from adapters.redis.batch import BatchedGets
-from adapters.redis.client import unavailable_on_error
 from adapters.redis.decoding import decoded_or_miss
 from adapters.redis.envelope import decode_entry, decode_location, encode_entry, encode_location
+from adapters.redis.errors import REDIS_ERRORS, unavailable_on_error
 from adapters.redis.keys import location_key, weather_key
 from adapters.redis.topology import RedisClient
 from domain.model.entry import CacheEntry
@@ -88,7 +86,7 @@ class RedisCache(WeatherStore, LocationStore, StoreHealth):
     async def ping(self) -> bool:
         try:
             return bool(await self._client.ping())
-        except (RedisError, OSError):
+        except REDIS_ERRORS:
             return False
 
     async def delete(self, key: str) -> None:

@@ -83,6 +83,12 @@ async def test_each_adapter_call_fails_as_cache_unavailable(gone: RedisClient, c
         await CALLS[call](gone)
 
 
+async def test_the_health_check_says_down_rather_than_raising(gone: RedisClient) -> None:
+    # On a cluster none of whose nodes answers, redis-py raises RedisClusterException,
+    # which is not a RedisError: the health check must still answer False.
+    assert await RedisCache(gone).ping() is False
+
+
 async def test_metrics_keep_their_counts_when_redis_cannot_be_reached(gone: RedisClient) -> None:
     metrics = RedisMetrics(gone)
     metrics.incr(CounterName.CACHE_HITS, 2)
