@@ -27,7 +27,7 @@ from domain.model.provenance import ProviderChain
 from domain.model.query import WeatherQuery
 from domain.model.weather import Weather
 from domain.use_cases.paying import FetchPayer
-from domain.use_cases.stampede import Role, StampedeGuard
+from domain.use_cases.stampede import LEASE_FENCE, Role, StampedeGuard
 from ports.budget import MissBudget
 from ports.cache import LastGoodReader, WeatherStore
 from ports.clock import Clock
@@ -395,9 +395,10 @@ class GetWeather:
 
 
 def fence_of(started: float) -> int:
-    """A fetch's fence: its start in whole epoch milliseconds, one clock for every process
-    on a host (NTP keeps hosts within a lease's length of each other)."""
-    return round(started * 1000)
+    """A fetch's fence: its lease's, Redis' clock when granted (one clock for every host);
+    without one (no lease, the host lock's) its start in whole epoch milliseconds."""
+    fence = LEASE_FENCE.get()
+    return fence if fence is not None else round(started * 1000)
 
 
 def _unconfirmed_miss(error: CityNotFound) -> CityNotFound:

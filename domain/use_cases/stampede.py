@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import enum
 from collections.abc import Awaitable, Callable
 from typing import Generic, TypeVar
 
 from domain.model.deadlines import Deadlines
 from domain.model.errors import CacheUnavailable, UpstreamUnavailable, WaitTimedOut
+from domain.use_cases.keepalive import keep_alive
 from ports.clock import Clock
 from ports.lock import Held, Lease, Lock, Signal
 
@@ -17,6 +19,11 @@ T = TypeVar("T")
 Load = Callable[[], Awaitable[T]]
 Peek = Callable[[], Awaitable[T | None]]
 _DEFAULTS = Deadlines()
+# The fence of the lease the running fetch holds (Lease.fence), for what it writes; None
+# without one from a shared clock.
+LEASE_FENCE: contextvars.ContextVar[int | None] = contextvars.ContextVar(
+    "lease_fence", default=None
+)
 
 
 class Role(enum.Enum):
@@ -136,8 +143,13 @@ class StampedeGuard(Generic[T]):
 
     async def _own(self, lease: Lease | None, load: Load[T], peek: Peek[T]) -> tuple[T, Role]:
         """Fetch while holding `lease` (None when the lock backend is down)."""
-        keepalive = asyncio.create_task(self._keep_alive(lease)) if lease else None
+        keepalive = None
+        if lease is not None:
+            alive = keep_alive([lease], clock=self._clock, ttl_s=self._lock_ttl_s)
+            keepalive = asyncio.create_task(alive)
         signal = Signal.FAILED
+        outer_fence = LEASE_FENCE.get()
+        LEASE_FENCE.set(lease.fence if lease is not None else None)
         try:
             # Another worker may have stored a value between our miss and our lease.
             found = await peek()
@@ -148,17 +160,9 @@ class StampedeGuard(Generic[T]):
             signal = Signal.DONE
             return value, Role.OWNER
         finally:
+            LEASE_FENCE.set(outer_fence)  # not reset(): a closed task ends in another context
             if keepalive is not None:
                 keepalive.cancel()
             if lease is not None:
                 with contextlib.suppress(CacheUnavailable):
                     await lease.release(signal)
-
-    async def _keep_alive(self, lease: Lease) -> None:
-        while True:
-            await self._clock.sleep(self._lock_ttl_s / 3)
-            try:
-                if not await lease.extend():
-                    return
-            except CacheUnavailable:
-                continue

@@ -186,7 +186,7 @@ async def open_lock(
     guarded = BreakerLock(lock, breaker)
     try:
         if locks := settings.run_path("locks"):
-            yield FallbackLock(guarded, HostLock(locks, clock=clock))
+            yield FallbackLock(guarded, HostLock(locks, clock=clock), clock=clock)
         else:
             yield guarded
     finally:
