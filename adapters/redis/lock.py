@@ -27,51 +27,11 @@ from adapters.redis.keys import (
     lease_key,
 )
 from adapters.redis.lease_epoch import QUIET_S, LeaseEpoch
+from adapters.redis.lease_scripts import ACQUIRE, DATASET, EXTEND, RELEASE
 from adapters.redis.sharded_wakeups import ShardedWakeups
 from adapters.redis.topology import RedisClient
 from adapters.redis.wakeups import Wakeups
 from ports.lock import Held, Lease, Lock, Signal, Watch
-
-# Each script is one round trip and atomic, so no holder can change between check and act.
-# KEYS[2], the dataset's marker (lease_epoch.py), is passed on one node and on a Sentinel
-# set: "<id>:<when it was set, in ms>". ARGV[3] is the first dataset this process saw, ARGV[4]
-# an id for a new marker, ARGV[5] the quiet period in ms. A lease won is fenced with
-# Redis' clock, one clock for every host (TIME after a write: scripts replicate effects).
-_ACQUIRE = """
-local now = redis.call('TIME')
-now = now[1] * 1000 + math.floor(now[2] / 1000)
-local epoch = ''
-if KEYS[2] then
-  epoch = redis.call('GET', KEYS[2])
-  if not epoch then
-    epoch = ARGV[4] .. ':' .. string.format('%d', now)
-    redis.call('SET', KEYS[2], epoch)
-  end
-  if ARGV[3] ~= '' and epoch ~= ARGV[3] then
-    local quiet = tonumber(string.match(epoch, ':(%d+)$') or 0) + ARGV[5] - now
-    if quiet > 0 then return {0, quiet, epoch} end
-  end
-end
-if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return {1, now, epoch} end
-return {0, redis.call('PTTL', KEYS[1]), epoch}
-"""
-# A lease that is gone (Redis restarted empty, or it lapsed and nobody took it) is set
-# again for its holder, who is still fetching; one another took is left alone.
-_EXTEND = """
-local holder = redis.call('GET', KEYS[1])
-if holder == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
-if holder then return 0 end
-redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-return 1
-"""
-# Only the owner's release is announced: a lapsed lease must not wake anyone. ARGV[2] is
-# PUBLISH or, on a cluster, SPUBLISH; the channel ARGV[3] is in KEYS[1]'s slot.
-_RELEASE = """
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
-redis.call('DEL', KEYS[1])
-redis.call(ARGV[2], ARGV[3], ARGV[4])
-return 1
-"""
 
 
 class _Wakeups(Protocol):
@@ -107,13 +67,22 @@ class RedisLock(Lock):
             self._epoch_keys = [LEASE_EPOCH_KEY]
         self._epoch = LeaseEpoch(restart_quiet_s)
         self._subscribe_timeout_s = subscribe_timeout_s
-        self._acquire_script = client.register_script(_ACQUIRE)
-        self._extend_script = client.register_script(_EXTEND)
-        self._release_script = client.register_script(_RELEASE)
+        self._acquire_script = client.register_script(ACQUIRE)
+        self._extend_script = client.register_script(EXTEND)
+        self._release_script = client.register_script(RELEASE)
+        self._dataset_script = client.register_script(DATASET)
 
     async def start(self) -> None:
         """Subscribe now rather than on first use (optional)."""
         await self._wakeups.ready(self._subscribe_timeout_s)
+
+    async def note_dataset(self) -> None:
+        """Learn Redis' dataset at start-up, so that a restart after it is seen as one even
+        by a process that takes no lease before it (lease_epoch.py)."""
+        if self._epoch_keys:
+            with unavailable_on_error("lock dataset"):
+                epoch = await self._dataset_script(keys=self._epoch_keys, args=self._epoch.args())
+            self._epoch.saw(epoch)
 
     async def acquire(self, key: str, ttl_s: float) -> Lease | Held:
         # A watcher registered before this call must hear a release that follows a failed
