@@ -24,15 +24,19 @@ class FallbackLock(Lock):
     back (the moments around an outage's start and end) may fetch alongside it: one fetch
     per lock, at most two per instance, only then.
 
-    The local lock grants nothing before `shared` has been unreachable for one lease TTL:
-    a lease `shared` granted before the outage (here or on another host) lapses no later,
-    and most outages (a restart, a failover) end sooner, so their fetches wait for the
-    shared lock instead of running once per host."""
+    The local lock grants nothing before `shared` has been unreachable for one lease TTL
+    and `breaker_reset_s`: a lease `shared` granted before the outage (here or on another
+    host) lapses within the TTL, and a breaker in front of `shared` may refuse it for one
+    more cooldown after it came back. Most outages (a restart, a failover) end sooner, so
+    their fetches wait for the shared lock instead of running once per host."""
 
-    def __init__(self, shared: Lock, local: Lock, *, clock: Clock) -> None:
+    def __init__(
+        self, shared: Lock, local: Lock, *, clock: Clock, breaker_reset_s: float = 0.0
+    ) -> None:
         self._shared = shared
         self._local = local
         self._clock = clock
+        self._breaker_reset_s = breaker_reset_s
         self._down_since: float | None = None
 
     async def acquire(self, key: str, ttl_s: float) -> Lease | Held:
@@ -49,7 +53,7 @@ class FallbackLock(Lock):
         now = self._clock.monotonic()
         if self._down_since is None:
             self._down_since = now
-        if (wait_s := self._down_since + ttl_s - now) > 0:
+        if (wait_s := self._down_since + ttl_s + self._breaker_reset_s - now) > 0:
             return Held(ttl_s=wait_s)
         return await self._local.acquire(key, ttl_s)
 

@@ -190,7 +190,9 @@ async def open_lock(
     guarded = BreakerLock(lock, breaker)
     try:
         if locks := settings.run_path("locks"):
-            yield FallbackLock(guarded, HostLock(locks, clock=clock), clock=clock)
+            host = HostLock(locks, clock=clock)
+            reset_s = settings.redis_breaker_reset_s
+            yield FallbackLock(guarded, host, clock=clock, breaker_reset_s=reset_s)
         else:
             yield guarded
     finally:

@@ -124,3 +124,15 @@ async def test_a_short_outage_grants_nothing_and_the_next_one_waits_anew(
     clock.advance(5.0)
     await lease_of(lock, "san jose")
     assert isinstance(await fallback.acquire("san jose", 5.0), Held)
+
+
+async def test_the_fallback_also_waits_out_the_breakers_cooldown(
+    primary: SwitchableLock, fallback: MemoryLock, clock: FakeClock
+) -> None:
+    lock = FallbackLock(primary, fallback, clock=clock, breaker_reset_s=1.0)
+    primary.down = True
+    assert await lock.acquire("boise", 5.0) == Held(ttl_s=6.0)
+    clock.advance(5.999)  # the primary may be back, its breaker not yet: nothing granted
+    assert isinstance(await lock.acquire("boise", 5.0), Held)
+    clock.advance(0.001)
+    await lease_of(lock, "boise")
