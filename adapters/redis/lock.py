@@ -6,6 +6,9 @@ and no per-waiter SUBSCRIBE commands. A pattern has no sharded form, and a PUBLI
 cluster is sent to every node: there, the release SPUBLISHes in the city's slot and each
 process SSUBSCRIBEs the cities it waits for (sharded_wakeups.py). A lost message only
 delays a waiter: the domain re-checks at lease expiry, which is the safety net.
+
+A lease carries Redis' clock at its grant (`fence`), and survives Redis restarting empty:
+its holder's extend sets it again, and new leases wait a quiet period (lease_epoch.py).
 """
 
 from __future__ import annotations
