@@ -13,13 +13,19 @@ from ports.lock import Lease, Signal
 
 class BoundLease(Lease):
     """`extend` and `release` are the granting lock's, bound to the key, the holder's token
-    and the lease's TTL: each acts only while that token still holds the key."""
+    and the lease's TTL: each acts only while that token still holds the key. `fence`: the
+    granting lock's clock at acquisition, when it has one every host shares."""
 
     def __init__(
-        self, extend: Callable[[], Awaitable[bool]], release: Callable[[Signal], Awaitable[None]]
+        self,
+        extend: Callable[[], Awaitable[bool]],
+        release: Callable[[Signal], Awaitable[None]],
+        *,
+        fence: int | None = None,
     ) -> None:
         self._extend = extend
         self._release = release
+        self.fence = fence
 
     async def extend(self) -> bool:
         return await self._extend()

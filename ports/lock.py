@@ -16,7 +16,13 @@ class Signal(enum.Enum):
 
 
 class Lease(Protocol):
-    """Proof of holding a key's lock; only its owner can extend or release it."""
+    """Proof of holding a key's lock; only its owner can extend or release it.
+
+    `fence` orders the fetches made under a key's leases: the shared lock's clock (epoch
+    milliseconds) when the lease was granted, the same clock for every host; None when the
+    lock has no such clock (one process's, one host's), and the fetch uses the host's."""
+
+    fence: int | None
 
     async def extend(self) -> bool:
         """Push the expiry out by the lease's TTL; False if the lease was lost."""

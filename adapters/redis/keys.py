@@ -28,6 +28,11 @@ def lease_key(key: str) -> str:
     return city_name(key, "lease")
 
 
+# Set once, without expiry, by the first lease script a dataset sees: a new value means
+# Redis came back empty (a restart, a flush), so every lease held before is gone
+# (adapters/redis/lease_epoch.py). Outside any city's slot: one node or a Sentinel set only.
+LEASE_EPOCH_KEY = VERSION + "lease-epoch"
+
 # The wake-up channel of a city's lease: `CHANNEL_HEAD + key + CHANNEL_TAIL`.
 CHANNEL_HEAD = VERSION + "{"
 CHANNEL_TAIL = "}:done"

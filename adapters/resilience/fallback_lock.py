@@ -11,6 +11,7 @@ import asyncio
 
 from adapters.shared_else_local import shared_else_local
 from domain.model.errors import CacheUnavailable
+from ports.clock import Clock
 from ports.lock import Held, Lease, Lock, Signal, Watch
 
 
@@ -21,16 +22,40 @@ class FallbackLock(Lock):
     A watch listens to both: the lease it waits on may have come from either, and whichever
     speaks first wins. A worker that still reaches the primary while a sibling has fallen
     back (the moments around an outage's start and end) may fetch alongside it: one fetch
-    per lock, at most two per instance, only then."""
+    per lock, at most two per instance, only then.
 
-    def __init__(self, shared: Lock, local: Lock) -> None:
+    The local lock grants nothing before `shared` has been unreachable for one lease TTL
+    and `breaker_reset_s`: a lease `shared` granted before the outage (here or on another
+    host) lapses within the TTL, and a breaker in front of `shared` may refuse it for one
+    more cooldown after it came back. Most outages (a restart, a failover) end sooner, so
+    their fetches wait for the shared lock instead of running once per host."""
+
+    def __init__(
+        self, shared: Lock, local: Lock, *, clock: Clock, breaker_reset_s: float = 0.0
+    ) -> None:
         self._shared = shared
         self._local = local
+        self._clock = clock
+        self._breaker_reset_s = breaker_reset_s
+        self._down_since: float | None = None
 
     async def acquire(self, key: str, ttl_s: float) -> Lease | Held:
         return await shared_else_local(
-            lambda: self._shared.acquire(key, ttl_s), lambda _: self._local.acquire(key, ttl_s)
+            lambda: self._shared_acquire(key, ttl_s), lambda _: self._local_acquire(key, ttl_s)
         )
+
+    async def _shared_acquire(self, key: str, ttl_s: float) -> Lease | Held:
+        attempt = await self._shared.acquire(key, ttl_s)
+        self._down_since = None
+        return attempt
+
+    async def _local_acquire(self, key: str, ttl_s: float) -> Lease | Held:
+        now = self._clock.monotonic()
+        if self._down_since is None:
+            self._down_since = now
+        if (wait_s := self._down_since + ttl_s + self._breaker_reset_s - now) > 0:
+            return Held(ttl_s=wait_s)
+        return await self._local.acquire(key, ttl_s)
 
     def watch(self, key: str) -> Watch:
         local = self._local.watch(key)

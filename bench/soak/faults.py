@@ -1,10 +1,11 @@
 """The soak's faults, each a phase of a few seconds between calm ones. A fault's `kind`
 says what it may do to fetches: `crash` faults (a worker or an instance killed or
-restarted, lost wake-ups) must never let two fetches of one key overlap; those that
-lose leases while their holders live may, and their rate is measured: `pause` (Redis
-stopped past the lease), `eviction`, `failover`, and `lease-loss` (Redis killed and
-restarted empty: every lease is gone, and while it is down each instance fetches on its
-own host lock). `upstream` faults test the answers, not the lease."""
+restarted, lost wake-ups, Redis killed and restarted empty: its holders re-assert their
+leases before anyone takes a new one) must never let two fetches of one key overlap;
+those that lose leases while their holders live may, and their rate is measured:
+`pause` (Redis stopped past the lease and the host lock's wait: each instance then
+fetches on its own host lock), `eviction`, `failover`. `upstream` faults test the
+answers, not the lease."""
 
 from __future__ import annotations
 
@@ -124,7 +125,7 @@ FAULTS = [
     Fault(
         "redis-restart",
         "redis killed, restarted empty",
-        "lease-loss",
+        "crash",
         6,
         _restart_redis_empty,
         topologies=("single",),

@@ -17,6 +17,7 @@ from domain.model.errors import (
 from domain.model.gateway import GatewayRequest, Point
 from domain.model.gateway_part import GatewayPolicy, StoredPart
 from domain.model.outcome import CacheOutcome
+from domain.use_cases.keepalive import keep_alive
 from domain.use_cases.stampede import Role, StampedeGuard
 from ports.clock import Clock
 from ports.gateway import GatewayUpstream
@@ -94,7 +95,8 @@ class LeasedFetch:
         `pay` is charged the weight of what is left to fetch; when it refuses, the leases
         are given up unfetched (TIMEOUT): their waiters take them over, nothing failed."""
         signals = dict.fromkeys(leases, Signal.FAILED)
-        keepalive = asyncio.create_task(self._keep_alive([x for x in leases.values() if x]))
+        held = [lease for lease in leases.values() if lease is not None]
+        keepalive = asyncio.create_task(keep_alive(held, clock=self._clock, ttl_s=self._lock_ttl_s))
         try:
             found = await self._peek(list(points))
             for key in found:
@@ -178,7 +180,7 @@ class LeasedFetch:
         """`key`'s part once its holder stores it; fetched alone (for `call`) if the holder
         vanishes."""
 
-        async def load() -> StoredPart:
+        async def load(_fence: int | None) -> StoredPart:  # parts carry no fence
             found = await self._call(query, {key: point}, refusal_key, call)
             return found[key][0]
 
@@ -188,13 +190,6 @@ class LeasedFetch:
 
         part, role = await self._guard.run(key, load, peek)
         return {key: (part, CacheOutcome.MISS if role is Role.OWNER else CacheOutcome.COALESCED)}
-
-    async def _keep_alive(self, leases: list[Lease]) -> None:
-        while leases:
-            await self._clock.sleep(self._lock_ttl_s / 3)
-            for lease in leases:
-                with contextlib.suppress(CacheUnavailable):
-                    await lease.extend()
 
 
 def _batches(items: list[tuple[str, Point]], size: int) -> list[list[tuple[str, Point]]]:

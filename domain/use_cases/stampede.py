@@ -10,11 +10,14 @@ from typing import Generic, TypeVar
 
 from domain.model.deadlines import Deadlines
 from domain.model.errors import CacheUnavailable, UpstreamUnavailable, WaitTimedOut
+from domain.use_cases.keepalive import keep_alive
 from ports.clock import Clock
 from ports.lock import Held, Lease, Lock, Signal
 
 T = TypeVar("T")
-Load = Callable[[], Awaitable[T]]
+# A fetch, given its lease's fence (Lease.fence: the shared clock when the lease was
+# granted), or None without one from a shared clock (no lease, or the host lock's).
+Load = Callable[[int | None], Awaitable[T]]
 Peek = Callable[[], Awaitable[T | None]]
 _DEFAULTS = Deadlines()
 
@@ -101,7 +104,7 @@ class StampedeGuard(Generic[T]):
         try:
             watch = self._lock.watch(key)
         except CacheUnavailable:
-            return await load(), Role.OWNER
+            return await load(None), Role.OWNER
         # The wait deadline stays on the event loop's clock, not the Clock port: the watch
         # waits on the loop's timers (asyncio.wait_for in Watchers, Redis pub/sub), so a
         # deadline on a fake clock would never pass while the watch slept in real time.
@@ -136,7 +139,10 @@ class StampedeGuard(Generic[T]):
 
     async def _own(self, lease: Lease | None, load: Load[T], peek: Peek[T]) -> tuple[T, Role]:
         """Fetch while holding `lease` (None when the lock backend is down)."""
-        keepalive = asyncio.create_task(self._keep_alive(lease)) if lease else None
+        keepalive = None
+        if lease is not None:
+            alive = keep_alive([lease], clock=self._clock, ttl_s=self._lock_ttl_s)
+            keepalive = asyncio.create_task(alive)
         signal = Signal.FAILED
         try:
             # Another worker may have stored a value between our miss and our lease.
@@ -144,7 +150,7 @@ class StampedeGuard(Generic[T]):
             if found is not None:
                 signal = Signal.DONE
                 return found, Role.COALESCED
-            value = await load()
+            value = await load(lease.fence if lease is not None else None)
             signal = Signal.DONE
             return value, Role.OWNER
         finally:
@@ -153,12 +159,3 @@ class StampedeGuard(Generic[T]):
             if lease is not None:
                 with contextlib.suppress(CacheUnavailable):
                     await lease.release(signal)
-
-    async def _keep_alive(self, lease: Lease) -> None:
-        while True:
-            await self._clock.sleep(self._lock_ttl_s / 3)
-            try:
-                if not await lease.extend():
-                    return
-            except CacheUnavailable:
-                continue

@@ -21,10 +21,10 @@ from ports.metrics import Metrics
 from ports.provider import WeatherProvider
 
 
-def fence_of(started: float) -> int:
-    """A fetch's fence: its start in whole epoch milliseconds, one clock for every process
-    on a host (NTP keeps hosts within a lease's length of each other)."""
-    return round(started * 1000)
+def fence_of(started: float, lease_fence: int | None = None) -> int:
+    """A fetch's fence: its lease's (Redis' clock when granted, one clock for every host);
+    without one (no lease, or the host lock's), its start in whole epoch milliseconds."""
+    return lease_fence if lease_fence is not None else round(started * 1000)
 
 
 class WeatherLoad:
@@ -61,10 +61,10 @@ class WeatherLoad:
         fence: int | None = None,
     ) -> CacheEntry:
         """`stale`: the copy a refresh replaces, which an unusable answer must not replace.
-        `fence`: the fetch's, when it was taken before this call; else its start now."""
+        `fence`: its lease's (StampedeGuard hands it to the load); else its start now."""
         started = self._clock.now()
         entry = await self._fetched(query, call, started, stale)
-        entry = replace(entry, fence=fence if fence is not None else fence_of(started))
+        entry = replace(entry, fence=fence_of(started, fence))
         await self._entries.write(query.key, entry)
         return entry
 

@@ -49,7 +49,7 @@ class WeatherMiss:
             async with self._payer.fetch(query.key, client, joining, call):
                 entry, role = await self._guard.run(
                     query.key,
-                    lambda: self._load(query, call),
+                    lambda fence: self._load(query, call, fence=fence),
                     lambda: self._entries.fresh(query.key),
                 )
         except UpstreamUnavailable as error:

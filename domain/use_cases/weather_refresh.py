@@ -72,8 +72,8 @@ class StaleRefresh:
                 await self._refresh(query, stale, call)
 
     async def _refresh(self, query: WeatherQuery, stale: CacheEntry, call: UpstreamCall) -> None:
-        async def load() -> CacheEntry:
-            fence = fence_of(self._clock.now())
+        async def load(lease_fence: int | None) -> CacheEntry:
+            fence = fence_of(self._clock.now(), lease_fence)
             try:
                 return await self._load(query, call, stale=stale, fence=fence)
             except UpstreamUnavailable as error:

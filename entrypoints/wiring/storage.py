@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 from typing import Protocol
@@ -28,6 +29,7 @@ from adapters.redis.lock import RedisLock
 from adapters.redis.metrics import RedisMetrics
 from adapters.redis.topology import RedisClient, RedisTopology, shard_of
 from adapters.resilience.fallback_lock import FallbackLock
+from domain.model.errors import CacheUnavailable
 from entrypoints.settings import Settings
 from ports.cache import LastGoodReader, LocationStore, StoreHealth, WeatherStore
 from ports.clock import Clock
@@ -184,10 +186,14 @@ async def open_lock(
         yield MemoryLock(clock=clock)
         return
     lock = RedisLock(redis)
+    with contextlib.suppress(CacheUnavailable):  # down at start-up: the first lease learns it
+        await lock.note_dataset()
     guarded = BreakerLock(lock, breaker)
     try:
         if locks := settings.run_path("locks"):
-            yield FallbackLock(guarded, HostLock(locks, clock=clock))
+            host = HostLock(locks, clock=clock)
+            reset_s = settings.redis_breaker_reset_s
+            yield FallbackLock(guarded, host, clock=clock, breaker_reset_s=reset_s)
         else:
             yield guarded
     finally:

@@ -20,7 +20,7 @@ pytestmark = LOAD_TEST
 def test_kills_and_restarts_lose_no_answer_and_never_double_a_fetch(tmp_path: Path) -> None:
     figures = tmp_path / "soak.json"
     command = [sys.executable, "-m", "bench.soak", "--minutes", "1.5", "--rate", "25"]
-    command += ["--faults", "crash,lease-loss", "--json", str(figures), "--no-write"]
+    command += ["--faults", "crash", "--json", str(figures), "--no-write"]
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stdout + done.stderr
     result = json.loads(figures.read_text())
@@ -28,12 +28,13 @@ def test_kills_and_restarts_lose_no_answer_and_never_double_a_fetch(tmp_path: Pa
 
     assert result["faults_that_failed_to_apply"] == 0, done.stderr
     crash_ids = {fault.id for fault in FAULTS if fault.name in CRASHES}
-    assert set(result["phases"]) == {*crash_ids, "redis-restart"}  # each one happened
+    assert "redis-restart" in crash_ids  # its holders re-assert: no second fetch either
+    assert set(result["phases"]) == crash_ids  # each one happened
     assert result["requests"] >= 25 * 85
     assert result["unexplained_5xx"] == 0, result["unexplained_examples"]
     assert result["outcomes"]["200"] > result["requests"] / 2
-    # Redis restarted empty loses every lease (its rate is reported, not bounded here);
-    # a fetch overlaps another neither in calm nor when a worker or an instance dies.
+    # A fetch overlaps another neither in calm nor when a worker or an instance dies, nor
+    # when Redis restarts empty (docs/ARCHITECTURE.md, "Leases across a Redis restart").
     for fault in [*crash_ids, "calm"]:
         overlapping = result["overlaps_by_fault"].get(fault, 0)
         assert overlapping == 0, result["overlap_examples"]

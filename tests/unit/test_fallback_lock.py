@@ -41,8 +41,19 @@ def fallback() -> MemoryLock:
 
 
 @pytest.fixture
-def lock(primary: SwitchableLock, fallback: MemoryLock) -> FallbackLock:
-    return FallbackLock(primary, fallback)
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def lock(primary: SwitchableLock, fallback: MemoryLock, clock: FakeClock) -> FallbackLock:
+    return FallbackLock(primary, fallback, clock=clock)
+
+
+async def _outage_of(lock: FallbackLock, clock: FakeClock, seconds: float) -> None:
+    """The primary has been unreachable for `seconds`, as the FallbackLock saw it."""
+    assert isinstance(await lock.acquire("first look", 5.0), Held)
+    clock.advance(seconds)
 
 
 async def test_while_the_primary_answers_the_fallback_is_left_alone(
@@ -54,9 +65,10 @@ async def test_while_the_primary_answers_the_fallback_is_left_alone(
 
 
 async def test_while_the_primary_is_down_the_fallback_grants_the_leases(
-    lock: FallbackLock, primary: SwitchableLock, fallback: MemoryLock
+    lock: FallbackLock, primary: SwitchableLock, fallback: MemoryLock, clock: FakeClock
 ) -> None:
     primary.down = True
+    await _outage_of(lock, clock, 5.0)
     await lease_of(lock, "boise")
     assert isinstance(await lock.acquire("boise", 5.0), Held)
     assert isinstance(await fallback.acquire("boise", 5.0), Held)
@@ -79,7 +91,48 @@ async def test_a_watch_with_no_news_from_either_times_out(lock: FallbackLock) ->
 
 
 async def test_with_the_primary_down_a_watch_hears_the_fallback_alone(
-    lock: FallbackLock, primary: SwitchableLock
+    lock: FallbackLock, primary: SwitchableLock, clock: FakeClock
 ) -> None:
     primary.down = True
+    await _outage_of(lock, clock, 5.0)
     assert await heard(lock, lock, "boise", Signal.DONE) is Signal.DONE
+
+
+async def test_the_fallback_grants_nothing_until_the_outage_outlasts_a_lease(
+    lock: FallbackLock, primary: SwitchableLock, fallback: MemoryLock, clock: FakeClock
+) -> None:
+    primary.down = True
+    held = await lock.acquire("boise", 5.0)  # a lease the primary granted may still run
+    assert held == Held(ttl_s=5.0)
+    clock.advance(4.999)  # just inside: the primary's leases may not all have lapsed
+    assert isinstance(await lock.acquire("boise", 5.0), Held)
+    clock.advance(0.001)  # one lease after the outage began: the fallback takes over
+    await lease_of(lock, "boise")
+    assert isinstance(await fallback.acquire("boise", 5.0), Held)
+
+
+async def test_a_short_outage_grants_nothing_and_the_next_one_waits_anew(
+    lock: FallbackLock, primary: SwitchableLock, fallback: MemoryLock, clock: FakeClock
+) -> None:
+    primary.down = True
+    await _outage_of(lock, clock, 3.0)
+    primary.down = False
+    await lease_of(lock, "boise")  # the primary is back before any fallback lease
+    primary.down = True
+    clock.advance(3.0)  # six seconds since the first outage began, none in this one
+    assert await lock.acquire("san jose", 5.0) == Held(ttl_s=5.0)
+    clock.advance(5.0)
+    await lease_of(lock, "san jose")
+    assert isinstance(await fallback.acquire("san jose", 5.0), Held)
+
+
+async def test_the_fallback_also_waits_out_the_breakers_cooldown(
+    primary: SwitchableLock, fallback: MemoryLock, clock: FakeClock
+) -> None:
+    lock = FallbackLock(primary, fallback, clock=clock, breaker_reset_s=1.0)
+    primary.down = True
+    assert await lock.acquire("boise", 5.0) == Held(ttl_s=6.0)
+    clock.advance(5.999)  # the primary may be back, its breaker not yet: nothing granted
+    assert isinstance(await lock.acquire("boise", 5.0), Held)
+    clock.advance(0.001)
+    await lease_of(lock, "boise")

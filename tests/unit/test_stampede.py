@@ -37,7 +37,7 @@ class Upstream:
         self.fails = fails
         self.stored: str | None = None
 
-    async def load(self) -> str:
+    async def load(self, _fence: int | None = None) -> str:
         self.calls += 1
         if self.clock is not None:
             await self.clock.sleep(self.delay_s)
@@ -238,3 +238,34 @@ async def test_a_refresh_held_elsewhere_is_not_asked_for_again_until_the_lease_l
     await asyncio.sleep(0)  # the guard's timer wakes and forgets it
     await guard.refresh("k", upstream.load, upstream.peek)
     assert (lock.acquires, upstream.calls) == (3, 1)
+
+
+class _FencedLock(MemoryLock):
+    """A MemoryLock whose leases carry a fence, as the Redis lock's carry Redis' clock."""
+
+    async def acquire(self, key: str, ttl_s: float) -> Lease | Held:
+        attempt = await super().acquire(key, ttl_s)
+        if not isinstance(attempt, Held):
+            attempt.fence = 1_700_000_000_123
+        return attempt
+
+
+async def test_the_guard_hands_its_leases_fence_to_the_load_and_none_without_a_lease() -> None:
+    fences: list[int | None] = []
+
+    async def load(fence: int | None) -> str:
+        fences.append(fence)
+        return "value"
+
+    async def nothing() -> str | None:
+        return None
+
+    guard = StampedeGuard[str](_FencedLock(clock=FakeClock()), clock=FakeClock())
+    await guard.run("k", load, nothing)
+    await guard.refresh("k", load, nothing)
+    assert fences == [1_700_000_000_123, 1_700_000_000_123]
+    # A lock that grants no fence (the host lock's, memory's): the load is told so.
+    await StampedeGuard[str](MemoryLock(clock=FakeClock()), clock=FakeClock()).run(
+        "k", load, nothing
+    )
+    assert fences[-1] is None

@@ -24,7 +24,7 @@ class Owner:
         self.calls = 0
         self.stored: str | None = None
 
-    async def load(self) -> str:
+    async def load(self, _fence: int | None = None) -> str:
         self.calls += 1
         if self.takes_s is None:
             await asyncio.Event().wait()

@@ -185,7 +185,7 @@ async def _joined_runs(spans: Spans, fetched: str | Exception, runs: int) -> lis
     )
     gate = asyncio.Event()
 
-    async def load() -> str:
+    async def load(_fence: int | None) -> str:
         await gate.wait()
         if isinstance(fetched, Exception):
             raise fetched
