@@ -53,8 +53,8 @@ async def impatient(redis_url: str) -> AsyncIterator[Redis]:
 
 @contextlib.asynccontextmanager
 async def paused(redis_client: Redis) -> AsyncIterator[None]:
-    """The server answers no command for 1.5 s (the unpause waits for its end too)."""
-    await redis_client.execute_command("CLIENT", "PAUSE", 1500, "ALL")
+    """The server runs no script (nor any write) until unpaused, for at most 5 s."""
+    await redis_client.execute_command("CLIENT", "PAUSE", 5000, "WRITE")
     try:
         yield
     finally:
@@ -85,6 +85,12 @@ async def test_a_worker_redis_refused_refuses_alone_when_its_next_call_times_out
         # Its replies time out now: alone, it still has its whole share (15) unspent, yet
         # the shared window it was just refused by has no room: refused, as Redis would be.
         assert await takes(second, 5) == 0
+        # Until the wait Redis gave has passed (the first bucket's end, plus the minute):
+        # just inside it, still refused; at its end, the worker's share is its own again.
+        clock.advance(LIMIT.period_s - 0.5)
+        assert await takes(second, 1) == 0
+        clock.advance(0.5)
+        assert await takes(second, 1) == 1
 
 
 async def test_a_worker_that_was_never_refused_may_spend_its_share_alone(
