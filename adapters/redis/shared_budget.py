@@ -16,6 +16,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from adapters.redis.breaker import RedisBreaker
 from adapters.redis.budget import Ask, RedisWindows
+from adapters.redis.budget_refusals import Refusals
 from adapters.redis.budget_windows import Ceiling, Ceilings, LocalWindows, Verdict
 from domain.model.admission import PROBE_EVERY_S, Admission, BudgetLimit, Priority
 from domain.model.errors import CacheUnavailable, TooManyMisses, UpstreamBudgetSpent
@@ -39,6 +40,7 @@ class SharedWindows:
         self._redis = redis
         self._breaker = breaker
         self._local = LocalWindows(probe_every_s)
+        self._refusals = Refusals()
 
     def _guarded(self, what: str) -> contextlib.AbstractContextManager[None]:
         return self._breaker.call(what) if self._breaker else contextlib.nullcontext()
@@ -63,7 +65,14 @@ class SharedWindows:
                     # Also counted here: if Redis fails mid-window, this worker's share
                     # starts from what it has already spent, not from nothing.
                     self._local.count(name, own, now, cost)
+                else:
+                    self._refusals.refused((name, ceilings.shared), now + verdict.wait_s)
                 return verdict
+            # Alone, this worker knows only its own spend: what Redis last refused stays
+            # refused (adapters/redis/budget_refusals.py).
+            wait = self._refusals.wait_s((name, ceilings.shared), now)
+            if wait > 0:
+                return Verdict(False, wait_s=wait)
         return self._local.spend(name, own, now, cost)
 
     async def refund(self, name: str, ceilings: Ceilings, at: float, cost: int = 1) -> None:
