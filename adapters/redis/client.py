@@ -14,8 +14,6 @@ from redis.backoff import NoBackoff
 from redis.exceptions import ConnectionError, ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-# Re-exported where the cache, lock and budget adapters import it from; its home is errors.py.
-from adapters.redis.errors import unavailable_on_error as unavailable_on_error
 from adapters.redis.sentinel import create_sentinel_client
 from adapters.redis.topology import RedisClient, RedisTopology
 

@@ -21,7 +21,7 @@ from redis.asyncio.cluster import RedisCluster
 from redis.commands.core import AsyncScript
 
 from adapters.lease import BoundLease
-from adapters.redis.client import unavailable_on_error
+from adapters.redis.errors import unavailable_on_error
 from adapters.redis.keys import (
     CHANNEL_HEAD,
     CHANNEL_TAIL,
