@@ -36,6 +36,10 @@ async def two_processes(own_redis_server: LocalRedisServer) -> AsyncIterator[lis
         await client.aclose()
 
 
+async def _nothing_cached() -> str | None:
+    return None
+
+
 async def _restart_empty(server: LocalRedisServer) -> None:
     await asyncio.to_thread(server.kill)
     await asyncio.to_thread(server.start)  # no persistence: every lease is gone
@@ -115,18 +119,15 @@ async def test_the_waiters_of_a_holder_killed_right_after_a_restart_are_answered
     guard = StampedeGuard[str](
         lock, clock=clock, lock_ttl_s=deadlines.lease_s, wait_timeout_s=deadlines.waiter_s
     )
-    loads: list[int | None] = []
+    fetched: list[str] = []
 
-    async def load(fence: int | None) -> str:
-        loads.append(fence)
+    async def fetch(_fence: int | None) -> str:
+        fetched.append("boise")
         return "answer"
 
-    async def peek() -> str | None:
-        return None
-
-    waiter = asyncio.create_task(guard.run("boise", load, peek))
+    waiter = asyncio.create_task(guard.run("boise", fetch, _nothing_cached))
     await asyncio.sleep(0.1)  # held by the holder about to die
     await _restart_empty(own_redis_server)
     async with asyncio.timeout(deadlines.waiter_s + 5):
         assert await waiter == ("answer", Role.OWNER)
-    assert len(loads) == 1
+    assert fetched == ["boise"]
