@@ -150,12 +150,14 @@ class Settings:
 
     @property
     def deadlines(self) -> Deadlines:
-        """Every time bound of a fetch, from UPSTREAM_TIMEOUT, LOCK_TTL and REDIS_TIMEOUT."""
+        """Every time bound of a fetch, from UPSTREAM_TIMEOUT, LOCK_TTL, REDIS_TIMEOUT and
+        REDIS_BREAKER_RESET."""
         return Deadlines(
             request_s=self.upstream_timeout_s,
             calls=tuple(registry.by_name()[name].requests_per_call for name in self.providers),
             redis_s=self.redis_timeout_s,
             lease_s=self.lock_ttl_s,
+            breaker_reset_s=self.redis_breaker_reset_s,
         )
 
     @property

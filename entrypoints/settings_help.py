@@ -32,8 +32,9 @@ HELP: dict[str, str] = {
     ),
     "LOCK_WAIT_TIMEOUT": (
         "Longest a request waits for another worker's fetch before a 503; unset, as long as "
-        "that fetch may take plus one `LOCK_TTL` (27.75 s at the defaults); a value below "
-        "that is refused at start-up (see `docs/TIMING.md`)."
+        "that fetch may take plus the lock's own wait: one `LOCK_TTL`, one "
+        "`REDIS_BREAKER_RESET` and a Redis restart's half second (29.25 s at the defaults); "
+        "a value below that is refused at start-up (see `docs/TIMING.md`)."
     ),
     "SKYCACHE_CACHE": (
         "`redis` (refuse to start without it), `memory` (per process), `auto` (Redis if it "

@@ -16,8 +16,11 @@ from __future__ import annotations
 
 import secrets
 
-# At least the re-assert delay (REASSERT_S, plus a failed attempt's connect timeout).
-QUIET_S = 0.5
+from domain.model.deadlines import RESTART_QUIET_S
+
+# At least the re-assert delay (REASSERT_S, plus a failed attempt's connect timeout); a
+# waiter's deadline allows for it (domain/model/deadlines.py).
+QUIET_S = RESTART_QUIET_S
 
 
 class LeaseEpoch:

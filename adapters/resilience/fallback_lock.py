@@ -14,6 +14,10 @@ from domain.model.errors import CacheUnavailable
 from ports.clock import Clock
 from ports.lock import Held, Lease, Lock, Signal, Watch
 
+# While the local lock may not grant yet, a waiter asks again this soon: its "held" names
+# no holder, and the shared lock is back, most often, long before the local one grants.
+RECHECK_S = 0.25
+
 
 class FallbackLock(Lock):
     """Shared, else local (adapters/shared_else_local.py): acquires from `shared`, or from
@@ -28,7 +32,10 @@ class FallbackLock(Lock):
     and `breaker_reset_s`: a lease `shared` granted before the outage (here or on another
     host) lapses within the TTL, and a breaker in front of `shared` may refuse it for one
     more cooldown after it came back. Most outages (a restart, a failover) end sooner, so
-    their fetches wait for the shared lock instead of running once per host."""
+    their fetches wait for the shared lock instead of running once per host. Meanwhile
+    it answers Held for at most RECHECK_S: a waiter told to sleep the whole wait would go
+    on sleeping after the shared lock came back, and that blind wait, with an owner's
+    whole fetch after it, outlasted the waiter's deadline."""
 
     def __init__(
         self, shared: Lock, local: Lock, *, clock: Clock, breaker_reset_s: float = 0.0
@@ -54,7 +61,7 @@ class FallbackLock(Lock):
         if self._down_since is None:
             self._down_since = now
         if (wait_s := self._down_since + ttl_s + self._breaker_reset_s - now) > 0:
-            return Held(ttl_s=wait_s)
+            return Held(ttl_s=min(wait_s, RECHECK_S))
         return await self._local.acquire(key, ttl_s)
 
     def watch(self, key: str) -> Watch:

@@ -174,7 +174,7 @@ http {{
         proxy_set_header X-Forwarded-For $remote_addr;
         proxy_set_header X-Forwarded-Proto $scheme;
         proxy_connect_timeout 2s;
-        # Longer than a request may wait at Skycache's defaults (docs/TIMING.md: 27.75 s).
+        # Longer than a request may wait at Skycache's defaults (docs/TIMING.md: 29.25 s).
         proxy_read_timeout 30s;
         proxy_send_timeout 10s;
         # A refused or reset instance: the request goes to the other one. Skycache's own

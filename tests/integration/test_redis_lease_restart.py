@@ -8,8 +8,13 @@ from collections.abc import AsyncIterator
 import pytest
 from redis.asyncio import Redis
 
+from adapters.memory.lock import MemoryLock
 from adapters.redis.client import create_redis_client
 from adapters.redis.lock import RedisLock
+from adapters.resilience.fallback_lock import FallbackLock
+from adapters.system_clock import SystemClock
+from domain.model.deadlines import Deadlines
+from domain.use_cases.stampede import Role, StampedeGuard
 from ports.lock import Held, Signal
 from tests.support.locks import lease_of
 from tests.support.redis_server import LocalRedisServer
@@ -29,6 +34,10 @@ async def two_processes(own_redis_server: LocalRedisServer) -> AsyncIterator[lis
         await lock.aclose()
     for client in clients:
         await client.aclose()
+
+
+async def _nothing_cached() -> str | None:
+    return None
 
 
 async def _restart_empty(server: LocalRedisServer) -> None:
@@ -93,3 +102,32 @@ async def test_a_lease_is_fenced_by_redis_clock_and_later_leases_by_later_times(
         two = await lease_of(second, "boise")
     assert one.fence is not None and two.fence is not None
     assert before_s * 1000 + before_us // 1000 <= one.fence <= two.fence
+
+
+async def test_the_waiters_of_a_holder_killed_right_after_a_restart_are_answered(
+    two_processes: list[RedisLock], own_redis_server: LocalRedisServer
+) -> None:
+    """The soak's settings (LOCK_TTL=2, UPSTREAM_TIMEOUT=1): the waiter, on the lock a
+    worker has (Redis, else its host's), waits out the restart and the quiet period, then
+    fetches in the dead holder's place."""
+    deadlines = Deadlines(request_s=1.0, lease_s=2.0)
+    dead, waiting = two_processes
+    await lease_of(dead, "boise", ttl_s=deadlines.lease_s)  # never extended, never released
+    await lease_of(waiting, "san jose")  # this process saw the old dataset
+    clock = SystemClock()
+    lock = FallbackLock(waiting, MemoryLock(clock=clock), clock=clock, breaker_reset_s=1.0)
+    guard = StampedeGuard[str](
+        lock, clock=clock, lock_ttl_s=deadlines.lease_s, wait_timeout_s=deadlines.waiter_s
+    )
+    fetched: list[str] = []
+
+    async def fetch(_fence: int | None) -> str:
+        fetched.append("boise")
+        return "answer"
+
+    waiter = asyncio.create_task(guard.run("boise", fetch, _nothing_cached))
+    await asyncio.sleep(0.1)  # held by the holder about to die
+    await _restart_empty(own_redis_server)
+    async with asyncio.timeout(deadlines.waiter_s + 5):
+        assert await waiter == ("answer", Role.OWNER)
+    assert fetched == ["boise"]

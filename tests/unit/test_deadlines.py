@@ -17,7 +17,8 @@ def test_at_the_defaults_every_bound_is_the_one_documented() -> None:
     assert deadlines.queue_s(2) == pytest.approx(11.0)
     assert deadlines.provider_s(2) == pytest.approx(21.5)
     assert deadlines.owner_s == pytest.approx(22.5)
-    assert deadlines.waiter_s == pytest.approx(27.75)
+    assert deadlines.lock_wait_s == pytest.approx(6.5)  # a lease, the breaker, the quiet
+    assert deadlines.waiter_s == pytest.approx(29.25)
 
 
 @pytest.mark.parametrize(("timeout_s", "per_request_s"), [(5, 3.0), (10, 7.0), (5, 2.7)])
@@ -54,9 +55,12 @@ def test_a_retry_fits_in_a_provider_call_only_after_a_quick_failure() -> None:
     assert deadlines.queue_s(2) + deadlines.attempt_s(2) >= deadlines.provider_s(2)
 
 
-def test_a_waiter_outlasts_a_dead_owners_lease_and_a_whole_owner_after_it() -> None:
-    deadlines = Deadlines(request_s=2, lease_s=8, redis_s=0.5)
-    assert deadlines.waiter_s == pytest.approx(8 + deadlines.owner_s + 0.5)
+def test_a_waiter_outlasts_the_locks_wait_and_a_whole_owner_after_it() -> None:
+    deadlines = Deadlines(request_s=2, lease_s=8, redis_s=0.5, breaker_reset_s=3)
+    # A dead owner's lease, or the host lock's wait through a Redis outage (a lease and the
+    # breaker's cooldown), then the quiet period of a Redis that came back empty.
+    assert deadlines.lock_wait_s == pytest.approx(8 + 3 + 0.5)
+    assert deadlines.waiter_s == pytest.approx(11.5 + deadlines.owner_s + 0.5)
     assert deadlines.owner_s == pytest.approx(deadlines.provider_s(2) + 4 * 0.5)
 
 
@@ -68,7 +72,7 @@ def test_unset_the_wait_timeout_is_the_waiters_deadline() -> None:
 
 def test_skycache_config_shows_the_derived_wait_timeout() -> None:
     shown = {row.variable: row.value for row in rows(Settings.from_env({}), {})}
-    assert shown["LOCK_WAIT_TIMEOUT"] == "27.75 (derived)"
+    assert shown["LOCK_WAIT_TIMEOUT"] == "29.25 (derived)"
 
 
 def test_a_wait_timeout_above_the_waiters_deadline_is_honoured() -> None:
@@ -81,7 +85,8 @@ def test_a_wait_timeout_above_the_waiters_deadline_is_honoured() -> None:
     [
         {"LOCK_WAIT_TIMEOUT": "10"},  # the old default: shorter than a 5 s upstream's owner
         {"LOCK_WAIT_TIMEOUT": "30", "UPSTREAM_TIMEOUT": "10"},
-        {"LOCK_WAIT_TIMEOUT": "27.7"},  # just under the 27.75 s of the defaults
+        {"LOCK_WAIT_TIMEOUT": "29.2"},  # just under the 29.25 s of the defaults
+        {"LOCK_WAIT_TIMEOUT": "29.25", "REDIS_BREAKER_RESET": "1.05"},
     ],
 )
 def test_a_wait_timeout_shorter_than_the_owner_may_take_is_refused_at_start_up(
@@ -93,4 +98,4 @@ def test_a_wait_timeout_shorter_than_the_owner_may_take_is_refused_at_start_up(
 
 
 def test_a_wait_timeout_just_at_the_waiters_deadline_is_accepted() -> None:
-    assert Settings.from_env({"LOCK_WAIT_TIMEOUT": "27.75"}).wait_timeout_s == 27.75
+    assert Settings.from_env({"LOCK_WAIT_TIMEOUT": "29.25"}).wait_timeout_s == 29.25

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from adapters.memory.lock import MemoryLock
-from adapters.resilience.fallback_lock import FallbackLock
+from adapters.resilience.fallback_lock import RECHECK_S, FallbackLock
 from domain.model.errors import CacheUnavailable
 from ports.lock import Held, Lease, Signal, Watch
 from tests.support.locks import heard, lease_of
@@ -103,7 +103,7 @@ async def test_the_fallback_grants_nothing_until_the_outage_outlasts_a_lease(
 ) -> None:
     primary.down = True
     held = await lock.acquire("boise", 5.0)  # a lease the primary granted may still run
-    assert held == Held(ttl_s=5.0)
+    assert held == Held(ttl_s=RECHECK_S)  # ask again soon: the primary may be back by then
     clock.advance(4.999)  # just inside: the primary's leases may not all have lapsed
     assert isinstance(await lock.acquire("boise", 5.0), Held)
     clock.advance(0.001)  # one lease after the outage began: the fallback takes over
@@ -120,7 +120,7 @@ async def test_a_short_outage_grants_nothing_and_the_next_one_waits_anew(
     await lease_of(lock, "boise")  # the primary is back before any fallback lease
     primary.down = True
     clock.advance(3.0)  # six seconds since the first outage began, none in this one
-    assert await lock.acquire("san jose", 5.0) == Held(ttl_s=5.0)
+    assert await lock.acquire("san jose", 5.0) == Held(ttl_s=RECHECK_S)
     clock.advance(5.0)
     await lease_of(lock, "san jose")
     assert isinstance(await fallback.acquire("san jose", 5.0), Held)
@@ -131,8 +131,32 @@ async def test_the_fallback_also_waits_out_the_breakers_cooldown(
 ) -> None:
     lock = FallbackLock(primary, fallback, clock=clock, breaker_reset_s=1.0)
     primary.down = True
-    assert await lock.acquire("boise", 5.0) == Held(ttl_s=6.0)
+    assert await lock.acquire("boise", 5.0) == Held(ttl_s=RECHECK_S)
     clock.advance(5.999)  # the primary may be back, its breaker not yet: nothing granted
     assert isinstance(await lock.acquire("boise", 5.0), Held)
     clock.advance(0.001)
     await lease_of(lock, "boise")
+
+
+async def test_its_held_names_no_holder_so_it_is_never_longer_than_a_recheck(
+    lock: FallbackLock, primary: SwitchableLock, clock: FakeClock
+) -> None:
+    primary.down = True
+    assert await lock.acquire("boise", 5.0) == Held(ttl_s=RECHECK_S)
+    clock.advance(5.0 - RECHECK_S)  # just inside the last recheck: what is left of the wait
+    assert await lock.acquire("boise", 5.0) == Held(ttl_s=RECHECK_S)
+    clock.advance(RECHECK_S / 2)
+    assert await lock.acquire("boise", 5.0) == Held(ttl_s=pytest.approx(RECHECK_S / 2))
+
+
+async def test_the_recheck_after_the_primary_came_back_takes_the_primarys_lease(
+    lock: FallbackLock, primary: SwitchableLock, fallback: MemoryLock, clock: FakeClock
+) -> None:
+    primary.down = True
+    held = await lock.acquire("boise", 5.0)
+    assert isinstance(held, Held)
+    primary.down = False
+    clock.advance(held.ttl_s)  # long before the fallback could grant
+    await lease_of(lock, "boise")
+    assert isinstance(await primary.acquire("boise", 5.0), Held)
+    await lease_of(fallback, "boise")  # the fallback was never used

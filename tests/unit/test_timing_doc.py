@@ -37,6 +37,7 @@ def numbers_table() -> str:
         "wait for a free slot": lambda d: d.queue_s(2),
         "one Open-Meteo call, retry included": lambda d: d.provider_s(2),
         "the owner of a fetch": lambda d: d.owner_s,
+        "the lock's own wait, before anyone may own": lambda d: d.lock_wait_s,
         "a waiter (`LOCK_WAIT_TIMEOUT` unset)": lambda d: d.waiter_s,
     }
     deadlines = [Settings.from_env(env).deadlines for env in COLUMNS.values()]
