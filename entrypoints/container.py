@@ -145,7 +145,7 @@ class Container(containers.DeclarativeContainer):
         ttl_s=settings.provided.near_cache_ttl_s,
         max_items=settings.provided.near_cache_size,
     )
-    top_cities = providers.Singleton(status.top_cities, settings)
+    top_cities = providers.Singleton(status.top_cities, settings, clock)
     live_readings = providers.Singleton(
         status.live_readings, settings, protected, redis, redis_breaker, gateway_protection
     )

@@ -10,9 +10,10 @@ from adapters.redis.breaker import RedisBreaker
 from adapters.resilience.protected_provider import ProtectedProvider
 from adapters.resilience.protection import Protection
 from entrypoints.http.services import LiveReadings
-from entrypoints.http.status.top_cities import TopCities
+from entrypoints.http.status.top_cities import CityCounts, TopCities
 from entrypoints.settings import Settings
 from entrypoints.wiring.upstream import budget_limits
+from ports.clock import Clock
 
 # How often a worker rewrites its top-cities file (wiring/tallies.py); the other workers
 # leave out a file not rewritten for three of these.
@@ -50,7 +51,8 @@ def live_readings(
     )
 
 
-def top_cities(settings: Settings) -> TopCities:
+def top_cities(settings: Settings, clock: Clock) -> TopCities:
     """Shared with the instance's other workers through the metrics part of the directory
     `skycache serve` gives them all (none in a test's in-process app)."""
-    return TopCities(directory=settings.run_path("metrics"), every_s=TOP_CITIES_SHARE_S)
+    counts = CityCounts(clock=clock)
+    return TopCities(counts, directory=settings.run_path("metrics"), every_s=TOP_CITIES_SHARE_S)

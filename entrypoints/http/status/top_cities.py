@@ -12,6 +12,7 @@ from pathlib import Path
 
 from domain.model.query import DEFAULT_GRID, WeatherQuery, display_name
 from entrypoints.http.weather.params import params_of
+from ports.clock import Clock
 
 log = logging.getLogger("skycache.http")
 
@@ -32,12 +33,13 @@ class CityCounts:
         window_s: float = 300.0,
         bucket_s: float = 60.0,
         max_keys: int = 512,
-        clock: Callable[[], float] = time.monotonic,
+        clock: Clock,
     ) -> None:
         self.window_s = window_s
         self._bucket_s = bucket_s
         self._max_keys = max_keys
-        self._clock = clock
+        # The bound method, looked up once: add() runs on every /weather request.
+        self._clock = clock.monotonic
         self._buckets: deque[tuple[float, dict[bytes, int]]] = deque()
         self._current: dict[bytes, int] = {}
         self._ends_at = float("-inf")
@@ -113,12 +115,12 @@ class TopCities:
 
     def __init__(
         self,
-        counts: CityCounts | None = None,
+        counts: CityCounts,
         *,
         directory: Path | None = None,
         every_s: float = 2.0,
     ) -> None:
-        self.counts = counts or CityCounts()
+        self.counts = counts
         self.window_s = self.counts.window_s
         self._directory = directory
         self._every_s = every_s
@@ -152,6 +154,8 @@ class TopCities:
         if self._directory is None:
             return []
         found: list[tuple[str, tuple[str, int]]] = []
+        # The kernel's clock on purpose, not the Clock port: it is compared with the files'
+        # modification times, which the kernel stamps.
         oldest = time.time() - 3 * self._every_s
         for path in self._directory.glob(f"{_PREFIX}*.json"):
             if path.name == f"{_PREFIX}{os.getpid()}.json":

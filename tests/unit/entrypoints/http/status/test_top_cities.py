@@ -17,7 +17,7 @@ def ask(top: CityCounts | TopCities, query: str, times: int = 1) -> None:
 
 
 def test_spellings_of_one_city_count_together_under_its_first_spelling() -> None:
-    top = TopCities(CityCounts(clock=FakeClock().monotonic))
+    top = TopCities(CityCounts(clock=FakeClock()))
     ask(top, "city=Paris", 3)
     ask(top, "city=paris", 2)
     ask(top, "city=Oslo", 4)
@@ -26,7 +26,7 @@ def test_spellings_of_one_city_count_together_under_its_first_spelling() -> None
 
 
 def test_bad_names_and_other_queries_are_counted_but_never_listed() -> None:
-    top = TopCities(CityCounts(clock=FakeClock().monotonic))
+    top = TopCities(CityCounts(clock=FakeClock()))
     ask(top, "city=*")
     ask(top, "town=Paris")
     ask(top, "city=Lima")
@@ -35,7 +35,7 @@ def test_bad_names_and_other_queries_are_counted_but_never_listed() -> None:
 
 def test_requests_older_than_the_window_drop_out() -> None:
     clock = FakeClock()
-    top = TopCities(CityCounts(window_s=300, bucket_s=60, clock=clock.monotonic))
+    top = TopCities(CityCounts(window_s=300, bucket_s=60, clock=clock))
     ask(top, "city=Paris", 5)
     clock.advance(200)
     ask(top, "city=Oslo", 2)
@@ -47,7 +47,7 @@ def test_requests_older_than_the_window_drop_out() -> None:
 
 
 def test_a_flood_of_one_off_names_keeps_memory_bounded_and_the_hot_city_listed() -> None:
-    top = CityCounts(max_keys=64, clock=FakeClock().monotonic)
+    top = CityCounts(max_keys=64, clock=FakeClock())
     ask(top, "city=Paris", 10)
     for n in range(5_000):
         ask(top, f"city=Town{chr(97 + n % 26)}{chr(97 + n // 26 % 26)}{chr(97 + n // 676)}")
@@ -58,7 +58,7 @@ def test_a_flood_of_one_off_names_keeps_memory_bounded_and_the_hot_city_listed()
 
 
 def test_workers_sharing_a_directory_each_list_the_instance_s_top(tmp_path: Path) -> None:
-    this = TopCities(CityCounts(clock=FakeClock().monotonic), directory=tmp_path)
+    this = TopCities(CityCounts(clock=FakeClock()), directory=tmp_path)
     ask(this, "city=Oslo", 2)
     assert this.share()  # what a timer does every 2 s in a served app
     # Another worker's file, as its TopCities writes it.
@@ -71,7 +71,7 @@ def test_workers_sharing_a_directory_each_list_the_instance_s_top(tmp_path: Path
 
 
 def test_a_file_left_unrefreshed_is_a_worker_gone_and_left_out(tmp_path: Path) -> None:
-    this = TopCities(directory=tmp_path, every_s=2.0)
+    this = TopCities(CityCounts(clock=FakeClock()), directory=tmp_path, every_s=2.0)
     gone = tmp_path / "top-cities-1.json"
     gone.write_text(json.dumps({"paris": ["Paris", 5]}))
     os.utime(gone, (time.time() - 60, time.time() - 60))
