@@ -8,6 +8,7 @@ city, and how the cities spread over the shards. Prints markdown, also written t
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
 import platform
 from collections import Counter
@@ -30,6 +31,7 @@ from tests.support.redis_cluster import LocalRedisCluster
 
 ROOT = Path(__file__).resolve().parents[1]
 WORKERS = 2
+LEASE_S = 3.0
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -52,6 +54,31 @@ async def stampede(urls: list[str], redis: RedisCluster, fake: FakeOpenMeteo, n:
         f"| requests (over {len(urls)} instances of {WORKERS} workers) | {n}: {dict(outcomes)} |",
         f"| upstream calls | geocoding {calls['geocoding']}, forecast {calls['forecast']} |",
         f"| waiters answered after the value landed, p50 / p99 / max ms | {ms(waits)} |",
+    ]
+
+
+async def lost_wake_up(
+    urls: list[str], cluster: LocalRedisCluster, fake: FakeOpenMeteo, n: int
+) -> list[str]:
+    """A cold city's waiters lose their wake-up: every pub/sub connection is killed halfway
+    through the fetch. How long past the fetch they wait is what a lost wake-up costs
+    (tests/e2e/test_cluster.py checks the statuses and the one fetch)."""
+    fetch_s = 2.0
+    await fake.areset()
+    await fake.aset(latency_s=fetch_s, endpoint="forecast")
+    stampede = asyncio.create_task(burst(urls, weather_target("Boise"), n))
+    await asyncio.sleep(fetch_s / 2)  # every waiter is subscribed, the fetch runs
+    for node in cluster.nodes:
+        cluster.cli(node.port, "CLIENT", "KILL", "TYPE", "pubsub")
+    replies = await stampede
+    calls = await fake.acalls()
+    statuses = Counter(r.status for r in replies)
+    latest = max(r.latency_s for r in replies)
+    return [
+        f"| lost wake-up: {n} requests, pub/sub killed mid-fetch | statuses {dict(statuses)}; "
+        f"forecast calls {calls['forecast']} |",
+        f"| ... slowest answer, and past the {fetch_s:.0f} s fetch (LOCK_TTL {LEASE_S:.0f} s) "
+        f"| {latest * 1000:.0f} ms, {(latest - fetch_s) * 1000:.0f} ms |",
     ]
 
 
@@ -152,6 +179,7 @@ async def run(args: argparse.Namespace) -> str:
             # (which would keep the last cities' waiters past LOCK_WAIT_TIMEOUT).
             "UPSTREAM_CONCURRENCY": "8",
             "LOCK_WAIT_TIMEOUT": "30",
+            "LOCK_TTL": str(LEASE_S),
         }
         apps = [instance(env).start(timeout_s=30.0) for _ in range(2)]
         topology = RedisTopology(env["REDIS_URL"], cluster_nodes=tuple(cluster.addresses))
@@ -168,6 +196,7 @@ async def run(args: argparse.Namespace) -> str:
             await fake.areset()
             await fake.aset(latency_s=args.latency, endpoint="forecast")
             rows += await many_cities(urls, redis, fake, args.cities, args.per_city)
+            rows += await lost_wake_up(urls, cluster, fake, 200)
         finally:
             await redis.aclose()
             for app in apps:
