@@ -1,7 +1,8 @@
 """The Lua scripts of the shared budget windows (adapters/redis/budget.py).
 
 All the state of one name is one hash, read whole once and written at most once a call:
-`created`, `w:<worker>` (who has put back its spend since the hash was made), the
+`created`, `w:<worker>` (who has put back its spend since the hash was made: the time of
+that, or of its last spend since; `1`, from an older version, is never pruned), the
 closure's `until` and `probe_at`, and `<window>:<bucket>` counts. Its expiry is set when
 the hash is made or a worker puts its spend back, and then only when a bucket begins
 that the expiry set so far may not outlive (see docs/BENCHMARKS.md for what it saves).
@@ -40,6 +41,11 @@ for j = 1, #flat, 2 do
     stale[#stale + 1] = flat[j]
   elseif w then
     w.counts[tonumber(bucket)] = tonumber(flat[j + 1])
+  elseif string.sub(flat[j], 1, 2) == 'w:' and tonumber(flat[j + 1]) > 1
+      and now - tonumber(flat[j + 1]) > longest / 1000 then
+    -- A worker that has spent nothing for longer than every window: none of its spend is
+    -- left to put back, so its mark goes (restarted workers' marks would pile up).
+    stale[#stale + 1] = flat[j]
   else
     state[flat[j]] = flat[j + 1]
     if string.sub(flat[j], 1, 2) == 'w:' then workers = workers + 1 end
@@ -52,7 +58,7 @@ local me = 'w:' .. ARGV[4]
 if not state[me] then
   -- First call of this worker since the hash was made: if Redis lost it (FLUSHDB, a
   -- restart empty), what this worker spent is put back, and so is its closure.
-  put[me], workers, extend = '1', workers + 1, true
+  put[me], workers, extend = ARGV[1], workers + 1, true
   for _, w in ipairs(windows) do
     for _, pair in ipairs(w.mine) do
       if pair[1] >= w.oldest then
@@ -131,6 +137,7 @@ for _, w in ipairs(windows) do
   w.counts[w.current] = (w.counts[w.current] or 0) + cost
   put[w.label .. ':' .. string.format('%d', w.current)] = string.format('%d', w.counts[w.current])
 end
+put[me] = ARGV[1]  -- when this worker last spent: its mark's age says when it may go
 if probe == 1 then
   put.probe_at = tostring(now + tonumber(ARGV[3]))
 end
