@@ -54,7 +54,9 @@ async def test_a_gateway_holder_paused_past_its_lease_does_not_overwrite_the_new
         try:
             await asyncio.sleep(0.5 + 3 * LEASE_S)  # the answer is sent, the lease lapses
             await log.control(new_run=True, latency_s=0)  # new values from here on
+            asked_ms = time.time() * 1000
             newer = await client.get(f"{second.url}/v1/forecast?{QUERY}")
+            answered_ms = time.time() * 1000
         finally:
             os.killpg(first.pid, signal.SIGCONT)
         older = await late  # answered once its fetch's (refused) write was tried
@@ -68,6 +70,9 @@ async def test_a_gateway_holder_paused_past_its_lease_does_not_overwrite_the_new
     assert older.content == newer.content  # the late fetch answers with the kept part
     assert again.content == newer.content
     assert stored.body.replace(b'"location_id":1,', b"") == newer.content
+    # Its fence is the second's lease: Redis' clock (this host's) during the second's request,
+    # seconds after the first's lease was granted.
+    assert asked_ms - 1000 < stored.fence < answered_ms + 1000
 
 
 async def test_the_last_good_copy_written_back_is_the_newer_part(

@@ -7,16 +7,12 @@ import msgspec
 from adapters.redis.gateway_envelope import decode_part, encode_part
 from domain.model.gateway_part import StoredPart
 
-
-class _BeforeFences(msgspec.Struct, array_like=True, tag=1):
-    """The envelope as the version before fences wrote and read it."""
-
-    fetched_ms: int
-    fresh_ms: int
-    stale_ms: int
-    provider: str
-    status: int
-    body: bytes
+# The envelope as the version before fences wrote and read it.
+_FIELDS = ["fetched_ms", "fresh_ms", "stale_ms", "provider", "status", "body"]
+_TYPES = [int, int, int, str, int, bytes]
+_BeforeFences = msgspec.defstruct(
+    "BeforeFences", list(zip(_FIELDS, _TYPES, strict=True)), array_like=True, tag=1
+)
 
 
 def part(fence: int = 0) -> StoredPart:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 import pytest
 
@@ -18,6 +19,7 @@ from domain.model.gateway_answer import GatewayAnswer
 from domain.model.gateway_part import StoredPart
 from domain.model.outcome import CacheOutcome
 from domain.use_cases.gateway import ServeGateway, part_key
+from domain.use_cases.gateway_fetch import FreshUntil
 from ports.lock import Held, Lease, Signal
 from tests.unit.fakes import FakeClock
 from tests.unit.gateway_fakes import FakeUpstream, gateway_over, request
@@ -87,105 +89,98 @@ class LosingStore(MemoryPartStore):
         self._parts.put(key, (self._clock.monotonic() + 60, part))
 
 
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock(now=START)
-
-
-@pytest.fixture
-def store(clock: FakeClock) -> LosingStore:
-    return LosingStore(clock=clock)
-
-
-@pytest.fixture
-def lock(clock: FakeClock) -> FencedLock:
-    return FencedLock(clock=clock)
-
-
-@pytest.fixture
-def upstream() -> RunUpstream:
-    return RunUpstream()
-
-
 async def settle() -> None:
     for _ in range(20):
         await asyncio.sleep(0)
 
 
-async def paused_past_its_lease(
-    serve: ServeGateway, upstream: RunUpstream, clock: FakeClock, *points: tuple[float, float]
-) -> asyncio.Task[GatewayAnswer]:
-    """A request whose fetch is sent, then held while its leases lapse; the upstream's next
-    answers are a new run."""
-    upstream.pausing = True
-    late: asyncio.Task[GatewayAnswer] = asyncio.create_task(serve(request(*points)))
-    await settle()
-    assert upstream.paused, "the first fetch never reached the upstream"
-    upstream.pausing = False
-    clock.advance(3 * LEASE_S)  # its keep-alive cannot act: the leases lapse
-    upstream.run = 2
-    return late
+@dataclass
+class World:
+    """Processes over one store, one lock and one upstream, on one fake clock."""
+
+    clock: FakeClock = field(default_factory=lambda: FakeClock(now=START))
+    upstream: RunUpstream = field(default_factory=RunUpstream)
+
+    def __post_init__(self) -> None:
+        self.store = LosingStore(clock=self.clock)
+        self.lock = FencedLock(clock=self.clock)
+
+    def process(self, fresh_until: FreshUntil | None = None) -> ServeGateway:
+        return gateway_over(
+            self.store, self.lock, self.upstream, self.clock, fresh_until=fresh_until
+        )
+
+    async def overlap(
+        self,
+        one: ServeGateway,
+        two: ServeGateway,
+        *points: tuple[float, float],
+        then: dict[str, int] | None = None,
+    ) -> tuple[GatewayAnswer, GatewayAnswer]:
+        """`one`'s fetch is sent, then held while its leases lapse (its keep-alive cannot
+        act); the upstream moves to a new run, `two` fetches it (its leases fenced `then`);
+        `one` resumes and writes last. Their answers: (one's, two's)."""
+        self.upstream.pausing = True
+        late = asyncio.create_task(one(request(*points)))
+        await settle()
+        assert self.upstream.paused, "the first fetch never reached the upstream"
+        self.upstream.pausing = False
+        self.clock.advance(3 * LEASE_S)
+        self.upstream.run = 2
+        if then is not None:
+            self.lock.fences = then
+        newer = await two(request(*points))
+        self.upstream.paused[0].set()
+        return await late, newer
+
+    async def stored(self, *points: tuple[float, float]) -> list[StoredPart | None]:
+        return await self.store.get_many([key_of(point) for point in points])
 
 
-async def test_a_fetch_paused_past_its_lease_does_not_replace_the_newer_part(
-    store: LosingStore, lock: FencedLock, upstream: RunUpstream, clock: FakeClock
-) -> None:
-    one, two = (
-        gateway_over(store, lock, upstream, clock),
-        gateway_over(store, lock, upstream, clock),
-    )
-    late = await paused_past_its_lease(one, upstream, clock, BERLIN)
-    newer = await two(request(BERLIN))
-    upstream.paused[0].set()  # the first resumes and writes last
-    older = await late
+@pytest.fixture
+def world() -> World:
+    return World()
+
+
+async def test_a_fetch_paused_past_its_lease_does_not_replace_the_newer_part(world: World) -> None:
+    one = world.process()
+    older, newer = await world.overlap(one, world.process(), BERLIN)
     berlin = Point(*BERLIN)
-    assert len(upstream.calls) == 2
+    assert len(world.upstream.calls) == 2
     assert newer.body == f"[{run_body(berlin, 2).decode()}]".encode()
-    (stored,) = await store.get_many([key_of(BERLIN)])
+    (stored,) = await world.stored(BERLIN)
     assert stored is not None and stored.body == run_body(berlin, 2)
     assert stored.fence == round((START + 3 * LEASE_S) * 1000)  # no shared clock: the start
-    assert store.last_good(key_of(BERLIN)) == stored
+    assert world.store.last_good(key_of(BERLIN)) == stored
     # The late request is answered with the part the store kept, not its own older one.
-    assert (older.body, older.outcomes) == (
-        newer.body,
-        (CacheOutcome.COALESCED,),
-    )
+    assert (older.body, older.outcomes) == (newer.body, (CacheOutcome.COALESCED,))
     again = await one(request(BERLIN))
     assert (again.body, again.x_cache) == (newer.body, "HIT")
 
 
 async def test_a_batch_written_last_keeps_its_newer_parts_and_yields_its_older_ones(
-    store: LosingStore, lock: FencedLock, upstream: RunUpstream, clock: FakeClock
+    world: World,
 ) -> None:
-    one, two = (
-        gateway_over(store, lock, upstream, clock),
-        gateway_over(store, lock, upstream, clock),
-    )
-    lock.fences = {key_of(BERLIN): 2_000, key_of(PARIS): 1_000}
-    late = await paused_past_its_lease(one, upstream, clock, BERLIN, PARIS)
-    lock.fences = {key_of(BERLIN): 1_500, key_of(PARIS): 1_500}
-    await two(request(BERLIN, PARIS))
-    upstream.paused[0].set()
-    answer = await late
-    berlin, paris = Point(*BERLIN), Point(*PARIS)
-    stored = await store.get_many([key_of(BERLIN), key_of(PARIS)])
+    world.lock.fences = {key_of(BERLIN): 2_000, key_of(PARIS): 1_000}
+    then = {key_of(BERLIN): 1_500, key_of(PARIS): 1_500}
+    older, _ = await world.overlap(world.process(), world.process(), BERLIN, PARIS, then=then)
+    stored = await world.stored(BERLIN, PARIS)
     # Berlin's late part has the higher fence (2000 > 1500): it replaces; Paris' (1000) not.
     assert [part.body if part else None for part in stored] == [
-        run_body(berlin, 1),
-        run_body(paris, 2),
+        run_body(Point(*BERLIN), 1),
+        run_body(Point(*PARIS), 2),
     ]
     assert [part.fence if part else None for part in stored] == [2_000, 1_500]
-    assert answer.outcomes == (CacheOutcome.MISS, CacheOutcome.COALESCED)
+    assert older.outcomes == (CacheOutcome.MISS, CacheOutcome.COALESCED)
 
 
 async def test_each_part_carries_its_own_leases_fence_and_a_lockless_one_its_start(
-    store: LosingStore, lock: FencedLock, upstream: RunUpstream, clock: FakeClock
+    world: World,
 ) -> None:
-    serve = gateway_over(store, lock, upstream, clock)
-    lock.fences = {key_of(BERLIN): 1_765_000_000_123}
-    lock.down = {key_of(PARIS)}  # no lease from a shared clock: the call's start, in ms
-    await serve(request(BERLIN, PARIS))
-    stored = await store.get_many([key_of(BERLIN), key_of(PARIS)])
+    world.lock.fences = {key_of(BERLIN): 1_765_000_000_123}
+    world.lock.down = {key_of(PARIS)}  # no lease from a shared clock: the call's start, in ms
+    await world.process()(request(BERLIN, PARIS))
+    stored = await world.stored(BERLIN, PARIS)
     assert [part.fence if part else None for part in stored] == [
         1_765_000_000_123,
         round(START * 1000),
@@ -193,23 +188,20 @@ async def test_each_part_carries_its_own_leases_fence_and_a_lockless_one_its_sta
 
 
 async def test_a_waiter_that_takes_a_location_over_fences_with_its_own_lease(
-    store: LosingStore, lock: FencedLock, upstream: RunUpstream, clock: FakeClock
+    world: World,
 ) -> None:
-    serve = gateway_over(store, lock, upstream, clock)
-    holder = await lock.acquire(key_of(BERLIN), LEASE_S)
+    holder = await world.lock.acquire(key_of(BERLIN), LEASE_S)
     assert not isinstance(holder, Held)
-    waiting = asyncio.create_task(serve(request(BERLIN)))
+    waiting = asyncio.create_task(world.process()(request(BERLIN)))
     await settle()
-    lock.fences = {key_of(BERLIN): 4_242}
+    world.lock.fences = {key_of(BERLIN): 4_242}
     await holder.release(Signal.TIMEOUT)  # gave it up unfetched: the waiter takes over
     await waiting
-    (stored,) = await store.get_many([key_of(BERLIN)])
+    (stored,) = await world.stored(BERLIN)
     assert stored is not None and stored.fence == 4_242
 
 
-async def test_the_fence_decides_not_the_model_runs_freshness(
-    store: LosingStore, lock: FencedLock, upstream: RunUpstream, clock: FakeClock
-) -> None:
+async def test_the_fence_decides_not_the_model_runs_freshness(world: World) -> None:
     """The older fetch read a later next run (or fell back to a long TTL): it would stay
     fresh longer, and is refused all the same; the newer fetch's run decides."""
     ends = iter([START + 7_200.0, START + 1_800.0])
@@ -217,44 +209,36 @@ async def test_the_fence_decides_not_the_model_runs_freshness(
     async def follows(query: GatewayRequest, now: float) -> float | None:
         return next(ends)
 
-    one = gateway_over(store, lock, upstream, clock, fresh_until=follows)
-    two = gateway_over(store, lock, upstream, clock, fresh_until=follows)
-    late = await paused_past_its_lease(one, upstream, clock, BERLIN)
-    await two(request(BERLIN))
-    upstream.paused[0].set()
-    await late
-    (stored,) = await store.get_many([key_of(BERLIN)])
+    await world.overlap(world.process(follows), world.process(follows), BERLIN)
+    (stored,) = await world.stored(BERLIN)
     assert stored is not None
     assert (stored.body, stored.fresh_until) == (run_body(Point(*BERLIN), 2), START + 1_800.0)
 
 
-async def test_the_last_good_copy_written_back_carries_its_fetchs_fence(
-    store: LosingStore, lock: FencedLock, upstream: RunUpstream, clock: FakeClock
-) -> None:
-    serve = gateway_over(store, lock, upstream, clock)
-    other = gateway_over(store, lock, upstream, clock)
-    lock.fences = {key_of(BERLIN): 1_000}
+async def test_the_last_good_copy_written_back_carries_its_fetchs_fence(world: World) -> None:
+    serve, other = world.process(), world.process()
+    world.lock.fences = {key_of(BERLIN): 1_000}
     await serve(request(BERLIN))
-    store.lose(key_of(BERLIN))
-    upstream.failing = True
-    lock.fences = {key_of(BERLIN): 2_000}  # the failed fetch's lease: newer, but no part
+    world.store.lose(key_of(BERLIN))
+    world.upstream.failing = True
+    world.lock.fences = {key_of(BERLIN): 2_000}  # the failed fetch's lease: newer, but no part
     stale = await serve(request(BERLIN))
     assert stale.x_cache == "STALE"
-    (restored,) = await store.get_many([key_of(BERLIN)])
+    (restored,) = await world.stored(BERLIN)
     assert restored is not None and restored.fence == 1_000  # the copy's own fetch's
-    calls = len(upstream.calls)
+    calls = len(world.upstream.calls)
     assert (await other(request(BERLIN))).body == stale.body  # from the store, no call
-    assert len(upstream.calls) == calls
+    assert len(world.upstream.calls) == calls
 
 
 async def test_a_newer_part_stored_while_a_fetch_failed_is_kept_over_the_last_good_copy(
-    store: LosingStore, lock: FencedLock, upstream: RunUpstream, clock: FakeClock
+    world: World,
 ) -> None:
-    serve = gateway_over(store, lock, upstream, clock)
-    lock.fences = {key_of(BERLIN): 1_000}
+    serve = world.process()
+    world.lock.fences = {key_of(BERLIN): 1_000}
     await serve(request(BERLIN))
-    store.lose(key_of(BERLIN))
-    upstream.pausing = True
+    world.store.lose(key_of(BERLIN))
+    world.upstream.pausing = True
     failing = asyncio.create_task(serve(request(BERLIN)))
     await settle()
     newer = StoredPart(
@@ -264,9 +248,9 @@ async def test_a_newer_part_stored_while_a_fetch_failed_is_kept_over_the_last_go
         stale_until=START + 86_400,
         fence=1_001,
     )
-    store.plant(key_of(BERLIN), newer)  # another process's fetch, meanwhile
-    upstream.failing = True
-    upstream.paused[0].set()
+    world.store.plant(key_of(BERLIN), newer)  # another process's fetch, meanwhile
+    world.upstream.failing = True
+    world.upstream.paused[0].set()
     answer = await failing
     assert (answer.body, answer.outcomes) == (b'[{"newer":true}]', (CacheOutcome.COALESCED,))
-    assert await store.get_many([key_of(BERLIN)]) == [newer]
+    assert await world.stored(BERLIN) == [newer]
