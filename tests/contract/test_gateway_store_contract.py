@@ -126,6 +126,18 @@ async def test_a_part_replaces_the_stored_one_unless_its_fence_is_lower(
     assert store.last_good("gw:f") == expected
 
 
+@pytest.mark.parametrize("fence", [5, 200, 60_000, 4_000_000_000, FENCE])
+async def test_a_fence_of_every_width_is_read_back_where_it_is_stored(
+    store: AnyStore, fence: int
+) -> None:
+    """msgpack writes a number in 1, 2, 3, 5 or 9 bytes: the write script reads each."""
+    await store.put("gw:w", part(b"held", fence=fence), 60)
+    assert await store.put("gw:w", part(b"lower", fence=fence - 1), 60) == part(
+        b"held", fence=fence
+    )
+    assert await store.put("gw:w", part(b"equal", fence=fence), 60) == part(b"equal", fence=fence)
+
+
 async def test_a_part_without_a_fence_is_read_and_replaced_by_a_fenced_one(
     store: AnyStore,
 ) -> None:

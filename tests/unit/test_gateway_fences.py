@@ -254,3 +254,15 @@ async def test_a_newer_part_stored_while_a_fetch_failed_is_kept_over_the_last_go
     answer = await failing
     assert (answer.body, answer.outcomes) == (b'[{"newer":true}]', (CacheOutcome.COALESCED,))
     assert await world.stored(BERLIN) == [newer]
+
+
+async def test_a_background_refresh_fences_with_its_own_lease(world: World) -> None:
+    serve = world.process()
+    world.lock.fences = {key_of(BERLIN): 1_000}
+    await serve(request(BERLIN))
+    world.clock.advance(901)  # past its fresh end: stale, refreshed in the background
+    world.lock.fences = {key_of(BERLIN): 3_000}
+    assert (await serve(request(BERLIN))).x_cache == "STALE"
+    await serve.drain()
+    (stored,) = await world.stored(BERLIN)
+    assert stored is not None and stored.fence == 3_000
