@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from adapters.lru import BoundedLru
 from domain.model.gateway_part import MAX_PART_BYTES, StoredPart
 from ports.clock import Clock
-from ports.gateway_store import PartStore
+from ports.gateway_store import Keep, PartStore
 
 _Held = tuple[float, StoredPart]  # (expires at, on the monotonic clock; the part)
 
@@ -50,12 +50,22 @@ class MemoryPartStore(PartStore):
             return None
         return held[1]
 
-    async def put(self, key: str, part: StoredPart, ttl_s: float) -> None:
+    async def put(self, key: str, part: StoredPart, ttl_s: float) -> StoredPart:
+        return self._put(key, part, ttl_s)
+
+    async def put_many(self, parts: Sequence[Keep]) -> list[StoredPart]:
+        return [self._put(key, part, ttl_s) for key, part, ttl_s in parts]
+
+    def _put(self, key: str, part: StoredPart, ttl_s: float) -> StoredPart:
         if len(part.body) > MAX_PART_BYTES:
-            return
+            return part
+        held = self._get(key)
+        if held is not None and not part.replaces(held):
+            return held
         self._parts.put(key, (self._clock.monotonic() + ttl_s, part))
-        if part.status == 200:
+        if part.status == 200 and part.replaces(self._good.get(key)):
             self._good.put(key, part)
+        return part
 
     def last_good(self, key: str) -> StoredPart | None:
         return self._good.get(key)

@@ -20,22 +20,33 @@ class _PartV1(msgspec.Struct, array_like=True, tag=1):
     body: bytes
 
 
+class _FencedPartV1(_PartV1, tag=1):
+    """`fence` came later, as a trailing field with a default: envelopes without it decode
+    with fence 0, and the version before reads these (msgspec drops trailing fields a
+    struct does not have). It is the envelope's 8th element, after the body, where the
+    store's write script (gateway_fence.py) finds it; parts with fence 0 are encoded
+    without it, byte for byte as before."""
+
+    fence: int = 0
+
+
 _encoder = msgspec.msgpack.Encoder()
-_decoder = msgspec.msgpack.Decoder(_PartV1)
+_decoder = msgspec.msgpack.Decoder(_FencedPartV1)
 
 
 def encode_part(part: StoredPart) -> bytes:
     fetched = round(part.fetched_at * 1000)
-    return _encoder.encode(
-        _PartV1(
-            fetched,
-            round(part.fresh_until * 1000) - fetched,
-            round(part.stale_until * 1000) - fetched,
-            part.provider,
-            part.status,
-            part.body,
-        )
+    fields = (
+        fetched,
+        round(part.fresh_until * 1000) - fetched,
+        round(part.stale_until * 1000) - fetched,
+        part.provider,
+        part.status,
+        part.body,
     )
+    if part.fence:
+        return _encoder.encode(_FencedPartV1(*fields, part.fence))
+    return _encoder.encode(_PartV1(*fields))
 
 
 def decode_part(raw: bytes) -> StoredPart:
@@ -50,4 +61,5 @@ def decode_part(raw: bytes) -> StoredPart:
         stale_until=(env.fetched_ms + env.stale_ms) / 1000,
         provider=env.provider,
         status=env.status,
+        fence=env.fence,
     )

@@ -9,10 +9,11 @@ from adapters.redis.batch import BatchedGets
 from adapters.redis.breaker import RedisBreaker, guard_of
 from adapters.redis.decoding import decoded_or_miss
 from adapters.redis.gateway_envelope import decode_part, encode_part
+from adapters.redis.gateway_fence import PUT_FENCED
 from adapters.redis.keys import city_name
 from adapters.redis.topology import RedisClient
 from domain.model.gateway_part import MAX_PART_BYTES, StoredPart
-from ports.gateway_store import PartStore
+from ports.gateway_store import Keep, PartStore
 from ports.metrics import Metrics
 
 
@@ -26,9 +27,15 @@ def _size(part: StoredPart) -> int:
     return len(part.body)
 
 
+def _px(ttl_s: float) -> int:
+    # PX 0 is an error in Redis; the shortest TTL asked for is one millisecond.
+    return max(round(ttl_s * 1000), 1)
+
+
 class RedisPartStore(PartStore):
     """Unreadable values are misses, counted as CORRUPT_ENTRIES on `metrics` when given.
-    Every answer read or written is also kept in a bounded in-process copy (last_good)."""
+    Every answer read or written is also kept in a bounded in-process copy (last_good).
+    A write is refused by Redis itself when the part stored comes from a newer fetch."""
 
     def __init__(
         self,
@@ -55,20 +62,36 @@ class RedisPartStore(PartStore):
             raw = await self._gets.get_many(names)
         parts = [decoded_or_miss(value, decode_part, self._metrics) for value in raw]
         for key, part in zip(keys, parts, strict=True):
-            if part is not None and part.status == 200:
-                self._good.put(key, part)
+            self._remember(key, part)
         return parts
 
-    async def put(self, key: str, part: StoredPart, ttl_s: float) -> None:
-        if len(part.body) > MAX_PART_BYTES:
-            return
-        if part.status == 200:
-            self._good.put(key, part)
-        # PX 0 is an error in Redis; the shortest TTL asked for is one millisecond.
+    async def put(self, key: str, part: StoredPart, ttl_s: float) -> StoredPart:
+        (kept,) = await self.put_many([(key, part, ttl_s)])
+        return kept
+
+    async def put_many(self, parts: Sequence[Keep]) -> list[StoredPart]:
+        kept = [part for _, part, _ in parts]
+        todo = [(n, key, part, ttl_s) for n, (key, part, ttl_s) in enumerate(parts)]
+        todo = [item for item in todo if len(item[2].body) <= MAX_PART_BYTES]
+        for _, key, part, _ in todo:
+            self._remember(key, part)
+        if not todo:
+            return kept
+        pipe = self._client.pipeline(transaction=False)
+        for _, key, part, ttl_s in todo:
+            pipe.eval(PUT_FENCED, 1, part_name(key), encode_part(part), part.fence, _px(ttl_s))
         with self._guarded("SET"):
-            await self._client.set(
-                part_name(key), encode_part(part), px=max(round(ttl_s * 1000), 1)
-            )
+            refusals = await pipe.execute()
+        for (n, key, _, _), held in zip(todo, refusals, strict=True):
+            newer = None if held is None else decoded_or_miss(held, decode_part, self._metrics)
+            if newer is not None:
+                kept[n] = newer
+                self._remember(key, newer)
+        return kept
+
+    def _remember(self, key: str, part: StoredPart | None) -> None:
+        if part is not None and part.status == 200 and part.replaces(self._good.get(key)):
+            self._good.put(key, part)
 
     def last_good(self, key: str) -> StoredPart | None:
         return self._good.get(key)

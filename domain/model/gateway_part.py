@@ -14,7 +14,11 @@ MAX_PART_BYTES = 4 * 1024 * 1024
 @dataclass(frozen=True, slots=True, kw_only=True)
 class StoredPart:
     """`status` 200 for a location's answer; 400 for a query's remembered refusal, whose
-    body is Open-Meteo's error JSON."""
+    body is Open-Meteo's error JSON.
+
+    `fence` orders the fetches that wrote a location's parts, as CacheEntry.fence orders a
+    city's: the fetch's lease's (Redis' clock when granted), else its start, in whole epoch
+    milliseconds; 0 in parts written before parts carried one, and in refusals."""
 
     body: bytes
     fetched_at: float
@@ -22,6 +26,15 @@ class StoredPart:
     stale_until: float
     provider: str = ""  # who answered; "" in a part written before parts named it
     status: int = 200
+    fence: int = 0
+
+    def replaces(self, held: StoredPart | None) -> bool:
+        """Whether this part may take `held`'s place: not if it comes from an older fetch
+        (a lower fence) than a part still live when this one was fetched. Equal fences
+        are one fetch rewriting its own part; a part past its stale end protects nothing."""
+        if held is None or self.fence >= held.fence:
+            return True
+        return self.fetched_at >= held.stale_until
 
     def state(self, now: float) -> Freshness:
         if now < self.fresh_until:
@@ -58,6 +71,7 @@ class GatewayPolicy:
         jitter_fraction: float,
         provider: str,
         follows: float | None = None,
+        fence: int = 0,
     ) -> StoredPart:
         jitter = self.jitter_max_s * jitter_fraction
         if kind == "archive-settled":
@@ -72,6 +86,7 @@ class GatewayPolicy:
             fresh_until=fresh_until,
             stale_until=max(now + self.stale_ttl_s, fresh_until),
             provider=provider,
+            fence=fence,
         )
 
     def refusal(self, body: bytes, now: float, provider: str) -> StoredPart:

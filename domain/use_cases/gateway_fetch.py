@@ -17,8 +17,10 @@ from domain.model.errors import (
 from domain.model.gateway import GatewayRequest, Point
 from domain.model.gateway_part import GatewayPolicy, StoredPart
 from domain.model.outcome import CacheOutcome
+from domain.use_cases.gateway_keep import KeepParts
 from domain.use_cases.keepalive import keep_alive
 from domain.use_cases.stampede import Role, StampedeGuard
+from domain.use_cases.weather_load import fence_of
 from ports.clock import Clock
 from ports.gateway import GatewayUpstream
 from ports.gateway_store import PartStore
@@ -29,6 +31,7 @@ Found = tuple[StoredPart, CacheOutcome]
 Pay = Callable[[float], Awaitable[None]]  # charges a call of this weight, or raises
 # When a part fetched now for this query stops being fresh; None: the policy's TTL.
 FreshUntil = Callable[[GatewayRequest, float], Awaitable[float | None]]
+Fences = Mapping[str, int | None]  # each key's lease's fence (None: no shared clock's)
 
 
 def count(metrics: Metrics, counter: CounterName, api: object, amount: int = 1) -> None:
@@ -43,6 +46,8 @@ class LeasedFetch:
       call (split at the upstream's per-call limit), each part stored, each lease released
       with its outcome; keys another holds are awaited through the StampedeGuard, which
       takes over (one point, one call) only if their holder's lease lapses;
+    - each part carries its own key's fence (its lease's; without a shared one, the
+      call's start), and is answered as the store kept it: a newer fetch's part wins;
     - the upstream's 400 is stored under the query's refusal key before the leases are
       released, so that every waiter can answer with it."""
 
@@ -64,6 +69,7 @@ class LeasedFetch:
         self._fresh_until = fresh_until
         self._upstream, self._policy, self._clock = upstream, policy, clock
         self._metrics, self._uniform, self._lock_ttl_s = metrics, uniform, lock_ttl_s
+        self.keep = KeepParts(store=store, clock=clock)
 
     async def leases(self, keys: Sequence[str]) -> tuple[dict[str, Lease | None], list[str]]:
         """The keys whose lease this call won (None: the lock backend is down), and the rest."""
@@ -96,6 +102,7 @@ class LeasedFetch:
         are given up unfetched (TIMEOUT): their waiters take them over, nothing failed."""
         signals = dict.fromkeys(leases, Signal.FAILED)
         held = [lease for lease in leases.values() if lease is not None]
+        fences = {key: None if lease is None else lease.fence for key, lease in leases.items()}
         keepalive = asyncio.create_task(keep_alive(held, clock=self._clock, ttl_s=self._lock_ttl_s))
         try:
             found = await self._peek(list(points))
@@ -109,7 +116,7 @@ class LeasedFetch:
                     signals.update(dict.fromkeys(todo, Signal.TIMEOUT))
                     raise
             for batch in _batches(list(todo.items()), self._upstream.max_points):
-                found |= await self._call(query, dict(batch), refusal_key, call)
+                found |= await self._call(query, dict(batch), refusal_key, call, fences)
                 signals.update(dict.fromkeys(dict(batch), Signal.DONE))
             return found
         finally:
@@ -139,6 +146,7 @@ class LeasedFetch:
         batch: dict[str, Point],
         refusal_key: str,
         call: UpstreamCall,
+        fences: Fences,
     ) -> dict[str, Found]:
         now = self._clock.now()
         # The model runs are read alongside the call, not after it: no added wait on a miss.
@@ -156,19 +164,20 @@ class LeasedFetch:
             raise
         count(self._metrics, CounterName.GATEWAY_API_CALLS, query.api)
         follows = await runs if runs is not None else None
-        found: dict[str, Found] = {}
-        for key, body in zip(batch, bodies, strict=True):
-            part = self._policy.answer(
+        fetched = {
+            key: self._policy.answer(
                 body,
                 kind=query.lifetime_kind(),
                 now=now,
                 jitter_fraction=self._uniform(),
                 provider=self._upstream.name,
                 follows=follows,
+                fence=fence_of(now, fences.get(key)),
             )
-            await self._keep(key, part)
-            found[key] = (part, CacheOutcome.MISS)
-        return found
+            for key, body in zip(batch, bodies, strict=True)
+        }
+        kept = await self.keep(fetched)
+        return {key: (part, _outcome(part, fetched[key])) for key, part in kept.items()}
 
     async def _keep(self, key: str, part: StoredPart) -> None:
         with contextlib.suppress(CacheUnavailable):  # answered all the same, uncached
@@ -180,8 +189,8 @@ class LeasedFetch:
         """`key`'s part once its holder stores it; fetched alone (for `call`) if the holder
         vanishes."""
 
-        async def load(_fence: int | None) -> StoredPart:  # parts carry no fence
-            found = await self._call(query, {key: point}, refusal_key, call)
+        async def load(fence: int | None) -> StoredPart:
+            found = await self._call(query, {key: point}, refusal_key, call, {key: fence})
             return found[key][0]
 
         async def peek() -> StoredPart | None:
@@ -190,6 +199,11 @@ class LeasedFetch:
 
         part, role = await self._guard.run(key, load, peek)
         return {key: (part, CacheOutcome.MISS if role is Role.OWNER else CacheOutcome.COALESCED)}
+
+
+def _outcome(kept: StoredPart, fetched: StoredPart) -> CacheOutcome:
+    """A MISS answered by this fetch, or by a newer one whose part the store kept."""
+    return CacheOutcome.MISS if kept is fetched else CacheOutcome.COALESCED
 
 
 def _batches(items: list[tuple[str, Point]], size: int) -> list[list[tuple[str, Point]]]:

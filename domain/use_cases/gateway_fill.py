@@ -32,7 +32,10 @@ class FillMissing:
     - claimed keys whose lease is won are fetched in one upstream call; the others are
       awaited from their holders;
     - a failed location is answered with the last good copy (STALE), else the request fails
-      (with the upstream's remembered 400 when that is why)."""
+      (with the upstream's remembered 400 when that is why);
+    - that copy is written back to the store (which had lost it), with its own fetch's
+      fence: the newest this process saw, so never above what it replaces, and a newer
+      part stored meanwhile is kept and answered instead."""
 
     def __init__(
         self,
@@ -140,8 +143,10 @@ class FillMissing:
     ) -> dict[str, Found]:
         """Each failed location's last good copy; without one, the request's error."""
         kept = {key: self._store.last_good(key) for key in failures}
-        if all(part is not None for part in kept.values()):
-            return {key: (part, CacheOutcome.STALE) for key, part in kept.items() if part}
+        copies = {key: part for key, part in kept.items() if part is not None}
+        if len(copies) == len(kept):
+            restored = await self._fetch.keep(copies)
+            return {key: (part, _restored(part, copies[key])) for key, part in restored.items()}
         errors = list(failures.values())
         refusal = next((e for e in errors if isinstance(e, GatewayRefused)), None)
         if refusal is None and any(isinstance(e, UpstreamUnavailable) for e in errors):
@@ -157,6 +162,12 @@ class FillMissing:
         except CacheUnavailable:
             return {}
         return {} if part is None else {key: part}
+
+
+def _restored(kept: StoredPart, copy: StoredPart) -> CacheOutcome:
+    """STALE for the copy written back; a newer part the store kept instead is an answer
+    another fetch gave."""
+    return CacheOutcome.STALE if kept is copy else CacheOutcome.COALESCED
 
 
 def _unsent(result: object) -> bool:

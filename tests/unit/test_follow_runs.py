@@ -121,7 +121,7 @@ class DownStore(MemoryPartStore):
     async def get_many(self, keys: Sequence[str]) -> list[StoredPart | None]:
         raise CacheUnavailable("down")
 
-    async def put(self, key: str, part: StoredPart, ttl_s: float) -> None:
+    async def put(self, key: str, part: StoredPart, ttl_s: float) -> StoredPart:
         raise CacheUnavailable("down")
 
 
