@@ -18,7 +18,8 @@ _BUCKET = {
 @dataclass(frozen=True, slots=True, kw_only=True)
 class GatewayAnswer:
     """`fetched_at` is the oldest part's fetch and `fresh_until`, `stale_until` the soonest
-    ends: the answer is as fresh as its stalest location; `modified_at` is the newest fetch."""
+    ends: the answer is as fresh as its stalest location; `modified_at` is the newest fetch.
+    `fences`: each location's part's fence, in the answer's order (none when not known)."""
 
     body: bytes
     outcomes: tuple[CacheOutcome, ...]
@@ -26,6 +27,12 @@ class GatewayAnswer:
     modified_at: float
     fresh_until: float
     stale_until: float
+    fences: tuple[int, ...] = ()
+
+    def older_than(self, other: GatewayAnswer) -> bool:
+        """Whether any location of this answer comes from an older fetch than `other`'s
+        (the same query: the same locations in the same order; no fences, no order)."""
+        return any(mine < theirs for mine, theirs in zip(self.fences, other.fences, strict=False))
 
     @property
     def x_cache(self) -> str:

@@ -112,6 +112,7 @@ class ServeGateway:
             modified_at=max(part.fetched_at for part in parts),
             fresh_until=min(part.fresh_until for part in parts),
             stale_until=min(part.stale_until for part in parts),
+            fences=tuple(part.fence for part in parts),
         )
 
     def record_hits(self, api: str, locations: int) -> None:

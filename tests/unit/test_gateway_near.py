@@ -3,6 +3,7 @@ never past their freshness, never stale, bounded by count and bytes."""
 
 from __future__ import annotations
 
+from dataclasses import replace as dataclass_replace
 from typing import Any
 
 from domain.model.gateway import Api, WireFormat
@@ -116,3 +117,38 @@ async def test_a_matching_etag_is_a_304_from_the_fast_path() -> None:
     near.keep(PATH, QUERY, answer(MISS, HIT), WireFormat.JSON)
     start, body = await served(fast, headers=[(b"if-none-match", etag(b"[{},{}]"))])
     assert (start["status"], body["body"]) == (304, b"")
+
+
+def fenced(*fences: int) -> Any:
+    return dataclass_replace(answer(MISS, MISS), fences=fences)
+
+
+def test_an_answer_from_older_fetches_never_replaces_a_newer_one() -> None:
+    """A request that read the parts just before a newer write keeps its answer late."""
+    clock = Clock()
+    near = GatewayNear(ttl_s=1.0, clock=clock)
+    near.keep(PATH, QUERY, fenced(20, 20), WireFormat.JSON)
+    near.keep(PATH, QUERY, fenced(19, 20), WireFormat.JSON)  # one location older
+    kept = near.get(PATH, QUERY)
+    assert kept is not None and kept.answer.fences == (20, 20)
+    near.keep(PATH, QUERY, fenced(20, 20), WireFormat.JSON)  # equal: replaced, as the stores do
+    near.keep(PATH, QUERY, fenced(21, 20), WireFormat.JSON)  # newer
+    kept = near.get(PATH, QUERY)
+    assert kept is not None and kept.answer.fences == (21, 20)
+
+
+def test_answers_each_newer_in_one_location_leave_neither_kept() -> None:
+    near = GatewayNear(ttl_s=1.0, clock=Clock())
+    near.keep(PATH, QUERY, fenced(21, 20), WireFormat.JSON)
+    near.keep(PATH, QUERY, fenced(20, 21), WireFormat.JSON)
+    assert near.get(PATH, QUERY) is None
+
+
+def test_an_expired_newer_answer_protects_nothing() -> None:
+    clock = Clock()
+    near = GatewayNear(ttl_s=1.0, clock=clock)
+    near.keep(PATH, QUERY, fenced(21, 21), WireFormat.JSON)
+    clock.now += 1.0
+    near.keep(PATH, QUERY, fenced(20, 20), WireFormat.JSON)
+    kept = near.get(PATH, QUERY)
+    assert kept is not None and kept.answer.fences == (20, 20)

@@ -62,15 +62,22 @@ class GatewayNear:
         return kept
 
     def keep(self, path: str, query: bytes, answer: GatewayAnswer, wire: WireFormat) -> None:
-        """Stores a 200 answer that is not stale, for `ttl_s` or until it turns stale."""
+        """Stores a 200 answer that is not stale, for `ttl_s` or until it turns stale. An
+        answer read before a newer write, kept after it, replaces no newer one; where each
+        holds a location newer than the other's, neither is kept."""
         if self.ttl_s <= 0 or CacheOutcome.STALE in answer.outcomes:
             return
         now = self._clock()
         expires_at = min(now + self.ttl_s, answer.fresh_until)
         if expires_at <= now or len(answer.body) > self._max_bytes:
             return
-        hit = dataclasses.replace(answer, outcomes=(CacheOutcome.HIT,) * len(answer.outcomes))
         key = (path, query)
+        held = self.get(path, query)
+        if held is not None and answer.older_than(held.answer):
+            if held.answer.older_than(answer):
+                self._drop(key)
+            return
+        hit = dataclasses.replace(answer, outcomes=(CacheOutcome.HIT,) * len(answer.outcomes))
         self._drop(key)
         self._items[key] = Kept(expires_at, hit, wire, etag(answer.body))
         self._bytes += len(answer.body)
