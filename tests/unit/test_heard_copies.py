@@ -3,6 +3,8 @@ the ones read, and serve a failed miss as those do: until the entry's stale end,
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from adapters.memory.cache import MemoryCache
@@ -111,3 +113,16 @@ async def test_a_failed_miss_is_served_the_heard_copy_just_before_its_stale_end_
     served = await world.get_weather(SAN_JOSE)
     assert served.outcome is CacheOutcome.STALE
     assert served.weather == copy.weather
+
+
+async def test_a_heard_copy_of_another_providers_weather_is_not_served() -> None:
+    world = await heard_world()
+    copy = await world.cache.last_good(SAN_JOSE.key)
+    assert copy is not None and copy.weather is not None
+    simulated = replace(copy.weather, provider="simulated")  # not this chain's provider
+    foreign = replace(copy, weather=simulated, fence=copy.fence + 1)
+    await world.cache.forget_heard(SAN_JOSE.key)
+    await world.cache.keep_heard(SAN_JOSE.key, foreign)
+    assert await world.cache.last_good(SAN_JOSE.key) == foreign  # kept, but not served
+    with pytest.raises(UpstreamUnavailable):
+        await world.get_weather(SAN_JOSE)
