@@ -30,7 +30,7 @@ from entrypoints.http.middleware.access_log import AccessLog
 from entrypoints.http.services import AppWiring, HttpServices
 from entrypoints.http.weather.near_cache import NearCache
 from entrypoints.settings import Settings
-from entrypoints.wiring import gateway, status, storage, tallies, tracing, upstream
+from entrypoints.wiring import copies, gateway, status, storage, tallies, tracing, upstream
 
 T = TypeVar("T")
 
@@ -70,6 +70,8 @@ class Container(containers.DeclarativeContainer):
     shared_cache = providers.Singleton(
         storage.shared_cache, memory_cache, redis, redis_breaker, metrics
     )
+    # Every write heard by this process's last good copies (LOCAL_COPY_SHARED).
+    copies_feed = providers.Resource(copies.open_copies_feed, redis, cache, metrics, settings)
     lock = providers.Resource(storage.open_lock, redis, redis_breaker, clock, settings)
     upstreams = providers.Singleton(
         upstream.upstreams, settings, http_client, cache, metrics, clock, budget

@@ -73,6 +73,7 @@ class Settings:
     redis_breaker_failures: int = number("REDIS_BREAKER_FAILURES", 3, minimum=1, integer=True)
     redis_breaker_reset_s: float = number("REDIS_BREAKER_RESET", 1.0, minimum=0.05)
     local_copy_size: int = number("LOCAL_COPY_SIZE", 10_000, integer=True)
+    local_copy_shared: bool = flag("LOCAL_COPY_SHARED", True)
     rate_limit: str = rate("RATE_LIMIT")
     metrics_flush_s: float = number("METRICS_FLUSH_INTERVAL", 1.0, minimum=0.05)
     weather_provider: str = provider_list("WEATHER_PROVIDER", registry.SPECS[0].name)

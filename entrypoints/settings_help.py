@@ -70,6 +70,11 @@ HELP: dict[str, str] = {
     "LOCAL_COPY_SIZE": (
         "Last-good entries kept per worker and served while Redis is down; `0` disables it."
     ),
+    "LOCAL_COPY_SHARED": (
+        "Each worker keeps last-good copies of every entry written anywhere in the deployment "
+        "(one PUBLISH per write, heard by every worker), so an entry Redis evicts or loses "
+        "is still served stale while the upstream fails; `false`: only of what it read."
+    ),
     "RATE_LIMIT": (
         "Per-client limit such as `100/minute` (second, minute, hour or day), answered with 429 "
         "and `Retry-After`; counted in front of the near cache, shared by every worker."

@@ -3,8 +3,10 @@
 While the shared cache (Redis) is down, every city this process has read or written is
 still answered from its own copy, fresh or stale as the entry's timestamps say, so an
 outage of Redis and the upstream together costs no 5xx for a city already seen. When
-Redis answers but has lost the entry (flushed, restarted empty), the same copy is the
-`last_good` one GetWeather serves if the fetch then fails.
+Redis answers but has lost the entry (flushed, restarted empty, evicted), the same copy is
+the `last_good` one GetWeather serves if the fetch then fails. Entries other processes write
+are heard too (`keep_heard`, from the copies channel: adapters/redis/copies_feed.py), so
+the copy covers every city the deployment answered, not only those this process read.
 """
 
 from __future__ import annotations
@@ -31,7 +33,9 @@ class FallbackCache(WeatherStore, LastGoodReader, LocationStore):
     - an entry without weather (unknown or unusable) never replaces a local copy with
       weather: that copy is the last good one, worth more than a 502 or a 404;
     - nor does an entry from an older fetch (a lower fence) replace a live local copy,
-      read or written (MemoryCache's rule).
+      read, written or heard (MemoryCache's rule);
+    - an entry heard from another process is kept by the same rules, until its stale end;
+      a purge heard drops the copy.
     """
 
     def __init__(
@@ -68,6 +72,16 @@ class FallbackCache(WeatherStore, LastGoodReader, LocationStore):
     async def delete(self, key: str) -> None:
         await self._local.delete(key)  # first: a purged copy must not answer an outage
         await self._shared.delete(key)
+
+    async def keep_heard(self, key: str, entry: CacheEntry) -> None:
+        """An entry some process wrote to the shared cache, as that write broadcast it."""
+        ttl_s = entry.stale_until - self._clock.now()
+        if ttl_s > 0:
+            await self._keep(key, entry, ttl_s)
+
+    async def forget_heard(self, key: str) -> None:
+        """A purge some process made: its copy must not answer an outage either."""
+        await self._local.delete(key)
 
     async def _keep(self, key: str, entry: CacheEntry, ttl_s: float) -> None:
         if entry.weather is None and await self._local.last_good(key) is not None:

@@ -52,7 +52,13 @@ if type(held) == 'string' then
   if fence > tonumber(ARGV[2]) then return 0 end
 end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[3])
+if ARGV[4] ~= '' then redis.call('PUBLISH', ARGV[4], KEYS[1] .. ARGV[1]) end
 return 1
+"""
+# A purge, told on the same channel: the key's name alone (copy_messages.py).
+_DELETE_TOLD = """
+redis.call('DEL', KEYS[1])
+redis.call('PUBLISH', ARGV[1], KEYS[1])
 """
 
 
@@ -63,10 +69,16 @@ def _px(ttl_s: float) -> int:
 
 class RedisCache(WeatherStore, LocationStore, StoreHealth):
     """Keys are built from the normalised key only (adapters/redis/keys.py). Unreadable
-    values are misses, counted as CORRUPT_ENTRIES on `metrics` when one is given."""
+    values are misses, counted as CORRUPT_ENTRIES on `metrics` when one is given. With
+    `copies_channel`, each write that lands and each delete is published there, in the
+    same script, for every process's last good copies (copies_feed.py)."""
 
-    def __init__(self, client: RedisClient, *, metrics: Metrics | None = None) -> None:
+    def __init__(
+        self, client: RedisClient, *, metrics: Metrics | None = None, copies_channel: str = ""
+    ) -> None:
         self._client = client
+        self._copies_channel = copies_channel
+        self._delete_told = client.register_script(_DELETE_TOLD)
         self._gets = BatchedGets(client)  # concurrent hits share one round trip
         self._metrics = metrics
         self._decoded = DecodedEntries()
@@ -79,7 +91,7 @@ class RedisCache(WeatherStore, LocationStore, StoreHealth):
 
     async def put(self, key: str, entry: CacheEntry, ttl_s: float) -> None:
         """Refused, silently, when the entry stored comes from a newer fetch (fence)."""
-        args: list[bytes | int] = [encode_entry(entry), entry.fence, _px(ttl_s)]
+        args = (encode_entry(entry), entry.fence, _px(ttl_s), self._copies_channel)
         with unavailable_on_error("SET"):
             await self._put_fenced(keys=[weather_key(key)], args=args)
 
@@ -91,7 +103,10 @@ class RedisCache(WeatherStore, LocationStore, StoreHealth):
 
     async def delete(self, key: str) -> None:
         with unavailable_on_error("DEL"):
-            await self._client.delete(weather_key(key))
+            if self._copies_channel:
+                await self._delete_told(keys=[weather_key(key)], args=[self._copies_channel])
+            else:
+                await self._client.delete(weather_key(key))
 
     async def get_location(self, key: str) -> Location | None:
         return decoded_or_miss(await self._read(location_key(key)), decode_location, self._metrics)

@@ -42,6 +42,10 @@ def done_channel(key: str) -> str:
     return CHANNEL_HEAD + key + CHANNEL_TAIL
 
 
+# Every entry written and every purge, heard by every process (copies_feed.py). A plain
+# channel: on a cluster, its PUBLISH reaches every node over the cluster bus.
+COPIES_CHANNEL = VERSION + "copies"
+
 # The counters hash and each worker's applied-batch marker share the {stats} slot, so
 # the script that applies a batch once touches one slot.
 STATS_KEY = VERSION + "{stats}"

@@ -25,9 +25,10 @@ class PurgeCity:
     """Forgets a city's weather in the shared cache and in this process's last good copy.
 
     Every worker and instance sharing the cache misses on its next request, once its near
-    cache (about a second, NEAR_CACHE_TTL) lets go; another worker's last good copy may
-    still answer while the upstream fails, as it would after a flush. While the shared
-    cache is down only this process's copies are forgotten, and the result says so."""
+    cache (about a second, NEAR_CACHE_TTL) lets go; the shared cache tells the purge to
+    every worker's last good copy (LOCAL_COPY_SHARED), so none answers for the city while
+    the upstream fails. While the shared cache is down only this process's copies are
+    forgotten, and the result says so."""
 
     def __init__(self, cache: WeatherStore) -> None:
         self._cache = cache

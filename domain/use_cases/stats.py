@@ -27,7 +27,7 @@ MEANINGS: Mapping[CounterName, str] = {
     CounterName.UPSTREAM_ERRORS: "Misses whose fetch failed, was refused or got an unusable answer "
     "(answered 502/503, or from the worker's last good copy), plus failed background refreshes",
     CounterName.CORRUPT_ENTRIES: "Cache entries that could not be decoded and were treated as "
-    "misses",
+    "misses, and messages on the copies channel that were not copies (dropped)",
     CounterName.API_ATTEMPTS: "Attempts sent to the providers, retries included; a fetch that "
     "failed over made attempts at each provider it reached. Each is one or two HTTP "
     "requests (geocoding, forecast), counted by endpoint in "

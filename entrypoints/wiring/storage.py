@@ -31,6 +31,7 @@ from adapters.redis.topology import RedisClient, RedisTopology, shard_of
 from adapters.resilience.fallback_lock import FallbackLock
 from domain.model.errors import CacheUnavailable
 from entrypoints.settings import Settings
+from entrypoints.wiring.copies import copies_channel
 from ports.cache import LastGoodReader, LocationStore, StoreHealth, WeatherStore
 from ports.clock import Clock
 from ports.lock import Lock
@@ -157,7 +158,7 @@ def cache(
     under `skycache serve` the copies its workers share while Redis is down between."""
     if redis is None:
         return memory
-    shared = RedisCache(redis, metrics=metrics)
+    shared = RedisCache(redis, metrics=metrics, copies_channel=copies_channel(settings))
     guarded: BreakerCache | HostCopies = BreakerCache(shared, shared, breaker)
     if copies := settings.run_path("copies"):
         # What one worker fetches while Redis is down, its siblings read (see open_lock).

@@ -38,12 +38,14 @@ pytestmark = pytest.mark.integration
 #   and written with one HSET; its expiry is set only when it is made, when a worker puts
 #   its spend back, or when a bucket begins that the expiry may not outlive;
 # - now 24: leases that survive a restart: the lease's script also reads the dataset's
-#   marker (a GET) and Redis' clock for the fence (TIME), in the same one round trip.
+#   marker (a GET) and Redis' clock for the fence (TIME), in the same one round trip;
+# - now 25: the fenced write also PUBLISHes what it stored on the copies channel, for
+#   every worker's last good copies, inside its one script (no round trip more).
 BEFORE = 51
 AFTER = Counter(
     {
         # the lease's acquire (its marker GET, SET NX and TIME) and release (its GET, DEL
-        # and PUBLISH); the fenced write (its GET and SET); the upstream budget for the
+        # and PUBLISH); the fenced write (its GET, SET and PUBLISH); the upstream budget for the
         # geocoding call and the forecast call, and the client's miss budget (a HGETALL
         # and a HSET each)
         "evalsha": 6,
@@ -52,7 +54,7 @@ AFTER = Counter(
         "get": 6,
         "set": 3,  # the lease, the entry, the location
         "del": 1,
-        "publish": 1,
+        "publish": 2,  # the lease's release, the copy of the entry written
         "hgetall": 3,
         "hset": 3,
         "time": 1,  # the lease's fence, from Redis' clock
@@ -100,7 +102,7 @@ async def _cold_miss(services: HttpServices, redis: Redis, city: str) -> Counter
     return sent
 
 
-async def test_a_cold_city_costs_24_commands_where_it_cost_51(
+async def test_a_cold_city_costs_25_commands_where_it_cost_51(
     services: HttpServices, own_redis_server: LocalRedisServer, fake_open_meteo: FakeOpenMeteo
 ) -> None:
     async with Redis.from_url(own_redis_server.url) as redis:
@@ -111,7 +113,7 @@ async def test_a_cold_city_costs_24_commands_where_it_cost_51(
         ttls = [await redis.pttl(key) for key in budget_keys]
     assert fake_open_meteo.calls() == {"geocoding": 2, "forecast": 2}
     assert sent == AFTER, dict(sent)
-    assert sum(sent.values()) == 24 < BEFORE
+    assert sum(sent.values()) == 25 < BEFORE
     # No key without an expiry: each hash got its expiry when it was made.
     assert first["pexpire"] == 2 == len(budget_keys), dict(first)
     assert all(ttl > 0 for ttl in ttls), ttls

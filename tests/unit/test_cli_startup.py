@@ -37,6 +37,7 @@ def serve(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
         ({"WEATHER_TTL": "-5"}, "WEATHER_TTL"),
         ({"REDIS_URL": "http://x"}, "REDIS_URL"),
         ({"LOG_REQUESTS": "maybe"}, "LOG_REQUESTS"),
+        ({"LOCAL_COPY_SHARED": "2"}, "LOCAL_COPY_SHARED"),
         ({"WEATHER_TTL": "inf"}, "WEATHER_TTL"),
         ({"REDIS_URL": "redis://127.0.0.1:99999/0"}, "REDIS_URL"),
         ({"REDIS_URL": "redis://127.0.0.1:port/0"}, "REDIS_URL"),

@@ -51,6 +51,7 @@ def test_blank_values_mean_the_default() -> None:
         ({"SKYCACHE_CACHE": "disk"}, "SKYCACHE_CACHE", "auto, redis, memory"),
         ({"LOG_LEVEL": "loud"}, "LOG_LEVEL", "one of"),
         ({"LOG_REQUESTS": "maybe"}, "LOG_REQUESTS", "one of"),
+        ({"LOCAL_COPY_SHARED": "sometimes"}, "LOCAL_COPY_SHARED", "one of"),
         ({"SIMULATED_FAILURE_RATE": "2"}, "SIMULATED_FAILURE_RATE", "between 0 and 1"),
     ],
 )
