@@ -22,7 +22,9 @@ RETRYABLE = (httpx.ConnectError, httpx.RemoteProtocolError, httpx.ReadError)
 @dataclass(frozen=True, slots=True)
 class Outcome:
     """`detail`: X-Cache of a 2xx/304, else the JSON error code; `items`: a batch's
-    per-city statuses; `rerouted`: the first instance refused, the other answered."""
+    per-city statuses; `rerouted`: the first instance refused, the other answered;
+    `fetched`: per key of the request, when the weather answered was fetched (its
+    arrival less its `age_seconds`), None where no weather came back."""
 
     at: float
     request: Request
@@ -30,6 +32,7 @@ class Outcome:
     detail: str = ""
     items: tuple[int, ...] = ()
     rerouted: bool = False
+    fetched: tuple[float | None, ...] = ()
 
 
 class Driver:
@@ -70,7 +73,7 @@ class Driver:
                     response = await self._call(client, url, request)
                 except RETRYABLE:
                     continue
-                self.outcomes.append(_outcome(sent, request, response, attempt > 0))
+                self.outcomes.append(_outcome(sent, time.time(), request, response, attempt > 0))
                 self._keep_etag(request, response)
                 return
             self.outcomes.append(Outcome(sent, request, NO_ANSWER))
@@ -95,11 +98,19 @@ class Driver:
             self._etags[request.path] = etag
 
 
-def _outcome(sent: float, request: Request, response: httpx.Response, rerouted: bool) -> Outcome:
+def _outcome(
+    sent: float, received: float, request: Request, response: httpx.Response, rerouted: bool
+) -> Outcome:
     status = response.status_code
     if request.kind == "batch" and status == 200:
-        items = tuple(item["status"] for item in response.json()["results"])
-        return Outcome(sent, request, status, "batch", items, rerouted)
+        results = response.json()["results"]
+        items = tuple(item["status"] for item in results)
+        fetched = tuple(_fetched(received, item.get("weather")) for item in results)
+        return Outcome(sent, request, status, "batch", items, rerouted, fetched)
+    if status == 200:
+        cache = response.headers.get("x-cache", "")
+        fetched = (_fetched(received, response.json()),) * len(request.keys)
+        return Outcome(sent, request, status, cache, (), rerouted, fetched)
     if status < 400:
         return Outcome(sent, request, status, response.headers.get("x-cache", ""), (), rerouted)
     try:
@@ -107,3 +118,11 @@ def _outcome(sent: float, request: Request, response: httpx.Response, rerouted: 
     except ValueError:
         code = "not json"
     return Outcome(sent, request, status, code, (), rerouted)
+
+
+def _fetched(received: float, weather: dict[str, object] | None) -> float | None:
+    """Taken from the answer's arrival, its age rounded down, and a near hit's age that of
+    its copy: never earlier than the real fetch, so a city never looks cached for longer
+    than it was (later by the answer's way back and a second or two; docs/SOAK.md)."""
+    age = weather.get("age_seconds") if weather else None
+    return received - age if isinstance(age, int) else None

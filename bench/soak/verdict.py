@@ -61,25 +61,39 @@ def count_outcomes(outcomes: Sequence[Outcome]) -> Counter[str]:
 def unexplained_5xx(outcomes: Sequence[Outcome], phases: Sequence[Phase]) -> list[Outcome]:
     """5xx (a batch's items too) and requests nobody answered, except where the docs
     allow a 5xx: the upstream down (an upstream fault or its aftermath) and nothing
-    cached for the city (no 200 for it within the stale TTL before)."""
-    last_200: dict[str, float] = {}
+    cached for the city: no weather answered for it whose entry, by the age it was
+    answered with, was still within its stale TTL. A stale answer does not make its
+    entry any younger: its age says how old the entry was."""
+    cached_until: dict[str, float] = {}
     lost = []
     for outcome in sorted(outcomes, key=lambda o: o.at):
-        failed = outcome.status >= 500 or outcome.status == NO_ANSWER
-        failed = failed or any(status >= 500 for status in outcome.items)
-        if failed and not _allowed(outcome, phases, last_200):
+        failed = _failed_keys(outcome)
+        if failed and not _allowed(outcome, failed, phases, cached_until):
             lost.append(outcome)
-        if outcome.status == 200:
-            last_200.update(dict.fromkeys(outcome.request.keys, outcome.at))
+        for key, fetched in zip(outcome.request.keys, outcome.fetched, strict=False):
+            if fetched is not None:
+                until = fetched + STALE_TTL_S
+                cached_until[key] = max(cached_until.get(key, until), until)
     return lost
 
 
-def _allowed(outcome: Outcome, phases: Sequence[Phase], last_200: dict[str, float]) -> bool:
+def _failed_keys(outcome: Outcome) -> tuple[str, ...]:
+    """The keys a 5xx (or no answer) failed: a batch's failed items only."""
+    if outcome.status >= 500 or outcome.status == NO_ANSWER:
+        return outcome.request.keys or ("",)
+    return tuple(k for k, s in zip(outcome.request.keys, outcome.items, strict=False) if s >= 500)
+
+
+def _allowed(
+    outcome: Outcome,
+    failed: tuple[str, ...],
+    phases: Sequence[Phase],
+    cached_until: dict[str, float],
+) -> bool:
     phase = phase_at(phases, outcome.at)
     if outcome.status == NO_ANSWER or phase is None or phase.kind != "upstream":
         return False
-    cached = [k for k in outcome.request.keys if outcome.at - last_200.get(k, -1e18) < STALE_TTL_S]
-    return not cached
+    return all(outcome.at >= cached_until.get(key, -1e18) for key in failed)
 
 
 def overlaps(
