@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import statistics
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -38,6 +39,7 @@ class Row:
     redis_bytes: float | None
     rss_mb: float
     cpu_us: float  # worker CPU time per request
+    load1: float = 0.0  # the machine's 1-minute load average as the run ended
 
 
 class Bench:
@@ -107,7 +109,8 @@ class Bench:
             cpu = server.worker_cpu_s() - cpu
             rss = server.worker_rss_mb()
         n = max(result.requests, 1)
-        return Row(label, result, commands / n, redis_bytes, _mean(rss), cpu / n * 1e6)
+        load1 = os.getloadavg()[0]
+        return Row(label, result, commands / n, redis_bytes, _mean(rss), cpu / n * 1e6, load1)
 
     def prime(self, cities: Sequence[str], store_old: Callable[[str, bytes], object]) -> None:
         """Fetch each city once through Skycache (a miss upstream), and hand its JSON body
@@ -159,4 +162,5 @@ def combine(rows: Sequence[Row]) -> Row:
         first.redis_bytes,
         _mean([row.rss_mb for row in rows]),
         _mean([row.cpu_us for row in rows]),
+        _mean([row.load1 for row in rows]),
     )
