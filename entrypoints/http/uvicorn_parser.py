@@ -9,11 +9,14 @@ that body. Selected by `skycache serve` (uvicorn's `http=` takes a protocol clas
 
 from __future__ import annotations
 
+import asyncio
+
 import msgspec
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from entrypoints.http.middleware.dates import date_now
 from entrypoints.http.schemas import ErrorResponse
+from entrypoints.http.serving.corked_transport import CorkedTransport
 
 _BODY = msgspec.json.encode(
     ErrorResponse(error="bad_request", detail="the request could not be parsed", status_code=400)
@@ -36,3 +39,7 @@ class JsonErrorsHttpToolsProtocol(HttpToolsProtocol):
         content.extend([b"\r\n", _BODY])
         self.transport.write(b"".join(content))
         self.transport.close()
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        # One write per response (serving/corked_transport.py).
+        super().connection_made(CorkedTransport(transport, self.loop))
