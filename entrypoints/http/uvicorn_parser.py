@@ -12,11 +12,13 @@ from __future__ import annotations
 import asyncio
 
 import msgspec
-from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+from uvicorn._types import ASGI3Application
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResponseCycle
 
 from entrypoints.http.middleware.dates import date_now
 from entrypoints.http.schemas import ErrorResponse
 from entrypoints.http.serving.corked_transport import CorkedTransport
+from entrypoints.http.serving.shared_start import SharedHeadCycle
 
 _BODY = msgspec.json.encode(
     ErrorResponse(error="bad_request", detail="the request could not be parsed", status_code=400)
@@ -43,3 +45,10 @@ class JsonErrorsHttpToolsProtocol(HttpToolsProtocol):
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         # One write per response (serving/corked_transport.py).
         super().connection_made(CorkedTransport(transport, self.loop))
+
+    def _start_asgi_task(self, cycle: RequestResponseCycle, app: ASGI3Application) -> None:
+        # The one place every cycle passes before its first send, pipelined ones too: from
+        # here its sends are SharedHeadCycle's (serving/shared_start.py), which adds no
+        # state, so the instance is uvicorn's in every other respect.
+        cycle.__class__ = SharedHeadCycle
+        super()._start_asgi_task(cycle, app)
