@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import msgspec
 
-from adapters.redis.envelope_v1 import _FencedEntryV1, _WeatherV1
+from adapters.redis.envelope_v1 import _FencedEntryV1, _WeatherFields, _WeatherV1
 from adapters.redis.provider_codes import provider_code, provider_name
 from domain.model.entry import CacheEntry
 from domain.model.weather import Location, Weather
@@ -23,15 +23,9 @@ _MAX_EXACT_INT = 2**53
 
 
 # array_like: fields by position, no names on the wire; the tag leads every envelope.
-class _WeatherV2(msgspec.Struct, array_like=True):
-    city: str | None  # None for a point asked by its coordinates
-    temperature: float
-    humidity: float | None
-    description: int | str | None
-    country: str | None
-    latitude: float | None
-    longitude: float | None
-    observed_at: str | None
+class _WeatherV2(_WeatherFields):
+    """The first version's fields, in their places; the provider may be a code."""
+
     provider: int | str
 
 

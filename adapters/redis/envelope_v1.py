@@ -8,7 +8,9 @@ import msgspec
 
 
 # array_like: fields by position, no names on the wire. The tag leads every envelope.
-class _WeatherV1(msgspec.Struct, array_like=True):
+class _WeatherFields(msgspec.Struct, array_like=True):
+    """The weather's fields but its provider, last, which each version stores its way."""
+
     city: str | None  # None for a point asked by its coordinates
     temperature: float
     humidity: float | None
@@ -17,6 +19,9 @@ class _WeatherV1(msgspec.Struct, array_like=True):
     latitude: float | None
     longitude: float | None
     observed_at: str | None
+
+
+class _WeatherV1(_WeatherFields):
     provider: str
 
 

@@ -14,21 +14,10 @@ from adapters.redis.envelope import decode_entry, encode_entry
 from adapters.redis.envelope_v1 import _EntryV1, _FencedEntryV1, _PlainEntryV1, _WeatherV1
 from adapters.redis.provider_codes import PROVIDER_CODES
 from domain.model.entry import CacheEntry
-from domain.model.weather import Weather
+from tests.support.samples import SAN_JOSE
 
 NOW_MS = 1_796_540_851_799
 FENCE = NOW_MS - 12  # the fetch started 12 ms before it was stored
-SAN_JOSE = Weather(
-    city="San Jose",
-    temperature=18.4,
-    humidity=64.0,
-    description="Partly cloudy",
-    country="United States",
-    latitude=37.33939,
-    longitude=-121.89496,
-    observed_at="2025-01-01T12:00",
-    provider="open-meteo",
-)
 ENTRY = CacheEntry(
     weather=SAN_JOSE,
     fetched_at=NOW_MS / 1000,
@@ -39,10 +28,12 @@ ENTRY = CacheEntry(
 )
 # Every code given so far: a code never changes meaning, so this list only grows.
 GIVEN = {"open-meteo": 1, "openweathermap": 2, "simulated": 3}
-_V1_WEATHER = _WeatherV1(
-    "San Jose", 18.4, 64, 2, "United States", 37.33939, -121.89496, "2025-01-01T12:00",
-    "open-meteo",
-)  # fmt: skip
+# As the version before stored it: the description as its WMO code, humidity a whole int.
+_V1_WEATHER = msgspec.structs.replace(
+    _WeatherV1(*(getattr(SAN_JOSE, name) for name in _WeatherV1.__struct_fields__)),
+    description=2,
+    humidity=64,
+)
 _V1_TIMES = (NOW_MS, 300_000, 86_400_000, 0, 0, 12)
 _FENCED_V1 = _FencedEntryV1(_V1_WEATHER, *_V1_TIMES, None, None, FENCE)
 
