@@ -103,7 +103,8 @@ class Bench:
     def measure(
         self, label: str, server: Server, paths: Sequence[str], redis_bytes: float | None = None
     ) -> Row:
-        with server.start(timeout_s=START_TIMEOUT_S):
+        server.start(timeout_s=START_TIMEOUT_S)  # not `with`: entering would start it again
+        try:
             if self.options.warm_s > 0:
                 self.drive(server.url, paths, self.options.warm_s)
             before, cpu = commands_processed(self.redis), server.worker_cpu_s()
@@ -111,6 +112,8 @@ class Bench:
             commands = commands_processed(self.redis) - before - 1  # our own INFO
             cpu = server.worker_cpu_s() - cpu
             rss = server.worker_rss_mb()
+        finally:
+            server.stop()
         n = max(result.requests, 1)
         load1 = os.getloadavg()[0]
         return Row(label, result, commands / n, redis_bytes, _mean(rss), cpu / n * 1e6, load1)
