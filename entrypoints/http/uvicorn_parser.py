@@ -3,8 +3,10 @@
 httptools refuses some requests before any ASGI app exists for them: a raw byte outside
 ASCII in the request target, a malformed request line, one over ~64 KB. uvicorn answers
 those itself (HttpToolsProtocol.data_received -> send_400_response) with a plain-text
-"Invalid HTTP request received."; this subclass keeps everything else and changes only
-that body. Selected by `skycache serve` (uvicorn's `http=` takes a protocol class path).
+"Invalid HTTP request received."; this subclass answers it in JSON. It also hands uvicorn
+a corked transport (one write per response) and a request cycle that writes a shared
+start's head as serialised once (entrypoints/http/serving/): the bytes stay uvicorn's.
+Selected by `skycache serve` (uvicorn's `http=` takes a protocol class path).
 """
 
 from __future__ import annotations
