@@ -18,6 +18,7 @@ from collections.abc import Callable
 from bench import load, report
 from bench.baseline_old import FRAMEWORK
 from bench.options import load_bench_parser
+from bench.ratios import ratio_table, round_ratios
 from bench.redis_probe import bench_city, mean_memory_usage, prefill, weather_keys
 from bench.scenarios import WARM_CITIES, Bench, Options, Row, combine, weather_path
 from bench.servers import Server
@@ -32,7 +33,7 @@ RSS_STEPS = (1, 2, 4, 8)
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = load_bench_parser(
-        "bench", __doc__, seconds=6, rounds=2, rounds_help="of the four compared rows"
+        "bench", __doc__, seconds=3, rounds=5, rounds_help="of the six compared rows"
     )
     parser.add_argument("--cities", type=int, default=100_000, help="the large Redis")
     parser.add_argument("--rss-cities", type=int, default=10_000, help="RSS after 1x, 2x, 4x, 8x")
@@ -73,8 +74,9 @@ def run(args: argparse.Namespace, bench: Bench, big: Bench | None) -> str:
             ("redis_big", f"Skycache Redis hits, {many}", big,
              lambda: big.skycache(near_ttl=0), None),
         ]  # fmt: skip
-    # These rows run in turn, round after round, so that a burst of other load on the
-    # machine lands on all of them rather than on one.
+    # These rows run in turn, in short rounds, so that a burst of other load on the machine
+    # lands on all of them rather than on one; each ratio is then taken within each round
+    # and reported as the median of the rounds' (bench/ratios.py).
     runs: dict[str, list[Row]] = {key: [] for key, *_ in headline}
     for _ in range(args.rounds):
         for key, label, where, server, per in headline:
@@ -98,7 +100,8 @@ def run(args: argparse.Namespace, bench: Bench, big: Bench | None) -> str:
     steps = [k * args.rss_cities for k in RSS_STEPS]
     rss = filled.rss_growth([bench_city(i) for i in range(steps[-1])], steps)
     table = report.table(list(rows.values()), rows["ceiling"])
-    return f"{table}\n\n{report.targets(rows, per_city, rss)}"
+    ratios = ratio_table(round_ratios(runs))
+    return f"{table}\n\n{ratios}\n\n{report.targets(rows, per_city, rss)}"
 
 
 def _fill(bench: Bench, total: int, start: int = len(WARM_CITIES)) -> None:

@@ -1,4 +1,4 @@
-"""The results as markdown: one table of runs, then each target of issue #4 checked."""
+"""The results as markdown: one table of runs, then the pooled figures and the rest."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from bench.scenarios import Row
 
 HEADER = (
     "| server | req/s | p50 ms | p99 ms | req/s ÷ ceiling | p99 ÷ ceiling "
-    "| worker CPU µs/req | Redis cmds/req | Redis B/city | worker RSS MB |\n"
-    "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+    "| worker CPU µs/req | Redis cmds/req | Redis B/city | worker RSS MB | load avg |\n"
+    "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 )
 
 
@@ -28,6 +28,7 @@ def table(rows: Sequence[Row], ceiling: Row) -> str:
             f"{row.commands_per_request:.2f}",
             "-" if row.redis_bytes is None else f"{row.redis_bytes:.0f}",
             f"{row.rss_mb:.1f}",
+            f"{row.load1:.1f}",
         ]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
@@ -45,10 +46,9 @@ def targets(
     p99 = warm.result.p99_ms / ceiling.result.p99_ms
     speedup = redis_hit.result.rps / old.result.rps
     lines = [
-        f"- warm hits: {share:.0%} of the ceiling's req/s (target ≥ 60%): {_check(share >= 0.6)}",
-        f"- warm hits: p99 {p99:.2f}x the ceiling's (target ≤ 2x): {_check(p99 <= 2)}",
-        f"- Redis hits (NEAR_CACHE_TTL=0): {speedup:.2f}x the old design's req/s "
-        f"(target ≥ 3x): {_check(speedup >= 3)}",
+        f"- pooled over the rounds (the goals are judged on the rounds' medians above): warm "
+        f"hits {share:.0%} of the ceiling's req/s, p99 {p99:.2f}x its p99; Redis hits "
+        f"{speedup:.2f}x the old design's req/s",
         f"- by worker CPU per request, which other load disturbs less: warm hits "
         f"{ceiling.cpu_us / warm.cpu_us:.0%} of the ceiling, Redis hits "
         f"{old.cpu_us / redis_hit.cpu_us:.2f}x cheaper than the old design",

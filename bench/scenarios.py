@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import statistics
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -16,6 +17,9 @@ from bench.servers import Server, new_port, skycache_command, uvicorn_command
 from tests.support.fake_open_meteo.cities import CITIES
 
 WARM_CITIES = tuple(name for name, *_ in CITIES[:50])
+# A server starts once per row and round (30 times a run): on a loaded 2-core machine one
+# start in many outlasted the launcher's 30 s, which ended the whole run.
+START_TIMEOUT_S = 90.0
 
 
 def weather_path(city: str) -> str:
@@ -38,6 +42,7 @@ class Row:
     redis_bytes: float | None
     rss_mb: float
     cpu_us: float  # worker CPU time per request
+    load1: float = 0.0  # the machine's 1-minute load average as the run ended
 
 
 class Bench:
@@ -98,7 +103,8 @@ class Bench:
     def measure(
         self, label: str, server: Server, paths: Sequence[str], redis_bytes: float | None = None
     ) -> Row:
-        with server:
+        server.start(timeout_s=START_TIMEOUT_S)  # not `with`: entering would start it again
+        try:
             if self.options.warm_s > 0:
                 self.drive(server.url, paths, self.options.warm_s)
             before, cpu = commands_processed(self.redis), server.worker_cpu_s()
@@ -106,8 +112,11 @@ class Bench:
             commands = commands_processed(self.redis) - before - 1  # our own INFO
             cpu = server.worker_cpu_s() - cpu
             rss = server.worker_rss_mb()
+        finally:
+            server.stop()
         n = max(result.requests, 1)
-        return Row(label, result, commands / n, redis_bytes, _mean(rss), cpu / n * 1e6)
+        load1 = os.getloadavg()[0]
+        return Row(label, result, commands / n, redis_bytes, _mean(rss), cpu / n * 1e6, load1)
 
     def prime(self, cities: Sequence[str], store_old: Callable[[str, bytes], object]) -> None:
         """Fetch each city once through Skycache (a miss upstream), and hand its JSON body
@@ -159,4 +168,5 @@ def combine(rows: Sequence[Row]) -> Row:
         first.redis_bytes,
         _mean([row.rss_mb for row in rows]),
         _mean([row.cpu_us for row in rows]),
+        _mean([row.load1 for row in rows]),
     )

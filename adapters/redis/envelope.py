@@ -1,9 +1,17 @@
-"""The cache's wire format: compact msgpack envelopes for CacheEntry and Location."""
+"""The cache's wire format: compact msgpack envelopes for CacheEntry and Location.
+
+Entries are written as version 2 (tag 2) and read in either version: the first
+(envelope_v1.py) is what a version before this one wrote, still in Redis during a rolling
+upgrade. A version that knows only the first reads a version-2 envelope as another
+version's: a miss, counted, which it fetches again (docs/BENCHMARKS.md, "Redis memory per
+city")."""
 
 from __future__ import annotations
 
 import msgspec
 
+from adapters.redis.envelope_v1 import _FencedEntryV1, _WeatherFields, _WeatherV1
+from adapters.redis.provider_codes import provider_code, provider_name
 from domain.model.entry import CacheEntry
 from domain.model.weather import Location, Weather
 from domain.model.wmo_codes import WMO_CODES
@@ -14,50 +22,29 @@ _CODE_OF = {text: code for code, text in WMO_CODES.items()}
 _MAX_EXACT_INT = 2**53
 
 
-# array_like: fields by position, no names on the wire. tag=1 leads every envelope, so an
-# envelope of another version fails to decode (and is treated as a miss).
-class _WeatherV1(msgspec.Struct, array_like=True):
-    city: str | None  # None for a point asked by its coordinates
-    temperature: float
-    humidity: float | None
-    description: int | str | None
-    country: str | None
-    latitude: float | None
-    longitude: float | None
-    observed_at: str | None
-    provider: str
+# array_like: fields by position, no names on the wire; the tag leads every envelope.
+class _WeatherV2(_WeatherFields):
+    """The first version's fields, in their places; the provider may be a code."""
+
+    provider: int | str
 
 
-class _PlainEntryV1(msgspec.Struct, array_like=True, tag=1):
-    """Times in whole milliseconds; fresh and stale ends relative to the fetch (fewer bytes)."""
+class _EntryV2(msgspec.Struct, array_like=True, tag=2):
+    """Times in whole milliseconds, the fetch's relative to the fence (a few bytes where
+    an epoch takes nine: the fence is the fetch's start or its lease's grant), the rest
+    relative to the fetch. `fence` stays the 11th element, where the cache's write script
+    (cache.py) reads it in either version."""
 
-    weather: _WeatherV1 | None
-    fetched_ms: int
+    weather: _WeatherV2 | None
+    fetched_after_fence_ms: int
     fresh_ms: int
     stale_ms: int
     retry_after_ms: int
     failures: int
     fetch_ms: int
-
-
-class _EntryV1(_PlainEntryV1, tag=1):
-    """`unusable` and `provider` came later, as trailing fields with defaults: envelopes
-    written before them still decode (with no provider: an entry nobody owns). Only
-    entries without weather are encoded with them (an entry with weather names its
-    provider in it), so those stay byte for byte what they were; and the version before
-    still reads these (msgspec drops trailing fields a struct does not have)."""
-
-    unusable: str | None = None
-    provider: str | None = None
-
-
-class _FencedEntryV1(_EntryV1, tag=1):
-    """`fence` came last, the same way: envelopes without it decode with fence 0, and the
-    version before reads these (dropping it). It is the envelope's 11th element, where
-    the cache's write script (cache.py) reads it; entries with fence 0 are encoded
-    without it, byte for byte as before."""
-
-    fence: int = 0
+    unusable: str | None
+    provider: int | str | None
+    fence: int
 
 
 class _LocationV1(msgspec.Struct, array_like=True, tag=1):
@@ -69,7 +56,7 @@ class _LocationV1(msgspec.Struct, array_like=True, tag=1):
 
 
 _encoder = msgspec.msgpack.Encoder()
-_entry_decoder = msgspec.msgpack.Decoder(_FencedEntryV1)
+_entry_decoder = msgspec.msgpack.Decoder(_EntryV2 | _FencedEntryV1)
 _location_decoder = msgspec.msgpack.Decoder(_LocationV1)
 
 
@@ -84,69 +71,73 @@ def _num(value: float) -> float:
     return value
 
 
+def _stored_weather(w: Weather) -> _WeatherV2:
+    return _WeatherV2(
+        w.city,
+        _num(w.temperature),
+        None if w.humidity is None else _num(w.humidity),
+        None if w.description is None else _CODE_OF.get(w.description, w.description),
+        w.country,
+        w.latitude,
+        w.longitude,
+        w.observed_at,
+        provider_code(w.provider),
+    )
+
+
 def encode_entry(entry: CacheEntry) -> bytes:
     """Times are kept to the millisecond."""
     fetched = _ms(entry.fetched_at)
-    w = entry.weather
-    weather = None
-    if w is not None:
-        weather = _WeatherV1(
-            w.city,
-            _num(w.temperature),
-            None if w.humidity is None else _num(w.humidity),
-            None if w.description is None else _CODE_OF.get(w.description, w.description),
-            w.country,
-            w.latitude,
-            w.longitude,
-            w.observed_at,
-            w.provider,
+    return _encoder.encode(
+        _EntryV2(
+            None if entry.weather is None else _stored_weather(entry.weather),
+            fetched - entry.fence,
+            _ms(entry.fresh_until) - fetched,
+            _ms(entry.stale_until) - fetched,
+            _ms(entry.retry_after),
+            entry.failures,
+            _ms(entry.fetch_s),
+            entry.unusable,
+            None if entry.provider is None else provider_code(entry.provider),
+            entry.fence,
         )
-    fields = (
-        weather,
-        fetched,
-        _ms(entry.fresh_until) - fetched,
-        _ms(entry.stale_until) - fetched,
-        _ms(entry.retry_after),
-        entry.failures,
-        _ms(entry.fetch_s),
     )
-    if entry.fence:
-        return _encoder.encode(_FencedEntryV1(*fields, entry.unusable, entry.provider, entry.fence))
-    if weather is None:
-        return _encoder.encode(_EntryV1(*fields, entry.unusable, entry.provider))
-    return _encoder.encode(_PlainEntryV1(*fields))
+
+
+def _weather(w: _WeatherV2 | _WeatherV1) -> Weather:
+    text = w.description
+    if isinstance(text, int):
+        text = WMO_CODES.get(text, str(text))
+    return Weather(
+        city=w.city,
+        temperature=w.temperature,
+        humidity=w.humidity,
+        description=text,
+        country=w.country,
+        latitude=w.latitude,
+        longitude=w.longitude,
+        observed_at=w.observed_at,
+        provider=provider_name(w.provider),
+    )
 
 
 def decode_entry(raw: bytes) -> CacheEntry:
-    """Raises msgspec.DecodeError for anything but a v1 entry envelope."""
+    """Raises msgspec.DecodeError for anything but an entry envelope of either version."""
     env = _entry_decoder.decode(raw)
-    w = env.weather
-    weather = None
-    if w is not None:
-        text = w.description
-        if isinstance(text, int):
-            text = WMO_CODES.get(text, str(text))
-        weather = Weather(
-            city=w.city,
-            temperature=w.temperature,
-            humidity=w.humidity,
-            description=text,
-            country=w.country,
-            latitude=w.latitude,
-            longitude=w.longitude,
-            observed_at=w.observed_at,
-            provider=w.provider,
-        )
+    if isinstance(env, _EntryV2):
+        fetched_ms = env.fence + env.fetched_after_fence_ms
+    else:
+        fetched_ms = env.fetched_ms
     return CacheEntry(
-        weather=weather,
-        fetched_at=env.fetched_ms / 1000,
-        fresh_until=(env.fetched_ms + env.fresh_ms) / 1000,
-        stale_until=(env.fetched_ms + env.stale_ms) / 1000,
+        weather=None if env.weather is None else _weather(env.weather),
+        fetched_at=fetched_ms / 1000,
+        fresh_until=(fetched_ms + env.fresh_ms) / 1000,
+        stale_until=(fetched_ms + env.stale_ms) / 1000,
         retry_after=env.retry_after_ms / 1000,
         failures=env.failures,
         fetch_s=env.fetch_ms / 1000,
         unusable=env.unusable,
-        provider=env.provider,
+        provider=None if env.provider is None else provider_name(env.provider),
         fence=env.fence,
     )
 

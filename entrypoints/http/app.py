@@ -58,6 +58,13 @@ async def healthz(services: NamedDependency[HttpServices]) -> HealthResponse:
     return HealthResponse.from_domain(await services.check_health())
 
 
+# Under 64 connections a worker holds over a thousand tracked objects in flight (scopes,
+# tasks, futures), past Python's default of 700: a young collection ran every few dozen
+# Redis hits and scanned live objects, about 7% of a hit's CPU (docs/BENCHMARKS.md, "Hit
+# path, issue 25, third pass"). At 10,000 it runs when garbage grows, not with the load.
+YOUNG_GC_THRESHOLD = 10_000
+
+
 def _services(state: State) -> HttpServices:
     return services_in(state)
 
@@ -75,6 +82,7 @@ def create_app(wiring: AppWiring) -> Litestar:
             # What exists now lives as long as the process: frozen, it is left out of every
             # full collection, which otherwise stalls the loop 30-80 ms under load.
             gc.freeze()
+            gc.set_threshold(YOUNG_GC_THRESHOLD, *gc.get_threshold()[1:])
             with drain_on_sigterm(readiness, settings.shutdown_delay_s):
                 readiness.serving()
                 yield

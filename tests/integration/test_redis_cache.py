@@ -14,6 +14,7 @@ from adapters.memory.metrics import MemoryMetrics
 from adapters.redis.cache import RedisCache
 from adapters.redis.client import create_redis_client
 from adapters.redis.envelope import encode_entry
+from adapters.redis.envelope_v1 import _FencedEntryV1
 from adapters.redis.keys import location_key, weather_key
 from domain.model.counters import CounterName
 from domain.model.entry import CacheEntry
@@ -70,10 +71,29 @@ async def test_a_corrupt_entry_is_replaced_by_the_next_put(redis_client: Redis) 
 
 
 async def test_a_city_costs_at_most_200_bytes_of_redis_memory(redis_client: Redis) -> None:
+    """As the service writes it: fenced, its provider named, a day of stale life."""
     cache = RedisCache(redis_client)
-    await cache.put("san jose", fresh_entry(), 86_400)
+    now = time.time()
+    entry = dataclasses.replace(fresh_entry(), fetch_s=0.25, fence=round((now - 0.25) * 1000))
+    await cache.put("san jose", entry, 86_400)
     used = await redis_client.memory_usage(weather_key("san jose"))
     assert used is not None and used <= 200, f"MEMORY USAGE {used} bytes"
+
+
+async def test_a_rolling_upgrade_keeps_the_newer_fetch_in_either_envelope(
+    redis_client: Redis,
+) -> None:
+    """The write script reads the fence of what the version before stored, and the version
+    before's script reads this one's: the 11th element in both."""
+    cache, key = RedisCache(redis_client), weather_key("san jose")
+    newer = dataclasses.replace(fresh_entry(), fence=2_000)
+    v1 = _FencedEntryV1(None, round(newer.fetched_at * 1000), 1, 1, 0, 0, 0, None, None, 2_000)
+    await redis_client.set(key, msgspec.msgpack.encode(v1))
+    await cache.put("san jose", dataclasses.replace(newer, fence=1_999), 60)  # older: refused
+    assert await redis_client.get(key) == msgspec.msgpack.encode(v1)
+    await cache.put("san jose", newer, 60)  # the same fetch rewriting: accepted
+    stored = await cache.get("san jose")
+    assert stored is not None and (stored.weather, stored.fence) == (SAN_JOSE, 2_000)
 
 
 async def test_put_sets_the_ttl_it_is_given(redis_client: Redis) -> None:

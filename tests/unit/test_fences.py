@@ -10,7 +10,8 @@ import msgspec
 import pytest
 
 from adapters.host.copies import HostCopies
-from adapters.redis.envelope import _EntryV1, _PlainEntryV1, decode_entry, encode_entry
+from adapters.redis.envelope import decode_entry, encode_entry
+from adapters.redis.envelope_v1 import _EntryV1, _FencedEntryV1, _PlainEntryV1
 from domain.model.entry import CacheEntry
 from domain.model.errors import CacheUnavailable, UpstreamUnavailable
 from domain.model.outcome import CacheOutcome, WeatherResult
@@ -37,23 +38,21 @@ def test_a_fence_is_the_fetch_start_in_whole_milliseconds() -> None:
     assert fence_of(1_717_243_200.1234) == 1_717_243_200_123
 
 
-def test_a_fenced_entry_round_trips_and_an_unfenced_one_keeps_its_old_bytes() -> None:
+def test_a_fenced_entry_round_trips_and_an_unfenced_one_reads_as_fence_0() -> None:
     fenced = replace(SAN_JOSE, fence=NEWER)
     assert decode_entry(encode_entry(fenced)) == fenced
-    unfenced = encode_entry(SAN_JOSE)
-    assert decode_entry(unfenced).fence == 0
-    fields = len(_PlainEntryV1.__struct_fields__) + 1  # and the tag: as before fences
-    assert len(msgspec.msgpack.decode(unfenced)) == fields
-    assert len(msgspec.msgpack.decode(encode_entry(fenced))) == fields + 3  # 11th: fence
+    assert decode_entry(encode_entry(SAN_JOSE)).fence == 0
+    fields = len(_FencedEntryV1.__struct_fields__) + 1  # and the tag
+    assert len(msgspec.msgpack.decode(encode_entry(fenced))) == fields  # 11th: fence
 
 
-def test_the_version_before_reads_a_fenced_envelope() -> None:
-    class PreviousEntry(_EntryV1, tag=1):  # the envelope before `fence`
-        pass
-
-    raw = encode_entry(replace(SAN_JOSE, fence=NEWER))
-    read = msgspec.msgpack.decode(raw, type=PreviousEntry)
-    assert read.fetched_ms == round(SAN_JOSE.fetched_at * 1000)
+def test_envelopes_the_versions_before_fences_wrote_decode_with_fence_0() -> None:
+    """Written before fences (tag 1, with or without the provider fields): still read."""
+    fetched_ms = round(SAN_JOSE.fetched_at * 1000)
+    times = (fetched_ms, 300_000, 600_000, 0, 0, 0)
+    for before in (_PlainEntryV1(None, *times), _EntryV1(None, *times, None, "open-meteo")):
+        read = decode_entry(msgspec.msgpack.encode(before))
+        assert (read.fence, read.fetched_at, read.weather) == (0, SAN_JOSE.fetched_at, None)
 
 
 async def test_a_host_copy_is_not_replaced_by_an_older_fetch(tmp_path: Path) -> None:

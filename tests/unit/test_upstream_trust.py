@@ -10,7 +10,8 @@ import msgspec
 import pytest
 
 from adapters.providers.http import HttpLimits, retry_after_s_of
-from adapters.redis.envelope import _PlainEntryV1, decode_entry, encode_entry
+from adapters.redis.envelope import decode_entry, encode_entry
+from adapters.redis.envelope_v1 import _EntryV1
 from domain.model.entry import CacheEntry
 from domain.model.policy import CachePolicy
 from domain.model.provenance import ProviderChain
@@ -93,13 +94,12 @@ def test_a_negative_entry_round_trips_with_the_provider_that_said_it() -> None:
     assert not ProviderChain.named("openweathermap,open-meteo").owns(decoded)
 
 
-def test_the_version_before_still_reads_a_negative_entry_that_names_its_provider() -> None:
-    class PreviousEntry(_PlainEntryV1, tag=1):  # the envelope before `provider`
-        unusable: str | None = None
-
-    raw = encode_entry(CachePolicy().negative_entry(NOW, provider="open-meteo"))
-    read = msgspec.msgpack.decode(raw, type=PreviousEntry)
-    assert (read.weather, read.unusable, read.fetched_ms) == (None, None, round(NOW * 1000))
+def test_a_negative_entry_the_version_before_wrote_keeps_the_provider_that_said_it() -> None:
+    fetched_ms = round(NOW * 1000)
+    before = _EntryV1(None, fetched_ms, 1_000, 1_000, 0, 0, 0, None, "open-meteo")
+    entry = decode_entry(msgspec.msgpack.encode(before))
+    assert (entry.weather, entry.unusable, entry.provider) == (None, None, "open-meteo")
+    assert ProviderChain.named("open-meteo,openweathermap").owns(entry)
 
 
 def test_an_unusable_entry_and_null_fields_round_trip_through_the_envelope() -> None:

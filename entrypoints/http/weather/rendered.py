@@ -13,6 +13,7 @@ import msgspec
 from litestar.types import HTTPResponseBodyEvent, HTTPResponseStartEvent
 
 from domain.model.outcome import CacheOutcome, WeatherResult
+from entrypoints.http.serving.shared_start import shared
 from entrypoints.http.weather.conditional import not_modified
 from entrypoints.http.weather.etag import etag
 from entrypoints.http.weather.freshness import Lifetime, Moment, lifetime, moment
@@ -75,7 +76,7 @@ class Rendered(NamedTuple):
         if not_modified(headers, self.tag[1], second.moment.last_modified[1]):
             return _unchanged(HIT, second.moment, self), _NO_BODY
         if not second.hit_start:  # a render that only the route sends skips it
-            second.hit_start.append(_ok(HIT, second.moment, self))
+            second.hit_start.append(shared(_ok(HIT, second.moment, self)))
         return second.hit_start[0], self.body
 
 

@@ -1,5 +1,6 @@
 """The HTTP layer over in-memory adapters: statuses, headers and JSON error bodies."""
 
+import gc
 from collections.abc import AsyncIterator
 
 import pytest
@@ -14,7 +15,7 @@ from domain.model.errors import (
     WaitTimedOut,
 )
 from entrypoints.container import Container, app_wiring
-from entrypoints.http.app import create_app
+from entrypoints.http.app import YOUNG_GC_THRESHOLD, create_app
 from entrypoints.settings import Settings
 from tests.unit.fakes import FakeProvider
 
@@ -33,6 +34,13 @@ async def client(provider: FakeProvider) -> AsyncIterator[AsyncTestClient]:
     container.provider.override(providers.Object(provider))
     async with AsyncTestClient(app=create_app(app_wiring(container))) as test_client:
         yield test_client
+
+
+async def test_a_serving_app_freezes_what_it_opened_and_collects_young_objects_less_often(
+    client: AsyncTestClient,
+) -> None:
+    assert gc.get_freeze_count() > 0
+    assert gc.get_threshold()[0] == YOUNG_GC_THRESHOLD > 700
 
 
 async def test_weather_answers_the_four_required_fields(client: AsyncTestClient) -> None:

@@ -1,0 +1,1 @@
+"""How responses leave the worker: uvicorn's protocol, with fewer writes and less work per hit."""
