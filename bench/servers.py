@@ -10,15 +10,12 @@ from pathlib import Path
 from entrypoints.launcher import Launcher, free_port, serve_command
 
 ROOT = Path(__file__).resolve().parents[1]
-# The same serving options as `skycache serve` (entrypoints/cli.py), so that only the
-# application differs between a baseline and the service.
-UVICORN_FLAGS = ["--loop", "uvloop", "--http", "httptools", "--no-access-log", "--no-server-header",
-                 "--no-date-header"]  # fmt: skip
 
 
 def uvicorn_command(app: str, workers: int, port: int) -> list[str]:
-    return [sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port),
-            "--workers", str(workers), "--log-level", "warning", *UVICORN_FLAGS]  # fmt: skip
+    """A baseline served as `skycache serve` serves the service (bench/serve_app.py), so
+    that only the application differs between them."""
+    return [sys.executable, "-m", "bench.serve_app", app, str(port), str(workers)]
 
 
 def skycache_command(workers: int, port: int) -> list[str]:

@@ -16,6 +16,7 @@ from entrypoints import admin_cli, config_report, logging_setup, startup
 from entrypoints.edge import add_arguments as add_edge_arguments
 from entrypoints.edge import run as run_edge_config
 from entrypoints.http.probes.drain_signal import DRAIN_TIMEOUT_S
+from entrypoints.http.serving.options import UVICORN_OPTIONS
 from entrypoints.kubernetes import add_arguments as add_kubernetes_arguments
 from entrypoints.kubernetes import run as run_kubernetes_manifests
 from entrypoints.loadtest import add_arguments as add_loadtest_arguments
@@ -57,18 +58,10 @@ def _serve(args: argparse.Namespace) -> int:
             host=args.host,
             port=args.port,
             workers=workers,
-            loop="uvloop",
-            # httptools, with the 400s its parser makes uvicorn send answered in JSON.
-            http="entrypoints.http.uvicorn_parser:JsonErrorsHttpToolsProtocol",
             log_level=settings.log_level,
             log_config=logging_setup.log_config(settings.log_level, secrets),
-            access_log=False,
-            # No `server: uvicorn` header: it tells a scanner what to try, and costs
-            # every response a header.
-            server_header=False,
-            # Ours instead (http/middleware/dates.py): uvicorn's lags by a second or more.
-            date_header=False,
             timeout_graceful_shutdown=DRAIN_TIMEOUT_S,
+            **UVICORN_OPTIONS,
         )
     return 0
 
