@@ -67,9 +67,11 @@ def _snapshots(directory: str, at: list[float]) -> None:
 
 def _start() -> None:
     directory = os.environ.get("SOAK_TRACEMALLOC_DIR")
-    if not directory:
+    # uvicorn's workers only: walking every object holds the GIL for seconds, which would
+    # slow a server's start-up (the master's, or another instance's while it starts).
+    if not directory or "--multiprocessing-fork" not in sys.argv:
         return
-    at = [float(s) for s in os.environ.get("SOAK_TRACEMALLOC_AT", "120,300,600").split(",")]
+    at = [float(s) for s in os.environ.get("SOAK_TRACEMALLOC_AT", "150,300,450").split(",")]
     tracemalloc.start(4)
     threading.Thread(target=_snapshots, args=(directory, at), daemon=True).start()
 

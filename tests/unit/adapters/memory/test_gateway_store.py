@@ -3,21 +3,8 @@
 from __future__ import annotations
 
 from adapters.memory.gateway_store import MemoryPartStore
-from domain.model.gateway_part import StoredPart
+from tests.contract.test_gateway_store_contract import part
 from tests.unit.fakes import FakeClock
-
-NOW = 1_000_000.0
-
-
-def part(body: bytes = b'{"latitude":52.52}') -> StoredPart:
-    return StoredPart(
-        body=body,
-        fetched_at=NOW,
-        fresh_until=NOW + 900,
-        stale_until=NOW + 86_400,
-        provider="open-meteo",
-        status=200,
-    )
 
 
 async def test_a_part_is_held_until_its_ttl_and_dropped_at_it_by_another_write() -> None:
