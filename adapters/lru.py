@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Generic, TypeVar
 
 V = TypeVar("V")
@@ -25,6 +25,13 @@ class BoundedLru(Generic[V]):
         if value is not None:
             self._items.move_to_end(key)
         return value
+
+    def peek(self, key: str) -> V | None:
+        """The value under `key`, without counting as a use."""
+        return self._items.get(key)
+
+    def items(self) -> Iterable[tuple[str, V]]:
+        return self._items.items()
 
     def put(self, key: str, value: V) -> None:
         self.forget(key)

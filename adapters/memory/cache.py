@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Iterable
 from typing import Generic, TypeVar
 
+from adapters.expiry import Expiring, ExpiryHeap
 from domain.model.entry import CacheEntry
 from domain.model.weather import Location
 from ports.cache import Cache
@@ -13,13 +15,15 @@ from ports.clock import Clock
 V = TypeVar("V")
 
 
-class _ExpiringLru(Generic[V]):
-    """Bounded so a flood of distinct names cannot grow the process without limit."""
+class _ExpiringLru(Expiring, Generic[V]):
+    """Bounded so a flood of distinct names cannot grow the process without limit, and
+    holding live entries only: each write drops a few expired ones, read again or not."""
 
     def __init__(self, max_items: int, clock: Clock) -> None:
         self._items: OrderedDict[str, tuple[float, V]] = OrderedDict()
         self._max_items = max_items
         self._clock = clock
+        self._expiry = ExpiryHeap()
 
     def get(self, key: str) -> V | None:
         item = self._items.get(key)
@@ -43,13 +47,23 @@ class _ExpiringLru(Generic[V]):
         return item is not None and item[1] is value and item[0] > self._clock.monotonic()
 
     def put(self, key: str, value: V, ttl_s: float) -> None:
-        self._items[key] = (self._clock.monotonic() + ttl_s, value)
+        now = self._clock.monotonic()
+        self._items[key] = (now + ttl_s, value)
         self._items.move_to_end(key)
+        self._expiry.add(key, now + ttl_s)
         while len(self._items) > self._max_items:
             self._items.popitem(last=False)
+        self._expiry.sweep(now, self)
 
     def forget(self, key: str) -> None:
         self._items.pop(key, None)
+
+    def expires_at(self, key: str) -> float | None:
+        item = self._items.get(key)
+        return None if item is None else item[0]
+
+    def expiry_times(self) -> Iterable[tuple[float, str]]:
+        return ((item[0], key) for key, item in self._items.items())
 
     def __len__(self) -> int:
         return len(self._items)

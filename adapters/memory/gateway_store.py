@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
+from adapters.expiry import Expiring, ExpiryHeap
 from adapters.lru import BoundedLru
 from domain.model.gateway_part import MAX_PART_BYTES, StoredPart
 from ports.clock import Clock
@@ -20,6 +21,17 @@ def _part_size(part: StoredPart) -> int:
     return len(part.body)
 
 
+class _TimedParts(BoundedLru[_Held], Expiring):
+    """The parts served, each until its expiry: a write drops a few expired ones."""
+
+    def expires_at(self, key: str) -> float | None:
+        held = self.peek(key)
+        return None if held is None else held[0]
+
+    def expiry_times(self) -> Iterable[tuple[float, str]]:
+        return ((held[0], key) for key, held in self.items())
+
+
 class MemoryPartStore(PartStore):
     """Bounded by count and bytes, both for what it serves and for its last good copies."""
 
@@ -33,7 +45,8 @@ class MemoryPartStore(PartStore):
         last_good_bytes: int = 64 * 1024 * 1024,
     ) -> None:
         self._clock = clock
-        self._parts: BoundedLru[_Held] = BoundedLru(max_items, max_bytes, _held_size)
+        self._parts = _TimedParts(max_items, max_bytes, _held_size)
+        self._expiry = ExpiryHeap()
         self._good: BoundedLru[StoredPart] = BoundedLru(
             last_good_items, last_good_bytes, _part_size
         )
@@ -62,7 +75,10 @@ class MemoryPartStore(PartStore):
         held = self._get(key)
         if held is not None and not part.replaces(held):
             return held
-        self._parts.put(key, (self._clock.monotonic() + ttl_s, part))
+        now = self._clock.monotonic()
+        self._parts.put(key, (now + ttl_s, part))
+        self._expiry.add(key, now + ttl_s)
+        self._expiry.sweep(now, self._parts)
         if part.status == 200 and part.replaces(self._good.get(key)):
             self._good.put(key, part)
         return part

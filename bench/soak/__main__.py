@@ -16,6 +16,7 @@ from typing import Any
 
 from bench.soak import verdict
 from bench.soak.faults import BASE_LATENCY_S, Fault, Parts, faults_for
+from bench.soak.memtrace import memory_tracing
 from bench.soak.report import figures, markdown
 from bench.soak.sampler import Samples, sample_every
 from bench.soak.schedule import run_schedule
@@ -37,6 +38,9 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--sample-every", type=float, default=5.0, help="seconds")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     parser.add_argument("--no-write", action="store_true", help=f"do not rewrite {OUT.name}")
+    parser.add_argument(
+        "--trace-memory", type=Path, help="tracemalloc snapshots of each worker into this dir"
+    )
     return parser.parse_args(argv)
 
 
@@ -58,7 +62,8 @@ def soak(args: argparse.Namespace) -> dict[str, Any]:
     try:
         with FakeOpenMeteo() as fake:
             fake.set(latency_s=BASE_LATENCY_S, endpoint="forecast")
-            stack = Stack(stack_env(topology.env, fake.url)).start()
+            env = stack_env(topology.env, fake.url) | memory_tracing(args.trace_memory)
+            stack = Stack(env).start()
             try:
                 stop = sample_every(args.sample_every, stack, topology, samples)
                 started = time.monotonic()

@@ -9,45 +9,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from bench.soak.faults import Fault
-from bench.soak.sampler import Samples, Slope, slope
+from bench.soak.sampler import Samples
+from bench.soak.trend import WARMUP_S, in_fault, lifetimes, slopes
 from bench.soak.verdict import CALM, Phase
-
-# Units a leak would have to beat over an hour before it is worth a look, whatever its fit.
-# A worker killed or restarted by a fault starts a new series: too short a one says nothing.
-MIN_POINTS = 8
-FLOORS = {"rss_mb": 20.0, "fds": 10.0, "tasks": 20.0, "redis_connections": 10.0}
-
-
-def slopes(samples: Samples, phases: Sequence[Phase], warmup_s: float) -> dict[str, Any]:
-    """Per measure, the steepest fit among the workers that lived through at least half
-    of the run (a worker started by a fault is still warming up; its series is short),
-    and Redis's own, on the samples after the warm-up taken outside the faults."""
-    start = min((pts[0][0] for pts in samples.series.values() if pts), default=0.0)
-    kept: dict[str, list[list[tuple[float, float]]]] = {}
-    for name, points in samples.series.items():
-        calm = [(t, v) for t, v in points if t >= start + warmup_s and not _during(phases, t)]
-        kept.setdefault(name.split(":")[0], []).append(calm)
-    steepest: dict[str, Slope] = {}
-    for measure, series in kept.items():
-        longest = max(len(points) for points in series)
-        fits = [slope(p) for p in series if len(p) >= max(MIN_POINTS, longest / 2)]
-        found = [fit for fit in fits if fit is not None]
-        if found:
-            steepest[measure] = max(found, key=lambda fit: fit.per_hour)
-    return {
-        measure: {
-            "per_hour": round(fit.per_hour, 2),
-            "stderr_per_hour": round(fit.stderr_per_hour, 2),
-            "points": fit.points,
-            "trend": fit.above_noise and fit.per_hour > FLOORS.get(measure, 0.0),
-        }
-        for measure, fit in sorted(steepest.items())
-    }
-
-
-def _during(phases: Sequence[Phase], at: float) -> bool:
-    """Within a fault, or the second after it: a Redis restarted empty is no trend."""
-    return any(phase.start <= at < phase.end + 1 for phase in phases)
 
 
 def peaks(samples: Samples, phases: Sequence[Phase]) -> dict[str, float]:
@@ -55,7 +19,7 @@ def peaks(samples: Samples, phases: Sequence[Phase]) -> dict[str, float]:
     memory-filling fault's junk is its own): bounded, or not."""
     found = {}
     for name in ("redis_mb", "redis_keys", "redis_connections"):
-        values = [v for t, v in samples.series.get(name, []) if not _during(phases, t)]
+        values = [v for t, v in samples.series.get(name, []) if not in_fault(phases, t)]
         found[f"{name}_max"] = round(max(values, default=0.0), 1)
     return found
 
@@ -73,7 +37,7 @@ def figures(
     calls_per_period: Counter[int],
     seconds: float,
 ) -> dict[str, Any]:
-    fits = slopes(samples, phases, warmup_s=min(60.0, seconds / 4))
+    fits = slopes(samples, phases)
 
     def per_hour(measure: str) -> float | None:
         fit = fits.get(measure)
@@ -92,6 +56,8 @@ def figures(
         "tasks_slope_per_hour": per_hour("tasks"),
         "redis_connections_slope_per_hour": per_hour("redis_connections"),
         "slopes": fits,
+        "warmup_s_per_series": WARMUP_S,
+        "workers": lifetimes(samples),
         "redis_peaks": peaks(samples, phases),
         "series": {
             name: [[round(t, 1), round(v, 2)] for t, v in points]
@@ -121,11 +87,16 @@ def markdown(result: dict[str, Any]) -> str:
         times = result["phases"].get(fault, "-")
         kind = result["fault_kinds"][fault]
         lines.append(f"| {fault} | {kind} | {times} | {fetches} | {overlapping} | {rate} |")
-    lines += ["", "| measure | slope per hour (steepest) | ± stderr | samples | trend? |"]
-    lines.append("|---|---:|---:|---:|---|")
+    lines += [
+        "",
+        f"| measure | slope per hour (after {result['warmup_s_per_series']:.0f} s) | ± stderr "
+        "| second half's | ± stderr | samples | trend? |",
+        "|---|---:|---:|---:|---:|---:|---|",
+    ]
     for measure, fit in result["slopes"].items():
         trend = "**yes**" if fit["trend"] else "no"
-        cells = [measure, fit["per_hour"], fit["stderr_per_hour"], fit["points"], trend]
+        cells = [measure, fit["per_hour"], fit["stderr_per_hour"], fit["late_per_hour"]]
+        cells += [fit["late_stderr_per_hour"], fit["points"], trend]
         lines.append("| " + " | ".join(str(cell) for cell in cells) + " |")
     lines += ["", "| outcome | count |", "|---|---:|"]
     lines += [f"| {label} | {n} |" for label, n in result["outcomes"].items()]

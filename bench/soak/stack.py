@@ -53,7 +53,7 @@ class Stack:
     def start(self) -> Stack:
         for _ in range(INSTANCES):
             self.run_dirs.append(tempfile.TemporaryDirectory(prefix="skycache-soak-"))
-            self.servers.append(self._server(free_port(), self.run_dirs[-1].name).start())
+            self.servers.append(self._server(free_port(), self.run_dirs[-1].name).start(60))
         return self
 
     def _server(self, port: int, run_dir: str) -> Server:

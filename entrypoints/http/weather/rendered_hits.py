@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import NamedTuple
 
@@ -38,14 +39,23 @@ class _Kept(NamedTuple):
     units: Units
     inputs: _Inputs
     answer: Rendered
+    rendered_at: float
+
+
+# An answer's age is one of its inputs, in whole seconds: a kept answer cannot be reused
+# once its age has moved on, at most a second after it was rendered. Two, for the margin.
+REUSABLE_S = 2.0
+DROPPED_PER_RENDER = 4  # more than the one a render adds: a backlog shrinks
 
 
 class RenderedHits:
     """Query string -> the answer last rendered for it, reused while the result to render
-    has the very same weather and the same `_Inputs`; at most `max_items`, oldest out."""
+    has the very same weather and the same `_Inputs`; at most `max_items`, oldest out.
+    Kept in the order rendered, so each render drops a few that can no longer be reused
+    (past REUSABLE_S) from the front: only what could still be reused is held."""
 
     def __init__(self, max_items: int = 4096, clock: Callable[[], float] = time.time) -> None:
-        self._items: dict[bytes, _Kept] = {}
+        self._items: OrderedDict[bytes, _Kept] = OrderedDict()
         self._max_items = max_items
         self._clock = clock
 
@@ -66,9 +76,18 @@ class RenderedHits:
             return kept.answer
         answer = render(result, units, now)
         if kept is None and len(self._items) >= self._max_items:
-            del self._items[next(iter(self._items))]
-        self._items[query] = _Kept(result.weather, units, inputs, answer)
+            self._items.popitem(last=False)
+        self._items[query] = _Kept(result.weather, units, inputs, answer, now)
+        self._items.move_to_end(query)
+        self._drop_unusable(now - REUSABLE_S)
         return answer
+
+    def _drop_unusable(self, rendered_before: float) -> None:
+        items = self._items
+        for _ in range(DROPPED_PER_RENDER):
+            if not items or next(iter(items.values())).rendered_at > rendered_before:
+                return
+            items.popitem(last=False)
 
     def __len__(self) -> int:
         return len(self._items)

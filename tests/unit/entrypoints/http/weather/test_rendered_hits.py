@@ -8,7 +8,7 @@ import pytest
 
 from domain.model.outcome import WeatherResult
 from entrypoints.http.weather.rendered import render
-from entrypoints.http.weather.rendered_hits import RenderedHits
+from entrypoints.http.weather.rendered_hits import REUSABLE_S, RenderedHits
 from tests.unit.entrypoints.http.weather.results import FRESH, NOW, VARIANTS, WEATHER
 
 BOISE = b"city=Boise"
@@ -76,3 +76,41 @@ def test_at_most_max_items_are_kept_the_oldest_out() -> None:
     assert len(rendered) == 2
     assert rendered.render(b"city=B", FRESH, "metric") is second
     assert rendered.render(b"city=A", FRESH, "metric") is not first
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = NOW
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_an_answer_is_kept_until_it_cannot_be_reused_and_dropped_by_a_later_render() -> None:
+    clock = Clock()
+    rendered = RenderedHits(8, clock=clock)
+    rendered.render(b"lat=1&lon=1", FRESH, "metric")  # a point asked once
+    clock.now = NOW + REUSABLE_S - 0.001
+    rendered.render(BOISE, FRESH, "metric")
+    assert len(rendered) == 2
+    clock.now = NOW + REUSABLE_S
+    rendered.render(BOISE, replace(FRESH, age_s=102.4), "metric")  # its age moved on
+    assert len(rendered) == 1
+
+
+def test_query_strings_asked_once_each_leave_only_the_last_seconds_answers() -> None:
+    clock = Clock()
+    rendered = RenderedHits(4096, clock=clock)
+    for n in range(1_000):  # a new query string every 0.1 s
+        rendered.render(b"city=A%d" % n, FRESH, "metric")
+        clock.now += 0.1
+    assert len(rendered) <= REUSABLE_S / 0.1 + 1
+
+
+def test_a_hit_reused_within_its_second_is_not_dropped_by_renders_around_it() -> None:
+    clock = Clock()
+    rendered = RenderedHits(8, clock=clock)
+    first = rendered.render(BOISE, FRESH, "metric")
+    clock.now += 0.5
+    rendered.render(b"city=Other", FRESH, "metric")
+    assert rendered.render(BOISE, FRESH, "metric") is first
