@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from adapters.redis.batch import BatchedGets
+from adapters.redis.decoded_entries import DecodedEntries
 from adapters.redis.decoding import decoded_or_miss
-from adapters.redis.envelope import decode_entry, decode_location, encode_entry, encode_location
+from adapters.redis.envelope import decode_location, encode_entry, encode_location
 from adapters.redis.errors import REDIS_ERRORS, unavailable_on_error
 from adapters.redis.keys import location_key, weather_key
 from adapters.redis.topology import RedisClient
@@ -12,33 +13,6 @@ from domain.model.entry import CacheEntry
 from domain.model.weather import Location
 from ports.cache import LocationStore, StoreHealth, WeatherStore
 from ports.metrics import Metrics
-
-
-class DecodedEntries:
-    """Envelope bytes -> the entry they decode to, for the envelopes read most recently.
-
-    A hot city's envelope is the same bytes on every read until it is rewritten, so it is
-    decoded once, not on every hit; and every read of it returns the very same (immutable)
-    entry, which lets a caller that keeps entries notice it already holds this one. Keyed
-    by the bytes themselves, it can never answer with anything Redis no longer holds.
-    """
-
-    def __init__(self, max_items: int = 2048) -> None:
-        self._items: dict[bytes, CacheEntry] = {}
-        self._max_items = max_items
-
-    def decode(self, raw: bytes) -> CacheEntry:
-        entry = self._items.get(raw)
-        if entry is None:
-            entry = decode_entry(raw)  # raises on a corrupt envelope, which is not kept
-            if len(self._items) >= self._max_items:
-                del self._items[next(iter(self._items))]  # the oldest decoded
-            self._items[raw] = entry
-        return entry
-
-    def __len__(self) -> int:
-        return len(self._items)
-
 
 # One round trip, atomic: the stored entry's fence is read and compared where it lives.
 # It is the envelope's 11th element (envelope.py); an envelope without one, one that does
@@ -85,8 +59,9 @@ class RedisCache(WeatherStore, LocationStore, StoreHealth):
         self._put_fenced = client.register_script(_PUT_FENCED)
 
     async def get(self, key: str) -> CacheEntry | None:
+        name = weather_key(key)
         return decoded_or_miss(
-            await self._read(weather_key(key)), self._decoded.decode, self._metrics
+            await self._read(name), lambda raw: self._decoded.decode(name, raw), self._metrics
         )
 
     async def put(self, key: str, entry: CacheEntry, ttl_s: float) -> None:

@@ -10,7 +10,9 @@ import msgspec
 from domain.model.outcome import WeatherResult
 
 _ENCODER = msgspec.json.Encoder()
-_MAX_TAGS = 4096
+# Tags of the weathers tagged lately, oldest out first: a hot one is seldom hashed twice,
+# and a worker's memo stays the size of what it serves, not of everything it served.
+_MAX_TAGS = 1024
 _TAGS: dict[int, tuple[object, bytes, bytes]] = {}
 
 
@@ -20,7 +22,7 @@ def etag(result: WeatherResult, representation: bytes) -> bytes:
     is all WeatherResponse.from_domain reads. A stale body never matches a fresh one's tag.
 
     A hot city's reads return the very same Weather until its entry is rewritten
-    (adapters/redis/cache.py, DecodedEntries), so the weather's part is hashed once, not on
+    (adapters/redis/decoded_entries.py), so the weather's part is hashed once, not on
     every hit; the rest is formatted."""
     state = b"s" if result.stale else b"f"
     return b'"%s.%s%d"' % (_weather_tag(result, representation), state, int(result.age_s))
@@ -35,7 +37,7 @@ def _weather_tag(result: WeatherResult, representation: bytes) -> bytes:
     digest.update(representation)
     tag = base64.urlsafe_b64encode(digest.digest())
     if len(_TAGS) >= _MAX_TAGS:
-        _TAGS.clear()
+        del _TAGS[next(iter(_TAGS))]
     # The Weather is kept with its tag: its id cannot be reused while it is in here.
     _TAGS[id(weather)] = (weather, representation, tag)
     return tag

@@ -2,7 +2,7 @@
 
 With the near cache off (NEAR_CACHE_TTL=0), or on its misses, every hit still reads the
 shared cache; a hot city's read returns the very same entry until it is rewritten
-(adapters/redis/cache.py, DecodedEntries). Its body, ETag and freshness headers depend on
+(adapters/redis/decoded_entries.py). Its body, ETag and freshness headers depend on
 nothing but that entry, the units and the age in whole seconds, so encoding them again on
 every read is work that serves nothing (docs/BENCHMARKS.md, "Hit path, issue 25, second
 pass"). Only the rendering is kept: whether there is a hit is the shared cache's answer.
