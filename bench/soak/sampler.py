@@ -44,9 +44,11 @@ def sample_once(stack: Stack, topology: Topology, samples: Samples) -> None:
         for pid, tasks in _tasks(url).items():
             samples.add(f"tasks:{pid}", at, tasks)
     totals = _redis_totals(topology)
-    if totals is not None:
-        for name, value in totals.items():
-            samples.add(name, at, value)
+    # Stamped once read: the workers' polls before take seconds under load, and a fault
+    # that began meanwhile (memory filled) must not be counted as calm.
+    read_at = time.time()
+    for name, value in (totals or {}).items():
+        samples.add(name, read_at, value)
 
 
 def _tasks(url: str) -> dict[int, int]:
