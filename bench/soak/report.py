@@ -10,7 +10,7 @@ from typing import Any
 
 from bench.soak.faults import Fault
 from bench.soak.sampler import Samples, Slope, slope
-from bench.soak.verdict import CALM, Phase
+from bench.soak.verdict import CALM, Phase, still_rising
 
 # Units a leak would have to beat over an hour before it is worth a look, whatever its fit.
 # A worker killed or restarted by a fault starts a new series: too short a one says nothing.
@@ -39,7 +39,9 @@ def slopes(samples: Samples, phases: Sequence[Phase], warmup_s: float) -> dict[s
             "per_hour": round(fit.per_hour, 2),
             "stderr_per_hour": round(fit.stderr_per_hour, 2),
             "points": fit.points,
-            "trend": fit.above_noise and fit.per_hour > FLOORS.get(measure, 0.0),
+            "trend": fit.above_noise
+            and fit.per_hour > FLOORS.get(measure, 0.0)
+            and still_rising(measure, kept[measure]),
         }
         for measure, fit in sorted(steepest.items())
     }

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from bench.soak.sampler import slope
 from bench.soak.stack import ENV, LINGER_S
 from bench.soak.traffic import NO_ANSWER, SHED, Outcome
 
@@ -117,3 +118,15 @@ def calls_per_period(forecasts: Sequence[Forecast], phases: Sequence[Phase]) -> 
     top = [point for point, _ in Counter(row[0] for row in calm).most_common(10)]
     per_period = Counter((row[0], int(row[1] // FRESH_TTL_S)) for row in calm if row[0] in top)
     return Counter(per_period.values())
+
+
+def still_rising(measure: str, series: Sequence[Sequence[tuple[float, float]]]) -> bool:
+    """Redis' own series (one each) are a trend only if their later half rises too: a
+    one-off allocation (its key table grown by the eviction fault's junk) is a step, which
+    a line fitted over the run reads as a slope; a leak goes on rising. Workers' series
+    are judged by their fit alone."""
+    if not measure.startswith("redis_") or not series:
+        return True
+    points = max(series, key=len)
+    later = slope(list(points[len(points) // 2 :]))
+    return later is not None and later.above_noise

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from bench.soak.sampler import memory_mb, slope
+from bench.soak.report import slopes
+from bench.soak.sampler import Samples, memory_mb, slope
 
 T0 = 1_800_000_000.0
 BACKLOG_CAP = 1024 * 1024  # repl-backlog-size's default
@@ -43,3 +44,28 @@ def test_data_that_keeps_growing_is_still_a_trend_beside_a_full_backlog() -> Non
 def test_a_node_without_a_backlog_counts_all_its_memory() -> None:
     assert memory_mb({"used_memory": 3 * 2**20}) == 3.0
     assert memory_mb(_info(3 * 2**20, BACKLOG_CAP)) == 2.0
+
+
+def _redis_mb(values: list[float]) -> Samples:
+    samples = Samples()
+    for n, value in enumerate(values):
+        samples.add("redis_mb", T0 + 5 * n, value)
+    return samples
+
+
+def test_a_step_then_a_plateau_is_no_trend_but_a_steady_rise_is() -> None:
+    # A Sentinel run's primary less its backlog: 1.6 MB, then 2.0 MB after the first
+    # eviction fault grew its key table, flat for the eight minutes after.
+    noise = [0.03 * ((n * 7) % 5 - 2) for n in range(110)]
+    step = [1.6 + (0.4 if n >= 15 else 0.0) + noise[n] for n in range(110)]
+    rise = [1.6 + 0.004 * n + noise[n] for n in range(110)]  # +2.9 MB/h, to the end
+    fitted = slope([(T0 + 5 * n, v) for n, v in enumerate(step)])
+    assert fitted is not None and fitted.above_noise  # what a line over the run says
+    assert not slopes(_redis_mb(step), [], warmup_s=0)["redis_mb"]["trend"]
+    assert slopes(_redis_mb(rise), [], warmup_s=0)["redis_mb"]["trend"]
+
+
+def test_a_step_in_the_later_half_is_still_a_trend() -> None:
+    # The rule forgives a step early in the run, not one at its end: that may be a rise.
+    late = [1.6 + (0.4 if n >= 80 else 0.0) + 0.02 * (n % 2) for n in range(110)]
+    assert slopes(_redis_mb(late), [], warmup_s=0)["redis_mb"]["trend"]
