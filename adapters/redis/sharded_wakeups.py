@@ -134,6 +134,12 @@ class ShardedWakeups:
         node = ClusterNode(host, int(port))  # only its name is used, to find the shard
         delay = self._backoff_s[0]
         while self._pubsub.node_pubsub_mapping.get(name) is pubsub:
+            if pubsub.connection is None:
+                # Not subscribed yet (a new shard owner) or closed by redis-py: a poll
+                # returns at once, awaiting nothing, and polling again would starve the
+                # task that connects it, and every request (issue 25).
+                await asyncio.sleep(self._backoff_s[0])
+                continue
             try:
                 message = await self._pubsub.get_sharded_message(
                     target_node=node, timeout=self._poll_s

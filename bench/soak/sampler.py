@@ -9,8 +9,9 @@ import os
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import httpx
 import redis
@@ -43,9 +44,11 @@ def sample_once(stack: Stack, topology: Topology, samples: Samples) -> None:
         for pid, tasks in _tasks(url).items():
             samples.add(f"tasks:{pid}", at, tasks)
     totals = _redis_totals(topology)
-    if totals is not None:
-        for name, value in totals.items():
-            samples.add(name, at, value)
+    # Stamped once read: the workers' polls before take seconds under load, and a fault
+    # that began meanwhile (memory filled) must not be counted as calm.
+    read_at = time.time()
+    for name, value in (totals or {}).items():
+        samples.add(name, read_at, value)
 
 
 def _tasks(url: str) -> dict[int, int]:
@@ -64,11 +67,18 @@ def _redis_totals(topology: Topology) -> dict[str, float] | None:
         for node in topology.nodes():
             with node_client(node) as client:
                 totals["redis_connections"] += len(client.client_list())
-                totals["redis_mb"] += int(client.info("memory")["used_memory"]) / 2**20
+                totals["redis_mb"] += memory_mb(client.info("memory"))
                 totals["redis_keys"] += int(client.dbsize())
     except (redis.RedisError, OSError):
         return None
     return totals
+
+
+def memory_mb(info: Mapping[str, Any]) -> float:
+    """A node's memory less its replication backlog. Since Redis 7.0 the backlog grows with
+    the writes it relays up to `repl-backlog-size` (1 MB), anew on each node a resync
+    makes a replica: a bounded ramp that a fit over minutes takes for a leak."""
+    return (int(info["used_memory"]) - int(info.get("mem_replication_backlog", 0))) / 2**20
 
 
 def sample_every(

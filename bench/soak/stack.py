@@ -27,6 +27,11 @@ ENV = {
     "LOCK_TTL": "2",
     "UPSTREAM_TIMEOUT": "1",
     "BREAKER_RESET": "2",
+    # The refresh back-off compressed with the rest: a copy must get a refresh attempt after
+    # the minute a 429 keeps calls away and before its stale TTL ends, as 300 s does within
+    # a day. At 300 s here, failed refreshes pushed a tail city past its 120 s (issue 25).
+    "REFRESH_BACKOFF": "1",
+    "REFRESH_BACKOFF_MAX": "20",
     # One client (the soak) sends everything: the guard is measured, not the miss budget.
     "UPSTREAM_MISSES_PER_CLIENT": "0",
     # A day compressed into minutes calls the upstream as many times faster: the free

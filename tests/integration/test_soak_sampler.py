@@ -1,0 +1,86 @@
+"""The soak's Redis samples on real redis-servers: when they are stamped, and what the
+memory measure leaves out."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import pytest
+import redis
+
+from bench.soak.sampler import Samples, memory_mb, sample_once
+from bench.soak.stack import Stack
+from bench.soak.topology import Topology
+from tests.support.redis_server import LocalRedisServer
+
+pytestmark = pytest.mark.integration
+
+VALUE = b"v" * 10_000
+
+
+class SlowWorkers(Stack):
+    """No workers to sample, but polling them takes as long as under a loaded machine."""
+
+    polled_at = 0.0
+
+    @property
+    def urls(self) -> list[str]:
+        return []
+
+    def worker_pids(self) -> Mapping[int, list[int]]:
+        time.sleep(0.3)
+        self.polled_at = time.time()
+        return {}
+
+
+@pytest.fixture
+def primary_and_replica() -> Iterator[tuple[LocalRedisServer, LocalRedisServer]]:
+    with LocalRedisServer() as primary:
+        replica = LocalRedisServer(extra_args=["--replicaof", "127.0.0.1", str(primary.port)])
+        with replica:
+            client = redis.Redis(port=replica.port)
+            deadline = time.monotonic() + 10
+            while client.info("replication").get("master_link_status") != "up":
+                assert time.monotonic() < deadline, "the replica never synced"
+                time.sleep(0.05)
+            yield primary, replica
+
+
+def test_redis_is_stamped_when_read_not_when_the_sample_began(
+    own_redis_server: LocalRedisServer,
+) -> None:
+    samples, stack = Samples(), SlowWorkers(env={})
+    sample_once(stack, Topology("single", single=own_redis_server), samples)
+    stamps = [at for name in ("redis_mb", "redis_keys") for at, _ in samples.series[name]]
+    assert len(stamps) == 2
+    assert min(stamps) >= stack.polled_at
+
+
+def test_what_a_replica_relays_fills_its_backlog_not_the_measure(
+    primary_and_replica: tuple[LocalRedisServer, LocalRedisServer],
+) -> None:
+    primary, replica = primary_and_replica
+    nodes = [redis.Redis(port=node.port) for node in (primary, replica)]
+    before = [node.info("memory") for node in nodes]
+    writer = nodes[0].pipeline(transaction=False)
+    for _ in range(60):  # 600 KB relayed, one key's worth of data kept
+        writer.set("soak:one", VALUE)
+    writer.execute()
+    nodes[0].wait(1, 5000)
+    for node, old in zip(nodes, before, strict=True):
+        new = _settled(node, below_mb=memory_mb(old) + 0.1)
+        assert int(new["used_memory"]) - int(old["used_memory"]) > 400_000
+        assert memory_mb(new) - memory_mb(old) < 0.1
+
+
+def _settled(node: redis.Redis, below_mb: float) -> dict[str, Any]:
+    """INFO memory once the clients' query buffers of the burst are freed (Redis' cron
+    does it within a second or two), or as it is after 5 s."""
+    deadline = time.monotonic() + 5
+    while True:
+        info: dict[str, Any] = node.info("memory")
+        if memory_mb(info) < below_mb or time.monotonic() > deadline:
+            return info
+        time.sleep(0.1)
