@@ -7,14 +7,11 @@ import time
 from collections.abc import AsyncIterator
 
 import pytest
-from dependency_injector import providers
 from litestar.testing import AsyncTestClient
 
 from adapters.memory.gateway_store import MemoryPartStore
 from adapters.memory.lock import MemoryLock
-from entrypoints.container import Container, app_wiring
-from entrypoints.http.app import create_app
-from entrypoints.settings import Settings
+from tests.support.app_client import memory_app_client
 from tests.unit.fakes import FakeClock
 from tests.unit.gateway_fakes import REFUSAL, FakeUpstream, gateway_over
 
@@ -31,10 +28,7 @@ def upstream() -> FakeUpstream:
 async def client(upstream: FakeUpstream) -> AsyncIterator[AsyncTestClient]:
     clock = FakeClock(now=time.time())
     serve = gateway_over(MemoryPartStore(clock=clock), MemoryLock(clock=clock), upstream, clock)
-    container = Container()
-    container.settings.override(providers.Object(Settings.from_env({"SKYCACHE_CACHE": "memory"})))
-    container.serve_gateway.override(providers.Object(serve))
-    async with AsyncTestClient(app=create_app(app_wiring(container))) as test_client:
+    async with memory_app_client(serve_gateway=serve) as test_client:
         yield test_client
 
 

@@ -5,16 +5,13 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import pytest
-from dependency_injector import providers
 from litestar.testing import AsyncTestClient
 
 from adapters.observability.prometheus_instruments import Instruments
 from domain.model.counters import CounterName
 from domain.model.errors import UpstreamUnavailable
 from domain.use_cases.stats import MEANINGS
-from entrypoints.container import Container, app_wiring
-from entrypoints.http.app import create_app
-from entrypoints.settings import Settings
+from tests.support.app_client import memory_app_client
 from tests.unit.fakes import FakeProvider
 
 
@@ -32,11 +29,7 @@ def provider() -> FakeProvider:
 async def client(
     provider: FakeProvider, instruments: Instruments
 ) -> AsyncIterator[AsyncTestClient]:
-    container = Container()
-    container.settings.override(providers.Object(Settings.from_env({"SKYCACHE_CACHE": "memory"})))
-    container.provider.override(providers.Object(provider))
-    container.instruments.override(providers.Object(instruments))
-    async with AsyncTestClient(app=create_app(app_wiring(container))) as test_client:
+    async with memory_app_client(provider=provider, instruments=instruments) as test_client:
         yield test_client
 
 

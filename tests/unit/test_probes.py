@@ -10,24 +10,18 @@ from collections.abc import AsyncIterator, Iterator
 
 import pytest
 import uvicorn
-from dependency_injector import providers
 from litestar.testing import AsyncTestClient
 
-from entrypoints.container import Container, app_wiring
-from entrypoints.http.app import create_app
 from entrypoints.http.probes.drain_signal import drain_on_sigterm
 from entrypoints.http.probes.routes import READINESS_KEY, Phase, Readiness
 from entrypoints.settings import Settings, SettingsError
+from tests.support.app_client import memory_app_client
 from tests.unit.fakes import FakeProvider
 
 
 @pytest.fixture
 async def client() -> AsyncIterator[AsyncTestClient]:
-    container = Container()
-    env = {"SKYCACHE_CACHE": "memory"}
-    container.settings.override(providers.Object(Settings.from_env(env)))
-    container.provider.override(providers.Object(FakeProvider()))
-    async with AsyncTestClient(app=create_app(app_wiring(container))) as test_client:
+    async with memory_app_client(provider=FakeProvider()) as test_client:
         yield test_client
 
 

@@ -4,7 +4,6 @@ import gc
 from collections.abc import AsyncIterator
 
 import pytest
-from dependency_injector import providers
 from litestar.testing import AsyncTestClient
 
 from domain.model.errors import (
@@ -14,9 +13,8 @@ from domain.model.errors import (
     UpstreamUnavailable,
     WaitTimedOut,
 )
-from entrypoints.container import Container, app_wiring
-from entrypoints.http.app import YOUNG_GC_THRESHOLD, create_app
-from entrypoints.settings import Settings
+from entrypoints.http.app import YOUNG_GC_THRESHOLD
+from tests.support.app_client import memory_app_client
 from tests.unit.fakes import FakeProvider
 
 REQUIRED = {"temperature": float, "humidity": (int, float), "description": str, "city": str}
@@ -29,10 +27,7 @@ def provider() -> FakeProvider:
 
 @pytest.fixture
 async def client(provider: FakeProvider) -> AsyncIterator[AsyncTestClient]:
-    container = Container()
-    container.settings.override(providers.Object(Settings.from_env({"SKYCACHE_CACHE": "memory"})))
-    container.provider.override(providers.Object(provider))
-    async with AsyncTestClient(app=create_app(app_wiring(container))) as test_client:
+    async with memory_app_client(provider=provider) as test_client:
         yield test_client
 
 

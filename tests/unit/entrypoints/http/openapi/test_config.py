@@ -11,14 +11,11 @@ from typing import Any
 
 import jsonschema
 import pytest
-from dependency_injector import providers
 from litestar.testing import AsyncTestClient
 
 from domain.model.query import MAX_CITY_LENGTH, MAX_COORDINATE_LENGTH
-from entrypoints.container import Container, app_wiring
-from entrypoints.http.app import create_app
 from entrypoints.http.openapi.config import ASSETS_DIR, SWAGGER_UI_VERSION
-from entrypoints.settings import Settings
+from tests.support.app_client import memory_app_client
 from tests.unit.fakes import FakeProvider
 
 PYPROJECT = Path(__file__).resolve().parents[5] / "pyproject.toml"
@@ -27,10 +24,7 @@ VERSION = tomllib.loads(PYPROJECT.read_text())["project"]["version"]
 
 @pytest.fixture
 async def client() -> AsyncIterator[AsyncTestClient]:
-    container = Container()
-    container.settings.override(providers.Object(Settings.from_env({"SKYCACHE_CACHE": "memory"})))
-    container.provider.override(providers.Object(FakeProvider()))
-    async with AsyncTestClient(app=create_app(app_wiring(container))) as test_client:
+    async with memory_app_client(provider=FakeProvider()) as test_client:
         yield test_client
 
 
