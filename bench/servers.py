@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from entrypoints.launcher import Launcher, free_port, serve_command
@@ -76,8 +76,19 @@ def rss_kb(pid: int) -> int:
 
 
 def cpu_s(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    fields = _fields(pid)
+    return (fields[11] + fields[12]) / os.sysconf("SC_CLK_TCK")
+
+
+def youngest(pids: Iterable[int]) -> int:
+    """The process started last (/proc/PID/stat's start time; the pid breaks a tie)."""
+    return max(pids, key=lambda pid: (_fields(pid)[19], pid))
+
+
+def _fields(pid: int) -> list[int]:
+    # The command name may hold spaces and parentheses: fields follow the last ")".
+    stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return [int(field) if field.lstrip("-").isdigit() else 0 for field in stat]
 
 
 def _children(parent: int) -> list[int]:
@@ -86,12 +97,10 @@ def _children(parent: int) -> list[int]:
         if not entry.name.isdigit():
             continue
         try:
-            stat = (entry / "stat").read_text()
+            if _fields(int(entry.name))[1] == parent:
+                found.append(int(entry.name))
         except OSError:
             continue
-        # The command name may hold spaces and parentheses: fields follow the last ")".
-        if int(stat.rsplit(")", 1)[1].split()[1]) == parent:
-            found.append(int(entry.name))
     return found
 
 
