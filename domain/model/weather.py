@@ -14,7 +14,9 @@ class Location:
     timezone: str | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+# weakref_slot: a cache beside the domain may hold a Weather's derived values for as long
+# as the Weather itself lives, and no longer (entrypoints/http/weather/etag.py).
+@dataclass(frozen=True, slots=True, kw_only=True, weakref_slot=True)
 class Weather:
     city: str | None  # None for a point asked by its coordinates
     temperature: float

@@ -51,7 +51,7 @@ def _holdings() -> dict[str, list[int]]:
             held.setdefault(f"lru_cache {qualname}", []).append(obj.cache_info().currsize)
     etag = sys.modules.get("entrypoints.http.weather.etag")
     if etag is not None:
-        held["etag _TAGS"] = [len(etag._TAGS)]
+        held["etag tags"] = [etag.tags_held()]
     return held
 
 

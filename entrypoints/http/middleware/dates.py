@@ -19,9 +19,11 @@ from litestar.types import ASGIApp, HTTPScope, Message, Receive, Send
 from entrypoints.http.middleware.http_only import HttpOnlyWrapper
 
 
-@functools.lru_cache(maxsize=4096)
+# Formatting is a visible part of a hit's cost; a hot answer asks for the same second again
+# (Date, this second; Last-Modified, when its entry was fetched). A small bound: an old
+# second is rarely asked again, and each one kept is memory a worker never gives back.
+@functools.lru_cache(maxsize=256)
 def http_date(epoch_s: int) -> bytes:
-    # Formatting is a visible part of a hit's cost; a hot answer asks for the same second again.
     return formatdate(epoch_s, usegmt=True).encode()
 
 

@@ -4,16 +4,22 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import weakref
+from collections.abc import Callable
 
 import msgspec
 
 from domain.model.outcome import WeatherResult
+from domain.model.weather import Weather
 
 _ENCODER = msgspec.json.Encoder()
-# Tags of the weathers tagged lately, oldest out first: a hot one is seldom hashed twice,
-# and a worker's memo stays the size of what it serves, not of everything it served.
-_MAX_TAGS = 1024
-_TAGS: dict[int, tuple[object, bytes, bytes]] = {}
+# Tags of the weathers tagged lately, each held only while its Weather lives elsewhere (a
+# decoded entry, the near cache, a local copy): a hot one is seldom hashed twice, and the
+# memo is the size of what the worker holds now, not of what it served since it started.
+# The ceiling bounds it whatever the caches hold; past it the oldest tag goes first.
+MAX_TAGS = 1024
+_Ref = weakref.ref[Weather]
+_TAGS: dict[int, tuple[_Ref, bytes, bytes]] = {}
 
 
 def etag(result: WeatherResult, representation: bytes) -> bytes:
@@ -30,14 +36,31 @@ def etag(result: WeatherResult, representation: bytes) -> bytes:
 
 def _weather_tag(result: WeatherResult, representation: bytes) -> bytes:
     weather = result.weather
-    known = _TAGS.get(id(weather))
-    if known is not None and known[0] is weather and known[1] == representation:
+    key = id(weather)
+    known = _TAGS.get(key)
+    # The reference, not the id, says it is this Weather: an id is reused once one dies.
+    if known is not None and known[0]() is weather and known[1] == representation:
         return known[2]
     digest = hashlib.blake2b(_ENCODER.encode(weather), digest_size=12)
     digest.update(representation)
     tag = base64.urlsafe_b64encode(digest.digest())
-    if len(_TAGS) >= _MAX_TAGS:
+    if key not in _TAGS and len(_TAGS) >= MAX_TAGS:
         del _TAGS[next(iter(_TAGS))]
-    # The Weather is kept with its tag: its id cannot be reused while it is in here.
-    _TAGS[id(weather)] = (weather, representation, tag)
+    _TAGS[key] = (weakref.ref(weather, _forgetter(key)), representation, tag)
     return tag
+
+
+def _forgetter(key: int) -> Callable[[_Ref], None]:
+    """Called as the Weather dies: its tag goes with it, unless another took its place."""
+
+    def forget(ref: _Ref) -> None:
+        held = _TAGS.get(key)
+        if held is not None and held[0] is ref:
+            del _TAGS[key]
+
+    return forget
+
+
+def tags_held() -> int:
+    """How many weathers' tags the memo holds (the soak's memory trace reads it)."""
+    return len(_TAGS)
