@@ -28,9 +28,11 @@ BURST = WARM_CONNECTIONS + 12
 IDLE_S = 0.5
 
 
-async def burst(client: RedisClient, at_once: int, *, wait_s: float = 0.1) -> None:
+async def burst(
+    client: RedisClient, at_once: int, *, wait_s: float = 0.1, key: str | None = None
+) -> None:
     """`at_once` commands that each hold a connection `wait_s`: as many connections open."""
-    key = f"idle-{uuid.uuid4().hex[:8]}"
+    key = key or f"idle-{uuid.uuid4().hex[:8]}"
     answers = await asyncio.gather(*(client.blpop([key], wait_s) for _ in range(at_once)))
     assert answers == [None] * at_once  # every one answered
 
@@ -40,6 +42,7 @@ async def named(redis_url: str) -> AsyncIterator[tuple[Redis, str, int]]:
     """A warmed client under its own name, after a burst: BURST connections open."""
     name = f"idle-{uuid.uuid4().hex[:8]}"
     client = create_redis_client(redis_url, timeout_s=5.0, client_name=name)
+    assert isinstance(client, Redis)
     await warm_pool(client)
     await burst(client, BURST)
     port = urlsplit(redis_url).port or 6379

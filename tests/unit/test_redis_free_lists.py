@@ -10,7 +10,7 @@ from redis.asyncio.cluster import ClusterNode
 from adapters.redis.free_lists import close_unneeded, surplus
 
 # Nothing here connects: redis-py opens a socket only when a command is sent.
-NOWHERE = {"host": "127.0.0.1", "port": 9}
+HOST, PORT = "127.0.0.1", 9
 
 
 @pytest.mark.parametrize(
@@ -31,7 +31,7 @@ def test_what_stood_free_all_period_is_closed_down_to_the_floor(
 
 
 async def test_a_pool_notes_the_fewest_free_as_redis_py_takes_and_returns_connections() -> None:
-    pool = BlockingConnectionPool(max_connections=10, **NOWHERE)
+    pool = BlockingConnectionPool(max_connections=10, host=HOST, port=PORT)
     taken = [pool.get_available_connection() for _ in range(5)]
     for connection in taken:
         await pool.release(connection)
@@ -47,7 +47,7 @@ async def test_a_pool_notes_the_fewest_free_as_redis_py_takes_and_returns_connec
 
 
 async def test_a_pool_closes_nothing_in_a_period_that_needed_every_connection() -> None:
-    pool = BlockingConnectionPool(max_connections=10, **NOWHERE)
+    pool = BlockingConnectionPool(max_connections=10, host=HOST, port=PORT)
     await close_unneeded(pool, floor=0)
     held = [pool.get_available_connection() for _ in range(4)]  # none free: each one new
     for connection in held[:3]:
@@ -59,7 +59,7 @@ async def test_a_pool_closes_nothing_in_a_period_that_needed_every_connection() 
 
 
 async def test_a_cluster_node_notes_the_fewest_free_and_forgets_what_it_closed() -> None:
-    node = ClusterNode(NOWHERE["host"], NOWHERE["port"], max_connections=10)
+    node = ClusterNode(HOST, PORT, max_connections=10)
     taken = [node.acquire_connection() for _ in range(5)]
     for connection in taken:
         node.release(connection)
