@@ -87,8 +87,9 @@ def _cut_from_node(node: ClusterNode, floor: int) -> list[Connection]:
         return []
     cut = free.cut(surplus(free.low, len(node._connections), floor))
     _restarted(free)
-    for connection in cut:
-        node._connections.remove(connection)  # its length bounds the node's new connections
+    # The node bounds what it opens by this list's length: what is cut may be opened again.
+    gone = {id(connection) for connection in cut}
+    node._connections[:] = [c for c in node._connections if id(c) not in gone]
     return cut
 
 
