@@ -103,6 +103,25 @@ async def test_commands_right_after_a_trim_succeed_and_a_new_burst_opens_new_con
     assert connections_named(port, name) == BURST
 
 
+async def test_periods_ending_among_bursts_fail_no_command(
+    named: tuple[Redis, str, int],
+) -> None:
+    client, name, port = named
+    closed = []
+
+    async def periods() -> None:
+        for _ in range(40):  # each ends while commands take and return connections
+            closed.append(await close_idle(client))
+            await asyncio.sleep(0.005)
+
+    trimming = asyncio.create_task(periods())
+    for size in (BURST, 3, BURST, 1, BURST // 2) * 2:
+        await burst(client, size, wait_s=0.02)  # each command answered
+    await trimming
+    assert len(closed) == 40 and sum(closed) > 0  # some closed between the bursts
+    assert WARM_CONNECTIONS <= connections_named(port, name) <= BURST
+
+
 async def test_the_period_runs_on_the_real_clock_until_the_client_is_served_no_more(
     named: tuple[Redis, str, int],
 ) -> None:
