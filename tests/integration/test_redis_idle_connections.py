@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from urllib.parse import urlsplit
 
 import pytest
@@ -14,27 +13,14 @@ from redis.asyncio import Redis
 
 from adapters.redis.client import WARM_CONNECTIONS, create_redis_client, warm_pool
 from adapters.redis.idle_connections import close_idle, closing_idle_connections
-from adapters.redis.topology import RedisClient
 from adapters.system_clock import SystemClock
-from entrypoints.settings import Settings
-from entrypoints.wiring.storage import open_redis
-from tests.support.connections import connections_named
+from tests.support.connections import BURST, burst, connections_named
 from tests.support.waiting import eventually
 from tests.unit.fakes import FakeClock
 
 pytestmark = [pytest.mark.integration]
 
-BURST = WARM_CONNECTIONS + 12
 IDLE_S = 0.5
-
-
-async def burst(
-    client: RedisClient, at_once: int, *, wait_s: float = 0.1, key: str | None = None
-) -> None:
-    """`at_once` commands that each hold a connection `wait_s`: as many connections open."""
-    key = key or f"idle-{uuid.uuid4().hex[:8]}"
-    answers = await asyncio.gather(*(client.blpop([key], wait_s) for _ in range(at_once)))
-    assert answers == [None] * at_once  # every one answered
 
 
 @pytest.fixture
@@ -140,22 +126,6 @@ async def test_an_idle_period_of_0_closes_nothing(named: tuple[Redis, str, int])
         clock.advance(3600)
         await asyncio.sleep(0.05)
         assert connections_named(port, name) == BURST
-
-
-async def test_redis_pool_idle_reaches_the_client_a_worker_serves_with(redis_url: str) -> None:
-    clock = FakeClock()
-    env = {"REDIS_URL": redis_url, "SKYCACHE_CACHE": "redis", "REDIS_POOL_IDLE": str(IDLE_S)}
-    async with asynccontextmanager(open_redis)(Settings.from_env(env), clock) as client:
-        assert isinstance(client, Redis)
-        await burst(client, BURST)
-
-        async def a_period_later() -> bool:  # the burst's period, then one unused
-            clock.advance(IDLE_S)
-            pool = client.connection_pool
-            held = len(pool._available_connections) + len(pool._in_use_connections)
-            return held == WARM_CONNECTIONS
-
-        await eventually(a_period_later, 5.0, "back to the floor")
 
 
 async def _named(port: int, name: str, expected: int) -> bool:

@@ -16,8 +16,8 @@ from adapters.redis.client import WARM_CONNECTIONS, create_redis_client, warm_po
 from adapters.redis.idle_connections import close_idle, closing_idle_connections
 from adapters.redis.topology import RedisClient, RedisTopology
 from adapters.system_clock import SystemClock
-from tests.integration.test_redis_idle_connections import BURST, IDLE_S, burst
-from tests.support.connections import connections_named
+from tests.integration.test_redis_idle_connections import IDLE_S
+from tests.support.connections import BURST, burst, connections_named
 from tests.support.fixtures_cluster import cluster_topology
 from tests.support.redis_cluster import LocalRedisCluster
 from tests.support.redis_sentinel import LocalSentinelSet
