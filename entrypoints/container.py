@@ -48,7 +48,7 @@ class Container(containers.DeclarativeContainer):
     # The clients: Resources, opened in the app's lifespan and closed when it ends.
     # `redis` is None when the in-memory adapters serve instead (SKYCACHE_CACHE=memory,
     # or auto and Redis does not answer).
-    redis = providers.Resource(storage.open_redis, settings)
+    redis = providers.Resource(storage.open_redis, settings, clock)
     redis_breaker = providers.Singleton(storage.redis_breaker, settings, clock, redis)
     budget = providers.Singleton(upstream.upstream_budget, settings, redis, redis_breaker, clock)
     misses = providers.Singleton(upstream.miss_budget, settings, redis, redis_breaker, clock)

@@ -48,6 +48,9 @@ class StartupError(RuntimeError):
 # SHUTDOWN_DELAY's ceiling: every stop waits that long before it drains, and an orchestrator
 # that allows the usual 30 s would kill the process long before a minute was over.
 MAX_SHUTDOWN_DELAY_S = 60
+# REDIS_POOL_IDLE's least: each period wakes a task to look at every pool, which a few
+# milliseconds' period would make a busy loop.
+MIN_POOL_IDLE_S = 0.1
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +72,7 @@ class Settings:
     redis_sentinel_master: str = text("REDIS_SENTINEL_MASTER", "mymaster")
     redis_cluster_nodes: tuple[tuple[str, int], ...] = addresses("REDIS_CLUSTER_NODES")
     redis_pool_max: int = number("REDIS_POOL_MAX", 200, minimum=1, integer=True)
+    redis_pool_idle_s: float = number("REDIS_POOL_IDLE", 30.0)
     redis_timeout_s: float = number("REDIS_TIMEOUT", 0.25, minimum=0.01)
     redis_breaker_failures: int = number("REDIS_BREAKER_FAILURES", 3, minimum=1, integer=True)
     redis_breaker_reset_s: float = number("REDIS_BREAKER_RESET", 1.0, minimum=0.05)
@@ -117,6 +121,10 @@ class Settings:
         settings = cls(**values)
         if settings.upstream_retries > 1:
             raise SettingsError("UPSTREAM_RETRIES must be 0 or 1")
+        if 0 < settings.redis_pool_idle_s < MIN_POOL_IDLE_S:
+            raise SettingsError(
+                f"REDIS_POOL_IDLE must be 0 (never) or at least {MIN_POOL_IDLE_S:g}"
+            )
         if settings.shutdown_delay_s > MAX_SHUTDOWN_DELAY_S:
             raise SettingsError(f"SHUTDOWN_DELAY must be at most {MAX_SHUTDOWN_DELAY_S}")
         specs = registry.by_name()

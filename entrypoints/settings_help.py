@@ -58,6 +58,11 @@ HELP: dict[str, str] = {
         "`0`. Not with `REDIS_SENTINELS`."
     ),
     "REDIS_POOL_MAX": ("Max Redis connections per worker (on a cluster: per worker and node)."),
+    "REDIS_POOL_IDLE": (
+        "Seconds after which pooled Redis connections that stood unused all that time are "
+        "closed, down to the few each pool opens at start-up (never one in use); `0` keeps "
+        "every connection opened (at least 0.1 otherwise; see `docs/OPERATIONS.md`)."
+    ),
     "REDIS_TIMEOUT": (
         "Seconds per Redis command (and per wait for a pooled connection); a slow Redis counts "
         "as a miss."

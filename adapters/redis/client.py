@@ -18,6 +18,8 @@ from adapters.redis.sentinel import create_sentinel_client
 from adapters.redis.topology import RedisClient, RedisTopology
 
 DEFAULT_POOL_MAX = 200
+# The connections a pool opens at start-up (warm_pool) and keeps however idle it stands.
+WARM_CONNECTIONS = 8
 # What ping_failure says when Redis answers but has no database of REDIS_URL's index: a
 # setting to fix, not an outage to wait out.
 DB_OUT_OF_RANGE = "ERR DB index is out of range"
@@ -100,7 +102,7 @@ async def ping_failure(client: RedisClient, attempts: int = 3) -> str | None:
     return failure
 
 
-async def warm_pool(client: RedisClient, connections: int = 8) -> None:
+async def warm_pool(client: RedisClient, connections: int = WARM_CONNECTIONS) -> None:
     """Open a few pooled connections now: a cold burst that had to open them all at once
     on a busy host would time some out, open the breaker, and lose the cluster lock."""
     with contextlib.suppress(Exception):

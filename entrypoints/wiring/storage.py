@@ -25,6 +25,7 @@ from adapters.redis.client import (
     ping_failure,
     warm_pool,
 )
+from adapters.redis.idle_connections import closing_idle_connections
 from adapters.redis.lock import RedisLock
 from adapters.redis.metrics import RedisMetrics
 from adapters.redis.topology import RedisClient, RedisTopology, shard_of
@@ -48,13 +49,14 @@ class SharedStore(WeatherStore, StoreHealth, Protocol):
     """Where every worker and instance reads, and whose answer is the cache's health."""
 
 
-async def open_redis(settings: Settings) -> AsyncIterator[RedisClient | None]:
+async def open_redis(settings: Settings, clock: Clock) -> AsyncIterator[RedisClient | None]:
     """The Redis client, or None when the in-memory adapters serve instead.
 
     With SKYCACHE_CACHE=redis a Redis that does not answer is used anyway: a worker that
     uvicorn restarts during an outage must start and degrade like its siblings (a worker
     failing its start-up stops the whole service); the CLI refuses, once, before any
-    worker starts (entrypoints/startup.py)."""
+    worker starts (entrypoints/startup.py). Connections a burst opened are closed once
+    they stand unused for REDIS_POOL_IDLE."""
     if settings.cache_backend == "memory":
         yield None
         return
@@ -83,7 +85,9 @@ async def open_redis(settings: Settings) -> AsyncIterator[RedisClient | None]:
             )
         else:
             await warm_pool(client)
-        yield client
+        idle_s = settings.redis_pool_idle_s
+        async with closing_idle_connections(client, idle_s=idle_s, clock=clock):
+            yield client
     finally:
         await client.aclose()
 

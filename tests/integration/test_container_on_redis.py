@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+from contextlib import asynccontextmanager
+
 import pytest
 from dependency_injector import providers
 from redis.asyncio import Redis
 
+from adapters.redis.client import WARM_CONNECTIONS
 from adapters.redis.keys import STATS_KEY
 from domain.model.counters import CounterName
 from domain.model.query import WeatherQuery
 from entrypoints.container import Container, opened_services
 from entrypoints.settings import Settings
+from entrypoints.wiring.storage import open_redis
+from tests.support.connections import BURST, burst
+from tests.support.waiting import eventually
 from tests.unit.fakes import FakeClock
 
 pytestmark = pytest.mark.integration
@@ -47,3 +53,19 @@ async def test_counts_still_pending_at_shutdown_reach_redis_before_its_client_cl
         await services.get_weather(WeatherQuery.parse("Paris"))
         assert await redis_client.hget(STATS_KEY, CounterName.API_CALLS.value) is None
     assert await redis_client.hget(STATS_KEY, CounterName.API_CALLS.value) == b"1"
+
+
+async def test_redis_pool_idle_reaches_the_client_a_worker_serves_with(redis_url: str) -> None:
+    clock = FakeClock()
+    env = {"REDIS_URL": redis_url, "SKYCACHE_CACHE": "redis", "REDIS_POOL_IDLE": "0.5"}
+    async with asynccontextmanager(open_redis)(Settings.from_env(env), clock) as client:
+        assert isinstance(client, Redis)
+        await burst(client, BURST)
+
+        async def a_period_later() -> bool:  # the burst's period, then one unused
+            clock.advance(0.5)
+            pool = client.connection_pool
+            held = len(pool._available_connections) + len(pool._in_use_connections)
+            return held == WARM_CONNECTIONS
+
+        await eventually(a_period_later, 5.0, "back to the floor")

@@ -42,6 +42,10 @@ def test_blank_values_mean_the_default() -> None:
         ({"WEATHER_TTL": "nan"}, "WEATHER_TTL", "at least 1"),
         ({"NEGATIVE_TTL": "0"}, "NEGATIVE_TTL", "at least 1"),
         ({"REDIS_POOL_MAX": "2.5"}, "REDIS_POOL_MAX", "whole number"),
+        ({"REDIS_POOL_IDLE": "-1"}, "REDIS_POOL_IDLE", "at least 0"),
+        ({"REDIS_POOL_IDLE": "soon"}, "REDIS_POOL_IDLE", "not a number"),
+        ({"REDIS_POOL_IDLE": "inf"}, "REDIS_POOL_IDLE", "finite"),
+        ({"REDIS_POOL_IDLE": "0.09"}, "REDIS_POOL_IDLE", "0 (never) or at least 0.1"),
         ({"REDIS_URL": "http://x"}, "REDIS_URL", "redis/rediss URL"),
         ({"REDIS_URL": "redis://"}, "REDIS_URL", "with a host"),
         ({"REDIS_SENTINELS": "s1:26379,s2"}, "REDIS_SENTINELS", "'s2' is not host:port"),
@@ -106,3 +110,8 @@ def test_a_valid_environment_is_read_into_typed_values() -> None:
     assert settings.redis_pool_max == 10
     assert settings.redis_url == "rediss://user:pw@cache.example:6380/2"
     assert settings.log_level == "warning"
+
+
+@pytest.mark.parametrize(("raw", "idle_s"), [("", 30.0), ("0", 0.0), ("0.1", 0.1), ("600", 600.0)])
+def test_idle_redis_connections_close_after_30_s_or_never_with_0(raw: str, idle_s: float) -> None:
+    assert Settings.from_env({"REDIS_POOL_IDLE": raw}).redis_pool_idle_s == idle_s
