@@ -30,4 +30,3 @@ def test_the_youngest_is_the_one_started_last_in_whatever_order_asked(
     older, newer = (p.pid for p in two_sleepers)
     assert youngest([older, newer]) == newer
     assert youngest([newer, older]) == newer
-
