@@ -3,14 +3,14 @@ memory measure leaves out."""
 
 from __future__ import annotations
 
+import socket
 import time
 from collections.abc import Iterator, Mapping
-from typing import Any
 
 import pytest
 import redis
 
-from bench.soak.sampler import Samples, memory_mb, sample_once
+from bench.soak.sampler import Samples, sample_once, stored_mb
 from bench.soak.stack import Stack
 from bench.soak.topology import Topology
 from tests.support.redis_server import LocalRedisServer
@@ -63,24 +63,39 @@ def test_what_a_replica_relays_fills_its_backlog_not_the_measure(
 ) -> None:
     primary, replica = primary_and_replica
     nodes = [redis.Redis(port=node.port) for node in (primary, replica)]
-    before = [node.info("memory") for node in nodes]
+    before = [(node.info("memory"), stored_mb(node)) for node in nodes]
     writer = nodes[0].pipeline(transaction=False)
     for _ in range(60):  # 600 KB relayed, one key's worth of data kept
         writer.set("soak:one", VALUE)
     writer.execute()
     nodes[0].wait(1, 5000)
-    for node, old in zip(nodes, before, strict=True):
-        new = _settled(node, below_mb=memory_mb(old) + 0.1)
-        assert int(new["used_memory"]) - int(old["used_memory"]) > 400_000
-        assert memory_mb(new) - memory_mb(old) < 0.1
+    for node, (old, old_mb) in zip(nodes, before, strict=True):
+        assert int(node.info("memory")["used_memory"]) - int(old["used_memory"]) > 400_000
+        assert stored_mb(node) - old_mb < 0.1
 
 
-def _settled(node: redis.Redis, below_mb: float) -> dict[str, Any]:
-    """INFO memory once the clients' query buffers of the burst are freed (Redis' cron
-    does it within a second or two), or as it is after 5 s."""
-    deadline = time.monotonic() + 5
-    while True:
-        info: dict[str, Any] = node.info("memory")
-        if memory_mb(info) < below_mb or time.monotonic() > deadline:
-            return info
-        time.sleep(0.1)
+def test_connections_opened_cost_used_memory_not_the_measure(
+    own_redis_server: LocalRedisServer,
+) -> None:
+    node = redis.Redis(port=own_redis_server.port)
+    node.set("soak:one", VALUE)
+    before, before_mb = node.info("memory"), stored_mb(node)
+    held = [socket.create_connection(("127.0.0.1", own_redis_server.port)) for _ in range(40)]
+    try:
+        node.ping()  # answered after the 40 were accepted
+        during = node.info("memory")
+        assert stored_mb(node) == before_mb
+    finally:
+        for connection in held:
+            connection.close()
+    assert int(during["used_memory"]) - int(before["used_memory"]) > 400_000
+
+
+def test_data_that_is_kept_is_measured(own_redis_server: LocalRedisServer) -> None:
+    node = redis.Redis(port=own_redis_server.port)
+    before = stored_mb(node)
+    writer = node.pipeline(transaction=False)
+    for n in range(100):  # 1 MB kept
+        writer.set(f"soak:{n}", VALUE)
+    writer.execute()
+    assert 0.95 < stored_mb(node) - before < 1.2

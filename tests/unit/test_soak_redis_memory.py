@@ -1,49 +1,13 @@
-"""The soak's Redis memory: a replica's backlog filling to its cap is no leak; data is."""
+"""The soak's Redis memory, judged: a step after a fault and a plateau is no leak; a rise to
+the end is. What is measured (stored data, not the backlog or clients' memory):
+tests/integration/test_soak_sampler.py."""
 
 from __future__ import annotations
 
-from bench.soak.sampler import Samples, memory_mb, slope
+from bench.soak.sampler import Samples, slope
 from bench.soak.trend import WARMUP_S, slopes
 
 T0 = 1_800_000_000.0
-BACKLOG_CAP = 1024 * 1024  # repl-backlog-size's default
-BASE = 1_900_000  # a node's memory with no backlog: dataset, clients, overhead
-RELAYED_PER_S = 4_000  # the writes a soak's replica relays, as a 10-minute run measured
-
-
-def _info(used: int, backlog: int) -> dict[str, int]:
-    return {"used_memory": used, "mem_replication_backlog": backlog}
-
-
-def _replica(seconds: range, *, dataset_per_s: int = 0) -> list[tuple[float, dict[str, int]]]:
-    """INFO memory every 5 s of a replica just resynced: its backlog starts near empty and
-    grows with what it relays, up to the cap; a little noise from clients' buffers."""
-    rows = []
-    for s in seconds:
-        backlog = min(20_000 + RELAYED_PER_S * s, BACKLOG_CAP)
-        noise = 30_000 if s % 10 else -30_000
-        rows.append((T0 + s, _info(BASE + dataset_per_s * s + noise + backlog, backlog)))
-    return rows
-
-
-def test_a_backlog_filling_to_its_cap_rises_in_used_memory_but_not_in_the_soak_measure() -> None:
-    rows = _replica(range(40, 150, 5))  # a 2.5-minute run after its warm-up
-    used = slope([(t, info["used_memory"] / 2**20) for t, info in rows])
-    measured = slope([(t, memory_mb(info)) for t, info in rows])
-    assert used is not None and used.above_noise  # what the short runs flagged
-    assert measured is not None and not measured.above_noise
-
-
-def test_data_that_keeps_growing_is_still_a_trend_beside_a_full_backlog() -> None:
-    rows = _replica(range(300, 410, 5), dataset_per_s=RELAYED_PER_S)  # backlog at its cap
-    measured = slope([(t, memory_mb(info)) for t, info in rows])
-    assert measured is not None and measured.above_noise
-    assert round(measured.per_hour) == round(RELAYED_PER_S * 3600 / 2**20)
-
-
-def test_a_node_without_a_backlog_counts_all_its_memory() -> None:
-    assert memory_mb({"used_memory": 3 * 2**20}) == 3.0
-    assert memory_mb(_info(3 * 2**20, BACKLOG_CAP)) == 2.0
 
 
 def _redis_mb(values: list[float]) -> Samples:
