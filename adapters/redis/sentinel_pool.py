@@ -10,6 +10,8 @@ from redis.asyncio import BlockingConnectionPool
 from redis.asyncio.connection import AbstractConnection
 from redis.asyncio.sentinel import SentinelConnectionPool
 
+from adapters.redis.tasks import cancel_and_wait
+
 
 class FollowingSentinelPool(SentinelConnectionPool, BlockingConnectionPool):
     """redis-py's Sentinel pool asks the Sentinels where the primary is only when it opens a
@@ -38,10 +40,7 @@ class FollowingSentinelPool(SentinelConnectionPool, BlockingConnectionPool):
 
     async def stop_following(self) -> None:
         task, self._following = self._following, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await cancel_and_wait(task)
 
     async def _follow(self) -> None:
         old: tuple[str, int] | None = None

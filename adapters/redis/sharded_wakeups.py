@@ -10,6 +10,7 @@ from typing import Any
 from redis.asyncio.client import PubSub
 from redis.asyncio.cluster import ClusterNode, RedisCluster
 
+from adapters.redis.tasks import cancel_and_wait
 from adapters.redis.wakeup_channels import WakeupChannels
 from adapters.watchers import Watchers
 from ports.lock import Signal, Watch
@@ -72,10 +73,7 @@ class ShardedWakeups:
 
     async def aclose(self) -> None:
         tasks = [self._supervisor, self._refreshing, *self._readers.values(), *self._tasks]
-        for task in tasks:
-            if task is not None:
-                task.cancel()
-        await asyncio.gather(*(t for t in tasks if t is not None), return_exceptions=True)
+        await asyncio.gather(*(cancel_and_wait(t) for t in tasks), return_exceptions=True)
         self._supervisor = None
         with contextlib.suppress(Exception):
             await self._pubsub.aclose()
