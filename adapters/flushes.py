@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import inspect
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from adapters.tasks import cancel_and_wait
 from ports.clock import Clock
 
 log = logging.getLogger("skycache.flushes")
@@ -56,10 +56,7 @@ class Flushes:
         self._open = False
         timers, self._timers = self._timers, []
         for timer in timers:
-            timer.cancel()
-        for timer in timers:
-            with contextlib.suppress(asyncio.CancelledError):
-                await timer
+            await cancel_and_wait(timer)
         for tally in self._tallies:
             await _run(tally)
 

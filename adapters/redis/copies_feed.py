@@ -18,8 +18,8 @@ from redis.asyncio.cluster import RedisCluster
 from adapters.redis.copy_messages import NotACopy, read_copy
 from adapters.redis.errors import REDIS_ERRORS
 from adapters.redis.keys import COPIES_CHANNEL
-from adapters.redis.tasks import cancel_and_wait
 from adapters.redis.topology import RedisClient
+from adapters.tasks import cancel_and_wait
 from domain.model.counters import CounterName
 from domain.model.entry import CacheEntry
 from ports.metrics import Metrics

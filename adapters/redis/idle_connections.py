@@ -20,8 +20,8 @@ from redis.asyncio.cluster import ClusterNode, RedisCluster
 
 from adapters.redis.client import WARM_CONNECTIONS
 from adapters.redis.free_lists import close_unneeded
-from adapters.redis.tasks import cancel_and_wait
 from adapters.redis.topology import RedisClient
+from adapters.tasks import cancel_and_wait
 from ports.clock import Clock
 
 log = logging.getLogger("skycache.redis")

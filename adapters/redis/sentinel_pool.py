@@ -10,7 +10,7 @@ from redis.asyncio import BlockingConnectionPool
 from redis.asyncio.connection import AbstractConnection
 from redis.asyncio.sentinel import SentinelConnectionPool
 
-from adapters.redis.tasks import cancel_and_wait
+from adapters.tasks import cancel_and_wait
 
 
 class FollowingSentinelPool(SentinelConnectionPool, BlockingConnectionPool):

@@ -10,8 +10,8 @@ from typing import Any
 from redis.asyncio.client import PubSub
 from redis.asyncio.cluster import ClusterNode, RedisCluster
 
-from adapters.redis.tasks import cancel_and_wait
 from adapters.redis.wakeup_channels import WakeupChannels
+from adapters.tasks import cancel_and_wait
 from adapters.watchers import Watchers
 from ports.lock import Signal, Watch
 

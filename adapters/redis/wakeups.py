@@ -9,8 +9,8 @@ from typing import Any
 from redis.asyncio import Redis
 
 from adapters.redis.errors import REDIS_ERRORS
-from adapters.redis.tasks import cancel_and_wait
 from adapters.redis.wakeup_channels import WakeupChannels
+from adapters.tasks import cancel_and_wait
 from adapters.watchers import Watchers
 from ports.lock import Signal, Watch
 

@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from adapters.redis.tasks import cancel_and_wait
+from adapters.tasks import cancel_and_wait
 
 
 async def _loop(turns: list[int], swallow: int) -> None:

@@ -1,4 +1,4 @@
-"""Stopping the Redis adapters' background tasks (wake-up readers, feeds, pool upkeep)."""
+"""Stopping background tasks (timers, wake-up readers, feeds, pool upkeep)."""
 
 from __future__ import annotations
 
