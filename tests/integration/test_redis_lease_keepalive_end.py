@@ -59,14 +59,13 @@ class _ExtendsThroughWaitFor(Lock):
 
 
 @pytest.fixture
-async def two_processes(own_redis_server: LocalRedisServer) -> AsyncIterator[list[RedisLock]]:
-    clients = [create_redis_client(own_redis_server.url, timeout_s=2.0) for _ in range(2)]
-    locks = [RedisLock(client) for client in clients]
-    yield locks
-    for lock in locks:
-        await lock.aclose()
-    for client in clients:
-        await client.aclose()
+async def lock(own_redis_server: LocalRedisServer) -> AsyncIterator[RedisLock]:
+    """Every acquire draws a new token: the same lock stands for the other processes."""
+    client = create_redis_client(own_redis_server.url, timeout_s=2.0)
+    redis_lock = RedisLock(client)
+    yield redis_lock
+    await redis_lock.aclose()
+    await client.aclose()
 
 
 async def _nothing_cached() -> str | None:
@@ -74,10 +73,9 @@ async def _nothing_cached() -> str | None:
 
 
 async def test_a_fetch_ending_as_its_lease_is_extended_leaves_no_lease_behind(
-    two_processes: list[RedisLock],
+    lock: RedisLock,
 ) -> None:
-    holder_lock, other = two_processes
-    holder = _ExtendsThroughWaitFor(holder_lock)
+    holder, other = _ExtendsThroughWaitFor(lock), lock
     guard: StampedeGuard[str] = StampedeGuard(
         holder, clock=SystemClock(), lock_ttl_s=TTL_S, wait_timeout_s=5.0
     )
@@ -98,12 +96,11 @@ async def test_a_fetch_ending_as_its_lease_is_extended_leaves_no_lease_behind(
 
 
 async def test_holders_ending_at_any_moment_of_real_extends_leave_no_lease_behind(
-    two_processes: list[RedisLock], own_redis_server: LocalRedisServer
+    lock: RedisLock, own_redis_server: LocalRedisServer
 ) -> None:
     """The same through redis-py's own sends, not a stand-in: 200 fetches of 0-50 ms,
     each lease extended every 10 ms. With a cancel alone, about one in six keep-alives
     outlived its fetch here, each holding its key for as long as the process lived."""
-    lock, _ = two_processes
     guard: StampedeGuard[str] = StampedeGuard(lock, clock=SystemClock(), lock_ttl_s=0.03)
     rng = random.Random(25)
 
