@@ -23,8 +23,8 @@ def skycache_command(workers: int, port: int) -> list[str]:
 
 
 class Server(Launcher):
-    """`command` started on loopback `port`, its log in a temporary file; ready once GET
-    /healthz answers 200."""
+    """`command` started on loopback `port`, its log in `log` (else a temporary file);
+    ready once GET /healthz answers 200."""
 
     def __init__(
         self,
@@ -33,12 +33,15 @@ class Server(Launcher):
         env: Mapping[str, str],
         port: int,
         cwd: Path = ROOT,  # another tree of the code (bench/conditional.py's "before")
+        log: Path | None = None,  # appended to, so a restart keeps what came before
     ) -> None:
         super().__init__(
             command,
             url=f"http://127.0.0.1:{port}",
             env={**os.environ, "LOG_LEVEL": "warning", **env},
             cwd=cwd,
+            log=log,
+            append_log=True,
             name=name,
             probe_timeout_s=1.0,
         )

@@ -16,6 +16,7 @@ from typing import Any
 
 from bench.soak import verdict
 from bench.soak.faults import BASE_LATENCY_S, Fault, Parts, faults_for
+from bench.soak.lost_cities import around_losses
 from bench.soak.memtrace import memory_tracing
 from bench.soak.report import figures, markdown
 from bench.soak.sampler import Samples, sample_every
@@ -41,6 +42,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--trace-memory", type=Path, help="tracemalloc snapshots of each worker into this dir"
     )
+    parser.add_argument("--logs", type=Path, help="keep each instance's log in this dir")
     return parser.parse_args(argv)
 
 
@@ -63,7 +65,7 @@ def soak(args: argparse.Namespace) -> dict[str, Any]:
         with FakeOpenMeteo() as fake:
             fake.set(latency_s=BASE_LATENCY_S, endpoint="forecast")
             env = stack_env(topology.env, fake.url) | memory_tracing(args.trace_memory)
-            stack = Stack(env).start()
+            stack = Stack(env, logs=args.logs).start()
             try:
                 stop = sample_every(args.sample_every, stack, topology, samples)
                 started = time.monotonic()
@@ -99,6 +101,7 @@ def soak(args: argparse.Namespace) -> dict[str, Any]:
         {"at": o.at, "path": o.request.path, "status": o.status, "detail": o.detail}
         for o in lost[:10]
     ]
+    result["unexplained_cities"] = around_losses(lost, outcomes, forecasts)
     return result
 
 

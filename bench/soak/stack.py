@@ -8,6 +8,7 @@ import signal
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from bench.servers import Server, skycache_command, youngest
 from entrypoints.launcher import free_port
@@ -45,9 +46,11 @@ LINGER_S = 2 * 2 + 3 * 1  # two leases and three upstream timeouts: a fault's af
 
 @dataclass
 class Stack:
-    """The instances' servers, by index; `restart(i)` keeps an instance's port."""
+    """The instances' servers, by index; `restart(i)` keeps an instance's port. With
+    `logs`, each instance writes its log to `instance-<i>.log` there, restarts appended."""
 
     env: dict[str, str]
+    logs: Path | None = None
     servers: list[Server] = field(default_factory=list)
     run_dirs: list[tempfile.TemporaryDirectory[str]] = field(default_factory=list)
 
@@ -58,19 +61,23 @@ class Stack:
     def start(self) -> Stack:
         for _ in range(INSTANCES):
             self.run_dirs.append(tempfile.TemporaryDirectory(prefix="skycache-soak-"))
-            self.servers.append(self._server(free_port(), self.run_dirs[-1].name).start(60))
+            self.servers.append(
+                self._server(len(self.servers), free_port(), self.run_dirs[-1].name).start(60)
+            )
         return self
 
-    def _server(self, port: int, run_dir: str) -> Server:
+    def _server(self, index: int, port: int, run_dir: str) -> Server:
         env = {**self.env, "SKYCACHE_RUN_DIR": run_dir}
-        return Server(f"instance-{len(self.servers)}", skycache_command(WORKERS, port), env, port)
+        name = f"instance-{index}"
+        log = None if self.logs is None else self.logs / f"{name}.log"
+        return Server(name, skycache_command(WORKERS, port), env, port, log=log)
 
     def restart(self, index: int) -> None:
         """SIGTERM (a graceful drain), then the same instance again on its port."""
         old = self.servers[index]
         old.stop()
         port = int(old.url.rsplit(":", 1)[1])
-        self.servers[index] = self._server(port, self.run_dirs[index].name).start(60)
+        self.servers[index] = self._server(index, port, self.run_dirs[index].name).start(60)
 
     def kill_worker(self, index: int) -> int:
         """SIGKILL the youngest worker of instance `index` (uvicorn starts another); its pid.

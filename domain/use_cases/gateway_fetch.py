@@ -18,7 +18,7 @@ from domain.model.gateway import GatewayRequest, Point
 from domain.model.gateway_part import GatewayPolicy, StoredPart
 from domain.model.outcome import CacheOutcome
 from domain.use_cases.gateway_keep import KeepParts
-from domain.use_cases.keepalive import keep_alive
+from domain.use_cases.keepalive import KeepAlive
 from domain.use_cases.stampede import Role, StampedeGuard
 from domain.use_cases.weather_load import fence_of
 from ports.clock import Clock
@@ -103,7 +103,7 @@ class LeasedFetch:
         signals = dict.fromkeys(leases, Signal.FAILED)
         held = [lease for lease in leases.values() if lease is not None]
         fences = {key: None if lease is None else lease.fence for key, lease in leases.items()}
-        keepalive = asyncio.create_task(keep_alive(held, clock=self._clock, ttl_s=self._lock_ttl_s))
+        keepalive = KeepAlive(held, clock=self._clock, ttl_s=self._lock_ttl_s)
         try:
             found = await self._peek(list(points))
             for key in found:
@@ -120,7 +120,7 @@ class LeasedFetch:
                 signals.update(dict.fromkeys(dict(batch), Signal.DONE))
             return found
         finally:
-            keepalive.cancel()
+            await keepalive.stop()  # before the releases: no extend may follow them
             for key, lease in leases.items():
                 if lease is not None:
                     with contextlib.suppress(CacheUnavailable):

@@ -10,7 +10,7 @@ from typing import Generic, TypeVar
 
 from domain.model.deadlines import Deadlines
 from domain.model.errors import CacheUnavailable, UpstreamUnavailable, WaitTimedOut
-from domain.use_cases.keepalive import keep_alive
+from domain.use_cases.keepalive import KeepAlive
 from ports.clock import Clock
 from ports.lock import Held, Lease, Lock, Signal
 
@@ -109,6 +109,7 @@ class StampedeGuard(Generic[T]):
         # waits on the loop's timers (asyncio.wait_for in Watchers, Redis pub/sub), so a
         # deadline on a fake clock would never pass while the watch slept in real time.
         deadline = asyncio.get_running_loop().time() + self._wait_timeout_s
+        asks = 0
         try:
             while True:
                 try:
@@ -117,10 +118,11 @@ class StampedeGuard(Generic[T]):
                     attempt = None
                 if not isinstance(attempt, Held):
                     return await self._own(attempt, load, peek)
+                asks += 1
                 found = await peek()
                 if found is not None:
                     return found, Role.COALESCED
-                signal = await watch.wait(self._next_wait(deadline, attempt))
+                signal = await watch.wait(self._next_wait(key, deadline, attempt, asks))
                 if signal is Signal.FAILED:
                     raise UpstreamUnavailable("the upstream fetch for this city failed")
                 found = await peek()
@@ -129,10 +131,16 @@ class StampedeGuard(Generic[T]):
         finally:
             watch.close()
 
-    def _next_wait(self, deadline: float, held: Held) -> float:
+    def _next_wait(self, key: str, deadline: float, held: Held, asks: int) -> float:
         remaining = deadline - asyncio.get_running_loop().time()
         if remaining <= 0:
-            raise WaitTimedOut("timed out waiting for another worker's upstream fetch")
+            # What the waiter saw, for the log line of its 503: a lease held that long with
+            # no answer landing is a lost answer, not a slow one (docs/TIMING.md).
+            raise WaitTimedOut(
+                f"timed out waiting for another worker's upstream fetch of {key!r}: its"
+                f" lease was held at each of {asks} asks in {self._wait_timeout_s:g} s,"
+                f" {held.ttl_s:.2f} s left at the last"
+            )
         # Sleep until the holder's lease could have lapsed, so a dead holder is noticed
         # without polling; a live one extends it, and the wake-up signal comes first.
         return min(remaining, held.ttl_s + 0.05)
@@ -141,8 +149,7 @@ class StampedeGuard(Generic[T]):
         """Fetch while holding `lease` (None when the lock backend is down)."""
         keepalive = None
         if lease is not None:
-            alive = keep_alive([lease], clock=self._clock, ttl_s=self._lock_ttl_s)
-            keepalive = asyncio.create_task(alive)
+            keepalive = KeepAlive([lease], clock=self._clock, ttl_s=self._lock_ttl_s)
         signal = Signal.FAILED
         try:
             # Another worker may have stored a value between our miss and our lease.
@@ -155,7 +162,7 @@ class StampedeGuard(Generic[T]):
             return value, Role.OWNER
         finally:
             if keepalive is not None:
-                keepalive.cancel()
+                await keepalive.stop()  # before the release: no extend may follow it
             if lease is not None:
                 with contextlib.suppress(CacheUnavailable):
                     await lease.release(signal)

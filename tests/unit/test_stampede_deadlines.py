@@ -109,8 +109,10 @@ async def test_a_waiter_whose_owner_overruns_its_allowance_gives_up_at_its_deadl
     loop = asyncio.get_running_loop()
     started = loop.time()
     async with asyncio.timeout(5):
-        with pytest.raises(WaitTimedOut):
+        with pytest.raises(WaitTimedOut) as timed_out:
             await second.run("k", owner.load, owner.peek)
     assert loop.time() - started >= DEADLINES.waiter_s  # not a moment before it
     assert owner.calls == 1
+    # Its log line names the key and what the waiter saw: the lease held at every ask.
+    assert "'k': its lease was held at each of" in timed_out.value.reason
     fetch.cancel()
