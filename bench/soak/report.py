@@ -20,7 +20,7 @@ def peaks(samples: Samples, phases: Sequence[Phase]) -> dict[str, float]:
     found = {}
     for name in ("redis_mb", "redis_keys", "redis_connections"):
         values = [v for t, v in samples.series.get(name, []) if not in_fault(phases, t)]
-        found[f"{name}_max"] = round(max(values, default=0.0), 1)
+        found[f"{name}_max"] = round(max(values, default=0.0), 3)  # MB: tens of KB stored
     return found
 
 
@@ -60,7 +60,7 @@ def figures(
         "workers": lifetimes(samples),
         "redis_peaks": peaks(samples, phases),
         "series": {
-            name: [[round(t, 1), round(v, 2)] for t, v in points]
+            name: [[round(t, 1), round(v, 3)] for t, v in points]
             for name, points in sorted(samples.series.items())
         },
         "overlaps_by_fault": {fault: tally[1] for fault, tally in sorted(overlaps.items())},
