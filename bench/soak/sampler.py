@@ -83,9 +83,16 @@ def stored_mb(client: redis.Redis) -> float:
     clients is a series of its own (`redis_connections`)."""
     keys = list(client.scan_iter(count=1000))
     sizes = client.pipeline(transaction=False)
+    # A cluster replica answers its keys only after READONLY (on the pipeline's one
+    # connection); a node outside a cluster refuses READONLY, which is no matter here.
+    sizes.execute_command("READONLY")  # type: ignore[no-untyped-call]
     for key in keys:
         sizes.memory_usage(key, samples=0)
-    return sum(size or 0 for size in sizes.execute()) / 2**20
+    _, *found = sizes.execute(raise_on_error=False)
+    for size in found:
+        if isinstance(size, Exception):
+            raise size
+    return sum(size or 0 for size in found) / 2**20
 
 
 def sample_every(

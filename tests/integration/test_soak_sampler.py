@@ -9,10 +9,12 @@ from collections.abc import Iterator, Mapping
 
 import pytest
 import redis
+from redis.asyncio.cluster import RedisCluster
 
 from bench.soak.sampler import Samples, sample_once, stored_mb
 from bench.soak.stack import Stack
 from bench.soak.topology import Topology
+from tests.support.redis_cluster import LocalRedisCluster
 from tests.support.redis_server import LocalRedisServer
 
 pytestmark = pytest.mark.integration
@@ -99,3 +101,13 @@ def test_data_that_is_kept_is_measured(own_redis_server: LocalRedisServer) -> No
         writer.set(f"soak:{n}", VALUE)
     writer.execute()
     assert 0.95 < stored_mb(node) - before < 1.2
+
+
+async def test_every_node_of_a_cluster_is_measured_its_replicas_too(
+    cluster_redis: RedisCluster, redis_cluster: LocalRedisCluster
+) -> None:
+    for n in range(30):  # 300 KB over the three primaries' slots
+        await cluster_redis.set(f"soak:{n}", VALUE)
+    await cluster_redis.wait(1, 5000, target_nodes=RedisCluster.PRIMARIES)
+    measured = [stored_mb(redis.Redis(port=node.port)) for node in redis_cluster.nodes]
+    assert 0.55 < sum(measured) < 0.7  # each key once on its primary, once on its replica
